@@ -1,0 +1,55 @@
+# wflow — `make run` serves the demo, `make test` runs the whole suite. Both set up .venv.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PO := $(wildcard wflow/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: run test lint typecheck check-workflows bench install translations extract clean
+
+run: install
+	$(BIN)/wflow init --demo
+	@$(BIN)/wflow demo-logins
+	@echo "wflow serves on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	WFLOW_SECURE_COOKIES=0 $(BIN)/wflow run --host $(HOST) --port $(PORT)
+
+test: install lint typecheck check-workflows
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+check-workflows: install
+	$(BIN)/wflow workflows check
+
+bench: install
+	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/python bench/engine.py
+
+install: $(STAMP) translations
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+translations: $(MO)
+
+wflow/translations/%/LC_MESSAGES/messages.mo: wflow/translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -f -d wflow/translations -l $* -i $<
+
+# Re-extract the English source strings and merge them into every catalogue.
+extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o wflow/translations/messages.pot .
+	$(BIN)/pybabel update -N -i wflow/translations/messages.pot -d wflow/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,184 @@
+"""Fixtures in the flaskr/Indico style: app, client, runner, factories, signed-in clients."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlmodel import Session
+
+from tests.dbs import BACKENDS, fresh_database_url
+from wflow import create_app, db
+from wflow.models import Block, Role, Unit, User
+from wflow.services import org
+
+PASSWORD = "correct horse 42"
+TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend under test: sqlite always, postgres when configured."""
+    return str(request.param)
+
+
+@pytest.fixture
+def app(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """A migrated, empty application on a fresh database of `backend`."""
+    monkeypatch.setenv("WFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
+    url = fresh_database_url(backend, tmp_path)
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret",
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_KIB": 1024,
+        }
+    )
+    db.upgrade(url)
+    # No app context stays pushed: each test request gets its own, as in production.
+    yield application
+    application.extensions["wflow.db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser without a session."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """The `wflow` command line, run in-process."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A database session of the test's own (as services receive one)."""
+    with Session(app.extensions["wflow.db"], expire_on_commit=False) as sess:
+        yield sess
+
+
+# --- factories ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_unit(session: Session) -> Callable[..., Unit]:
+    """Create a unit through the service."""
+    counter = iter(range(1, 10_000))
+
+    def make(
+        code: str | None = None, name: str | None = None, kind: str = "socio_political"
+    ) -> Unit:
+        n = next(counter)
+        return org.create_unit(
+            session, code=code or f"U{n}", name=name or f"Đơn vị thử {n}", kind=kind
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_user(session: Session) -> Callable[..., User]:
+    """Create a user through the service (password PASSWORD)."""
+
+    def make(
+        login: str,
+        unit: Unit | None = None,
+        roles: tuple[str, ...] = (Role.UNIT_HEAD.value,),
+        locale: str = "vi",
+    ) -> User:
+        return org.create_user(
+            session,
+            login=login,
+            display_name=login.title(),
+            password=PASSWORD,
+            unit_id=unit.id if unit else None,
+            roles=list(roles),
+            locale=locale,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_block(session: Session) -> Callable[..., Block]:
+    """Create a block with members for a year through the service."""
+
+    def make(
+        code: str,
+        members: list[Unit],
+        year: int,
+        leader: Unit | None = None,
+        deputy: Unit | None = None,
+    ) -> Block:
+        return org.create_block(
+            session,
+            name=f"Khối {code}",
+            code=code,
+            year=year,
+            member_ids=[u.id or 0 for u in members],
+            leader_id=leader.id if leader else None,
+            deputy_id=deputy.id if deputy else None,
+        )
+
+    return make
+
+
+# --- browsing helpers --------------------------------------------------------------------
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """GET `url` and return the CSRF token of its first form."""
+    page = client.get(url)
+    found = TOKEN_RE.search(page.get_data(as_text=True))
+    assert found, f"no CSRF token on {url} (status {page.status_code})"
+    return found.group(1)
+
+
+def submit(client: FlaskClient, url: str, data: dict[str, Any], *, page: str | None = None) -> Any:
+    """Post `data` to `url` with the CSRF token a browser would have from `page` (or `url`)."""
+    token = csrf_token(client, page or url)
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def sign_in(client: FlaskClient, login: str, password: str = PASSWORD) -> Any:
+    """Sign in through the login form."""
+    return submit(client, "/login", {"login": login, "password": password})
+
+
+@pytest.fixture
+def world(
+    make_unit: Callable[..., Unit], make_user: Callable[..., User], make_block: Callable[..., Block]
+) -> dict[str, Any]:
+    """Two blocks of two units each, a head and staff per unit, and the committee."""
+    from wflow.services.access import current_year
+
+    year = current_year()
+    a1, a2, b1, b2 = make_unit("A1"), make_unit("A2"), make_unit("B1"), make_unit("B2")
+    block_a = make_block("KA", [a1, a2], year, leader=a1, deputy=a2)
+    block_b = make_block("KB", [b1, b2], year, leader=b1)
+    users = {
+        "a1.head": make_user("a1.head", a1),
+        "a1.staff": make_user("a1.staff", a1, roles=(Role.UNIT_STAFF.value,)),
+        "a2.head": make_user("a2.head", a2),
+        "b1.head": make_user("b1.head", b1),
+        "secretariat": make_user("secretariat", None, roles=(Role.SECRETARIAT.value,)),
+        "council": make_user("council", None, roles=(Role.COUNCIL_MEMBER.value,)),
+        "admin": make_user("admin", None, roles=(Role.ADMIN.value,)),
+    }
+    return {
+        "year": year,
+        "units": {"a1": a1, "a2": a2, "b1": b1, "b2": b2},
+        "blocks": {"a": block_a, "b": block_b},
+        "users": users,
+    }

@@ -1,0 +1,105 @@
+"""The `wflow` command line: init, demo, migrations, users."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlmodel import Session, select
+
+from wflow.models import Block, BlockMembership, Unit, User
+from wflow.services.access import current_year
+
+
+def test_cli__init_demo_builds_the_province_once(runner: FlaskCliRunner, session: Session) -> None:
+    result = runner.invoke(args=["init", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo province loaded" in result.output
+    units = session.exec(select(Unit)).all()
+    assert {"MTTQ", "TDOAN", "HLHPN", "LDLD", "HND", "HCCB"} <= {u.code for u in units}
+    year = current_year()
+    leaders = session.exec(
+        select(Unit.code, BlockMembership.year)
+        .join(BlockMembership, BlockMembership.unit_id == Unit.id)
+        .where(BlockMembership.position == "leader")
+    ).all()
+    assert ("TDOAN", year) in leaders and ("MTTQ", year - 1) in leaders
+    users = session.exec(select(User)).all()
+    assert {"tdoan.head", "tdoan.staff", "secretariat", "council1", "admin"} <= {
+        u.login for u in users
+    }
+    again = runner.invoke(args=["init", "--demo"])
+    assert again.exit_code == 0 and "kept as it is" in again.output
+    session.expire_all()
+    assert len(session.exec(select(Block)).all()) == 2
+
+
+def test_cli__users_create_and_refusals(
+    runner: FlaskCliRunner, session: Session, make_unit: object
+) -> None:
+    unit = make_unit("HND")  # type: ignore[operator]
+    ok = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "hnd.head",
+            "--name",
+            "Đinh Văn Toàn",
+            "--unit",
+            "hnd",
+            "--role",
+            "unit_head",
+            "--password",
+            "a long password",
+        ]
+    )
+    assert ok.exit_code == 0, ok.output
+    user = session.exec(select(User).where(User.login == "hnd.head")).one()
+    assert user.unit_id == unit.id and user.roles == ["unit_head"]
+    dup = runner.invoke(
+        args=["users", "create", "hnd.head", "--name", "X", "--password", "a long password"]
+    )
+    assert dup.exit_code != 0 and "already used" in dup.output
+    nounit = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "x.head",
+            "--name",
+            "X",
+            "--unit",
+            "NOPE",
+            "--password",
+            "a long password",
+        ]
+    )
+    assert nounit.exit_code != 0 and "no unit with code" in nounit.output
+    short = runner.invoke(args=["users", "create", "x.y", "--name", "X", "--password", "short"])
+    assert short.exit_code != 0 and "at least 8 characters" in short.output
+    session.expire_all()
+    assert len(session.exec(select(User)).all()) == 1
+
+
+def test_cli__db_current_reports_the_head(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["db", "current"])
+    assert result.exit_code == 0 and result.output.strip() != "not migrated"
+
+
+def test_cli__console_script_uses_environment_overrides(tmp_path: Path, app: Flask) -> None:
+    env = {
+        **os.environ,
+        "WFLOW_INSTANCE_PATH": str(tmp_path / "inst"),
+        "WFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'env.sqlite3'}",
+        "WFLOW_SECRET_KEY": "from-env",
+    }
+    wflow = Path(sys.executable).with_name("wflow")
+    result = subprocess.run(
+        [str(wflow), "init"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "env.sqlite3").exists()
+    assert not (tmp_path / "inst" / "secret_key").exists()  # the environment's secret wins

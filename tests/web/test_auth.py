@@ -1,0 +1,129 @@
+"""Signing in and out, throttling, CSRF, cookies and the language switcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from tests.conftest import PASSWORD, csrf_token, sign_in, submit
+from wflow.models import User
+
+
+def test_auth__sign_in_shows_home_with_unit_and_blocks(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    response = sign_in(client, "a1.head")
+    assert response.status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "Khối KA" in page and "Đơn vị thử" in page
+    assert "Khối KB" not in page  # not a member of the other block
+
+
+def test_auth__wrong_password_is_refused_and_counted(
+    client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    submit(client, "/locale", {"locale": "en", "next": "/login"}, page="/login")
+    response = sign_in(client, "a1.head", "wrong password")
+    assert response.status_code == 401
+    assert "Wrong login or password." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, world["users"]["a1.head"].id).failed_logins == 1  # type: ignore[union-attr]
+    assert client.get("/").status_code == 302  # still signed out
+
+
+def test_auth__unknown_user_gets_the_same_message(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    unknown = sign_in(client, "nobody.here", PASSWORD).get_data(as_text=True)
+    client2 = client.application.test_client()
+    wrong = sign_in(client2, "a1.head", "not the password").get_data(as_text=True)
+    marker = "flash error"
+    assert marker in unknown and marker in wrong
+    assert unknown.split(marker)[1][:120] == wrong.split(marker)[1][:120]
+
+
+def test_auth__account_locks_after_repeated_failures(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    max_failures = client.application.config["LOGIN_MAX_FAILURES"]
+    for _ in range(max_failures):
+        sign_in(client, "a1.head", "bad guess 1234")
+    response = sign_in(client, "a1.head", PASSWORD)  # even the right password now waits
+    assert response.status_code == 401
+    assert client.get("/").status_code == 302
+
+
+def test_auth__post_without_csrf_token_is_refused(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    response = client.post("/login", data={"login": "a1.head", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_auth__logout_needs_post_with_token(client: FlaskClient, world: dict[str, Any]) -> None:
+    sign_in(client, "a1.head")
+    assert client.get("/logout").status_code == 405
+    token = csrf_token(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_auth__session_is_renewed_on_sign_in(client: FlaskClient, world: dict[str, Any]) -> None:
+    client.get("/login")
+    with client.session_transaction() as sess:
+        sess["planted"] = "by an attacker"
+    sign_in(client, "a1.head")
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert sess.get("_user_id") == str(world["users"]["a1.head"].id)
+
+
+def test_auth__cookies_are_http_only_and_lax(client: FlaskClient, world: dict[str, Any]) -> None:
+    response = sign_in(client, "a1.head")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_auth__secure_cookie_flag_is_the_default(tmp_path: Any, monkeypatch: Any) -> None:
+    from wflow import create_app
+
+    monkeypatch.setenv("WFLOW_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("WFLOW_SECURE_COOKIES", raising=False)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_auth__next_parameter_cannot_leave_the_site(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"csrf_token": token, "login": "a1.head", "password": PASSWORD},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_auth__language_switch_is_remembered_for_the_user(
+    client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    sign_in(client, "a1.head")
+    response = submit(client, "/locale", {"locale": "fr", "next": "/"}, page="/")
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(User, world["users"]["a1.head"].id).locale == "fr"  # type: ignore[union-attr]
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="fr">' in page
+    other = client.application.test_client()
+    sign_in(other, "a1.head")
+    assert '<html lang="fr">' in other.get("/").get_data(as_text=True)
+
+
+def test_auth__unknown_language_is_refused(client: FlaskClient, world: dict[str, Any]) -> None:
+    sign_in(client, "a1.head")
+    submit(client, "/locale", {"locale": "xx", "next": "/"}, page="/")
+    assert '<html lang="vi">' in client.get("/").get_data(as_text=True)

@@ -1,0 +1,30 @@
+"""wflow: workflows for emulation pacts, reviews and awards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from wflow.config import PROJECT_ROOT, instance_path, load_config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, database, languages, accounts, workflows, views."""
+    from wflow import cli, db, i18n, security, workflow_setup
+    from wflow.web import init_app as init_web
+
+    app = Flask(
+        __name__,
+        instance_path=instance_path(),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    load_config(app, test_config)
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    workflow_setup.init_app(app)
+    init_web(app)
+    cli.init_app(app)
+    return app

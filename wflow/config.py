@@ -1,0 +1,98 @@
+"""Configuration: defaults here -> instance/config.py -> WFLOW_* environment -> test config."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+# Languages the interface speaks; the first is the default.
+LANGUAGES: tuple[str, ...] = ("vi", "en", "fr", "hu")
+
+
+class Defaults:
+    """Every key wflow reads, with a safe default and the reason it exists."""
+
+    # Where the database URL points when WFLOW_DATABASE_URL is unset: SQLite in instance/.
+    DATABASE_URL: str | None = None
+    # Language of pages for visitors who have not chosen one.
+    BABEL_DEFAULT_LOCALE = "vi"
+    # Dates shown in the province's time zone; stored values are UTC.
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    # Session cookie only over HTTPS; `make run` on http://127.0.0.1 turns it off.
+    SESSION_COOKIE_SECURE = True
+    # Scripts cannot read the session cookie.
+    SESSION_COOKIE_HTTPONLY = True
+    # The cookie is not sent on cross-site POSTs (CSRF defence in depth).
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Same rules for Flask-Login's remember-me cookie.
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A login session lasts a working day of inactivity at most (seconds).
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # CSRF tokens live as long as the session.
+    WTF_CSRF_TIME_LIMIT: int | None = None
+    # Failed logins allowed before an account is locked, and for how long (seconds).
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_SECONDS = 15 * 60
+    # Argon2id cost of password hashes (RFC 9106 second recommendation); tests lower it.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_KIB = 64 * 1024
+    # Largest request body accepted (bytes): uploads above this are refused with 413.
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Folder of workflow definitions (YAML); None means the project's workflows/.
+    WORKFLOWS_DIR: str | None = None
+    # Rows per page in lists.
+    PAGE_SIZE = 50
+
+
+ENV_KEYS: dict[str, str] = {
+    "WFLOW_DATABASE_URL": "DATABASE_URL",
+    "WFLOW_SECRET_KEY": "SECRET_KEY",
+    "WFLOW_WORKFLOWS_DIR": "WORKFLOWS_DIR",
+}
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> str:
+    """Return the instance folder: WFLOW_INSTANCE_PATH or the project's instance/."""
+    return os.environ.get("WFLOW_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config from defaults, instance/config.py, the environment, then tests."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for env_key, key in ENV_KEYS.items():
+        if os.environ.get(env_key):
+            app.config[key] = os.environ[env_key]
+    secure = os.environ.get("WFLOW_SECURE_COOKIES")
+    if secure is not None:
+        flag = secure.lower() not in {"0", "false", "no", "off"}
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = flag
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'wflow.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+    if not app.config.get("WORKFLOWS_DIR"):
+        app.config["WORKFLOWS_DIR"] = str(PROJECT_ROOT / "workflows")
+
+
+def instance_secret(folder: Path) -> str:
+    """Read instance/secret_key, creating it (random, owner-only) on first use."""
+    path = folder / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key

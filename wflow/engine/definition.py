@@ -1,0 +1,121 @@
+"""Typed, frozen model of a workflow definition (what a `workflows/*.yaml` file declares)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from fractions import Fraction
+from typing import Literal
+
+LOCALES: tuple[str, ...] = ("vi", "en", "fr", "hu")
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A text in every UI language; `get` falls back to Vietnamese, then to the key."""
+
+    vi: str
+    en: str
+    fr: str
+    hu: str
+
+    def get(self, locale: str) -> str:
+        """Return the label in `locale` (vi when unknown)."""
+        return str(getattr(self, locale, None) or self.vi)
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """When a participation step is decided.
+
+    kind:
+      - "all": every participant acts; any refusal fails it.
+      - "any": one act completes it; it fails when every participant refused.
+      - "at_least": `count` acts, or `fraction` of the base, complete it.
+    `quorum` (a fraction of all participants) must have taken part (acted, refused or
+    abstained) before success can be declared; `of` says whether `fraction` counts all
+    participants or only those present (who took part).
+    The step is decided as soon as the outcome is certain: success when the rule is met,
+    refusal when it can no longer be met.
+    """
+
+    kind: Literal["all", "any", "at_least"]
+    count: int | None = None
+    fraction: Fraction | None = None
+    quorum: Fraction | None = None
+    of: Literal["all", "present"] = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    """A multi-party step: every participant from `who` acts, refuses or abstains once."""
+
+    who: str  # name of a registered resolver
+    act: str  # trigger a participant fires to act (sign, vote yes)
+    refuse: str | None  # trigger a participant fires to refuse (decline, vote no)
+    abstain: str | None  # trigger to abstain (counts as present, neither yes nor no)
+    complete: Completion
+    on_complete: str  # system trigger fired once when the rule is met
+    on_refuse: str | None  # system trigger fired once when the rule can no longer be met
+    order: Literal["parallel", "sequential"] = "parallel"
+    secret: bool = False  # the audit event of each act omits the choice; others see tallies
+    require_refuse: tuple[str, ...] = ()  # fields a refusal must carry (e.g. reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A timer set when the state is entered: `after` a duration or `at` a date in data."""
+
+    fire: str  # system trigger fired when due
+    after: timedelta | None = None
+    at: str | None = None  # key in the instance's data holding an ISO date/datetime
+    remind_before: tuple[timedelta, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A state of the workflow."""
+
+    name: str
+    label: Label
+    final: bool = False
+    participation: Participation | None = None
+    deadline: Deadline | None = None
+    line: int = 0  # line in the source file, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A named trigger moving an instance from one of `sources` to `dest`."""
+
+    trigger: str
+    sources: tuple[str, ...]  # ("*",) means any non-final state
+    dest: str
+    label: Label
+    roles: tuple[str, ...] = ()  # registered role names; empty and not system: nobody
+    guards: tuple[str, ...] = ()  # registered guard names, all must pass
+    require: tuple[str, ...] = ()  # keys the actor must give in `data`, non-empty
+    effects: tuple[str, ...] = ()  # registered effect names, run in order, same transaction
+    system: bool = False  # only the engine fires it (timers, participation completion)
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """One version of one workflow."""
+
+    name: str
+    version: int
+    initial: str
+    label: Label
+    states: dict[str, State] = field(hash=False)
+    transitions: tuple[Transition, ...]
+    source: str = ""  # the YAML text it was parsed from (stored per version)
+    path: str = ""  # the file it came from, for messages
+
+    def transitions_from(self, state: str) -> tuple[Transition, ...]:
+        """Return the transitions whose source includes `state` (`*` matches non-final)."""
+        final = self.states[state].final
+        return tuple(
+            t for t in self.transitions if state in t.sources or ("*" in t.sources and not final)
+        )

@@ -1,0 +1,129 @@
+"""Named roles, guards, effects, resolvers and hooks that definitions refer to.
+
+The engine knows no domain: the services layer registers these functions by name, the
+validator checks every name a definition uses against the registry, and the runtime calls
+them while firing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from wflow.engine.definition import Definition, Transition
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who fires: a user (with the principals they hold) or the engine itself.
+
+    Principals are opaque strings the domain computes for a user, e.g. "unit:5:head",
+    "unit:5:member", "block:3:leader", "block:3:member", "secretariat", "council".
+    A role grants a trigger when one of the principals it yields for an instance is among
+    the actor's principals.
+    """
+
+    user_id: int | None
+    unit_id: int | None
+    principals: frozenset[str]
+    name: str = ""
+
+    @classmethod
+    def system(cls) -> Actor:
+        """Return the engine's own actor (timers, completion triggers)."""
+        return cls(user_id=None, unit_id=None, principals=frozenset({"system"}), name="system")
+
+    @property
+    def is_system(self) -> bool:
+        """Tell whether this is the engine's own actor."""
+        return self.user_id is None and "system" in self.principals
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What an instance is about: the subject row and the unit / block / year it belongs to."""
+
+    subject_type: str
+    subject_id: int
+    unit_id: int | None = None
+    block_id: int | None = None
+    year: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """One party of a participation step: a stable key, the principal that may act, a label."""
+
+    key: str  # e.g. "unit:5"
+    principal: str  # e.g. "unit:5:head"
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FireContext:
+    """Everything a guard, effect or resolver may look at while a trigger fires."""
+
+    session: Session
+    definition: Definition
+    instance_id: int
+    state: str  # the state before the transition
+    scope: Scope
+    actor: Actor
+    data: Mapping[str, Any]
+    now: datetime
+    transition: Transition | None = None
+
+
+RoleFn = Callable[[Scope], Iterable[str]]
+GuardFn = Callable[[FireContext], "bool | str"]  # True passes; False or a reason fails
+EffectFn = Callable[[FireContext], None]
+ResolverFn = Callable[[FireContext], Sequence[Participant]]
+ReminderFn = Callable[[FireContext, datetime, Sequence[str]], None]  # due date, principals
+
+
+@dataclass
+class Registry:
+    """The names a definition may use, each bound to a function."""
+
+    roles: dict[str, RoleFn] = field(default_factory=dict)
+    guards: dict[str, GuardFn] = field(default_factory=dict)
+    effects: dict[str, EffectFn] = field(default_factory=dict)
+    resolvers: dict[str, ResolverFn] = field(default_factory=dict)
+    reminder_hooks: list[ReminderFn] = field(default_factory=list)
+
+    def role(self, name: str) -> Callable[[RoleFn], RoleFn]:
+        """Register a role: a function from an instance's scope to the principals holding it."""
+        return _register(self.roles, name)
+
+    def guard(self, name: str) -> Callable[[GuardFn], GuardFn]:
+        """Register a guard: a predicate that must pass before a transition fires."""
+        return _register(self.guards, name)
+
+    def effect(self, name: str) -> Callable[[EffectFn], EffectFn]:
+        """Register an effect: an action run in the firing transaction after the state changes."""
+        return _register(self.effects, name)
+
+    def resolver(self, name: str) -> Callable[[ResolverFn], ResolverFn]:
+        """Register a resolver: the participants of a participation step."""
+        return _register(self.resolvers, name)
+
+    def on_reminder(self, fn: ReminderFn) -> ReminderFn:
+        """Register a hook called when a reminder timer is due (e.g. to notify people)."""
+        self.reminder_hooks.append(fn)
+        return fn
+
+
+def _register(table: dict[str, Any], name: str) -> Callable[[Any], Any]:
+    def decorate(fn: Any) -> Any:
+        if name in table:
+            raise ValueError(f"{name!r} is registered twice")
+        table[name] = fn
+        return fn
+
+    return decorate

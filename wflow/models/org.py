@@ -1,0 +1,117 @@
+"""Organisations, blocks and people: units, blocks with yearly membership, users.
+
+Times are naive UTC (`wflow.clock.utcnow`), stored as plain DateTime on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from wflow.clock import utcnow
+
+
+class UnitKind(StrEnum):
+    """What kind of organisation a unit is."""
+
+    FRONT = "front"
+    SOCIO_POLITICAL = "socio_political"
+    MASS_ORGANISATION = "mass_organisation"
+    AGENCY = "agency"
+    ENTERPRISE = "enterprise"
+    COUNCIL = "council"
+
+
+class Role(StrEnum):
+    """Roles a user may hold; "block leader" is derived, never stored."""
+
+    UNIT_HEAD = "unit_head"
+    UNIT_STAFF = "unit_staff"
+    SECRETARIAT = "secretariat"
+    COUNCIL_MEMBER = "council_member"
+    ADMIN = "admin"
+
+
+class Position(StrEnum):
+    """A unit's place in a block for one year."""
+
+    MEMBER = "member"
+    LEADER = "leader"
+    DEPUTY = "deputy"
+
+
+class Unit(SQLModel, table=True):
+    """An organisation taking part in emulation (đơn vị)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)  # Vietnamese name, as entered
+    code: str = Field(max_length=20, unique=True, index=True)
+    kind: str = Field(default=UnitKind.SOCIO_POLITICAL.value, max_length=30)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="RESTRICT")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+
+class Block(SQLModel, table=True):
+    """An emulation block (khối thi đua): units that emulate together, by year."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    code: str = Field(max_length=20, unique=True, index=True)
+    description: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+
+class BlockMembership(SQLModel, table=True):
+    """A unit's membership of a block in one year, with its position (member, leader, deputy)."""
+
+    __table_args__ = (sa.UniqueConstraint("block_id", "year", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    block_id: int = Field(foreign_key="block.id", index=True, ondelete="CASCADE")
+    year: int = Field(index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    position: str = Field(default=Position.MEMBER.value, max_length=10)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in: belongs to a unit, holds roles, speaks a language."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=80, unique=True, index=True)
+    display_name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    locale: str = Field(default="vi", max_length=5)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="RESTRICT")
+    roles: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+    def has_role(self, role: Role | str) -> bool:
+        """Tell whether the user holds `role`."""
+        return str(role) in self.roles
+
+    # Flask-Login's user protocol (UserMixin clashes with pydantic's model machinery).
+    @property
+    def is_authenticated(self) -> bool:
+        """Tell Flask-Login this is a signed-in user."""
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        """Tell Flask-Login whether the account may sign in."""
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Tell Flask-Login this is not the anonymous user."""
+        return False
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login keeps in the session."""
+        return str(self.id)

@@ -1,0 +1,63 @@
+"""Signing in: check a password, count failures, lock an account after too many."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+
+from wflow.clock import utcnow
+from wflow.models import User
+from wflow.services import passwords
+from wflow.services.errors import ServiceError
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """How many failures lock an account, and for how long."""
+
+    max_failures: int = 5
+    lock: timedelta = timedelta(minutes=15)
+
+
+class LoginRefused(ServiceError):
+    """Wrong login or password, an inactive account, or a locked one."""
+
+    status = 401
+
+
+def authenticate(session: Session, login: str, password: str, throttle: Throttle) -> User:
+    """Return the user whose login and password match, or raise LoginRefused."""
+    now = utcnow()
+    user = session.exec(select(User).where(User.login == (login or "").strip().lower())).first()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise LoginRefused(_locked_message(user.locked_until, now))
+    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    if user is None or not ok or not user.active:
+        if user is not None and user.active:
+            _count_failure(session, user, throttle, now)
+            if user.locked_until is not None:
+                raise LoginRefused(_locked_message(user.locked_until, now))
+        raise LoginRefused(_l("Wrong login or password."))
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    session.add(user)
+    session.commit()
+    return user
+
+
+def _count_failure(session: Session, user: User, throttle: Throttle, now: datetime) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= throttle.max_failures:
+        user.locked_until = now + throttle.lock
+        user.failed_logins = 0
+    session.add(user)
+    session.commit()
+
+
+def _locked_message(until: datetime, now: datetime) -> object:
+    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    return _l("Too many failed attempts: this account is locked for %(m)d more minutes.", m=minutes)

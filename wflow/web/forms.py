@@ -1,0 +1,94 @@
+"""Forms (Flask-WTF: CSRF token on every one) for signing in and the admin pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from wflow.config import LANGUAGES
+from wflow.i18n import LANGUAGE_NAMES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (accessible: one label per box, grouped in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    """Sign in with login and password."""
+
+    login = StringField(_l("Login"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class LocaleForm(FlaskForm):
+    """Choose the interface language."""
+
+    locale = SelectField(
+        _l("Language"), choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form carrying only the CSRF token (logout, delete buttons)."""
+
+
+class UnitForm(FlaskForm):
+    """Create or change a unit."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=20)])
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    parent_id = SelectField(_l("Parent unit"), coerce=int, validators=[Optional()])
+
+
+class BlockForm(FlaskForm):
+    """Create or change a block (name, code, description)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=20)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+
+
+class BlockYearForm(FlaskForm):
+    """Set a block's member units, leader and deputy for one year."""
+
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    member_ids = MultiCheckboxField(_l("Member units"), coerce=int)
+    leader_id = SelectField(_l("Leader (trưởng khối)"), coerce=int, validators=[Optional()])
+    deputy_id = SelectField(_l("Deputy (phó khối)"), coerce=int, validators=[Optional()])
+
+
+class NewBlockForm(BlockForm, BlockYearForm):
+    """Create a block with its first year's members."""
+
+
+class UserForm(FlaskForm):
+    """Create or change a user."""
+
+    login = StringField(_l("Login"), validators=[DataRequired(), Length(min=3, max=80)])
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=200)])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
+    roles = MultiCheckboxField(_l("Roles"))
+    locale = SelectField(
+        _l("Language"), choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+    )
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=8, max=256)],
+        description=_l("At least 8 characters. Leave empty to keep the current password."),
+    )

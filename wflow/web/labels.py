@@ -1,0 +1,28 @@
+"""Display names, in the user's language, of the codes stored in the database."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+UNIT_KINDS = {
+    "front": _l("Fatherland Front"),
+    "socio_political": _l("Socio-political organisation"),
+    "mass_organisation": _l("Mass organisation"),
+    "agency": _l("State agency"),
+    "enterprise": _l("Enterprise"),
+    "council": _l("Emulation and commendation council"),
+}
+
+ROLES = {
+    "unit_head": _l("Unit head"),
+    "unit_staff": _l("Unit staff"),
+    "secretariat": _l("Secretariat"),
+    "council_member": _l("Council member"),
+    "admin": _l("Administrator"),
+}
+
+POSITIONS = {
+    "leader": _l("Leader (trưởng khối)"),
+    "deputy": _l("Deputy (phó khối)"),
+    "member": _l("Member"),
+}

@@ -1,0 +1,41 @@
+"""What every page's layout needs: the user menu, language switcher and display helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+
+from wflow import db
+from wflow.models import Unit
+from wflow.services.access import is_committee
+from wflow.web.forms import EmptyForm, LocaleForm
+from wflow.web.labels import POSITIONS, ROLES, UNIT_KINDS
+
+
+def _unit_name() -> str:
+    unit_id = current_user.unit_id if current_user.is_authenticated else None
+    unit = db.session().get(Unit, unit_id) if unit_id else None
+    return unit.name if unit else ""
+
+
+def _layout() -> dict[str, Any]:
+    locale_form = LocaleForm()
+    if current_user.is_authenticated:
+        locale_form.locale.data = current_user.locale
+    return {
+        "locale_form": locale_form,
+        "logout_form": EmptyForm(),
+        "here": request.full_path.rstrip("?") if request else "/",
+        "current_user_unit_name": _unit_name,
+        "ROLE_LABELS": ROLES,
+        "KIND_LABELS": UNIT_KINDS,
+        "POSITION_LABELS": POSITIONS,
+        "is_committee": is_committee(current_user) if current_user.is_authenticated else False,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Give every template the layout's forms and labels."""
+    app.context_processor(_layout)
