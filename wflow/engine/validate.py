@@ -1,0 +1,321 @@
+"""Checks that need the whole definition: state names, the graph, participation, registry."""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from wflow.engine.definition import Definition, Label, State, Transition
+from wflow.engine.errors import DefinitionProblem
+from wflow.engine.registry import Registry
+
+NodePath = tuple[str | int, ...]  # keys and list indexes from the YAML root
+
+
+@dataclass
+class Draft:
+    """What the loader could read from one file, with the line of every YAML node."""
+
+    path: str
+    text: str
+    lines: dict[NodePath, int]
+    name: str | None = None
+    version: int | None = None
+    label: Label | None = None
+    initial: str | None = None
+    states: dict[str, State] = field(default_factory=dict)
+    transitions: list[tuple[int, Transition]] = field(default_factory=list)  # (YAML index, t)
+    graph_complete: bool = True  # False when a state or transition could not be read
+    partial: set[int] = field(default_factory=set)  # transitions read with some problem
+
+    def definition(self) -> Definition:
+        """Return the frozen definition (only call when no problem was found)."""
+        assert self.name and self.version and self.label and self.initial
+        return Definition(
+            name=self.name,
+            version=self.version,
+            initial=self.initial,
+            label=self.label,
+            states=dict(self.states),
+            transitions=tuple(t for _, t in self.transitions),
+            source=self.text,
+            path=self.path,
+        )
+
+
+def suggest(name: str, candidates: Iterable[str], kind: str) -> str:
+    """Return a fix sentence naming the closest candidate, or listing the known ones."""
+    known = sorted(candidates)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    if not known:
+        return f"no {kind} is known here; remove `{name}` or declare it"
+    shown = ", ".join(f"`{k}`" for k in known[:12])
+    return f"use one of: {shown}" + (", …" if len(known) > 12 else "")
+
+
+def validate(draft: Draft, registry: Registry) -> list[DefinitionProblem]:
+    """Return every cross-reference, graph and registry problem of `draft`."""
+    checker = _Checker(draft, registry)
+    checker.run()
+    return checker.problems
+
+
+class _Checker:
+    def __init__(self, draft: Draft, registry: Registry) -> None:
+        self.d = draft
+        self.registry = registry
+        self.problems: list[DefinitionProblem] = []
+
+    def report(self, path: NodePath, message: str, fix: str) -> None:
+        line = 0
+        for cut in range(len(path), 0, -1):  # the deepest node that has a line
+            if path[:cut] in self.d.lines:
+                line = self.d.lines[path[:cut]]
+                break
+        self.problems.append(DefinitionProblem(self.d.path, line, message, fix))
+
+    def covers(self, t: Transition, state: str) -> bool:
+        final = self.d.states[state].final if state in self.d.states else False
+        return state in t.sources or ("*" in t.sources and not final)
+
+    def run(self) -> None:
+        initial_ok = self.check_initial()
+        implicit = self.implicit_triggers()
+        for index, t in self.d.transitions:
+            self.check_transition(index, t, implicit, index in self.d.partial)
+        self.check_duplicates()
+        for state in self.d.states.values():
+            self.check_state(state)
+        if initial_ok and self.d.graph_complete:
+            self.check_reachable()
+            self.check_exits()
+
+    def check_initial(self) -> bool:
+        initial = self.d.initial
+        if initial is None:
+            return False
+        if initial not in self.d.states:
+            self.report(
+                ("initial",),
+                f"initial state `{initial}` is not declared under `states`",
+                suggest(initial, self.d.states, "state"),
+            )
+            return False
+        if self.d.states[initial].final:
+            self.report(
+                ("initial",),
+                f"initial state `{initial}` is final, so nothing could ever happen",
+                "start from a non-final state",
+            )
+        return True
+
+    def implicit_triggers(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for state in self.d.states.values():
+            p = state.participation
+            if p is not None:
+                for trigger in (p.act, p.refuse, p.abstain):
+                    if trigger:
+                        found.setdefault(trigger, state.name)
+        return found
+
+    def check_transition(
+        self, i: int, t: Transition, implicit: dict[str, str], partial: bool
+    ) -> None:
+        at: NodePath = ("transitions", i)
+        if t.trigger in implicit:
+            self.report(
+                (*at, "trigger"),
+                f"`{t.trigger}` is a participation trigger of state `{implicit[t.trigger]}`"
+                " and must not be declared as a transition",
+                "remove this transition: the engine records each participant's act and fires"
+                " `on_complete` / `on_refuse` itself",
+            )
+        listed = t.sources != ("*",)
+        for j, source in enumerate(t.sources):
+            where: NodePath = (*at, "source", j) if listed else (*at, "source")
+            if source == "*":
+                continue
+            if source not in self.d.states:
+                self.report(
+                    where,
+                    f"transition `{t.trigger}`: unknown source state `{source}`",
+                    suggest(source, self.d.states, "state"),
+                )
+            elif self.d.states[source].final:
+                self.report(
+                    where,
+                    f"transition `{t.trigger}` leaves final state `{source}`",
+                    f"remove `{source}` from the source, or drop `final: true` from it",
+                )
+        if t.dest not in self.d.states:
+            self.report(
+                (*at, "dest"),
+                f"transition `{t.trigger}`: unknown destination state `{t.dest}`",
+                suggest(t.dest, self.d.states, "state"),
+            )
+        if t.system and t.roles:
+            self.report(
+                (*at, "roles"),
+                f"system transition `{t.trigger}` lists roles, but only the engine fires it",
+                "remove `roles`, or drop `system: true` if people fire it",
+            )
+        if partial:  # a list or flag could not be read: it was already reported
+            return
+        if not t.system and not t.roles:
+            self.report(
+                at,
+                f"transition `{t.trigger}` has no roles, so nobody could fire it",
+                "add `roles: [...]`, or `system: true` if only the engine fires it",
+            )
+        self.check_registered(at, "roles", t.roles, self.registry.roles, "role")
+        self.check_registered(at, "guards", t.guards, self.registry.guards, "guard")
+        self.check_registered(at, "effects", t.effects, self.registry.effects, "effect")
+
+    def check_registered(
+        self, at: NodePath, key: str, names: tuple[str, ...], known: Iterable[str], kind: str
+    ) -> None:
+        table = set(known)
+        for j, name in enumerate(names):
+            if name not in table:
+                self.report(
+                    (*at, key, j),
+                    f"unknown {kind} `{name}` (not in the registry)",
+                    suggest(name, table, kind) + f" (or register it with `registry.{kind}`)",
+                )
+
+    def check_duplicates(self) -> None:
+        seen: dict[tuple[str, str], int] = {}
+        kinds: dict[str, tuple[bool, int]] = {}
+        for i, t in self.d.transitions:
+            line = self.d.lines.get(("transitions", i), 0)
+            if t.trigger in kinds and kinds[t.trigger][0] != t.system:
+                self.report(
+                    ("transitions", i, "trigger"),
+                    f"trigger `{t.trigger}` is a system trigger in one transition and not in"
+                    f" another (line {kinds[t.trigger][1]})",
+                    "give the engine's trigger and the people's trigger different names",
+                )
+            kinds.setdefault(t.trigger, (t.system, line))
+            states = [s for s in self.d.states if self.covers(t, s)]
+            for state in states:
+                key = (t.trigger, state)
+                if key in seen:
+                    self.report(
+                        ("transitions", i, "trigger"),
+                        f"trigger `{t.trigger}` from state `{state}` is already declared on"
+                        f" line {seen[key]}",
+                        "merge the two transitions or rename one trigger",
+                    )
+                else:
+                    seen[key] = line
+
+    def check_state(self, state: State) -> None:
+        at: NodePath = ("states", state.name)
+        p, deadline = state.participation, state.deadline
+        if state.final and (p is not None or deadline is not None):
+            key = "participation" if p is not None else "deadline"
+            self.report(
+                (*at, key),
+                f"final state `{state.name}` has a {key}, but nothing can leave a final state",
+                f"remove `{key}`, or drop `final: true`",
+            )
+            return
+        if p is not None:
+            pat: NodePath = (*at, "participation")
+            if p.who not in self.registry.resolvers:
+                self.report(
+                    (*pat, "who"),
+                    f"unknown resolver `{p.who}` (not in the registry)",
+                    suggest(p.who, self.registry.resolvers, "resolver")
+                    + " (or register it with `registry.resolver`)",
+                )
+            names = {"act": p.act, "refuse": p.refuse, "abstain": p.abstain}
+            names |= {"on_complete": p.on_complete, "on_refuse": p.on_refuse}
+            seen: dict[str, str] = {}
+            for key, trigger in names.items():
+                if trigger and trigger in seen:
+                    self.report(
+                        (*pat, key),
+                        f"`{key}` and `{seen[trigger]}` both name trigger `{trigger}`",
+                        "give each participation trigger its own name",
+                    )
+                elif trigger:
+                    seen[trigger] = key
+            if (p.refuse or p.abstain) and not p.on_refuse:
+                self.report(
+                    pat,
+                    f"participation in `{state.name}` can fail but has no `on_refuse`",
+                    "add `on_refuse: <system trigger>` to leave the state when the rule can"
+                    " no longer be met",
+                )
+            if p.require_refuse and not p.refuse:
+                self.report(
+                    (*pat, "require_refuse"),
+                    "`require_refuse` without a `refuse` trigger",
+                    "add `refuse: decline` or remove `require_refuse`",
+                )
+            self.check_fired(state, p.on_complete, (*pat, "on_complete"))
+            if p.on_refuse:
+                self.check_fired(state, p.on_refuse, (*pat, "on_refuse"))
+        if deadline is not None:
+            self.check_fired(state, deadline.fire, (*at, "deadline", "fire"))
+
+    def check_fired(self, state: State, trigger: str, at: NodePath) -> None:
+        named = [t for _, t in self.d.transitions if t.trigger == trigger]
+        leaving = [t for t in named if self.covers(t, state.name)]
+        if not named:
+            self.report(
+                at,
+                f"the engine fires `{trigger}` in state `{state.name}`, but no transition"
+                " has that trigger",
+                f"add `{{trigger: {trigger}, source: {state.name}, dest: …, system: true,"
+                " label: …}`",
+            )
+        elif not leaving:
+            self.report(
+                at,
+                f"the engine fires `{trigger}` in state `{state.name}`, but no `{trigger}`"
+                f" transition has `{state.name}` as its source",
+                f"add `{state.name}` to the source of the `{trigger}` transition",
+            )
+        elif not all(t.system for t in leaving):
+            self.report(
+                at,
+                f"`{trigger}` is fired by the engine in state `{state.name}`, but its"
+                " transition is not `system: true`",
+                f"mark the `{trigger}` transition `system: true` and remove its roles",
+            )
+
+    def check_reachable(self) -> None:
+        assert self.d.initial is not None
+        reached = {self.d.initial}
+        queue = deque([self.d.initial])
+        while queue:
+            state = queue.popleft()
+            for _, t in self.d.transitions:
+                if self.covers(t, state) and t.dest in self.d.states and t.dest not in reached:
+                    reached.add(t.dest)
+                    queue.append(t.dest)
+        for name in self.d.states:
+            if name not in reached:
+                self.report(
+                    ("states", name),
+                    f"state `{name}` cannot be reached from the initial state `{self.d.initial}`",
+                    f"add a transition with `dest: {name}`, or remove the state",
+                )
+
+    def check_exits(self) -> None:
+        for name, state in self.d.states.items():
+            if state.final:
+                continue
+            if not any(self.covers(t, name) and t.dest != name for _, t in self.d.transitions):
+                self.report(
+                    ("states", name),
+                    f"non-final state `{name}` has no way out (no transition leads elsewhere)",
+                    "add a transition from it, or mark it `final: true`",
+                )
