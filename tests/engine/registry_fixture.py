@@ -1,14 +1,13 @@
-"""A registry holding exactly the role and resolver names the domain workflows may use.
+"""The app's real registry, for checking the four `workflows/*.yaml` files in loader tests.
 
-The app's real registry (built by the services layer) will replace it; until then the
-loader tests check the four `workflows/*.yaml` files against these names.
+ROLES and RESOLVERS name what every domain workflow may rely on; a test asserts the real
+registry provides them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from wflow.engine.registry import FireContext, Participant, Registry, Scope
+from wflow.engine.registry import Registry
+from wflow.services.registry import build_registry
 
 ROLES = (
     "unit_head",
@@ -24,19 +23,8 @@ ROLES = (
 RESOLVERS = ("block_member_heads", "block_member_units", "council_members")
 
 
-def _no_principals(scope: Scope) -> Iterable[str]:
-    return ()
-
-
-def _no_participants(ctx: FireContext) -> Sequence[Participant]:
-    return ()
-
-
 def domain_registry() -> Registry:
-    """Return a registry with the domain's role and resolver names bound to dummy functions."""
-    registry = Registry()
-    for name in ROLES:
-        registry.role(name)(_no_principals)
-    for name in RESOLVERS:
-        registry.resolver(name)(_no_participants)
+    """Return the registry the application builds (roles, resolvers, guards, effects)."""
+    registry = build_registry()
+    assert set(ROLES) <= set(registry.roles) and set(RESOLVERS) <= set(registry.resolvers)
     return registry

@@ -120,7 +120,9 @@ def test_loader__real_workflow_parses(name: str) -> None:
     assert used_roles <= set(ROLES)
     who = {s.participation.who for s in defn.states.values() if s.participation}
     assert who <= set(RESOLVERS)
-    assert not any(t.guards or t.effects for t in defn.transitions)
+    registry = domain_registry()
+    assert {g for t in defn.transitions for g in t.guards} <= set(registry.guards)
+    assert {e for t in defn.transitions for e in t.effects} <= set(registry.effects)
 
 
 def test_loader__real_workflows_need_the_registry() -> None:

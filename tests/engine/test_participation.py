@@ -1,0 +1,200 @@
+"""Participation steps: every member head signs, declines with a reason, or abstains once."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.engine.flows import (
+    LEADER,
+    SCOPE,
+    STRANGER,
+    TWO_THIRDS,
+    Journal,
+    head,
+    make_registry,
+    pact,
+    snapshot,
+)  # fmt: skip
+from wflow.engine import (
+    AlreadyActed,
+    Completion,
+    Engine,
+    MissingFields,
+    NotAllowed,
+    Scope,
+    StaleVersion,
+    WrongState,
+)  # fmt: skip
+from wflow.engine.participation import decide
+
+
+def _signing(engine: Engine, session: Session, members: list[int] | None = None) -> int:
+    data = {"title": "Pact", "members": [1, 2, 3] if members is None else members}
+    iid = engine.start(session, "pact", Scope("pact", 1, unit_id=1, block_id=3, data=data),
+                       head(1))  # fmt: skip
+    engine.fire(session, iid, "submit", head(1))
+    engine.fire(session, iid, "open_signing", LEADER)
+    session.commit()
+    return iid
+
+
+def _engine(journal: Journal, complete: Completion, **kw: object) -> Engine:
+    return Engine({"pact": pact(complete, **kw)}, make_registry(journal))
+
+
+def _state(engine: Engine, session: Session, iid: int) -> str:
+    return engine.history(session, iid)[-1].dest
+
+
+def test_all_sign__the_last_signature_completes_once(
+    engine: Engine, session: Session, journal: Journal
+) -> None:
+    iid = _signing(engine, session)
+    first = engine.fire(session, iid, "sign", head(1))
+    assert (first.dest, first.completed) == ("signing", ())
+    engine.fire(session, iid, "sign", head(2))
+    last = engine.fire(session, iid, "sign", head(3))
+    session.commit()
+    assert last.completed == ("all_signed",) and last.state == "in_force"
+    triggers = [e.trigger for e in engine.history(session, iid)]
+    assert triggers[-4:] == ["sign", "sign", "sign", "all_signed"]
+    assert triggers.count("all_signed") == 1
+    assert ("all_signed", "signing", iid) in journal.effects
+    assert last.version == engine.history(session, iid)[-1].version
+
+
+def test_a_decline_needs_a_reason_and_refuses_the_step(engine: Engine, session: Session) -> None:
+    iid = _signing(engine, session)
+    engine.fire(session, iid, "sign", head(1))
+    session.commit()
+    before = snapshot(session)
+    with pytest.raises(MissingFields):
+        engine.fire(session, iid, "decline", head(2), {"reason": ""})
+    session.rollback()
+    assert snapshot(session) == before
+    result = engine.fire(session, iid, "decline", head(2), {"reason": "figures are wrong"})
+    assert result.completed == ("declined",) and result.state == "draft"
+    decline = engine.history(session, iid)[-2]
+    assert decline.data == {"participant": "unit:2", "choice": "refuse",
+                            "reason": "figures are wrong"}  # fmt: skip
+
+
+def test_once_only_and_members_only(engine: Engine, session: Session) -> None:
+    iid = _signing(engine, session)
+    engine.fire(session, iid, "sign", head(2))
+    session.commit()
+    before = snapshot(session)
+    for actor, trigger, error in [
+        (head(2), "sign", AlreadyActed),
+        (head(2), "decline", AlreadyActed),
+        (STRANGER, "sign", NotAllowed),
+    ]:
+        with pytest.raises(error):
+            engine.fire(session, iid, trigger, actor, {"reason": "x"})
+        session.rollback()
+        assert snapshot(session) == before
+    with pytest.raises(StaleVersion):
+        engine.fire(session, iid, "sign", head(3), expected_version=1)
+    session.rollback()
+    assert snapshot(session) == before
+    assert engine.available(session, iid, head(2)) == []
+    assert engine.available(session, iid, head(3)) == ["sign", "decline", "abstain"]
+
+
+def test_acting_after_the_step_ended_is_wrong_state(engine: Engine, session: Session) -> None:
+    iid = _signing(engine, session, members=[2])
+    assert engine.fire(session, iid, "sign", head(2)).completed == ("all_signed",)
+    with pytest.raises(WrongState):
+        engine.fire(session, iid, "sign", head(2))
+
+
+def test_sequential__each_waits_for_the_one_before(journal: Journal, session: Session) -> None:
+    engine = _engine(journal, Completion(kind="all"), order="sequential")
+    iid = _signing(engine, session)
+    before = snapshot(session)
+    with pytest.raises(NotAllowed, match="not your turn"):
+        engine.fire(session, iid, "sign", head(2))
+    session.rollback()
+    assert snapshot(session) == before
+    assert [t.trigger for t in engine.inbox(session, head(2))] == []
+    engine.fire(session, iid, "sign", head(1))
+    assert {t.trigger for t in engine.inbox(session, head(2))} == {"sign", "decline", "abstain"}
+    assert engine.inbox(session, head(3)) == []
+
+
+def test_secret__events_tell_who_took_part_not_how(journal: Journal, session: Session) -> None:
+    engine = _engine(journal, TWO_THIRDS, secret=True)
+    iid = _signing(engine, session)
+    engine.fire(session, iid, "decline", head(1), {"reason": "no"})
+    events = engine.history(session, iid)
+    assert (events[-1].trigger, events[-1].data) == ("participate", {"participant": "unit:1"})
+
+
+@pytest.mark.parametrize(
+    ("complete", "acts", "expected"),
+    [
+        (TWO_THIRDS, [("sign", 1), ("sign", 2)], ("all_signed",)),
+        (TWO_THIRDS, [("decline", 1), ("decline", 2)], ("declined",)),
+        (Completion(kind="any"), [("sign", 3)], ("all_signed",)),
+        (Completion(kind="any"), [("decline", 1), ("abstain", 2)], ()),
+        (Completion(kind="all"), [("abstain", 1)], ("declined",)),
+        (Completion(kind="at_least", count=1, quorum=Fraction(2, 3)), [("sign", 1)], ()),
+        (Completion(kind="at_least", count=1, quorum=Fraction(2, 3)),
+         [("sign", 1), ("abstain", 2)], ("all_signed",)),
+    ],
+)  # fmt: skip
+def test_completion_rules_through_the_engine(
+    journal: Journal,
+    session: Session,
+    complete: Completion,
+    acts: list[tuple[str, int]],
+    expected: tuple[str, ...],
+) -> None:
+    engine = _engine(journal, complete)
+    iid = _signing(engine, session)
+    completed: tuple[str, ...] = ()
+    for trigger, unit in acts:
+        completed += engine.fire(session, iid, trigger, head(unit), {"reason": "r"}).completed
+    assert completed == expected
+
+
+@pytest.mark.parametrize(
+    ("complete", "choices", "outcome"),
+    [
+        (Completion(kind="all"), [], "complete"),
+        (Completion(kind="all"), ["act", None], None),
+        (Completion(kind="all"), ["act", "refuse"], "refuse"),
+        (Completion(kind="any"), [], "refuse"),
+        (Completion(kind="any"), [None, "refuse"], None),
+        (Completion(kind="any"), ["refuse", "refuse"], "refuse"),
+        (Completion(kind="at_least", count=2), ["act", "act", None], "complete"),
+        (Completion(kind="at_least", count=2), ["refuse", "refuse", None], "refuse"),
+        (Completion(kind="at_least", fraction=Fraction(9, 10)), ["act"] * 9 + [None], "complete"),
+        (Completion(kind="at_least", fraction=Fraction(9, 10)), ["act"] * 8 + [None] * 2, None),
+        (Completion(kind="at_least", fraction=Fraction(9, 10), of="present"),
+         ["act"] * 8 + ["abstain", "refuse"], "refuse"),
+        (Completion(kind="at_least", fraction=Fraction(9, 10), of="present"),
+         ["act"] * 8 + ["abstain", None], None),
+        (Completion(kind="at_least", count=1, quorum=Fraction(1, 2)), ["act", None, None], None),
+    ],
+)  # fmt: skip
+def test_decide(complete: Completion, choices: list[str | None], outcome: str | None) -> None:
+    assert decide(complete, choices) == outcome
+
+
+def test_no_participants__all_completes_on_entry(engine: Engine, session: Session) -> None:
+    data = {"title": "Pact", "members": []}
+    iid = engine.start(session, "pact", Scope("pact", 9, unit_id=1, block_id=3, data=data),
+                       head(1))  # fmt: skip
+    engine.fire(session, iid, "submit", head(1))
+    result = engine.fire(session, iid, "open_signing", LEADER)
+    assert (result.dest, result.completed, result.state) == ("signing", ("all_signed",),
+                                                             "in_force")  # fmt: skip
+
+
+def test_scope_is_used(engine: Engine, session: Session) -> None:
+    iid = engine.start(session, "pact", SCOPE, head(1))
+    assert engine.available(session, iid, head(2)) == []

@@ -1,0 +1,112 @@
+"""Participation steps: who takes part, whose turn it is, and when the step is decided.
+
+Completion is decided as soon as the outcome is certain, assuming every pending participant
+will still take part (act, refuse or abstain): success when the rule holds even if every
+pending participant refused, refusal when it cannot hold even if every pending participant
+acted. A quorum must be met by those who already took part before success is declared.
+A step that must end without everyone (absent members) ends by its deadline trigger.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from wflow.engine.definition import Completion, Participation
+from wflow.engine.fastsql import Db
+from wflow.engine.registry import Participant
+from wflow.engine.statements import INSERT_PARTICIPANT, SELECT_PARTICIPANTS
+
+Choice = Literal["act", "refuse", "abstain"]
+Outcome = Literal["complete", "refuse"]
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """A participant as stored for one round, with its choice so far."""
+
+    position: int
+    key: str
+    principal: str
+    label: str
+    choice: str | None
+
+
+def choice_of(part: Participation, trigger: str) -> Choice | None:
+    """Return which choice `trigger` expresses in this step, None if it is not one of its."""
+    if trigger == part.act:
+        return "act"
+    if trigger == part.refuse:
+        return "refuse"
+    if trigger == part.abstain:
+        return "abstain"
+    return None
+
+
+def load_seats(db: Db, instance_id: int, round_: int) -> list[Seat]:
+    """Return the participants of one round in their order."""
+    rows = SELECT_PARTICIPANTS.all(db, {"instance_id": instance_id, "round": round_})
+    return [Seat(r.position, r.key, r.principal, r.label, r.choice) for r in rows]
+
+
+def store_seats(
+    db: Db, instance_id: int, round_: int, participants: Sequence[Participant]
+) -> list[Seat]:
+    """Insert the participants of a newly entered step and return them as seats."""
+    unique = {p.key: p for p in reversed(participants)}  # the first of a repeated key wins
+    kept = [p for p in participants if unique.get(p.key) is p]
+    seats = [Seat(i, p.key, p.principal, p.label, None) for i, p in enumerate(kept)]
+    if seats:
+        INSERT_PARTICIPANT.many(
+            db,
+            [
+                {"instance_id": instance_id, "round": round_, "position": s.position,
+                 "key": s.key, "principal": s.principal, "label": s.label, "choice": None,
+                 "acted_at": None, "actor_user_id": None, "data": {}}
+                for s in seats
+            ],
+        )  # fmt: skip
+    return seats
+
+
+def open_seats(part: Participation, seats: Sequence[Seat]) -> list[Seat]:
+    """Return the participants who may act now (only the first pending one when sequential)."""
+    pending = [s for s in seats if s.choice is None]
+    if part.order == "sequential":
+        return pending[:1]
+    return pending
+
+
+def _need(rule: Completion, base: int) -> int:
+    """Return how many acts the rule needs out of `base` participants."""
+    if rule.kind == "all":
+        return base
+    if rule.kind == "any":
+        return 1
+    if rule.count is not None:
+        return rule.count
+    if rule.fraction is not None:
+        return math.ceil(rule.fraction * base)
+    return base
+
+
+def decide(rule: Completion, choices: Sequence[str | None]) -> Outcome | None:
+    """Return "complete" or "refuse" once the outcome is certain, None while it is open."""
+    n = len(choices)
+    acts = sum(1 for c in choices if c == "act")
+    pending = sum(1 for c in choices if c is None)
+    present = n - pending
+    # Worst case for success: every pending participant takes part without acting, so the
+    # base of a fraction "of present" grows to everyone, as for "of all"; the best case for
+    # it (every pending one acts) has the same base. Either way the base is n.
+    need = _need(rule, n)
+    quorum_met = rule.quorum is None or present >= math.ceil(rule.quorum * n)
+    if rule.kind == "any" and n == 0:
+        return "refuse"
+    if acts >= need and quorum_met:
+        return "complete"
+    if acts + pending < need:
+        return "refuse"
+    return None

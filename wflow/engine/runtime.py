@@ -1,0 +1,227 @@
+"""The engine: start instances, fire triggers, answer who may do what, run timers.
+
+`fire` is one database transaction owned by the caller (it never commits): on any exception
+the caller rolls back and nothing is written. It takes the caller's ORM Session or a bare
+Connection (the lighter choice for batch work). The hot path runs Core statements built once
+on the connection's DBAPI cursor; the shared machine of each (workflow, version) decides where
+a trigger leads, and `wflow.engine.firing` adds roles, guards, required fields, the optimistic
+lock, the audit chain, participation, timers and the task index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from wflow.clock import utcnow
+from wflow.engine import inbox as _inbox
+from wflow.engine import timers as _timers
+from wflow.engine import versions as _versions
+from wflow.engine.audit import Broken, event_hash, json_safe, verify_chains
+from wflow.engine.compiled import participation_triggers
+from wflow.engine.definition import Definition
+from wflow.engine.fastsql import Db
+from wflow.engine.firing import SYSTEM, Firing, scope_of
+from wflow.engine.participation import load_seats, open_seats
+from wflow.engine.registry import Actor, FireContext, Scope
+from wflow.engine.runtime_errors import StaleVersion
+from wflow.engine.statements import (
+    EVT,
+    INSERT_EVENT,
+    INSERT_INSTANCE,
+    SELECT_INSTANCE,
+    SELECT_INSTANCE_FOR_FIRE,
+    TASK,
+    UPDATE_CHAIN_HEAD,
+)  # fmt: skip
+from wflow.engine.tables import WfEvent
+
+_PRINCIPALS_OF = (
+    sa.select(TASK.c.principal).distinct().where(TASK.c.instance_id == sa.bindparam("i"))
+)
+_AS_OF = (
+    sa.select(EVT.c.dest, EVT.c.version)
+    .where((EVT.c.instance_id == sa.bindparam("i")) & (EVT.c.at <= sa.bindparam("when")))
+    .order_by(EVT.c.seq.desc())
+    .limit(1)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FireResult:
+    """What a fire did: the trigger's move, the version after it, consequences fired."""
+
+    instance_id: int
+    trigger: str
+    source: str
+    dest: str
+    version: int  # lock_version after the fire and its consequences
+    event_id: int
+    completed: tuple[str, ...] = ()  # system triggers fired as a consequence, in order
+    state: str = ""  # the state after the consequences (== dest when there are none)
+
+
+
+class Engine(Firing):
+    """Runs the loaded workflow definitions against the wf_* tables."""
+
+    def sync_versions(
+        self, session: Session, parse: _versions.Parse | None = None
+    ) -> list[Definition]:
+        """Store loaded versions' text; load older versions instances still use; return those."""
+        _versions.store_versions(session, list(self.definitions.values()))
+        if parse is None:
+            from wflow.engine.loader import parse_definition  # lazy: the loader is optional
+
+            parse = parse_definition
+        older = _versions.load_used_versions(session, set(self._compiled), self.registry, parse)
+        for d in older:
+            self._add(d)
+        return older
+
+    # ---------------------------------------------------------------- start and fire
+    def start(
+        self,
+        session: Session | Connection,
+        workflow: str,
+        scope: Scope,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Create an instance in the initial state of the current version; return its id."""
+        comp = self._comp(workflow)
+        d = comp.definition
+        db = Db(session)
+        now = utcnow()
+        clean = json_safe(data)
+        inst_data = json_safe({**scope.data, **clean})
+        iid = INSERT_INSTANCE.insert(
+            db,
+            {"workflow": d.name, "version": d.version, "state": d.initial,
+             "subject_type": scope.subject_type, "subject_id": scope.subject_id,
+             "unit_id": scope.unit_id, "block_id": scope.block_id, "year": scope.year,
+             "data": inst_data, "lock_version": 0, "entry": 1, "last_seq": 0, "last_hash": "",
+             "due_at": None, "created_at": now, "updated_at": now},
+        )  # fmt: skip
+        row = SELECT_INSTANCE.first(db, {"id": iid})
+        due = self._due(comp, d.initial, now, inst_data)
+        self._advance(db, row, actor, "start", "", d.initial, clean, now, 1, due, None)
+        self._enter(db, comp, row, d.initial, "", 1, scope_of(row), actor, now, due, None)
+        if d.initial in comp.participation:
+            self._settle(db, iid, d.initial, 1, comp, None, [], 0)
+        return iid
+
+    def fire(
+        self,
+        session: Session | Connection,
+        instance_id: int,
+        trigger: str,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+        expected_version: int | None = None,
+    ) -> FireResult:
+        """Fire `trigger` on an instance as `actor` in the caller's transaction (no commit)."""
+        db = Db(session)
+        completed: list[str] = []
+        source, dest, version, event_id = self._fire(
+            db, instance_id, trigger, actor, data or {}, expected_version, completed, 0
+        )
+        state = dest
+        if completed:
+            row = SELECT_INSTANCE.first(db, {"id": instance_id})
+            version, state = row.lock_version, row.state
+        return FireResult(instance_id, trigger, source, dest, version, event_id,
+                          tuple(completed), state)  # fmt: skip
+    def available(self, session: Session, instance_id: int, actor: Actor) -> list[str]:
+        """Return the triggers `actor` may fire now (roles, state, open seats; no guards)."""
+        db = Db(session)
+        row = self._row(db, instance_id)
+        comp = self._comp(row.workflow, row.version)
+        if actor.is_system:
+            return []
+        scope = scope_of(row)
+        out = [p.transition.trigger for p in comp.user_plans[row.state]
+               if p.allows(actor.principals, scope)]  # fmt: skip
+        part = comp.participation.get(row.state)
+        if part is not None:
+            turn = open_seats(part, load_seats(db, instance_id, row.entry))
+            if any(s.principal in actor.principals for s in turn):
+                out.extend(participation_triggers(part))
+        return list(dict.fromkeys(out))
+
+    def history(self, session: Session, instance_id: int) -> list[WfEvent]:
+        """Return the instance's audit events in order."""
+        self._row(Db(session), instance_id)
+        stmt = sa.select(WfEvent).where(EVT.c.instance_id == instance_id).order_by(EVT.c.seq)
+        return list(session.execute(stmt).scalars())
+
+    def as_of(self, session: Session, instance_id: int, when: datetime) -> tuple[str, int] | None:
+        """Return (state, version) the instance had at `when`, None before it started."""
+        db = Db(session)
+        self._row(db, instance_id)
+        got = db.conn.execute(_AS_OF, {"i": instance_id, "when": when}).first()
+        return None if got is None else (got.dest, got.version)
+
+    def inbox(self, session: Session, actor: Actor) -> list[_inbox.Task]:
+        """Return what `actor` may do now across all workflows (one query)."""
+        return _inbox.inbox(session, actor)
+
+    def inbox_count(self, session: Session, actor: Actor) -> int:
+        """Return how many tasks `actor` has now."""
+        return _inbox.inbox_count(session, actor)
+
+    def verify_chains(self, session: Session) -> list[Broken]:
+        """Recompute every audit chain; return the first broken link of each instance."""
+        return verify_chains(session)
+
+    # ---------------------------------------------------------------- timers
+    def tick(
+        self, session_factory: Callable[[], Session], now: datetime | None = None
+    ) -> _timers.TickReport:
+        """Fire due deadlines and send due reminders, each in its own transaction."""
+        return _timers.tick(self, session_factory, now)
+
+    def run_timer(
+        self, session: Session, instance_id: int, entry: int, kind: str, trigger: str,
+        due_at: datetime,
+    ) -> str:  # fmt: skip
+        """Run one claimed timer: fire its deadline or send its reminder; "stale" if left."""
+        db = Db(session)
+        row = SELECT_INSTANCE_FOR_FIRE.first(db, {"id": instance_id})
+        if row is None or row.entry != entry:
+            return "stale"
+        if kind == "deadline":
+            self._fire(db, instance_id, trigger, SYSTEM, {}, None, [], 0)
+            return "fired"
+        comp = self._comp(row.workflow, row.version)
+        principals = sorted(db.conn.execute(_PRINCIPALS_OF, {"i": instance_id}).scalars())
+        now = utcnow()
+        deadline_at: datetime = row.due_at or due_at
+        ctx = FireContext(db.session, comp.definition, instance_id, row.state, scope_of(row),
+                          SYSTEM, {}, now)  # fmt: skip
+        for hook in self.registry.reminder_hooks:
+            hook(ctx, deadline_at, principals)
+        data = {"due_at": deadline_at.isoformat(), "principals": principals}
+        seq = row.last_seq + 1
+        h = event_hash(row.last_hash, instance_id, seq, row.lock_version, now, None, None,
+                       SYSTEM.name, "remind", row.state, row.state, data)  # fmt: skip
+        moved = UPDATE_CHAIN_HEAD.run(
+            db, {"b_id": instance_id, "b_seq": row.last_seq, "last_seq": seq,
+                                "last_hash": h},
+        )  # fmt: skip
+        if moved.rowcount != 1:
+            raise StaleVersion(instance_id)
+        INSERT_EVENT.run(
+            db,
+            {"instance_id": instance_id, "seq": seq, "version": row.lock_version, "at": now,
+             "actor_user_id": None, "actor_unit_id": None, "actor_name": SYSTEM.name,
+             "trigger": "remind", "source": row.state, "dest": row.state, "data": data,
+             "prev_hash": row.last_hash, "hash": h},
+        )  # fmt: skip
+        return "reminded"

@@ -1,0 +1,105 @@
+"""SQLAlchemy Core statements of the firing path, built once with bind parameters.
+
+Building a statement costs more than SQLite executing it, so every statement the engine
+runs per fire is constructed here at import time, compiled once per dialect by `Prepared`
+and only executed with parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from wflow.engine.fastsql import Prepared
+from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask, WfTimer
+
+INST: sa.Table = WfInstance.__table__  # type: ignore[attr-defined]
+EVT: sa.Table = WfEvent.__table__  # type: ignore[attr-defined]
+PART: sa.Table = WfParticipant.__table__  # type: ignore[attr-defined]
+TMR: sa.Table = WfTimer.__table__  # type: ignore[attr-defined]
+TASK: sa.Table = WfTask.__table__  # type: ignore[attr-defined]
+
+_b = sa.bindparam
+
+
+def _insert(table: sa.Table, *, returning: bool = False) -> Prepared:
+    """Return an INSERT of every column but the id, each as a bind parameter of its name.
+
+    With `returning`, `Prepared.insert` gives the new id (RETURNING, or SQLite's lastrowid).
+    """
+    stmt = sa.insert(table).values({c.name: _b(c.name) for c in table.c if c.name != "id"})
+    return Prepared(stmt, stmt.returning(table.c["id"]) if returning else None)
+
+
+INSTANCE_COLUMNS = tuple(
+    INST.c[name]
+    for name in (
+        "id", "workflow", "version", "state", "lock_version", "entry", "last_seq", "last_hash",
+        "subject_type", "subject_id", "unit_id", "block_id", "year", "data", "due_at",
+    )
+)  # fmt: skip
+
+_SELECT_INSTANCE = sa.select(*INSTANCE_COLUMNS).where(INST.c.id == _b("id"))
+SELECT_INSTANCE = Prepared(_SELECT_INSTANCE)
+# The instance row, locked on PostgreSQL so concurrent fires on one instance queue up
+# (SQLite ignores FOR UPDATE: its writers are serialized and the UPDATE's version check
+# catches a concurrent change).
+SELECT_INSTANCE_FOR_FIRE = Prepared(_SELECT_INSTANCE.with_for_update())
+INSERT_INSTANCE = _insert(INST, returning=True)
+
+_WHERE_CURRENT = (
+    (INST.c.id == _b("b_id"))
+    & (INST.c.lock_version == _b("b_lock"))
+    & (INST.c.last_seq == _b("b_seq"))
+)
+_SET: dict[str, Any] = {
+    name: _b(name)
+    for name in ("state", "lock_version", "entry", "last_seq", "last_hash", "due_at", "updated_at")
+}
+UPDATE_INSTANCE = Prepared(sa.update(INST).where(_WHERE_CURRENT).values(**_SET))
+UPDATE_INSTANCE_DATA = Prepared(
+    sa.update(INST).where(_WHERE_CURRENT).values(**_SET, data=_b("data"))
+)
+# a reminder extends the chain without changing state or version
+UPDATE_CHAIN_HEAD = Prepared(
+    sa.update(INST)
+    .where((INST.c.id == _b("b_id")) & (INST.c.last_seq == _b("b_seq")))
+    .values(last_seq=_b("last_seq"), last_hash=_b("last_hash"))
+)
+
+INSERT_EVENT = _insert(EVT, returning=True)
+
+DELETE_TASKS = Prepared(sa.delete(TASK).where(TASK.c.instance_id == _b("instance_id")))
+INSERT_TASK = _insert(TASK)
+
+INSERT_PARTICIPANT = _insert(PART)
+SELECT_PARTICIPANTS = Prepared(
+    sa.select(PART.c.position, PART.c.key, PART.c.principal, PART.c.label, PART.c.choice)
+    .where((PART.c.instance_id == _b("instance_id")) & (PART.c.round == _b("round")))
+    .order_by(PART.c.position)
+)
+RECORD_CHOICE = Prepared(
+    sa.update(PART)
+    .where(
+        (PART.c.instance_id == _b("b_instance_id"))
+        & (PART.c.round == _b("b_round"))
+        & (PART.c.key == _b("b_key"))
+        & PART.c.choice.is_(None)
+    )
+    .values(
+        choice=_b("choice"), acted_at=_b("acted_at"), actor_user_id=_b("actor_user_id"),
+        data=_b("data"),
+    )
+)  # fmt: skip
+
+INSERT_TIMER = _insert(TMR)
+CANCEL_TIMERS = Prepared(
+    sa.update(TMR)
+    .where(
+        (TMR.c.instance_id == _b("b_instance_id"))
+        & (TMR.c.entry == _b("b_entry"))
+        & TMR.c.fired_at.is_(None)
+    )
+    .values(cancelled=_b("cancelled"))
+)
