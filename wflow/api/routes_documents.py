@@ -1,0 +1,50 @@
+"""API routes on signed documents: check the signatures of a PDF against the registry."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from wflow import db
+from wflow.api.errors import ApiError
+from wflow.api.openapi import operation
+from wflow.api.routes import unit_ref
+from wflow.api.schemas import SignatureOut, Verdict
+from wflow.documents.verify import Limits
+from wflow.services import keys
+from wflow.services.errors import ServiceError
+
+
+def signature_out(report: keys.SignatureReport) -> SignatureOut:
+    """Return one signature's checks and the registry's view of it."""
+    c = report.check
+    return SignatureOut(
+        field=c.field, signer_name=c.signer_name, subject=c.subject, fingerprint=c.fingerprint,
+        signed_at=c.signed_at, intact=c.intact, valid=c.valid, trusted=report.trusted,
+        modified_after=c.modified_after, whole_file=c.whole_file, modification=c.modification,
+        in_registry=report.in_registry, revoked=report.revoked,
+        unit=unit_ref(report.unit.id) if report.unit else None, ok=report.ok,
+    )  # fmt: skip
+
+
+@operation("POST", "/verify", summary="Check a signed PDF", body_media="application/pdf",
+           response=Verdict)  # fmt: skip
+def verify() -> Verdict:
+    """Check every signature of the PDF sent as the body (Content-Type: application/pdf).
+
+    `trusted` means the certificate chains to the CA or an uploaded unit chain and is not
+    revoked; `ok` means intact, valid, trusted, registered and not modified since.
+    """
+    limit = int(current_app.config["VERIFY_MAX_BYTES"])
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        message = _("The file is larger than %(n)d MB.", n=limit // (1024 * 1024))
+        raise ApiError(413, "too_large", message)
+    if not data:
+        raise ApiError(400, "empty_body", _("Send the PDF as the request body."))
+    try:
+        reports = keys.verify_document(db.session(), data, limits=Limits(max_bytes=limit))
+    except ServiceError as exc:
+        raise ApiError(422, "bad_document", str(exc.message), ["body"]) from None
+    signatures = [signature_out(r) for r in reports]
+    return Verdict(signatures=signatures, ok=bool(signatures) and all(s.ok for s in signatures))

@@ -1,0 +1,28 @@
+"""Personal API tokens: a user's bearer credentials for /api/v1, stored only as a hash.
+
+Times are naive UTC (`wflow.clock.utcnow`), stored as plain DateTime on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from wflow.clock import utcnow
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token: acts with exactly its user's rights until revoked."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)  # what the person calls it ("reporting script")
+    prefix: str = Field(max_length=16)  # the token's first characters, shown to tell tokens apart
+    token_hash: str = Field(max_length=64, unique=True, index=True)  # SHA-256 hex of the token
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    last_used_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
