@@ -1,0 +1,114 @@
+"""Helpers for document tests: a PDF, signing units, PKCS#12 files, foreign certificates."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+from tests.dbs import IN_CI
+
+BOXES = [(50, 60, 220, 150), (225, 60, 395, 150), (400, 60, 570, 150)]
+_PDF: list[bytes] = []
+
+
+def blank_pdf() -> bytes:
+    """Return a one-page Vietnamese A4 document made with WeasyPrint (built once)."""
+    if not _PDF:
+        import weasyprint
+
+        html = (
+            "<html lang='vi'><style>@page{size:A4}</style><h1>Giao ước thi đua năm 2026</h1>"
+            "<p>Các đơn vị ký tên dưới đây cam kết thực hiện.</p></html>"
+        )
+        _PDF.append(weasyprint.HTML(string=html).write_pdf())
+    return _PDF[0]
+
+
+def self_signed(
+    name: str = "Người lạ",
+    *,
+    days: int = 365,
+    start: datetime | None = None,
+    signing_usage: bool = True,
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """Return a key and a self-signed certificate (optionally expired or without signing)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    begin = start or datetime.now(UTC) - timedelta(days=1)
+    usage = x509.KeyUsage(
+        digital_signature=signing_usage,
+        content_commitment=signing_usage,
+        key_encipherment=not signing_usage,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(begin)
+        .not_valid_after(begin + timedelta(days=days))
+        .add_extension(usage, critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def p12(key: rsa.RSAPrivateKey, cert: x509.Certificate, password: str) -> bytes:
+    """Return a PKCS#12 file holding `key` and `cert`, encrypted with `password`."""
+    return pkcs12.serialize_key_and_certificates(
+        b"unit", key, cert, None, serialization.BestAvailableEncryption(password.encode())
+    )
+
+
+def append_unsigned_update(pdf: bytes) -> bytes:
+    """Return `pdf` with an unsigned incremental update (the catalogue's /Lang changed)."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    writer.root["/Lang"] = generic.TextStringObject("en")
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def need_tool(name: str) -> str:
+    """Return the path of a command-line tool; fail in CI, skip locally when it is missing."""
+    path = shutil.which(name)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is missing: .ci/run installs it")
+        pytest.skip(f"{name} not installed")
+    return path
+
+
+def pdfsig(pdf: Path, ca_pem: Path, nss_dir: Path) -> str:
+    """Run poppler's pdfsig on `pdf` with an NSS database trusting `ca_pem`; return its output."""
+    certutil, tool = need_tool("certutil"), need_tool("pdfsig")
+    nss_dir.mkdir(parents=True, exist_ok=True)
+    db = f"sql:{nss_dir}"
+    subprocess.run([certutil, "-N", "-d", db, "--empty-password"], check=True)
+    subprocess.run(
+        [certutil, "-A", "-d", db, "-n", "wflow-ca", "-t", "CT,C,C", "-i", str(ca_pem)], check=True
+    )
+    done = subprocess.run(
+        [tool, "-nssdir", db, str(pdf)], capture_output=True, text=True, timeout=120
+    )
+    return done.stdout + done.stderr

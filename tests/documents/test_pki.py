@@ -1,0 +1,214 @@
+"""Keys: the CA is made once, keys are encrypted at rest, PKCS#12 import, revocation, CLI."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlmodel import Session, select
+
+from tests.documents.helpers import p12, self_signed
+from wflow.documents import pki
+from wflow.models import UnitCertificate
+from wflow.services import keys
+from wflow.services.errors import Conflict, ServiceError
+
+
+def _rows(session: Session) -> list[UnitCertificate]:
+    session.expire_all()
+    return list(session.exec(select(UnitCertificate).order_by(UnitCertificate.id)).all())
+
+
+def _by_id(session: Session, ident: int | None) -> UnitCertificate:
+    return next(r for r in _rows(session) if r.id == ident)
+
+
+def test_pki__the_ca_is_created_once_with_an_encrypted_key(store: pki.KeyStore) -> None:
+    first = store.ensure_ca()
+    key_text = store.ca_key_path.read_text()
+    again = store.ensure_ca()
+    assert pki.fingerprint(first) == pki.fingerprint(again)
+    assert store.ca_key_path.read_text() == key_text
+    assert key_text.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert stat.S_IMODE(os.stat(store.ca_key_path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(store.root / "keys" / "kek").st_mode) == 0o600
+    with pytest.raises(TypeError):  # no password: refused
+        serialization.load_pem_private_key(key_text.encode(), password=None)
+    with pytest.raises(ValueError):
+        serialization.load_pem_private_key(key_text.encode(), password=b"not the kek")
+    usage = first.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert (
+        usage.key_cert_sign
+        and first.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    )
+
+
+def test_pki__the_passphrase_from_the_environment_replaces_the_kek_file(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(pki.KEK_ENV, "a long passphrase from the vault")
+    store = pki.KeyStore(app.instance_path)
+    store.ensure_ca()
+    assert not (store.root / "keys" / "kek").exists()
+    pki.decrypt_key(store.ca_key_path.read_text(), b"a long passphrase from the vault")
+    with pytest.raises(pki.PkiError):
+        pki.KeyStore(app.instance_path, passphrase="another").ca_key()
+
+
+def test_pki__every_unit_gets_one_encrypted_certificate(
+    app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
+) -> None:
+    rows = _rows(session)
+    assert sorted(r.unit_id for r in rows) == sorted(u.id for u in trio["units"])
+    assert keys.ensure_unit_certificates(session, store=store) == []  # idempotent
+    assert len(_rows(session)) == 3
+    ca = store.ca_cert()
+    by_id = {u.id: u for u in trio["units"]}
+    for row in rows:
+        unit = by_id[row.unit_id]
+        cert = x509.load_pem_x509_certificate(row.cert_pem.encode())
+        cert.verify_directly_issued_by(ca)
+        assert pki.common_name(cert) == unit.name
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        assert usage.digital_signature and usage.content_commitment
+        assert row.fingerprint == pki.fingerprint(cert) and len(row.fingerprint) == 64
+        assert row.source == "internal" and row.revoked_at is None
+        assert row.encrypted_key_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert "BEGIN PRIVATE KEY" not in row.encrypted_key_pem
+        with pytest.raises(pki.PkiError):
+            pki.decrypt_key(row.encrypted_key_pem, b"wrong secret")
+        key = pki.decrypt_key(row.encrypted_key_pem, store.kek())
+        assert key.public_key().public_numbers() == cert.public_key().public_numbers()  # type: ignore[union-attr]
+
+
+def test_pki__a_good_pkcs12_becomes_the_units_signing_certificate(
+    app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
+) -> None:
+    unit = trio["units"][1]
+    key, cert = self_signed("Tỉnh Đoàn Hà Tĩnh (own)")
+    with app.app_context():
+        row = keys.import_pkcs12(session, unit, p12(key, cert, "mật khẩu"), "mật khẩu", store=store)
+    assert row.source == "uploaded" and row.fingerprint == pki.fingerprint(cert)
+    assert row.encrypted_key_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert keys.usable_certificate(session, unit.id).id == row.id
+    _key, signing_cert, chain = keys.signing_identity(session, unit, store=store)
+    assert pki.fingerprint(signing_cert) == row.fingerprint and chain == []
+    with app.app_context(), pytest.raises(Conflict):  # the same certificate twice
+        keys.import_pkcs12(session, unit, p12(key, cert, "x"), "x", store=store)
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "words"),
+    [
+        ("wrong password", "password", "password is wrong"),
+        ("not pkcs12", "password", "not a PKCS#12"),
+        ("expired", "file", "expired"),
+        ("no signing usage", "file", "digital signatures"),
+        ("empty", "file", "Choose"),
+    ],
+)
+def test_pki__a_bad_pkcs12_is_refused_and_nothing_is_stored(
+    app: Flask,
+    session: Session,
+    store: pki.KeyStore,
+    trio: dict[str, Any],
+    case: str,
+    field: str,
+    words: str,
+) -> None:
+    before = [(r.id, r.fingerprint) for r in _rows(session)]
+    key, cert = self_signed()
+    data, password = p12(key, cert, "right"), "right"
+    if case == "wrong password":
+        password = "wrong"
+    elif case == "not pkcs12":
+        data = b"%PDF-1.7 this is not a key store"
+    elif case == "expired":
+        key, cert = self_signed(start=datetime.now(UTC) - timedelta(days=400), days=30)
+        data = p12(key, cert, "right")
+    elif case == "no signing usage":
+        key, cert = self_signed(signing_usage=False)
+        data = p12(key, cert, "right")
+    elif case == "empty":
+        data = b""
+    with app.app_context(), pytest.raises(ServiceError) as refused:
+        keys.import_pkcs12(session, trio["units"][0], data, password, store=store)
+    with app.test_request_context():
+        assert words in str(refused.value.message)
+    assert refused.value.field == field
+    session.rollback()
+    assert [(r.id, r.fingerprint) for r in _rows(session)] == before
+
+
+def test_pki__revocation_needs_a_reason_and_stops_signing(
+    app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
+) -> None:
+    unit = trio["units"][0]
+    cert = keys.usable_certificate(session, unit.id)
+    assert cert is not None
+    with app.app_context(), pytest.raises(ServiceError):
+        keys.revoke_certificate(session, cert, "   ")
+    session.rollback()
+    assert _by_id(session, cert.id).revoked_at is None
+    with app.app_context():
+        keys.revoke_certificate(session, cert, "Khóa bị lộ")
+        assert keys.usable_certificate(session, unit.id) is None
+        with pytest.raises(ServiceError):
+            keys.signing_identity(session, unit, store=store)
+        with pytest.raises(Conflict):
+            keys.revoke_certificate(session, cert, "again")
+    assert _by_id(session, cert.id).revoked_reason == "Khóa bị lộ"
+    new = keys.ensure_unit_certificates(session, store=store)
+    assert [c.unit_id for c in new] == [unit.id]
+
+
+def test_pki__cli_init_list_revoke_import(
+    runner: FlaskCliRunner, session: Session, trio: dict[str, Any], tmp_path: Any
+) -> None:
+    result = runner.invoke(args=["keys", "init"])
+    assert result.exit_code == 0, result.output
+    assert "certificates issued: 0" in result.output
+    listed = runner.invoke(args=["keys", "list"])
+    assert listed.exit_code == 0 and listed.output.count("internal") == 3
+    first = keys.usable_certificate(session, trio["units"][0].id)
+    assert first is not None
+    assert pki.format_fingerprint(first.fingerprint) in listed.output
+
+    refused = runner.invoke(args=["keys", "revoke", "MTTQ", "--reason", " "])
+    assert refused.exit_code == 1 and "required" in refused.output
+    assert _by_id(session, first.id).revoked_at is None
+    unknown = runner.invoke(args=["keys", "revoke", "NOPE", "--reason", "lost"])
+    assert unknown.exit_code == 1 and "no unit" in unknown.output
+    done = runner.invoke(args=["keys", "revoke", "MTTQ", "--reason", "lost"])
+    assert done.exit_code == 0, done.output
+    assert _by_id(session, first.id).revoked_reason == "lost"
+
+    key, cert = self_signed()
+    path = tmp_path / "own.p12"
+    path.write_bytes(p12(key, cert, "pw"))
+    bad = runner.invoke(args=["keys", "import", "TDOAN", str(path)], input="nope\n")
+    assert bad.exit_code == 1 and "password is wrong" in bad.output
+    assert len(_rows(session)) == 3
+    good = runner.invoke(args=["keys", "import", "TDOAN", str(path)], input="pw\n")
+    assert good.exit_code == 0, good.output
+    assert _rows(session)[-1].source == "uploaded"
+
+
+def test_pki__init_creates_the_ca_and_certificates_for_the_demo(
+    runner: FlaskCliRunner, session: Session, app: Flask
+) -> None:
+    result = runner.invoke(args=["init", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert "keys ready" in result.output
+    assert pki.KeyStore(app.instance_path).has_ca()
+    from wflow.models import Unit
+
+    units = session.exec(select(Unit)).all()
+    assert {r.unit_id for r in _rows(session)} == {u.id for u in units}

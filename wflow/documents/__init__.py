@@ -1,0 +1,1 @@
+"""Documents: rendering (WeasyPrint), keys and certificates, PAdES signing, verification."""

@@ -1,0 +1,299 @@
+"""Keys and certificates: the instance's certificate authority, unit certificates, PKCS#12.
+
+No database here. Private keys only ever leave this module encrypted (PKCS#8 / PEM with the
+key-encryption secret, "KEK"): from WFLOW_KEY_PASSPHRASE, else the file instance/keys/kek.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+# RFC 5280 bounds a common name at 64 characters; cryptography counts UTF-8 bytes and warns
+# on every parse of a longer Vietnamese name (conformant: checked in characters below).
+warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
+
+KEK_ENV = "WFLOW_KEY_PASSPHRASE"
+CA_NAME = "wflow internal certificate authority"
+CA_DAYS = 20 * 365
+UNIT_DAYS = 3 * 365
+UNIT_KEY_BITS = 2048
+CA_KEY_BITS = 3072
+CN_MAX = 64  # RFC 5280 upper bound of a common name
+
+
+class PkiError(ValueError):
+    """A key or certificate that cannot be used; `reason` is a short code, the text English."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A private key with its certificate and the certificates of its issuers."""
+
+    key: PrivateKey
+    cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """Return `moment` as a naive UTC datetime (wflow's stored form)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def aware_utc(moment: datetime) -> datetime:
+    """Return `moment` as an aware UTC datetime (naive values are taken as UTC)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """Return the certificate's SHA-256 fingerprint in lower-case hexadecimal."""
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def format_fingerprint(hex_digest: str) -> str:
+    """Return a fingerprint as colon-separated upper-case byte pairs."""
+    return ":".join(hex_digest[i : i + 2] for i in range(0, len(hex_digest), 2)).upper()
+
+
+def cert_to_pem(cert: x509.Certificate) -> str:
+    """Return the certificate in PEM form."""
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def certs_from_pem(text: str) -> list[x509.Certificate]:
+    """Return the certificates of a PEM text (empty text, empty list)."""
+    return x509.load_pem_x509_certificates(text.encode("ascii")) if text.strip() else []
+
+
+def common_name(cert: x509.Certificate) -> str:
+    """Return the subject's common name (or the whole subject when it has none)."""
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def encrypt_key(key: PrivateKey, kek: bytes) -> str:
+    """Return the private key as encrypted PKCS#8 PEM."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(kek),
+    ).decode("ascii")
+
+
+def decrypt_key(pem: str, kek: bytes) -> PrivateKey:
+    """Return the private key of encrypted PKCS#8 PEM (PkiError on a wrong secret)."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode("ascii"), password=kek)
+    except (ValueError, TypeError) as exc:
+        raise PkiError("decrypt", "the key cannot be decrypted with this key secret") from exc
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise PkiError("key_type", "unsupported private key type")
+    return key
+
+
+class KeyStore:
+    """The instance's key folder: the key-encryption secret and the certificate authority."""
+
+    def __init__(self, instance_path: str | Path, passphrase: str | None = None) -> None:
+        self.root = Path(instance_path)
+        self._passphrase = passphrase if passphrase is not None else os.environ.get(KEK_ENV)
+
+    @property
+    def ca_cert_path(self) -> Path:
+        """Return the path of the CA certificate (PEM)."""
+        return self.root / "ca" / "ca-cert.pem"
+
+    @property
+    def ca_key_path(self) -> Path:
+        """Return the path of the CA private key (encrypted PEM)."""
+        return self.root / "ca" / "ca-key.pem"
+
+    def kek(self) -> bytes:
+        """Return the key-encryption secret, creating instance/keys/kek (0600) on first use."""
+        if self._passphrase:
+            return self._passphrase.encode("utf-8")
+        path = self.root / "keys" / "kek"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process created it meanwhile
+                return path.read_bytes().strip()
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48) + "\n")
+        return path.read_bytes().strip()
+
+    def has_ca(self) -> bool:
+        """Tell whether the certificate authority exists."""
+        return self.ca_cert_path.exists() and self.ca_key_path.exists()
+
+    def ensure_ca(self, now: datetime | None = None) -> x509.Certificate:
+        """Return the CA certificate, creating the CA (key and certificate) once."""
+        if self.has_ca():
+            return self.ca_cert()
+        key = rsa.generate_private_key(public_exponent=65537, key_size=CA_KEY_BITS)
+        cert = make_ca_certificate(key, now or datetime.now(UTC))
+        folder = self.ca_key_path.parent
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            _write_new(self.ca_key_path, encrypt_key(key, self.kek()), 0o600)
+        except FileExistsError:  # created by a concurrent run: keep theirs
+            return self.ca_cert()
+        _write_new(self.ca_cert_path, cert_to_pem(cert), 0o644)
+        return cert
+
+    def ca_cert(self) -> x509.Certificate:
+        """Return the CA certificate (PkiError when there is no CA)."""
+        if not self.ca_cert_path.exists():
+            raise PkiError("no_ca", "there is no certificate authority yet: run `wflow keys init`")
+        return x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
+
+    def ca_key(self) -> PrivateKey:
+        """Return the CA private key, decrypted with the key-encryption secret."""
+        if not self.ca_key_path.exists():
+            raise PkiError("no_ca", "there is no certificate authority yet: run `wflow keys init`")
+        return decrypt_key(self.ca_key_path.read_text(), self.kek())
+
+
+def _write_new(path: Path, text: str, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
+def make_ca_certificate(key: PrivateKey, now: datetime) -> x509.Certificate:
+    """Return a self-signed CA certificate for `key`."""
+    now = aware_utc(now)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wflow"),
+        ]
+    )
+    public = key.public_key()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=CA_DAYS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def new_unit_key() -> PrivateKey:
+    """Return a fresh private key for a unit (RSA 2048)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=UNIT_KEY_BITS)
+
+
+def issue_certificate(
+    ca_cert: x509.Certificate,
+    ca_key: PrivateKey,
+    key: PrivateKey,
+    *,
+    name: str,
+    code: str,
+    now: datetime,
+    days: int = UNIT_DAYS,
+) -> x509.Certificate:
+    """Return a unit certificate: CN the unit's name, digital signature and non-repudiation."""
+    cn = name if len(name) <= CN_MAX else name[: CN_MAX - 1] + "…"
+    now = aware_utc(now)
+    subject = _unit_subject(cn, code)
+    ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(min(now + timedelta(days=days), ca_cert.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_usage(digital_signature=True, content_commitment=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def _unit_subject(cn: str, code: str) -> x509.Name:
+    return x509.Name(
+        [
+            # cryptography's own check counts UTF-8 bytes: it would refuse most Vietnamese names
+            x509.NameAttribute(NameOID.COMMON_NAME, cn, _validate=False),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, code),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wflow"),
+        ]
+    )
+
+
+def _usage(**flags: bool) -> x509.KeyUsage:
+    names = (
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    )
+    return x509.KeyUsage(**{n: flags.get(n, False) for n in names})
+
+
+def load_pkcs12(data: bytes, password: str, now: datetime) -> Bundle:
+    """Return the key, certificate and chain of a PKCS#12 file fit for signing, or PkiError."""
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode("utf-8"))
+    except (ValueError, TypeError) as exc:
+        raise PkiError("password", "not a PKCS#12 file, or the password is wrong") from exc
+    if key is None or cert is None:
+        raise PkiError("incomplete", "the PKCS#12 file must hold a key and its certificate")
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise PkiError("key_type", "only RSA and EC keys are supported")
+    if key.public_key().public_numbers() != cert.public_key().public_numbers():  # type: ignore[union-attr]
+        raise PkiError("mismatch", "the private key does not belong to the certificate")
+    check_signing_certificate(cert, now)
+    return Bundle(key=key, cert=cert, chain=tuple(extra or ()))
+
+
+def check_signing_certificate(cert: x509.Certificate, now: datetime) -> None:
+    """Raise PkiError unless the certificate is valid now and allows digital signatures."""
+    moment = naive_utc(now)
+    if naive_utc(cert.not_valid_after_utc) <= moment:
+        raise PkiError("expired", "the certificate has expired")
+    if naive_utc(cert.not_valid_before_utc) > moment:
+        raise PkiError("not_yet_valid", "the certificate is not valid yet")
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        raise PkiError("usage", "the certificate does not allow digital signatures") from None
+    if not usage.digital_signature:
+        raise PkiError("usage", "the certificate does not allow digital signatures")

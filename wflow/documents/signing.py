@@ -1,0 +1,179 @@
+"""PAdES signing (pyHanko): an incremental update with a visible stamp in a named field.
+
+Each signature is appended after the bytes already there, so earlier signatures stay valid.
+"""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from fontTools import ttLib
+from fontTools.ttLib.scaleUpem import scale_upem
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from wflow.documents.pki import PrivateKey
+
+FONT = Path(__file__).resolve().parent.parent / "static" / "fonts" / "LiberationSerif-Regular.ttf"
+SIGNED_MARK = "Đã ký số"  # "digitally signed", printed on every stamp
+VIETNAM = timezone(timedelta(hours=7), "GMT+7")  # Asia/Ho_Chi_Minh has no daylight saving
+STAMP_WIDTH = 48  # characters per stamp line before wrapping
+
+Box = tuple[float, float, float, float]
+
+
+class SigningFailed(ValueError):
+    """The PDF could not be signed (not a PDF, field already signed, bad box)."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the visible stamp says: unit, signer, time, and the "Đã ký số" mark."""
+
+    unit_name: str
+    signer_name: str
+    when: datetime
+
+    def lines(self) -> list[str]:
+        """Return the stamp's lines, NFC-normalised and wrapped to the stamp's width."""
+        moment = self.when if self.when.tzinfo else self.when.replace(tzinfo=UTC)
+        local = moment.astimezone(VIETNAM)
+        raw = [
+            SIGNED_MARK,
+            self.unit_name,
+            self.signer_name,
+            f"{local:%d/%m/%Y %H:%M} (GMT+7)",
+        ]
+        out: list[str] = []
+        for line in raw:
+            text = unicodedata.normalize("NFC", line.strip())
+            out.extend(textwrap.wrap(text, STAMP_WIDTH) or [""])
+        return out
+
+
+@functools.cache
+def _font_bytes(path: str) -> bytes:
+    font = ttLib.TTFont(path)
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
+    out = BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class StampFont(GlyphAccumulatorFactory):
+    """The stamp's embedded font, rescaled in memory to 1000 units per em.
+
+    pyHanko writes glyph widths and kerning in font units, which PDF reads as thousandths
+    of an em: right only for 1000-unit fonts (Liberation and DejaVu use 2048).
+    """
+
+    def create_font_engine(
+        self, writer: BasePdfFileWriter, obj_stream: object = None
+    ) -> GlyphAccumulator:
+        """Return a glyph accumulator over the rescaled font."""
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=BytesIO(_font_bytes(self.font_file)),
+            font_size=self.font_size,
+            obj_stream=obj_stream,
+        )
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _signer(
+    key: PrivateKey, cert: x509.Certificate, chain: Sequence[x509.Certificate]
+) -> signers.SimpleSigner:
+    # The key is handed to pyHanko in memory only; it is never written or logged.
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return signers.SimpleSigner(
+        signing_cert=_asn1_cert(cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(der),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in chain]),
+    )
+
+
+def sign_pdf(
+    pdf: bytes,
+    *,
+    key: PrivateKey,
+    cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    field: str,
+    stamp: Stamp,
+    box: Box | None = None,
+    page: int = -1,
+    reason: str | None = None,
+    location: str | None = None,
+) -> bytes:
+    """Return `pdf` with a PAdES signature in `field` (created at `box` on `page` if absent)."""
+    if not pdf.startswith(b"%PDF-"):
+        raise SigningFailed("not a PDF file")
+    name = unicodedata.normalize("NFC", stamp.signer_name)
+    meta = signers.PdfSignatureMetadata(
+        field_name=field,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        name=name,
+        reason=unicodedata.normalize("NFC", reason) if reason else SIGNED_MARK,
+        location=unicodedata.normalize("NFC", location) if location else None,
+    )
+    style = TextStampStyle(
+        stamp_text="\n".join(line.replace("%", "%%") for line in stamp.lines()),
+        text_box_style=TextBoxStyle(font=StampFont(str(FONT), font_size=9), font_size=9),
+        border_width=1,
+    )
+    spec = None
+    if box is not None:
+        x1, y1, x2, y2 = (round(v) for v in box)
+        if x2 <= x1 or y2 <= y1:
+            raise SigningFailed("the signature box is empty")
+        spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=(x1, y1, x2, y2))
+    pdf_signer = signers.PdfSigner(
+        meta, signer=_signer(key, cert, chain), stamp_style=style, new_field_spec=spec
+    )
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        out = pdf_signer.sign_pdf(writer, output=BytesIO())
+    except (PdfError, SigningError, ValueError, KeyError, IndexError) as exc:
+        raise SigningFailed(f"the PDF could not be signed: {exc}") from exc
+    return bytes(out.getvalue())
+
+
+def signature_fields(pdf: bytes) -> list[tuple[str, bool]]:
+    """Return the PDF's signature fields as (name, already signed)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    return [
+        (name, value is not None)
+        for name, value, _ref in fields.enumerate_sig_fields(reader, filled_status=None)
+    ]

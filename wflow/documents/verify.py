@@ -1,0 +1,187 @@
+"""Verification of a PDF's signatures (pyHanko), with guards against hostile files.
+
+The checks here know certificates, not units: the registry match is the services' job.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko_certvalidator import ValidationContext
+
+from wflow.documents.pki import common_name, fingerprint, naive_utc
+
+OBJ_RE = re.compile(rb"\d{1,10}\s+\d{1,5}\s+obj\b")
+OBJSTM_N_RE = re.compile(
+    rb"/Type\s*/ObjStm\b[^>]*?/N\s+(\d{1,10})|/N\s+(\d{1,10})[^>]*?/Type\s*/ObjStm\b"
+)
+STREAM_RE = re.compile(rb"\bstream\r?\n")
+INFLATE_PIECE = 1024 * 1024  # inflate in pieces: the check itself must not use much memory
+# Either usage will do (pyHanko's default insists on non-repudiation).
+SIGNING_USAGE = KeyUsageConstraints(
+    key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
+)
+
+
+class BadDocument(ValueError):
+    """A file refused before or while reading it (the message is one line for people)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large and how complex a PDF may be before it is refused unread."""
+
+    max_bytes: int = 15 * 1024 * 1024
+    max_objects: int = 100_000
+    max_pages: int = 2_000
+    max_inflated: int = 128 * 1024 * 1024  # all Flate streams together, decompressed
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What one signature of a PDF says about itself, its integrity and its trust."""
+
+    field: str
+    signer_name: str  # the /Name of the signature, else the certificate's common name
+    subject: str  # the certificate's common name
+    fingerprint: str  # SHA-256 of the signing certificate
+    signed_at: datetime | None  # time claimed by the signer (naive UTC)
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # intact and the cryptographic signature verifies
+    trusted: bool  # the certificate chains to a trusted root
+    modified_after: bool  # an update other than later signatures follows this signature
+    whole_file: bool  # the signature covers the whole file
+    modification: str  # pyHanko's verdict on later updates (NONE, FORM_FILLING, ...)
+    certificate: x509.Certificate
+
+
+def precheck(data: bytes, limits: Limits) -> None:
+    """Refuse what is not a PDF, too large, or too complex to read safely (a "PDF bomb")."""
+    if len(data) > limits.max_bytes:
+        raise BadDocument(f"the file is larger than {limits.max_bytes // (1024 * 1024)} MB")
+    if b"%PDF-" not in data[:1024]:
+        raise BadDocument("not a PDF file")
+    objects = len(OBJ_RE.findall(data))
+    for found in OBJSTM_N_RE.finditer(data):
+        objects += int(found.group(1) or found.group(2))
+    if objects > limits.max_objects:
+        raise BadDocument(f"the PDF has too many objects (more than {limits.max_objects})")
+    _check_inflation(data, limits.max_inflated)
+
+
+def _check_inflation(data: bytes, budget: int) -> None:
+    """Inflate every Flate stream piece by piece, refusing when the total exceeds `budget`."""
+    total = 0
+    for found in STREAM_RE.finditer(data):
+        start = found.end()
+        end = data.find(b"endstream", start)
+        if end < 0:
+            break
+        inflater = zlib.decompressobj()
+        pending = data[start:end]
+        try:
+            while pending and not inflater.eof:
+                total += len(inflater.decompress(pending, INFLATE_PIECE))
+                if total > budget:
+                    raise BadDocument("the PDF decompresses to too much data (a PDF bomb?)")
+                pending = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # not Flate (or encrypted): pyHanko does not inflate it either
+
+
+def open_pdf(data: bytes, limits: Limits) -> PdfFileReader:
+    """Return a reader over `data` after the safety checks; BadDocument when unreadable."""
+    precheck(data, limits)
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        if reader.encrypted:
+            raise BadDocument("encrypted PDFs are not supported")
+        pages = reader.root["/Pages"].get("/Count", 0)
+        count = int(pages) if isinstance(pages, int) else 0
+    except BadDocument:
+        raise
+    except Exception as exc:  # a malformed file may fail anywhere in the parser
+        raise BadDocument(f"the PDF cannot be read ({type(exc).__name__})") from exc
+    if count > limits.max_pages:
+        raise BadDocument(f"the PDF has too many pages (more than {limits.max_pages})")
+    return reader
+
+
+def _to_crypto(cert: asn1_x509.Certificate) -> x509.Certificate:
+    return x509.load_der_x509_certificate(cert.dump())
+
+
+def _context(trust_roots: Sequence[x509.Certificate]) -> ValidationContext:
+    roots = [
+        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in trust_roots
+    ]
+    return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+
+
+def verify_pdf(
+    data: bytes, trust_roots: Sequence[x509.Certificate], limits: Limits | None = None
+) -> list[SignatureCheck]:
+    """Return a check per signature of the PDF, in signing order (BadDocument if unreadable)."""
+    reader = open_pdf(data, limits or Limits())
+    try:
+        every = list(reader.embedded_signatures)
+        signature_revisions = {sig.signed_revision for sig in every}
+        total = reader.xrefs.total_revisions
+        checks = []
+        for sig in reader.embedded_regular_signatures:
+            later = range(sig.signed_revision + 1, total)
+            unsigned_later = any(r not in signature_revisions for r in later)
+            checks.append(_check(sig, trust_roots, unsigned_later))
+    except BadDocument:
+        raise
+    except Exception as exc:  # a malformed signature dictionary, a broken xref ...
+        raise BadDocument(f"the PDF's signatures cannot be read ({type(exc).__name__})") from exc
+    return checks
+
+
+def _check(
+    sig: EmbeddedPdfSignature, trust_roots: Sequence[x509.Certificate], unsigned_later: bool
+) -> SignatureCheck:
+    cert = _to_crypto(sig.signer_cert)
+    try:
+        status = validate_pdf_signature(
+            sig, _context(trust_roots), key_usage_settings=SIGNING_USAGE
+        )
+        intact, valid, trusted = status.intact, status.valid, status.trusted
+        level = status.modification_level
+        modification = level.name if level is not None else "UNKNOWN"
+        whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+        docmdp_ok = status.docmdp_ok is not False
+    except (SignatureValidationError, ValueError) as exc:  # unreadable CMS, bad byte range
+        intact = valid = trusted = whole = False
+        modification, docmdp_ok = f"ERROR: {type(exc).__name__}", False
+    name = sig.sig_object.get("/Name")
+    claimed = sig.self_reported_timestamp
+    return SignatureCheck(
+        field=str(sig.field_name),
+        signer_name=str(name) if isinstance(name, generic.TextStringObject | str) else "",
+        subject=common_name(cert),
+        fingerprint=fingerprint(cert),
+        signed_at=naive_utc(claimed) if claimed else None,
+        intact=intact,
+        valid=valid,
+        trusted=trusted,
+        modified_after=unsigned_later or not docmdp_ok or modification == "OTHER",
+        whole_file=whole,
+        modification=modification,
+        certificate=cert,
+    )

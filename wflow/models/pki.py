@@ -1,0 +1,48 @@
+"""Unit certificates: the keys units sign with (issued by the internal CA or uploaded).
+
+Private keys are stored encrypted (PKCS#8 with the instance's key-encryption secret);
+times are naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from wflow.clock import utcnow
+
+
+class CertificateSource(StrEnum):
+    """Where a unit certificate comes from."""
+
+    INTERNAL = "internal"  # issued by the instance's certificate authority
+    UPLOADED = "uploaded"  # brought by the unit as a PKCS#12 file
+
+
+class UnitCertificate(SQLModel, table=True):
+    """A signing certificate of a unit, with its encrypted private key."""
+
+    __tablename__ = "unit_certificate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    serial: str = Field(max_length=64)  # hexadecimal
+    fingerprint: str = Field(max_length=64, unique=True, index=True)  # SHA-256, hexadecimal
+    subject: str = Field(max_length=1000)  # RFC 4514 string
+    issuer: str = Field(max_length=1000)
+    not_before: datetime = Field(sa_type=sa.DateTime())
+    not_after: datetime = Field(sa_type=sa.DateTime())
+    cert_pem: str = Field(sa_type=sa.Text())
+    chain_pem: str = Field(default="", sa_type=sa.Text())  # issuers, uploaded certificates only
+    encrypted_key_pem: str = Field(sa_type=sa.Text())  # PKCS#8, encrypted
+    source: str = Field(default=CertificateSource.INTERNAL.value, max_length=10)
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    revoked_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+    def usable_at(self, moment: datetime) -> bool:
+        """Tell whether the certificate may sign at `moment` (not revoked, within validity)."""
+        return self.revoked_at is None and self.not_before <= moment < self.not_after
