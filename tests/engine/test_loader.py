@@ -146,7 +146,10 @@ def test_loader__pact_matches_the_issue() -> None:
         "declined",
     )
     assert p.require_refuse == ("reason",) and p.complete.kind == "all"
-    assert signing.deadline.after == timedelta(days=30) and signing.deadline.fire == "expire"
+    # issue 5: the deadline is a date the service computes from the block's rules (signing_days)
+    assert signing.deadline.at == "signing_until" and signing.deadline.fire == "expire"
+    assert signing.deadline.remind_before == (timedelta(days=3), timedelta(days=1))
+    assert p.guards == ("signed_document",)  # the act names the PDF the head just signed
 
 
 def test_loader__nomination_votes_match_the_issue() -> None:

@@ -125,9 +125,11 @@ def _permissive_registry(directory: Path) -> Registry:
                 for name in t.get(kind) or []:
                     table[name] = lambda *args: ()
         for state in (doc.get("states") or {}).values():
-            who = ((state or {}).get("participation") or {}).get("who")
-            if who:
-                registry.resolvers[who] = lambda ctx: ()
+            part = (state or {}).get("participation") or {}
+            if part.get("who"):
+                registry.resolvers[part["who"]] = lambda ctx: ()
+            for name in part.get("guards") or []:  # guards of a participation's acts
+                registry.guards[name] = lambda *args: ()
     return registry
 
 

@@ -60,6 +60,7 @@ class Participation:
     order: Literal["parallel", "sequential"] = "parallel"
     secret: bool = False  # the audit event of each act omits the choice; others see tallies
     require_refuse: tuple[str, ...] = ()  # fields a refusal must carry (e.g. reason)
+    guards: tuple[str, ...] = ()  # registered guards an act must pass (e.g. the signed file)
 
 
 @dataclass(frozen=True, slots=True)

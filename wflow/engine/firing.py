@@ -290,6 +290,14 @@ class Firing:
         if choice == "refuse" and part.require_refuse:
             _check_required(part.require_refuse, data)
         now = utcnow()
+        if choice == "act" and part.guards:
+            ctx = FireContext(db.session, comp.definition, iid, state, scope_of(row), actor,
+                              data, now)  # fmt: skip
+            for name in part.guards:
+                verdict = self.registry.guards[name](ctx)
+                if verdict is not True:
+                    reason = verdict if isinstance(verdict, str) and verdict else None
+                    raise GuardFailed(name, reason or f"Condition {name!r} is not met.")
         clean = json_safe(data)
         recorded = RECORD_CHOICE.run(
             db,

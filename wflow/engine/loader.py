@@ -35,6 +35,7 @@ PARTICIPATION_KEYS = {
     **{k: True for k in ("who", "act", "complete", "on_complete")},
     **{k: False for k in ("refuse", "abstain", "quorum", "of", "on_refuse", "order", "secret")},
     "require_refuse": False,
+    "guards": False,
 }
 DEADLINE_KEYS = {"fire": True, "after": False, "at": False, "remind_before": False}
 TRANSITION_KEYS = {
@@ -215,6 +216,7 @@ def _read_participation(r: NodeReader, state: str, node: Node) -> Participation 
     )
     secret = r.flag(keys["secret"], "secret") if "secret" in keys else False
     require = r.names(keys["require_refuse"], "require_refuse") if "require_refuse" in keys else ()
+    guards = r.names(keys["guards"], "guards") if "guards" in keys else ()
     who, act, on_complete = names["who"], names["act"], names["on_complete"]
     if not (who and act and on_complete):  # cannot check it further
         return None
@@ -229,6 +231,7 @@ def _read_participation(r: NodeReader, state: str, node: Node) -> Participation 
         order="sequential" if order == "sequential" else "parallel",
         secret=bool(secret),
         require_refuse=require or (),
+        guards=guards or (),
     )
 
 

@@ -234,6 +234,7 @@ class _Checker:
                     suggest(p.who, self.registry.resolvers, "resolver")
                     + " (or register it with `registry.resolver`)",
                 )
+            self.check_registered(pat, "guards", p.guards, self.registry.guards, "guard")
             names = {"act": p.act, "refuse": p.refuse, "abstain": p.abstain}
             names |= {"on_complete": p.on_complete, "on_refuse": p.on_refuse}
             seen: dict[str, str] = {}

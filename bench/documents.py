@@ -1,0 +1,158 @@
+"""Benchmark the pact's documents: a 30-unit pact rendered, signed by every head, verified.
+
+Usage: python bench/documents.py
+
+Rows, each against a bare baseline doing the same work in one run:
+- render: wflow's `render_pact_pdf` (template, anchors, 30 empty signature fields) against
+  bare WeasyPrint writing the same HTML (same PDF variant);
+- signature: wflow's `keys.sign_as_unit` (password re-check, key decryption, stamp) on the
+  field of a unit, against a bare pyHanko signature of the same file with the same key;
+- verification: `keys.verify_document` of the 30-signature PDF (no baseline: a time).
+Prints a table with ratios, targets and PASS/MISS; exits 0 either way.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+UNITS = 30
+SIGN_SAMPLES = 5
+PASSWORD = "bench-password-1"
+
+
+def _best(fn: Callable[[], object], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    """Build a 30-unit block with a published plan and its pact, then time each step."""
+    tmp = tempfile.mkdtemp(prefix="wflow-bench-")
+    os.environ["WFLOW_INSTANCE_PATH"] = tmp
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from sqlmodel import Session
+    from weasyprint import HTML
+
+    from tests.pacts import published_plan
+    from wflow import create_app, db
+    from wflow.clock import utcnow
+    from wflow.documents import signing
+    from wflow.documents.render import STATIC, LocalFetcher
+    from wflow.models import Role
+    from wflow.services import keys, org
+    from wflow.services import pact as pacts
+    from wflow.services import pact_documents as docs
+    from wflow.services.access import current_year
+    from wflow.workflow_setup import engine
+
+    url = f"sqlite:///{tmp}/bench.sqlite3"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024})  # fmt: skip
+    db.upgrade(url)
+    with app.test_request_context(), Session(app.extensions["wflow.db"]) as s:
+        units = [
+            org.create_unit(s, code=f"DV{i:02d}", name=f"Đơn vị thành viên số {i} tỉnh Hà Tĩnh",
+                            kind="socio_political")
+            for i in range(UNITS)
+        ]  # fmt: skip
+        heads = [
+            org.create_user(s, login=f"head{i:02d}", display_name=f"Thủ trưởng {i}",
+                            password=PASSWORD, unit_id=u.id, roles=[Role.UNIT_HEAD.value])
+            for i, u in enumerate(units)
+        ]  # fmt: skip
+        secretariat = org.create_user(s, login="secretariat", display_name="Ban Thi đua",
+                                      password=PASSWORD, unit_id=None,
+                                      roles=[Role.SECRETARIAT.value])  # fmt: skip
+        block = org.create_block(s, name="Khối thi đua thử nghiệm", code="KBENCH",
+                                 year=current_year(), member_ids=[u.id or 0 for u in units],
+                                 leader_id=units[0].id, deputy_id=units[1].id)  # fmt: skip
+        keys.ensure_unit_certificates(s)
+        plan = published_plan(s, heads[0], secretariat, block)
+        pact = pacts.prepare_pact(s, engine(), user=heads[0], plan=plan)
+        today = utcnow().date()
+
+        html, _signers = docs.pact_html(s, pact, today)
+        base_url = STATIC.as_uri() + "/"
+        bare_render = _best(
+            lambda: HTML(string=html, base_url=base_url, url_fetcher=LocalFetcher()).write_pdf(
+                pdf_variant=docs.PDF_VARIANT
+            )
+        )
+        ours_render = _best(lambda: docs.render_pact_pdf(s, pact, today))
+
+        pacts.open_signing(s, engine(), user=heads[0], pact=pact)
+        s.refresh(pact)
+        base = docs.read_document(pacts.current_document(s, pact))  # type: ignore[arg-type]
+        signer_order = {sg.unit_id: sg for sg in pacts.signers(s, pact)}
+
+        def bare_sign(pdf: bytes, unit_id: int) -> bytes:
+            unit = s.get(type(units[0]), unit_id)
+            assert unit is not None
+            key, cert, chain = keys.signing_identity(s, unit)
+            meta = signers.PdfSignatureMetadata(
+                field_name=docs.field_name(unit_id), md_algorithm="sha256",
+                subfilter=fields.SigSeedSubFilter.PADES,
+            )  # fmt: skip
+            signer = signing._signer(key, cert, chain)
+            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+            return bytes(signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getbuffer())
+
+        bare_times, ours_times = [], []
+        for i in range(SIGN_SAMPLES):
+            uid = units[i].id or 0
+            start = time.perf_counter()
+            bare_sign(base, uid)
+            bare_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            keys.sign_as_unit(s, heads[i], PASSWORD, base, docs.field_name(uid), None)
+            ours_times.append(time.perf_counter() - start)
+        assert len(signer_order) == UNITS
+
+        start = time.perf_counter()
+        for head in heads:
+            pacts.sign_pact(s, engine(), user=head, pact=pact, password=PASSWORD)
+        ceremony = time.perf_counter() - start
+        s.refresh(pact)
+        final = docs.read_document(pacts.current_document(s, pact))  # type: ignore[arg-type]
+        start = time.perf_counter()
+        reports = keys.verify_document(s, final)
+        verify_time = time.perf_counter() - start
+        ok = sum(1 for r in reports if r.ok)
+
+    bare_sig, ours_sig = statistics.median(bare_times), statistics.median(ours_times)
+    rows = [
+        ("render (30 boxes)", ours_render, bare_render, 1.2),
+        ("signature (median)", ours_sig, bare_sig, 1.5),
+    ]
+    print(f"wflow documents bench, {UNITS}-unit pact, PDF variant {docs.PDF_VARIANT}, "
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    print(f"{'step':<28}{'wflow s':>10}{'bare s':>10}{'ratio':>8}{'target':>8}  result")
+    for name, ours, bare, target in rows:
+        ratio = ours / bare
+        verdict = "PASS" if ratio <= target else "MISS"
+        print(f"{name:<28}{ours:>10.3f}{bare:>10.3f}{ratio:>7.2f}x{target:>7.1f}x  {verdict}")
+    print(f"{'verification (30 sigs)':<28}{verify_time:>10.3f}{'-':>10}{'-':>8}{'-':>8}  "
+          f"{ok}/{len(reports)} ok")  # fmt: skip
+    print(f"{'ceremony: 30 sign_pact':<28}{ceremony:>10.3f}{'-':>10}{'-':>8}{'-':>8}  "
+          f"{ceremony / UNITS:.3f} s per head, incl. store + fire + evidence")  # fmt: skip
+    print(f"final PDF: {len(final) / 1024:.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

@@ -1,0 +1,169 @@
+"""The signing ceremony through HTTP: a six-unit block prepares, signs and verifies its pact."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from tests.conftest import PASSWORD, sign_in, submit
+from tests.documents.helpers import append_unsigned_update, pdfsig
+from tests.pacts import make_block_of, pact_in_signing, published_plan
+from wflow.documents.pki import KeyStore
+from wflow.engine.tables import WfInstance
+from wflow.models import Block, Role, Unit, User
+from wflow.models.pact import Pact
+from wflow.services import keys
+from wflow.workflow_setup import engine
+
+
+@pytest.fixture
+def team(
+    app: Flask,
+    session: Session,
+    make_unit: Callable[..., Unit],
+    make_user: Callable[..., User],
+    make_block: Callable[..., Block],
+) -> dict[str, Any]:
+    """Six units of one block with a head each, keys issued, the secretariat and an outsider."""
+    with app.app_context():
+        found = make_block_of(session, make_unit, make_user, make_block)
+        outsider = make_unit("NGOAI", "Đơn vị ngoài khối")
+        make_user("ngoai.head", outsider)
+    found["secretariat"] = make_user("secretariat", None, roles=(Role.SECRETARIAT.value,))
+    return found
+
+
+def _as(app: Flask, login: str) -> FlaskClient:
+    client = app.test_client()
+    sign_in(client, login)
+    submit(client, "/locale", {"locale": "en", "next": "/"}, page="/")
+    return client
+
+
+def _state(session: Session, pact_id: int) -> str:
+    session.expire_all()
+    pact = session.get(Pact, pact_id)
+    assert pact is not None
+    row = session.get(WfInstance, pact.instance_id)
+    assert row is not None
+    return row.state
+
+
+def _pact_of(session: Session, plan_id: int) -> Pact:
+    session.expire_all()
+    return session.exec(select(Pact).where(Pact.plan_id == plan_id)).one()
+
+
+def test_pact__the_whole_ceremony_through_the_pages(
+    app: Flask, session: Session, team: dict[str, Any], tmp_path: Path
+) -> None:
+    leader = team["heads"][0]
+    with app.test_request_context():
+        plan = published_plan(session, leader, team["secretariat"], team["block"])
+    lead = _as(app, leader.login)
+    page = lead.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert "Prepare the pact" in page
+    answer = submit(lead, f"/plans/{plan.id}/pact", {}, page=f"/plans/{plan.id}")
+    assert answer.status_code == 303
+    pact = _pact_of(session, plan.id or 0)
+    assert _state(session, pact.id or 0) == "prepared"
+    assert lead.get(f"/pacts/{pact.id}.pdf").status_code == 404  # rendered when signing opens
+    opened = submit(lead, f"/pacts/{pact.id}/fire", {"trigger": "open_signing"},
+                    page=f"/pacts/{pact.id}")  # fmt: skip
+    assert opened.status_code == 303, opened.get_data(as_text=True)
+    assert _state(session, pact.id or 0) == "signing"
+    first = lead.get(f"/pacts/{pact.id}.pdf").data
+    for i, head in enumerate(team["heads"]):
+        client = _as(app, head.login)
+        page = client.get(f"/pacts/{pact.id}").get_data(as_text=True)
+        assert f"Signatures: {i} of 6" in page and 'name="password"' in page
+        done = submit(client, f"/pacts/{pact.id}/sign", {"password": PASSWORD},
+                      page=f"/pacts/{pact.id}")  # fmt: skip
+        assert done.status_code == 303, done.get_data(as_text=True)
+    assert _state(session, pact.id or 0) == "in_force"
+    page = lead.get(f"/pacts/{pact.id}").get_data(as_text=True)
+    assert "Signatures: 6 of 6" in page and "Certificate of completion" in page
+    final = lead.get(f"/pacts/{pact.id}.pdf").data
+    assert final.startswith(first)
+    with app.app_context():
+        reports = keys.verify_document(session, final)
+    assert len(reports) == 6 and all(r.ok for r in reports)
+    path = tmp_path / "pact.pdf"
+    path.write_bytes(final)
+    output = pdfsig(path, KeyStore(app.instance_path).ca_cert_path, tmp_path / "nss")
+    print(output)
+    assert output.count("Signature Validation: Signature is Valid.") == 6, output
+    assert output.count("Certificate Validation: Certificate is Trusted.") == 6, output
+    assert "Tỉnh Đoàn Hà Tĩnh" in output
+    listed = lead.get(f"/blocks/{team['block'].id}/pacts?format=csv").get_data(as_text=True)
+    assert pact.number in listed
+
+
+def test_pact__refusals_through_the_pages_change_nothing(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    pact = pact_in_signing(app, session, team, team["secretariat"])
+    url = f"/pacts/{pact.id}"
+    before = _as(app, team["heads"][0].login).get(f"{url}.pdf").data
+    wrong = _as(app, team["heads"][1].login)
+    assert submit(wrong, f"{url}/sign", {"password": "nope"}, page=url).status_code == 403
+    staff = _as(app, team["staff"].login)
+    assert 'name="password"' not in staff.get(url).get_data(as_text=True)
+    assert submit(staff, f"{url}/sign", {"password": PASSWORD}, page=url).status_code == 403
+    assert submit(wrong, f"{url}/decline", {"reason": " "}, page=url).status_code == 422
+    outsider = _as(app, "ngoai.head")
+    assert outsider.get(url).status_code == 403
+    assert outsider.get(f"{url}.pdf").status_code == 403
+    assert _state(session, pact.id or 0) == "signing"
+    assert _as(app, team["heads"][0].login).get(f"{url}.pdf").data == before
+
+
+def test_pact__tampered_files_are_caught_by_wflow_verify(
+    app: Flask, session: Session, team: dict[str, Any], tmp_path: Path
+) -> None:
+    from wflow.services import pact as pacts
+
+    pact = pact_in_signing(app, session, team, team["secretariat"])
+    with app.test_request_context():
+        for head in team["heads"][:2]:
+            pacts.sign_pact(session, engine(), user=head, pact=pact, password=PASSWORD)
+    signed = _as(app, team["heads"][0].login).get(f"/pacts/{pact.id}.pdf").data
+    runner = app.test_cli_runner()
+    good = tmp_path / "good.pdf"
+    good.write_bytes(signed)
+    result = runner.invoke(args=["verify", str(good)])
+    assert result.exit_code == 0, result.output
+    flipped = bytearray(signed)
+    at = flipped.index(b"WeasyPrint")  # the producer, inside every signed range
+    flipped[at] ^= 0x01
+    for name, data in (
+        ("flipped.pdf", bytes(flipped)),
+        ("appended.pdf", append_unsigned_update(signed)),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        result = runner.invoke(args=["verify", str(path)])
+        assert result.exit_code != 0, (name, result.output)
+
+
+def test_pact__demo_holds_last_years_signed_pact_and_this_years_in_signing(
+    app: Flask, session: Session
+) -> None:
+    from wflow.services import pact as pacts
+    from wflow.services.access import current_year
+
+    result = app.test_cli_runner().invoke(args=["init", "--demo"])
+    assert result.exit_code == 0, result.output
+    found = {p.year: p for p in session.exec(select(Pact)).all()}
+    last, now = found[current_year() - 1], found[current_year()]
+    assert _state(session, last.id or 0) == "in_force"
+    assert _state(session, now.id or 0) == "signing"
+    done = pacts.progress(session, now)
+    assert len(done.signed) == 2 and len(done.missing) == 2
+    assert last.evidence_id is not None
