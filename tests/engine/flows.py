@@ -149,10 +149,12 @@ def make_registry(journal: Journal) -> Registry:
 
     @reg.resolver("member_heads")
     def member_heads(ctx: FireContext) -> Sequence[Participant]:
+        last = ctx.scope.data.get("last")  # a unit whose stage opens after the others
         return [
-            Participant(key=f"unit:{u}", principal=f"unit:{u}:head", label=f"Unit {u}")
+            Participant(key=f"unit:{u}", principal=f"unit:{u}:head", label=f"Unit {u}",
+                        stage=int(u == last))
             for u in ctx.scope.data.get("members", [])
-        ]
+        ]  # fmt: skip
 
     @reg.on_reminder
     def remind(ctx: FireContext, due: datetime, principals: Sequence[str]) -> None:

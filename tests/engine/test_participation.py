@@ -198,3 +198,28 @@ def test_no_participants__all_completes_on_entry(engine: Engine, session: Sessio
 def test_scope_is_used(engine: Engine, session: Session) -> None:
     iid = engine.start(session, "pact", SCOPE, head(1))
     assert engine.available(session, iid, head(2)) == []
+
+
+def test_stages__a_later_stage_opens_when_the_earlier_one_has_answered(
+    engine: Engine, session: Session
+) -> None:
+    data = {"title": "Pact", "members": [1, 2, 3], "last": 1}
+    iid = engine.start(session, "pact", Scope("pact", 1, unit_id=1, block_id=3, data=data),
+                       head(1))  # fmt: skip
+    engine.fire(session, iid, "submit", head(1))
+    engine.fire(session, iid, "open_signing", LEADER)
+    session.commit()
+    assert "sign" not in engine.available(session, iid, head(1))
+    assert not [t for t in engine.inbox(session, head(1)) if t.trigger == "sign"]
+    before = snapshot(session)
+    with pytest.raises(NotAllowed):
+        engine.fire(session, iid, "sign", head(1))
+    session.rollback()
+    assert snapshot(session) == before
+    engine.fire(session, iid, "sign", head(2))
+    engine.fire(session, iid, "sign", head(3))
+    session.commit()
+    assert "sign" in engine.available(session, iid, head(1))
+    assert [t.trigger for t in engine.inbox(session, head(1)) if t.trigger == "sign"] == ["sign"]
+    last = engine.fire(session, iid, "sign", head(1))
+    assert last.completed == ("all_signed",)

@@ -229,3 +229,29 @@ def test_pact__two_threads_sign_at_once_on_postgres(
     final, *_ = _snapshot(app, session, pact)
     signed = {n for n, done in signing.signature_fields(final) if done}
     assert signed == {f"unit-{h.unit_id}" for h in team["heads"][1:3]}
+
+
+def test_pact__the_leading_unit_signs_last_when_the_plan_says_so(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    leader_head, *others = team["heads"]
+    with app.test_request_context():
+        plan = published_plan(session, leader_head, team["secretariat"], team["block"])
+        plan.rules = {**plan.rules, "signing_order": "leader_last"}  # the block's own rule
+        session.add(plan)
+        session.commit()
+        pact = pacts.prepare_pact(session, engine(), user=leader_head, plan=plan)
+        pacts.open_signing(session, engine(), user=leader_head, pact=pact)
+        inbox = wf.tasks(session, engine(), leader_head)
+    assert not any(t.trigger == "sign" for t in inbox)  # not the leader's turn yet
+    before = _snapshot(app, session, pact)
+    with pytest.raises(Forbidden):
+        _sign(app, session, pact, leader_head)
+    assert _snapshot(app, session, pact) == before
+    for head in others:
+        _sign(app, session, pact, head)
+    with app.test_request_context():
+        assert any(t.trigger == "sign" for t in wf.tasks(session, engine(), leader_head))
+    assert pacts.state_of(session, pact) == "signing"
+    _sign(app, session, pact, leader_head)
+    assert pacts.state_of(session, pact) == "in_force"

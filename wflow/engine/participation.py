@@ -32,6 +32,7 @@ class Seat:
     principal: str
     label: str
     choice: str | None
+    stage: int = 0
 
 
 def choice_of(part: Participation, trigger: str) -> Choice | None:
@@ -48,7 +49,7 @@ def choice_of(part: Participation, trigger: str) -> Choice | None:
 def load_seats(db: Db, instance_id: int, round_: int) -> list[Seat]:
     """Return the participants of one round in their order."""
     rows = SELECT_PARTICIPANTS.all(db, {"instance_id": instance_id, "round": round_})
-    return [Seat(r.position, r.key, r.principal, r.label, r.choice) for r in rows]
+    return [Seat(r.position, r.key, r.principal, r.label, r.choice, r.stage) for r in rows]
 
 
 def store_seats(
@@ -57,13 +58,14 @@ def store_seats(
     """Insert the participants of a newly entered step and return them as seats."""
     unique = {p.key: p for p in reversed(participants)}  # the first of a repeated key wins
     kept = [p for p in participants if unique.get(p.key) is p]
-    seats = [Seat(i, p.key, p.principal, p.label, None) for i, p in enumerate(kept)]
+    seats = [Seat(i, p.key, p.principal, p.label, None, p.stage) for i, p in enumerate(kept)]
     if seats:
         INSERT_PARTICIPANT.many(
             db,
             [
                 {"instance_id": instance_id, "round": round_, "position": s.position,
                  "key": s.key, "principal": s.principal, "label": s.label, "choice": None,
+                 "stage": s.stage,
                  "acted_at": None, "actor_user_id": None, "data": {}}
                 for s in seats
             ],
@@ -72,11 +74,18 @@ def store_seats(
 
 
 def open_seats(part: Participation, seats: Sequence[Seat]) -> list[Seat]:
-    """Return the participants who may act now (only the first pending one when sequential)."""
+    """Return the participants who may act now.
+
+    Sequential: only the first pending one. Parallel: every pending one of the lowest stage
+    still pending (resolvers put e.g. the leading unit in a later stage to make it sign last).
+    """
     pending = [s for s in seats if s.choice is None]
     if part.order == "sequential":
         return pending[:1]
-    return pending
+    if not pending:
+        return pending
+    stage = min(s.stage for s in pending)
+    return [s for s in pending if s.stage == stage]
 
 
 def _need(rule: Completion, base: int) -> int:

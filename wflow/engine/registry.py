@@ -63,6 +63,7 @@ class Participant:
     key: str  # e.g. "unit:5"
     principal: str  # e.g. "unit:5:head"
     label: str = ""
+    stage: int = 0  # in a parallel step, stage n opens once every earlier stage has answered
 
 
 @dataclass(frozen=True, slots=True)

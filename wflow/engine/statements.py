@@ -75,7 +75,9 @@ INSERT_TASK = _insert(TASK)
 
 INSERT_PARTICIPANT = _insert(PART)
 SELECT_PARTICIPANTS = Prepared(
-    sa.select(PART.c.position, PART.c.key, PART.c.principal, PART.c.label, PART.c.choice)
+    sa.select(
+        PART.c.position, PART.c.key, PART.c.principal, PART.c.label, PART.c.choice, PART.c.stage
+    )
     .where((PART.c.instance_id == _b("instance_id")) & (PART.c.round == _b("round")))
     .order_by(PART.c.position)
 )

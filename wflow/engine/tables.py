@@ -99,6 +99,7 @@ class WfParticipant(SQLModel, table=True):
     instance_id: int = Field(foreign_key="wf_instance.id")
     round: int  # the instance's entry number when the step was entered
     position: int
+    stage: int = 0  # parallel steps open stage by stage (e.g. the leader signs last)
     key: str = Field(max_length=200)
     principal: str = Field(max_length=200)
     label: str = Field(default="", max_length=300)

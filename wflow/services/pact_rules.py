@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from wflow.engine import FireContext, Registry
+from wflow.engine import FireContext, Participant, Registry
 from wflow.models.pact import Document, Pact
 
 MAX_SIGNING_DAYS = 90
@@ -85,8 +85,20 @@ def seal_pact(ctx: FireContext) -> None:
     issue_evidence(session, pact, ctx.now)
 
 
+def signatories(ctx: FireContext) -> list[Participant]:
+    """Return the heads of the block's units, staged by the plan's rule `signing_order`."""
+    from wflow.models.plan import Plan
+    from wflow.services.registry import block_members
+
+    session: Session = ctx.session  # type: ignore[assignment]
+    plan = session.get(Plan, _pact(ctx).plan_id)
+    order = str((plan.rules if plan else {}).get("signing_order", "parallel"))
+    return block_members(ctx, "head", order)
+
+
 def register(reg: Registry) -> None:
-    """Register the pact workflow's guards and effects."""
+    """Register the pact workflow's resolver, guards and effects."""
+    reg.resolver("pact_signatories")(signatories)
     reg.guard("signing_date_ahead")(signing_date_ahead)
     reg.guard("signed_document")(signed_document)
     reg.effect("render_pact")(render_pact)

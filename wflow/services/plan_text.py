@@ -31,7 +31,9 @@ DEFAULT_RULES: dict[str, Any] = {
     "award_types": list(AWARD_TYPES),
     "registration_days": 30,  # days after publication for units to register their targets
     "consultation_days": 14,  # proposed length of the consultation
+    "signing_order": "parallel",  # pact signing: parallel | leader_last | in_order
 }
+SIGNING_ORDERS = ("parallel", "leader_last", "in_order")  # how the heads sign the pact
 _FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$|^\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -151,6 +153,10 @@ def clean_rules(raw: Mapping[str, Any]) -> dict[str, Any]:
         if value is None or not low <= value <= high:
             raise ServiceError(_l("Give a number of days from %(a)d to %(b)d.", a=low, b=high), key)
         rules[key] = value
+    order = str(raw.get("signing_order", rules["signing_order"]))
+    if order not in SIGNING_ORDERS:
+        raise ServiceError(_l("Choose the signing order from the list."), "signing_order")
+    rules["signing_order"] = order
     return rules
 
 

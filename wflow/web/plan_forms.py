@@ -88,6 +88,14 @@ class PlanForm(FlaskForm):
     consultation_days = IntegerField(
         _l("Usual length of the consultation (days)"), validators=[Optional()]
     )
+    signing_order = SelectField(
+        _l("Order of signing the pact"),
+        choices=[
+            ("parallel", _l("All heads sign in any order")),
+            ("leader_last", _l("The leading unit signs last")),
+            ("in_order", _l("One after the other: leader, deputy, then the members")),
+        ],
+    )
 
     def rules(self) -> dict[str, Any]:
         """Return the rules as the service takes them."""
@@ -99,6 +107,7 @@ class PlanForm(FlaskForm):
             "award_types": [a for a in AWARD_TYPES if a in (self.award_types.data or [])],
             "registration_days": self.registration_days.data,
             "consultation_days": self.consultation_days.data,
+            "signing_order": self.signing_order.data or "parallel",
         }
 
     def areas(self) -> list[dict[str, str]]:
@@ -115,6 +124,7 @@ class PlanForm(FlaskForm):
         self.award_types.data = list(rules.get("award_types", []))
         self.registration_days.data = rules.get("registration_days")
         self.consultation_days.data = rules.get("consultation_days")
+        self.signing_order.data = rules.get("signing_order", "parallel")
 
     def fill(self, plan: Plan) -> None:
         """Show a plan in the form, with empty rows to add areas."""

@@ -78,6 +78,7 @@ def upgrade() -> None:
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.Integer(), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('principal', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
