@@ -32,6 +32,7 @@ check-workflows: install
 bench: install
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/documents.py
 
 install: $(STAMP) translations
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from wflow.config import PROJECT_ROOT, instance_path, load_config
+if TYPE_CHECKING:  # the engine imports this package: keep Flask out of its import path
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, database, languages, accounts, workflows, views."""
-    from wflow import cli, db, i18n, security, workflow_setup
+    from flask import Flask
+
+    from wflow import api, cli, db, i18n, security, workflow_setup
+    from wflow.config import PROJECT_ROOT, instance_path, load_config
     from wflow.web import init_app as init_web
 
     app = Flask(
@@ -26,5 +28,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     workflow_setup.init_app(app)
     init_web(app)
+    api.init_app(app)
     cli.init_app(app)
     return app

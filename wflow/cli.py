@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import force_locale
 from sqlmodel import select
 
-from wflow import create_app
+from wflow import cli_keys, cli_notify, cli_workflows, create_app
 from wflow import db as database
 from wflow.models import Role, Unit
-from wflow.services import demo, org
+from wflow.services import demo, org, pact_demo, plan_demo
 from wflow.services.access import current_year
 from wflow.services.errors import ServiceError
+from wflow.workflow_setup import engine as workflow_engine
 
 main = FlaskGroup(
     name="wflow", create_app=create_app, help="wflow: emulation pacts, reviews and awards."
@@ -32,21 +35,32 @@ def init_command(with_demo: bool) -> None:
     """Create the instance folder and secret, migrate the database, optionally load the demo."""
     url = current_app.config["DATABASE_URL"]
     database.upgrade(url)
+    workflow_engine().sync_versions(database.session())
+    database.session().commit()
     click.echo(f"database ready: {_safe_url(url)}")
+    cli_keys.echo_init_keys()
     if not with_demo:
         return
     sess = database.session()
     if sess.exec(select(Unit.id)).first() is not None:
         click.echo("demo: the database already holds data; kept as it is")
         return
-    with click.progressbar(length=5, label="demo province", show_pos=True) as bar:
-
-        def step(_msg: str) -> None:
-            bar.update(0)
-
-        logins = demo.build_demo(sess, current_year(), step)
-        bar.update(5)
+    year, engine = current_year(), workflow_engine()
+    logins: list[demo.DemoLogin] = []
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("units, blocks and accounts", lambda: logins.extend(demo.build_demo(sess, year))),
+        ("plans", lambda: plan_demo.build_plan_demo(sess, engine, year)),
+        ("pacts and signatures", lambda: pact_demo.build_pact_demo(sess, engine, year)),
+    ]
+    with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:
+        for _name, build in bar:
+            build()
     click.echo(f"demo province loaded: {len(logins)} accounts, password {demo.DEMO_PASSWORD!r}")
+    cli_keys.echo_init_keys()
+
+
+def _step_name(step: tuple[str, object] | None) -> str:
+    return step[0] if step else ""
 
 
 @click.command("demo-logins")
@@ -74,7 +88,7 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the latest schema."""
@@ -135,9 +149,11 @@ def users_create(
 
 
 COMMANDS: list[click.Command] = [init_command, demo_logins_command, db_group, users_group]
+# Commands that must work even when the app cannot start (an invalid definition).
+main.add_command(cli_workflows.workflows_group)
 
 
 def init_app(app: Flask) -> None:
     """Register wflow's commands on the app (so `flask` and `wflow` both see them)."""
-    for command in COMMANDS:
+    for command in COMMANDS + cli_workflows.COMMANDS + cli_keys.COMMANDS + cli_notify.COMMANDS:
         app.cli.add_command(command)

@@ -48,12 +48,30 @@ class Defaults:
     WORKFLOWS_DIR: str | None = None
     # Rows per page in lists.
     PAGE_SIZE = 50
+    # Largest PDF the signature verification page and `wflow verify` accept (bytes).
+    VERIFY_MAX_BYTES = 15 * 1024 * 1024
+    # E-mail notifications: off until an SMTP server is configured (in-app ones always work).
+    MAIL_ENABLED = False
+    # The SMTP server that relays wflow's mail (host name and port).
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    # Upgrade the SMTP connection with STARTTLS before logging in.
+    MAIL_USE_TLS = False
+    # SMTP login, when the server asks for one (None: no login).
+    MAIL_USERNAME: str | None = None
+    # SMTP password: only from the environment (WFLOW_MAIL_PASSWORD), never in code.
+    MAIL_PASSWORD: str | None = None
+    # The sender address of every message.
+    MAIL_FROM = "wflow@localhost"
+    # Seconds to wait for the SMTP server before giving up (the failure is logged).
+    MAIL_TIMEOUT = 10
 
 
 ENV_KEYS: dict[str, str] = {
     "WFLOW_DATABASE_URL": "DATABASE_URL",
     "WFLOW_SECRET_KEY": "SECRET_KEY",
     "WFLOW_WORKFLOWS_DIR": "WORKFLOWS_DIR",
+    "WFLOW_MAIL_PASSWORD": "MAIL_PASSWORD",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -1,9 +1,36 @@
-"""Workflow engine wiring (filled in by the engine integration)."""
+"""Load and validate the workflow definitions at start-up and attach the engine to the app."""
 
 from __future__ import annotations
 
-from flask import Flask
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from wflow.engine import Engine
+from wflow.engine.loader import load_directory
+from wflow.services.registry import build_registry
 
 
 def init_app(app: Flask) -> None:
-    """Load and validate the workflow definitions (refusing to start on any error)."""
+    """Build the engine from WORKFLOWS_DIR; an invalid definition stops the app from starting."""
+    registry = build_registry()
+    definitions = load_directory(Path(app.config["WORKFLOWS_DIR"]), registry)  # raises on error
+    engine = Engine(definitions, registry)
+    app.extensions["wflow.engine"] = engine
+    synced: list[bool] = []
+
+    @app.before_request
+    def _sync_versions_once() -> None:
+        # Each server stores new definition versions (and loads old ones still in use) once.
+        if not synced:
+            from wflow import db
+
+            engine.sync_versions(db.session())
+            db.session().commit()
+            synced.append(True)
+
+
+def engine() -> Engine:
+    """Return the current app's workflow engine."""
+    engine: Engine = current_app.extensions["wflow.engine"]
+    return engine

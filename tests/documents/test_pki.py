@@ -12,6 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from flask_babel import force_locale
 from sqlmodel import Session, select
 
 from tests.documents.helpers import p12, self_signed
@@ -140,7 +141,7 @@ def test_pki__a_bad_pkcs12_is_refused_and_nothing_is_stored(
         data = b""
     with app.app_context(), pytest.raises(ServiceError) as refused:
         keys.import_pkcs12(session, trio["units"][0], data, password, store=store)
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         assert words in str(refused.value.message)
     assert refused.value.field == field
     session.rollback()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.registry_fixture import RESOLVERS, ROLES, domain_registry
+from tests.engine.registry_fixture import ROLES, domain_registry
 from wflow.engine.definition import Completion, Definition
 from wflow.engine.errors import DefinitionError, DefinitionProblem
 from wflow.engine.loader import check_files, load_directory, parse_definition
@@ -119,8 +119,8 @@ def test_loader__real_workflow_parses(name: str) -> None:
     used_roles = {r for t in defn.transitions for r in t.roles}
     assert used_roles <= set(ROLES)
     who = {s.participation.who for s in defn.states.values() if s.participation}
-    assert who <= set(RESOLVERS)
     registry = domain_registry()
+    assert who <= set(registry.resolvers)
     assert {g for t in defn.transitions for g in t.guards} <= set(registry.guards)
     assert {e for t in defn.transitions for e in t.effects} <= set(registry.effects)
 
@@ -129,7 +129,7 @@ def test_loader__real_workflows_need_the_registry() -> None:
     path = WORKFLOWS / "pact.yaml"
     found = problems_of(path.read_text(encoding="utf-8"), Registry())
     assert any("unknown role `block_leader`" in p.message for p in found)
-    assert any("unknown resolver `block_member_heads`" in p.message for p in found)
+    assert any("unknown resolver `pact_signatories`" in p.message for p in found)
 
 
 def test_loader__pact_matches_the_issue() -> None:
@@ -139,7 +139,7 @@ def test_loader__pact_matches_the_issue() -> None:
     p = signing.participation
     assert p is not None and signing.deadline is not None
     assert (p.who, p.act, p.refuse, p.on_complete, p.on_refuse) == (
-        "block_member_heads",
+        "pact_signatories",
         "sign",
         "decline",
         "all_signed",

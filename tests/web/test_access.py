@@ -22,6 +22,8 @@ MATRIX: dict[str, dict[str, int]] = {
         "*": 403,
     },
     "/units/{b1}": {"b1.head": 200, "secretariat": 200, "council": 200, "admin": 200, "*": 403},
+    "/units/{a1}/certificates": {"a1.head": 200, "a1.staff": 200, "secretariat": 200,
+                                 "council": 200, "admin": 200, "*": 403},
     "/blocks/{ka}": {
         "a1.head": 200,
         "a1.staff": 200,
@@ -41,9 +43,51 @@ MATRIX: dict[str, dict[str, int]] = {
     "/admin/users": {"admin": 200, "*": 403},
     "/admin/users/new": {"admin": 200, "*": 403},
     "/admin/users/{u}": {"admin": 200, "*": 403},
+    # Workflow pages list only what the user may see; definitions are public to members.
+    "/tasks": {"*": 200},
+    "/workflows": {"*": 200},
+    "/workflows/pact": {"*": 200},
+    "/workflows/pact.svg": {"*": 200},
+    "/instances": {"*": 200},
+    "/instances/{pka}": {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200,
+                         "council": 200, "admin": 200, "*": 403},
+    # Plans: the block and the committee read; the leading unit (a1) edits; members register.
+    **{path: {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200, "council": 200,
+              "admin": 200, "*": 403}
+       for path in ("/blocks/{ka}/plans", "/plans/{pl}", "/plans/{pl}/revisions",
+                    "/plans/{pl}/registrations", "/plans/{pl}.pdf")},
+    **{path: {"a1.head": 200, "a1.staff": 200, "*": 403}
+       for path in ("/blocks/{ka}/plans/new", "/plans/{pl}/edit", "/plans/{pl}/criteria")},
+    "/plans/{pl}/register": {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "*": 403},
+    "/account/tokens": {"*": 200},  # each user's own tokens only
+    "/committee": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
+    "/notifications": {"*": 200},  # each user's own notifications only
+    # Pacts and their documents: the block's members that year and the committee only; a
+    # document not rendered yet is a 404, but only after the access check.
+    **{path: {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200,
+              "council": 200, "admin": 200, "*": 403}
+       for path in ("/blocks/{ka}/pacts", "/pacts/{pc}")},
+    **{path: {"a1.head": 404, "a1.staff": 404, "a2.head": 404, "secretariat": 404,
+              "council": 404, "admin": 404, "*": 403}
+       for path in ("/pacts/{pc}.pdf", "/pacts/{pc}/documents/0.pdf")},
 }
 # Routes that are not pages to authorize per unit (public or POST-only endpoints).
-NOT_PAGES = {"/login", "/logout", "/locale", "/static/<path:filename>"}
+NOT_PAGES = {"/login", "/logout", "/locale", "/static/<path:filename>",
+             "/instances/{x}/fire"}  # POST only: covered in test_workflows
+NOT_PAGES |= {"/plans/{x}/criteria/import", "/plans/{x}/fire", "/plans/{x}/comments",
+              "/plans/{x}/comments/<int:comment_id>/answer"}  # POST only: test_plan
+NOT_PAGES |= {"/account/tokens/<int:token_id>/revoke"}  # POST only: tests/api/test_account
+NOT_PAGES |= {"/notifications/<int:notification_id>/read", "/notifications/read-all",
+              "/notifications/digest"}  # POST only: tests/web/test_notifications
+# The JSON API authenticates bearer tokens, not sessions: its authorization is in tests/api.
+NOT_PAGES |= {"/api/v1/me", "/api/v1/workflows", "/api/v1/workflows/pact/diagram.svg",
+              "/api/v1/instances", "/api/v1/instances/{x}", "/api/v1/instances/{x}/fire",
+              "/api/v1/tasks", "/api/v1/verify", "/api/v1/openapi.json", "/api/v1/docs",
+              "/api/v1/<path:rest>"}
+NOT_PAGES |= {"/plans/{x}/pact", "/pacts/{x}/fire", "/pacts/{x}/sign",
+              "/pacts/{x}/decline"}  # POST only: tests/web/test_pact
+NOT_PAGES |= {"/verify", "/units/{x}/certificates/import",
+              "/units/{x}/certificates/revoke"}  # public; POST only: test_documents
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 
@@ -54,13 +98,45 @@ def _fill(template: str, world: dict[str, Any]) -> str:
         ka=world["blocks"]["a"].id,
         kb=world["blocks"]["b"].id,
         u=world["users"]["a1.head"].id,
+        pka=world.get("pact_id", 0),
+        pl=world.get("plan_id", 0),
+        pc=world.get("pact_row_id", 0),
     )
+
+
+@pytest.fixture
+def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, Any]:
+    """The world plus a pact instance of block KA."""
+    from wflow.engine import Scope
+    from wflow.services import workflow as wf
+    from wflow.workflow_setup import engine
+
+    scope = Scope("pact", 1, block_id=world["blocks"]["a"].id, year=world["year"])
+    with app.app_context():
+        world["pact_id"] = wf.start(session, engine(), "pact", scope, world["users"]["a1.head"])
+    from wflow.services import plan as plans
+
+    with app.test_request_context():
+        world["plan_id"] = plans.create_plan(
+            session, engine(), user=world["users"]["a1.head"], block_id=world["blocks"]["a"].id,
+            year=world["year"], title="Kế hoạch thi đua",
+        ).id
+    from wflow.models.pact import Pact
+
+    row = Pact(block_id=world["blocks"]["a"].id, plan_id=world["plan_id"], year=world["year"],
+               year_end=world["year"], number="01/GƯTĐ-KA", title="Giao ước thi đua",
+               instance_id=world["pact_id"])  # fmt: skip
+    session.add(row)
+    session.commit()
+    world["pact_row_id"] = row.id
+    return world
 
 
 @pytest.mark.parametrize("login", USERS)
 def test_access__matrix_of_pages_and_users(
-    client: FlaskClient, world: dict[str, Any], login: str
+    client: FlaskClient, world_with_pact: dict[str, Any], login: str
 ) -> None:
+    world = world_with_pact
     sign_in(client, login)
     wrong = []
     for template, expected in MATRIX.items():
@@ -75,10 +151,15 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
     rules = {
         rule.rule.replace("<int:unit_id>", "{x}")
         .replace("<int:block_id>", "{x}")
-        .replace("<int:user_id>", "{x}")
+        .replace("<int:user_id>", "{x}").replace("<int:instance_id>", "{x}")
+        .replace("<int:plan_id>", "{x}").replace("<int:pact_id>", "{x}")
+        .replace("<int:document_id>", "0")
+        .replace("<name>", "pact")
         for rule in client.application.url_map.iter_rules()
     }
-    covered = {t.format(a1="{x}", b1="{x}", ka="{x}", kb="{x}", u="{x}") for t in MATRIX}
+    covered = {t.format(a1="{x}", b1="{x}", ka="{x}", kb="{x}", u="{x}", pka="{x}", pl="{x}",
+                        pc="{x}")
+               for t in MATRIX}
     missing = sorted(r for r in rules - covered - NOT_PAGES)
     assert not missing, f"pages without an access rule in the matrix: {missing}"
 

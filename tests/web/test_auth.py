@@ -126,4 +126,14 @@ def test_auth__language_switch_is_remembered_for_the_user(
 def test_auth__unknown_language_is_refused(client: FlaskClient, world: dict[str, Any]) -> None:
     sign_in(client, "a1.head")
     submit(client, "/locale", {"locale": "xx", "next": "/"}, page="/")
-    assert '<html lang="vi">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)  # the user's own
+
+
+def test_auth__vietnamese_is_the_default_language(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="vi">' in page and "Đăng nhập" in page
+    for locale, word in (("fr", "Se connecter"), ("hu", "Bejelentkezés"), ("en", "Sign in")):
+        submit(client, "/locale", {"locale": locale, "next": "/login"}, page="/login")
+        assert word in client.get("/login").get_data(as_text=True)

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, sign_in, submit
 from tests.documents.conftest import sign_all
 from tests.documents.helpers import p12, self_signed
 from wflow.documents.pki import KEK_ENV, KeyStore
@@ -51,6 +51,7 @@ def test_documents__verify_is_public_and_reports_each_signature(
     trio = {"units": units, "heads": heads}
     signed = sign_all(app, session, store, trio)[-1]
 
+    submit(client, "/locale", {"locale": "en", "next": "/verify"}, page="/verify")
     page = client.get("/verify")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.get_data(True)
     result = _post_file(client, "/verify", signed, "pact.pdf")
@@ -85,6 +86,7 @@ def test_documents__verify_refuses_a_pdf_bomb(client: FlaskClient) -> None:
 
 def test_documents__verify_refuses_an_oversized_body(app: Flask, client: FlaskClient) -> None:
     app.config["VERIFY_MAX_BYTES"] = 4096
+    submit(client, "/locale", {"locale": "en", "next": "/verify"}, page="/verify")
     result = _post_file(client, "/verify", b"%PDF-1.7\n" + b" " * 8192, "big.pdf")
     assert result.status_code == 413
     assert "larger than" in result.get_data(as_text=True)

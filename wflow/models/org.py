@@ -84,6 +84,8 @@ class User(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     password_hash: str = Field(max_length=255)
     locale: str = Field(default="vi", max_length=5)
+    email: str | None = Field(default=None, max_length=254)  # for notifications; optional
+    digest_opt_in: bool = False  # wants the daily e-mail digest
     unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="RESTRICT")
     roles: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     active: bool = True

@@ -87,8 +87,12 @@ def _leads(session: Session, user: User, block_id: int, year: int) -> bool:
     return session.exec(query).first() is not None
 
 
-def principals(session: Session, user: User, year: int | None = None) -> frozenset[str]:
-    """Return the principal strings the workflow engine matches roles against."""
+def principals(session: Session, user: User) -> frozenset[str]:
+    """Return the principal strings the workflow engine matches roles against.
+
+    Block principals carry the year ("block:3:2026:leader"), so last year's leader still
+    closes last year's pact after the leadership rotates.
+    """
     out: set[str] = set()
     if not user.is_active:
         return frozenset()
@@ -103,13 +107,13 @@ def principals(session: Session, user: User, year: int | None = None) -> frozens
         out.add(f"unit:{unit}:member")
         if head:
             out.add(f"unit:{unit}:head")
-        query = select(BlockMembership.block_id, BlockMembership.position).where(
-            BlockMembership.unit_id == unit, BlockMembership.year == (year or current_year())
-        )
-        for block_id, position in session.exec(query).all():
-            out.add(f"block:{block_id}:member")
+        query = select(
+            BlockMembership.block_id, BlockMembership.year, BlockMembership.position
+        ).where(BlockMembership.unit_id == unit)
+        for block_id, year, position in session.exec(query).all():
+            out.add(f"block:{block_id}:{year}:member")
             if position == Position.LEADER.value:
-                out.add(f"block:{block_id}:leader")
+                out.add(f"block:{block_id}:{year}:leader")
                 if head:
-                    out.add(f"block:{block_id}:leader_head")
+                    out.add(f"block:{block_id}:{year}:leader_head")
     return frozenset(out)

@@ -210,9 +210,11 @@ def create_user(
     unit_id: int | None,
     roles: Iterable[str],
     locale: str = "vi",
+    email: str | None = None,
 ) -> User:
     """Create a user with a hashed password, a unit and roles."""
     user = User(
+        email=clean_email(email),
         login=_login(login),
         display_name=clean_text(display_name, "display_name"),
         password_hash=passwords.hash_password(_password(password)),
@@ -236,14 +238,16 @@ def update_user(
     roles: Iterable[str],
     active: bool,
     password: str | None = None,
+    email: str | None = None,
 ) -> User:
-    """Change a user's name, unit, roles, activity or (when given) password."""
+    """Change a user's name, unit, roles, activity, password or e-mail (each when given)."""
+    address = clean_email(email) if email is not None else user.email  # "" clears, None keeps
     name = clean_text(display_name, "display_name")
     role_list = _roles(roles)
     unit = _unit_for_roles(session, unit_id, role_list)
     new_hash = passwords.hash_password(_password(password)) if password else user.password_hash
     user.display_name, user.unit_id, user.roles, user.active = name, unit, role_list, active
-    user.password_hash = new_hash
+    user.password_hash, user.email = new_hash, address
     if password:
         user.failed_logins, user.locked_until = 0, None
     session.add(user)
@@ -256,6 +260,19 @@ def set_locale(session: Session, user: User, locale: str) -> None:
     user.locale = _locale(locale)
     session.add(user)
     session.commit()
+
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def clean_email(value: str | None) -> str | None:
+    """Return a stripped e-mail address, None when empty; refuse one that is not an address."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > 254 or not EMAIL_RE.match(text):
+        raise ServiceError(_l("Give an e-mail address like name@example.org."), "email")
+    return text
 
 
 def _login(login: str) -> str:

@@ -157,8 +157,9 @@ def _check_may_sign(session: Session, engine: Engine, user: User, pact: Pact, st
         raise Forbidden(_l("Only the heads of the block's member units sign this pact."))
     if field_name(user.unit_id) in signed_fields(session, pact):
         raise Conflict(_l("Your unit has already signed this pact."))
-    if "sign" not in engine.available(session, pact.instance_id or 0, wf.actor_for(session, user)):
-        raise Forbidden(_l("It is not your unit's turn to sign yet (see the plan's signing order)."))
+    actor = wf.actor_for(session, user)
+    if "sign" not in engine.available(session, pact.instance_id or 0, actor):
+        raise Forbidden(_l("It is not your unit's turn to sign yet (see the signing order)."))
 
 
 def sign_pact(

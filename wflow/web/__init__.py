@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from wflow.web import admin, auth, errors, main, nav
+from wflow.web import account, admin, auth, committee, errors, main, nav, notifications, workflows
+from wflow.web import documents as document_pages
+from wflow.web import pact as pact_pages
+from wflow.web import plan as plan_pages
 
 
 def init_app(app: Flask) -> None:
     """Register blueprints, error pages and template helpers."""
-    for module in (auth, main, admin):
+    for module in (auth, main, admin, workflows, account):
         app.register_blueprint(module.bp)
+    app.register_blueprint(plan_pages.bp)
+    app.register_blueprint(document_pages.bp)
+    app.register_blueprint(pact_pages.bp)
+    app.register_blueprint(notifications.bp)
+    app.register_blueprint(committee.bp)
     errors.init_app(app)
     nav.init_app(app)

@@ -338,6 +338,7 @@ def user_new() -> Page:
                 unit_id=form.unit_id.data or None,
                 roles=form.roles.data or [],
                 locale=form.locale.data or "vi",
+                email=form.email.data or None,
             )
         except ServiceError as exc:
             db.session().rollback()
@@ -367,6 +368,7 @@ def user_edit(user_id: int) -> Page:
                 roles=form.roles.data or [],
                 active=bool(form.active.data),
                 password=form.password.data or None,
+                email=form.email.data or "",
             )
         except ServiceError as exc:
             db.session().rollback()

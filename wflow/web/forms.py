@@ -81,6 +81,8 @@ class UserForm(FlaskForm):
 
     login = StringField(_l("Login"), validators=[DataRequired(), Length(min=3, max=80)])
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)],
+                        description=_l("Where notifications are sent (optional)."))  # fmt: skip
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
     roles = MultiCheckboxField(_l("Roles"))
     locale = SelectField(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from wflow import db
@@ -20,15 +20,29 @@ def _unit_name() -> str:
     return unit.name if unit else ""
 
 
+def _task_count() -> int:
+    from flask import g
+
+    from wflow.services.workflow import task_count
+    from wflow.workflow_setup import engine
+
+    if "task_count" not in g:
+        g.task_count = task_count(db.session(), engine(), current_user._get_current_object())
+    return int(g.task_count)
+
+
 def _layout() -> dict[str, Any]:
-    locale_form = LocaleForm()
+    if not has_request_context():  # a document rendered outside a request (CLI, demo)
+        return {}
+    locale_form = LocaleForm(formdata=None)  # never read the body: it may be refused (413)
     if current_user.is_authenticated:
         locale_form.locale.data = current_user.locale
     return {
         "locale_form": locale_form,
-        "logout_form": EmptyForm(),
+        "logout_form": EmptyForm(formdata=None),
         "here": request.full_path.rstrip("?") if request else "/",
         "current_user_unit_name": _unit_name,
+        "task_count": _task_count,
         "ROLE_LABELS": ROLES,
         "KIND_LABELS": UNIT_KINDS,
         "POSITION_LABELS": POSITIONS,

@@ -95,6 +95,7 @@ class PlanForm(FlaskForm):
             ("leader_last", _l("The leading unit signs last")),
             ("in_order", _l("One after the other: leader, deputy, then the members")),
         ],
+        validate_choice=False,  # the service refuses an unknown order with its own message
     )
 
     def rules(self) -> dict[str, Any]:

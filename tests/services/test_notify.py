@@ -1,0 +1,162 @@
+"""Tasks reach people: who holds a principal, notifications and e-mail on new tasks, reminders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from sqlmodel import Session, col, select
+
+from tests.mailbox import Mailbox, free_port, mailbox_fixture  # noqa: F401
+from wflow.clock import utcnow
+from wflow.engine import Actor, FireContext, Scope
+from wflow.engine.tables import WfInstance
+from wflow.models import Notification, User
+from wflow.services import notify
+from wflow.services import workflow as wf
+from wflow.workflow_setup import engine
+
+
+def _logins(users: list[User]) -> set[str]:
+    return {u.login for u in users}
+
+
+def _notes(session: Session, user: User) -> list[Notification]:
+    session.expire_all()
+    query = select(Notification).where(Notification.user_id == user.id)
+    return list(session.exec(query.order_by(col(Notification.id))).all())
+
+
+def _start_pact(app: Flask, session: Session, world: dict[str, Any]) -> int:
+    scope = Scope("pact", 1, block_id=world["blocks"]["a"].id, year=world["year"])
+    with app.test_request_context():
+        return wf.start(session, engine(), "pact", scope, None)
+
+
+def _set(session: Session, user: User, **values: Any) -> None:
+    for key, value in values.items():
+        setattr(user, key, value)
+    session.add(user)
+    session.commit()
+
+
+def test_notify__users_holding_inverts_the_principals(
+    app: Flask, world: dict[str, Any], session: Session
+) -> None:
+    ka, kb, year = world["blocks"]["a"].id, world["blocks"]["b"].id, world["year"]
+    a1 = world["units"]["a1"].id
+    assert _logins(notify.users_holding(session, [f"unit:{a1}:head"])) == {"a1.head"}
+    assert _logins(notify.users_holding(session, [f"unit:{a1}:member"])) == {"a1.head", "a1.staff"}
+    members = notify.users_holding(session, [f"block:{ka}:{year}:member"])
+    assert _logins(members) == {"a1.head", "a1.staff", "a2.head"}
+    heads = notify.users_holding(session, [f"block:{ka}:{year}:leader_head"])
+    assert _logins(heads) == {"a1.head"}
+    assert _logins(notify.users_holding(session, [f"block:{kb}:{year - 1}:member"])) == set()
+    assert _logins(notify.users_holding(session, ["secretariat", "council"])) == {
+        "secretariat", "council"}  # fmt: skip
+    assert notify.users_holding(session, ["system"]) == []
+
+
+def test_notify__a_unit_head_gets_a_notification_and_an_email_in_their_language(
+    app: Flask, world: dict[str, Any], session: Session, mailbox: Mailbox
+) -> None:
+    head = world["users"]["a1.head"]
+    _set(session, head, email="a1.head@example.test", locale="fr")
+    iid = _start_pact(app, session, world)  # the block leader may now open signing
+    notes = _notes(session, head)
+    assert [(n.kind, n.instance_id) for n in notes] == [("new_task", iid)]
+    assert "Pacte d'émulation" in notes[0].title  # the workflow's French label
+    mailbox.wait()
+    [mail] = mailbox.to("a1.head@example.test")
+    assert mail["Content-Language"] == "fr"
+    assert f"#{iid}" in mail["Subject"] and "Pacte d'émulation" in mail["Subject"]
+    assert f"/instances/{iid}" in mail.get_content()
+    assert _notes(session, world["users"]["a2.head"]) == []  # not the leader: no task
+
+
+def test_notify__mail_is_off_by_default(
+    app: Flask, world: dict[str, Any], session: Session, mailbox: Mailbox
+) -> None:
+    app.config["MAIL_ENABLED"] = False
+    _set(session, world["users"]["a1.head"], email="a1.head@example.test")
+    _start_pact(app, session, world)
+    assert len(_notes(session, world["users"]["a1.head"])) == 1  # in-app only
+    mailbox.wait(seconds=0.3)
+    assert mailbox.messages == []
+
+
+def test_notify__an_smtp_failure_keeps_the_transition(
+    app: Flask, world: dict[str, Any], session: Session, caplog: Any
+) -> None:
+    app.config.update(MAIL_ENABLED=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(),
+                      MAIL_TIMEOUT=2)  # nobody listens there  # fmt: skip
+    _set(session, world["users"]["a1.head"], email="a1.head@example.test")
+    iid = _start_pact(app, session, world)
+    session.expire_all()
+    assert session.get(WfInstance, iid) is not None
+    assert len(_notes(session, world["users"]["a1.head"])) == 1
+    assert "cannot reach" in caplog.text
+
+
+def test_notify__a_failing_notification_never_breaks_the_change(
+    app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any
+) -> None:
+    def broken(*_a: Any) -> list[User]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(notify, "users_holding", broken)
+    iid = _start_pact(app, session, world)
+    session.expire_all()
+    assert session.get(WfInstance, iid) is not None
+    assert _notes(session, world["users"]["a1.head"]) == []
+
+
+def test_notify__reminders_reach_the_task_holders_after_commit(
+    app: Flask, world: dict[str, Any], session: Session, mailbox: Mailbox
+) -> None:
+    head = world["users"]["a1.head"]
+    _set(session, head, email="a1.head@example.test", locale="en")
+    iid = _start_pact(app, session, world)
+    mailbox.wait()
+    mailbox.messages.clear()
+    eng = app.extensions["wflow.engine"]
+    row = session.get(WfInstance, iid)
+    assert row is not None
+    due = utcnow() + timedelta(days=3)
+    ka = world["blocks"]["a"].id
+    with app.app_context():
+        ctx = FireContext(session, eng.definition("pact"), iid, row.state,
+                          Scope("pact", 1, block_id=ka, year=world["year"]), Actor.system(), {},
+                          utcnow())  # fmt: skip
+        for hook in eng.registry.reminder_hooks:
+            hook(ctx, due, [f"block:{ka}:{world['year']}:leader"])
+        mailbox.wait(seconds=0.3)
+        assert mailbox.messages == []  # nothing leaves before the commit
+        session.commit()
+    mailbox.wait()
+    [mail] = mailbox.to("a1.head@example.test")
+    assert mail["Subject"].startswith("Reminder") and mail["Content-Language"] == "en"
+    kinds = [n.kind for n in _notes(session, head)]
+    assert kinds == ["new_task", "reminder"]
+    assert {n.kind for n in _notes(session, world["users"]["a1.staff"])} == {"new_task", "reminder"}
+
+
+def test_notify__digest_is_sent_once_a_day_to_those_who_asked(
+    app: Flask, world: dict[str, Any], session: Session, mailbox: Mailbox, runner: Any
+) -> None:
+    head, staff = world["users"]["a1.head"], world["users"]["a1.staff"]
+    _set(session, head, email="a1.head@example.test", digest_opt_in=True)
+    _set(session, staff, email="a1.staff@example.test")  # not opted in
+    iid = _start_pact(app, session, world)
+    mailbox.wait(2)
+    mailbox.messages.clear()
+    assert "1 e-mail(s) sent" in runner.invoke(args=["digest"]).output
+    assert "0 e-mail(s) sent" in runner.invoke(args=["digest"]).output
+    mailbox.wait()
+    [mail] = mailbox.messages
+    assert mail["To"] == "a1.head@example.test" and f"#{iid}" in mail.get_content()
+    tomorrow = (utcnow() + timedelta(days=1)).isoformat()
+    assert "1 e-mail(s) sent" in runner.invoke(args=["digest", "--now", tomorrow]).output
+    bad = runner.invoke(args=["digest", "--now", "soon"])
+    assert bad.exit_code != 0 and "not an ISO date-time" in bad.output

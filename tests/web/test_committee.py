@@ -1,0 +1,138 @@
+"""The committee's dashboard: blocks, states, signatures, filters, exports, constant queries."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlmodel import Session
+
+from tests.conftest import sign_in
+from tests.pacts import make_block_of, pact_in_signing
+from wflow.clock import utcnow
+from wflow.engine import Scope
+from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.models import Block, Unit, User
+from wflow.services import workflow as wf
+from wflow.services.access import current_year
+from wflow.workflow_setup import engine
+
+
+def _start(app: Flask, session: Session, workflow: str, block: Block, subject: int) -> int:
+    scope = Scope(workflow, subject, block_id=block.id, year=current_year())
+    with app.test_request_context():
+        return wf.start(session, engine(), workflow, scope, None)
+
+
+def _row(name: str) -> str:
+    return f'<th scope="row">{name} '
+
+
+def test_committee__shows_blocks_states_and_who_has_not_signed(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    with app.app_context():
+        team = make_block_of(session, make_unit, make_user, make_block)
+    other = make_block("KB", [make_unit("B1"), make_unit("B2")], current_year())
+    secretariat = make_user("secretariat", None, roles=("secretariat",))
+    pact = pact_in_signing(app, session, team, secretariat)
+    sign_in(client, "secretariat")
+    page = client.get("/committee").get_data(as_text=True)
+    assert _row("Khối KCT") in page and _row("Khối KB") in page
+    assert "0 of 6 signed" in page
+    assert "Tỉnh Đoàn Hà Tĩnh" in page  # a unit that has not signed yet is named
+    assert f"/instances/{pact.instance_id}" in page  # drill down to the timeline
+    assert "<svg" in page and "<title" in page  # charts with a text alternative
+    filtered = client.get("/committee?state=signing").get_data(as_text=True)
+    assert _row("Khối KCT") in filtered and _row("Khối KB") not in filtered
+    other_flow = client.get("/committee?state=plan:signing").get_data(as_text=True)
+    assert _row("Khối KCT") not in other_flow  # the pact signs, not a plan
+    assert _row("Khối KCT") in client.get("/committee?state=pact:signing").get_data(as_text=True)
+    only_kb = client.get(f"/committee?block={other.id}").get_data(as_text=True)
+    assert _row("Khối KB") in only_kb and _row("Khối KCT") not in only_kb
+    assert _row("Khối KCT") not in client.get("/committee?overdue=1").get_data(as_text=True)
+    row = session.get(WfInstance, pact.instance_id)
+    assert row is not None
+    row.due_at = utcnow() - timedelta(days=1)
+    session.add(row)
+    session.commit()
+    assert _row("Khối KCT") in client.get("/committee?overdue=1").get_data(as_text=True)
+    assert client.get("/committee?year=abc").status_code == 200  # unreadable: this year
+    assert client.get("/committee?year=99999").status_code == 400
+    assert client.get("/committee?format=pdf").status_code == 400
+
+
+def test_committee__exports_csv_and_xlsx(
+    app: Flask, client: FlaskClient, session: Session, world: dict[str, Any]
+) -> None:
+    _start(app, session, "pact", world["blocks"]["a"], 1)
+    sign_in(client, "council")
+    csv = client.get("/committee?format=csv")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    text = csv.get_data(as_text=True)
+    assert "Khối KA" in text and "Khối KB" in text
+    xlsx = client.get("/committee?format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet is not None
+    names = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["Khối KA", "Khối KB"]
+
+
+def test_committee__is_for_the_committee_only(client: FlaskClient, world: dict[str, Any]) -> None:
+    sign_in(client, "a1.head")
+    assert client.get("/committee").status_code == 403
+
+
+def _add_blocks(
+    app: Flask, session: Session, make_unit: Callable[..., Unit],
+    make_block: Callable[..., Block], count: int, start: int,
+) -> None:  # fmt: skip
+    for n in range(start, start + count):
+        units = [make_unit(f"Q{n}A"), make_unit(f"Q{n}B")]
+        block = make_block(f"Q{n}", units, current_year(), leader=units[0])
+        _start(app, session, "plan", block, n)
+        iid = _start(app, session, "pact", block, n)
+        for pos, unit in enumerate(units):  # a signing round, as the engine would write it
+            session.add(WfParticipant(instance_id=iid, round=1, position=pos, key=f"unit:{unit.id}",
+                                      principal=f"unit:{unit.id}:head", label=unit.name,
+                                      choice="act" if pos == 0 else None))  # fmt: skip
+        session.commit()
+
+
+def _statements(app: Flask, client: FlaskClient) -> tuple[int, str]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    bind = app.extensions["wflow.db"]
+    sa.event.listen(bind, "before_cursor_execute", count)
+    try:
+        page = client.get("/committee")
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", count)
+    assert page.status_code == 200
+    return len(seen), page.get_data(as_text=True)
+
+
+def test_committee__a_constant_number_of_queries_whatever_the_blocks(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    make_user("secretariat", None, roles=("secretariat",))
+    _add_blocks(app, session, make_unit, make_block, 2, 0)
+    sign_in(client, "secretariat")
+    client.get("/committee")  # warm up: definitions, caches
+    two, page = _statements(app, client)
+    assert page.count("1 of 2 signed") == 6  # chart title, caption and table, per block
+    _add_blocks(app, session, make_unit, make_block, 10, 2)
+    twelve, page = _statements(app, client)
+    assert page.count("1 of 2 signed") == 36
+    assert two == twelve

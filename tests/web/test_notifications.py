@@ -1,0 +1,96 @@
+"""The notifications page: what reached me, the unread count, marking read, the digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, col, select
+
+from tests.conftest import csrf_token, sign_in, submit
+from wflow.engine import Scope
+from wflow.models import Notification, User
+from wflow.services import workflow as wf
+from wflow.workflow_setup import engine
+
+
+def _pact_started(app: Flask, session: Session, world: dict[str, Any]) -> int:
+    scope = Scope("pact", 1, block_id=world["blocks"]["a"].id, year=world["year"])
+    with app.test_request_context():
+        return wf.start(session, engine(), "pact", scope, None)
+
+
+def _note_of(session: Session, user: User) -> Notification:
+    session.expire_all()
+    query = select(Notification).where(Notification.user_id == user.id)
+    found = session.exec(query.order_by(col(Notification.id))).first()
+    assert found is not None
+    return found
+
+
+def test_notifications__a_new_task_is_listed_and_counted_until_read(
+    app: Flask, client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    iid = _pact_started(app, session, world)
+    note = _note_of(session, world["users"]["a1.head"])
+    sign_in(client, "a1.head")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert f"#{iid}" in page and 'aria-label="1 ' in page.split("/notifications")[1][:200]
+    response = submit(client, f"/notifications/{note.id}/read", {"open": "1"},
+                      page="/notifications")  # fmt: skip
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/instances/{iid}")
+    assert _note_of(session, world["users"]["a1.head"]).read_at is not None
+    page = client.get("/notifications").get_data(as_text=True)
+    assert 'aria-label="0 ' in page.split("/notifications")[1][:200]
+
+
+def test_notifications__another_users_notification_cannot_be_marked(
+    app: Flask, client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    _pact_started(app, session, world)
+    note = _note_of(session, world["users"]["a1.head"])
+    sign_in(client, "a2.head")
+    assert f"#{note.instance_id}" not in client.get("/notifications").get_data(as_text=True)
+    page = "/notifications"
+    assert submit(client, f"/notifications/{note.id}/read", {}, page=page).status_code == 403
+    assert submit(client, "/notifications/99999/read", {}, page=page).status_code == 404
+    assert client.post(f"/notifications/{note.id}/read").status_code == 400  # no CSRF token
+    assert _note_of(session, world["users"]["a1.head"]).read_at is None
+
+
+def test_notifications__read_all_and_the_digest_opt_in(
+    app: Flask, client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    _pact_started(app, session, world)
+    sign_in(client, "a1.staff")
+    token = csrf_token(client, "/notifications")
+    assert client.post("/notifications/read-all", data={"csrf_token": token}).status_code == 303
+    assert _note_of(session, world["users"]["a1.staff"]).read_at is not None
+    assert submit(client, "/notifications/digest", {"digest": "on"},
+                  page="/notifications").status_code == 303  # fmt: skip
+    session.expire_all()
+    assert session.get(User, world["users"]["a1.staff"].id).digest_opt_in is True  # type: ignore[union-attr]
+    submit(client, "/notifications/digest", {}, page="/notifications")
+    session.expire_all()
+    assert session.get(User, world["users"]["a1.staff"].id).digest_opt_in is False  # type: ignore[union-attr]
+
+
+def test_notifications__the_admin_gives_a_user_an_email_address(
+    client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    head = world["users"]["a1.head"]
+    sign_in(client, "admin")
+    url = f"/admin/users/{head.id}"
+    form = {"login": head.login, "display_name": head.display_name, "unit_id": head.unit_id,
+            "roles": head.roles, "active": "y"}  # fmt: skip
+    assert submit(client, url, {**form, "email": "not an address"}).status_code == 422
+    session.expire_all()
+    assert session.get(User, head.id).email is None  # type: ignore[union-attr]
+    assert submit(client, url, {**form, "email": " a1@example.test "}).status_code == 302
+    session.expire_all()
+    assert session.get(User, head.id).email == "a1@example.test"  # type: ignore[union-attr]
+    submit(client, url, {**form, "email": ""})
+    session.expire_all()
+    assert session.get(User, head.id).email is None  # type: ignore[union-attr]

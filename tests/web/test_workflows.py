@@ -1,0 +1,206 @@
+"""Workflow pages through HTTP: a pact signed by every unit head, tasks, refusals, history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, func, select
+
+from tests.conftest import csrf_token, sign_in, submit
+from wflow.clock import set_clock, utcnow
+from wflow.engine.tables import WfEvent, WfInstance
+from wflow.workflow_setup import engine
+
+
+@pytest.fixture
+def pact(app: Flask, world: dict[str, Any], session: Session) -> int:
+    """A pact of block KA, prepared from its published plan by the leader unit's head."""
+    from tests.pacts import published_plan
+    from wflow.services import pact as pacts
+
+    leader = world["users"]["a1.head"]
+    with app.test_request_context():
+        plan = published_plan(session, leader, world["users"]["secretariat"], world["blocks"]["a"])
+        return pacts.prepare_pact(session, engine(), user=leader, plan=plan).instance_id or 0
+
+
+def _fire(client: FlaskClient, iid: int, trigger: str, **data: Any) -> Any:
+    if trigger == "open_signing":  # the pact's signing deadline, 30 days ahead
+        data.setdefault("signing_until", (datetime.now() + timedelta(days=30)).isoformat())
+    token = csrf_token(client, f"/instances/{iid}")
+    return client.post(
+        f"/instances/{iid}/fire", data={"csrf_token": token, "trigger": trigger, **data}
+    )
+
+
+def _state(session: Session, iid: int) -> tuple[str, int, int]:
+    session.expire_all()
+    row = session.get(WfInstance, iid)
+    assert row is not None
+    events = session.exec(
+        select(func.count()).select_from(WfEvent).where(WfEvent.instance_id == iid)
+    ).one()
+    return row.state, row.lock_version, events
+
+
+def _english(client: FlaskClient) -> None:
+    submit(client, "/locale", {"locale": "en", "next": "/"}, page="/")
+
+
+def test_workflows__a_pact_is_signed_on_its_own_page_not_by_a_bare_trigger(
+    client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    sign_in(client, "a1.head")
+    assert _fire(client, pact, "open_signing").status_code == 303
+    assert _state(session, pact)[0] == "signing"
+    page = client.get(f"/instances/{pact}").get_data(as_text=True)
+    assert "Đơn vị thử 1" in page and "Đơn vị thử 2" in page  # both boxes listed
+    other = client.application.test_client()
+    sign_in(other, "a2.head")
+    tasks = other.get("/tasks").get_data(as_text=True)
+    assert f"/instances/{pact}" in tasks
+    before = _state(session, pact)
+    _fire(other, pact, "sign")  # no signed document: the guard refuses (tests/web/test_pact.py)
+    assert _state(session, pact) == before
+    timeline = other.get(f"/instances/{pact}").get_data(as_text=True)
+    assert "A1.Head" in timeline
+
+
+def test_workflows__staff_cannot_sign_for_the_head(
+    client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    head = client.application.test_client()
+    sign_in(head, "a1.head")
+    _fire(head, pact, "open_signing")
+    before = _state(session, pact)
+    sign_in(client, "a1.staff")
+    _english(client)
+    response = _fire(client, pact, "sign")
+    assert response.status_code == 403
+    assert "You may not do this here." in response.get_data(as_text=True)
+    assert _state(session, pact) == before
+
+
+def test_workflows__decline_needs_a_reason_and_sends_the_pact_back(
+    client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    sign_in(client, "a1.head")
+    _fire(client, pact, "open_signing")
+    other = client.application.test_client()
+    sign_in(other, "a2.head")
+    before = _state(session, pact)
+    _fire(other, pact, "decline", reason="   ")
+    assert _state(session, pact) == before
+    _fire(other, pact, "decline", reason="Chỉ tiêu 3 chưa phù hợp")
+    assert _state(session, pact)[0] == "prepared"
+    page = client.get(f"/instances/{pact}").get_data(as_text=True)
+    assert "Chỉ tiêu 3 chưa phù hợp" in page
+
+
+def test_workflows__stale_page_is_refused(
+    client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    sign_in(client, "a1.head")
+    stale = csrf_token(client, f"/instances/{pact}")
+    _fire(client, pact, "open_signing")
+    before = _state(session, pact)
+    client.post(
+        f"/instances/{pact}/fire",
+        data={"csrf_token": stale, "trigger": "withdraw", "reason": "x", "expected_version": 1},
+    )
+    assert _state(session, pact) == before
+
+
+def test_workflows__other_blocks_cannot_see_or_fire(
+    client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    sign_in(client, "b1.head")
+    assert client.get(f"/instances/{pact}").status_code == 403
+    token = csrf_token(client, "/")
+    before = _state(session, pact)
+    response = client.post(
+        f"/instances/{pact}/fire", data={"csrf_token": token, "trigger": "open_signing"}
+    )
+    assert response.status_code == 403
+    assert _state(session, pact) == before
+    assert f"/instances/{pact}" not in client.get("/tasks").get_data(as_text=True)
+    assert client.get("/instances/999999").status_code == 404
+
+
+def test_workflows__fire_without_csrf_changes_nothing(
+    client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    sign_in(client, "a1.head")
+    before = _state(session, pact)
+    assert (
+        client.post(f"/instances/{pact}/fire", data={"trigger": "open_signing"}).status_code == 400
+    )
+    assert _state(session, pact) == before
+
+
+def test_workflows__task_count_in_the_navigation(
+    client: FlaskClient, world: dict[str, Any], pact: int
+) -> None:
+    sign_in(client, "a1.head")
+    page = client.get("/").get_data(as_text=True)
+    assert '<span class="count"' in page
+    count = page.split('<span class="count"')[1].split(">")[1].split("<")[0]
+    assert int(count) == 2  # open signing, withdraw
+    csv_text = client.get("/tasks?format=csv").get_data(as_text=True)
+    assert "open_signing" in csv_text and "withdraw" in csv_text
+
+
+def test_workflows__diagram_is_an_svg_with_the_state_marked(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    sign_in(client, "a1.head")
+    response = client.get("/workflows/pact.svg?state=signing")
+    assert response.mimetype == "image/svg+xml"
+    assert "<svg" in response.get_data(as_text=True)
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert client.get("/workflows/pact.svg?state=nonsense").status_code == 400
+    assert client.get("/workflows/nope").status_code == 404
+    table = client.get("/workflows/pact").get_data(as_text=True)
+    assert "<table>" in table and "Mở ký kết" in table
+
+
+def test_workflows__as_of_shows_the_past_state(
+    client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    sign_in(client, "a1.head")
+    start = utcnow()
+    set_clock(lambda: start + timedelta(days=3))
+    try:
+        _fire(client, pact, "open_signing")
+    finally:
+        set_clock(None)
+    _english(client)
+    day = (start + timedelta(days=1)).date().isoformat()
+    page = client.get(f"/instances/{pact}?as_of={day}").get_data(as_text=True)
+    assert "was in state" in page and "Prepared" in page.split("was in state")[1][:200]
+    assert client.get(f"/instances/{pact}?as_of=not-a-date").status_code == 400
+
+
+def test_workflows__tick_expires_signing_after_the_deadline(
+    app: Flask, client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    sign_in(client, "a1.head")
+    _fire(client, pact, "open_signing")
+    runner = app.test_cli_runner()
+    early = runner.invoke(args=["tick", "--now", (utcnow() + timedelta(days=28)).isoformat()])
+    assert early.exit_code == 0 and "1 reminder(s)" in early.output
+    assert _state(session, pact)[0] == "signing"
+    late = (datetime.now() + timedelta(days=31)).isoformat()
+    result = runner.invoke(args=["tick", "--now", late])
+    assert result.exit_code == 0, result.output
+    assert "1 deadline(s) fired" in result.output
+    assert _state(session, pact)[0] == "expired"
+    again = runner.invoke(args=["tick", "--now", late])
+    assert "0 deadline(s) fired" in again.output
+    assert runner.invoke(args=["tick", "--now", "yesterday"]).exit_code != 0
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0 and "intact" in verify.output

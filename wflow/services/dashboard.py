@@ -1,0 +1,162 @@
+"""The committee's dashboard: every block of a year, its workflows by state, pact signatures.
+
+A constant number of queries whatever the number of blocks: the blocks with their members,
+the instances of the year, the current signing round of the pacts. Workflows that do not
+exist yet (reviews, nominations) fill in as soon as their instances do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from wflow.clock import utcnow
+from wflow.engine import Definition
+from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.services.directory import block_years
+
+# The columns of the dashboard, in order; any other workflow is counted under "other".
+COLUMNS = ("plan", "pact", "review", "nomination")
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """One instance as the dashboard links to it."""
+
+    id: int
+    workflow: str
+    state: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass
+class BlockRow:
+    """One block in the year: its leader, instances by workflow and state, signatures."""
+
+    block_id: int
+    name: str
+    code: str
+    leader: str
+    members: int
+    instances: list[InstanceRef] = field(default_factory=list)
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    signed: int = 0
+    expected: int = 0
+    missing: list[str] = field(default_factory=list)
+
+    def latest(self, workflow: str) -> InstanceRef | None:
+        """Return the newest instance of `workflow` for the block."""
+        found = [i for i in self.instances if i.workflow == workflow]
+        return max(found, key=lambda i: i.id) if found else None
+
+    @property
+    def overdue(self) -> int:
+        """Return how many of the block's instances are past due and not finished."""
+        return sum(i.overdue for i in self.instances)
+
+
+@dataclass
+class Dashboard:
+    """The blocks of a year as the committee sees them."""
+
+    year: int
+    rows: list[BlockRow]
+    states: dict[str, list[str]]  # workflow -> states seen, in definition order
+
+
+def build(
+    session: Session,
+    definitions: dict[str, Definition],
+    *,
+    year: int,
+    block_id: int | None = None,
+    state: str | None = None,
+    overdue: bool = False,
+    now: datetime | None = None,
+) -> Dashboard:
+    """Return the dashboard of `year`, filtered by block, state and overdue (three queries)."""
+    now = now or utcnow()
+    finals = {
+        name: {s for s, st in d.states.items() if st.final} for name, d in definitions.items()
+    }
+    rows = {
+        by.block.id or 0: BlockRow(
+            block_id=by.block.id or 0, name=by.block.name, code=by.block.code,
+            leader=by.leader.name if by.leader else "", members=len(by.members),
+        )
+        for by in block_years(session, year=year, block_id=block_id)
+    }  # fmt: skip
+    query = sa.select(
+        col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
+        col(WfInstance.block_id), col(WfInstance.due_at),
+    ).where(col(WfInstance.year) == year, col(WfInstance.block_id).is_not(None))  # fmt: skip
+    if block_id is not None:
+        query = query.where(col(WfInstance.block_id) == block_id)
+    # "pact:signing" picks one workflow's state; a bare "signing" matches it in any workflow
+    wanted_workflow, _sep, wanted_state = (state or "").rpartition(":")
+    matched: set[int] = set()
+    for iid, workflow, st, bid, due in session.execute(query).all():
+        row = rows.get(bid)
+        if row is None:
+            continue
+        late = due is not None and due < now and st not in finals.get(workflow, set())
+        row.instances.append(InstanceRef(iid, workflow, st, due, late))
+        chosen = (not wanted_state or st == wanted_state) and (
+            not wanted_workflow or workflow == wanted_workflow
+        )
+        if chosen and (not overdue or late):
+            row.counts[workflow][st] += 1
+            matched.add(bid)
+    _signatures(session, year, rows)
+    shown = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
+    shown.sort(key=lambda r: r.name)
+    return Dashboard(year=year, rows=shown, states=_states(definitions, shown))
+
+
+def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
+    """Fill each block's signatures from the latest signing round of its newest pact (one query).
+
+    The latest round up to the current entry: a pact in force still shows who signed it.
+    """
+    query = (
+        sa.select(col(WfInstance.block_id), col(WfInstance.id), col(WfParticipant.round),
+                  col(WfParticipant.label), col(WfParticipant.choice))
+        .join(WfParticipant, sa.and_(col(WfParticipant.instance_id) == WfInstance.id,
+                                     col(WfParticipant.round) <= WfInstance.entry))
+        .where(col(WfInstance.workflow) == "pact", col(WfInstance.year) == year)
+        .order_by(col(WfInstance.id), col(WfParticipant.round), col(WfParticipant.position))
+    )  # fmt: skip
+    rounds: dict[int, tuple[int, list[tuple[str, str | None]]]] = {}
+    for bid, iid, rnd, label, choice in session.execute(query).all():
+        row = rows.get(bid)
+        newest = row.latest("pact") if row else None
+        if newest is None or newest.id != iid:
+            continue
+        current = rounds.get(bid)
+        if current is None or current[0] < rnd:
+            current = rounds[bid] = (rnd, [])
+        current[1].append((label, choice))
+    for bid, (_rnd, seats) in rounds.items():
+        row = rows[bid]
+        row.expected = len(seats)
+        row.signed = sum(choice == "act" for _label, choice in seats)
+        row.missing = [label for label, choice in seats if choice != "act"]
+
+
+def _states(definitions: dict[str, Definition], rows: list[BlockRow]) -> dict[str, list[str]]:
+    """Return, per workflow, the states to show as columns: the definition's, then any other."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        for workflow, counter in r.counts.items():
+            seen[workflow] |= set(counter)
+    out: dict[str, list[str]] = {}
+    for workflow in (*COLUMNS, *sorted(set(seen) - set(COLUMNS))):
+        defn = definitions.get(workflow)
+        ordered = list(defn.states) if defn else []
+        out[workflow] = ordered + sorted(seen[workflow] - set(ordered))
+    return out

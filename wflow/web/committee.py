@@ -1,0 +1,127 @@
+"""The committee's dashboard: every block of a year at a glance, filtered, charted, exported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlmodel import col, select
+from werkzeug.wrappers import Response as WResponse
+
+from wflow import db
+from wflow.engine import Definition
+from wflow.models import Block
+from wflow.services import dashboard
+from wflow.services.access import current_year, is_committee
+from wflow.web.guard import user
+from wflow.web.lists import export, wanted_format
+from wflow.workflow_setup import engine
+
+bp = Blueprint("committee", __name__)
+
+# Colour-blind-safe palette (Okabe-Ito); each segment also carries its label and count.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+BAR_WIDTH = 240
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a horizontal bar: where it starts, how wide, its colour and meaning."""
+
+    x: float
+    width: float
+    colour: str
+    label: str
+    count: int
+
+
+def bar(parts: list[tuple[str, int]], total: int | None = None) -> list[Segment]:
+    """Lay out `parts` (label, count) as segments of a bar BAR_WIDTH wide."""
+    whole = total if total is not None else sum(n for _l, n in parts)
+    if whole <= 0:
+        return []
+    out, x = [], 0.0
+    for i, (label, n) in enumerate(parts):
+        width = BAR_WIDTH * n / whole
+        out.append(Segment(round(x, 1), round(width, 1), PALETTE[i % len(PALETTE)], label, n))
+        x += width
+    return out
+
+
+def _label(defs: dict[str, Definition], workflow: str, state: str | None = None) -> str:
+    defn, locale = defs.get(workflow), str(get_locale() or "vi")
+    if defn is None:
+        return f"{workflow}: {state}" if state else workflow
+    if state is None:
+        return defn.label.get(locale)
+    return defn.states[state].label.get(locale) if state in defn.states else state
+
+
+def _filters() -> dict[str, Any]:
+    args = request.args
+    year = args.get("year", type=int) or current_year()
+    if not 1900 <= year <= 2200:
+        abort(400, description=_("Give a year between 1900 and 2200."))
+    return {"year": year, "block_id": args.get("block", type=int) or None,
+            "state": (args.get("state") or "").strip()[:100] or None,
+            "overdue": args.get("overdue") in ("1", "on", "true")}  # fmt: skip
+
+
+@bp.route("/committee")
+@login_required
+def index() -> str | WResponse:
+    """Show every block of a year: plan, pact signatures, reviews, nominations, overdue work."""
+    if not is_committee(user()):
+        abort(403)
+    filters = _filters()
+    defs = engine().definitions
+    board = dashboard.build(db.session(), defs, **filters)
+    fmt = wanted_format()
+    if fmt:
+        return _export(fmt, board, defs)
+    charts = {
+        r.block_id: {
+            "states": bar([(f"{_label(defs, w)}: {_label(defs, w, s)}", n)
+                           for w, counter in r.counts.items() for s, n in counter.items()]),
+            "signatures": bar([(_("signed"), r.signed)], r.expected),
+        }
+        for r in board.rows
+    }  # fmt: skip
+    for parts in charts.values():
+        text = ", ".join(f"{s.label}: {s.count}" for s in parts["states"]) or _("none")
+        parts["text"] = _("Instances by state") + ": " + text  # the chart's text alternative
+    blocks = db.session().exec(select(Block).order_by(col(Block.name))).all()
+    return render_template(
+        "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
+        blocks=blocks, label=lambda w, s=None: _label(defs, w, s), width=BAR_WIDTH,
+        columns=dashboard.COLUMNS,
+    )  # fmt: skip
+
+
+def _export(fmt: str, board: dashboard.Dashboard, defs: dict[str, Definition]) -> WResponse:
+    def counts(row: dashboard.BlockRow, workflow: str) -> str:
+        return "; ".join(
+            f"{_label(defs, workflow, s)}: {n}" for s, n in row.counts[workflow].items()
+        )
+
+    data = []
+    for r in board.rows:
+        plan, pact = r.latest("plan"), r.latest("pact")
+        data.append({
+            "block": r.name, "code": r.code, "leader": r.leader, "members": r.members,
+            "plan": _label(defs, "plan", plan.state) if plan else "",
+            "pact": _label(defs, "pact", pact.state) if pact else "",
+            "signed": r.signed, "expected": r.expected, "missing": ", ".join(r.missing),
+            "reviews": counts(r, "review"), "nominations": counts(r, "nomination"),
+            "overdue": r.overdue,
+        })  # fmt: skip
+    cols = [("block", _("Block")), ("code", _("Code")), ("leader", _("Leader")),
+            ("members", _("Members")), ("plan", _("Plan")), ("pact", _("Pact")),
+            ("signed", _("Signed")), ("expected", _("Signatures expected")),
+            ("missing", _("Not signed yet")), ("reviews", _("Reviews")),
+            ("nominations", _("Nominations")), ("overdue", _("Overdue"))]  # fmt: skip
+    return export(fmt, f"committee-{board.year}", cols, data)
