@@ -124,20 +124,30 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
 
+class Unreadable(click.ClickException):
+    """The file cannot be read as a PDF (or is too large to try): exit status 2."""
+
+    exit_code = 2
+
+
 @click.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def verify_command(file: Path) -> None:
-    """Check every signature of a PDF; exit 1 unless all are intact, trusted and registered."""
+    """Check every signature of a PDF.
+
+    Exit 0 when every signature is intact, trusted and followed only by other signatures,
+    1 otherwise (or when there is none), 2 when the file cannot be read as a PDF.
+    """
     limit = int(current_app.config["VERIFY_MAX_BYTES"])
     if file.stat().st_size > limit:
-        raise click.ClickException(f"the file is larger than {limit // (1024 * 1024)} MB")
+        raise Unreadable(f"the file is larger than {limit // (1024 * 1024)} MB")
     try:
         reports = keys.verify_document(
             database.session(), file.read_bytes(), limits=verify.Limits(max_bytes=limit)
         )
     except ServiceError as exc:
-        raise _fail(exc) from None
+        raise Unreadable(_fail(exc).message) from None
     if not reports:
         raise click.ClickException("the PDF holds no signature")
     for i, r in enumerate(reports, start=1):
@@ -152,7 +162,10 @@ def verify_command(file: Path) -> None:
             f"  in registry: {_yes(r.in_registry)}{'  (revoked)' if r.revoked else ''}"
         )
         click.echo(f"  certificate: {pki.format_fingerprint(c.fingerprint)}")
-    bad = [i for i, r in enumerate(reports, start=1) if not r.ok]
+    bad = [
+        i for i, r in enumerate(reports, start=1)
+        if not (r.check.intact and r.check.valid and r.trusted and not r.check.modified_after)
+    ]  # fmt: skip
     if bad:
         raise click.ClickException(f"signature(s) {', '.join(map(str, bad))} failed verification")
     click.echo(f"all {len(reports)} signatures verified")

@@ -212,10 +212,14 @@ def test_verify__cli_reports_and_fails_on_bad_signatures(
     not_pdf = tmp_path / "note.pdf"
     not_pdf.write_text("hello")
     result = runner.invoke(args=["verify", str(not_pdf)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.strip().splitlines() == ["Error: The file was refused: not a PDF file."]
 
     unsigned = tmp_path / "unsigned.pdf"
     unsigned.write_bytes(blank_pdf())
     result = runner.invoke(args=["verify", str(unsigned)])
     assert result.exit_code == 1 and "no signature" in result.output
+
+    runner.app.config["VERIFY_MAX_BYTES"] = 1024
+    result = runner.invoke(args=["verify", str(good)])
+    assert result.exit_code == 2 and "larger than" in result.output
