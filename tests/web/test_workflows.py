@@ -165,7 +165,7 @@ def test_workflows__diagram_is_an_svg_with_the_state_marked(
     assert client.get("/workflows/pact.svg?state=nonsense").status_code == 400
     assert client.get("/workflows/nope").status_code == 404
     table = client.get("/workflows/pact").get_data(as_text=True)
-    assert "<table>" in table and "Mở ký kết" in table
+    assert "<table>" in table and "Open signing" in table
 
 
 def test_workflows__as_of_shows_the_past_state(
