@@ -213,3 +213,15 @@ def test_pki__init_creates_the_ca_and_certificates_for_the_demo(
 
     units = session.exec(select(Unit)).all()
     assert {r.unit_id for r in _rows(session)} == {u.id for u in units}
+
+
+def test_pki__a_unit_created_later_gets_its_certificate_on_first_use(
+    app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any], make_unit: Any
+) -> None:
+    late = make_unit("MOI", "Hội Khuyến học tỉnh")
+    assert keys.usable_certificate(session, late.id) is None
+    with app.app_context():
+        _key, cert, chain = keys.signing_identity(session, late, store=store)
+    assert "Hội Khuyến học tỉnh" in pki.common_name(cert)
+    assert chain == [store.ca_cert()]
+    assert keys.usable_certificate(session, late.id) is not None

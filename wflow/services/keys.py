@@ -166,11 +166,17 @@ def revoke_certificate(session: Session, cert: UnitCertificate, reason: str) -> 
 def signing_identity(
     session: Session, unit: Unit, *, store: pki.KeyStore | None = None
 ) -> tuple[pki.PrivateKey, x509.Certificate, list[x509.Certificate]]:
-    """Return the unit's key, certificate and issuer chain to sign with."""
+    """Return the unit's key, certificate and issuer chain to sign with.
+
+    A unit that never had a certificate (created after `wflow init`) gets one from the
+    internal CA on first use; a revoked or expired one is replaced only by an administrator.
+    """
+    store = store or key_store()
     row = usable_certificate(session, unit.id or 0)
+    if row is None and not unit_certificates(session, unit.id or 0):
+        row = issue_unit_certificate(session, unit, store=store)
     if row is None:
         raise ServiceError(_l("This unit has no valid certificate: ask an administrator."))
-    store = store or key_store()
     try:
         key = pki.decrypt_key(row.encrypted_key_pem, store.kek())
         chain = pki.certs_from_pem(row.chain_pem)
