@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import Response, abort, request
@@ -59,6 +59,20 @@ def _cell(value: Any) -> Any:
     text = str(value)
     # Keep spreadsheet programs from executing a cell as a formula (CSV injection).
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def filter_periods(
+    rows: Iterable[Any], states: Mapping[int, str], text: Callable[[Any], Iterable[Any]]
+) -> list[Any]:
+    """Keep rows (plans, pacts) covering ?year=, in workflow state ?state=, matching ?q=."""
+    year = request.args.get("year", type=int)
+    state, q = request.args.get("state", ""), request.args.get("q", "")
+    return [
+        r for r in rows
+        if (not year or r.year <= year <= r.year_end)
+        and (not state or states.get(r.id or 0) == state)
+        and matches(q, *text(r))
+    ]  # fmt: skip
 
 
 def matches(query: str, *fields: Any) -> bool:

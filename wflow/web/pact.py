@@ -21,7 +21,7 @@ from wflow.services.errors import ServiceError
 from wflow.services.pact_documents import read_document, revisions_of
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user
-from wflow.web.lists import export, matches, wanted_format
+from wflow.web.lists import export, filter_periods, wanted_format
 from wflow.web.plan import refuse as _refuse
 from wflow.web.plan import visible_plan
 from wflow.workflow_setup import engine
@@ -53,18 +53,7 @@ def block_pacts(block_id: int) -> str | WResponse:
     rows = [p for p in pacts.pacts_of_block(sess, block_id)
             if may(sess, me, Action.VIEW, block_id=block_id, year=p.year)]  # fmt: skip
     states = pacts.states_of(sess, rows)
-    year, state, q = (
-        request.args.get("year", type=int),
-        request.args.get("state", ""),
-        request.args.get("q", ""),
-    )
-    rows = [
-        p
-        for p in rows
-        if (not year or p.year <= year <= p.year_end)
-        and (not state or states.get(p.id or 0) == state)
-        and matches(q, p.title, p.number)
-    ]
+    rows = filter_periods(rows, states, lambda p: (p.title, p.number))
     fmt = wanted_format()
     if fmt:
         data = [

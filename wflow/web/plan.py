@@ -33,7 +33,7 @@ from wflow.services.plan_import import import_criteria, problems_of
 from wflow.services.plan_text import default_rules
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user
-from wflow.web.lists import export, matches, wanted_format
+from wflow.web.lists import export, filter_periods, wanted_format
 from wflow.web.plan_forms import AnswerForm, CommentForm, CriteriaForm, ImportForm, PlanForm
 from wflow.workflow_setup import engine
 
@@ -89,18 +89,7 @@ def block_plans(block_id: int) -> str | WResponse:
         )
     ]
     states = plans.states_of(sess, rows)
-    year, state, q = (
-        request.args.get("year", type=int),
-        request.args.get("state", ""),
-        request.args.get("q", ""),
-    )
-    rows = [
-        p
-        for p in rows
-        if (not year or p.year <= year <= p.year_end)
-        and (not state or states.get(p.id or 0) == state)
-        and matches(q, p.title)
-    ]
+    rows = filter_periods(rows, states, lambda p: (p.title,))
     defn = engine().definition(plans.WORKFLOW)
     fmt = wanted_format()
     if fmt:
