@@ -97,7 +97,10 @@ def tick_command(now_text: str | None) -> None:
             raise click.ClickException(f"--now: not an ISO date-time: {now_text!r}") from None
     bind = current_app.extensions["wflow.db"]
     report = app_engine().tick(lambda: Session(bind, expire_on_commit=False), now)
-    click.echo(f"tick: {report.fired} deadline(s) fired, {report.reminded} reminder(s) sent")
+    click.echo(
+        f"tick: {report.done} item(s) opened, {report.fired} deadline(s) fired, "
+        f"{report.reminded} reminder(s) sent"
+    )
 
 
 COMMANDS: list[click.Command] = [workflows_group, audit_group, tick_command]

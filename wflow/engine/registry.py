@@ -86,6 +86,8 @@ GuardFn = Callable[[FireContext], "bool | str"]  # True passes; False or a reaso
 EffectFn = Callable[[FireContext], None]
 ResolverFn = Callable[[FireContext], Sequence[Participant]]
 ReminderFn = Callable[[FireContext, datetime, Sequence[str]], None]  # due date, principals
+DeadlineFn = Callable[[FireContext, str, Sequence[str]], None]  # trigger fired, principals
+TickFn = Callable[["Session", datetime], int]  # a scheduled job: returns how much it did
 
 
 @dataclass
@@ -97,6 +99,8 @@ class Registry:
     effects: dict[str, EffectFn] = field(default_factory=dict)
     resolvers: dict[str, ResolverFn] = field(default_factory=dict)
     reminder_hooks: list[ReminderFn] = field(default_factory=list)
+    deadline_hooks: list[DeadlineFn] = field(default_factory=list)
+    tick_jobs: list[TickFn] = field(default_factory=list)
 
     def role(self, name: str) -> Callable[[RoleFn], RoleFn]:
         """Register a role: a function from an instance's scope to the principals holding it."""
@@ -117,6 +121,19 @@ class Registry:
     def on_reminder(self, fn: ReminderFn) -> ReminderFn:
         """Register a hook called when a reminder timer is due (e.g. to notify people)."""
         self.reminder_hooks.append(fn)
+        return fn
+
+    def on_deadline(self, fn: DeadlineFn) -> DeadlineFn:
+        """Register a hook called after a deadline fired (with who held the tasks before)."""
+        self.deadline_hooks.append(fn)
+        return fn
+
+    def on_tick(self, fn: TickFn) -> TickFn:
+        """Register a job run at every tick in its own transaction (e.g. open due reviews).
+
+        A job must be idempotent and safe when several tick processes run it at once.
+        """
+        self.tick_jobs.append(fn)
         return fn
 
 

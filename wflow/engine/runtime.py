@@ -196,12 +196,16 @@ class Engine(Firing):
         row = SELECT_INSTANCE_FOR_FIRE.first(db, {"id": instance_id})
         if row is None or row.entry != entry:
             return "stale"
-        if kind == "deadline":
-            self._fire(db, instance_id, trigger, SYSTEM, {}, None, [], 0)
-            return "fired"
         comp = self._comp(row.workflow, row.version)
         principals = sorted(db.conn.execute(_PRINCIPALS_OF, {"i": instance_id}).scalars())
         now = utcnow()
+        if kind == "deadline":
+            self._fire(db, instance_id, trigger, SYSTEM, {}, None, [], 0)
+            ctx = FireContext(db.session, comp.definition, instance_id, row.state, scope_of(row),
+                              SYSTEM, {}, now)  # fmt: skip
+            for deadline_hook in self.registry.deadline_hooks:
+                deadline_hook(ctx, trigger, principals)
+            return "fired"
         deadline_at: datetime = row.due_at or due_at
         ctx = FireContext(db.session, comp.definition, instance_id, row.state, scope_of(row),
                           SYSTEM, {}, now)  # fmt: skip

@@ -13,6 +13,7 @@ from wflow.models.plan import (  # noqa: F401
     Registration,
     RegistrationTarget,
 )
+from wflow.models.review import Review, ReviewEvidence, ReviewScore  # noqa: F401
 from wflow.models.token import ApiToken  # noqa: F401
 
 __all__ = ["Block", "BlockMembership", "Position", "Role", "Unit", "UnitKind", "User"]
