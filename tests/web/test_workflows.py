@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from tests.conftest import csrf_token, sign_in, submit
 from wflow.clock import set_clock, utcnow
 from wflow.engine.tables import WfEvent, WfInstance
+from wflow.models import Notification
 from wflow.workflow_setup import engine
 
 
@@ -204,3 +205,20 @@ def test_workflows__tick_expires_signing_after_the_deadline(
     assert runner.invoke(args=["tick", "--now", "yesterday"]).exit_code != 0
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "intact" in verify.output
+
+
+def test_workflows__a_passed_deadline_reaches_those_who_held_the_task(
+    app: Flask, client: FlaskClient, world: dict[str, Any], session: Session, pact: int
+) -> None:
+    sign_in(client, "a1.head")
+    _fire(client, pact, "open_signing")
+    late = (datetime.now() + timedelta(days=31)).isoformat()
+    assert app.test_cli_runner().invoke(args=["tick", "--now", late]).exit_code == 0
+    notes = session.exec(
+        select(Notification).where(Notification.kind == "deadline",
+                                   Notification.instance_id == pact)
+    ).all()  # fmt: skip
+    holders = {n.user_id for n in notes}
+    assert world["users"]["a2.head"].id in holders  # a signer who had not signed
+    assert world["users"]["b1.head"].id not in holders  # another block's head
+    assert all(n.title.startswith("Deadline passed") for n in notes)

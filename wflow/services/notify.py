@@ -118,6 +118,8 @@ def _notify(
         state = defn.states[row.state].label.get(locale) if row.state in defn.states else row.state
         if kind is NotificationKind.REMINDER:
             title = _("Reminder: %(what)s is due soon", what=what)
+        elif kind is NotificationKind.DEADLINE:
+            title = _("Deadline passed: %(what)s", what=what)
         else:
             title = _("New task: %(what)s", what=what)
         body = _("State: %(state)s", state=state)
@@ -130,7 +132,7 @@ def _notify(
 
 
 def register(reg: Registry) -> None:
-    """Register the reminder hook: remind every holder of the instance's open tasks."""
+    """Register the hooks: remind the holders of open tasks, tell them when a deadline passed."""
 
     @reg.on_reminder
     def _remind(ctx: FireContext, due_at: datetime, principals: Sequence[str]) -> None:
@@ -141,6 +143,24 @@ def register(reg: Registry) -> None:
             return
         mails = [_notify(ctx.session, u, NotificationKind.REMINDER, ctx.definition, row, due_at)
                  for u in users_holding(ctx.session, principals)]  # fmt: skip
+        send_after_commit(ctx.session, mails)
+
+    @reg.on_deadline
+    def _deadline(ctx: FireContext, _trigger: str, principals: Sequence[str]) -> None:
+        """Tell who held the tasks that the deadline passed, and who got new tasks from it."""
+        if not has_app_context():
+            return
+        row = ctx.session.get(WfInstance, ctx.instance_id)
+        if row is None:
+            return
+        ctx.session.flush()
+        before = set(principals)
+        after = {p for _t, p in task_keys(ctx.session, ctx.instance_id)} - before
+        defn = ctx.definition
+        mails = [_notify(ctx.session, u, NotificationKind.DEADLINE, defn, row, None)
+                 for u in users_holding(ctx.session, before)]  # fmt: skip
+        mails += [_notify(ctx.session, u, NotificationKind.NEW_TASK, defn, row, None)
+                  for u in users_holding(ctx.session, after)]  # fmt: skip
         send_after_commit(ctx.session, mails)
 
 
