@@ -32,8 +32,10 @@ ERROR_TEXT = {
     403: "The token's user may not do this.",
     404: "No such resource, or no such action.",
     409: "Changed meanwhile (stale expected_version) or not possible in this state.",
+    410: "The resource's file is no longer stored.",
     413: "The body is too large.",
     422: "The input is not valid, or the rules refuse it; nothing was written.",
+    429: "Too many requests from this address; retry after Retry-After seconds.",
 }
 PATH_SCHEMAS = {
     "int": {"type": "integer", "minimum": 1, "maximum": MAX_ID},

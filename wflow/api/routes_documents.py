@@ -1,18 +1,22 @@
-"""API routes on signed documents: check the signatures of a PDF against the registry."""
+"""API routes on signed documents: download a stored PDF, check the signatures of a PDF."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_babel import gettext as _
 
 from wflow import db
+from wflow.api.auth import api_user
 from wflow.api.errors import ApiError
 from wflow.api.openapi import operation
 from wflow.api.routes import unit_ref
 from wflow.api.schemas import SignatureOut, Verdict
 from wflow.documents.verify import Limits
+from wflow.models import Document
 from wflow.services import keys
+from wflow.services.documents import may_read
 from wflow.services.errors import ServiceError
+from wflow.services.pact_documents import read_document
 
 
 def signature_out(report: keys.SignatureReport) -> SignatureOut:
@@ -27,8 +31,27 @@ def signature_out(report: keys.SignatureReport) -> SignatureOut:
     )  # fmt: skip
 
 
+@operation("GET", "/documents/<int:document_id>", summary="Download a stored PDF",
+           response_media="application/pdf", errors=(403, 404, 410))  # fmt: skip
+def document(document_id: int) -> Response:
+    """A stored PDF (a pact revision, its evidence certificate…), for those who may read it."""
+    session = db.session()
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise ApiError(404, "not_found", _("This resource does not exist."))
+    if not may_read(session, api_user(), doc):
+        raise ApiError(403, "forbidden", _("You may not read this document."))
+    try:
+        body = read_document(doc)
+    except OSError:
+        raise ApiError(410, "gone", _("This document is no longer available.")) from None
+    headers = {"Content-Disposition": f'inline; filename="document-{doc.id}.pdf"',
+               "Cache-Control": "private, no-store"}  # fmt: skip
+    return Response(body, mimetype="application/pdf", headers=headers)
+
+
 @operation("POST", "/verify", summary="Check a signed PDF", body_media="application/pdf",
-           response=Verdict)  # fmt: skip
+           response=Verdict, errors=(429,))  # fmt: skip
 def verify() -> Verdict:
     """Check every signature of the PDF sent as the body (Content-Type: application/pdf).
 
