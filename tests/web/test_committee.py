@@ -18,7 +18,7 @@ from tests.pacts import make_block_of, pact_in_signing
 from wflow.clock import utcnow
 from wflow.engine import Scope
 from wflow.engine.tables import WfInstance, WfParticipant
-from wflow.models import Block, Unit, User
+from wflow.models import Block, Review, Unit, User
 from wflow.services import workflow as wf
 from wflow.services.access import current_year
 from wflow.workflow_setup import engine
@@ -83,6 +83,39 @@ def test_committee__exports_csv_and_xlsx(
     assert sheet is not None
     names = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ["Khối KA", "Khối KB"]
+
+
+def _review(session: Session, pact: Any, unit: Unit, period: str, due_days: int,
+            submitted: bool = False, late: bool = False) -> None:  # fmt: skip
+    now = utcnow()
+    session.add(Review(pact_id=pact.id, plan_id=pact.plan_id, block_id=pact.block_id,
+                       unit_id=unit.id or 0, year=pact.year, period=period,
+                       due_date=(now + timedelta(days=due_days)).date(),
+                       submitted_at=now if submitted else None, late=late))  # fmt: skip
+
+
+def test_committee__counts_reviews_per_period_on_time_late_missing(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    with app.app_context():
+        team = make_block_of(session, make_unit, make_user, make_block)
+    secretariat = make_user("secretariat", None, roles=("secretariat",))
+    pact = pact_in_signing(app, session, team, secretariat)
+    u = team["units"]
+    _review(session, pact, u[0], "q1", -10, submitted=True)
+    _review(session, pact, u[1], "q1", -10, submitted=True, late=True)
+    _review(session, pact, u[2], "q1", -10)  # due ten days ago, never submitted
+    _review(session, pact, u[3], "q1", -10, submitted=True)
+    _review(session, pact, u[0], "mid_year", 20)  # not yet due
+    session.commit()
+    sign_in(client, "secretariat")
+    page = client.get("/committee").get_data(as_text=True)
+    assert "First quarter: 2 on time, 1 late, 1 missing" in page
+    assert "Mid-year (6 months): 1 not yet due" in page
+    assert page.index("First quarter") < page.index("Mid-year")
+    csv = client.get("/committee?format=csv").get_data(as_text=True)
+    assert "First quarter: 2 on time, 1 late, 1 missing; Mid-year (6 months): 1 not yet due" in csv
 
 
 def test_committee__is_for_the_committee_only(client: FlaskClient, world: dict[str, Any]) -> None:

@@ -1,15 +1,14 @@
 """The committee's dashboard: every block of a year, its workflows by state, pact signatures.
 
 A constant number of queries whatever the number of blocks: the blocks with their members,
-the instances of the year, the current signing round of the pacts. Workflows that do not
-exist yet (reviews, nominations) fill in as soon as their instances do.
+the instances of the year, the current signing round of the pacts, the reviews per period.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -17,6 +16,7 @@ from sqlmodel import Session, col
 from wflow.clock import utcnow
 from wflow.engine import Definition
 from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.models.review import PERIOD_ORDER, Review
 from wflow.services.directory import block_years
 
 # The columns of the dashboard, in order; any other workflow is counted under "other".
@@ -35,6 +35,21 @@ class InstanceRef:
 
 
 @dataclass
+class PeriodCounts:
+    """A block's reviews of one period: submitted on time, late, missing (overdue), pending."""
+
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        """Return how many reviews the period has."""
+        return self.on_time + self.late + self.missing + self.pending
+
+
+@dataclass
 class BlockRow:
     """One block in the year: its leader, instances by workflow and state, signatures."""
 
@@ -48,6 +63,7 @@ class BlockRow:
     signed: int = 0
     expected: int = 0
     missing: list[str] = field(default_factory=list)
+    periods: dict[str, PeriodCounts] = field(default_factory=dict)  # in the year's order
 
     def latest(self, workflow: str) -> InstanceRef | None:
         """Return the newest instance of `workflow` for the block."""
@@ -113,6 +129,7 @@ def build(
             row.counts[workflow][st] += 1
             matched.add(bid)
     _signatures(session, year, rows)
+    _reviews(session, year, rows, now.date())
     shown = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
     shown.sort(key=lambda r: r.name)
     return Dashboard(year=year, rows=shown, states=_states(definitions, shown))
@@ -146,6 +163,32 @@ def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
         row.expected = len(seats)
         row.signed = sum(choice == "act" for _label, choice in seats)
         row.missing = [label for label, choice in seats if choice != "act"]
+
+
+def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date) -> None:
+    """Count each block's reviews per period: on time, late, missing, pending (one query)."""
+    flags = sa.select(
+        col(Review.block_id).label("block_id"), col(Review.period).label("period"),
+        col(Review.late).label("late"), col(Review.submitted_at).is_not(None).label("done"),
+        (col(Review.due_date) < today).label("past_due"),
+    ).where(col(Review.year) == year).subquery()  # fmt: skip
+    keys = (flags.c.block_id, flags.c.period, flags.c.late, flags.c.done, flags.c.past_due)
+    query = sa.select(*keys, sa.func.count()).group_by(*keys)
+    found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
+    for bid, period, late, done, past_due, n in session.execute(query).all():
+        counts = found[bid].setdefault(period, PeriodCounts())
+        if done and late:
+            counts.late += n
+        elif done:
+            counts.on_time += n
+        elif past_due:
+            counts.missing += n
+        else:
+            counts.pending += n
+    for bid, periods in found.items():
+        if bid in rows:
+            ordered = sorted(periods.items(), key=lambda p: PERIOD_ORDER.get(p[0], 9))
+            rows[bid].periods = dict(ordered)
 
 
 def _states(definitions: dict[str, Definition], rows: list[BlockRow]) -> dict[str, list[str]]:

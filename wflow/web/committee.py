@@ -18,6 +18,7 @@ from wflow.models import Block
 from wflow.services import dashboard
 from wflow.services.access import current_year, is_committee
 from wflow.web.guard import user
+from wflow.web.labels import PERIODS
 from wflow.web.lists import export, wanted_format
 from wflow.workflow_setup import engine
 
@@ -88,6 +89,7 @@ def index() -> str | WResponse:
             "states": bar([(f"{_label(defs, w)}: {_label(defs, w, s)}", n)
                            for w, counter in r.counts.items() for s, n in counter.items()]),
             "signatures": bar([(_("signed"), r.signed)], r.expected),
+            "periods": {period: bar(_period_parts(c)) for period, c in r.periods.items()},
         }
         for r in board.rows
     }  # fmt: skip
@@ -98,8 +100,20 @@ def index() -> str | WResponse:
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
         blocks=blocks, label=lambda w, s=None: _label(defs, w, s), width=BAR_WIDTH,
-        columns=dashboard.COLUMNS,
+        columns=dashboard.COLUMNS, periods=PERIODS, review_text=_review_text,
     )  # fmt: skip
+
+
+def _period_parts(c: dashboard.PeriodCounts) -> list[tuple[str, int]]:
+    """Return a period's review counts as labelled parts of a bar (on time first)."""
+    return [(_("on time"), c.on_time), (_("late"), c.late), (_("missing"), c.missing),
+            (_("not yet due"), c.pending)]  # fmt: skip
+
+
+def _review_text(period: str, c: dashboard.PeriodCounts) -> str:
+    """Return one period's reviews in words, e.g. "First quarter: 3 on time, 1 late…"."""
+    parts = ", ".join(f"{n} {label}" for label, n in _period_parts(c) if n)
+    return f"{PERIODS.get(period, period)}: {parts}"
 
 
 def _export(fmt: str, board: dashboard.Dashboard, defs: dict[str, Definition]) -> WResponse:
@@ -116,12 +130,15 @@ def _export(fmt: str, board: dashboard.Dashboard, defs: dict[str, Definition]) -
             "plan": _label(defs, "plan", plan.state) if plan else "",
             "pact": _label(defs, "pact", pact.state) if pact else "",
             "signed": r.signed, "expected": r.expected, "missing": ", ".join(r.missing),
-            "reviews": counts(r, "review"), "nominations": counts(r, "nomination"),
+            "reviews": counts(r, "review"),
+            "review_periods": "; ".join(_review_text(p, c) for p, c in r.periods.items()),
+            "nominations": counts(r, "nomination"),
             "overdue": r.overdue,
         })  # fmt: skip
     cols = [("block", _("Block")), ("code", _("Code")), ("leader", _("Leader")),
             ("members", _("Members")), ("plan", _("Plan")), ("pact", _("Pact")),
             ("signed", _("Signed")), ("expected", _("Signatures expected")),
             ("missing", _("Not signed yet")), ("reviews", _("Reviews")),
+            ("review_periods", _("Reviews by period")),
             ("nominations", _("Nominations")), ("overdue", _("Overdue"))]  # fmt: skip
     return export(fmt, f"committee-{board.year}", cols, data)

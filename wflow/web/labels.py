@@ -26,3 +26,11 @@ POSITIONS = {
     "deputy": _l("Deputy (phó khối)"),
     "member": _l("Member"),
 }
+
+# The review periods of a year (plan_text.REVIEW_PERIODS), in order.
+PERIODS = {
+    "q1": _l("First quarter"),
+    "mid_year": _l("Mid-year (6 months)"),
+    "q3": _l("Third quarter"),
+    "year_end": _l("Year end"),
+}
