@@ -167,3 +167,24 @@ def test_pact__demo_holds_last_years_signed_pact_and_this_years_in_signing(
     done = pacts.progress(session, now)
     assert len(done.signed) == 2 and len(done.missing) == 2
     assert last.evidence_id is not None
+
+
+def test_pact__wrong_signing_passwords_lock_the_account_as_at_sign_in(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    pact = pact_in_signing(app, session, team, team["secretariat"])
+    url = f"/pacts/{pact.id}"
+    head = _as(app, team["heads"][1].login)
+    limit = int(app.config["LOGIN_MAX_FAILURES"])
+    for _ in range(limit - 1):
+        assert submit(head, f"{url}/sign", {"password": "guess"}, page=url).status_code == 403
+    locked = submit(head, f"{url}/sign", {"password": "guess"}, page=url)
+    assert locked.status_code == 401 and "locked" in locked.get_data(as_text=True)
+    # locked now: even the right password neither signs nor signs in
+    again = submit(head, f"{url}/sign", {"password": PASSWORD}, page=url)
+    assert again.status_code == 401
+    assert _state(session, pact.id or 0) == "signing"
+    fresh = app.test_client()
+    page = submit(fresh, "/login", {"login": team["heads"][1].login, "password": PASSWORD},
+                  page="/login")  # fmt: skip
+    assert page.status_code == 401

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
@@ -47,6 +49,30 @@ def authenticate(session: Session, login: str, password: str, throttle: Throttle
     session.add(user)
     session.commit()
     return user
+
+
+def recheck_password(session: Session, user: User, password: str, throttle: Throttle) -> bool:
+    """Re-check a signed-in user's password before a grave act (signing); failures count.
+
+    A wrong password counts toward the same lock as signing in, so the signing form cannot
+    be used to guess it; a locked account is refused whatever the password.
+    """
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise LoginRefused(_locked_message(user.locked_until, now))
+    if passwords.verify_password(user.password_hash, password or ""):
+        return True
+    _count_failure(session, user, throttle, now)
+    if user.locked_until is not None:
+        raise LoginRefused(_locked_message(user.locked_until, now))
+    return False
+
+
+def throttle_from(config: Mapping[str, Any]) -> Throttle:
+    """Return the lock rule of the app's configuration."""
+    return Throttle(
+        int(config["LOGIN_MAX_FAILURES"]), timedelta(seconds=int(config["LOGIN_LOCK_SECONDS"]))
+    )
 
 
 def _count_failure(session: Session, user: User, throttle: Throttle, now: datetime) -> None:

@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
 from wflow.documents import pki, signing, verify
 from wflow.models import CertificateSource, Role, Unit, UnitCertificate, User
-from wflow.services import passwords
+from wflow.services import auth
 from wflow.services.errors import Conflict, Forbidden, ServiceError
 from wflow.services.org import clean_text
 
@@ -205,7 +205,8 @@ def sign_as_unit(
     is_head = user.is_active and user.has_role(Role.UNIT_HEAD)
     if unit is None or not is_head or user.unit_id != unit.id:
         raise Forbidden(_l("Only the head of the unit may sign for it."))
-    if not passwords.verify_password(user.password_hash, password or ""):
+    throttle = auth.throttle_from(current_app.config) if has_app_context() else auth.Throttle()
+    if not auth.recheck_password(session, user, password, throttle):
         raise Forbidden(_l("The password is wrong: nothing was signed."), "password")
     key, cert, chain = signing_identity(session, unit, store=store)
     stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow())

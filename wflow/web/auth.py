@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import (
     Blueprint,
     current_app,
@@ -20,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from wflow import db
 from wflow.services import org
-from wflow.services.auth import LoginRefused, Throttle, authenticate
+from wflow.services.auth import LoginRefused, authenticate, throttle_from
 from wflow.services.errors import ServiceError
 from wflow.web.forms import EmptyForm, LocaleForm, LoginForm
 
@@ -41,7 +39,7 @@ def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
         cfg = current_app.config
-        throttle = Throttle(cfg["LOGIN_MAX_FAILURES"], timedelta(seconds=cfg["LOGIN_LOCK_SECONDS"]))
+        throttle = throttle_from(cfg)
         try:
             user = authenticate(
                 db.session(), form.login.data or "", form.password.data or "", throttle
