@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
@@ -31,11 +32,23 @@ from wflow.services.access import Action, is_committee, may, principals
 
 
 def actor_for(session: Session, user: User) -> Actor:
-    """Return the engine's view of a user: id, unit, principals, name."""
-    return Actor(
+    """Return the engine's view of a user: id, unit, principals, name.
+
+    Within a web request the actor is computed once per user (a page asks for the task
+    count, the notifications and the view), since memberships do not change mid-request.
+    """
+    cache: dict[int, Actor] | None = None
+    if has_request_context():
+        cache = g.setdefault("wflow_actors", {})
+        if user.id in cache:
+            return cache[user.id or 0]
+    actor = Actor(
         user_id=user.id, unit_id=user.unit_id, principals=principals(session, user),
         name=user.display_name,
     )  # fmt: skip
+    if cache is not None and user.id is not None:
+        cache[user.id] = actor
+    return actor
 
 
 def start(

@@ -84,7 +84,7 @@ def index() -> str | WResponse:
     fmt = wanted_format()
     if fmt:
         return _export(fmt, board, defs)
-    charts = {
+    charts: dict[int, dict[str, Any]] = {
         r.block_id: {
             "states": bar([(f"{_label(defs, w)}: {_label(defs, w, s)}", n)
                            for w, counter in r.counts.items() for s, n in counter.items()]),
