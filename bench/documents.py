@@ -152,6 +152,15 @@ def main() -> None:
           f"{ceremony / UNITS:.3f} s per head, incl. store + fire + evidence")  # fmt: skip
     print(f"final PDF: {len(final) / 1024:.0f} KiB")
 
+    from bench.table import row, write_results
+
+    results = [row(name, ours, "s", baseline=bare, target=f"<= {target:.1f}x",
+                   passed=ours / bare <= target)
+               for name, ours, bare, target in rows]  # fmt: skip
+    results.append(row(f"verification ({len(reports)} signatures, {ok} ok)", verify_time, "s"))
+    results.append(row(f"ceremony: {UNITS} sign_pact", ceremony, "s"))
+    write_results("documents", results)
+
 
 if __name__ == "__main__":
     main()

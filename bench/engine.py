@@ -304,6 +304,44 @@ def report(
     for r in rows:
         print(" | ".join(c.ljust(w) for c, w in zip(r, width, strict=True)))
     print(line)
+    save(rates, us_small, us_big, with_checkpoints, peak_kib, rss_kib)
+
+
+def save(
+    rates: dict[str, float],
+    us_small: float,
+    us_big: float,
+    with_checkpoints: tuple[float, float],
+    peak_kib: float,
+    rss_kib: int,
+) -> None:
+    """Write the same measurements to bench/results/engine.json for bench/table.py."""
+    from bench.table import row, write_results
+
+    tps = "transitions/s"
+    rows = []
+    peer = max((rates[k] for k in ("handwritten", "spiff") if k in rates), default=0.0)
+    if peer:
+        ratio = rates["wflow"] / peer
+        rows.append(row("wflow vs max(handwritten, spiff)", rates["wflow"], tps, baseline=peer,
+                        target=">= 5x", passed=ratio >= 5))  # fmt: skip
+    if "raw" in rates:
+        ratio = rates["wflow"] / rates["raw"]
+        rows.append(row("wflow vs raw SQL", rates["wflow"], tps, baseline=rates["raw"],
+                        target=">= 0.2x", passed=ratio >= 0.2))  # fmt: skip
+    if peer:
+        rows.append(row("wflow, Session per transition, vs max(handwritten, spiff)",
+                        rates["wflow (Session per transition)"], tps, baseline=peer))  # fmt: skip
+    drift = us_big / us_small - 1
+    rows.append(row(f"µs/transition at {BIG:,} vs {SMALL:,} (checkpoints deferred)", us_big,
+                    "µs", baseline=us_small, target="within 20 %",
+                    passed=abs(drift) <= 0.20))  # fmt: skip
+    small_c, big_c = with_checkpoints
+    rows.append(row(f"same with WAL checkpoints, {BIG:,} vs {SMALL:,}", big_c, "µs",
+                    baseline=small_c))  # fmt: skip
+    rows.append(row(f"tracemalloc peak while firing ({BIG:,})", peak_kib, "KiB"))
+    rows.append(row(f"process peak RSS ({BIG:,} loaded)", rss_kib / 1024, "MiB"))
+    write_results("engine", rows)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ class Defaults:
     PAGE_SIZE = 50
     # Largest PDF the signature verification page and `wflow verify` accept (bytes).
     VERIFY_MAX_BYTES = 15 * 1024 * 1024
+    # Largest evidence file a unit may attach to a review (bytes; below MAX_CONTENT_LENGTH).
+    REVIEW_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
     # E-mail notifications: off until an SMTP server is configured (in-app ones always work).
     MAIL_ENABLED = False
     # The SMTP server that relays wflow's mail (host name and port).
@@ -65,6 +67,17 @@ class Defaults:
     MAIL_FROM = "wflow@localhost"
     # Seconds to wait for the SMTP server before giving up (the failure is logged).
     MAIL_TIMEOUT = 10
+    # Rate limits (Flask-Limiter syntax) per client address: sign-in attempts, PDF checks.
+    RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_VERIFY = "20 per minute"
+    # Where the counters live: memory:// is per process; several servers share redis://host:6379.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # An unreachable counter store lets requests through (logged) rather than failing them.
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Proxies in front that set X-Forwarded-For/-Proto/-Host (0: trust none, the default).
+    PROXY_FIX = 0
+    # Log lines: "text" for people (development), "json" for a log collector (production).
+    LOG_FORMAT = "text"
 
 
 ENV_KEYS: dict[str, str] = {
@@ -72,6 +85,11 @@ ENV_KEYS: dict[str, str] = {
     "WFLOW_SECRET_KEY": "SECRET_KEY",
     "WFLOW_WORKFLOWS_DIR": "WORKFLOWS_DIR",
     "WFLOW_MAIL_PASSWORD": "MAIL_PASSWORD",
+    "WFLOW_RATELIMIT_LOGIN": "RATELIMIT_LOGIN",
+    "WFLOW_RATELIMIT_VERIFY": "RATELIMIT_VERIFY",
+    "WFLOW_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "WFLOW_PROXY_FIX": "PROXY_FIX",
+    "WFLOW_LOG_FORMAT": "LOG_FORMAT",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from wflow.engine import Engine
 from wflow.engine.loader import load_directory
@@ -21,8 +21,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _sync_versions_once() -> None:
-        # Each server stores new definition versions (and loads old ones still in use) once.
-        if not synced:
+        # Each server stores new definition versions (and loads old ones still in use) once;
+        # not on the health check, which must answer 503 (not fail) while the database is down.
+        if not synced and request.endpoint != "health.healthz":
             from wflow import db
 
             engine.sync_versions(db.session())

@@ -16,6 +16,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.decode_limits import DecodeLimits
+from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
@@ -29,7 +31,9 @@ OBJ_RE = re.compile(rb"\d{1,10}\s+\d{1,5}\s+obj\b")
 OBJSTM_N_RE = re.compile(
     rb"/Type\s*/ObjStm\b[^>]*?/N\s+(\d{1,10})|/N\s+(\d{1,10})[^>]*?/Type\s*/ObjStm\b"
 )
-STREAM_RE = re.compile(rb"\bstream\r?\n")
+# "stream" then CRLF or LF (ISO 32000 7.3.8.1); a lone CR too, as lenient readers take it
+STREAM_RE = re.compile(rb"\bstream(?:\r\n|\n|\r)")
+BOMB = "the PDF decompresses to too much data (a PDF bomb?)"
 INFLATE_PIECE = 1024 * 1024  # inflate in pieces: the check itself must not use much memory
 # Either usage will do (pyHanko's default insists on non-repudiation).
 SIGNING_USAGE = KeyUsageConstraints(
@@ -97,7 +101,7 @@ def _check_inflation(data: bytes, budget: int) -> None:
             while pending and not inflater.eof:
                 total += len(inflater.decompress(pending, INFLATE_PIECE))
                 if total > budget:
-                    raise BadDocument("the PDF decompresses to too much data (a PDF bomb?)")
+                    raise BadDocument(BOMB)
                 pending = inflater.unconsumed_tail
         except zlib.error:
             continue  # not Flate (or encrypted): pyHanko does not inflate it either
@@ -107,13 +111,18 @@ def open_pdf(data: bytes, limits: Limits) -> PdfFileReader:
     """Return a reader over `data` after the safety checks; BadDocument when unreadable."""
     precheck(data, limits)
     try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
+        # pyHanko's own bounds on decoding (per stream, stacked filters, whole document)
+        # guard what the precheck cannot see, e.g. streams compressed twice.
+        untrusted = DecodeLimits.for_untrusted_input()
+        reader = PdfFileReader(BytesIO(data), strict=False, decode_limits=untrusted)
         if reader.encrypted:
             raise BadDocument("encrypted PDFs are not supported")
         pages = reader.root["/Pages"].get("/Count", 0)
         count = int(pages) if isinstance(pages, int) else 0
     except BadDocument:
         raise
+    except PdfDecodeLimitError:
+        raise BadDocument(BOMB) from None
     except Exception as exc:  # a malformed file may fail anywhere in the parser
         raise BadDocument(f"the PDF cannot be read ({type(exc).__name__})") from exc
     if count > limits.max_pages:
@@ -148,6 +157,8 @@ def verify_pdf(
             checks.append(_check(sig, trust_roots, unsigned_later))
     except BadDocument:
         raise
+    except PdfDecodeLimitError:
+        raise BadDocument(BOMB) from None
     except Exception as exc:  # a malformed signature dictionary, a broken xref ...
         raise BadDocument(f"the PDF's signatures cannot be read ({type(exc).__name__})") from exc
     return checks

@@ -93,6 +93,8 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime())
     last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    # Bumped on sign-out: session cookies of earlier sign-ins (copies included) stop working.
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     def has_role(self, role: Role | str) -> bool:
         """Tell whether the user holds `role`."""

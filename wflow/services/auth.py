@@ -68,6 +68,13 @@ def recheck_password(session: Session, user: User, password: str, throttle: Thro
     return False
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of `user`: cookies issued before (and their copies) stop working."""
+    user.session_epoch += 1
+    session.add(user)
+    session.commit()
+
+
 def throttle_from(config: Mapping[str, Any]) -> Throttle:
     """Return the lock rule of the app's configuration."""
     return Throttle(

@@ -13,12 +13,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from wflow import db
+from wflow.security import start_session
 from wflow.services import org
-from wflow.services.auth import LoginRefused, authenticate, throttle_from
+from wflow.services.auth import LoginRefused, authenticate, end_sessions, throttle_from
 from wflow.services.errors import ServiceError
 from wflow.web.forms import EmptyForm, LocaleForm, LoginForm
 
@@ -48,9 +49,7 @@ def login() -> Response | str | tuple[str, int]:
             flash(str(exc.message), "error")
             return render_template("auth/login.html", form=form), 401
         locale = session.get("locale")
-        session.clear()  # a new session on sign-in: no fixation
-        login_user(user)
-        session.permanent = True
+        start_session(user)  # a new session, no fixation
         if locale and user.locale != locale:
             org.set_locale(db.session(), user, locale)
         flash(_("Welcome, %(name)s.", name=user.display_name), "success")
@@ -65,6 +64,7 @@ def logout() -> Response:
     """Sign the user out and forget the session."""
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("main.home"))
+    end_sessions(db.session(), current_user._get_current_object())  # copies of the cookie too
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
