@@ -32,8 +32,11 @@ DEFAULT_RULES: dict[str, Any] = {
     "registration_days": 30,  # days after publication for units to register their targets
     "consultation_days": 14,  # proposed length of the consultation
     "signing_order": "parallel",  # pact signing: parallel | leader_last | in_order
+    "review_open_days": 30,  # a review opens this many days before its report is due
+    "grading": "leader",  # who grades the reviews: leader | cross (rotating units)
 }
 SIGNING_ORDERS = ("parallel", "leader_last", "in_order")  # how the heads sign the pact
+GRADINGS = ("leader", "cross")  # the block leader grades every review, or units cross-grade
 _FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$|^\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -157,6 +160,16 @@ def clean_rules(raw: Mapping[str, Any]) -> dict[str, Any]:
     if order not in SIGNING_ORDERS:
         raise ServiceError(_l("Choose the signing order from the list."), "signing_order")
     rules["signing_order"] = order
+    given = raw.get("review_open_days")
+    days = _int(rules["review_open_days"] if given in (None, "") else given)
+    if days is None or not 1 <= days <= 180:
+        raise ServiceError(_l("Give a number of days from %(a)d to %(b)d.", a=1, b=180),
+                           "review_open_days")  # fmt: skip
+    rules["review_open_days"] = days
+    grading = str(raw.get("grading") or rules["grading"])
+    if grading not in GRADINGS:
+        raise ServiceError(_l("Choose who grades the reviews from the list."), "grading")
+    rules["grading"] = grading
     return rules
 
 

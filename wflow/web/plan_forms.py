@@ -97,6 +97,17 @@ class PlanForm(FlaskForm):
         ],
         validate_choice=False,  # the service refuses an unknown order with its own message
     )
+    review_open_days = IntegerField(
+        _l("Days a review opens before its report is due"), validators=[Optional()]
+    )
+    grading = SelectField(
+        _l("Who grades the reviews"),
+        choices=[
+            ("leader", _l("The block's leading unit (its own review: the deputy)")),
+            ("cross", _l("Cross-grading: the member units grade each other in rotation")),
+        ],
+        validate_choice=False,  # the service refuses an unknown choice with its own message
+    )
 
     def rules(self) -> dict[str, Any]:
         """Return the rules as the service takes them."""
@@ -109,6 +120,8 @@ class PlanForm(FlaskForm):
             "registration_days": self.registration_days.data,
             "consultation_days": self.consultation_days.data,
             "signing_order": self.signing_order.data or "parallel",
+            "review_open_days": self.review_open_days.data,
+            "grading": self.grading.data or "leader",
         }
 
     def areas(self) -> list[dict[str, str]]:
@@ -126,6 +139,8 @@ class PlanForm(FlaskForm):
         self.registration_days.data = rules.get("registration_days")
         self.consultation_days.data = rules.get("consultation_days")
         self.signing_order.data = rules.get("signing_order", "parallel")
+        self.review_open_days.data = rules.get("review_open_days", 30)
+        self.grading.data = rules.get("grading", "leader")
 
     def fill(self, plan: Plan) -> None:
         """Show a plan in the form, with empty rows to add areas."""
