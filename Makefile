@@ -31,8 +31,12 @@ check-workflows: install
 
 bench: install
 	$(BIN)/pip install -q -e '.[test,bench]'
+	rm -rf bench/results
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/reviews.py
+	@echo
+	@$(BIN)/python bench/table.py
 
 install: $(STAMP) translations
 

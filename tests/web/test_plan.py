@@ -538,6 +538,7 @@ def test_plan__demo_holds_last_years_published_plan_and_this_years_consultation(
     assert _state(session, found[year].id or 0) == "consultation"
     assert session.exec(select(PlanComment).where(PlanComment.plan_id == found[year].id)).first()
     block_id = found[year].block_id
-    units = {r.unit_id for r in session.exec(select(Registration)).all()}
+    query = select(Registration).where(Registration.plan_id == found[year - 1].id)
+    units = {r.unit_id for r in session.exec(query).all()}
     assert len(units) == 5
     assert all(is_eligible(session, u, block_id, year - 1) for u in units)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -15,6 +16,7 @@ from wflow.services import plan as plans
 from wflow.services import plan_consultation as consult
 from wflow.services.plan_criteria import CriterionInput, GroupInput
 from wflow.services.plan_registration import TargetInput, register_targets
+from wflow.services.plan_text import default_rules
 
 LEGAL_BASES = (
     "Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15/6/2022;\n"
@@ -128,6 +130,13 @@ def _groups() -> list[GroupInput]:
     ]
 
 
+def demo_rules() -> dict[str, Any]:
+    """Return the default rules with a review every quarter (the scoreboard shows four)."""
+    rules = default_rules()
+    rules["reviews"] = {"q1": "03-31", "mid_year": "06-15", "q3": "09-30", "year_end": "11-30"}
+    return rules
+
+
 def _user(session: Session, login: str) -> User:
     return session.exec(select(User).where(User.login == login)).one()
 
@@ -143,6 +152,7 @@ def _draft(session: Session, engine: Engine, leader: User, block: Block, year: i
         legal_bases=LEGAL_BASES,
         purposes=PURPOSES,
         contents=CONTENTS,
+        rules=demo_rules(),
     )
     plans.set_criteria(session, user=leader, plan=plan, groups=_groups())
     return plan

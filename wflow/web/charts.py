@@ -1,0 +1,162 @@
+"""Chart layouts for inline SVG drawn on the server: grouped columns and stacked bars.
+
+The layout is computed here and drawn by `templates/macros/charts.html`; colours come from
+CSS classes (`s0` … `s7`, see `static/css/charts.css`), never from inline styles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+SERIES = 8  # colour classes s0 … s7 (Okabe-Ito, colour-blind safe)
+
+
+def _fmt(value: Decimal) -> str:
+    """Return points as people write them: 85.5, 90 (no trailing zeros)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def nice_top(value: Decimal) -> Decimal:
+    """Return a round axis maximum at least `value` (10, 20, 25, 50, 100, 120, 250, …)."""
+    if value <= 0:
+        return Decimal(10)
+    step = Decimal(1)
+    while True:
+        for m in (1, 2, 2.5, 5):
+            top = step * Decimal(str(m)) * 10
+            if top >= value:
+                return top
+        step *= 10
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its box, its colour class and its text (for the <title> tooltip)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A horizontal grid line with its value label."""
+
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class GroupLabel:
+    """The label under a group of columns."""
+
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    """A grouped column chart: one group per item, one column per series."""
+
+    width: int
+    height: int
+    left: int
+    base_y: float
+    columns: list[Column]
+    ticks: list[Tick]
+    labels: list[GroupLabel]
+    series: list[tuple[str, str]]  # (css class, label) for the legend
+
+
+def columns(
+    groups: Sequence[tuple[str, str, Sequence[Decimal | None]]],
+    series: Sequence[str],
+    top: Decimal,
+) -> ColumnChart:
+    """Lay out `groups` (label, name, one value per series; None: no column) up to `top`."""
+    col_w, gap, group_gap, left, plot_h, top_m, bottom = 9, 1, 12, 40, 160, 10, 28
+    top = nice_top(max([top, *[v for _l, _n, vs in groups for v in vs if v is not None]]))
+    per_group = len(series) * (col_w + gap) + group_gap
+    width = left + max(1, len(groups)) * per_group + 10
+    base_y = top_m + plot_h
+    out: list[Column] = []
+    labels: list[GroupLabel] = []
+    for gi, (label, name, values) in enumerate(groups):
+        x0 = left + group_gap / 2 + gi * per_group
+        labels.append(GroupLabel(round(x0 + len(series) * (col_w + gap) / 2, 1), label))
+        for si, value in enumerate(values):
+            if value is None:
+                continue
+            h = float(value / top) * plot_h
+            out.append(Column(round(x0 + si * (col_w + gap), 1), round(base_y - h, 1), col_w,
+                              round(h, 1), f"s{si % SERIES}",
+                              f"{name}, {series[si]}: {_fmt(value)}"))  # fmt: skip
+    ticks = [
+        Tick(round(base_y - plot_h * i / 4, 1), _fmt(top * i / 4)) for i in range(5)
+    ]
+    legend = [(f"s{i % SERIES}", s) for i, s in enumerate(series)]
+    return ColumnChart(int(width), top_m + plot_h + bottom, left, base_y, out, ticks, labels,
+                       legend)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a stacked bar."""
+
+    x: float
+    width: float
+    css: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of a stacked bar chart: its label, segments and the total written after it."""
+
+    y: float
+    label: str
+    segments: list[Segment]
+    total: str
+    total_x: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Horizontal stacked bars, each the same scale wide."""
+
+    width: int
+    height: int
+    left: int
+    plot_width: int
+    bar_height: int
+    bars: list[Bar]
+    series: list[tuple[str, str]]
+
+
+def stacked(
+    rows: Sequence[tuple[str, str, Sequence[Decimal]]], series: Sequence[str], scale: Decimal
+) -> BarChart:
+    """Lay out `rows` (label, name, one value per series) as bars `scale` points wide."""
+    left, plot_w, bar_h, gap, top_m = 70, 360, 16, 6, 4
+    scale = max([scale, *[sum(vs, Decimal(0)) for _l, _n, vs in rows]]) or Decimal(1)
+    bars: list[Bar] = []
+    for ri, (label, name, values) in enumerate(rows):
+        y, x = top_m + ri * (bar_h + gap), float(left)
+        segments = []
+        for si, value in enumerate(values):
+            w = float(value / scale) * plot_w
+            if w > 0:
+                segments.append(Segment(round(x, 1), round(w, 1), f"s{si % SERIES}",
+                                        f"{name}, {series[si]}: {_fmt(value)}"))  # fmt: skip
+            x += w
+        total = sum(values, Decimal(0))
+        bars.append(Bar(y, label, segments, _fmt(total), float(left + plot_w + 4)))
+    height = top_m * 2 + max(1, len(rows)) * (bar_h + gap)
+    legend = [(f"s{i % SERIES}", s) for i, s in enumerate(series)]
+    return BarChart(left + plot_w + 50, height, left, plot_w, bar_h, bars, legend)
