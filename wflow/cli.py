@@ -13,7 +13,7 @@ from sqlmodel import select
 from wflow import cli_keys, cli_notify, cli_workflows, create_app
 from wflow import db as database
 from wflow.models import Role, Unit
-from wflow.services import demo, org, pact_demo, plan_demo
+from wflow.services import demo, nomination_demo, org, pact_demo, plan_demo, review_demo
 from wflow.services.access import current_year
 from wflow.services.errors import ServiceError
 from wflow.workflow_setup import engine as workflow_engine
@@ -51,6 +51,8 @@ def init_command(with_demo: bool) -> None:
         ("units, blocks and accounts", lambda: logins.extend(demo.build_demo(sess, year))),
         ("plans", lambda: plan_demo.build_plan_demo(sess, engine, year)),
         ("pacts and signatures", lambda: pact_demo.build_pact_demo(sess, engine, year)),
+        ("reviews", lambda: logins.extend(review_demo.build_review_demo(sess, engine, year))),
+        ("awards", lambda: nomination_demo.build_nomination_demo(sess, engine, year)),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:
         for _name, build in bar:
@@ -71,6 +73,7 @@ def demo_logins_command() -> None:
     for code, _name, _kind, head, _staff in demo.POLITICAL[:3]:
         click.echo(f"  {code.lower()}.head    {head} — unit head")
     click.echo("  tdoan.staff  — unit staff of this year's leading unit")
+    click.echo("  snv.head     — leads the agencies' block: this year's first-quarter reviews")
     click.echo("  secretariat  — the council's secretariat")
     click.echo("  council1     — a council member")
     click.echo("  admin        — administrator (units, blocks, users)")

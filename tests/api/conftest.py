@@ -36,9 +36,24 @@ def make_token(app: Flask, session: Session, world: dict[str, Any]) -> Callable[
 @pytest.fixture
 def nomination(app: Flask, world: dict[str, Any], session: Session) -> int:
     """An award nomination of block KA, proposed by the leader unit's head."""
-    scope = Scope("nomination", 1, block_id=world["blocks"]["a"].id, year=world["year"])
+    from wflow.models import Nomination
+    from wflow.services import awards
+
     with app.app_context():
-        return wf.start(session, engine(), "nomination", scope, world["users"]["a1.head"])
+        award = awards.catalogue(session)[0]
+        row = Nomination(block_id=world["blocks"]["a"].id, year=world["year"],
+                         unit_id=world["units"]["a1"].id, award_id=award.id or 0,
+                         block_rule=awards.block_rule(award).to_json(),
+                         council_rule=awards.council_rule(award).to_json())  # fmt: skip
+        session.add(row)
+        session.flush()
+        scope = Scope("nomination", row.id or 0, block_id=world["blocks"]["a"].id,
+                      year=world["year"])  # fmt: skip
+        row.instance_id = wf.start(session, engine(), "nomination", scope,
+                                   world["users"]["a1.head"])  # fmt: skip
+        session.add(row)
+        session.commit()
+        return row.instance_id
 
 
 def call(client: FlaskClient, method: str, path: str, token: str | None, **kw: Any) -> Any:

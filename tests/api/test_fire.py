@@ -40,8 +40,10 @@ def test_fire__nomination_is_voted_by_every_head(
     }
     voted = _fire(client, nomination, a1, {"trigger": "vote_yes"}).get_json()
     assert voted["state"] == "block_vote"
-    done = _fire(client, nomination, a2, {"trigger": "vote_yes", "data": {}}).get_json()
-    assert (done["state"], done["completed"]) == ("dossier", ["block_approved"])
+    both = _fire(client, nomination, a2, {"trigger": "vote_yes", "data": {}}).get_json()
+    assert (both["state"], both["completed"]) == ("block_vote", [])  # the leader closes it
+    done = _fire(client, nomination, a1, {"trigger": "block_approved"}).get_json()
+    assert (done["state"], done["completed"]) == ("dossier", [])
     assert state_of(session, nomination)[:2] == ("dossier", done["version"])
 
 

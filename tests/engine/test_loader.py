@@ -157,9 +157,13 @@ def test_loader__nomination_votes_match_the_issue() -> None:
     block = nomination.states["block_vote"].participation
     council = nomination.states["council_vote"].participation
     assert block is not None and council is not None
-    assert block.complete == Completion("at_least", None, Fraction(2, 3), Fraction(2, 3), "present")
-    assert council.complete == Completion("at_least", None, Fraction(9, 10), Fraction(2, 3), "all")
+    # the thresholds come from the award and the block's rules: the closing guards count
+    assert block.complete == Completion("manual") == council.complete
+    assert block.on_complete is None and council.on_refuse is None
     assert block.secret and council.secret and block.abstain == "vote_abstain"
+    closing = {t.trigger: t.guards for t in nomination.transitions if "block_vote" in t.sources}
+    assert closing == {"block_approved": ("block_vote_passed",),
+                       "block_rejected": ("block_vote_failed",)}  # fmt: skip
     revoke = next(t for t in nomination.transitions if t.trigger == "revoke")
     assert revoke.sources == ("decided",) and revoke.require == ("reason",)
     deadline = nomination.states["secretariat_review"].deadline
@@ -502,6 +506,25 @@ def test_loader__deadline_fire_needs_a_transition() -> None:
 def test_loader__refusable_participation_needs_on_refuse() -> None:
     found = problems_of(variant((", on_refuse: declined}", "}")))
     one(found, 10, "can fail but has no `on_refuse`", fix="on_refuse:")
+
+
+PART = ("{who: block_member_heads, act: sign, refuse: decline, complete: all, "
+        "on_complete: all_signed, on_refuse: declined}")
+
+
+def test_loader__manual_participation_takes_no_outcome_triggers() -> None:
+    both = PART.replace("complete: all,", "complete: manual,")
+    found = problems_of(BASE.replace(PART, both))
+    assert any("`on_complete` does not apply to `complete: manual`" in p.message for p in found)
+    assert any("`on_refuse` does not apply to `complete: manual`" in p.message for p in found)
+    bare = "{who: block_member_heads, act: sign, refuse: decline, complete: manual}"
+    part = parse(BASE.replace(PART, bare)).states["signing"].participation
+    assert part is not None and part.complete == Completion("manual") and part.on_complete is None
+
+
+def test_loader__participation_needs_on_complete_unless_manual() -> None:
+    found = problems_of(BASE.replace(PART, PART.replace(" on_complete: all_signed,", "")))
+    assert any("has no `on_complete` (required)" in p.message for p in found)
 
 
 def test_loader__require_refuse_needs_refuse() -> None:

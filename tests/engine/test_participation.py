@@ -144,6 +144,9 @@ def test_secret__events_tell_who_took_part_not_how(journal: Journal, session: Se
         (Completion(kind="at_least", count=1, quorum=Fraction(2, 3)), [("sign", 1)], ()),
         (Completion(kind="at_least", count=1, quorum=Fraction(2, 3)),
          [("sign", 1), ("abstain", 2)], ("all_signed",)),
+        # manual: the engine collects every answer and never decides; a transition does
+        (Completion(kind="manual"), [("sign", 1), ("sign", 2), ("sign", 3)], ()),
+        (Completion(kind="manual"), [("decline", 1), ("decline", 2), ("abstain", 3)], ()),
     ],
 )  # fmt: skip
 def test_completion_rules_through_the_engine(
@@ -179,6 +182,9 @@ def test_completion_rules_through_the_engine(
         (Completion(kind="at_least", fraction=Fraction(9, 10), of="present"),
          ["act"] * 8 + ["abstain", None], None),
         (Completion(kind="at_least", count=1, quorum=Fraction(1, 2)), ["act", None, None], None),
+        (Completion(kind="manual"), ["act", "act"], None),
+        (Completion(kind="manual"), ["refuse", "refuse"], None),
+        (Completion(kind="manual"), [], None),
     ],
 )  # fmt: skip
 def test_decide(complete: Completion, choices: list[str | None], outcome: str | None) -> None:

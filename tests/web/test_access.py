@@ -9,10 +9,13 @@ from flask.testing import FlaskClient
 
 from tests.conftest import sign_in
 
-# path template -> {user: expected status}; "*" is everybody else signed in.
+# path template -> {user: expected status}; "*" is everybody else signed in; ANONYMOUS is a
+# visitor without a session (default: sent to the login page).
 # Placeholders: {a1} own unit of a1.*, {b1} another block's unit, {ka}/{kb} blocks.
+ANONYMOUS = "(signed out)"
 MATRIX: dict[str, dict[str, int]] = {
     "/": {"*": 200},
+    "/healthz": {"*": 200, ANONYMOUS: 200},  # public, for load balancers
     "/units/{a1}": {
         "a1.head": 200,
         "a1.staff": 200,
@@ -70,6 +73,39 @@ MATRIX: dict[str, dict[str, int]] = {
     **{path: {"a1.head": 404, "a1.staff": 404, "a2.head": 404, "secretariat": 404,
               "council": 404, "admin": 404, "*": 403}
        for path in ("/pacts/{pc}.pdf", "/pacts/{pc}/documents/0.pdf")},
+    # The scoreboard: the block's members that year and the committee; the scoring sheet
+    # without its unit and period is a 400, but only after the access check.
+    "/blocks/{ka}/scoreboard": {"a1.head": 200, "a1.staff": 200, "a2.head": 200,
+                                "secretariat": 200, "council": 200, "admin": 200, "*": 403},
+    "/blocks/{ka}/scoreboard/sheet.pdf": {"a1.head": 400, "a1.staff": 400, "a2.head": 400,
+                                          "secretariat": 400, "council": 400, "admin": 400,
+                                          "*": 403},
+    # Reviews: the block's list to its members and the committee; one review, its exports
+    # and evidence to the reviewed unit (a2), its reviewer (a1, the leader) and the committee.
+    "/blocks/{ka}/reviews": {"a1.head": 200, "a1.staff": 200, "a2.head": 200,
+                             "secretariat": 200, "council": 200, "admin": 200, "*": 403},
+    "/units/{a1}/reviews": {"a1.head": 200, "a1.staff": 200, "secretariat": 200,
+                            "council": 200, "admin": 200, "*": 403},
+    **{path: {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200,
+              "council": 200, "admin": 200, "*": 403}
+       for path in ("/reviews/{rv}", "/reviews/{rv}.csv", "/reviews/{rv}.xlsx")},
+    "/reviews/{rv}/assess": {"a2.head": 200, "*": 403},  # the reviewed unit only
+    "/reviews/{rv}/grade": {"a1.head": 409, "a1.staff": 409, "*": 403},  # not under review yet
+    "/reviews/{rv}/evidence/0": {"a1.head": 404, "a1.staff": 404, "a2.head": 404,
+                                 "secretariat": 404, "council": 404, "admin": 404, "*": 403},
+    # Nominations: the block's members that year and the committee; councils: the committee.
+    **{path: {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200,
+              "council": 200, "admin": 200, "*": 403}
+       for path in ("/blocks/{ka}/nominations", "/nominations/{nm}")},
+    "/nominations": {"*": 200},  # each user sees the nominations of their blocks only
+    "/nominations/{nm}/documents/0.pdf": {"a1.head": 404, "a1.staff": 404, "a2.head": 404,
+                                          "secretariat": 404, "council": 404, "admin": 404,
+                                          "*": 403},
+    "/council/sessions": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
+    "/council/sessions/0": {"secretariat": 404, "council": 404, "admin": 404, "*": 403},
+    **{path: {"admin": 200, "*": 403}
+       for path in ("/admin/awards", "/admin/awards/new", "/admin/settings")},
+    "/admin/awards/0": {"admin": 404, "*": 403},
 }
 # Routes that are not pages to authorize per unit (public or POST-only endpoints).
 NOT_PAGES = {"/login", "/logout", "/locale", "/static/<path:filename>",
@@ -83,9 +119,18 @@ NOT_PAGES |= {"/notifications/<int:notification_id>/read", "/notifications/read-
 NOT_PAGES |= {"/api/v1/me", "/api/v1/workflows", "/api/v1/workflows/pact/diagram.svg",
               "/api/v1/instances", "/api/v1/instances/{x}", "/api/v1/instances/{x}/fire",
               "/api/v1/tasks", "/api/v1/verify", "/api/v1/openapi.json", "/api/v1/docs",
+              "/api/v1/documents/0",
               "/api/v1/<path:rest>"}
 NOT_PAGES |= {"/plans/{x}/pact", "/pacts/{x}/fire", "/pacts/{x}/sign",
               "/pacts/{x}/decline"}  # POST only: tests/web/test_pact
+NOT_PAGES |= {"/blocks/{x}/reviews/publish", "/reviews/{x}/fire", "/reviews/{x}/evidence",
+              "/reviews/{x}/evidence/0/delete"}  # POST only: tests/web/test_review
+NOT_PAGES |= {"/nominations/{x}/vote", "/nominations/{x}/written-vote", "/nominations/{x}/close",
+              "/nominations/{x}/dossier", "/nominations/{x}/submit", "/nominations/{x}/fire",
+              "/council/sessions/0/decision",  # POST only: tests/web/test_nomination
+              "/nominations/{x}/preview/<kind>.pdf",  # as /nominations/{x}: test_nomination
+              "/awards", "/awards/{x}/certificate.pdf",
+              "/decisions/<int:decision_id>.pdf"}  # public: the register of awards
 NOT_PAGES |= {"/verify", "/units/{x}/certificates/import",
               "/units/{x}/certificates/revoke"}  # public; POST only: test_documents
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
@@ -101,6 +146,8 @@ def _fill(template: str, world: dict[str, Any]) -> str:
         pka=world.get("pact_id", 0),
         pl=world.get("plan_id", 0),
         pc=world.get("pact_row_id", 0),
+        rv=world.get("review_id", 0),
+        nm=world.get("nomination_row_id", 0),
     )
 
 
@@ -129,6 +176,43 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
     session.add(row)
     session.commit()
     world["pact_row_id"] = row.id
+    from wflow.models import Nomination
+    from wflow.services import awards
+
+    award = awards.catalogue(session)[0]
+    nom = Nomination(block_id=world["blocks"]["a"].id, year=world["year"],
+                     unit_id=world["units"]["a1"].id, award_id=award.id or 0,
+                     block_rule=awards.block_rule(award).to_json(),
+                     council_rule=awards.council_rule(award).to_json())  # fmt: skip
+    session.add(nom)
+    session.flush()
+    with app.app_context():
+        nom.instance_id = wf.start(session, engine(), "nomination",
+                                   Scope("nomination", nom.id or 0, unit_id=nom.unit_id,
+                                         block_id=nom.block_id, year=nom.year),
+                                   world["users"]["a1.head"])  # fmt: skip
+    session.add(nom)
+    session.commit()
+    world["nomination_row_id"] = nom.id
+    from datetime import date
+
+    from wflow.models.review import Review
+
+    review = Review(pact_id=row.id or 0, plan_id=world["plan_id"], block_id=row.block_id,
+                    unit_id=world["units"]["a2"].id, year=world["year"], period="year_end",
+                    due_date=date(world["year"], 11, 30),
+                    reviewer_unit_id=world["units"]["a1"].id)  # fmt: skip
+    session.add(review)
+    session.commit()
+    scope = Scope("review", review.id or 0, unit_id=review.unit_id, block_id=review.block_id,
+                  year=review.year)  # fmt: skip
+    with app.app_context():
+        review.instance_id = wf.start(session, engine(), "review", scope, None, {
+            "due_date": review.due_date.isoformat(), "reviewer_unit_id": review.reviewer_unit_id,
+        })  # fmt: skip
+    session.add(review)
+    session.commit()
+    world["review_id"] = review.id
     return world
 
 
@@ -154,11 +238,14 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
         .replace("<int:user_id>", "{x}").replace("<int:instance_id>", "{x}")
         .replace("<int:plan_id>", "{x}").replace("<int:pact_id>", "{x}")
         .replace("<int:document_id>", "0")
+        .replace("<int:review_id>", "{x}").replace("<int:evidence_id>", "0")
+        .replace("<int:nomination_id>", "{x}").replace("<int:session_id>", "0")
+        .replace("<int:award_id>", "0")
         .replace("<name>", "pact")
         for rule in client.application.url_map.iter_rules()
     }
     covered = {t.format(a1="{x}", b1="{x}", ka="{x}", kb="{x}", u="{x}", pka="{x}", pl="{x}",
-                        pc="{x}")
+                        pc="{x}", rv="{x}", nm="{x}")
                for t in MATRIX}
     missing = sorted(r for r in rules - covered - NOT_PAGES)
     assert not missing, f"pages without an access rule in the matrix: {missing}"
@@ -167,8 +254,11 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
 def test_access__signed_out_visitors_are_sent_to_login(
     client: FlaskClient, world: dict[str, Any]
 ) -> None:
-    for template in MATRIX:
+    for template, expected in MATRIX.items():
         response = client.get(_fill(template, world))
+        if ANONYMOUS in expected:
+            assert response.status_code == expected[ANONYMOUS], template
+            continue
         assert response.status_code == 302, template
         assert response.headers["Location"].startswith("/login"), template
 

@@ -32,6 +32,9 @@ class Completion:
       - "all": every participant acts; any refusal fails it.
       - "any": one act completes it; it fails when every participant refused.
       - "at_least": `count` acts, or `fraction` of the base, complete it.
+      - "manual": the engine only records each answer and never decides the step; a
+        transition leaving the state decides it (e.g. a closing trigger whose guard counts
+        the answers against a rule kept in the domain's data).
     `quorum` (a fraction of all participants) must have taken part (acted, refused or
     abstained) before success can be declared; `of` says whether `fraction` counts all
     participants or only those present (who took part).
@@ -39,7 +42,7 @@ class Completion:
     refusal when it can no longer be met.
     """
 
-    kind: Literal["all", "any", "at_least"]
+    kind: Literal["all", "any", "at_least", "manual"]
     count: int | None = None
     fraction: Fraction | None = None
     quorum: Fraction | None = None
@@ -55,7 +58,7 @@ class Participation:
     refuse: str | None  # trigger a participant fires to refuse (decline, vote no)
     abstain: str | None  # trigger to abstain (counts as present, neither yes nor no)
     complete: Completion
-    on_complete: str  # system trigger fired once when the rule is met
+    on_complete: str | None  # system trigger fired once when the rule is met (None: manual)
     on_refuse: str | None  # system trigger fired once when the rule can no longer be met
     order: Literal["parallel", "sequential"] = "parallel"
     secret: bool = False  # the audit event of each act omits the choice; others see tallies

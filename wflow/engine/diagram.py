@@ -66,6 +66,8 @@ def _share(value: Fraction) -> str:
 def describe_completion(rule: Completion) -> str:
     """Return a short language-neutral summary of a completion rule (`≥ 2/3 of present`)."""
     text: str = rule.kind
+    if rule.kind == "manual":
+        return "closed by a transition"
     if rule.kind == "at_least":
         amount = str(rule.count) if rule.count is not None else _share(rule.fraction or Fraction(1))
         text = f"≥ {amount}" + (" of present" if rule.of == "present" and rule.fraction else "")

@@ -32,8 +32,9 @@ from wflow.engine.yamlread import NodeReader, index_lines, kind_of, line_of
 TOP_KEYS = {k: True for k in ("name", "version", "label", "initial", "states", "transitions")}
 STATE_KEYS = {"label": True, "final": False, "participation": False, "deadline": False}
 PARTICIPATION_KEYS = {
-    **{k: True for k in ("who", "act", "complete", "on_complete")},
+    **{k: True for k in ("who", "act", "complete")},
     **{k: False for k in ("refuse", "abstain", "quorum", "of", "on_refuse", "order", "secret")},
+    "on_complete": False,  # required unless `complete: manual` (checked in _read_participation)
     "require_refuse": False,
     "guards": False,
 }
@@ -218,7 +219,23 @@ def _read_participation(r: NodeReader, state: str, node: Node) -> Participation 
     require = r.names(keys["require_refuse"], "require_refuse") if "require_refuse" in keys else ()
     guards = r.names(keys["guards"], "guards") if "guards" in keys else ()
     who, act, on_complete = names["who"], names["act"], names["on_complete"]
-    if not (who and act and on_complete):  # cannot check it further
+    manual = complete is not None and complete.kind == "manual"
+    if manual:
+        for key in ("on_complete", "on_refuse", "quorum", "of"):
+            if key in keys:
+                r.report(
+                    keys[key],
+                    f"`{key}` does not apply to `complete: manual` (the engine never decides it)",
+                    f"remove `{key}`; a transition leaving the state decides the step",
+                )
+        on_complete = None
+    elif "on_complete" not in keys:
+        r.report(
+            node,
+            f"the participation of state `{state}` has no `on_complete` (required)",
+            "add `on_complete: <a system trigger leaving this state>`",
+        )
+    if not (who and act and (on_complete or manual)):  # cannot check it further
         return None
     return Participation(  # partly read when problems were reported: only for validation
         who=who,
@@ -227,7 +244,7 @@ def _read_participation(r: NodeReader, state: str, node: Node) -> Participation 
         abstain=names["abstain"],
         complete=complete or Completion(kind="all"),
         on_complete=on_complete,
-        on_refuse=names["on_refuse"],
+        on_refuse=None if manual else names["on_refuse"],
         order="sequential" if order == "sequential" else "parallel",
         secret=bool(secret),
         require_refuse=require or (),
@@ -240,7 +257,7 @@ def _read_completion(r: NodeReader, keys: dict[str, Node]) -> Completion | None:
     if node is None:
         return None
     count, fraction = None, None
-    if isinstance(node, ScalarNode) and node.tag == _STR and node.value in ("all", "any"):
+    if isinstance(node, ScalarNode) and node.tag == _STR and node.value in ("all", "any", "manual"):
         kind = node.value
     elif isinstance(node, MappingNode):
         kind = "at_least"
@@ -253,11 +270,13 @@ def _read_completion(r: NodeReader, keys: dict[str, Node]) -> Completion | None:
     else:
         r.report(
             node,
-            "`complete` must be `all`, `any` or `{at_least: …}`",
-            "write `complete: all`, `complete: any` or `complete: {at_least: 3}`"
-            ' (or "2/3", or "90%")',
+            "`complete` must be `all`, `any`, `manual` or `{at_least: …}`",
+            "write `complete: all`, `complete: any`, `complete: manual` or"
+            ' `complete: {at_least: 3}` (or "2/3", or "90%")',
         )
         return None
+    if kind == "manual":
+        return Completion(kind="manual")
     quorum = r.fraction(keys["quorum"], "quorum") if "quorum" in keys else None
     of = r.choice(keys["of"], "of", ("all", "present")) if "of" in keys else None
     if of is not None and fraction is None:

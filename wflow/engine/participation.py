@@ -4,6 +4,8 @@ Completion is decided as soon as the outcome is certain, assuming every pending 
 will still take part (act, refuse or abstain): success when the rule holds even if every
 pending participant refused, refusal when it cannot hold even if every pending participant
 acted. A quorum must be met by those who already took part before success is declared.
+A `manual` step is never decided here: a transition leaving the state (a closing trigger
+whose guard counts the answers) ends it.
 A step that must end without everyone (absent members) ends by its deadline trigger.
 """
 
@@ -103,6 +105,8 @@ def _need(rule: Completion, base: int) -> int:
 
 def decide(rule: Completion, choices: Sequence[str | None]) -> Outcome | None:
     """Return "complete" or "refuse" once the outcome is certain, None while it is open."""
+    if rule.kind == "manual":  # decided by a transition leaving the step, never here
+        return None
     n = len(choices)
     acts = sum(1 for c in choices if c == "act")
     pending = sum(1 for c in choices if c is None)

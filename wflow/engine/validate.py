@@ -247,7 +247,8 @@ class _Checker:
                     )
                 elif trigger:
                     seen[trigger] = key
-            if (p.refuse or p.abstain) and not p.on_refuse:
+            manual = p.complete.kind == "manual"
+            if (p.refuse or p.abstain) and not p.on_refuse and not manual:
                 self.report(
                     pat,
                     f"participation in `{state.name}` can fail but has no `on_refuse`",
@@ -260,7 +261,8 @@ class _Checker:
                     "`require_refuse` without a `refuse` trigger",
                     "add `refuse: decline` or remove `require_refuse`",
                 )
-            self.check_fired(state, p.on_complete, (*pat, "on_complete"))
+            if p.on_complete:
+                self.check_fired(state, p.on_complete, (*pat, "on_complete"))
             if p.on_refuse:
                 self.check_fired(state, p.on_refuse, (*pat, "on_refuse"))
         if deadline is not None:

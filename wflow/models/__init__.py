@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this registers them all."""
 
+from wflow.models.award import Award, CouncilSession, Decision, Nomination, Setting  # noqa: F401
 from wflow.models.notification import Notification, NotificationKind  # noqa: F401
 from wflow.models.org import Block, BlockMembership, Position, Role, Unit, UnitKind, User
 from wflow.models.pact import Document, Pact  # noqa: F401

@@ -39,12 +39,21 @@ class Pact(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
-    """One stored PDF: a revision of a pact (each signature adds one) or its evidence."""
+    """One stored PDF: a revision of a pact (each signature adds one) or its evidence, a
+    nomination's dossier form, or an award decision. It belongs to exactly one of them."""
 
     id: int | None = Field(default=None, primary_key=True)
-    pact_id: int = Field(foreign_key="pact.id", index=True, ondelete="CASCADE")
+    pact_id: int | None = Field(
+        default=None, foreign_key="pact.id", index=True, ondelete="CASCADE"
+    )
+    nomination_id: int | None = Field(
+        default=None, foreign_key="nomination.id", index=True, ondelete="CASCADE"
+    )
+    decision_id: int | None = Field(
+        default=None, foreign_key="decision.id", index=True, ondelete="CASCADE"
+    )
     parent_id: int | None = Field(default=None, foreign_key="document.id", ondelete="SET NULL")
-    kind: str = Field(max_length=20)  # "pact" (a revision) or "evidence"
+    kind: str = Field(max_length=20)  # pact, evidence, form01, form02, minutes, decision
     field: str = Field(default="", max_length=100)  # the signature field this revision filled
     sha256: str = Field(max_length=64, index=True)
     size: int

@@ -5,14 +5,23 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from wflow.models import Document, Pact, User
+from wflow.models.award import Nomination
 from wflow.services.access import Action, may
 
 
 def may_read(session: Session, user: User, doc: Document) -> bool:
-    """Tell whether `user` may read `doc`: a pact's documents go to its block and the committee."""
+    """Tell whether `user` may read `doc`.
+
+    A pact's documents and a nomination's dossier go to the block's members that year and
+    the committee; a council decision is a public act.
+    """
+    if doc.decision_id is not None:
+        return True
+    owner: Pact | Nomination | None = None
     if doc.pact_id is not None:
-        pact = session.get(Pact, doc.pact_id)
-        return pact is not None and may(
-            session, user, Action.VIEW, block_id=pact.block_id, year=pact.year
-        )
-    return False
+        owner = session.get(Pact, doc.pact_id)
+    elif doc.nomination_id is not None:
+        owner = session.get(Nomination, doc.nomination_id)
+    return owner is not None and may(
+        session, user, Action.VIEW, block_id=owner.block_id, year=owner.year
+    )

@@ -192,7 +192,7 @@ def read_document(doc: Document, instance_path: str | Path | None = None) -> byt
 
 def add_document(
     session: Session,
-    pact: Pact,
+    pact: Pact | None,
     data: bytes,
     *,
     kind: str = "pact",
@@ -200,11 +200,17 @@ def add_document(
     parent_id: int | None = None,
     user_id: int | None = None,
     instance_path: str | Path | None = None,
+    nomination_id: int | None = None,
+    decision_id: int | None = None,
 ) -> Document:
-    """Store `data` and add its Document row to the session (flushed, not committed)."""
+    """Store `data` and add its Document row to the session (flushed, not committed).
+
+    The document belongs to the pact, or (pact None) to a nomination or an award decision.
+    """
     sha, path = store_bytes(data, instance_path)
     doc = Document(
-        pact_id=pact.id or 0, parent_id=parent_id, kind=kind, field=field, sha256=sha,
+        pact_id=pact.id if pact is not None else None, nomination_id=nomination_id,
+        decision_id=decision_id, parent_id=parent_id, kind=kind, field=field, sha256=sha,
         size=len(data), path=path, created_by_user_id=user_id,
     )  # fmt: skip
     session.add(doc)

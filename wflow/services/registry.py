@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from wflow.engine import FireContext, Participant, Registry, Scope
 from wflow.models import BlockMembership, Position, Role, Unit, User
-from wflow.services import notify, pact_rules, plan_rules
+from wflow.services import nomination_rules, notify, pact_rules, plan_rules, review_rules
 
 _ORDER = {Position.LEADER.value: 0, Position.DEPUTY.value: 1, Position.MEMBER.value: 2}
 
@@ -71,6 +71,8 @@ def build_registry() -> Registry:
 
     plan_rules.register(reg)
     pact_rules.register(reg)
+    review_rules.register(reg)
+    nomination_rules.register(reg)
     notify.register(reg)
     return reg
 

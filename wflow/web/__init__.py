@@ -19,5 +19,19 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pact_pages.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(committee.bp)
+    from wflow.web import scoreboard
+
+    app.register_blueprint(scoreboard.bp)
+    from wflow.web import review as review_pages
+
+    app.register_blueprint(review_pages.bp)
+    from wflow.web import award_admin
+    from wflow.web import nomination as nomination_pages
+
+    app.register_blueprint(nomination_pages.bp)
+    app.register_blueprint(award_admin.bp)
+    from wflow.web import health
+
+    health.init_app(app)
     errors.init_app(app)
     nav.init_app(app)

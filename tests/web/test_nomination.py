@@ -1,0 +1,398 @@
+"""Award nominations through HTTP: eligibility, the block's and the council's secret votes,
+the signed dossier, the secretariat's review, the signed decision and the public register.
+
+The year's results are written as accepted review rows (tests/scoreboard_rows.py): the
+nomination reads the ranking, it does not drive the reviews.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from tests.conftest import PASSWORD, TOKEN_RE, csrf_token
+from tests.scoreboard_rows import plan_and_pact, review_row, review_version
+from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
+from wflow.models import Award, Block, Nomination, Role, Unit, User
+from wflow.models.award import Decision
+from wflow.models.plan import Registration
+from wflow.services import awards, keys, tokens
+from wflow.services.access import current_year
+
+TOTALS = [95, 92, 88, 80, 70, 91]  # N1 leads; N6 scores well but never registered
+COUNCIL = 10
+
+
+@pytest.fixture
+def year_end(
+    app: Flask,
+    session: Session,
+    make_unit: Callable[..., Unit],
+    make_user: Callable[..., User],
+    make_block: Callable[..., Block],
+) -> dict[str, Any]:
+    """A block of six units with accepted year-end results, a council of ten, the committee."""
+    year = current_year()
+    units = [make_unit(f"N{i}", f"Đơn vị số {i}") for i in range(1, 7)]
+    for i, u in enumerate(units, start=1):
+        make_user(f"n{i}.head", u)
+    make_user("n1.staff", units[0], roles=(Role.UNIT_STAFF.value,))
+    block = make_block("KNOM", units, year, leader=units[0], deputy=units[1])
+    other = make_unit("OTH", "Đơn vị khối khác")
+    make_user("oth.head", other)
+    make_block("KOTH", [other], year, leader=other)
+    make_user("sec", None, roles=(Role.SECRETARIAT.value,))
+    make_user("admin", None, roles=(Role.ADMIN.value,))
+    for i in range(1, COUNCIL + 1):
+        make_user(f"council{i}", None, roles=(Role.COUNCIL_MEMBER.value,))
+    with app.app_context():
+        keys.ensure_unit_certificates(session)
+        plan, pact, criteria = plan_and_pact(session, block, year, ["year_end"])
+        for u in units[:5]:
+            session.add(Registration(plan_id=plan.id or 0, unit_id=u.id or 0, year=year))
+        session.commit()
+        for u, total in zip(units, TOTALS, strict=True):
+            review_row(session, pact, u, "year_end", final=total, scores=[28, 27, 36],
+                       criteria=criteria, version=review_version(app))  # fmt: skip
+    return {"year": year, "units": units, "block": block, "plan": plan}
+
+
+_address = iter(range(1, 250))
+
+
+def as_(app: Flask, login: str) -> FlaskClient:
+    """A browser signed in as `login`, from its own address (sign-in is rate-limited)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.9.0.{next(_address)}"
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"csrf_token": token, "login": login,
+                                           "password": PASSWORD})  # fmt: skip
+    assert response.status_code == 302, login
+    return client
+
+
+def post(client: FlaskClient, url: str, data: dict[str, Any], page: str) -> Any:
+    """POST with the CSRF token of `page`."""
+    return client.post(url, data={"csrf_token": csrf_token(client, page), **data})
+
+
+def award_id(session: Session, code: str) -> int:
+    session.expire_all()
+    awards.ensure_catalogue(session)
+    found = session.exec(select(Award).where(Award.code == code)).one()
+    return found.id or 0
+
+
+def state(session: Session, nomination_id: int) -> str:
+    session.expire_all()
+    n = session.get(Nomination, nomination_id)
+    assert n is not None
+    row = session.get(WfInstance, n.instance_id)
+    assert row is not None
+    return row.state
+
+
+def propose(client: FlaskClient, world: dict[str, Any], unit: int, code: str,
+            session: Session) -> Any:  # fmt: skip
+    page = f"/blocks/{world['block'].id}/nominations?year={world['year']}"
+    data = {"unit_id": world["units"][unit].id, "award_id": award_id(session, code)}
+    return post(client, page, data, page)
+
+
+def nomination_id(response: Any) -> int:
+    found = re.search(r"/nominations/(\d+)$", response.headers["Location"])
+    assert found, response.headers.get("Location")
+    return int(found.group(1))
+
+
+def fire(client: FlaskClient, nid: int, trigger: str, **data: Any) -> Any:
+    page = f"/nominations/{nid}"
+    return post(client, f"{page}/fire", {"trigger": trigger, **data}, page)
+
+
+def vote(client: FlaskClient, nid: int, choice: str) -> Any:
+    page = f"/nominations/{nid}"
+    return post(client, f"{page}/vote", {"choice": choice}, page)
+
+
+def close(client: FlaskClient, nid: int) -> Any:
+    page = f"/nominations/{nid}"
+    return post(client, f"{page}/close", {}, page)
+
+
+def api_document(app: Flask, session: Session, login: str, document_id: int) -> Any:
+    """GET a stored document through the JSON API with a fresh token of `login`."""
+    user = session.exec(select(User).where(User.login == login)).one()
+    with app.app_context():
+        _row, secret = tokens.create_token(session, user=user, name="test")
+    return app.test_client().get(f"/api/v1/documents/{document_id}",
+                                 headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
+
+
+def make_certificate_strict(app: Flask, session: Session) -> None:
+    """The admin sets the certificate of merit's council vote to 90 % of all members."""
+    admin = as_(app, "admin")
+    aid = award_id(session, "certificate_of_merit")
+    page = f"/admin/awards/{aid}"
+    data = {"code": "certificate_of_merit", "name": "Bằng khen", "name_en": "Certificate",
+            "level": "provincial", "position": 2, "proposers": ["block_leader"],
+            "max_rank": "", "min_score_percent": "90", "block_threshold": "2/3",
+            "block_of": "present", "block_quorum": "2/3", "block_secret": "y",
+            "council_threshold": "90%", "council_of": "all", "council_quorum": "2/3",
+            "council_secret": "y", "prize_multiple": "2", "active": "y"}  # fmt: skip
+    assert post(admin, page, data, page).status_code == 302
+
+
+# --- eligibility -------------------------------------------------------------------------
+
+
+def test_eligibility__refusals_name_the_reason(app: Flask, year_end: dict[str, Any],
+                                               session: Session) -> None:  # fmt: skip
+    leader = as_(app, "n1.head")
+    page = f"/blocks/{year_end['block'].id}/nominations?year={year_end['year']}"
+    listing = leader.get(page)
+    assert listing.status_code == 200 and "Đơn vị số 1" in listing.get_data(as_text=True)
+    unregistered = propose(leader, year_end, 5, "certificate_of_merit", session)
+    assert unregistered.status_code == 409
+    assert "did not register" in unregistered.get_data(as_text=True)
+    below = propose(leader, year_end, 2, "certificate_of_merit", session)  # 88 < 90
+    assert below.status_code == 409 and "needs at least 90.00" in below.get_data(as_text=True)
+    second = propose(leader, year_end, 1, "emulation_flag", session)  # ranked 2nd
+    assert second.status_code == 409 and "rank 1 or better" in second.get_data(as_text=True)
+    first = propose(leader, year_end, 0, "emulation_flag", session)
+    assert first.status_code == 303
+    twice = propose(leader, year_end, 0, "certificate_of_merit", session)
+    assert twice.status_code == 409 and "one achievement" in twice.get_data(as_text=True)
+    member = as_(app, "n2.head")  # not the leading unit
+    assert propose(member, year_end, 1, "certificate_of_merit", session).status_code == 403
+    assert as_(app, "oth.head").get(page).status_code == 403
+    assert session.exec(select(Nomination)).all().__len__() == 1
+
+
+# --- the story ---------------------------------------------------------------------------
+
+
+def test_story__ranking_to_signed_decision_and_register(
+    app: Flask, year_end: dict[str, Any], session: Session
+) -> None:
+    make_certificate_strict(app, session)
+    heads = [as_(app, f"n{i}.head") for i in range(1, 7)]
+    leader, sec = heads[0], as_(app, "sec")
+    flag = nomination_id(propose(leader, year_end, 0, "emulation_flag", session))
+    merit = nomination_id(propose(leader, year_end, 1, "certificate_of_merit", session))
+
+    # block votes: secret; five yes and an abstention for the flag
+    for nid in (flag, merit):
+        assert fire(leader, nid, "open_block_vote").status_code == 303
+    for i, client in enumerate(heads):
+        assert vote(client, flag, "abstain" if i == 5 else "yes").status_code == 303
+        assert vote(client, merit, "no" if i in (4, 5) else "yes").status_code == 303
+    page = heads[2].get(f"/nominations/{flag}").get_data(as_text=True)
+    assert "6 of 6 have voted" in page and "Your ballot" in page
+    assert close(leader, flag).status_code == 303
+    assert close(leader, merit).status_code == 303
+    assert state(session, flag) == "dossier" and state(session, merit) == "dossier"
+    shown = heads[3].get(f"/nominations/{flag}").get_data(as_text=True)
+    assert "passed" in shown and "Your ballot" not in shown  # the tally, once closed
+
+    # dossier: edited, signed by the leader's head, returned with a reason, resubmitted
+    dossier = f"/nominations/{flag}"
+    texts = {"cover_letter": "Kính đề nghị tặng Cờ.", "minutes": "Hội nghị bình xét.",
+             "achievements": "Hoàn thành 13/13 chỉ tiêu."}
+    saved = post(leader, f"{dossier}/dossier", texts, dossier)
+    assert saved.status_code == 303
+    staff = as_(app, "n1.staff")
+    assert post(staff, f"{dossier}/submit", {"password": PASSWORD}, dossier).status_code == 403
+    assert post(leader, f"{dossier}/submit", {"password": "wrong"}, dossier).status_code == 403
+    assert post(leader, f"{dossier}/submit", {"password": PASSWORD}, dossier).status_code == 303
+    assert state(session, flag) == "submitted"
+    assert fire(sec, flag, "return_dossier", reason="").status_code == 422
+    assert fire(sec, flag, "return_dossier", reason="Thiếu số liệu").status_code == 303
+    session.expire_all()
+    iid = session.get(Nomination, flag).instance_id  # type: ignore[union-attr]
+    bare = post(leader, f"/instances/{iid}/fire", {"trigger": "submit_dossier"}, dossier)
+    assert bare.status_code == 303 and state(session, flag) == "dossier"  # must sign again
+    assert post(leader, f"{dossier}/submit", {"password": PASSWORD}, dossier).status_code == 303
+    assert post(leader, f"/nominations/{merit}/submit", {"password": PASSWORD},
+                f"/nominations/{merit}").status_code == 303  # fmt: skip
+    for nid in (flag, merit):
+        assert fire(sec, nid, "start_review").status_code == 303
+    forms = session.exec(select(Nomination).where(Nomination.id == flag)).one()
+    assert forms.submitted_at is not None
+    listed = leader.get(dossier).get_data(as_text=True)
+    assert listed.count("Báo cáo thành tích") >= 2  # two submissions, each signed
+    docs = re.findall(rf"/nominations/{flag}/documents/(\d+)\.pdf", listed)
+    pdf = leader.get(f"/nominations/{flag}/documents/{docs[0]}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    with app.app_context():
+        reports = keys.verify_document(session, pdf.data)
+    assert [r.unit.code if r.unit else None for r in reports] == ["N1"] and reports[0].ok
+    # the same dossier through the API: the block and the committee, not another block
+    assert api_document(app, session, "n4.head", int(docs[0])).status_code == 200
+    assert api_document(app, session, "council1", int(docs[0])).status_code == 200
+    assert api_document(app, session, "oth.head", int(docs[0])).status_code == 403
+
+    # council session; votes: the flag at exactly 90 % of all, the certificate one below
+    meeting = {"title": "Phiên họp tháng 12", "year": year_end["year"], "held_on": "2026-12-20"}
+    made = post(sec, "/council/sessions", meeting, "/council/sessions")
+    sid = int(made.headers["Location"].rsplit("/", 1)[1])
+    for nid in (flag, merit):
+        assert fire(sec, nid, "refer_to_council", session_id=sid).status_code == 303
+    council = [as_(app, f"council{i}") for i in range(1, COUNCIL + 1)]
+    for i, client in enumerate(council[:9]):  # c10 is absent
+        assert vote(client, flag, "yes" if i < 8 else "no").status_code == 303
+        assert vote(client, merit, "yes" if i < 8 else "no").status_code == 303
+    absent = session.exec(select(User).where(User.login == "council10")).one()
+    written = post(sec, f"/nominations/{flag}/written-vote",
+                   {"member_id": absent.id, "choice": "yes"}, f"/nominations/{flag}")  # fmt: skip
+    assert written.status_code == 303
+    post(sec, f"/nominations/{merit}/written-vote", {"member_id": absent.id, "choice": "no"},
+         f"/nominations/{merit}")  # fmt: skip
+    assert close(sec, flag).status_code == 303 and close(sec, merit).status_code == 303
+    assert state(session, flag) == "approved"  # 9 yes of 10: exactly 90 %
+    assert state(session, merit) == "rejected"  # 8 yes of 10: one vote below
+    session.expire_all()
+    tally = session.get(Nomination, flag).council_tally  # type: ignore[union-attr]
+    assert (tally["yes"], tally["present"], tally["written"]) == (9, 9, 1)
+    assert vote(council[9], flag, "no").status_code == 409  # after closing
+
+    # decision signed with the council's key; the register and the certificate
+    spage = f"/council/sessions/{sid}"
+    bad = post(sec, f"{spage}/decision", {"number": "123/QĐ-HĐTĐKT", "issued_on": "2026-12-28",
+                                          "password": "wrong"}, spage)  # fmt: skip
+    assert bad.status_code == 403
+    signed = post(sec, f"{spage}/decision", {"number": "123/QĐ-HĐTĐKT",
+                                             "issued_on": "2026-12-28", "password": PASSWORD},
+                  spage)  # fmt: skip
+    assert signed.status_code == 303 and state(session, flag) == "decided"
+    session.expire_all()
+    granted = session.get(Nomination, flag)
+    assert granted is not None and granted.prize_amount == Decimal(12 * 2_340_000)
+    public = app.test_client()
+    register = public.get(f"/awards?year={year_end['year']}").get_data(as_text=True)
+    assert '<th scope="row" class="plain">Đơn vị số 1</th>' in register
+    assert "123/QĐ-HĐTĐKT" in register
+    assert '<th scope="row" class="plain">Đơn vị số 2</th>' not in register
+    decision_pdf = re.search(r"/decisions/(\d+)\.pdf", register)
+    assert decision_pdf
+    signed_pdf = public.get(decision_pdf.group(0))
+    assert signed_pdf.status_code == 200
+    with app.app_context():
+        reports = keys.verify_document(session, signed_pdf.data)
+    assert len(reports) == 1 and reports[0].ok and reports[0].unit is not None
+    assert reports[0].unit.kind == "council"
+    decision = session.exec(select(Decision).where(Decision.number == "123/QĐ-HĐTĐKT")).one()
+    assert decision.document_id is not None  # a public act: any caller may read it
+    assert api_document(app, session, "oth.head", decision.document_id).status_code == 200
+    certificate = public.get(f"/awards/{flag}/certificate.pdf")
+    assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF")
+    csv = public.get(f"/awards?year={year_end['year']}&format=csv").get_data(as_text=True)
+    assert "Cờ thi đua" in csv and "28080000" in csv
+
+    # revocation with a reason shows on the register
+    assert fire(sec, flag, "revoke", reason="").status_code == 422
+    assert fire(sec, flag, "revoke", reason="Hồ sơ không trung thực").status_code == 303
+    assert "Hồ sơ không trung thực" in public.get("/awards").get_data(as_text=True)
+    assert public.get(f"/awards/{flag}/certificate.pdf").status_code == 410
+
+
+# --- vote refusals and secrecy -----------------------------------------------------------
+
+
+def _open_vote(app: Flask, world: dict[str, Any], session: Session) -> tuple[int, FlaskClient]:
+    leader = as_(app, "n1.head")
+    nid = nomination_id(propose(leader, world, 0, "emulation_flag", session))
+    assert fire(leader, nid, "open_block_vote").status_code == 303
+    return nid, leader
+
+
+def test_votes__non_member_second_vote_and_after_closing_are_refused(
+    app: Flask, year_end: dict[str, Any], session: Session
+) -> None:
+    nid, leader = _open_vote(app, year_end, session)
+    assert vote(as_(app, "oth.head"), nid, "yes").status_code == 403  # another block
+    assert vote(as_(app, "council1"), nid, "yes").status_code == 403  # not a block member
+    assert vote(as_(app, "n1.staff"), nid, "yes").status_code == 403  # the head votes
+    second = as_(app, "n2.head")
+    assert vote(second, nid, "yes").status_code == 303
+    assert vote(second, nid, "no").status_code == 409
+    assert vote(second, nid, "maybe").status_code == 422
+    # four of six took part: quorum 2/3 met; 4 yes of 4 voters passes
+    for login in ("n1.head", "n3.head", "n4.head"):
+        assert vote(as_(app, login), nid, "yes").status_code == 303
+    assert close(leader, nid).status_code == 303 and state(session, nid) == "dossier"
+    assert vote(as_(app, "n5.head"), nid, "yes").status_code == 409
+    events = session.exec(select(WfEvent).where(WfEvent.trigger == "vote_yes")).all()
+    assert events == []  # secret: the audit says "participate", never the choice
+
+
+def test_votes__below_quorum_is_rejected_and_the_wrong_outcome_cannot_be_fired(
+    app: Flask, year_end: dict[str, Any], session: Session
+) -> None:
+    nid, leader = _open_vote(app, year_end, session)
+    for login in ("n2.head", "n3.head", "n4.head"):  # 3 of 6: below the 2/3 quorum
+        assert vote(as_(app, login), nid, "yes").status_code == 303
+    page = f"/nominations/{nid}"
+    session.expire_all()
+    iid = session.get(Nomination, nid).instance_id  # type: ignore[union-attr]
+    forced = post(leader, f"/instances/{iid}/fire", {"trigger": "block_approved"}, page)
+    assert forced.status_code == 303 and state(session, nid) == "block_vote"  # refused by guard
+    assert close(leader, nid).status_code == 303 and state(session, nid) == "rejected"
+    assert "No quorum" in leader.get(page).get_data(as_text=True)
+
+
+def test_secrecy__no_page_or_api_reveals_another_voter_s_choice(
+    app: Flask, year_end: dict[str, Any], session: Session
+) -> None:
+    from wflow.services import tokens
+
+    nid, leader = _open_vote(app, year_end, session)
+    assert vote(as_(app, "n2.head"), nid, "no").status_code == 303
+    assert vote(leader, nid, "yes").status_code == 303
+    session.expire_all()
+    iid = session.get(Nomination, nid).instance_id  # type: ignore[union-attr]
+    watcher = as_(app, "n3.head")
+    for client in (watcher, as_(app, "sec")):
+        for path in (f"/nominations/{nid}", f"/instances/{iid}",
+                     f"/instances/{iid}?as_of=2100-01-01", "/nominations?format=csv",
+                     "/tasks", "/notifications"):  # fmt: skip
+            body = client.get(path).get_data(as_text=True)
+            assert "Your ballot" not in body, path
+            assert not re.search(r"(refused|abstained|\bNo</strong>)", body), path
+    mine = as_(app, "n2.head").get(f"/nominations/{nid}").get_data(as_text=True)
+    assert re.search(r"Your ballot: <strong>No</strong>", mine)
+    with app.app_context():
+        n3 = session.exec(select(User).where(User.login == "n3.head")).one()
+        _row, secret = tokens.create_token(session, user=n3, name="t")
+    api = app.test_client().get(f"/api/v1/instances/{iid}",
+                                headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
+    assert api.status_code == 200
+    statuses = [p["status"] for p in api.get_json()["participants"]]
+    assert sorted(statuses) == ["voted", "voted", "waiting", "waiting", "waiting", "waiting"]
+    assert "refuse" not in api.get_data(as_text=True)
+    assert session.exec(select(WfParticipant).where(WfParticipant.choice == "refuse")).first()
+
+
+def test_pages__forms_carry_csrf_and_public_pages_need_no_login(
+    app: Flask, year_end: dict[str, Any], session: Session
+) -> None:
+    public = app.test_client()
+    assert public.get("/awards").status_code == 200
+    assert public.get("/awards?format=xlsx").status_code == 200
+    assert public.get("/decisions/999.pdf").status_code == 404
+    assert public.get("/nominations").status_code == 302
+    admin = as_(app, "admin")
+    listing = admin.get("/admin/awards").get_data(as_text=True)
+    assert "Cờ thi đua" in listing and TOKEN_RE.search(admin.get("/admin/settings").get_data(
+        as_text=True))  # fmt: skip
+    saved = post(admin, "/admin/settings", {"base_salary": "2.340.000"}, "/admin/settings")
+    assert saved.status_code == 302
+    assert post(admin, "/admin/settings", {"base_salary": "abc"}, "/admin/settings"
+                ).status_code == 422  # fmt: skip
