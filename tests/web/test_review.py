@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -474,3 +474,20 @@ def test_review__two_ticks_at_once_open_each_review_once(
     assert len(instances) == 8
     with app.app_context():
         assert open_due_reviews(session, datetime(year, 12, 1), engine()) == 0
+
+
+def test_review__opened_after_its_due_date_gets_the_whole_window(
+    app: Flask, session: Session, led: dict[str, Any], clock: Clock
+) -> None:
+    year = led["year"]
+    _freeze(clock)
+    clock.at(f"{year}-07-10T08:00:00")  # the pact came into force after the mid-year due date
+    assert "4 item(s) opened" in _tick(app)
+    mid = _reviews(session, led, "mid_year")
+    window = int(led["plan"].rules.get("review_open_days", 30))
+    assert {r.due_date.isoformat() for r in mid.values()} == {
+        (clock.now.date() + timedelta(days=window)).isoformat()
+    }
+    clock.at(f"{year}-07-11T08:00:00")
+    assert "0 deadline(s) fired" in _tick(app)
+    assert {_state(session, r) for r in mid.values()} == {"open"}

@@ -152,7 +152,11 @@ def pacts_in_force(session: Session) -> list[Pact]:
 
 
 def due_reviews(session: Session, today: date) -> list[Due]:
-    """Return the reviews whose opening day has come and which do not exist yet."""
+    """Return the reviews whose opening day has come and which do not exist yet.
+
+    A review that opens after its due date (the pact came into force later) is due
+    `review_open_days` after it opens.
+    """
     out: list[Due] = []
     for pact in pacts_in_force(session):
         plan = session.get(Plan, pact.plan_id)
@@ -171,6 +175,8 @@ def due_reviews(session: Session, today: date) -> list[Due]:
                 due = due_date(year, month_day)
                 if due - timedelta(days=days) > today:
                     continue
+                if due < today:  # the pact came into force after the due date: nobody
+                    due = today + timedelta(days=days)  # is late the day it opens
                 out.extend(
                     Due(pact, plan, unit_id, year, period, due)
                     for unit_id, _pos in members
