@@ -16,11 +16,13 @@ from sqlmodel import Session, col
 from wflow.clock import utcnow
 from wflow.engine import Definition
 from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.models import Block, BlockMembership, Position, Unit
 from wflow.models.review import PERIOD_ORDER, Review
-from wflow.services.directory import block_years
 
 # The columns of the dashboard, in order; any other workflow is counted under "other".
 COLUMNS = ("plan", "pact", "review", "nomination")
+# Workflows whose instances are listed one by one (a block has few); reviews are counted.
+LISTED = ("plan", "pact", "nomination")
 
 
 @dataclass(frozen=True)
@@ -58,22 +60,22 @@ class BlockRow:
     code: str
     leader: str
     members: int
-    instances: list[InstanceRef] = field(default_factory=list)
+    instances: list[InstanceRef] = field(default_factory=list)  # LISTED ones and overdue ones
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     signed: int = 0
     expected: int = 0
     missing: list[str] = field(default_factory=list)
     periods: dict[str, PeriodCounts] = field(default_factory=dict)  # in the year's order
+    overdue: int = 0  # instances past due and not finished
 
     def latest(self, workflow: str) -> InstanceRef | None:
         """Return the newest instance of `workflow` for the block."""
         found = [i for i in self.instances if i.workflow == workflow]
         return max(found, key=lambda i: i.id) if found else None
 
-    @property
-    def overdue(self) -> int:
-        """Return how many of the block's instances are past due and not finished."""
-        return sum(i.overdue for i in self.instances)
+    def listed(self, workflow: str) -> list[InstanceRef]:
+        """Return the block's instances of `workflow` that are listed one by one."""
+        return [i for i in self.instances if i.workflow == workflow]
 
 
 @dataclass
@@ -95,44 +97,69 @@ def build(
     overdue: bool = False,
     now: datetime | None = None,
 ) -> Dashboard:
-    """Return the dashboard of `year`, filtered by block, state and overdue (three queries)."""
+    """Return the dashboard of `year`, filtered by block, state and overdue (five queries)."""
     now = now or utcnow()
     finals = {
         name: {s for s, st in d.states.items() if st.final} for name, d in definitions.items()
     }
-    rows = {
-        by.block.id or 0: BlockRow(
-            block_id=by.block.id or 0, name=by.block.name, code=by.block.code,
-            leader=by.leader.name if by.leader else "", members=len(by.members),
-        )
-        for by in block_years(session, year=year, block_id=block_id)
-    }  # fmt: skip
-    query = sa.select(
-        col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
-        col(WfInstance.block_id), col(WfInstance.due_at),
-    ).where(col(WfInstance.year) == year, col(WfInstance.block_id).is_not(None))  # fmt: skip
+    rows = {row.block_id: row for row in _blocks(session, year, block_id)}
+    in_year = sa.and_(col(WfInstance.year) == year, col(WfInstance.block_id).is_not(None))
     if block_id is not None:
-        query = query.where(col(WfInstance.block_id) == block_id)
+        in_year = sa.and_(in_year, col(WfInstance.block_id) == block_id)
+    past_due = sa.and_(col(WfInstance.due_at).is_not(None), col(WfInstance.due_at) < now)
     # "pact:signing" picks one workflow's state; a bare "signing" matches it in any workflow
     wanted_workflow, _sep, wanted_state = (state or "").rpartition(":")
     matched: set[int] = set()
-    for iid, workflow, st, bid, due in session.execute(query).all():
+    grouped = (
+        sa.select(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state),
+                  sa.func.count(), sa.func.sum(sa.case((past_due, 1), else_=0)))
+        .where(in_year)
+        .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
+    )  # fmt: skip
+    for bid, workflow, st, n, n_late in session.execute(grouped).all():
         row = rows.get(bid)
         if row is None:
             continue
-        late = due is not None and due < now and st not in finals.get(workflow, set())
-        row.instances.append(InstanceRef(iid, workflow, st, due, late))
+        late = 0 if st in finals.get(workflow, set()) else int(n_late or 0)
+        row.overdue += late
         chosen = (not wanted_state or st == wanted_state) and (
             not wanted_workflow or workflow == wanted_workflow
         )
         if chosen and (not overdue or late):
-            row.counts[workflow][st] += 1
+            row.counts[workflow][st] += late if overdue else int(n)
             matched.add(bid)
+    # Listed one by one: the plans, pacts and nominations, and any instance past due.
+    listed = sa.select(
+        col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
+        col(WfInstance.block_id), col(WfInstance.due_at),
+    ).where(in_year, sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))  # fmt: skip
+    for iid, workflow, st, bid, due in session.execute(listed).all():
+        row = rows.get(bid)
+        if row is not None:
+            late = due is not None and due < now and st not in finals.get(workflow, set())
+            row.instances.append(InstanceRef(iid, workflow, st, due, late))
     _signatures(session, year, rows)
     _reviews(session, year, rows, now.date())
     shown = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
     shown.sort(key=lambda r: r.name)
     return Dashboard(year=year, rows=shown, states=_states(definitions, shown))
+
+
+def _blocks(session: Session, year: int, block_id: int | None) -> list[BlockRow]:
+    """Return the blocks with members in `year`: name, code, leader, member count (one query)."""
+    leader = sa.case((col(BlockMembership.position) == Position.LEADER.value, col(Unit.name)))
+    query = (
+        sa.select(col(Block.id), col(Block.name), col(Block.code),
+                  sa.func.count(col(BlockMembership.unit_id)), sa.func.max(leader))
+        .join(BlockMembership, col(BlockMembership.block_id) == Block.id)
+        .join(Unit, col(Unit.id) == BlockMembership.unit_id)
+        .where(col(BlockMembership.year) == year)
+        .group_by(col(Block.id), col(Block.name), col(Block.code))
+    )  # fmt: skip
+    if block_id is not None:
+        query = query.where(col(Block.id) == block_id)
+    return [BlockRow(block_id=bid, name=name, code=code, leader=lead or "", members=int(n))
+            for bid, name, code, n, lead in session.execute(query).all()]  # fmt: skip
 
 
 def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:

@@ -84,12 +84,24 @@ def index() -> str | WResponse:
     fmt = wanted_format()
     if fmt:
         return _export(fmt, board, defs)
+    words = _review_words()
+    names: dict[tuple[str, str | None], str] = {}
+
+    def label(workflow: str, state: str | None = None) -> str:
+        """Return a workflow's or state's name, translated once per page."""
+        if (workflow, state) not in names:
+            names[workflow, state] = _label(defs, workflow, state)
+        return names[workflow, state]
+
     charts: dict[int, dict[str, Any]] = {
         r.block_id: {
-            "states": bar([(f"{_label(defs, w)}: {_label(defs, w, s)}", n)
+            "states": bar([(f"{label(w)}: {label(w, s)}", n)
                            for w, counter in r.counts.items() for s, n in counter.items()]),
-            "signatures": bar([(_("signed"), r.signed)], r.expected),
-            "periods": {period: bar(_period_parts(c)) for period, c in r.periods.items()},
+            "signatures": bar([(words["signed"], r.signed)], r.expected),
+            "periods": {period: bar(_period_parts(c, words)) for period, c in r.periods.items()},
+            "review_texts": {period: _review_text(period, c, words)
+                             for period, c in r.periods.items()},
+            "signed_text": _("%(n)d of %(m)d signed", n=r.signed, m=r.expected),
         }
         for r in board.rows
     }  # fmt: skip
@@ -99,21 +111,27 @@ def index() -> str | WResponse:
     blocks = db.session().exec(select(Block).order_by(col(Block.name))).all()
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
-        blocks=blocks, label=lambda w, s=None: _label(defs, w, s), width=BAR_WIDTH,
-        columns=dashboard.COLUMNS, periods=PERIODS, review_text=_review_text,
+        blocks=blocks, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
     )  # fmt: skip
 
 
-def _period_parts(c: dashboard.PeriodCounts) -> list[tuple[str, int]]:
+def _review_words() -> dict[str, str]:
+    """Return the words of the review counts and the period names, translated once."""
+    return {"on_time": _("on time"), "late": _("late"), "missing": _("missing"),
+            "pending": _("not yet due"), "signed": _("signed"),
+            **{period: str(name) for period, name in PERIODS.items()}}  # fmt: skip
+
+
+def _period_parts(c: dashboard.PeriodCounts, words: dict[str, str]) -> list[tuple[str, int]]:
     """Return a period's review counts as labelled parts of a bar (on time first)."""
-    return [(_("on time"), c.on_time), (_("late"), c.late), (_("missing"), c.missing),
-            (_("not yet due"), c.pending)]  # fmt: skip
+    return [(words["on_time"], c.on_time), (words["late"], c.late),
+            (words["missing"], c.missing), (words["pending"], c.pending)]  # fmt: skip
 
 
-def _review_text(period: str, c: dashboard.PeriodCounts) -> str:
+def _review_text(period: str, c: dashboard.PeriodCounts, words: dict[str, str]) -> str:
     """Return one period's reviews in words, e.g. "First quarter: 3 on time, 1 late…"."""
-    parts = ", ".join(f"{n} {label}" for label, n in _period_parts(c) if n)
-    return f"{PERIODS.get(period, period)}: {parts}"
+    parts = ", ".join(f"{n} {label}" for label, n in _period_parts(c, words) if n)
+    return f"{words.get(period, period)}: {parts}"
 
 
 def _export(fmt: str, board: dashboard.Dashboard, defs: dict[str, Definition]) -> WResponse:
@@ -122,7 +140,7 @@ def _export(fmt: str, board: dashboard.Dashboard, defs: dict[str, Definition]) -
             f"{_label(defs, workflow, s)}: {n}" for s, n in row.counts[workflow].items()
         )
 
-    data = []
+    data, words = [], _review_words()
     for r in board.rows:
         plan, pact = r.latest("plan"), r.latest("pact")
         data.append({
@@ -131,7 +149,7 @@ def _export(fmt: str, board: dashboard.Dashboard, defs: dict[str, Definition]) -
             "pact": _label(defs, "pact", pact.state) if pact else "",
             "signed": r.signed, "expected": r.expected, "missing": ", ".join(r.missing),
             "reviews": counts(r, "review"),
-            "review_periods": "; ".join(_review_text(p, c) for p, c in r.periods.items()),
+            "review_periods": "; ".join(_review_text(p, c, words) for p, c in r.periods.items()),
             "nominations": counts(r, "nomination"),
             "overdue": r.overdue,
         })  # fmt: skip
