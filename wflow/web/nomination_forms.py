@@ -115,7 +115,7 @@ class AwardForm(FlaskForm):
         description=_l("1: only the block's leading unit. Empty: any rank."),
     )
     min_score_percent = StringField(
-        _l("Year total needed (% of the plan's scale)"),
+        _l("Year total needed (percent of the plan's scale)"),
         validators=[Length(max=10)],
         description=_l("Empty: no score threshold."),
     )
