@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from wflow import db
 
@@ -30,7 +31,9 @@ def render_error(status: int, detail: str | None = None) -> ResponseReturnValue:
     """Render the error page (or JSON under /api) for `status` with an optional reason."""
     message = _messages().get(status, _("Error"))
     if request.path.startswith("/api/"):
-        return jsonify(error={"status": status, "message": detail or message}), status
+        code = HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_")
+        return jsonify(error={"status": status, "code": code, "message": detail or message,
+                              "fields": []}), status  # fmt: skip
     return render_template(
         "errors/error.html", status=status, message=message, detail=detail
     ), status
