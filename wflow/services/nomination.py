@@ -51,21 +51,12 @@ def scope_of(nomination: Nomination) -> Scope:
 
 def state_of(session: Session, nomination: Nomination) -> str:
     """Return the nomination's workflow state (read fresh)."""
-    got = session.exec(
-        select(WfInstance.state).where(WfInstance.id == nomination.instance_id)
-    ).first()
-    return got or "proposed"
+    return wf.subject_state(session, nomination, "proposed")
 
 
 def states_of(session: Session, rows: Iterable[Nomination]) -> dict[int, str]:
     """Return the workflow state of each nomination, by id (one query)."""
-    by_instance = {n.instance_id: n.id or 0 for n in rows if n.instance_id}
-    if not by_instance:
-        return {}
-    found = session.exec(
-        select(WfInstance.id, WfInstance.state).where(col(WfInstance.id).in_(by_instance))
-    ).all()
-    return {by_instance[i or 0]: s for i, s in found}
+    return wf.subject_states(session, rows)
 
 
 def may_view(session: Session, user: User, nomination: Nomination) -> bool:

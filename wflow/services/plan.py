@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
 from wflow.engine import Engine, FireResult, Scope
-from wflow.engine.tables import WfInstance
 from wflow.models import BlockMembership, Unit, User
 from wflow.models.plan import Plan, PlanRevision
 from wflow.services import workflow as wf
@@ -59,19 +58,12 @@ def scope_of(plan: Plan) -> Scope:
 
 def state_of(session: Session, plan: Plan) -> str:
     """Return the plan's workflow state."""
-    row = session.get(WfInstance, plan.instance_id) if plan.instance_id else None
-    return row.state if row is not None else "draft"
+    return wf.subject_state(session, plan, "draft")
 
 
 def states_of(session: Session, plans: Iterable[Plan]) -> dict[int, str]:
     """Return the workflow state of each plan, by plan id (one query)."""
-    by_instance = {p.instance_id: p.id or 0 for p in plans if p.instance_id}
-    if not by_instance:
-        return {}
-    rows = session.exec(
-        select(WfInstance.id, WfInstance.state).where(col(WfInstance.id).in_(by_instance))
-    ).all()
-    return {by_instance[i or 0]: s for i, s in rows}
+    return wf.subject_states(session, plans)
 
 
 def is_leader(session: Session, user: User, plan: Plan) -> bool:

@@ -90,19 +90,12 @@ def scope_of(review: Review) -> Scope:
 
 def state_of(session: Session, review: Review) -> str:
     """Return the review's workflow state (read fresh from the database)."""
-    got = session.exec(select(WfInstance.state).where(WfInstance.id == review.instance_id)).first()
-    return got or "open"
+    return wf.subject_state(session, review, "open")
 
 
 def states_of(session: Session, reviews: Iterable[Review]) -> dict[int, str]:
     """Return the workflow state of each review, by review id (one query)."""
-    by_instance = {r.instance_id: r.id or 0 for r in reviews if r.instance_id}
-    if not by_instance:
-        return {}
-    rows = session.exec(
-        select(WfInstance.id, WfInstance.state).where(col(WfInstance.id).in_(by_instance))
-    ).all()
-    return {by_instance[i or 0]: s for i, s in rows}
+    return wf.subject_states(session, reviews)
 
 
 def _locked_state(session: Session, review: Review) -> str:

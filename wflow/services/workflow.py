@@ -6,10 +6,10 @@ transaction, rolled back whole when the engine refuses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
@@ -29,6 +29,32 @@ from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
 from wflow.models import Unit, User
 from wflow.services import notify
 from wflow.services.access import Action, is_committee, may, principals
+
+
+class Subject(Protocol):
+    """A domain row that a workflow instance is about (a plan, a pact, a review…)."""
+
+    id: int | None
+    instance_id: int | None
+
+
+def subject_state(session: Session, subject: Subject, initial: str) -> str:
+    """Return the workflow state of `subject` read fresh, or `initial` before it has one."""
+    if subject.instance_id is None:
+        return initial
+    query = select(WfInstance.state).where(WfInstance.id == subject.instance_id)
+    return session.exec(query).first() or initial
+
+
+def subject_states(session: Session, subjects: Iterable[Subject]) -> dict[int, str]:
+    """Return the workflow state of each subject, by subject id (one query)."""
+    by_instance = {x.instance_id: x.id or 0 for x in subjects if x.instance_id}
+    if not by_instance:
+        return {}
+    rows = session.exec(
+        select(WfInstance.id, WfInstance.state).where(col(WfInstance.id).in_(by_instance))
+    ).all()
+    return {by_instance[i or 0]: state for i, state in rows}
 
 
 def actor_for(session: Session, user: User) -> Actor:
