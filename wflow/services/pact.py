@@ -44,19 +44,12 @@ def scope_of(pact: Pact) -> Scope:
 
 def state_of(session: Session, pact: Pact) -> str:
     """Return the pact's workflow state (read fresh from the database)."""
-    got = session.exec(select(WfInstance.state).where(WfInstance.id == pact.instance_id)).first()
-    return got or "prepared"
+    return wf.subject_state(session, pact, "prepared")
 
 
 def states_of(session: Session, pacts: list[Pact]) -> dict[int, str]:
     """Return the workflow state of each pact, by pact id (one query)."""
-    by_instance = {p.instance_id: p.id or 0 for p in pacts if p.instance_id}
-    if not by_instance:
-        return {}
-    rows = session.exec(
-        select(WfInstance.id, WfInstance.state).where(col(WfInstance.id).in_(by_instance))
-    ).all()
-    return {by_instance[i or 0]: s for i, s in rows}
+    return wf.subject_states(session, pacts)
 
 
 def title_for(year: int, year_end: int) -> str:
@@ -176,8 +169,11 @@ def sign_pact(
         fresh = session.get(Pact, pact_id)
         if fresh is None:
             raise NotFound(_l("This pact does not exist."))
-        session.refresh(fresh)
+        # The version first, then the pact's current document: a signature committed in
+        # between then makes this fire stale, instead of pairing an old document with the
+        # new version (READ COMMITTED reads each statement afresh) and losing that signature.
         state, version = _instance(session, fresh)
+        session.refresh(fresh)
         _check_may_sign(session, engine, user, fresh, state)
         current = current_document(session, fresh)
         if current is None:

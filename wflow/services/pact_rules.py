@@ -46,12 +46,15 @@ def signed_document(ctx: FireContext) -> bool | str:
     session: Session = ctx.session  # type: ignore[assignment]
     pact = _pact(ctx)
     sha = str(ctx.data.get("sha256", ""))
+    # The current document as committed (the instance row is locked now), not the session's
+    # copy of the pact, which may predate another head's signature.
+    current = session.exec(select(Pact.document_id).where(Pact.id == pact.id)).first()
     found = session.exec(
         select(Document.id).where(
             Document.pact_id == pact.id,
             Document.kind == "pact",
             Document.sha256 == sha,
-            Document.parent_id == pact.document_id,
+            Document.parent_id == current,
             Document.field == field_name(ctx.actor.unit_id or 0),
         )
     ).first()
