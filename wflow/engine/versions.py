@@ -28,6 +28,10 @@ def sha256_text(text: str) -> str:
 def store_versions(session: Session, definitions: list[Definition]) -> None:
     """Insert new (name, version) rows; refuse a changed text under an existing version."""
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # Servers starting together sync one after the other (until the caller commits):
+        # without this, two first requests both insert a new version and one fails with 500.
+        conn.exec_driver_sql("LOCK TABLE wf_definition IN SHARE ROW EXCLUSIVE MODE")
     stored = {
         (r.name, r.version): r.sha256
         for r in conn.execute(sa.select(D.c.name, D.c.version, D.c.sha256))
