@@ -16,6 +16,7 @@ ANONYMOUS = "(signed out)"
 MATRIX: dict[str, dict[str, int]] = {
     "/": {"*": 200},
     "/healthz": {"*": 200, ANONYMOUS: 200},  # public, for load balancers
+    "/favicon.ico": {"*": 301, ANONYMOUS: 301},  # public: the icon (PDF views ask for it)
     "/units/{a1}": {
         "a1.head": 200,
         "a1.staff": 200,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
+from werkzeug.wrappers import Response
 
 from wflow import db
 from wflow.models import Unit
@@ -13,6 +14,12 @@ from wflow.services.access import Action, current_year, is_committee
 from wflow.web.guard import ensure, load_or_404, user
 
 bp = Blueprint("main", __name__)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Send browsers that ask for /favicon.ico (when showing a PDF) to the site's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/")
