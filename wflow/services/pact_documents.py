@@ -7,9 +7,6 @@ by content hash under `instance/documents/<sha256>.pdf`, written atomically.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +25,7 @@ from wflow.documents.render import STATIC, LocalFetcher, render_html
 from wflow.models import Block, BlockMembership, Position, Unit
 from wflow.models.pact import Document, Pact
 from wflow.models.plan import Plan
+from wflow.services import blobs
 from wflow.services.plan_criteria import load_groups
 
 SIGN_BOX_MM = (80, 30)  # width, height of each signature box (CSS and PDF agree)
@@ -165,29 +163,13 @@ def documents_dir(instance_path: str | Path | None = None) -> Path:
 
 def store_bytes(data: bytes, instance_path: str | Path | None = None) -> tuple[str, str]:
     """Write `data` as documents/<sha256>.pdf atomically (once); return (sha256, path)."""
-    sha = hashlib.sha256(data).hexdigest()
-    folder = documents_dir(instance_path)
-    target = folder / f"{sha}.pdf"
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pdf")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)  # atomic: readers see the whole file or none
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return sha, f"documents/{sha}.pdf"
+    documents_dir(instance_path)
+    return blobs.store(data, lambda sha: f"documents/{sha}.pdf", instance_path)
 
 
 def read_document(doc: Document, instance_path: str | Path | None = None) -> bytes:
     """Return a stored document's bytes, refusing a file whose hash no longer matches."""
-    data = (Path(instance_path or current_app.instance_path) / doc.path).read_bytes()
-    if hashlib.sha256(data).hexdigest() != doc.sha256:
-        raise OSError(f"stored document {doc.id} was changed on disk")
-    return data
+    return blobs.read(doc.path, doc.sha256, f"document {doc.id}", instance_path)
 
 
 def add_document(

@@ -9,11 +9,8 @@ whatever they are called. Files are written once, atomically, as
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -22,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from wflow.models.review import ReviewEvidence
+from wflow.services import blobs
 from wflow.services.errors import ServiceError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # REVIEW_EVIDENCE_MAX_BYTES when no app is configured
@@ -154,30 +152,13 @@ def evidence_dir(instance_path: str | Path | None = None) -> Path:
 
 def store(data: bytes, instance_path: str | Path | None = None) -> tuple[str, str]:
     """Write `data` as evidence/<sha[:2]>/<sha256> atomically (once); return (sha256, path)."""
-    sha = hashlib.sha256(data).hexdigest()
-    folder = evidence_dir(instance_path) / sha[:2]
-    folder.mkdir(exist_ok=True, mode=0o700)
-    target = folder / sha
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)  # atomic: readers see the whole file or none
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return sha, f"{FOLDER}/{sha[:2]}/{sha}"
+    evidence_dir(instance_path)
+    return blobs.store(data, lambda sha: f"{FOLDER}/{sha[:2]}/{sha}", instance_path)
 
 
 def read(evidence: ReviewEvidence, instance_path: str | Path | None = None) -> bytes:
     """Return a stored evidence file's bytes, refusing one whose hash no longer matches."""
-    data = (Path(instance_path or current_app.instance_path) / evidence.path).read_bytes()
-    if hashlib.sha256(data).hexdigest() != evidence.sha256:
-        raise OSError(f"stored evidence {evidence.id} was changed on disk")
-    return data
+    return blobs.read(evidence.path, evidence.sha256, f"evidence {evidence.id}", instance_path)
 
 
 def download_name(evidence: ReviewEvidence) -> str:
