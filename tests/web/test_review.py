@@ -491,3 +491,22 @@ def test_review__opened_after_its_due_date_gets_the_whole_window(
     clock.at(f"{year}-07-11T08:00:00")
     assert "0 deadline(s) fired" in _tick(app)
     assert {_state(session, r) for r in mid.values()} == {"open"}
+
+
+def test_review__its_history_is_no_wider_than_the_review(
+    app: Flask, session: Session, led: dict[str, Any], clock: Clock
+) -> None:
+    ids = sorted(u.id for u in led["units"])
+    _freeze(clock)
+    clock.at(f"{led['year']}-11-01T08:00:00")
+    assert "item(s) opened" in _tick(app)
+    review = _reviews(session, led, "year_end")[ids[1]]  # graded by the leader (ids[0])
+    codes = {u.id: u.code.lower() for u in led["units"]}
+    page = f"/instances/{review.instance_id}"
+    assert _as(app, f"{codes[ids[1]]}.head").get(page).status_code == 200  # the unit
+    assert _as(app, f"{codes[ids[0]]}.head").get(page).status_code == 200  # its reviewer
+    assert _as(app, "council").get(page).status_code == 200  # the committee
+    bystander = _as(app, f"{codes[ids[2]]}.head")  # same block, neither unit nor reviewer
+    assert bystander.get(page).status_code == 403
+    listed = bystander.get("/instances?workflow=review").get_data(as_text=True)
+    assert f"/instances/{review.instance_id}\"" not in listed

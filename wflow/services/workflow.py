@@ -26,7 +26,7 @@ from wflow.engine.runtime_errors import (
     WrongState,
 )
 from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
-from wflow.models import Unit, User
+from wflow.models import Review, Unit, User
 from wflow.services import notify
 from wflow.services.access import Action, is_committee, may, principals
 
@@ -139,7 +139,15 @@ def load_instance(
 
 
 def may_view(session: Session, user: User, row: WfInstance) -> bool:
-    """Tell whether `user` may see an instance: its unit, its block that year, the committee."""
+    """Tell whether `user` may see an instance: its unit, its block that year, the committee.
+
+    A review is narrower: its unit, its reviewing unit and the committee only.
+    """
+    if row.subject_type == "review":
+        from wflow.services.review import may_view as may_view_review
+
+        review = session.get(Review, row.subject_id)
+        return review is not None and may_view_review(session, user, review)
     if row.unit_id is not None and may(session, user, Action.VIEW, unit_id=row.unit_id):
         return True
     if row.block_id is not None:
