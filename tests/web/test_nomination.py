@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
 from wflow.models import Award, Block, Nomination, Role, Unit, User
 from wflow.models.award import Decision
 from wflow.models.plan import Registration
-from wflow.services import awards, keys, tokens
+from wflow.services import award_decision, awards, keys, tokens
 from wflow.services.access import current_year
 
 TOTALS = [95, 92, 88, 80, 70, 91]  # N1 leads; N6 scores well but never registered
@@ -291,6 +292,10 @@ def test_story__ranking_to_signed_decision_and_register(
     decision = session.exec(select(Decision).where(Decision.number == "123/QĐ-HĐTĐKT")).one()
     assert decision.document_id is not None  # a public act: any caller may read it
     assert api_document(app, session, "oth.head", decision.document_id).status_code == 200
+    # numbers restart every year: next year's first decision is 01 again, this year's next 02
+    year = year_end["year"]
+    assert award_decision.next_number(session, date(year + 1, 1, 5)) == "01/QĐ-HĐTĐKT"
+    assert award_decision.next_number(session, date(year, 12, 30)) == "02/QĐ-HĐTĐKT"
     certificate = public.get(f"/awards/{flag}/certificate.pdf")
     assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF")
     csv = public.get(f"/awards?year={year_end['year']}&format=csv").get_data(as_text=True)

@@ -76,9 +76,12 @@ class CouncilSession(SQLModel, table=True):
 class Decision(SQLModel, table=True):
     """A signed decision granting the approved nominations of a council session."""
 
+    __table_args__ = (sa.UniqueConstraint("year", "number"),)  # numbers restart every year
+
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="council_session.id", index=True, ondelete="RESTRICT")
-    number: str = Field(max_length=50, unique=True)  # "123/QĐ-HĐTĐKT"
+    number: str = Field(max_length=50)  # "123/QĐ-HĐTĐKT"
+    year: int  # the year of `issued_on`
     issued_on: date = Field(sa_type=sa.Date())
     base_salary: Decimal = Field(sa_type=MONEY)  # the base salary the prizes were computed on
     document_id: int | None = Field(default=None)  # the signed PDF (a Document row)

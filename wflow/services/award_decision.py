@@ -112,8 +112,9 @@ def decision_of(session: Session, council_session: CouncilSession) -> Decision |
 
 def next_number(session: Session, when: date) -> str:
     """Propose the next decision number of the year: "NN/QĐ-HĐTĐKT"."""
-    taken = session.exec(select(col(Decision.issued_on))).all()
-    count = sum(1 for d in taken if d.year == when.year)
+    count = session.exec(
+        select(sa.func.count()).select_from(Decision).where(Decision.year == when.year)
+    ).one()
     return f"{count + 1:02d}/QĐ-HĐTĐKT"
 
 
@@ -138,7 +139,8 @@ def sign_decision(
         raise ServiceError(_l("Give the date of the decision."), "issued_on")
     if decision_of(session, council_session) is not None:
         raise Conflict(_l("This session's decision is already signed."))
-    if session.exec(select(Decision.id).where(Decision.number == text)).first() is not None:
+    same = select(Decision.id).where(Decision.number == text, Decision.year == issued_on.year)
+    if session.exec(same).first() is not None:
         raise Conflict(_l("Another decision has this number."), "number")
     listed = agenda(session, council_session)
     states = states_of(session, listed)
@@ -154,6 +156,7 @@ def sign_decision(
         decision = Decision(
             session_id=council_session.id or 0,
             number=text,
+            year=issued_on.year,
             issued_on=issued_on,
             base_salary=salary,
             signed_by_user_id=user.id,

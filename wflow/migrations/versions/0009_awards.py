@@ -68,6 +68,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('issued_on', sa.Date(), nullable=False),
     sa.Column('base_salary', sa.Numeric(precision=14, scale=0), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=True),
@@ -76,7 +77,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['session_id'], ['council_session.id'], ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['signed_by_user_id'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('number')
+    sa.UniqueConstraint('year', 'number')
     )
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decision_session_id'), ['session_id'], unique=False)
