@@ -3,23 +3,35 @@
 The demo's political block (led this year by the Youth Union, TDOAN) has its plan in
 consultation. The stages run in file order on one server (module scope), each continuing
 from the state the previous one left: comment, answer and submit, approve, publish and open
-signing, every head signs, the signed pact and its PDF. Later stages of the year (reviews,
-nominations) are added as further `test_` functions at the end of this module, reusing
-`people`, the `open_*` helpers and the data the earlier stages produced.
+signing, every head signs, the signed pact and its PDF. Then a quarter is reviewed in the
+agencies' block (KSBN, this year's first quarter: self-assessment with evidence, grading,
+acceptance, the list and the scoreboard), and a nomination is voted and decided on last
+year's results of the political block (proposal, secret block vote, signed dossier,
+secretariat, council session and vote, signed decision, public register). These stages touch
+other blocks and years than the plan's, so they do not depend on it; each continues from
+the previous one of its own story.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import partial
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import LiveServer, People, in_thread
 from wflow import db
-from wflow.services import keys
+from wflow.clock import utcnow
+from wflow.services import awards, keys
 from wflow.services.access import current_year
-from wflow.services.demo import POLITICAL
+from wflow.services.demo import COUNCIL_MEMBERS, POLITICAL
+from wflow.services.plan_demo import demo_rules
+from wflow.services.review_demo import AGENCIES
 
 pytestmark = pytest.mark.browser
 
@@ -41,14 +53,14 @@ def done(page: Page, message: str = "Done.") -> None:
     expect(page.get_by_role("status").filter(has_text=message)).to_be_visible()
 
 
-def open_block(page: Page) -> None:
-    """Go home through the menu and open the block's page for this year."""
+def open_block(page: Page, block: str = BLOCK, year: int = YEAR) -> None:
+    """Go home through the menu and open a block's page (the political block, this year)."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
-    this_year = page.get_by_role("row").filter(
-        has=page.get_by_role("cell", name=str(YEAR), exact=True)
+    that_year = page.get_by_role("row").filter(
+        has=page.get_by_role("cell", name=str(year), exact=True)
     )
-    this_year.get_by_role("link", name=BLOCK).first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(BLOCK)
+    that_year.get_by_role("link", name=block).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(block)
 
 
 def open_plan(page: Page) -> None:
@@ -192,3 +204,406 @@ def test_the_pact_shows_every_signature_and_its_pdf_downloads(
             assert sorted(r.unit.name for r in reports if r.unit) == sorted(UNIT_NAMES)
         page.go_back()
         expect(page.get_by_role("heading", name="Signatures: 6 of 6")).to_be_visible()
+
+
+# --- a quarter is reviewed: the agencies' block, this year's first quarter -----------------
+
+AGENCIES_BLOCK = "Khối thi đua các sở, ban, ngành tỉnh"
+AGENCY = {code: name for code, name, *_ in AGENCIES}
+REVIEWED, REVIEWER, ONLOOKER = "SNNMT", "SNV", "SGDDT"  # SNNMT has not started its report
+Q1_DUE = date(YEAR, 3, 31)  # the demo plan's first-quarter report (review_demo, demo_rules)
+EVIDENCE = (  # a small PDF: the minutes of the quarter's meeting, say
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+HALF = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One criterion of a score sheet as the page shows it, with what the unit claims."""
+
+    code: str
+    max_points: Decimal
+    max_bonus: Decimal
+    index: int
+
+    @property
+    def self_score(self) -> Decimal:
+        """Return the unit's self score: the maximum, half a point or a point below."""
+        return self.max_points - HALF * (self.index % 3)
+
+    @property
+    def self_bonus(self) -> Decimal:
+        """Return the unit's bonus claim: half a point on the first criterion allowing one."""
+        return HALF if self.index == 0 and self.max_bonus else Decimal(0)
+
+    @property
+    def grade(self) -> Decimal:
+        """Return the reviewer's score: the self score, one point less on the second row."""
+        return self.self_score - (1 if self.index == 1 else 0)
+
+
+def points(values: Iterable[Decimal]) -> Decimal:
+    """Return the sum of some points."""
+    return sum(values, Decimal(0))
+
+
+def pts(value: Decimal) -> str:
+    """Return points as the pages write them: 100, 97.5."""
+    return f"{value.normalize():f}"
+
+
+def sheet_rows(page: Page) -> list[SheetRow]:
+    """Read the criteria of the score sheet on the page: code, maximum points and bonus."""
+    table = page.get_by_role("table").filter(
+        has=page.get_by_role("columnheader", name="Max (bonus)")
+    )
+    rows = table.get_by_role("row").filter(has=page.get_by_role("rowheader"))
+    expect(rows.first).to_be_visible()
+    out = []
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        code = row.get_by_role("rowheader").inner_text().split()[0]
+        found = re.fullmatch(r"(\S+) \((\S+)\)", row.get_by_role("cell").first.inner_text().strip())
+        assert found, code
+        out.append(SheetRow(code, Decimal(found[1]), Decimal(found[2]), i))
+    return out
+
+
+def open_block_reviews(page: Page) -> None:
+    """Open this year's reviews of the agencies' block from the home page."""
+    open_block(page, AGENCIES_BLOCK)
+    page.get_by_role("link", name="Reviews (sơ kết, tổng kết)").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(AGENCIES_BLOCK)
+
+
+def open_review(page: Page) -> None:
+    """Open the reviewed agency's first-quarter review from the block's list."""
+    open_block_reviews(page)
+    page.get_by_role("rowheader", name=AGENCY[REVIEWED]).get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"First quarter {YEAR}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(AGENCY[REVIEWED])
+
+
+def test_a_unit_head_assesses_attaches_evidence_and_submits_the_quarter(people: People) -> None:
+    """The reviewed agency's head fills every criterion, attaches a PDF and submits."""
+    page = people.sign_in(f"{REVIEWED.lower()}.head")
+    open_review(page)
+    state_is(page, "Self-assessment")
+    expect(page.get_by_text(AGENCY[REVIEWER], exact=True)).to_be_visible()  # "Graded by"
+    page.get_by_role("link", name="Fill in the self-assessment").click()
+    rows = sheet_rows(page)
+    assert len(rows) == 11 and sum(r.max_points for r in rows) == 100
+    for r in rows:
+        page.get_by_label(f"Achieved for {r.code}", exact=True).fill(f"Quý I: triển khai {r.code}")
+        page.get_by_label(f"Figure achieved for {r.code}", exact=True).fill(str(20 + r.index))
+        page.get_by_label(f"Self score for {r.code} (0 to {pts(r.max_points)})").fill(
+            pts(r.self_score)
+        )
+        page.get_by_label(f"Bonus for {r.code} (0 to {pts(r.max_bonus)})").fill(pts(r.self_bonus))
+    page.get_by_label(f"Note for {rows[0].code}", exact=True).fill("Kèm kế hoạch quán triệt.")
+    page.get_by_role("button", name="Save").click()
+    done(page, "Your self-assessment was saved.")
+
+    evidence = page.get_by_role("group", name="Attach evidence")
+    evidence.get_by_label("File").set_input_files(
+        {"name": "bien-ban-quy-1.pdf", "mimeType": "application/pdf", "buffer": EVIDENCE}
+    )
+    criterion = evidence.get_by_label("For criterion")
+    first = criterion.get_by_role("option", name=re.compile(rf"^{re.escape(rows[0].code)} "))
+    criterion.select_option(label=first.inner_text())
+    evidence.get_by_role("button", name="Attach").click()
+    done(page, "The file was attached.")
+    files = page.get_by_role("table", name="Evidence files")
+    expect(files.get_by_role("row").filter(has_text="bien-ban-quy-1.pdf")).to_contain_text(
+        rows[0].code
+    )
+
+    page.get_by_role("button", name="Submit", exact=True).click()
+    done(page, "The review was submitted.")
+    state_is(page, "Submitted")
+    claimed = points(r.self_score + r.self_bonus for r in rows)
+    totals = page.get_by_role("table", name="Totals of the review").get_by_role("cell")
+    expect(totals.first).to_have_text(pts(claimed))
+    late = utcnow().date() > Q1_DUE
+    lateness = page.get_by_text(re.compile(r"point\(s\) deducted|on time"))
+    expect(lateness).to_contain_text("late: 1 point(s) deducted" if late else "on time")
+    expect(page.get_by_role("link", name="Fill in the self-assessment")).to_have_count(0)
+
+
+def test_the_reviewing_unit_grades_every_criterion_and_accepts(people: People) -> None:
+    """The reviewing agency's head starts grading, lowers one score with a note, accepts."""
+    page = people.sign_in(f"{REVIEWER.lower()}.head")
+    open_review(page)
+    state_is(page, "Submitted")
+    expect(page.get_by_role("link", name="bien-ban-quy-1.pdf")).to_be_visible()
+    page.get_by_role("button", name="Start grading").click()
+    done(page, "Grading started.")
+    state_is(page, "Under review")
+    page.get_by_role("link", name="Grade the criteria").click()
+    rows = sheet_rows(page)
+    for r in rows:
+        given = page.get_by_label(f"Score for {r.code} (0 to {pts(r.max_points)})")
+        expect(given).to_have_value(pts(r.self_score))  # the sheet starts from the unit's own
+        given.fill(pts(r.grade))
+        page.get_by_label(f"Bonus for {r.code} (0 to {pts(r.max_bonus)})").fill(pts(r.self_bonus))
+    page.get_by_label(f"Note for {rows[1].code}", exact=True).fill("Thiếu tài liệu kiểm chứng.")
+    page.get_by_role("button", name="Save").click()
+    done(page, "Your grading was saved.")
+    differs = page.get_by_role("row").filter(has_text="differs")
+    expect(differs).to_have_count(1)
+    expect(differs.get_by_role("rowheader")).to_contain_text(rows[1].code)
+
+    page.get_by_role("button", name="Accept").click()
+    done(page, "The review was accepted.")
+    state_is(page, "Accepted")
+    score, bonus = points(r.grade for r in rows), points(r.self_bonus for r in rows)
+    late = utcnow().date() > Q1_DUE
+    penalty = Decimal(demo_rules()["late_report_penalty"] if late else 0)
+    totals = page.get_by_role("table", name="Totals of the review").get_by_role("cell")
+    expect(totals).to_have_text([
+        pts(points(r.self_score + r.self_bonus for r in rows)), pts(score), pts(bonus),
+        f"−{pts(penalty)}" if late else "—", pts(score + bonus - penalty),
+    ])  # fmt: skip
+    expect(page.get_by_role("term").filter(has_text="Accepted")).to_be_visible()
+    expect(page.get_by_role("button", name="Accept")).to_have_count(0)
+
+
+def test_the_block_sees_the_accepted_result_in_its_list_and_scoreboard(people: People) -> None:
+    """Another member sees the accepted total and rank in the list and the scoreboard."""
+    page = people.sign_in(f"{ONLOOKER.lower()}.head")
+    open_block_reviews(page)
+    page.get_by_label("State").select_option(label="Accepted")
+    page.get_by_role("button", name="Filter").click()
+    listed = page.get_by_role("table", name=f"Reviews of the block in {YEAR}").get_by_role("row")
+    expect(listed).to_have_count(2)  # the header and the accepted review
+    row = listed.filter(has=page.get_by_role("rowheader", name=AGENCY[REVIEWED]))
+    expect(row.get_by_role("cell").nth(3)).to_have_text("Accepted")
+    final = row.get_by_role("cell").nth(9)
+    expect(final).to_have_text(re.compile(r"^\d+(\.\d+)?$"))
+    total = final.inner_text()
+    expect(row.get_by_role("cell").nth(10)).to_have_text("1")  # the only accepted one: first
+
+    page.get_by_role("link", name="Back to the block").click()
+    page.get_by_role("link", name="Scoreboard (bảng xếp hạng)").click()
+    board = page.get_by_role("search", name="Filter the scoreboard")
+    board.get_by_label("Period").select_option(label="First quarter")
+    board.get_by_role("button", name="Filter").click()
+    results = page.get_by_role("table").filter(has_text="Period total")
+    line = results.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=AGENCY[REVIEWED])
+    )
+    expect(line.get_by_role("cell").first).to_have_text("1")
+    expect(line.get_by_role("cell").nth(1)).to_contain_text(total)
+    expect(line.get_by_role("cell").last).to_have_text(total)
+    others = results.get_by_role("row").filter(has_text="no result")
+    expect(others).to_have_count(len(AGENCY) - 1)
+
+
+# --- a nomination is voted and decided: last year's political block ------------------------
+
+LAST_YEAR = YEAR - 1
+LAST_LEADER = "mttq.head"  # the political block's leading unit last year (demo.build_demo)
+NOMINEE = dict((code, name) for code, name, *_ in POLITICAL)["LDLD"]  # ranked 5th, 85.5 points
+AWARD = next(s for s in awards.SEEDS if s.code == "excellent_collective")  # needs 85 %
+COUNCIL = [f"council{i}" for i in range(1, len(COUNCIL_MEMBERS) + 1)]
+SESSION_TITLE = f"Phiên họp bổ sung xét khen thưởng năm {LAST_YEAR}"
+ACHIEVEMENT = "Năm qua, Liên đoàn Lao động tỉnh hoàn thành vượt mức các chỉ tiêu thi đua."
+
+
+def open_nomination(page: Page) -> None:
+    """Find the nomination through the Nominations menu, searching by the unit's name."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Nominations").click()
+    search = page.get_by_role("search", name="Filter nominations")
+    search.get_by_label("Search").fill(NOMINEE)
+    search.get_by_role("button", name="Filter").click()
+    page.get_by_role("row").filter(has_text=AWARD.name).get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{AWARD.name} · {NOMINEE}")
+
+
+def vote(page: Page, choice: str) -> None:
+    """Cast the signed-in person's secret ballot on the open nomination page."""
+    ballot = page.get_by_role("group", name="Your secret ballot")
+    ballot.get_by_role("radio", name=choice, exact=True).check()
+    ballot.get_by_role("button", name="Cast my vote").click()
+    done(page, "Your vote was recorded. It stays secret.")
+    expect(page.get_by_text(f"Your ballot: {choice}")).to_be_visible()
+    expect(page.get_by_role("group", name="Your secret ballot")).to_have_count(0)
+
+
+def tally(page: Page, which: str) -> Locator:
+    """Return the cells of a closed vote's count: members, present, written, yes, no, abstain."""
+    section = page.get_by_role("region", name=which)
+    return section.get_by_role("table").get_by_role("cell")
+
+
+def test_last_years_leader_proposes_an_eligible_unit_and_opens_the_block_vote(
+    people: People,
+) -> None:
+    """Last year's leading unit finds a unit still eligible and proposes it; the vote opens."""
+    page = people.sign_in(LAST_LEADER)
+    open_block(page, BLOCK, LAST_YEAR)
+    page.get_by_role("link", name="Nominations (bình xét khen thưởng)").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(str(LAST_YEAR))
+    ranking = page.get_by_role("region", name="Year-end ranking and eligibility")
+    headers = ranking.get_by_role("columnheader").all_inner_texts()
+    row = ranking.get_by_role("row").filter(has=page.get_by_role("rowheader", name=NOMINEE))
+    expect(row.get_by_role("cell").nth(headers.index(AWARD.name) - 1)).to_have_text("eligible")
+
+    form = page.get_by_role("region", name="Propose a unit")
+    form.get_by_label("Unit").select_option(label=NOMINEE)
+    form.get_by_label("Award").select_option(label=AWARD.name)
+    form.get_by_role("button", name="Propose").click()
+    done(page, "The nomination was proposed.")
+    state_is(page, "Proposed")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{AWARD.name} · {NOMINEE}")
+    page.get_by_role("button", name="Open the block vote").click()
+    done(page)
+    state_is(page, "Block vote")
+    expect(page.get_by_text(f"0 of {len(HEADS)} have voted.")).to_be_visible()
+
+
+def test_every_member_votes_in_secret_and_the_leader_closes_the_vote(people: People) -> None:
+    """Each member unit's head votes (one abstains); the leader closes: the block approves."""
+    leader = None
+    for count, login in enumerate(HEADS, start=1):
+        page = people.sign_in(login)
+        open_nomination(page)
+        state_is(page, "Block vote")
+        vote(page, "Abstain" if login == "hnd.head" else "Yes")
+        expect(page.get_by_text(f"{count} of {len(HEADS)} have voted.")).to_be_visible()
+        expect(
+            page.get_by_role("button", name="Close the vote and record the result")
+        ).to_have_count(1 if login == LAST_LEADER else 0)
+        if login == LAST_LEADER:
+            leader = page
+    assert leader is not None
+    leader.reload()
+    leader.get_by_role("button", name="Close the vote and record the result").click()
+    done(leader, "The vote is closed: Dossier.")
+    state_is(leader, "Dossier")
+    expect(tally(leader, "Block vote")).to_have_text(["6", "6", "0", "5", "0", "1"])
+
+
+def test_the_leader_completes_the_dossier_and_signs_it_with_the_password(
+    people: People, live_server: LiveServer
+) -> None:
+    """The leader adds to the achievement report, saves, then signs and submits the dossier."""
+    page = people.sign_in(LAST_LEADER)
+    open_nomination(page)
+    state_is(page, "Dossier")
+    report = page.get_by_label("Achievement report (Form 02)")
+    report.fill(f"{report.input_value()}\n{ACHIEVEMENT}")
+    page.get_by_role("button", name="Save the texts").click()
+    done(page, "The dossier was saved.")
+    expect(page.get_by_label("Achievement report (Form 02)")).to_have_value(
+        re.compile(re.escape(ACHIEVEMENT))
+    )
+    sign = page.get_by_role("group", name=re.compile("^Sign and submit for "))
+    sign.get_by_label("Your password (to sign the forms)").fill("demo-2026!")
+    sign.get_by_role("button", name="Sign and submit the dossier").click()
+    done(page, "The dossier was signed and submitted.")
+    state_is(page, "Submitted")
+    forms = page.get_by_role("table", name="Signed forms").get_by_role("link")
+    expect(forms).to_have_count(3)
+    with page.expect_response(lambda r: r.url.endswith(".pdf")) as opened:
+        forms.first.click()
+    body = page.request.get(opened.value.url).body()
+    reports = in_thread(partial(verify, live_server, body))
+    assert [(r.ok, r.unit.code if r.unit else None) for r in reports] == [(True, "MTTQ")]
+
+
+def test_the_secretariat_accepts_the_dossier_and_refers_it_to_a_new_session(
+    people: People,
+) -> None:
+    """The secretariat accepts the dossier as complete, opens a session and refers it there."""
+    page = people.sign_in("secretariat")
+    open_nomination(page)
+    state_is(page, "Submitted")
+    page.get_by_role("button", name="Accept as complete").click()
+    done(page)
+    state_is(page, "Secretariat review")
+    page.get_by_role("link", name="Open a council session first.").click()
+    form = page.get_by_role("region", name="Open a session")
+    form.get_by_label("Title").fill(SESSION_TITLE)
+    form.get_by_label("Results of year").fill(str(LAST_YEAR))
+    held_on = form.get_by_label("Held on").input_value()  # today, as proposed
+    form.get_by_role("button", name="Open the session").click()
+    done(page, "The session was opened.")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(SESSION_TITLE)
+
+    open_nomination(page)
+    refer = page.get_by_role("group", name="Refer to the council")
+    refer.get_by_label("Council session").select_option(label=f"{SESSION_TITLE} ({held_on})")
+    refer.get_by_role("button", name="Refer to the council").click()
+    done(page)
+    state_is(page, "Council vote")
+    expect(page.get_by_text(f"0 of {len(COUNCIL)} have voted.")).to_be_visible()
+    expect(page.get_by_text(f"Council session: {SESSION_TITLE} ({held_on})")).to_be_visible()
+
+
+def test_the_council_votes_and_the_secretariat_signs_the_decision(people: People) -> None:
+    """The council votes in secret (one against), the secretariat closes and signs."""
+    for count, login in enumerate(COUNCIL, start=1):
+        page = people.sign_in(login)
+        open_nomination(page)
+        vote(page, "No" if count == len(COUNCIL) else "Yes")
+        expect(page.get_by_text(f"{count} of {len(COUNCIL)} have voted.")).to_be_visible()
+
+    page = people.sign_in("secretariat")
+    open_nomination(page)
+    page.get_by_role("button", name="Close the vote and record the result").click()
+    done(page, "The vote is closed: Approved.")
+    state_is(page, "Approved")
+    votes = len(COUNCIL)
+    expect(tally(page, "Council vote")).to_have_text(
+        [str(votes), str(votes), "0", str(votes - 1), "1", "0"]
+    )
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Council sessions").click()
+    page.get_by_role("link", name=SESSION_TITLE).click()
+    agenda = page.get_by_role("table", name="Agenda").get_by_role("row").filter(has_text=NOMINEE)
+    expect(agenda).to_contain_text("Approved")
+    number = page.get_by_label("Decision number").input_value()
+    issued = page.get_by_label("Date").input_value()
+    assert number.endswith("/QĐ-HĐTĐKT"), number
+    page.get_by_label("Your password (to sign for the council)").fill("demo-2026!")
+    page.get_by_role("button", name="Sign the decision").click()
+    done(page, "The decision was signed; the awards are granted.")
+    expect(agenda).to_contain_text("Decided")
+    link = page.get_by_role("link", name=f"Decision {number} of {issued} (signed PDF)")
+    expect(link).to_be_visible()
+    open_nomination(page)
+    state_is(page, "Decided")
+    expect(page.get_by_role("link", name=number)).to_be_visible()
+
+
+def test_the_public_register_lists_the_award_with_its_decision(
+    people: People, live_server: LiveServer
+) -> None:
+    """Signed out, anyone finds the award in the register, with its signed decision."""
+    page = people.open("visitor")
+    page.goto("/")
+    page.get_by_label("Ngôn ngữ").select_option("en")
+    page.get_by_role("button", name="Đổi").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Award register").click()
+    search = page.get_by_role("search", name="Filter awards")
+    search.get_by_label("Year").select_option(str(LAST_YEAR))
+    search.get_by_label("Unit").select_option(label=NOMINEE)
+    search.get_by_role("button", name="Filter").click()
+    row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=NOMINEE))
+    expect(row).to_have_count(1)
+    prize = awards.prize(AWARD.prize_multiple, awards.DEFAULT_BASE_SALARY)
+    cells = row.get_by_role("cell")
+    expect(cells).to_have_text([
+        str(LAST_YEAR), BLOCK, AWARD.name, re.compile(r"^\d+/QĐ-HĐTĐKT · \d{4}-\d\d-\d\d$"),
+        f"{prize:,.0f}", "Print",
+    ])  # fmt: skip
+    decision = cells.nth(3).get_by_role("link")
+    with page.expect_response(lambda r: r.url.endswith(".pdf")) as opened:
+        decision.click()
+    assert opened.value.status == 200
+    body = page.request.get(opened.value.url).body()
+    reports = in_thread(partial(verify, live_server, body))
+    assert len(reports) == 1 and reports[0].ok, [(r.unit, r.check) for r in reports]
