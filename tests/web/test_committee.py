@@ -18,7 +18,7 @@ from tests.pacts import make_block_of, pact_in_signing
 from wflow.clock import utcnow
 from wflow.engine import Scope
 from wflow.engine.tables import WfInstance, WfParticipant
-from wflow.models import Block, Review, Unit, User
+from wflow.models import Block, Pact, Plan, Review, Unit, User
 from wflow.services import workflow as wf
 from wflow.services.access import current_year
 from wflow.workflow_setup import engine
@@ -136,6 +136,18 @@ def _add_blocks(
             session.add(WfParticipant(instance_id=iid, round=1, position=pos, key=f"unit:{unit.id}",
                                       principal=f"unit:{unit.id}:head", label=unit.name,
                                       choice="act" if pos == 0 else None))  # fmt: skip
+        # the block's reviews of every period, as rows (the review tests drive the workflow)
+        year = current_year()
+        plan = Plan(block_id=block.id or 0, year=year, year_end=year, title="Kế hoạch")
+        session.add(plan)
+        session.flush()
+        pact = Pact(block_id=block.id or 0, plan_id=plan.id or 0, year=year, year_end=year,
+                    number=f"{n}/GƯ", title="Giao ước")  # fmt: skip
+        session.add(pact)
+        session.flush()
+        for period, days in (("q1", -60), ("mid_year", -5), ("q3", 20), ("year_end", 90)):
+            for pos, unit in enumerate(units):
+                _review(session, pact, unit, period, days, submitted=pos == 0, late=days == -5)
         session.commit()
 
 
@@ -165,7 +177,9 @@ def test_committee__a_constant_number_of_queries_whatever_the_blocks(
     client.get("/committee")  # warm up: definitions, caches
     two, page = _statements(app, client)
     assert page.count("1 of 2 signed") == 6  # chart title, caption and table, per block
+    assert page.count("Mid-year (6 months): 1 late, 1 missing") == 6  # chart, text, table
     _add_blocks(app, session, make_unit, make_block, 10, 2)
     twelve, page = _statements(app, client)
     assert page.count("1 of 2 signed") == 36
+    assert page.count("Mid-year (6 months): 1 late, 1 missing") == 36
     assert two == twelve
