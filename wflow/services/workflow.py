@@ -141,13 +141,17 @@ def load_instance(
 def may_view(session: Session, user: User, row: WfInstance) -> bool:
     """Tell whether `user` may see an instance: its unit, its block that year, the committee.
 
-    A review is narrower: its unit, its reviewing unit and the committee only.
+    A review is narrower: its unit, its reviewing unit, the committee, and the block's
+    leading unit, which publishes (locks) the period.
     """
     if row.subject_type == "review":
         from wflow.services.review import may_view as may_view_review
 
         review = session.get(Review, row.subject_id)
-        return review is not None and may_view_review(session, user, review)
+        return review is not None and (
+            may_view_review(session, user, review)
+            or may(session, user, Action.ACT, block_id=review.block_id, year=review.year)
+        )
     if row.unit_id is not None and may(session, user, Action.VIEW, unit_id=row.unit_id):
         return True
     if row.block_id is not None:
