@@ -83,7 +83,7 @@ def test_scoreboard__ranks_units_with_totals_late_flags_and_charts(
     labelled = 'aria-labelledby="chart-periods-title chart-periods-desc"'
     assert f'{labelled} aria-describedby="results"' in page
     assert 'aria-describedby="breakdown"' in page
-    assert "<title>Đơn vị thử 2, Year end: 96</title>" in page  # each column says its value
+    assert "<title>Đơn vị thử 2, Year-end summary: 96</title>" in page  # each column says its value
     assert "Đơn vị thử 1: First quarter 95, Mid-year (6 months) 90" in page  # text alternative
     assert ' style="' not in page  # strict CSP: colours come from classes
     assert 'class="s0"' in page and "css/charts.css" in page
@@ -102,7 +102,7 @@ def test_scoreboard__breakdown_and_targets_of_the_latest_accepted_period(
     # targets are the criteria maxima (30, 30, 40): 28/30, 20/30, 36/40 -> 0 of 3 met, 83 %
     assert "0 of 3" in page and "83 %" in page
     # the whole year: the breakdown shows the latest period with an accepted result
-    assert "Criteria breakdown: Year end" in _page(client, f"/blocks/{block_id}/scoreboard")
+    assert "Criteria breakdown: Year-end summary" in _page(client, f"/blocks/{block_id}/scoreboard")
 
 
 def test_scoreboard__filters_and_bad_input(client: FlaskClient, board: dict[str, Any]) -> None:

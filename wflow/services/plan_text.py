@@ -16,6 +16,13 @@ from wflow.services.org import clean_text
 SCALES = (100, 1000)
 # Review periods a block may hold, with the default report due dates (MM-DD) of those held.
 REVIEW_PERIODS = ("q1", "mid_year", "q3", "year_end")
+# Their names, the one place every page and export takes them from.
+REVIEW_PERIOD_LABELS = {
+    "q1": _l("First quarter"),
+    "mid_year": _l("Mid-year (6 months)"),
+    "q3": _l("Third quarter"),
+    "year_end": _l("Year-end summary"),
+}
 AWARD_TYPES = (
     "emulation_flag",
     "certificate_of_merit",

@@ -32,6 +32,7 @@ from wflow.services import workflow as wf
 from wflow.services.access import Action, is_committee, may
 from wflow.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.services.org import clean_text
+from wflow.services.plan_text import REVIEW_PERIOD_LABELS
 from wflow.services.review_rules import WORKFLOW as WORKFLOW
 
 EDITABLE = frozenset({"open", "late", "returned"})  # the unit writes its assessment
@@ -39,12 +40,7 @@ GRADING = frozenset({"under_review"})  # the reviewer writes scores
 DONE = review_rules.DONE  # results count; nothing changes any more
 UNIT_TRIGGERS = ("submit", "resubmit")
 REVIEWER_TRIGGERS = ("start_review", "return_review", "accept")
-PERIOD_LABELS = {
-    "q1": _l("First quarter"),
-    "mid_year": _l("Mid-year review"),
-    "q3": _l("Third quarter"),
-    "year_end": _l("Year-end summary"),
-}
+PERIOD_LABELS = REVIEW_PERIOD_LABELS
 CENT = Decimal("0.01")
 MAX_FIGURE = Decimal("1e12")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from wflow.services.plan_text import REVIEW_PERIOD_LABELS
+
 UNIT_KINDS = {
     "front": _l("Fatherland Front"),
     "socio_political": _l("Socio-political organisation"),
@@ -27,10 +29,5 @@ POSITIONS = {
     "member": _l("Member"),
 }
 
-# The review periods of a year (plan_text.REVIEW_PERIODS), in order.
-PERIODS = {
-    "q1": _l("First quarter"),
-    "mid_year": _l("Mid-year (6 months)"),
-    "q3": _l("Third quarter"),
-    "year_end": _l("Year end"),
-}
+# The review periods of a year, in order (named once, in services.plan_text).
+PERIODS = REVIEW_PERIOD_LABELS
