@@ -17,6 +17,7 @@ Writes bench/results/reviews.json; exits 0 whether targets are met or not.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import statistics
@@ -213,6 +214,7 @@ def measure(url: str, label: str, blocks: int) -> list[dict[str, Any]]:
                       "SESSION_COOKIE_SECURE": False, "ARGON2_TIME_COST": 1,
                       "ARGON2_MEMORY_KIB": 1024, "RATELIMIT_LOGIN": "1000 per minute"})  # fmt: skip
     db.upgrade(url)
+    logging.getLogger("wflow.access").setLevel(logging.WARNING)  # one line per request: noise
     bind: sa.Engine = app.extensions["wflow.db"]
     versions = {n: d.version for n, d in app.extensions["wflow.engine"].definitions.items()}
     started = time.perf_counter()
