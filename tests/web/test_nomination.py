@@ -246,6 +246,10 @@ def test_story__ranking_to_signed_decision_and_register(
     sid = int(made.headers["Location"].rsplit("/", 1)[1])
     for nid in (flag, merit):
         assert fire(sec, nid, "refer_to_council", session_id=sid).status_code == 303
+    assert f'href="/council/sessions/{sid}"' in sec.get(f"/nominations/{flag}").get_data(
+        as_text=True)  # the committee follows the link; members read the title only
+    assert f'href="/council/sessions/{sid}"' not in heads[2].get(f"/nominations/{flag}").get_data(
+        as_text=True)  # fmt: skip
     council = [as_(app, f"council{i}") for i in range(1, COUNCIL + 1)]
     for i, client in enumerate(council[:9]):  # c10 is absent
         assert vote(client, flag, "yes" if i < 8 else "no").status_code == 303
