@@ -11,11 +11,11 @@ Scores outside their criterion's limits are refused, never clamped.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
@@ -73,6 +73,10 @@ class GradeInput:
     score: Any = None
     bonus: Any = None
     note: str = ""
+
+
+Row = TypeVar("Row", SelfInput, GradeInput)
+Problems = dict[str, str]  # form field -> message
 
 
 # --- state and access ----------------------------------------------------------------------
@@ -278,64 +282,67 @@ def _unknown(rows: Iterable[Any], sheet: Mapping[int, Any]) -> None:
 # --- writing -------------------------------------------------------------------------------
 
 
+def _save_sheet(
+    session: Session,
+    review: Review,
+    rows: Sequence[Row],
+    check: Callable[[], object],
+    fill: Callable[[ReviewScore, Criterion, Row, Problems], None],
+) -> None:
+    """Check who may write, fill every row's score (collecting problems), all or nothing."""
+    try:
+        check()
+        sheet = _sheet(session, review)
+        _unknown(rows, sheet)
+        problems: Problems = {}
+        for row in rows:
+            score, crit = sheet[row.criterion_id]
+            fill(score, crit, row, problems)
+            session.add(score)
+        if problems:
+            raise ScoreErrors(problems)
+        review.updated_at = utcnow()
+        session.add(review)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
 def assess(session: Session, *, user: User, review: Review, rows: Sequence[SelfInput]) -> None:
     """Save the unit's figures, self scores, bonuses and notes (all or nothing).
 
     A self score is within [0, the criterion's max points]; a bonus within [0, its max bonus].
     Scores may be left empty while drafting: submitting needs every criterion scored.
     """
-    try:
-        _ensure_unit_edits(session, user, review)
-        sheet = _sheet(session, review)
-        _unknown(rows, sheet)
-        problems: dict[str, str] = {}
-        for row in rows:
-            score, crit = sheet[row.criterion_id]
-            cid, code = crit.id, crit.code
-            score.achieved = _text(row.achieved, code, 1000, problems, f"achieved-{cid}")
-            score.achieved_value = _figure(row.achieved_value, code, problems,
-                                           f"achieved_value-{cid}")  # fmt: skip
-            score.self_score = _points(row.self_score, code, crit.max_points, str(_l("self score")),
-                                       problems, f"self_score-{cid}")  # fmt: skip
-            bonus = _points(row.self_bonus, code, crit.max_bonus, str(_l("bonus")), problems,
-                            f"self_bonus-{cid}")  # fmt: skip
-            score.self_bonus = bonus if bonus is not None else Decimal(0)
-            score.self_note = _text(row.self_note, code, 5000, problems, f"self_note-{cid}")
-            session.add(score)
-        if problems:
-            raise ScoreErrors(problems)
-        review.updated_at = utcnow()
-        session.add(review)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+
+    def fill(score: ReviewScore, crit: Criterion, row: SelfInput, problems: Problems) -> None:
+        cid, code = crit.id, crit.code
+        score.achieved = _text(row.achieved, code, 1000, problems, f"achieved-{cid}")
+        score.achieved_value = _figure(row.achieved_value, code, problems,
+                                       f"achieved_value-{cid}")  # fmt: skip
+        score.self_score = _points(row.self_score, code, crit.max_points, str(_l("self score")),
+                                   problems, f"self_score-{cid}")  # fmt: skip
+        bonus = _points(row.self_bonus, code, crit.max_bonus, str(_l("bonus")), problems,
+                        f"self_bonus-{cid}")  # fmt: skip
+        score.self_bonus = bonus if bonus is not None else Decimal(0)
+        score.self_note = _text(row.self_note, code, 5000, problems, f"self_note-{cid}")
+
+    _save_sheet(session, review, rows, lambda: _ensure_unit_edits(session, user, review), fill)
 
 
 def grade(session: Session, *, user: User, review: Review, rows: Sequence[GradeInput]) -> None:
     """Save the reviewer's scores, bonuses and notes (all or nothing), within the same limits."""
-    try:
-        _ensure_reviewer_grades(session, user, review)
-        sheet = _sheet(session, review)
-        _unknown(rows, sheet)
-        problems: dict[str, str] = {}
-        for row in rows:
-            score, crit = sheet[row.criterion_id]
-            cid, code = crit.id, crit.code
-            score.score = _points(row.score, code, crit.max_points, str(_l("score")), problems,
-                                  f"score-{cid}")  # fmt: skip
-            score.bonus = _points(row.bonus, code, crit.max_bonus, str(_l("bonus")), problems,
-                                  f"bonus-{cid}")  # fmt: skip
-            score.note = _text(row.note, code, 5000, problems, f"note-{cid}")
-            session.add(score)
-        if problems:
-            raise ScoreErrors(problems)
-        review.updated_at = utcnow()
-        session.add(review)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+
+    def fill(score: ReviewScore, crit: Criterion, row: GradeInput, problems: Problems) -> None:
+        cid, code = crit.id, crit.code
+        score.score = _points(row.score, code, crit.max_points, str(_l("score")), problems,
+                              f"score-{cid}")  # fmt: skip
+        score.bonus = _points(row.bonus, code, crit.max_bonus, str(_l("bonus")), problems,
+                              f"bonus-{cid}")  # fmt: skip
+        score.note = _text(row.note, code, 5000, problems, f"note-{cid}")
+
+    _save_sheet(session, review, rows, lambda: _ensure_reviewer_grades(session, user, review), fill)
 
 
 def add_evidence(

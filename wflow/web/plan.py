@@ -57,6 +57,17 @@ def leader_plan(plan_id: int) -> Plan:
     return plan
 
 
+def editable_plan(plan_id: int) -> Plan:
+    """Load a plan its leader may edit now (draft, in revision, returned), or 403/404/409."""
+    plan = leader_plan(plan_id)
+    if plans.state_of(db.session(), plan) not in plans.EDITABLE:
+        abort(
+            409,
+            description=_("The plan can be edited only as a draft, in revision or when returned."),
+        )
+    return plan
+
+
 def refuse(exc: ServiceError | WorkflowError) -> NoReturn:
     """Answer a refusal with its status and reason (nothing was changed)."""
     if isinstance(exc, ServiceError):
@@ -216,13 +227,8 @@ def comment_targets(groups: list[Any]) -> list[tuple[str, str]]:
 @login_required
 def edit(plan_id: int) -> str | WResponse | tuple[str, int]:
     """Edit the plan's text and the block's rules (leader, while editable)."""
-    plan = leader_plan(plan_id)
+    plan = editable_plan(plan_id)
     sess = db.session()
-    if plans.state_of(sess, plan) not in plans.EDITABLE:
-        abort(
-            409,
-            description=_("The plan can be edited only as a draft, in revision or when returned."),
-        )
     form = PlanForm()
     if request.method == "GET":
         form.fill(plan)
@@ -258,13 +264,8 @@ def edit(plan_id: int) -> str | WResponse | tuple[str, int]:
 @login_required
 def criteria(plan_id: int) -> str | WResponse | tuple[str, int]:
     """Edit the criteria table as rows, or import it from a spreadsheet (leader)."""
-    plan = leader_plan(plan_id)
+    plan = editable_plan(plan_id)
     sess = db.session()
-    if plans.state_of(sess, plan) not in plans.EDITABLE:
-        abort(
-            409,
-            description=_("The plan can be edited only as a draft, in revision or when returned."),
-        )
     form = CriteriaForm()
     problems: list[str] = []
     if request.method == "GET":

@@ -8,6 +8,7 @@ committee; the block's list shows every member the states and, once accepted, th
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NoReturn
 
@@ -272,6 +273,23 @@ def _sheet_page(
     ), status  # fmt: skip
 
 
+def _save_sheet(
+    review: Review, template: str, columns: tuple[str, ...], saved: str, save: Callable[[], None]
+) -> tuple[str, int] | WResponse:
+    """Save a posted sheet: back to the review, or the sheet again with each problem (422)."""
+    if not SheetForm().validate_on_submit():
+        abort(400)
+    try:
+        save()
+    except reviews.ScoreErrors as exc:
+        values = {k: str(request.form.get(k, "")) for k in request.form}
+        return _sheet_page(review, template, columns, values, exc.problems, 422)
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(saved, "success")
+    return _back(review, "#criteria")
+
+
 @bp.route("/reviews/<int:review_id>/assess", methods=["GET", "POST"])
 @login_required
 def assess(review_id: int) -> tuple[str, int] | WResponse:
@@ -286,19 +304,11 @@ def assess(review_id: int) -> tuple[str, int] | WResponse:
         refuse(exc)
     lines = reviews.lines_of(sess, review)
     if request.method == "POST":
-        form = SheetForm()
-        if not form.validate_on_submit():
-            abort(400)
-        try:
-            reviews.assess(sess, user=me, review=review, rows=self_rows(request.form, lines))
-        except reviews.ScoreErrors as exc:
-            values = {k: str(request.form.get(k, "")) for k in request.form}
-            return _sheet_page(review, "review/assess.html", SELF_COLUMNS, values,
-                               exc.problems, 422)  # fmt: skip
-        except (ServiceError, WorkflowError) as exc:
-            refuse(exc)
-        flash(_("Your self-assessment was saved."), "success")
-        return _back(review, "#criteria")
+        return _save_sheet(
+            review, "review/assess.html", SELF_COLUMNS, _("Your self-assessment was saved."),
+            lambda: reviews.assess(sess, user=me, review=review,
+                                   rows=self_rows(request.form, lines)),
+        )  # fmt: skip
     values = sheet_values(lines, SELF_COLUMNS)
     return _sheet_page(review, "review/assess.html", SELF_COLUMNS, values, {}, 200)
 
@@ -319,19 +329,11 @@ def grade(review_id: int) -> tuple[str, int] | WResponse:
         refuse(exc)
     lines = reviews.lines_of(sess, review)
     if request.method == "POST":
-        form = SheetForm()
-        if not form.validate_on_submit():
-            abort(400)
-        try:
-            reviews.grade(sess, user=me, review=review, rows=grade_rows(request.form, lines))
-        except reviews.ScoreErrors as exc:
-            values = {k: str(request.form.get(k, "")) for k in request.form}
-            return _sheet_page(review, "review/grade.html", GRADE_COLUMNS, values,
-                               exc.problems, 422)  # fmt: skip
-        except (ServiceError, WorkflowError) as exc:
-            refuse(exc)
-        flash(_("Your grading was saved."), "success")
-        return _back(review, "#criteria")
+        return _save_sheet(
+            review, "review/grade.html", GRADE_COLUMNS, _("Your grading was saved."),
+            lambda: reviews.grade(sess, user=me, review=review,
+                                  rows=grade_rows(request.form, lines)),
+        )  # fmt: skip
     values = sheet_values(lines, GRADE_COLUMNS)
     for line in lines:  # start from the unit's own scores where the reviewer gave none yet
         cid = line.criterion.id
