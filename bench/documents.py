@@ -51,13 +51,14 @@ def main() -> None:
     from tests.pacts import published_plan
     from wflow import create_app, db
     from wflow.clock import utcnow
+    from wflow.core.access import current_year
     from wflow.documents import signing
     from wflow.documents.render import STATIC, LocalFetcher
-    from wflow.models import Role
-    from wflow.services import keys, org
-    from wflow.services import pact as pacts
-    from wflow.services import pact_documents as docs
-    from wflow.services.access import current_year
+    from wflow.org import service as org
+    from wflow.org.models import Role
+    from wflow.pacts import documents as docs
+    from wflow.pacts import service as pacts
+    from wflow.signatures import keys
     from wflow.workflow_setup import engine
 
     url = f"sqlite:///{tmp}/bench.sqlite3"

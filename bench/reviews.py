@@ -205,9 +205,9 @@ def measure(url: str, label: str, blocks: int) -> list[dict[str, Any]]:
     """Seed the database at `url`, time the pages, print them; return the result rows."""
     from bench.table import row
     from wflow import create_app, db
-    from wflow.models import Role
-    from wflow.services import org
-    from wflow.services.access import current_year
+    from wflow.core.access import current_year
+    from wflow.org import service as org
+    from wflow.org.models import Role
 
     year = current_year() - 1
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",

@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from tests.dbs import BACKENDS, fresh_database_url
 from wflow import create_app, db
-from wflow.models import Block, Role, Unit, User
-from wflow.services import org
+from wflow.org import service as org
+from wflow.org.models import Block, Role, Unit, User
 
 PASSWORD = "correct horse 42"
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -161,7 +161,7 @@ def world(
     make_unit: Callable[..., Unit], make_user: Callable[..., User], make_block: Callable[..., Block]
 ) -> dict[str, Any]:
     """Two blocks of two units each, a head and staff per unit, and the committee."""
-    from wflow.services.access import current_year
+    from wflow.core.access import current_year
 
     year = current_year()
     a1, a2, b1, b2 = make_unit("A1"), make_unit("A2"), make_unit("B1"), make_unit("B2")

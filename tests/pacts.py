@@ -11,14 +11,14 @@ from flask import Flask
 from sqlmodel import Session
 
 from wflow.clock import utcnow
-from wflow.models import Block, Role, Unit, User
-from wflow.models.pact import Pact
-from wflow.models.plan import Plan
-from wflow.services import keys
-from wflow.services import pact as pacts
-from wflow.services import plan as plans
-from wflow.services.access import current_year
-from wflow.services.plan_criteria import CriterionInput, GroupInput
+from wflow.core.access import current_year
+from wflow.org.models import Block, Role, Unit, User
+from wflow.pacts import service as pacts
+from wflow.pacts.models import Pact
+from wflow.plans import service as plans
+from wflow.plans.criteria import CriterionInput, GroupInput
+from wflow.plans.models import Plan
+from wflow.signatures import keys
 from wflow.workflow_setup import engine
 
 NAMES = [

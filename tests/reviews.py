@@ -47,18 +47,18 @@ from tests.conftest import PASSWORD
 from tests.pacts import GROUPS, NAMES, make_block_of
 from wflow import clock
 from wflow.clock import set_clock, utcnow
+from wflow.core.access import current_year
 from wflow.engine import Engine
-from wflow.models import Block, BlockMembership, Position, Role, Unit, User
-from wflow.models.pact import Pact
-from wflow.models.plan import Criterion, Plan
-from wflow.models.review import Review
-from wflow.services import pact as pacts
-from wflow.services import plan as plans
-from wflow.services import review as reviews
-from wflow.services.access import current_year
-from wflow.services.plan_registration import TargetInput, register_targets
-from wflow.services.plan_text import default_rules
-from wflow.services.review_rules import open_due_reviews
+from wflow.org.models import Block, BlockMembership, Position, Role, Unit, User
+from wflow.pacts import service as pacts
+from wflow.pacts.models import Pact
+from wflow.plans import service as plans
+from wflow.plans.models import Criterion, Plan
+from wflow.plans.registration import TargetInput, register_targets
+from wflow.plans.text import default_rules
+from wflow.reviews import service as reviews
+from wflow.reviews.models import Review
+from wflow.reviews.rules import open_due_reviews
 from wflow.workflow_setup import engine as app_engine
 
 # A target per criterion code of tests.pacts.GROUPS (the review pre-fills the first number).

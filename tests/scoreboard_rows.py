@@ -16,10 +16,10 @@ from sqlmodel import Session
 
 from wflow.clock import utcnow
 from wflow.engine.tables import WfInstance
-from wflow.models import Block, Unit
-from wflow.models.pact import Pact
-from wflow.models.plan import Criterion, CriterionGroup, Plan
-from wflow.models.review import Review, ReviewScore
+from wflow.org.models import Block, Unit
+from wflow.pacts.models import Pact
+from wflow.plans.models import Criterion, CriterionGroup, Plan
+from wflow.reviews.models import Review, ReviewScore
 
 PERIODS = {"q1": "03-31", "mid_year": "06-15", "q3": "09-30", "year_end": "11-30"}
 # (group code, title, max, [(criterion code, title, max, max bonus)])

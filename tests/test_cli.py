@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlmodel import Session, select
 
-from wflow.models import Block, BlockMembership, Unit, User
-from wflow.services.access import current_year
+from wflow.core.access import current_year
+from wflow.org.models import Block, BlockMembership, Unit, User
 
 
 def test_cli__init_demo_builds_the_province_once(runner: FlaskCliRunner, session: Session) -> None:

@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wflow import db
-from wflow.models import User
-from wflow.services import passwords
+from wflow.accounts import passwords
+from wflow.org.models import User
 
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
+from wflow.core.registry import build_registry
 from wflow.engine import Engine
 from wflow.engine.loader import load_directory
-from wflow.services.registry import build_registry
 
 
 def init_app(app: Flask) -> None:

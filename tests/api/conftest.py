@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
+from wflow.accounts import tokens
+from wflow.core import workflow as wf
 from wflow.engine import Scope
 from wflow.engine.tables import WfEvent, WfInstance
-from wflow.services import tokens
-from wflow.services import workflow as wf
 from wflow.workflow_setup import engine
 
 
@@ -36,8 +36,8 @@ def make_token(app: Flask, session: Session, world: dict[str, Any]) -> Callable[
 @pytest.fixture
 def nomination(app: Flask, world: dict[str, Any], session: Session) -> int:
     """An award nomination of block KA, proposed by the leader unit's head."""
-    from wflow.models import Nomination
-    from wflow.services import awards
+    from wflow.awards import catalogue as awards
+    from wflow.awards.models import Nomination
 
     with app.app_context():
         award = awards.catalogue(session)[0]

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from tests.api.conftest import call
 from tests.conftest import csrf_token, sign_in, submit
-from wflow.models import ApiToken
+from wflow.accounts.models import ApiToken
 
 
 def test_account__token_is_shown_once_stored_hashed_and_revoked(

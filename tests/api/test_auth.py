@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from tests.api.conftest import call, error_of, state_of
 from tests.conftest import sign_in
-from wflow.services import org, tokens
+from wflow.accounts import tokens
+from wflow.org import service as org
 
 
 def test_auth__no_token_wrong_scheme_or_unknown_token_is_401(

@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from tests.api.conftest import call, error_of
 from tests.pacts import pact_in_signing
-from wflow.models import Document
-from wflow.services import keys
-from wflow.services import pact as pacts
+from wflow.pacts import service as pacts
+from wflow.pacts.models import Document
+from wflow.signatures import keys
 
 Tokens = Callable[[str], str]
 

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from tests.api.conftest import call, error_of
+from wflow.core import workflow as wf
 from wflow.engine import Scope
-from wflow.services import workflow as wf
 from wflow.workflow_setup import engine
 
 Tokens = Callable[[str], str]

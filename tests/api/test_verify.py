@@ -13,7 +13,7 @@ from tests.api.conftest import call, error_of
 from tests.documents.conftest import sign_all
 from tests.documents.helpers import blank_pdf
 from wflow.documents.pki import KeyStore
-from wflow.services import keys
+from wflow.signatures import keys
 
 Tokens = Callable[[str], str]
 

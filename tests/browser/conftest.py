@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 
 from tests.dbs import IN_CI
 from wflow import create_app
-from wflow.services.demo import DEMO_PASSWORD
+from wflow.demo.org import DEMO_PASSWORD
 
 try:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright

@@ -26,12 +26,13 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import LiveServer, People, in_thread
 from wflow import db
+from wflow.awards import catalogue as awards
 from wflow.clock import utcnow
-from wflow.services import awards, keys
-from wflow.services.access import current_year
-from wflow.services.demo import COUNCIL_MEMBERS, POLITICAL
-from wflow.services.plan_demo import demo_rules
-from wflow.services.review_demo import AGENCIES
+from wflow.core.access import current_year
+from wflow.demo.org import COUNCIL_MEMBERS, POLITICAL
+from wflow.demo.plans import demo_rules
+from wflow.demo.reviews import AGENCIES
+from wflow.signatures import keys
 
 pytestmark = pytest.mark.browser
 

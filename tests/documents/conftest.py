@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from tests.documents.helpers import BOXES, blank_pdf
 from wflow.documents.pki import KEK_ENV, KeyStore
-from wflow.models import Role, Unit, User
-from wflow.services import keys
+from wflow.org.models import Role, Unit, User
+from wflow.signatures import keys
 
 
 @pytest.fixture(autouse=True)

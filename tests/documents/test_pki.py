@@ -16,10 +16,10 @@ from flask_babel import force_locale
 from sqlmodel import Session, select
 
 from tests.documents.helpers import p12, self_signed
+from wflow.core.errors import Conflict, ServiceError
 from wflow.documents import pki
-from wflow.models import UnitCertificate
-from wflow.services import keys
-from wflow.services.errors import Conflict, ServiceError
+from wflow.signatures import keys
+from wflow.signatures.models import UnitCertificate
 
 
 def _rows(session: Session) -> list[UnitCertificate]:
@@ -209,7 +209,7 @@ def test_pki__init_creates_the_ca_and_certificates_for_the_demo(
     assert result.exit_code == 0, result.output
     assert "keys ready" in result.output
     assert pki.KeyStore(app.instance_path).has_ca()
-    from wflow.models import Unit
+    from wflow.org.models import Unit
 
     units = session.exec(select(Unit)).all()
     assert {r.unit_id for r in _rows(session)} == {u.id for u in units}

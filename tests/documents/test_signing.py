@@ -17,10 +17,10 @@ from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD
 from tests.documents.helpers import BOXES, blank_pdf, pdfsig
+from wflow.core.errors import Forbidden, ServiceError
 from wflow.documents import pki, signing
-from wflow.models import UnitCertificate
-from wflow.services import keys
-from wflow.services.errors import Forbidden, ServiceError
+from wflow.signatures import keys
+from wflow.signatures.models import UnitCertificate
 
 
 def test_signing__three_units_sign_incrementally(signed: list[bytes], trio: dict[str, Any]) -> None:

@@ -13,9 +13,9 @@ from flask.testing import FlaskCliRunner
 from sqlmodel import Session
 
 from tests.documents.helpers import BOXES, append_unsigned_update, blank_pdf, self_signed
+from wflow.core.errors import ServiceError
 from wflow.documents import pki, signing, verify
-from wflow.services import keys
-from wflow.services.errors import ServiceError
+from wflow.signatures import keys
 
 
 def _verify(app: Flask, session: Session, data: bytes, store: pki.KeyStore) -> list[Any]:

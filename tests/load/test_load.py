@@ -24,8 +24,8 @@ from tests.load import world
 from tests.load.cluster import Client, Journal, Server, run_together, wflow
 from tests.load.conftest import FIRE_TEAMS, SIGNERS, Cluster
 from wflow import db
-from wflow.models.pact import Document, Pact
-from wflow.services import keys
+from wflow.pacts.models import Document, Pact
+from wflow.signatures import keys
 
 pytestmark = [pytest.mark.load, pytest.mark.postgres]
 SIGN_TRIES = 12  # a head whose signature lost the race reloads the page and signs again

@@ -13,16 +13,18 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from tests.pacts import GROUPS, published_plan
+from wflow.accounts import tokens
 from wflow.clock import utcnow
+from wflow.core.access import current_year
 from wflow.engine.audit import verify_chains
 from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
-from wflow.models import Block, Role, User
-from wflow.models.pact import Document, Pact
-from wflow.models.plan import Plan
-from wflow.services import keys, org, tokens
-from wflow.services import pact as pacts
-from wflow.services import plan as plans
-from wflow.services.access import current_year
+from wflow.org import service as org
+from wflow.org.models import Block, Role, User
+from wflow.pacts import service as pacts
+from wflow.pacts.models import Document, Pact
+from wflow.plans import service as plans
+from wflow.plans.models import Plan
+from wflow.signatures import keys
 from wflow.workflow_setup import engine
 
 PASSWORD = "load-test-2026!"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wflow.services.award_votes import BadShare, Tally, VoteRule, decide_tally, share, vote_passes
+from wflow.awards.votes import BadShare, Tally, VoteRule, decide_tally, share, vote_passes
 
 TWO_THIRDS_PRESENT = VoteRule(Fraction(2, 3), "present", Fraction(2, 3))
 NINETY_ALL = VoteRule(Fraction(9, 10), "all", Fraction(2, 3))

@@ -10,11 +10,12 @@ from sqlmodel import Session, col, select
 
 from tests.mailbox import Mailbox, free_port, mailbox_fixture  # noqa: F401
 from wflow.clock import utcnow
+from wflow.core import workflow as wf
 from wflow.engine import Actor, FireContext, Scope
 from wflow.engine.tables import WfInstance
-from wflow.models import Notification, User
-from wflow.services import notify
-from wflow.services import workflow as wf
+from wflow.notifications import service as notify
+from wflow.notifications.models import Notification
+from wflow.org.models import User
 from wflow.workflow_setup import engine
 
 

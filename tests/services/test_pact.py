@@ -12,16 +12,16 @@ from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD
 from tests.pacts import make_block_of, pact_in_signing, published_plan
+from wflow.core import workflow as wf
+from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.documents import signing
 from wflow.engine import GuardFailed
 from wflow.engine.tables import WfEvent
-from wflow.models import Block, Role, Unit, User
-from wflow.models.pact import Document, Pact
-from wflow.services import keys
-from wflow.services import pact as pacts
-from wflow.services import workflow as wf
-from wflow.services.errors import Conflict, Forbidden, ServiceError
-from wflow.services.pact_documents import read_document, signers_of
+from wflow.org.models import Block, Role, Unit, User
+from wflow.pacts import service as pacts
+from wflow.pacts.documents import read_document, signers_of
+from wflow.pacts.models import Document, Pact
+from wflow.signatures import keys
 from wflow.workflow_setup import engine
 
 
@@ -95,7 +95,7 @@ def test_pact__the_signature_page_puts_leader_and_deputy_first(
 
 
 def pacts_year(team: dict[str, Any]) -> int:
-    from wflow.services.access import current_year
+    from wflow.core.access import current_year
 
     return current_year()
 

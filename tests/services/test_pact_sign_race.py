@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from tests.conftest import PASSWORD
 from tests.pacts import make_block_of, pact_in_signing
-from wflow.models import Block, Role, Unit, User
-from wflow.models.pact import Pact
-from wflow.services import pact as pacts
-from wflow.services.pact_documents import field_name
+from wflow.org.models import Block, Role, Unit, User
+from wflow.pacts import service as pacts
+from wflow.pacts.documents import field_name
+from wflow.pacts.models import Pact
 from wflow.workflow_setup import engine
 
 pytestmark = pytest.mark.postgres

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from wflow.services.errors import ServiceError
-from wflow.services.plan_text import clean_rules, default_rules
-from wflow.services.review_evidence import check, clean_filename, detect
-from wflow.services.review_rules import NoReviewer, due_date, first_number, reviewer_for
+from wflow.core.errors import ServiceError
+from wflow.plans.text import clean_rules, default_rules
+from wflow.reviews.evidence import check, clean_filename, detect
+from wflow.reviews.rules import NoReviewer, due_date, first_number, reviewer_for
 
 MEMBERS = [(3, "leader"), (5, "member"), (8, "member"), (9, "deputy")]
 

@@ -11,8 +11,8 @@ from flask import Flask
 from sqlmodel import Session
 
 from tests.scoreboard_rows import plan_and_pact, review_row
-from wflow.models import Block, Unit
-from wflow.services.scoreboard import RankRow, year_ranking
+from wflow.org.models import Block, Unit
+from wflow.scoreboard.service import RankRow, year_ranking
 
 YEAR = 2025
 

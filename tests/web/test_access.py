@@ -155,21 +155,21 @@ def _fill(template: str, world: dict[str, Any]) -> str:
 @pytest.fixture
 def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, Any]:
     """The world plus a pact instance of block KA."""
+    from wflow.core import workflow as wf
     from wflow.engine import Scope
-    from wflow.services import workflow as wf
     from wflow.workflow_setup import engine
 
     scope = Scope("pact", 1, block_id=world["blocks"]["a"].id, year=world["year"])
     with app.app_context():
         world["pact_id"] = wf.start(session, engine(), "pact", scope, world["users"]["a1.head"])
-    from wflow.services import plan as plans
+    from wflow.plans import service as plans
 
     with app.test_request_context():
         world["plan_id"] = plans.create_plan(
             session, engine(), user=world["users"]["a1.head"], block_id=world["blocks"]["a"].id,
             year=world["year"], title="Kế hoạch thi đua",
         ).id
-    from wflow.models.pact import Pact
+    from wflow.pacts.models import Pact
 
     row = Pact(block_id=world["blocks"]["a"].id, plan_id=world["plan_id"], year=world["year"],
                year_end=world["year"], number="01/GƯTĐ-KA", title="Giao ước thi đua",
@@ -177,8 +177,8 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
     session.add(row)
     session.commit()
     world["pact_row_id"] = row.id
-    from wflow.models import Nomination
-    from wflow.services import awards
+    from wflow.awards import catalogue as awards
+    from wflow.awards.models import Nomination
 
     award = awards.catalogue(session)[0]
     nom = Nomination(block_id=world["blocks"]["a"].id, year=world["year"],
@@ -197,7 +197,7 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
     world["nomination_row_id"] = nom.id
     from datetime import date
 
-    from wflow.models.review import Review
+    from wflow.reviews.models import Review
 
     review = Review(pact_id=row.id or 0, plan_id=world["plan_id"], block_id=row.block_id,
                     unit_id=world["units"]["a2"].id, year=world["year"], period="year_end",
@@ -273,7 +273,7 @@ def test_access__missing_rows_are_404(client: FlaskClient, world: dict[str, Any]
 def test_access__staff_of_a_former_member_sees_only_its_years(
     client: FlaskClient, world: dict[str, Any], make_unit: Any, make_user: Any, session: Any
 ) -> None:
-    from wflow.services import org
+    from wflow.org import service as org
 
     year = world["year"]
     block = world["blocks"]["a"]

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.conftest import sign_in, submit
-from wflow.models import Block, BlockMembership, Unit, User
+from wflow.org.models import Block, BlockMembership, Unit, User
 
 
 def _count(session: Session, model: type) -> int:

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from tests.conftest import PASSWORD, csrf_token, sign_in, submit
-from wflow.models import User
+from wflow.org.models import User
 
 
 def test_auth__sign_in_shows_home_with_unit_and_blocks(

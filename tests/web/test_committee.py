@@ -16,11 +16,14 @@ from sqlmodel import Session
 from tests.conftest import sign_in
 from tests.pacts import make_block_of, pact_in_signing
 from wflow.clock import utcnow
+from wflow.core import workflow as wf
+from wflow.core.access import current_year
 from wflow.engine import Scope
 from wflow.engine.tables import WfInstance, WfParticipant
-from wflow.models import Block, Pact, Plan, Review, Unit, User
-from wflow.services import workflow as wf
-from wflow.services.access import current_year
+from wflow.org.models import Block, Unit, User
+from wflow.pacts.models import Pact
+from wflow.plans.models import Plan
+from wflow.reviews.models import Review
 from wflow.workflow_setup import engine
 
 

@@ -14,8 +14,8 @@ from tests.conftest import csrf_token, sign_in, submit
 from tests.documents.conftest import sign_all
 from tests.documents.helpers import p12, self_signed
 from wflow.documents.pki import KEK_ENV, KeyStore
-from wflow.models import UnitCertificate
-from wflow.services import keys
+from wflow.signatures import keys
+from wflow.signatures.models import UnitCertificate
 
 
 @pytest.fixture(autouse=True)

@@ -20,12 +20,15 @@ from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD, TOKEN_RE, csrf_token
 from tests.scoreboard_rows import plan_and_pact, review_row, review_version
+from wflow.accounts import tokens
+from wflow.awards import catalogue as awards
+from wflow.awards import decisions as award_decision
+from wflow.awards.models import Award, Decision, Nomination
+from wflow.core.access import current_year
 from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
-from wflow.models import Award, Block, Nomination, Role, Unit, User
-from wflow.models.award import Decision
-from wflow.models.plan import Registration
-from wflow.services import award_decision, awards, keys, tokens
-from wflow.services.access import current_year
+from wflow.org.models import Block, Role, Unit, User
+from wflow.plans.models import Registration
+from wflow.signatures import keys
 
 TOTALS = [95, 92, 88, 80, 70, 91]  # N1 leads; N6 scores well but never registered
 COUNCIL = 10
@@ -360,7 +363,7 @@ def test_votes__below_quorum_is_rejected_and_the_wrong_outcome_cannot_be_fired(
 def test_secrecy__no_page_or_api_reveals_another_voter_s_choice(
     app: Flask, year_end: dict[str, Any], session: Session
 ) -> None:
-    from wflow.services import tokens
+    from wflow.accounts import tokens
 
     nid, leader = _open_vote(app, year_end, session)
     assert vote(as_(app, "n2.head"), nid, "no").status_code == 303

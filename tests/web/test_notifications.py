@@ -9,9 +9,10 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
 from tests.conftest import csrf_token, sign_in, submit
+from wflow.core import workflow as wf
 from wflow.engine import Scope
-from wflow.models import Notification, User
-from wflow.services import workflow as wf
+from wflow.notifications.models import Notification
+from wflow.org.models import User
 from wflow.workflow_setup import engine
 
 

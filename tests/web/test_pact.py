@@ -16,9 +16,9 @@ from tests.documents.helpers import append_unsigned_update, pdfsig
 from tests.pacts import make_block_of, pact_in_signing, published_plan
 from wflow.documents.pki import KeyStore
 from wflow.engine.tables import WfInstance
-from wflow.models import Block, Role, Unit, User
-from wflow.models.pact import Pact
-from wflow.services import keys
+from wflow.org.models import Block, Role, Unit, User
+from wflow.pacts.models import Pact
+from wflow.signatures import keys
 from wflow.workflow_setup import engine
 
 
@@ -127,7 +127,7 @@ def test_pact__refusals_through_the_pages_change_nothing(
 def test_pact__tampered_files_are_caught_by_wflow_verify(
     app: Flask, session: Session, team: dict[str, Any], tmp_path: Path
 ) -> None:
-    from wflow.services import pact as pacts
+    from wflow.pacts import service as pacts
 
     pact = pact_in_signing(app, session, team, team["secretariat"])
     with app.test_request_context():
@@ -155,8 +155,8 @@ def test_pact__tampered_files_are_caught_by_wflow_verify(
 def test_pact__demo_holds_last_years_signed_pact_and_this_years_in_signing(
     app: Flask, session: Session
 ) -> None:
-    from wflow.services import pact as pacts
-    from wflow.services.access import current_year
+    from wflow.core.access import current_year
+    from wflow.pacts import service as pacts
 
     result = app.test_cli_runner().invoke(args=["init", "--demo"])
     assert result.exit_code == 0, result.output

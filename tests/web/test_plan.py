@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 from tests.conftest import csrf_token, sign_in, submit
 from wflow.clock import set_clock, utcnow
 from wflow.engine.tables import WfInstance
-from wflow.models.plan import Criterion, Plan, PlanComment, PlanRevision, Registration
-from wflow.services import plan as plans
-from wflow.services.plan_criteria import CriterionInput, GroupInput
-from wflow.services.plan_registration import is_eligible
+from wflow.plans import service as plans
+from wflow.plans.criteria import CriterionInput, GroupInput
+from wflow.plans.models import Criterion, Plan, PlanComment, PlanRevision, Registration
+from wflow.plans.registration import is_eligible
 from wflow.workflow_setup import engine
 
 # (group code, title, max, [(code, title, max, bonus, evidence)])
@@ -525,11 +525,11 @@ def test_plan__export_then_import_round_trips(
 def test_plan__demo_holds_last_years_published_plan_and_this_years_consultation(
     app: Flask, session: Session
 ) -> None:
-    from wflow.services.access import current_year
+    from wflow.core.access import current_year
 
     result = app.test_cli_runner().invoke(args=["init", "--demo"])
     assert result.exit_code == 0, result.output
-    from wflow.models import Block
+    from wflow.org.models import Block
 
     political = select(Block.id).where(Block.code == "KCTXH").scalar_subquery()
     found = {p.year: p for p in session.exec(select(Plan).where(Plan.block_id == political)).all()}

@@ -20,9 +20,9 @@ from tests.conftest import sign_in, submit
 from tests.reviews import accept_review, review_team
 from wflow.clock import set_clock
 from wflow.engine.tables import WfInstance
-from wflow.models import Block, Role, Unit, User
-from wflow.models.plan import Criterion
-from wflow.models.review import Review, ReviewEvidence, ReviewScore
+from wflow.org.models import Block, Role, Unit, User
+from wflow.plans.models import Criterion
+from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.workflow_setup import engine
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -446,7 +446,7 @@ def test_review__two_ticks_at_once_open_each_review_once(
 ) -> None:
     import threading
 
-    from wflow.services.review_rules import open_due_reviews
+    from wflow.reviews.rules import open_due_reviews
 
     year = led["year"]
     barrier, counts, errors = threading.Barrier(2), [], []

@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from tests.conftest import sign_in
 from tests.scoreboard_rows import plan_and_pact, review_row, review_version, reviews_for
-from wflow.models import Block, Role, Unit, User
-from wflow.models.review import ReviewScore
+from wflow.org.models import Block, Role, Unit, User
+from wflow.reviews.models import ReviewScore
 
 PERIODS = ["q1", "mid_year", "q3", "year_end"]
 
@@ -31,7 +31,7 @@ def board(app: Flask, session: Session, world: dict[str, Any],
     a1, a2 = world["units"]["a1"], world["units"]["a2"]
     a3 = make_unit("A3", "Hội Nông dân thử")
     block = world["blocks"]["a"]
-    from wflow.services import org
+    from wflow.org import service as org
 
     year = world["year"]
     org.set_block_year(session, block, year=year, member_ids=[a1.id, a2.id, a3.id],
@@ -243,7 +243,7 @@ def test_scoreboard__a_constant_number_of_queries_whatever_the_units_and_periods
     app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
     make_user: Callable[..., User], make_block: Callable[..., Block],
 ) -> None:  # fmt: skip
-    from wflow.services.access import current_year
+    from wflow.core.access import current_year
 
     year = current_year()
     make_user("secretariat", None, roles=(Role.SECRETARIAT.value,))
@@ -267,10 +267,10 @@ def test_scoreboard__a_constant_number_of_queries_whatever_the_units_and_periods
 def test_review_demo__last_year_accepted_and_this_years_first_quarter_in_progress(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:
+    from wflow.core.access import current_year
     from wflow.engine.tables import WfEvent, WfInstance
-    from wflow.models.review import Review
-    from wflow.services.access import current_year
-    from wflow.services.scoreboard import year_ranking
+    from wflow.reviews.models import Review
+    from wflow.scoreboard.service import year_ranking
 
     result = app.test_cli_runner().invoke(args=["init", "--demo"])
     assert result.exit_code == 0, result.output

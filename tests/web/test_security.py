@@ -18,10 +18,10 @@ from sqlmodel import Session, func, select
 
 from tests.conftest import PASSWORD, csrf_token, sign_in, submit
 from wflow import create_app
-from wflow.models.plan import Plan
-from wflow.models.token import ApiToken
+from wflow.accounts import tokens
+from wflow.accounts.models import ApiToken
+from wflow.plans.models import Plan
 from wflow.security import HSTS
-from wflow.services import tokens
 
 MiB = 1 << 20
 SLOW = 20.0  # seconds: a hostile file must be answered well before a proxy would time out

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from tests.conftest import csrf_token, sign_in, submit
 from wflow.clock import set_clock, utcnow
 from wflow.engine.tables import WfEvent, WfInstance
-from wflow.models import Notification
+from wflow.notifications.models import Notification
 from wflow.workflow_setup import engine
 
 
@@ -21,7 +21,7 @@ from wflow.workflow_setup import engine
 def pact(app: Flask, world: dict[str, Any], session: Session) -> int:
     """A pact of block KA, prepared from its published plan by the leader unit's head."""
     from tests.pacts import published_plan
-    from wflow.services import pact as pacts
+    from wflow.pacts import service as pacts
 
     leader = world["users"]["a1.head"]
     with app.test_request_context():

@@ -11,10 +11,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from wflow import db
+from wflow.accounts import tokens
 from wflow.api import bp
 from wflow.config import LANGUAGES
-from wflow.models import User
-from wflow.services import tokens
+from wflow.org.models import User
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_json", "api.docs"})
 

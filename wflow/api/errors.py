@@ -14,9 +14,9 @@ from wflow import db
 from wflow.api import bp
 from wflow.api.auth import api_locale
 from wflow.api.schemas import ErrorDetail, ErrorResponse
+from wflow.core.errors import ServiceError
+from wflow.core.workflow import explain
 from wflow.engine import WorkflowError
-from wflow.services.errors import ServiceError
-from wflow.services.workflow import explain
 
 log = logging.getLogger(__name__)
 CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

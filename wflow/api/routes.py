@@ -29,11 +29,11 @@ from wflow.api.schemas import (
     WorkflowList,
     WorkflowOut,
 )
+from wflow.core import workflow as wf
+from wflow.core.access import is_committee
 from wflow.engine import Definition, Label, WorkflowError
 from wflow.engine.diagram import to_mermaid, to_svg
-from wflow.models import Unit
-from wflow.services import workflow as wf
-from wflow.services.access import is_committee
+from wflow.org.models import Unit
 from wflow.workflow_setup import engine
 
 # The diagram is our own SVG served as an image: its styles live inside it.

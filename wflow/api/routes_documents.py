@@ -11,12 +11,12 @@ from wflow.api.errors import ApiError
 from wflow.api.openapi import operation
 from wflow.api.routes import unit_ref
 from wflow.api.schemas import SignatureOut, Verdict
+from wflow.core.errors import ServiceError
 from wflow.documents.verify import Limits
-from wflow.models import Document
-from wflow.services import keys
-from wflow.services.documents import may_read
-from wflow.services.errors import ServiceError
-from wflow.services.pact_documents import read_document
+from wflow.pacts.documents import read_document
+from wflow.pacts.models import Document
+from wflow.signatures import keys
+from wflow.signatures.access import may_read
 
 
 def signature_out(report: keys.SignatureReport) -> SignatureOut:

@@ -20,10 +20,10 @@ from wflow.api.schemas import (
     ParticipantOut,
     TriggerOut,
 )
+from wflow.core import workflow as wf
+from wflow.core.access import is_committee
 from wflow.engine import Definition, WorkflowError
 from wflow.engine.tables import WfInstance, WfParticipant
-from wflow.services import workflow as wf
-from wflow.services.access import is_committee
 from wflow.workflow_setup import engine
 
 CHOICES = {None: "waiting", "act": "done", "refuse": "refused", "abstain": "abstained"}

@@ -8,8 +8,8 @@ from flask import abort
 from flask_login import current_user
 
 from wflow import db
-from wflow.models import User
-from wflow.services.access import Action, may
+from wflow.core.access import Action, may
+from wflow.org.models import User
 
 T = TypeVar("T")
 

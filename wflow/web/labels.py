@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from wflow.services.plan_text import REVIEW_PERIOD_LABELS
+from wflow.plans.text import REVIEW_PERIOD_LABELS
 
 UNIT_KINDS = {
     "front": _l("Fatherland Front"),

@@ -8,8 +8,8 @@ from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from wflow import db
-from wflow.models import Unit
-from wflow.services.access import is_committee
+from wflow.core.access import is_committee
+from wflow.org.models import Unit
 from wflow.web.forms import EmptyForm, LocaleForm
 from wflow.web.labels import POSITIONS, ROLES, UNIT_KINDS
 
@@ -23,7 +23,7 @@ def _unit_name() -> str:
 def _task_count() -> int:
     from flask import g
 
-    from wflow.services.workflow import task_count
+    from wflow.core.workflow import task_count
     from wflow.workflow_setup import engine
 
     if "task_count" not in g:

@@ -1,0 +1,1 @@
+"""Awards: the catalogue, nominations and votes, council sessions, decisions, the register."""

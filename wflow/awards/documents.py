@@ -1,0 +1,303 @@
+"""The award documents: the nomination dossier (Form 01, Form 02, minutes), the decision and
+the certificates, rendered from `templates/pdf/` and stored like the pact's documents.
+
+The dossier's forms are generated from the review data and the block vote, with the texts the
+leading unit edited; each is signed with the leading unit's key when the dossier is submitted.
+The decision is signed with the council's key. Certificates are printed on demand.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from wflow.awards.models import Award, CouncilSession, Decision, Nomination
+from wflow.awards.votes import VoteRule, show
+from wflow.documents.render import render_html
+from wflow.engine.tables import WfInstance
+from wflow.org.models import Block, BlockMembership, Position, Unit
+from wflow.pacts.documents import SIGN_BOX_MM, add_document, box_of, html_to_pdf
+from wflow.pacts.models import Document
+from wflow.plans.models import Criterion, CriterionGroup
+from wflow.reviews.models import PERIOD_ORDER, Review, ReviewScore
+from wflow.scoreboard.service import COUNTED, plan_of_year, year_ranking
+
+DOSSIER_KINDS = ("form01", "form02", "minutes")
+TITLES = {
+    "form01": "Tờ trình đề nghị khen thưởng",
+    "form02": "Báo cáo thành tích",
+    "minutes": "Biên bản họp bình xét thi đua",
+    "decision": "Quyết định khen thưởng",
+}
+TEMPLATES = {
+    "form01": "pdf/nomination_form01.html",
+    "form02": "pdf/nomination_form02.html",
+    "minutes": "pdf/nomination_minutes.html",
+}
+PERIOD_NAMES = {
+    "q1": "Quý I",
+    "mid_year": "6 tháng đầu năm",
+    "q3": "9 tháng",
+    "year_end": "Tổng kết năm",
+}
+SIGN_ANCHOR = "sig-box"
+COUNCIL_FIELD = "council"
+
+
+def field_name(unit_id: int) -> str:
+    """Return the signature field of a unit in a dossier form."""
+    return f"unit-{unit_id}"
+
+
+def leader_unit(session: Session, nomination: Nomination) -> Unit | None:
+    """Return the unit leading the nomination's block in its year."""
+    query = (
+        select(Unit)
+        .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
+        .where(
+            BlockMembership.block_id == nomination.block_id,
+            BlockMembership.year == nomination.year,
+            BlockMembership.position == Position.LEADER.value,
+        )
+    )
+    return session.exec(query).first()
+
+
+def reviews_of(session: Session, nomination: Nomination) -> list[Review]:
+    """Return the unit's accepted (or locked) reviews of the year, in the year's order."""
+    rows = session.exec(
+        select(Review)
+        .join(WfInstance, col(WfInstance.id) == Review.instance_id)
+        .where(
+            Review.unit_id == nomination.unit_id,
+            Review.block_id == nomination.block_id,
+            Review.year == nomination.year,
+            col(WfInstance.state).in_(COUNTED),
+        )
+    ).all()
+    return sorted(rows, key=lambda r: PERIOD_ORDER.get(r.period, 9))
+
+
+def scores_of(session: Session, review: Review) -> list[dict[str, Any]]:
+    """Return the review's criteria with the figures achieved and the scores given."""
+    query = (
+        select(ReviewScore, Criterion, CriterionGroup)
+        .join(Criterion, col(Criterion.id) == ReviewScore.criterion_id)
+        .join(CriterionGroup, col(CriterionGroup.id) == Criterion.group_id)
+        .where(ReviewScore.review_id == review.id)
+        .order_by(col(CriterionGroup.position), col(Criterion.position), col(Criterion.id))
+    )
+    return [
+        {
+            "group": g.code,
+            "code": c.code,
+            "title": c.title,
+            "max": c.max_points,
+            "achieved": s.achieved,
+            "score": s.score,
+            "bonus": s.bonus,
+        }
+        for s, c, g in session.exec(query).all()
+    ]
+
+
+def _tally_text(nomination: Nomination) -> dict[str, Any]:
+    tally = nomination.block_tally or {}
+    rule = VoteRule.from_json(nomination.block_rule) if nomination.block_rule else None
+    return {
+        "tally": tally,
+        "threshold": show(rule.threshold) if rule else "",
+        "quorum": show(rule.quorum) if rule and rule.quorum else "",
+        "base": "tổng số thành viên" if rule and rule.of == "all" else "số phiếu biểu quyết",
+    }
+
+
+def default_texts(session: Session, nomination: Nomination) -> dict[str, str]:
+    """Return the dossier's texts as first proposed (the leading unit edits them)."""
+    unit = session.get(Unit, nomination.unit_id)
+    block = session.get(Block, nomination.block_id)
+    award = session.get(Award, nomination.award_id)
+    name = unit.name if unit else ""
+    tally = nomination.block_tally or {}
+    return {
+        "cover_letter": (
+            f"Căn cứ kết quả chấm điểm, xếp hạng thi đua năm {nomination.year} và kết quả bình "
+            f"xét của {block.name if block else 'khối'}, khối kính đề nghị Hội đồng Thi đua - "
+            f"Khen thưởng xét, trình tặng {award.name if award else ''} cho {name}, đơn vị xếp "
+            f"thứ {nomination.rank} với tổng điểm {nomination.total}."
+        ),
+        "achievements": (
+            f"Năm {nomination.year}, {name} đã hoàn thành toàn diện các chỉ tiêu giao ước thi "
+            "đua, đạt kết quả nổi bật trong các nội dung được chấm điểm (bảng kèm theo)."
+        ),
+        "minutes": (
+            f"Hội nghị bình xét thi đua năm {nomination.year} có {tally.get('present', 0)}/"
+            f"{tally.get('members', 0)} đơn vị thành viên tham dự và biểu quyết bằng phiếu kín."
+        ),
+    }
+
+
+def dossier_context(session: Session, nomination: Nomination, kind: str, when: date) -> dict:
+    """Return what a dossier form shows: the unit, the award, the ranking, scores, the vote."""
+    unit = session.get(Unit, nomination.unit_id)
+    block = session.get(Block, nomination.block_id)
+    award = session.get(Award, nomination.award_id)
+    leader = leader_unit(session, nomination)
+    plan = plan_of_year(session, nomination.block_id, nomination.year)
+    reviews = reviews_of(session, nomination)
+    last = reviews[-1] if reviews else None
+    texts = default_texts(session, nomination)
+    return {
+        "nomination": nomination,
+        "unit": unit,
+        "block": block,
+        "award": award,
+        "leader": leader,
+        "plan": plan,
+        "reviews": reviews,
+        "period_names": PERIOD_NAMES,
+        "scores": scores_of(session, last) if last else [],
+        "last_review": last,
+        "ranking": year_ranking(session, nomination.block_id, nomination.year),
+        "cover_letter": nomination.cover_letter or texts["cover_letter"],
+        "achievements": nomination.achievements or texts["achievements"],
+        "minutes": nomination.minutes or texts["minutes"],
+        **_tally_text(nomination),
+        "box_mm": SIGN_BOX_MM,
+        "anchor": SIGN_ANCHOR,
+        "date": when,
+        "place": "……",
+        "number": f"{nomination.id:02d}/TTr-{block.code if block else ''}"
+        if kind == "form01"
+        else "",
+        "issuer_parent": block.name if block else "",
+        "issuer": leader.name if leader else "",
+        "doc_title_text": TITLES[kind],
+    }
+
+
+def render_dossier_form(
+    session: Session, nomination: Nomination, kind: str, when: date, *, draft: str = ""
+) -> tuple[bytes, int, tuple[int, int, int, int]]:
+    """Render one dossier form; return the PDF and the page and box of its signature."""
+    context = dossier_context(session, nomination, kind, when)
+    if draft:
+        context["draft"] = draft
+    pdf, anchors = html_to_pdf(render_html(TEMPLATES[kind], context))
+    page, box = box_of(anchors[SIGN_ANCHOR])
+    return pdf, page, box
+
+
+def store(
+    session: Session,
+    data: bytes,
+    *,
+    kind: str,
+    nomination_id: int | None = None,
+    decision_id: int | None = None,
+    user_id: int | None = None,
+) -> Document:
+    """Store a nomination's or a decision's PDF (flushed, not committed)."""
+    return add_document(
+        session,
+        None,
+        data,
+        kind=kind,
+        user_id=user_id,
+        nomination_id=nomination_id,
+        decision_id=decision_id,
+    )
+
+
+def dossier_documents(session: Session, nomination: Nomination) -> list[Document]:
+    """Return every stored form of the nomination, newest first."""
+    query = select(Document).where(Document.nomination_id == nomination.id)
+    return list(session.exec(query.order_by(col(Document.id).desc())).all())
+
+
+# --- the decision and the certificates ---------------------------------------------------
+
+
+def decision_rows(
+    session: Session, nominations: list[Nomination], salary: Decimal
+) -> list[dict[str, Any]]:
+    """Return the annex: unit, block, award, prize money, in award then unit order."""
+    from wflow.awards.catalogue import prize
+
+    units = {u.id: u for u in session.exec(select(Unit))}
+    blocks = {b.id: b for b in session.exec(select(Block))}
+    award_map = {a.id: a for a in session.exec(select(Award))}
+    rows: list[dict[str, Any]] = []
+    for n in nominations:
+        award = award_map[n.award_id]
+        rows.append(
+            {
+                "nomination": n,
+                "unit": units[n.unit_id],
+                "block": blocks[n.block_id],
+                "award": award,
+                "multiple": award.prize_multiple,
+                "prize": prize(award.prize_multiple, salary),
+            }
+        )
+    rows.sort(key=lambda r: (int(r["award"].position), str(r["unit"].name)))
+    return rows
+
+
+def render_decision(
+    session: Session,
+    decision: Decision,
+    council: Unit,
+    nominations: list[Nomination],
+) -> tuple[bytes, int, tuple[int, int, int, int]]:
+    """Render the decision with its annex; return the PDF and the signature's page and box."""
+    council_session = session.get(CouncilSession, decision.session_id)
+    rows = decision_rows(session, nominations, decision.base_salary)
+    kinds: list[Award] = []
+    for r in rows:
+        if r["award"] not in kinds:
+            kinds.append(r["award"])
+    context = {
+        "decision": decision,
+        "council_session": council_session,
+        "council": council,
+        "rows": rows,
+        "awards": kinds,
+        "total": sum((r["prize"] for r in rows), Decimal(0)),
+        "box_mm": SIGN_BOX_MM,
+        "anchor": SIGN_ANCHOR,
+        "date": decision.issued_on,
+        "place": "……",
+        "number": decision.number,
+        "issuer_parent": "",
+        "issuer": council.name,
+        "doc_title_text": TITLES["decision"],
+    }
+    pdf, anchors = html_to_pdf(render_html("pdf/award_decision.html", context))
+    page, box = box_of(anchors[SIGN_ANCHOR])
+    return pdf, page, box
+
+
+def render_certificate(
+    session: Session, nomination: Nomination, decision: Decision, council: Unit
+) -> bytes:
+    """Render the printable certificate of an awarded unit (not signed: the decision is)."""
+    context = {
+        "nomination": nomination,
+        "unit": session.get(Unit, nomination.unit_id),
+        "block": session.get(Block, nomination.block_id),
+        "award": session.get(Award, nomination.award_id),
+        "decision": decision,
+        "council": council,
+        "date": decision.issued_on,
+        "place": "……",
+        "number": "",
+        "issuer_parent": "",
+        "issuer": council.name,
+        "doc_title_text": "Giấy chứng nhận khen thưởng",
+    }
+    pdf, _anchors = html_to_pdf(render_html("pdf/award_certificate.html", context))
+    return pdf

@@ -1,0 +1,561 @@
+"""Verbs on award nominations: propose from the ranking, vote, close votes, build the dossier.
+
+A nomination proposes one member unit of a block for one award for one year's result. Its
+eligibility is checked when proposed (registered for the year, rank or score, one award per
+achievement); its vote rules are kept with it then (the award's, raised to the block plan's
+`vote_threshold` / `vote_quorum` for the block vote). Ballots are secret: other people see
+who has voted and, once the vote is closed, the tally; a voter sees their own ballot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, select
+
+from wflow.awards import catalogue as awards
+from wflow.awards import votes as award_votes
+from wflow.awards.models import Award, Nomination
+from wflow.awards.rules import WRITTEN, ballots, count, current_tally, explain
+from wflow.clock import utcnow
+from wflow.core import workflow as wf
+from wflow.core.access import Action, is_committee, may, principals
+from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from wflow.engine import Actor, Engine, FireResult, Scope, StaleVersion
+from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.org.models import Block, BlockMembership, Role, Unit, User
+from wflow.org.service import clean_text
+from wflow.plans.registration import is_eligible
+from wflow.scoreboard.service import RankRow, plan_of_year, year_ranking
+from wflow.signatures import keys
+
+WORKFLOW = "nomination"
+DEAD = frozenset({"rejected", "withdrawn"})  # a nomination here no longer holds the achievement
+VOTES = {"block_vote": "block", "council_vote": "council"}
+CHOICES = {"yes": "vote_yes", "no": "vote_no", "abstain": "vote_abstain"}
+SHOWN = {"act": "yes", "refuse": "no", "abstain": "abstain"}
+Choice = Literal["yes", "no", "abstain"]
+
+
+def scope_of(nomination: Nomination) -> Scope:
+    """Return the workflow scope of a nomination: its unit, block and year."""
+    return Scope(
+        "nomination",
+        nomination.id or 0,
+        unit_id=nomination.unit_id,
+        block_id=nomination.block_id,
+        year=nomination.year,
+    )
+
+
+def state_of(session: Session, nomination: Nomination) -> str:
+    """Return the nomination's workflow state (read fresh)."""
+    return wf.subject_state(session, nomination, "proposed")
+
+
+def states_of(session: Session, rows: Iterable[Nomination]) -> dict[int, str]:
+    """Return the workflow state of each nomination, by id (one query)."""
+    return wf.subject_states(session, rows)
+
+
+def may_view(session: Session, user: User, nomination: Nomination) -> bool:
+    """Tell whether `user` sees a nomination: the block's members that year, the committee."""
+    return may(session, user, Action.VIEW, block_id=nomination.block_id, year=nomination.year)
+
+
+# --- eligibility and proposal ------------------------------------------------------------
+
+
+def _live(session: Session, unit_id: int, block_id: int, year: int) -> list[Nomination]:
+    rows = session.exec(
+        select(Nomination).where(
+            Nomination.unit_id == unit_id, Nomination.block_id == block_id, Nomination.year == year
+        )
+    ).all()
+    states = states_of(session, rows)
+    return [n for n in rows if states.get(n.id or 0) not in DEAD]
+
+
+def ineligible(
+    session: Session,
+    award: Award,
+    unit_id: int,
+    block_id: int,
+    year: int,
+    ranking: list[RankRow] | None = None,
+) -> str | None:
+    """Return why the unit may not be proposed for the award (None: it may)."""
+    if not award.active:
+        return str(_l("This award is no longer granted."))
+    plan = plan_of_year(session, block_id, year)
+    listed = (plan.rules if plan else {}).get("award_types")
+    if listed and award.code in awards.SEED_CODES and award.code not in listed:
+        return str(_l("The block's plan does not grant this award."))
+    if not is_eligible(session, unit_id, block_id, year):
+        return str(
+            _l("The unit did not register its targets for %(year)d: it is not eligible.", year=year)
+        )
+    rows = ranking if ranking is not None else year_ranking(session, block_id, year)
+    row = next((r for r in rows if r.unit_id == unit_id), None)
+    if row is None or not row.scored:
+        return str(_l("The unit has no accepted year-end result for %(year)d.", year=year))
+    if award.max_rank is not None and row.rank > award.max_rank:
+        return str(
+            _l(
+                "Ranked %(rank)d: this award needs rank %(max)d or better.",
+                rank=row.rank,
+                max=award.max_rank,
+            )
+        )
+    if award.min_score_percent is not None:
+        scale = Decimal(plan.scale if plan else 100)
+        needed = (Decimal(award.min_score_percent) * scale / 100).quantize(Decimal("0.01"))
+        if row.total < needed:
+            return str(
+                _l(
+                    "Scored %(total)s: this award needs at least %(needed)s.",
+                    total=row.total,
+                    needed=needed,
+                )
+            )
+    if _live(session, unit_id, block_id, year):
+        return str(
+            _l(
+                "The unit is already proposed or awarded for this year's result in this "
+                "block: one achievement earns one award."
+            )
+        )
+    return None
+
+
+def may_propose(
+    session: Session, user: User, award: Award, unit_id: int, block_id: int, year: int
+) -> bool:
+    """Tell whether `user` may propose the award for the unit (the award's `proposers`)."""
+    who = set(award.proposers)
+    if "secretariat" in who and user.has_role(Role.SECRETARIAT):
+        return True
+    if "block_leader" in who and may(session, user, Action.ACT, block_id=block_id, year=year):
+        return True
+    return (
+        "member_unit" in who
+        and user.unit_id == unit_id
+        and may(session, user, Action.ACT, unit_id=unit_id)
+    )
+
+
+def _rules(session: Session, award: Award, block_id: int, year: int) -> tuple[dict, dict]:
+    """Return the block and council vote rules kept with a new nomination."""
+    plan = plan_of_year(session, block_id, year)
+    rules = plan.rules if plan else {}
+    try:
+        threshold = (
+            award_votes.share(str(rules.get("vote_threshold") or ""))
+            if rules.get("vote_threshold")
+            else None
+        )
+        quorum = (
+            award_votes.share(str(rules.get("vote_quorum") or ""))
+            if rules.get("vote_quorum")
+            else None
+        )
+    except award_votes.BadShare:
+        threshold = quorum = None
+    block = awards.block_rule(award).stricter(threshold, quorum)
+    return block.to_json(), awards.council_rule(award).to_json()
+
+
+def propose(
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    block_id: int,
+    year: int,
+    unit_id: int,
+    award_id: int,
+) -> Nomination:
+    """Propose the unit for the award for `year`'s result; start the nomination's workflow."""
+    award = session.get(Award, award_id)
+    if award is None:
+        raise NotFound(_l("This award does not exist."), "award_id")
+    member = session.exec(
+        select(BlockMembership.id).where(
+            BlockMembership.block_id == block_id,
+            BlockMembership.year == year,
+            BlockMembership.unit_id == unit_id,
+        )
+    ).first()
+    if member is None:
+        raise ServiceError(_l("Choose a member unit of the block in that year."), "unit_id")
+    if not may_propose(session, user, award, unit_id, block_id, year):
+        raise Forbidden(_l("You may not propose this award."))
+    ranking = year_ranking(session, block_id, year)
+    why = ineligible(session, award, unit_id, block_id, year, ranking)
+    if why:
+        raise Conflict(why, "unit_id")
+    row = next(r for r in ranking if r.unit_id == unit_id)
+    block_rule, council_rule = _rules(session, award, block_id, year)
+    nomination = Nomination(
+        block_id=block_id,
+        year=year,
+        unit_id=unit_id,
+        award_id=award_id,
+        rank=row.rank,
+        total=row.total,
+        block_rule=block_rule,
+        council_rule=council_rule,
+        proposed_by_user_id=user.id,
+    )
+    try:
+        session.add(nomination)
+        session.flush()
+        nomination.instance_id = engine.start(
+            session, WORKFLOW, scope_of(nomination), wf.actor_for(session, user)
+        )
+        session.add(nomination)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return nomination
+
+
+# --- firing and voting -------------------------------------------------------------------
+
+
+def _instance(session: Session, nomination: Nomination) -> WfInstance:
+    row = session.get(WfInstance, nomination.instance_id) if nomination.instance_id else None
+    if row is None:
+        raise NotFound(_l("This nomination has no workflow."))
+    session.refresh(row)
+    return row
+
+
+def fire_nomination(
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    nomination: Nomination,
+    trigger: str,
+    data: dict[str, str] | None = None,
+    expected_version: int | None = None,
+) -> FireResult:
+    """Fire a workflow trigger as `user` (roles, guards and required fields by the engine)."""
+    row = _instance(session, nomination)
+    return wf.fire(session, engine, user, row.id or 0, trigger, data, expected_version)
+
+
+def cast_vote(
+    session: Session, engine: Engine, *, user: User, nomination: Nomination, choice: str
+) -> FireResult:
+    """Cast the user's ballot (a member unit's head, or a council member) in the open vote."""
+    if choice not in CHOICES:
+        raise ServiceError(_l("Vote yes, no or abstain."), "choice")
+    row = _instance(session, nomination)
+    if row.state not in VOTES:
+        raise Conflict(_l("No vote is open on this nomination."))
+    return wf.fire(session, engine, user, row.id or 0, CHOICES[choice])
+
+
+def record_written_vote(
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    nomination: Nomination,
+    member_id: int,
+    choice: str,
+) -> FireResult:
+    """Enter the written ballot of an absent council member (the secretariat).
+
+    It counts toward the threshold but not toward presence; it is marked "written".
+    """
+    if not user.has_role(Role.SECRETARIAT):
+        raise Forbidden(_l("The secretariat enters written ballots."))
+    if choice not in CHOICES:
+        raise ServiceError(_l("Vote yes, no or abstain."), "choice")
+    row = _instance(session, nomination)
+    if row.state != "council_vote":
+        raise Conflict(_l("No council vote is open on this nomination."))
+    member = session.get(User, member_id)
+    seat = next(
+        (s for s in ballots(session, row.id or 0, row.entry) if s.key == f"user:{member_id}"), None
+    )
+    if member is None or seat is None:
+        raise ServiceError(_l("Choose a member of the council."), "member_id")
+    if seat.choice is not None:
+        raise Conflict(_l("This member has already voted."), "member_id")
+    actor = Actor(
+        user_id=user.id,
+        unit_id=user.unit_id,
+        principals=frozenset({seat.principal}),
+        name=f"{user.display_name} ({_l('written ballot of')} {member.display_name})",
+    )
+    try:
+        result = engine.fire(session, row.id or 0, CHOICES[choice], actor, {"mode": WRITTEN})
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+def close_vote(
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    nomination: Nomination,
+    expected_version: int | None = None,
+) -> FireResult:
+    """Close the open vote and record its result: approved or rejected, by the count."""
+    row = _instance(session, nomination)
+    which = VOTES.get(row.state)
+    if which is None:
+        raise Conflict(_l("No vote is open on this nomination."))
+    rule = award_votes.VoteRule.from_json(
+        nomination.block_rule if which == "block" else nomination.council_rule
+    )
+    verdict = award_votes.decide_tally(rule, current_tally(session, row))
+    trigger = f"{which}_{'approved' if verdict.passed else 'rejected'}"
+    return wf.fire(session, engine, user, row.id or 0, trigger, None, expected_version)
+
+
+# --- reading votes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A voter as others see them: who, whether they voted, in writing; never the choice."""
+
+    label: str
+    voted: bool
+    written: bool
+    key: str
+
+
+@dataclass(frozen=True)
+class VoteView:
+    """An open or closed vote as the page shows it."""
+
+    which: str  # block | council
+    rule: award_votes.VoteRule
+    seats: list[Seat]  # turnout: who has voted (open votes only)
+    tally: dict | None  # the count, once closed
+    mine: str | None  # the viewer's own ballot: yes | no | abstain | None
+    open: bool
+    explanation: str = ""
+
+    @property
+    def voted(self) -> int:
+        """Return how many have voted."""
+        return sum(1 for s in self.seats if s.voted)
+
+
+def _mine(session: Session, user: User, seats: list[WfParticipant]) -> str | None:
+    held = principals(session, user)
+    for s in seats:
+        if (
+            s.choice
+            and (s.principal in held or s.actor_user_id == user.id)
+            and not ((s.data or {}).get("mode") == WRITTEN and s.principal not in held)
+        ):
+            return SHOWN.get(s.choice)
+    return None
+
+
+def votes(session: Session, user: User, nomination: Nomination) -> list[VoteView]:
+    """Return the nomination's votes (block, council) as `user` may see them."""
+    row = session.get(WfInstance, nomination.instance_id) if nomination.instance_id else None
+    if row is None:
+        return []
+    out: list[VoteView] = []
+    for which, state in (("block", "block_vote"), ("council", "council_vote")):
+        raw = nomination.block_rule if which == "block" else nomination.council_rule
+        if not raw:
+            continue
+        rule = award_votes.VoteRule.from_json(raw)
+        stored = nomination.block_tally if which == "block" else nomination.council_tally
+        is_open = row.state == state
+        if not is_open and stored is None:
+            continue
+        seats: list[WfParticipant] = []
+        if is_open:
+            seats = ballots(session, row.id or 0, row.entry)
+        shown = [
+            Seat(s.label, s.choice is not None, (s.data or {}).get("mode") == WRITTEN, s.key)
+            for s in seats
+        ]
+        explanation = ""
+        if stored is not None:
+            tally = award_votes.Tally(
+                stored["yes"],
+                stored["no"],
+                stored["abstain"],
+                stored["members"],
+                stored.get("written", 0),
+            )
+            explanation = explain(rule, tally, award_votes.decide_tally(rule, tally))
+        out.append(
+            VoteView(
+                which,
+                rule,
+                shown,
+                stored,
+                _mine(session, user, seats) if is_open else None,
+                is_open,
+                explanation,
+            )
+        )
+    return out
+
+
+def may_vote(session: Session, engine: Engine, user: User, nomination: Nomination) -> bool:
+    """Tell whether the user has a ballot to cast now."""
+    if not nomination.instance_id:
+        return False
+    triggers = engine.available(session, nomination.instance_id, wf.actor_for(session, user))
+    return "vote_yes" in triggers
+
+
+def absent_members(session: Session, nomination: Nomination) -> list[tuple[int, str]]:
+    """Return the council members who have not voted (for written ballots), as (id, name)."""
+    row = session.get(WfInstance, nomination.instance_id) if nomination.instance_id else None
+    if row is None or row.state != "council_vote":
+        return []
+    seats = ballots(session, row.id or 0, row.entry)
+    return [(int(s.key.split(":")[1]), s.label) for s in seats if s.choice is None]
+
+
+# --- dossier -----------------------------------------------------------------------------
+
+
+def save_dossier(
+    session: Session,
+    *,
+    user: User,
+    nomination: Nomination,
+    cover_letter: str,
+    achievements: str,
+    minutes: str,
+) -> Nomination:
+    """Change the dossier's texts before submission (the block's leading unit)."""
+    if not may(session, user, Action.ACT, block_id=nomination.block_id, year=nomination.year):
+        raise Forbidden(_l("Only the block's leading unit prepares the dossier."))
+    if state_of(session, nomination) != "dossier":
+        raise Conflict(_l("The dossier can be changed only before it is submitted."))
+    nomination.cover_letter = clean_text(
+        cover_letter, "cover_letter", max_len=20_000, required=False
+    )
+    nomination.achievements = clean_text(
+        achievements, "achievements", max_len=50_000, required=False
+    )
+    nomination.minutes = clean_text(minutes, "minutes", max_len=20_000, required=False)
+    nomination.updated_at = utcnow()
+    session.add(nomination)
+    session.commit()
+    return nomination
+
+
+def submit_dossier(
+    session: Session, engine: Engine, *, user: User, nomination: Nomination, password: str
+) -> FireResult:
+    """Render Forms 01 and 02 and the minutes, sign each with the leading unit's key
+    (its head, password re-checked), store them and submit the dossier, in one transaction."""
+    from wflow.awards import documents as docs
+
+    row = _instance(session, nomination)
+    if row.state != "dossier":
+        raise Conflict(_l("The dossier is not open for submission."))
+    leader = docs.leader_unit(session, nomination)
+    if leader is None or user.unit_id != leader.id or not user.has_role(Role.UNIT_HEAD):
+        raise Forbidden(_l("The head of the block's leading unit signs and submits the dossier."))
+    actor = wf.actor_for(session, user)
+    if "submit_dossier" not in engine.available(session, row.id or 0, actor):
+        raise Forbidden(_l("You may not submit this dossier."))
+    now = utcnow()
+    try:
+        nomination.submitted_at = now
+        session.add(nomination)
+        session.flush()
+        for kind in docs.DOSSIER_KINDS:
+            pdf, page, box = docs.render_dossier_form(session, nomination, kind, now.date())
+            signed = keys.sign_as_unit(
+                session,
+                user,
+                password,
+                pdf,
+                docs.field_name(leader.id or 0),
+                box,
+                unit=leader,
+                page=page,
+                reason=f"{docs.TITLES[kind]} - đề nghị khen thưởng",
+            )
+            docs.store(session, signed, kind=kind, nomination_id=nomination.id, user_id=user.id)
+        result = engine.fire(
+            session, row.id or 0, "submit_dossier", actor, expected_version=row.lock_version
+        )
+        session.commit()
+    except StaleVersion:
+        session.rollback()
+        raise Conflict(_l("The nomination was changed meanwhile; reload the page.")) from None
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+def nominations_of_block(
+    session: Session, block_id: int, year: int | None = None
+) -> list[Nomination]:
+    """Return the block's nominations (of `year`), newest first."""
+    query = select(Nomination).where(Nomination.block_id == block_id)
+    if year:
+        query = query.where(Nomination.year == year)
+    return list(session.exec(query.order_by(col(Nomination.id).desc())).all())
+
+
+def all_nominations(session: Session, year: int | None = None) -> list[Nomination]:
+    """Return every nomination (of `year`), newest first (the committee's list)."""
+    query = select(Nomination)
+    if year:
+        query = query.where(Nomination.year == year)
+    return list(session.exec(query.order_by(col(Nomination.id).desc())).all())
+
+
+def names(session: Session, rows: Iterable[Nomination]) -> tuple[dict, dict, dict]:
+    """Return units, blocks and awards by id for a list of nominations."""
+    rows = list(rows)
+    unit_ids = {n.unit_id for n in rows}
+    block_ids = {n.block_id for n in rows}
+    units = (
+        {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
+        if unit_ids
+        else {}
+    )
+    blocks = (
+        {b.id: b for b in session.exec(select(Block).where(col(Block.id).in_(block_ids)))}
+        if block_ids
+        else {}
+    )
+    award_map = {a.id: a for a in session.exec(select(Award))}
+    return units, blocks, award_map
+
+
+def visible_to(session: Session, user: User, rows: list[Nomination]) -> list[Nomination]:
+    """Keep the nominations `user` may see."""
+    if is_committee(user):
+        return rows
+    return [n for n in rows if may_view(session, user, n)]
+
+
+__all__ = ["ServiceError", "cast_vote", "close_vote", "count", "propose", "submit_dossier"]

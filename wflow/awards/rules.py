@@ -1,0 +1,233 @@
+"""The guards and effects `workflows/nomination.yaml` names, and the ballot count they share.
+
+The engine collects each vote's ballots (`complete: manual`, secret); closing a vote fires
+`block_approved` / `block_rejected` (or the council's pair), whose guards count the ballots
+of the step against the rule kept with the nomination (`award_votes.vote_passes`): only the
+trigger matching the count can fire, whoever fires it and from wherever (page or API).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, select
+
+from wflow.awards.models import CouncilSession, Decision, Nomination
+from wflow.awards.votes import Tally, Verdict, VoteRule, decide_tally, show
+from wflow.engine import FireContext, Registry
+from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.pacts.models import Document
+
+WRITTEN = "written"  # participant data {"mode": "written"}: an absent member's written ballot
+DOSSIER_KINDS = ("form01", "form02", "minutes")
+
+
+def nomination_of(session: Session, instance_id: int) -> Nomination:
+    """Return the nomination of a workflow instance (LookupError if it has none)."""
+    found = session.exec(select(Nomination).where(Nomination.instance_id == instance_id)).first()
+    if found is None:
+        raise LookupError(f"instance {instance_id} has no nomination")
+    return found
+
+
+def vote_round(session: Session, instance_id: int) -> int | None:
+    """Return the round of the instance's latest vote (its participants' entry), if any."""
+    query = sa.select(sa.func.max(col(WfParticipant.round))).where(
+        col(WfParticipant.instance_id) == instance_id
+    )
+    got = session.execute(query).scalar()
+    return int(got) if got is not None else None
+
+
+def ballots(session: Session, instance_id: int, round_: int) -> list[WfParticipant]:
+    """Return the seats of one vote, in order (choice, data: never shown to other voters)."""
+    query = (
+        select(WfParticipant)
+        .where(WfParticipant.instance_id == instance_id, WfParticipant.round == round_)
+        .order_by(col(WfParticipant.position))
+    )
+    return list(session.exec(query).all())
+
+
+def count(seats: list[WfParticipant]) -> Tally:
+    """Count the ballots of one vote: yes, no, abstain, members, written."""
+
+    def n(choice: str) -> int:
+        return sum(1 for s in seats if s.choice == choice)
+
+    written = sum(1 for s in seats if s.choice and (s.data or {}).get("mode") == WRITTEN)
+    return Tally(
+        yes=n("act"), no=n("refuse"), abstain=n("abstain"), members=len(seats), written=written
+    )
+
+
+def current_tally(session: Session, row: WfInstance) -> Tally:
+    """Count the ballots of the vote the instance is in now."""
+    return count(ballots(session, row.id or 0, row.entry))
+
+
+def explain(rule: VoteRule, tally: Tally, verdict: Verdict) -> str:
+    """Say in words why a vote passed or failed."""
+    base = _l("all members") if rule.of == "all" else _l("those who voted")
+    if not verdict.quorum_met:
+        return str(
+            _l(
+                "No quorum: %(p)d of %(m)d members present, %(n)d needed (%(q)s).",
+                p=tally.present,
+                m=tally.members,
+                n=verdict.present_needed,
+                q=show(rule.quorum) if rule.quorum else "—",
+            )
+        )
+    return str(
+        _l(
+            "%(y)d yes of %(b)d (%(base)s); %(t)s needs %(n)d.",
+            y=tally.yes,
+            b=verdict.base,
+            base=base,
+            t=show(rule.threshold),
+            n=verdict.yes_needed,
+        )
+    )
+
+
+def _verdict(ctx: FireContext, which: str) -> tuple[Nomination, Tally, VoteRule, Verdict]:
+    session: Session = ctx.session  # type: ignore[assignment]
+    nomination = nomination_of(session, ctx.instance_id)
+    row = session.get(WfInstance, ctx.instance_id)
+    assert row is not None
+    tally = current_tally(session, row)
+    raw: dict[str, Any] = nomination.block_rule if which == "block" else nomination.council_rule
+    rule = VoteRule.from_json(raw)
+    return nomination, tally, rule, decide_tally(rule, tally)
+
+
+def _passed_guard(which: str, want: bool) -> Any:
+    def guard(ctx: FireContext) -> bool | str:
+        _n, tally, rule, verdict = _verdict(ctx, which)
+        if verdict.passed == want:
+            return True
+        why = explain(rule, tally, verdict)
+        if verdict.passed:
+            return str(_l("The vote passed (%(why)s): record it as approved.", why=why))
+        return str(_l("The vote did not pass (%(why)s): record it as rejected.", why=why))
+
+    return guard
+
+
+def _record_tally(which: str) -> Any:
+    def effect(ctx: FireContext) -> None:
+        session: Session = ctx.session  # type: ignore[assignment]
+        nomination = nomination_of(session, ctx.instance_id)
+        round_ = vote_round(session, ctx.instance_id)
+        tally = count(ballots(session, ctx.instance_id, round_ or 0))
+        raw = nomination.block_rule if which == "block" else nomination.council_rule
+        verdict = decide_tally(VoteRule.from_json(raw), tally)
+        stored = {**tally.to_json(), "passed": verdict.passed, "closed_at": ctx.now.isoformat()}
+        if which == "block":
+            nomination.block_tally = stored
+        else:
+            nomination.council_tally = stored
+        nomination.updated_at = ctx.now
+        session.add(nomination)
+        session.flush()
+
+    return effect
+
+
+def dossier_signed(ctx: FireContext) -> bool | str:
+    """Pass when the dossier's three forms were signed since the nomination was last sent back.
+
+    The leader's head submits through `services.nomination.submit_dossier`, which renders
+    and signs the forms first; a bare `submit_dossier` elsewhere names no signed dossier.
+    """
+    session: Session = ctx.session  # type: ignore[assignment]
+    nomination = nomination_of(session, ctx.instance_id)
+    since = nomination.submitted_at
+    kinds = {
+        d.kind
+        for d in session.exec(
+            select(Document).where(
+                Document.nomination_id == nomination.id, col(Document.kind).in_(DOSSIER_KINDS)
+            )
+        ).all()
+        if since is not None and d.created_at >= since
+    }
+    if set(DOSSIER_KINDS) <= kinds:
+        return True
+    return str(_l("Submit the dossier on the nomination's page: the forms are signed there."))
+
+
+def session_open(ctx: FireContext) -> bool | str:
+    """Pass when `session_id` names a council session of the nomination's year."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    try:
+        sid = int(str(ctx.data.get("session_id", "")).strip())
+    except ValueError:
+        sid = 0
+    found = session.get(CouncilSession, sid) if sid else None
+    if found is None:
+        return str(_l("Choose a council session."))
+    if found.year != ctx.scope.year:
+        return str(_l("Choose a session deciding on this year's results."))
+    taken = session.exec(select(Decision.id).where(Decision.session_id == sid)).first()
+    if taken is not None:
+        return str(_l("This session's decision is already signed: choose another session."))
+    return True
+
+
+def assign_session(ctx: FireContext) -> None:
+    """Put the nomination on the agenda of the chosen council session."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    nomination = nomination_of(session, ctx.instance_id)
+    nomination.session_id = int(str(ctx.data["session_id"]).strip())
+    nomination.updated_at = ctx.now
+    session.add(nomination)
+    session.flush()
+
+
+def in_signed_decision(ctx: FireContext) -> bool | str:
+    """Pass when the nomination is granted by a signed decision."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    nomination = nomination_of(session, ctx.instance_id)
+    decision = session.get(Decision, nomination.decision_id) if nomination.decision_id else None
+    if decision is None or decision.document_id is None:
+        return str(_l("A nomination is decided by signing the council session's decision."))
+    return True
+
+
+def mark_revoked(ctx: FireContext) -> None:
+    """Keep the revocation's time and reason with the nomination (the public register shows it)."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    nomination = nomination_of(session, ctx.instance_id)
+    nomination.revoked_at = nomination.updated_at = ctx.now
+    nomination.revoke_reason = str(ctx.data.get("reason", ""))[:2000]
+    session.add(nomination)
+    session.flush()
+
+
+def reopen_dossier(ctx: FireContext) -> None:
+    """Forget the last submission of a dossier sent back: it must be signed again."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    nomination = nomination_of(session, ctx.instance_id)
+    nomination.submitted_at, nomination.updated_at = None, ctx.now
+    session.add(nomination)
+    session.flush()
+
+
+def register(reg: Registry) -> None:
+    """Register the nomination workflow's guards and effects."""
+    reg.guard("block_vote_passed")(_passed_guard("block", True))
+    reg.guard("block_vote_failed")(_passed_guard("block", False))
+    reg.guard("council_vote_passed")(_passed_guard("council", True))
+    reg.guard("council_vote_failed")(_passed_guard("council", False))
+    reg.guard("dossier_signed")(dossier_signed)
+    reg.guard("session_open")(session_open)
+    reg.guard("in_signed_decision")(in_signed_decision)
+    reg.effect("record_block_tally")(_record_tally("block"))
+    reg.effect("record_council_tally")(_record_tally("council"))
+    reg.effect("assign_session")(assign_session)
+    reg.effect("mark_revoked")(mark_revoked)
+    reg.effect("reopen_dossier")(reopen_dossier)

@@ -1,0 +1,611 @@
+"""Nomination pages: the block's ranking and proposals, a nomination with its votes and dossier,
+council sessions with their decision, and the public register of awards with certificates."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import col, select
+from werkzeug.wrappers import Response as WResponse
+
+from wflow import db
+from wflow.awards import catalogue as awards
+from wflow.awards import decisions
+from wflow.awards import documents as docs
+from wflow.awards import nominations as noms
+from wflow.awards.forms import (
+    DecisionForm,
+    DossierForm,
+    ProposeForm,
+    ReasonForm,
+    ReferForm,
+    SessionForm,
+    SubmitDossierForm,
+    VoteForm,
+    WrittenVoteForm,
+)
+from wflow.awards.models import Award, CouncilSession, Decision, Nomination
+from wflow.clock import utcnow
+from wflow.core import workflow as wf
+from wflow.core.access import Action, current_year, is_committee, may
+from wflow.core.errors import ServiceError
+from wflow.engine import WorkflowError
+from wflow.engine.tables import WfInstance
+from wflow.org.models import Block, Unit
+from wflow.pacts.documents import read_document
+from wflow.pacts.models import Document
+from wflow.plans.views import refuse as _refuse
+from wflow.scoreboard.service import year_ranking
+from wflow.web.forms import EmptyForm
+from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.lists import export, matches, wanted_format
+from wflow.workflow_setup import engine
+
+bp = Blueprint("nomination", __name__)
+REASON_TRIGGERS = ("return_dossier", "reject", "revoke", "withdraw")
+PLAIN_TRIGGERS = ("open_block_vote", "start_review")
+
+
+def refuse(exc: ServiceError | WorkflowError) -> NoReturn:
+    """Answer a refusal with its status and reason (nothing was changed)."""
+    db.session().rollback()
+    _refuse(exc)
+
+
+def visible(nomination_id: int) -> Nomination:
+    """Load a nomination or 404; 403 unless the user sees its block that year (or committee)."""
+    nomination = load_or_404(Nomination, nomination_id)
+    ensure(Action.VIEW, block_id=nomination.block_id, year=nomination.year)
+    return nomination
+
+
+def _back(nomination: Nomination) -> WResponse:
+    return redirect(url_for("nomination.show", nomination_id=nomination.id), 303)
+
+
+def _pdf(body: bytes, name: str, *, public: bool = False) -> Response:
+    headers = {
+        "Content-Disposition": f'inline; filename="{name}.pdf"',
+        "Cache-Control": "public, max-age=300" if public else "private, no-store",
+    }
+    return Response(body, mimetype="application/pdf", headers=headers)
+
+
+def _stored(doc: Document, name: str, *, public: bool = False) -> Response:
+    try:
+        body = read_document(doc)
+    except OSError:
+        abort(410, description=_("This document is no longer available."))
+    return _pdf(body, name, public=public)
+
+
+# --- the block's year: ranking, eligibility, proposals -----------------------------------
+
+
+@bp.route("/blocks/<int:block_id>/nominations", methods=["GET", "POST"])
+@login_required
+def block(block_id: int) -> str | WResponse:
+    """The block's year-end ranking with each award's eligibility; propose (GET / POST)."""
+    blk = load_or_404(Block, block_id)
+    year = request.args.get("year", type=int) or current_year()
+    ensure(Action.VIEW, block_id=block_id, year=year)
+    sess, me = db.session(), user()
+    catalogue = awards.catalogue(sess, active_only=True)
+    ranking = year_ranking(sess, block_id, year)
+    form = ProposeForm()
+    form.unit_id.choices = [(r.unit_id, r.unit_name) for r in ranking]
+    form.award_id.choices = [(a.id or 0, a.name) for a in catalogue]
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            created = noms.propose(
+                sess,
+                engine(),
+                user=me,
+                block_id=block_id,
+                year=year,
+                unit_id=form.unit_id.data or 0,
+                award_id=form.award_id.data or 0,
+            )
+        except (ServiceError, WorkflowError) as exc:
+            refuse(exc)
+        flash(_("The nomination was proposed."), "success")
+        return _back(created)
+    rows = noms.nominations_of_block(sess, block_id, year)
+    states = noms.states_of(sess, rows)
+    units, _blocks, award_map = noms.names(sess, rows)
+    eligibility = {
+        (r.unit_id, a.id): noms.ineligible(sess, a, r.unit_id, block_id, year, ranking)
+        for r in ranking
+        for a in catalogue
+    }
+    proposer = any(
+        noms.may_propose(sess, me, a, r.unit_id, block_id, year) for a in catalogue for r in ranking
+    )
+    return render_template(
+        "nomination/block.html",
+        block=blk,
+        year=year,
+        ranking=ranking,
+        awards=catalogue,
+        eligibility=eligibility,
+        rows=rows,
+        states=states,
+        units=units,
+        award_map=award_map,
+        form=form,
+        proposer=proposer,
+        defn=engine().definition(noms.WORKFLOW),
+    )
+
+
+@bp.route("/nominations")
+@login_required
+def index() -> str | WResponse:
+    """Every nomination the user may see, filtered by year, state, block and text; export."""
+    sess, me = db.session(), user()
+    year = request.args.get("year", type=int)
+    state, q = request.args.get("state", ""), request.args.get("q", "")
+    rows = noms.visible_to(sess, me, noms.all_nominations(sess, year))
+    states = noms.states_of(sess, rows)
+    units, blocks, award_map = noms.names(sess, rows)
+    rows = [
+        n
+        for n in rows
+        if (not state or states.get(n.id or 0) == state)
+        and matches(q, units[n.unit_id].name, blocks[n.block_id].name, award_map[n.award_id].name)
+    ]
+    fmt = wanted_format()
+    if fmt:
+        data = [
+            {
+                "id": n.id,
+                "year": n.year,
+                "block": blocks[n.block_id].name,
+                "unit": units[n.unit_id].name,
+                "award": award_map[n.award_id].name,
+                "rank": n.rank,
+                "total": str(n.total),
+                "state": states.get(n.id or 0, ""),
+            }
+            for n in rows
+        ]
+        cols = [
+            ("id", "#"),
+            ("year", _("Year")),
+            ("block", _("Block")),
+            ("unit", _("Unit")),
+            ("award", _("Award")),
+            ("rank", _("Rank")),
+            ("total", _("Total")),
+            ("state", _("State")),
+        ]
+        return export(fmt, "nominations", cols, data)
+    return render_template(
+        "nomination/list.html",
+        rows=rows,
+        states=states,
+        units=units,
+        blocks=blocks,
+        award_map=award_map,
+        args=request.args,
+        defn=engine().definition(noms.WORKFLOW),
+    )
+
+
+# --- one nomination ----------------------------------------------------------------------
+
+
+@bp.route("/nominations/<int:nomination_id>")
+@login_required
+def show(nomination_id: int) -> str:
+    """A nomination: state, votes (turnout, then tally), dossier, what the user may do."""
+    nomination = visible(nomination_id)
+    sess, me = db.session(), user()
+    found = wf.view(sess, engine(), me, nomination.instance_id or 0)
+    state = found.row.state
+    dossier = DossierForm(formdata=None, obj=nomination)
+    if state == "dossier":
+        defaults = docs.default_texts(sess, nomination)
+        for key, text in defaults.items():
+            if not getattr(nomination, key):
+                getattr(dossier, key).data = text
+    refer = ReferForm(formdata=None)
+    refer.session_id.choices = [
+        (s.id or 0, f"{s.title} ({s.held_on.isoformat()})")
+        for s in decisions.open_sessions(sess, nomination.year)
+    ]
+    written = WrittenVoteForm(formdata=None)
+    written.member_id.choices = noms.absent_members(sess, nomination)
+    leader = docs.leader_unit(sess, nomination)
+    return render_template(
+        "nomination/show.html",
+        nomination=nomination,
+        row=found.row,
+        defn=found.definition,
+        triggers=found.triggers,
+        state=state,
+        unit=sess.get(Unit, nomination.unit_id),
+        block=sess.get(Block, nomination.block_id),
+        award=sess.get(Award, nomination.award_id),
+        votes=noms.votes(sess, me, nomination),
+        may_vote=noms.may_vote(sess, engine(), me, nomination),
+        vote_form=VoteForm(formdata=None),
+        written_form=written,
+        may_write=state == "council_vote" and "secretariat" in me.roles,
+        may_edit=state == "dossier"
+        and may(sess, me, Action.ACT, block_id=nomination.block_id, year=nomination.year),
+        may_submit="submit_dossier" in found.triggers,
+        dossier=dossier,
+        submit_form=SubmitDossierForm(formdata=None),
+        reason_form=ReasonForm(formdata=None),
+        refer_form=refer,
+        plain=[t for t in found.triggers if t in PLAIN_TRIGGERS],
+        reasoned=[t for t in found.triggers if t in REASON_TRIGGERS],
+        may_close=any(t.endswith(("_approved", "_rejected")) for t in found.triggers),
+        may_refer="refer_to_council" in found.triggers,
+        leader=leader,
+        documents=docs.dossier_documents(sess, nomination),
+        kinds=docs.TITLES,
+        council_session=sess.get(CouncilSession, nomination.session_id)
+        if nomination.session_id
+        else None,
+        decision=sess.get(Decision, nomination.decision_id) if nomination.decision_id else None,
+    )
+
+
+@bp.route("/nominations/<int:nomination_id>/vote", methods=["POST"])
+@login_required
+def vote(nomination_id: int) -> WResponse:
+    """Cast the user's ballot (a member unit's head, a council member)."""
+    nomination = visible(nomination_id)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        abort(422, description=_("Vote yes, no or abstain."))
+    try:
+        noms.cast_vote(
+            db.session(),
+            engine(),
+            user=user(),
+            nomination=nomination,
+            choice=form.choice.data or "",
+        )
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("Your vote was recorded. It stays secret."), "success")
+    return _back(nomination)
+
+
+@bp.route("/nominations/<int:nomination_id>/written-vote", methods=["POST"])
+@login_required
+def written_vote(nomination_id: int) -> WResponse:
+    """Enter an absent council member's written ballot (the secretariat)."""
+    nomination = visible(nomination_id)
+    form = WrittenVoteForm()
+    form.member_id.choices = noms.absent_members(db.session(), nomination)
+    if not form.validate_on_submit():
+        abort(422, description=_("Choose an absent member and the vote."))
+    try:
+        noms.record_written_vote(
+            db.session(),
+            engine(),
+            user=user(),
+            nomination=nomination,
+            member_id=form.member_id.data or 0,
+            choice=form.choice.data or "",
+        )
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("The written ballot was recorded."), "success")
+    return _back(nomination)
+
+
+@bp.route("/nominations/<int:nomination_id>/close", methods=["POST"])
+@login_required
+def close(nomination_id: int) -> WResponse:
+    """Close the open vote and record its result (the block's leader; the secretariat)."""
+    nomination = visible(nomination_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = noms.close_vote(
+            db.session(),
+            engine(),
+            user=user(),
+            nomination=nomination,
+            expected_version=request.form.get("expected_version", type=int),
+        )
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(
+        _(
+            "The vote is closed: %(result)s.",
+            result=engine()
+            .definition(noms.WORKFLOW)
+            .states[result.state]
+            .label.get(current_user.locale or "vi"),
+        ),
+        "success",
+    )
+    return _back(nomination)
+
+
+@bp.route("/nominations/<int:nomination_id>/dossier", methods=["POST"])
+@login_required
+def dossier(nomination_id: int) -> WResponse:
+    """Save the dossier's texts before submission (the block's leading unit)."""
+    nomination = visible(nomination_id)
+    form = DossierForm()
+    if not form.validate_on_submit():
+        abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
+    try:
+        noms.save_dossier(
+            db.session(),
+            user=user(),
+            nomination=nomination,
+            cover_letter=form.cover_letter.data or "",
+            achievements=form.achievements.data or "",
+            minutes=form.minutes.data or "",
+        )
+    except ServiceError as exc:
+        refuse(exc)
+    flash(_("The dossier was saved."), "success")
+    return _back(nomination)
+
+
+@bp.route("/nominations/<int:nomination_id>/submit", methods=["POST"])
+@login_required
+def submit(nomination_id: int) -> WResponse:
+    """Sign the dossier's forms with the leading unit's key and submit it (its head)."""
+    nomination = visible(nomination_id)
+    form = SubmitDossierForm()
+    if not form.validate_on_submit():
+        abort(422, description=_("Enter your password to sign."))
+    try:
+        noms.submit_dossier(
+            db.session(),
+            engine(),
+            user=user(),
+            nomination=nomination,
+            password=form.password.data or "",
+        )
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("The dossier was signed and submitted."), "success")
+    return _back(nomination)
+
+
+@bp.route("/nominations/<int:nomination_id>/fire", methods=["POST"])
+@login_required
+def fire(nomination_id: int) -> WResponse:
+    """Open the vote, accept, return, refer, reject, revoke or withdraw (with a reason)."""
+    nomination = visible(nomination_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    trigger = request.form.get("trigger", "")
+    if trigger not in (*PLAIN_TRIGGERS, *REASON_TRIGGERS, "refer_to_council"):
+        abort(404, description=_("Unknown action."))
+    data: dict[str, str] = {}
+    if trigger in REASON_TRIGGERS:
+        data["reason"] = request.form.get("reason", "").strip()
+    if trigger == "refer_to_council":
+        data["session_id"] = request.form.get("session_id", "").strip()
+    try:
+        noms.fire_nomination(
+            db.session(),
+            engine(),
+            user=user(),
+            nomination=nomination,
+            trigger=trigger,
+            data=data,
+            expected_version=request.form.get("expected_version", type=int),
+        )
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("Done."), "success")
+    return _back(nomination)
+
+
+@bp.route("/nominations/<int:nomination_id>/preview/<kind>.pdf")
+@login_required
+def preview(nomination_id: int, kind: str) -> Response:
+    """A draft of one dossier form as it would be signed now (not stored, not signed)."""
+    nomination = visible(nomination_id)
+    if kind not in docs.DOSSIER_KINDS:
+        abort(404)
+    pdf, _page, _box = docs.render_dossier_form(
+        db.session(), nomination, kind, utcnow().date(), draft=_("DRAFT")
+    )
+    return _pdf(pdf, f"nomination-{nomination.id}-{kind}-draft")
+
+
+@bp.route("/nominations/<int:nomination_id>/documents/<int:document_id>.pdf")
+@login_required
+def document(nomination_id: int, document_id: int) -> Response:
+    """Download a signed form of the dossier."""
+    nomination = visible(nomination_id)
+    doc = load_or_404(Document, document_id)
+    if doc.nomination_id != nomination.id:
+        abort(404)
+    return _stored(doc, f"nomination-{nomination.id}-{doc.kind}-{doc.id}")
+
+
+# --- council sessions and decisions ------------------------------------------------------
+
+
+def _committee() -> None:
+    if not is_committee(user()):
+        abort(403)
+
+
+@bp.route("/council/sessions", methods=["GET", "POST"])
+@login_required
+def sessions() -> str | WResponse:
+    """The council's sessions; the secretariat opens one (GET / POST)."""
+    _committee()
+    sess, me = db.session(), user()
+    form = SessionForm()
+    if request.method == "GET":
+        form.year.data, form.held_on.data = current_year() - 1, utcnow().date()
+    elif form.validate_on_submit():
+        try:
+            created = decisions.create_session(
+                sess,
+                user=me,
+                year=form.year.data,
+                title=form.title.data or "",
+                held_on=form.held_on.data,
+            )
+        except ServiceError as exc:
+            refuse(exc)
+        flash(_("The session was opened."), "success")
+        return redirect(url_for("nomination.council_session", session_id=created.id), 303)
+    else:
+        abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
+    rows = decisions.sessions(sess)
+    decided = {d.session_id: d for d in sess.exec(select(Decision)).all()}
+    return render_template(
+        "nomination/sessions.html",
+        rows=rows,
+        decided=decided,
+        form=form,
+        may_open="secretariat" in me.roles,
+    )
+
+
+@bp.route("/council/sessions/<int:session_id>")
+@login_required
+def council_session(session_id: int) -> str:
+    """A council session: its agenda with each nomination's state, and its decision."""
+    _committee()
+    sess, me = db.session(), user()
+    row = load_or_404(CouncilSession, session_id)
+    listed = decisions.agenda(sess, row)
+    states = noms.states_of(sess, listed)
+    units, blocks, award_map = noms.names(sess, listed)
+    decision = decisions.decision_of(sess, row)
+    form = DecisionForm(formdata=None)
+    form.number.data = decisions.next_number(sess, utcnow().date())
+    form.issued_on.data = utcnow().date()
+    return render_template(
+        "nomination/session.html",
+        row=row,
+        listed=listed,
+        states=states,
+        units=units,
+        blocks=blocks,
+        award_map=award_map,
+        decision=decision,
+        form=form,
+        may_sign="secretariat" in me.roles
+        and decision is None
+        and any(s == "approved" for s in states.values()),
+        defn=engine().definition(noms.WORKFLOW),
+    )
+
+
+@bp.route("/council/sessions/<int:session_id>/decision", methods=["POST"])
+@login_required
+def sign_decision(session_id: int) -> WResponse:
+    """Compile and sign the session's decision with the council's key (the secretariat)."""
+    _committee()
+    row = load_or_404(CouncilSession, session_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
+    try:
+        decisions.sign_decision(
+            db.session(),
+            engine(),
+            user=user(),
+            council_session=row,
+            number=form.number.data or "",
+            issued_on=form.issued_on.data,
+            password=form.password.data or "",
+        )
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("The decision was signed; the awards are granted."), "success")
+    return redirect(url_for("nomination.council_session", session_id=row.id), 303)
+
+
+# --- public: the register, decisions, certificates ---------------------------------------
+
+
+@bp.route("/awards")
+def register() -> str | WResponse:
+    """The public register of awards by year, block and unit (no sign-in); export."""
+    sess = db.session()
+    year = request.args.get("year", type=int)
+    block_id = request.args.get("block", type=int)
+    unit_id = request.args.get("unit", type=int)
+    rows = decisions.register(sess, year=year, block_id=block_id, unit_id=unit_id)
+    fmt = wanted_format()
+    if fmt:
+        data = [
+            {
+                "year": g.nomination.year,
+                "block": g.block.name,
+                "unit": g.unit.name,
+                "award": g.award.name,
+                "decision": g.decision.number,
+                "date": g.decision.issued_on.isoformat(),
+                "prize": int(g.nomination.prize_amount or 0),
+                "revoked": g.revoke_reason if g.revoked_at else "",
+            }
+            for g in rows
+        ]
+        cols = [
+            ("year", _("Year")),
+            ("block", _("Block")),
+            ("unit", _("Unit")),
+            ("award", _("Award")),
+            ("decision", _("Decision")),
+            ("date", _("Date")),
+            ("prize", _("Prize money (đồng)")),
+            ("revoked", _("Revoked")),
+        ]
+        return export(fmt, "awards", cols, data)
+    blocks = list(sess.exec(select(Block).order_by(col(Block.name))).all())
+    units = list(sess.exec(select(Unit).order_by(col(Unit.name))).all())
+    years = sorted({y for y in sess.exec(select(Nomination.year).distinct()).all()}, reverse=True)
+    return render_template(
+        "awards/register.html",
+        rows=rows,
+        blocks=blocks,
+        units=units,
+        years=years,
+        args=request.args,
+        total=decisions.total_prize(rows),
+    )
+
+
+@bp.route("/decisions/<int:decision_id>.pdf")
+def decision_pdf(decision_id: int) -> Response:
+    """The signed decision (public: an award decision is a public act)."""
+    decision = load_or_404(Decision, decision_id)
+    doc = db.session().get(Document, decision.document_id) if decision.document_id else None
+    if doc is None:
+        abort(404)
+    return _stored(doc, f"decision-{decision.id}", public=True)
+
+
+@bp.route("/awards/<int:nomination_id>/certificate.pdf")
+def certificate(nomination_id: int) -> Response:
+    """The printable certificate of an awarded unit (public; refused once revoked)."""
+    sess = db.session()
+    nomination = load_or_404(Nomination, nomination_id)
+    decision = sess.get(Decision, nomination.decision_id) if nomination.decision_id else None
+    state = sess.exec(
+        select(WfInstance.state).where(WfInstance.id == nomination.instance_id)
+    ).first()
+    if decision is None or state not in ("decided", "revoked"):
+        abort(404)
+    if state == "revoked":
+        abort(410, description=_("This award was revoked."))
+    pdf = docs.render_certificate(sess, nomination, decision, decisions.council_unit(sess))
+    return _pdf(pdf, f"certificate-{nomination.id}", public=True)

@@ -1,0 +1,170 @@
+"""The `wflow` console script: thin commands over the services (a Flask FlaskGroup)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import force_locale
+from sqlmodel import select
+
+from wflow import create_app
+from wflow import db as database
+from wflow.cli import keys as cli_keys
+from wflow.cli import notify as cli_notify
+from wflow.cli import workflows as cli_workflows
+from wflow.core.access import current_year
+from wflow.core.errors import ServiceError
+from wflow.demo import awards as nomination_demo
+from wflow.demo import org as demo
+from wflow.demo import pacts as pact_demo
+from wflow.demo import plans as plan_demo
+from wflow.demo import reviews as review_demo
+from wflow.org import service as org
+from wflow.org.models import Role, Unit
+from wflow.workflow_setup import engine as workflow_engine
+
+main = FlaskGroup(
+    name="wflow", create_app=create_app, help="wflow: emulation pacts, reviews and awards."
+)
+
+
+def _fail(exc: ServiceError) -> click.ClickException:
+    with force_locale("en"):
+        return click.ClickException(str(exc.message))
+
+
+@click.command("init")
+@click.option("--demo", "with_demo", is_flag=True, help="Load the demo province when empty.")
+@with_appcontext
+def init_command(with_demo: bool) -> None:
+    """Create the instance folder and secret, migrate the database, optionally load the demo."""
+    url = current_app.config["DATABASE_URL"]
+    database.upgrade(url)
+    workflow_engine().sync_versions(database.session())
+    database.session().commit()
+    click.echo(f"database ready: {_safe_url(url)}")
+    cli_keys.echo_init_keys()
+    if not with_demo:
+        return
+    sess = database.session()
+    if sess.exec(select(Unit.id)).first() is not None:
+        click.echo("demo: the database already holds data; kept as it is")
+        return
+    year, engine = current_year(), workflow_engine()
+    logins: list[demo.DemoLogin] = []
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("units, blocks and accounts", lambda: logins.extend(demo.build_demo(sess, year))),
+        ("plans", lambda: plan_demo.build_plan_demo(sess, engine, year)),
+        ("pacts and signatures", lambda: pact_demo.build_pact_demo(sess, engine, year)),
+        ("reviews", lambda: logins.extend(review_demo.build_review_demo(sess, engine, year))),
+        ("awards", lambda: nomination_demo.build_nomination_demo(sess, engine, year)),
+    ]
+    with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:
+        for _name, build in bar:
+            build()
+    click.echo(f"demo province loaded: {len(logins)} accounts, password {demo.DEMO_PASSWORD!r}")
+    cli_keys.echo_init_keys()
+
+
+def _step_name(step: tuple[str, object] | None) -> str:
+    return step[0] if step else ""
+
+
+@click.command("demo-logins")
+@with_appcontext
+def demo_logins_command() -> None:
+    """Print the demo accounts (login, name, what they do)."""
+    click.echo(f"Demo accounts (password {demo.DEMO_PASSWORD!r}):")
+    for code, _name, _kind, head, _staff in demo.POLITICAL[:3]:
+        click.echo(f"  {code.lower()}.head    {head} — unit head")
+    click.echo("  tdoan.staff  — unit staff of this year's leading unit")
+    click.echo("  snv.head     — leads the agencies' block: this year's first-quarter reviews")
+    click.echo("  secretariat  — the council's secretariat")
+    click.echo("  council1     — a council member")
+    click.echo("  admin        — administrator (units, blocks, users)")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the latest schema."""
+    database.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo("database migrated")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Print the database's migration revision."""
+    click.echo(database.current_revision(current_app.config["DATABASE_URL"]) or "not migrated")
+
+
+@click.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.argument("login")
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option("--unit", "unit_code", default=None, help="Code of the user's unit.")
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]))
+@click.option("--locale", default="vi", type=click.Choice(list(org.LOCALES)))
+@click.password_option(help="Password (asked when not given).")
+@with_appcontext
+def users_create(
+    login: str,
+    display_name: str,
+    unit_code: str | None,
+    roles: tuple[str, ...],
+    locale: str,
+    password: str,
+) -> None:
+    """Create a user account."""
+    sess = database.session()
+    unit_id = None
+    if unit_code:
+        unit = sess.exec(select(Unit).where(Unit.code == unit_code.upper())).first()
+        if unit is None:
+            raise click.ClickException(f"no unit with code {unit_code!r}")
+        unit_id = unit.id
+    try:
+        user = org.create_user(
+            sess,
+            login=login,
+            display_name=display_name,
+            password=password,
+            unit_id=unit_id,
+            roles=list(roles),
+            locale=locale,
+        )
+    except ServiceError as exc:
+        sess.rollback()
+        raise _fail(exc) from None
+    click.echo(f"user {user.login} created")
+
+
+COMMANDS: list[click.Command] = [init_command, demo_logins_command, db_group, users_group]
+# Commands that must work even when the app cannot start (an invalid definition).
+main.add_command(cli_workflows.workflows_group)
+
+
+def init_app(app: Flask) -> None:
+    """Register wflow's commands on the app (so `flask` and `wflow` both see them)."""
+    for command in COMMANDS + cli_workflows.COMMANDS + cli_keys.COMMANDS + cli_notify.COMMANDS:
+        app.cli.add_command(command)

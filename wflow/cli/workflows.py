@@ -1,0 +1,106 @@
+"""`wflow workflows check|list`, `wflow audit verify`, `wflow tick`: the engine's commands."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from wflow import db as database
+from wflow.config import PROJECT_ROOT
+from wflow.core.registry import build_registry
+from wflow.engine.audit import verify_chains
+from wflow.engine.loader import check_files
+from wflow.engine.tables import WfDefinition, WfInstance
+from wflow.workflow_setup import engine as app_engine
+
+
+@click.group("workflows")
+def workflows_group() -> None:
+    """Workflow definitions."""
+
+
+@workflows_group.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def workflows_check(files: tuple[Path, ...]) -> None:
+    """Validate definitions (default: every workflows/*.yaml); exit 1 on any error."""
+    if files:
+        paths = list(files)
+    else:
+        folder = Path(os.environ.get("WFLOW_WORKFLOWS_DIR") or PROJECT_ROOT / "workflows")
+        paths = sorted(folder.glob("*.yaml"))
+    if not paths:
+        raise click.ClickException("no workflow files to check")
+    problems = check_files(paths, build_registry())
+    for p in problems:
+        click.echo(f"{p.path}:{p.line}: {p.message} — {p.fix}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {len(paths)} file(s)")
+    click.echo(f"{len(paths)} workflow file(s) valid: {', '.join(p.name for p in paths)}")
+
+
+@workflows_group.command("list")
+@with_appcontext
+def workflows_list() -> None:
+    """Show every workflow version (loaded or stored) with its instance counts."""
+    sess = database.session()
+    engine = app_engine()
+    engine.sync_versions(sess)
+    sess.commit()
+    grouped = select(WfInstance.workflow, WfInstance.version, func.count()).group_by(
+        col(WfInstance.workflow), col(WfInstance.version)
+    )
+    counts = {(w, v): n for w, v, n in sess.exec(grouped).all()}
+    ordered = select(WfDefinition).order_by(col(WfDefinition.name), col(WfDefinition.version))
+    stored = sess.exec(ordered).all()
+    current = {name: d.version for name, d in engine.definitions.items()}
+    click.echo(f"{'workflow':<14}{'version':>8}{'instances':>11}  state")
+    for d in stored:
+        mark = "current" if current.get(d.name) == d.version else "older"
+        click.echo(f"{d.name:<14}{d.version:>8}{counts.get((d.name, d.version), 0):>11}  {mark}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Recompute every instance's hash chain; exit 1 and name the first broken link."""
+    broken = verify_chains(database.session())
+    for b in broken:
+        click.echo(f"instance {b.instance_id}: event {b.seq}: {b.reason}", err=True)
+    if broken:
+        raise click.ClickException(f"{len(broken)} broken audit chain(s)")
+    count = database.session().exec(select(func.count()).select_from(WfInstance)).one()
+    click.echo(f"audit chains intact: {count} instance(s)")
+
+
+@click.command("tick")
+@click.option("--now", "now_text", default=None, help="Pretend it is this ISO date-time (UTC).")
+@with_appcontext
+def tick_command(now_text: str | None) -> None:
+    """Fire every due deadline and send every due reminder (safe to run on every server)."""
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text).replace(tzinfo=None)
+        except ValueError:
+            raise click.ClickException(f"--now: not an ISO date-time: {now_text!r}") from None
+    bind = current_app.extensions["wflow.db"]
+    report = app_engine().tick(lambda: Session(bind, expire_on_commit=False), now)
+    click.echo(
+        f"tick: {report.done} item(s) opened, {report.fired} deadline(s) fired, "
+        f"{report.reminded} reminder(s) sent"
+    )
+
+
+COMMANDS: list[click.Command] = [workflows_group, audit_group, tick_command]

@@ -1,0 +1,1 @@
+"""The committee's dashboard: every block of a year at a glance."""

@@ -1,0 +1,232 @@
+"""The committee's dashboard: every block of a year, its workflows by state, pact signatures.
+
+A constant number of queries whatever the number of blocks: the blocks with their members,
+the instances of the year, the current signing round of the pacts, the reviews per period.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from wflow.clock import utcnow
+from wflow.engine import Definition
+from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.org.models import Block, BlockMembership, Position, Unit
+from wflow.reviews.models import PERIOD_ORDER, Review
+
+# The columns of the dashboard, in order; any other workflow is counted under "other".
+COLUMNS = ("plan", "pact", "review", "nomination")
+# Workflows whose instances are listed one by one (a block has few); reviews are counted.
+LISTED = ("plan", "pact", "nomination")
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """One instance as the dashboard links to it."""
+
+    id: int
+    workflow: str
+    state: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass
+class PeriodCounts:
+    """A block's reviews of one period: submitted on time, late, missing (overdue), pending."""
+
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        """Return how many reviews the period has."""
+        return self.on_time + self.late + self.missing + self.pending
+
+
+@dataclass
+class BlockRow:
+    """One block in the year: its leader, instances by workflow and state, signatures."""
+
+    block_id: int
+    name: str
+    code: str
+    leader: str
+    members: int
+    instances: list[InstanceRef] = field(default_factory=list)  # LISTED ones and overdue ones
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    signed: int = 0
+    expected: int = 0
+    missing: list[str] = field(default_factory=list)
+    periods: dict[str, PeriodCounts] = field(default_factory=dict)  # in the year's order
+    overdue: int = 0  # instances past due and not finished
+
+    def latest(self, workflow: str) -> InstanceRef | None:
+        """Return the newest instance of `workflow` for the block."""
+        found = [i for i in self.instances if i.workflow == workflow]
+        return max(found, key=lambda i: i.id) if found else None
+
+    def listed(self, workflow: str) -> list[InstanceRef]:
+        """Return the block's instances of `workflow` that are listed one by one."""
+        return [i for i in self.instances if i.workflow == workflow]
+
+
+@dataclass
+class Dashboard:
+    """The blocks of a year as the committee sees them."""
+
+    year: int
+    rows: list[BlockRow]
+    states: dict[str, list[str]]  # workflow -> states seen, in definition order
+
+
+def build(
+    session: Session,
+    definitions: dict[str, Definition],
+    *,
+    year: int,
+    block_id: int | None = None,
+    state: str | None = None,
+    overdue: bool = False,
+    now: datetime | None = None,
+) -> Dashboard:
+    """Return the dashboard of `year`, filtered by block, state and overdue (five queries)."""
+    now = now or utcnow()
+    finals = {
+        name: {s for s, st in d.states.items() if st.final} for name, d in definitions.items()
+    }
+    rows = {row.block_id: row for row in _blocks(session, year, block_id)}
+    in_year = sa.and_(col(WfInstance.year) == year, col(WfInstance.block_id).is_not(None))
+    if block_id is not None:
+        in_year = sa.and_(in_year, col(WfInstance.block_id) == block_id)
+    past_due = sa.and_(col(WfInstance.due_at).is_not(None), col(WfInstance.due_at) < now)
+    # "pact:signing" picks one workflow's state; a bare "signing" matches it in any workflow
+    wanted_workflow, _sep, wanted_state = (state or "").rpartition(":")
+    matched: set[int] = set()
+    grouped = (
+        sa.select(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state),
+                  sa.func.count(), sa.func.sum(sa.case((past_due, 1), else_=0)))
+        .where(in_year)
+        .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
+    )  # fmt: skip
+    for bid, workflow, st, n, n_late in session.execute(grouped).all():
+        row = rows.get(bid)
+        if row is None:
+            continue
+        late = 0 if st in finals.get(workflow, set()) else int(n_late or 0)
+        row.overdue += late
+        chosen = (not wanted_state or st == wanted_state) and (
+            not wanted_workflow or workflow == wanted_workflow
+        )
+        if chosen and (not overdue or late):
+            row.counts[workflow][st] += late if overdue else int(n)
+            matched.add(bid)
+    # Listed one by one: the plans, pacts and nominations, and any instance past due.
+    listed = sa.select(
+        col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
+        col(WfInstance.block_id), col(WfInstance.due_at),
+    ).where(in_year, sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))  # fmt: skip
+    for iid, workflow, st, bid, due in session.execute(listed).all():
+        row = rows.get(bid)
+        if row is not None:
+            late = due is not None and due < now and st not in finals.get(workflow, set())
+            row.instances.append(InstanceRef(iid, workflow, st, due, late))
+    _signatures(session, year, rows)
+    _reviews(session, year, rows, now.date())
+    shown = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
+    shown.sort(key=lambda r: r.name)
+    return Dashboard(year=year, rows=shown, states=_states(definitions, shown))
+
+
+def _blocks(session: Session, year: int, block_id: int | None) -> list[BlockRow]:
+    """Return the blocks with members in `year`: name, code, leader, member count (one query)."""
+    leader = sa.case((col(BlockMembership.position) == Position.LEADER.value, col(Unit.name)))
+    query = (
+        sa.select(col(Block.id), col(Block.name), col(Block.code),
+                  sa.func.count(col(BlockMembership.unit_id)), sa.func.max(leader))
+        .join(BlockMembership, col(BlockMembership.block_id) == Block.id)
+        .join(Unit, col(Unit.id) == BlockMembership.unit_id)
+        .where(col(BlockMembership.year) == year)
+        .group_by(col(Block.id), col(Block.name), col(Block.code))
+    )  # fmt: skip
+    if block_id is not None:
+        query = query.where(col(Block.id) == block_id)
+    return [BlockRow(block_id=bid, name=name, code=code, leader=lead or "", members=int(n))
+            for bid, name, code, n, lead in session.execute(query).all()]  # fmt: skip
+
+
+def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
+    """Fill each block's signatures from the latest signing round of its newest pact (one query).
+
+    The latest round up to the current entry: a pact in force still shows who signed it.
+    """
+    query = (
+        sa.select(col(WfInstance.block_id), col(WfInstance.id), col(WfParticipant.round),
+                  col(WfParticipant.label), col(WfParticipant.choice))
+        .join(WfParticipant, sa.and_(col(WfParticipant.instance_id) == WfInstance.id,
+                                     col(WfParticipant.round) <= WfInstance.entry))
+        .where(col(WfInstance.workflow) == "pact", col(WfInstance.year) == year)
+        .order_by(col(WfInstance.id), col(WfParticipant.round), col(WfParticipant.position))
+    )  # fmt: skip
+    rounds: dict[int, tuple[int, list[tuple[str, str | None]]]] = {}
+    for bid, iid, rnd, label, choice in session.execute(query).all():
+        row = rows.get(bid)
+        newest = row.latest("pact") if row else None
+        if newest is None or newest.id != iid:
+            continue
+        current = rounds.get(bid)
+        if current is None or current[0] < rnd:
+            current = rounds[bid] = (rnd, [])
+        current[1].append((label, choice))
+    for bid, (_rnd, seats) in rounds.items():
+        row = rows[bid]
+        row.expected = len(seats)
+        row.signed = sum(choice == "act" for _label, choice in seats)
+        row.missing = [label for label, choice in seats if choice != "act"]
+
+
+def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date) -> None:
+    """Count each block's reviews per period: on time, late, missing, pending (one query)."""
+    flags = sa.select(
+        col(Review.block_id).label("block_id"), col(Review.period).label("period"),
+        col(Review.late).label("late"), col(Review.submitted_at).is_not(None).label("done"),
+        (col(Review.due_date) < today).label("past_due"),
+    ).where(col(Review.year) == year).subquery()  # fmt: skip
+    keys = (flags.c.block_id, flags.c.period, flags.c.late, flags.c.done, flags.c.past_due)
+    query = sa.select(*keys, sa.func.count()).group_by(*keys)
+    found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
+    for bid, period, late, done, past_due, n in session.execute(query).all():
+        counts = found[bid].setdefault(period, PeriodCounts())
+        if done and late:
+            counts.late += n
+        elif done:
+            counts.on_time += n
+        elif past_due:
+            counts.missing += n
+        else:
+            counts.pending += n
+    for bid, periods in found.items():
+        if bid in rows:
+            ordered = sorted(periods.items(), key=lambda p: PERIOD_ORDER.get(p[0], 9))
+            rows[bid].periods = dict(ordered)
+
+
+def _states(definitions: dict[str, Definition], rows: list[BlockRow]) -> dict[str, list[str]]:
+    """Return, per workflow, the states to show as columns: the definition's, then any other."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        for workflow, counter in r.counts.items():
+            seen[workflow] |= set(counter)
+    out: dict[str, list[str]] = {}
+    for workflow in (*COLUMNS, *sorted(set(seen) - set(COLUMNS))):
+        defn = definitions.get(workflow)
+        ordered = list(defn.states) if defn else []
+        out[workflow] = ordered + sorted(seen[workflow] - set(ordered))
+    return out

@@ -1,0 +1,162 @@
+"""The committee's dashboard: every block of a year at a glance, filtered, charted, exported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlmodel import col, select
+from werkzeug.wrappers import Response as WResponse
+
+from wflow import db
+from wflow.committee import service as dashboard
+from wflow.core.access import current_year, is_committee
+from wflow.engine import Definition
+from wflow.org.models import Block
+from wflow.web.guard import user
+from wflow.web.labels import PERIODS
+from wflow.web.lists import export, wanted_format
+from wflow.workflow_setup import engine
+
+bp = Blueprint("committee", __name__)
+
+# Colour-blind-safe palette (Okabe-Ito); each segment also carries its label and count.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+BAR_WIDTH = 240
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One part of a horizontal bar: where it starts, how wide, its colour and meaning."""
+
+    x: float
+    width: float
+    colour: str
+    label: str
+    count: int
+
+
+def bar(parts: list[tuple[str, int]], total: int | None = None) -> list[Segment]:
+    """Lay out `parts` (label, count) as segments of a bar BAR_WIDTH wide."""
+    whole = total if total is not None else sum(n for _l, n in parts)
+    if whole <= 0:
+        return []
+    out, x = [], 0.0
+    for i, (label, n) in enumerate(parts):
+        width = BAR_WIDTH * n / whole
+        out.append(Segment(round(x, 1), round(width, 1), PALETTE[i % len(PALETTE)], label, n))
+        x += width
+    return out
+
+
+def _label(defs: dict[str, Definition], workflow: str, state: str | None = None) -> str:
+    defn, locale = defs.get(workflow), str(get_locale() or "vi")
+    if defn is None:
+        return f"{workflow}: {state}" if state else workflow
+    if state is None:
+        return defn.label.get(locale)
+    return defn.states[state].label.get(locale) if state in defn.states else state
+
+
+def _filters() -> dict[str, Any]:
+    args = request.args
+    year = args.get("year", type=int) or current_year()
+    if not 1900 <= year <= 2200:
+        abort(400, description=_("Give a year between 1900 and 2200."))
+    return {"year": year, "block_id": args.get("block", type=int) or None,
+            "state": (args.get("state") or "").strip()[:100] or None,
+            "overdue": args.get("overdue") in ("1", "on", "true")}  # fmt: skip
+
+
+@bp.route("/committee")
+@login_required
+def index() -> str | WResponse:
+    """Show every block of a year: plan, pact signatures, reviews, nominations, overdue work."""
+    if not is_committee(user()):
+        abort(403)
+    filters = _filters()
+    defs = engine().definitions
+    board = dashboard.build(db.session(), defs, **filters)
+    fmt = wanted_format()
+    if fmt:
+        return _export(fmt, board, defs)
+    words = _review_words()
+    names: dict[tuple[str, str | None], str] = {}
+
+    def label(workflow: str, state: str | None = None) -> str:
+        """Return a workflow's or state's name, translated once per page."""
+        if (workflow, state) not in names:
+            names[workflow, state] = _label(defs, workflow, state)
+        return names[workflow, state]
+
+    charts: dict[int, dict[str, Any]] = {
+        r.block_id: {
+            "states": bar([(f"{label(w)}: {label(w, s)}", n)
+                           for w, counter in r.counts.items() for s, n in counter.items()]),
+            "signatures": bar([(words["signed"], r.signed)], r.expected),
+            "periods": {period: bar(_period_parts(c, words)) for period, c in r.periods.items()},
+            "review_texts": {period: _review_text(period, c, words)
+                             for period, c in r.periods.items()},
+            "signed_text": _("%(n)d of %(m)d signed", n=r.signed, m=r.expected),
+        }
+        for r in board.rows
+    }  # fmt: skip
+    for parts in charts.values():
+        text = ", ".join(f"{s.label}: {s.count}" for s in parts["states"]) or _("none")
+        parts["text"] = _("Instances by state") + ": " + text  # the chart's text alternative
+    blocks = db.session().exec(select(Block).order_by(col(Block.name))).all()
+    return render_template(
+        "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
+        blocks=blocks, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
+    )  # fmt: skip
+
+
+def _review_words() -> dict[str, str]:
+    """Return the words of the review counts and the period names, translated once."""
+    return {"on_time": _("on time"), "late": _("late"), "missing": _("missing"),
+            "pending": _("not yet due"), "signed": _("signed"),
+            **{period: str(name) for period, name in PERIODS.items()}}  # fmt: skip
+
+
+def _period_parts(c: dashboard.PeriodCounts, words: dict[str, str]) -> list[tuple[str, int]]:
+    """Return a period's review counts as labelled parts of a bar (on time first)."""
+    return [(words["on_time"], c.on_time), (words["late"], c.late),
+            (words["missing"], c.missing), (words["pending"], c.pending)]  # fmt: skip
+
+
+def _review_text(period: str, c: dashboard.PeriodCounts, words: dict[str, str]) -> str:
+    """Return one period's reviews in words, e.g. "First quarter: 3 on time, 1 late…"."""
+    parts = ", ".join(f"{n} {label}" for label, n in _period_parts(c, words) if n)
+    return f"{words.get(period, period)}: {parts}"
+
+
+def _export(fmt: str, board: dashboard.Dashboard, defs: dict[str, Definition]) -> WResponse:
+    def counts(row: dashboard.BlockRow, workflow: str) -> str:
+        return "; ".join(
+            f"{_label(defs, workflow, s)}: {n}" for s, n in row.counts[workflow].items()
+        )
+
+    data, words = [], _review_words()
+    for r in board.rows:
+        plan, pact = r.latest("plan"), r.latest("pact")
+        data.append({
+            "block": r.name, "code": r.code, "leader": r.leader, "members": r.members,
+            "plan": _label(defs, "plan", plan.state) if plan else "",
+            "pact": _label(defs, "pact", pact.state) if pact else "",
+            "signed": r.signed, "expected": r.expected, "missing": ", ".join(r.missing),
+            "reviews": counts(r, "review"),
+            "review_periods": "; ".join(_review_text(p, c, words) for p, c in r.periods.items()),
+            "nominations": counts(r, "nomination"),
+            "overdue": r.overdue,
+        })  # fmt: skip
+    cols = [("block", _("Block")), ("code", _("Code")), ("leader", _("Leader")),
+            ("members", _("Members")), ("plan", _("Plan")), ("pact", _("Pact")),
+            ("signed", _("Signed")), ("expected", _("Signatures expected")),
+            ("missing", _("Not signed yet")), ("reviews", _("Reviews")),
+            ("review_periods", _("Reviews by period")),
+            ("nominations", _("Nominations")), ("overdue", _("Overdue"))]  # fmt: skip
+    return export(fmt, f"committee-{board.year}", cols, data)

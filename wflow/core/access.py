@@ -1,0 +1,119 @@
+"""Who may do what: the one place that decides access to units and blocks.
+
+Every view asks `may(...)` (or the web layer's `ensure(...)`); the workflow engine asks the
+same facts through `principals(...)`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from wflow.clock import utcnow
+from wflow.org.models import BlockMembership, Position, Role, User
+
+# Roles that look at every unit and block (the committee) without acting for them.
+COMMITTEE_ROLES = frozenset({Role.SECRETARIAT.value, Role.COUNCIL_MEMBER.value, Role.ADMIN.value})
+
+
+class Action(StrEnum):
+    """What a user wants to do with a unit or block."""
+
+    VIEW = "view"  # read its pages and documents
+    ACT = "act"  # act on its behalf (unit: head or staff; block: the leading unit)
+    ADMIN = "admin"  # change organisations and accounts
+
+
+def current_year() -> int:
+    """Return the emulation year of today."""
+    return utcnow().year
+
+
+def is_committee(user: User) -> bool:
+    """Tell whether the user sees every block (secretariat, council, admin)."""
+    return bool(COMMITTEE_ROLES & set(user.roles))
+
+
+def may(
+    session: Session,
+    user: User | None,
+    action: Action,
+    *,
+    unit_id: int | None = None,
+    block_id: int | None = None,
+    year: int | None = None,
+) -> bool:
+    """Decide whether `user` may do `action` on the unit or block (in `year`)."""
+    if user is None or not user.is_active:
+        return False
+    if action is Action.ADMIN:
+        return user.has_role(Role.ADMIN)
+    if unit_id is not None:
+        if action is Action.VIEW and is_committee(user):
+            return True
+        return user.unit_id == unit_id and _acts_for_unit(user)
+    if block_id is not None:
+        if action is Action.VIEW:
+            return is_committee(user) or _member(session, user, block_id, year)
+        return _acts_for_unit(user) and _leads(session, user, block_id, year or current_year())
+    return False
+
+
+def _acts_for_unit(user: User) -> bool:
+    return user.unit_id is not None and (
+        user.has_role(Role.UNIT_HEAD) or user.has_role(Role.UNIT_STAFF)
+    )
+
+
+def _member(session: Session, user: User, block_id: int, year: int | None) -> bool:
+    if user.unit_id is None:
+        return False
+    query = select(BlockMembership.id).where(
+        BlockMembership.block_id == block_id, BlockMembership.unit_id == user.unit_id
+    )
+    if year is not None:
+        query = query.where(BlockMembership.year == year)
+    return session.exec(query).first() is not None
+
+
+def _leads(session: Session, user: User, block_id: int, year: int) -> bool:
+    query = select(BlockMembership.id).where(
+        BlockMembership.block_id == block_id,
+        BlockMembership.unit_id == user.unit_id,
+        BlockMembership.year == year,
+        BlockMembership.position == Position.LEADER.value,
+    )
+    return session.exec(query).first() is not None
+
+
+def principals(session: Session, user: User) -> frozenset[str]:
+    """Return the principal strings the workflow engine matches roles against.
+
+    Block principals carry the year ("block:3:2026:leader"), so last year's leader still
+    closes last year's pact after the leadership rotates.
+    """
+    out: set[str] = set()
+    if not user.is_active:
+        return frozenset()
+    for role in (Role.SECRETARIAT, Role.ADMIN):
+        if user.has_role(role):
+            out.add(role.value)
+    if user.has_role(Role.COUNCIL_MEMBER):
+        out.update({"council", f"council:user:{user.id}"})
+    if _acts_for_unit(user):
+        unit = user.unit_id
+        head = user.has_role(Role.UNIT_HEAD)
+        out.add(f"unit:{unit}:member")
+        if head:
+            out.add(f"unit:{unit}:head")
+        query = select(
+            BlockMembership.block_id, BlockMembership.year, BlockMembership.position
+        ).where(BlockMembership.unit_id == unit)
+        for block_id, year, position in session.exec(query).all():
+            out.add(f"block:{block_id}:{year}:member")
+            if position == Position.LEADER.value:
+                out.add(f"block:{block_id}:{year}:leader")
+                if head:
+                    out.add(f"block:{block_id}:{year}:leader_head")
+    return frozenset(out)

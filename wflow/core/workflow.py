@@ -1,0 +1,283 @@
+"""Verbs on workflow instances for people: start, fire, see tasks, timeline and history.
+
+The only code outside the engine that commits workflow changes: each verb is one
+transaction, rolled back whole when the engine refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, select
+
+from wflow.core.access import Action, is_committee, may, principals
+from wflow.engine import Actor, Definition, Engine, FireResult, Scope, Task, WorkflowError
+from wflow.engine.runtime_errors import (
+    AlreadyActed,
+    InstanceNotFound,
+    MissingFields,
+    NotAllowed,
+    StaleVersion,
+    UnknownTrigger,
+    WrongState,
+)
+from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
+from wflow.notifications import service as notify
+from wflow.org.models import Unit, User
+from wflow.reviews.models import Review
+
+
+class Subject(Protocol):
+    """A domain row that a workflow instance is about (a plan, a pact, a review…)."""
+
+    id: int | None
+    instance_id: int | None
+
+
+def subject_state(session: Session, subject: Subject, initial: str) -> str:
+    """Return the workflow state of `subject` read fresh, or `initial` before it has one."""
+    if subject.instance_id is None:
+        return initial
+    query = select(WfInstance.state).where(WfInstance.id == subject.instance_id)
+    return session.exec(query).first() or initial
+
+
+def subject_states(session: Session, subjects: Iterable[Subject]) -> dict[int, str]:
+    """Return the workflow state of each subject, by subject id (one query)."""
+    by_instance = {x.instance_id: x.id or 0 for x in subjects if x.instance_id}
+    if not by_instance:
+        return {}
+    rows = session.exec(
+        select(WfInstance.id, WfInstance.state).where(col(WfInstance.id).in_(by_instance))
+    ).all()
+    return {by_instance[i or 0]: state for i, state in rows}
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """Return the engine's view of a user: id, unit, principals, name.
+
+    Within a web request the actor is computed once per user (a page asks for the task
+    count, the notifications and the view), since memberships do not change mid-request.
+    """
+    cache: dict[int, Actor] | None = None
+    if has_request_context():
+        cache = g.setdefault("wflow_actors", {})
+        if user.id in cache:
+            return cache[user.id or 0]
+    actor = Actor(
+        user_id=user.id, unit_id=user.unit_id, principals=principals(session, user),
+        name=user.display_name,
+    )  # fmt: skip
+    if cache is not None and user.id is not None:
+        cache[user.id] = actor
+    return actor
+
+
+def start(
+    session: Session,
+    engine: Engine,
+    workflow: str,
+    scope: Scope,
+    user: User | None,
+    data: Mapping[str, Any] | None = None,
+) -> int:
+    """Start an instance of `workflow` about `scope` and commit; return its id."""
+    actor = actor_for(session, user) if user is not None else Actor.system()
+    try:
+        instance_id = engine.start(session, workflow, scope, actor, data)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    notify.after_change(session, engine, instance_id, frozenset(), user)
+    return instance_id
+
+
+def fire(
+    session: Session,
+    engine: Engine,
+    user: User,
+    instance_id: int,
+    trigger: str,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> FireResult:
+    """Fire `trigger` as `user` and commit; any refusal rolls everything back and re-raises."""
+    actor = actor_for(session, user)
+    before = notify.task_keys(session, instance_id)
+    try:
+        result = engine.fire(session, instance_id, trigger, actor, data, expected_version)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    notify.after_change(session, engine, instance_id, before, user)
+    return result
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """An instance with its definition and what the viewer may do now."""
+
+    row: WfInstance
+    definition: Definition
+    triggers: list[str]
+
+
+def load_instance(
+    session: Session, engine: Engine, instance_id: int
+) -> tuple[WfInstance, Definition]:
+    """Return an instance row and its definition version, or raise InstanceNotFound."""
+    row = session.get(WfInstance, instance_id)
+    if row is None:
+        raise InstanceNotFound(f"Instance {instance_id} does not exist.")
+    return row, engine.definition(row.workflow, row.version)
+
+
+def may_view(session: Session, user: User, row: WfInstance) -> bool:
+    """Tell whether `user` may see an instance: its unit, its block that year, the committee.
+
+    A review is narrower: its unit, its reviewing unit, the committee, and the block's
+    leading unit, which publishes (locks) the period.
+    """
+    if row.subject_type == "review":
+        from wflow.reviews.service import may_view as may_view_review
+
+        review = session.get(Review, row.subject_id)
+        return review is not None and (
+            may_view_review(session, user, review)
+            or may(session, user, Action.ACT, block_id=review.block_id, year=review.year)
+        )
+    if row.unit_id is not None and may(session, user, Action.VIEW, unit_id=row.unit_id):
+        return True
+    if row.block_id is not None:
+        return may(session, user, Action.VIEW, block_id=row.block_id, year=row.year)
+    return is_committee(user)
+
+
+def view(session: Session, engine: Engine, user: User, instance_id: int) -> InstanceView:
+    """Return an instance for the page, with the triggers `user` may fire now."""
+    row, definition = load_instance(session, engine, instance_id)
+    triggers = engine.available(session, instance_id, actor_for(session, user))
+    return InstanceView(row=row, definition=definition, triggers=triggers)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One audit event as people read it: who, for which unit, when, from, to, why."""
+
+    seq: int
+    at: datetime
+    who: str
+    unit: str
+    trigger: str
+    source: str
+    dest: str
+    reason: str
+
+
+def timeline(session: Session, instance_id: int) -> list[TimelineEntry]:
+    """Return an instance's audit events, oldest first, with unit names."""
+    events = session.exec(
+        select(WfEvent).where(WfEvent.instance_id == instance_id).order_by(col(WfEvent.seq))
+    ).all()
+    unit_ids = {e.actor_unit_id for e in events if e.actor_unit_id}
+    names = {
+        u.id: u.name for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).all()
+    } if unit_ids else {}  # fmt: skip
+    return [
+        TimelineEntry(
+            seq=e.seq,
+            at=e.at,
+            who=e.actor_name or "",
+            unit=names.get(e.actor_unit_id, ""),
+            trigger=e.trigger,
+            source=e.source or "",
+            dest=e.dest,
+            reason=str((e.data or {}).get("reason", "")),
+        )
+        for e in events
+    ]
+
+
+def tasks(session: Session, engine: Engine, user: User) -> list[Task]:
+    """Return everything `user` may do now, across all workflows (one query)."""
+    return engine.inbox(session, actor_for(session, user))
+
+
+def task_count(session: Session, engine: Engine, user: User) -> int:
+    """Return how many things `user` may do now."""
+    return engine.inbox_count(session, actor_for(session, user))
+
+
+def instances(
+    session: Session,
+    *,
+    workflow: str | None = None,
+    block_id: int | None = None,
+    year: int | None = None,
+    state: str | None = None,
+) -> list[WfInstance]:
+    """Return instances filtered by workflow, block, year and state, newest first."""
+    query = select(WfInstance).order_by(col(WfInstance.id).desc())
+    if workflow:
+        query = query.where(WfInstance.workflow == workflow)
+    if block_id:
+        query = query.where(WfInstance.block_id == block_id)
+    if year:
+        query = query.where(WfInstance.year == year)
+    if state:
+        query = query.where(WfInstance.state == state)
+    return list(session.exec(query).all())
+
+
+__all__ = ["InstanceView", "TimelineEntry", "WorkflowError", "actor_for", "fire", "start"]
+
+
+def participants(session: Session, row: WfInstance) -> list[WfParticipant]:
+    """Return the parties of the instance's current multi-party step, in their order."""
+    query = (
+        select(WfParticipant)
+        .where(WfParticipant.instance_id == row.id, WfParticipant.round == row.entry)
+        .order_by(col(WfParticipant.position))
+    )
+    return list(session.exec(query).all())
+
+
+def required_fields(definition: Definition, state: str, trigger: str) -> tuple[str, ...]:
+    """Return the fields a person must give to fire `trigger` from `state` (e.g. a reason)."""
+    part = definition.states[state].participation
+    if part is not None and trigger == part.refuse:
+        return part.require_refuse
+    for t in definition.transitions_from(state):
+        if t.trigger == trigger:
+            return t.require
+    return ()
+
+
+FIELD_NAMES = {"reason": _l("reason")}
+
+
+def explain(exc: WorkflowError) -> str:
+    """Return the refusal in the user's language (the engine's own messages are English)."""
+    if isinstance(exc, NotAllowed):
+        if "turn" in exc.message:
+            return str(_l("It is not your turn yet: the participants sign in order."))
+        return str(_l("You may not do this here."))
+    if isinstance(exc, WrongState):
+        return str(_l("This action is not possible in the current state."))
+    if isinstance(exc, StaleVersion):
+        return str(_l("This was changed meanwhile; reload the page and try again."))
+    if isinstance(exc, AlreadyActed):
+        return str(_l("You have already answered in this step."))
+    if isinstance(exc, MissingFields):
+        names = ", ".join(str(FIELD_NAMES.get(f, f)) for f in exc.fields)
+        return str(_l("Please fill in: %(fields)s.", fields=names))
+    if isinstance(exc, (UnknownTrigger, InstanceNotFound)):
+        return str(_l("Unknown action."))
+    return str(exc.message)  # guard reasons come already translated from the domain

@@ -1,0 +1,102 @@
+"""The demo's awards, built through the nomination services (`wflow init --demo`).
+
+Last year's results of the political block (the review demo) end with a signed decision:
+the block's leading unit proposed by last year's leader for the emulation flag and the next
+units eligible for certificates of merit, each voted by the block in secret, its dossier
+signed and checked, voted by the council (one member in writing) and granted by the decision
+signed with the council's key. This year's nominations are not open: the reviews run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from wflow.awards import catalogue as awards
+from wflow.awards import decisions as award_decision
+from wflow.awards import nominations as noms
+from wflow.awards.documents import leader_unit
+from wflow.awards.models import Nomination
+from wflow.clock import utcnow
+from wflow.demo.org import DEMO_PASSWORD
+from wflow.engine import Engine
+from wflow.org.models import Block, Role, User
+from wflow.scoreboard.service import year_ranking
+
+CERTIFICATES = 2  # certificates of merit proposed after the flag
+
+
+def _user(session: Session, login: str) -> User:
+    return session.exec(select(User).where(User.login == login)).one()
+
+
+def _heads(session: Session, unit_ids: list[int]) -> list[User]:
+    rows = session.exec(select(User).where(col(User.unit_id).in_(unit_ids))).all()
+    return [u for u in rows if Role.UNIT_HEAD.value in u.roles]
+
+
+def _through_the_block(session: Session, engine: Engine, leader: User, n: Nomination,
+                       heads: list[User], secretariat: User) -> None:  # fmt: skip
+    noms.fire_nomination(session, engine, user=leader, nomination=n, trigger="open_block_vote")
+    for head in heads:
+        noms.cast_vote(session, engine, user=head, nomination=n, choice="yes")
+    noms.close_vote(session, engine, user=leader, nomination=n)
+    noms.submit_dossier(session, engine, user=leader, nomination=n, password=DEMO_PASSWORD)
+    noms.fire_nomination(session, engine, user=secretariat, nomination=n, trigger="start_review")
+
+
+def build_nomination_demo(session: Session, engine: Engine, year: int) -> None:
+    """Grant last year's flag and certificates of merit of the political block by decision."""
+    last = year - 1
+    block = session.exec(select(Block).where(Block.code == "KCTXH")).one()
+    awards.ensure_catalogue(session)
+    catalogue = {a.code: a for a in awards.catalogue(session)}
+    ranking = year_ranking(session, block.id or 0, last)
+    if not ranking or not ranking[0].scored:
+        raise RuntimeError("the nomination demo needs last year's reviews (the review demo)")
+    probe = Nomination(block_id=block.id or 0, year=last, unit_id=0, award_id=0)
+    leading = leader_unit(session, probe)
+    if leading is None:
+        raise RuntimeError("the political block had no leading unit last year")
+    leader = _heads(session, [leading.id or 0])[0]
+    secretariat = _user(session, "secretariat")
+    heads = _heads(session, [r.unit_id for r in ranking])
+    chosen = [(ranking[0].unit_id, catalogue["emulation_flag"])]
+    merit = catalogue["certificate_of_merit"]
+    for row in ranking[1:]:
+        if len(chosen) > CERTIFICATES:
+            break
+        if noms.ineligible(session, merit, row.unit_id, block.id or 0, last, ranking) is None:
+            chosen.append((row.unit_id, merit))
+    proposed = [
+        noms.propose(session, engine, user=leader, block_id=block.id or 0, year=last,
+                     unit_id=unit_id, award_id=award.id or 0)
+        for unit_id, award in chosen
+    ]  # fmt: skip
+    for n in proposed:
+        _through_the_block(session, engine, leader, n, heads, secretariat)
+    held_on = utcnow().date() - timedelta(days=3)
+    council_session = award_decision.create_session(
+        session, user=secretariat, year=last, held_on=held_on,
+        title=f"Phiên họp Hội đồng Thi đua - Khen thưởng xét khen thưởng năm {last}",
+    )  # fmt: skip
+    council = sorted(
+        (u for u in session.exec(select(User)).all() if Role.COUNCIL_MEMBER.value in u.roles),
+        key=lambda u: u.login,
+    )
+    for n in proposed:
+        noms.fire_nomination(session, engine, user=secretariat, nomination=n,
+                             trigger="refer_to_council",
+                             data={"session_id": str(council_session.id)})  # fmt: skip
+        for member in council[:-1]:
+            noms.cast_vote(session, engine, user=member, nomination=n, choice="yes")
+        if council:  # the last member was away and voted in writing
+            noms.record_written_vote(session, engine, user=secretariat, nomination=n,
+                                     member_id=council[-1].id or 0, choice="yes")  # fmt: skip
+        noms.close_vote(session, engine, user=secretariat, nomination=n)
+    award_decision.sign_decision(
+        session, engine, user=secretariat, council_session=council_session,
+        number=award_decision.next_number(session, held_on), issued_on=held_on,
+        password=DEMO_PASSWORD,
+    )  # fmt: skip

@@ -1,0 +1,45 @@
+"""The features of wflow in the order of the year: the blueprints each one adds to the app."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from wflow.accounts import token_views
+from wflow.accounts import views as accounts_views
+from wflow.awards import admin_views as award_admin
+from wflow.awards import views as award_views
+from wflow.committee import views as committee_views
+from wflow.instances import views as instance_views
+from wflow.notifications import views as notification_views
+from wflow.org import admin_views as org_admin
+from wflow.org import views as org_views
+from wflow.pacts import views as pact_views
+from wflow.plans import more_views as plan_more_views
+from wflow.plans import views as plan_views
+from wflow.reviews import views as review_views
+from wflow.scoreboard import views as scoreboard_views
+from wflow.signatures import views as signature_views
+
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    accounts_views.bp,
+    org_views.bp,
+    org_admin.bp,
+    instance_views.bp,
+    token_views.bp,
+    plan_views.bp,
+    signature_views.bp,
+    pact_views.bp,
+    notification_views.bp,
+    committee_views.bp,
+    scoreboard_views.bp,
+    review_views.bp,
+    award_views.bp,
+    award_admin.bp,
+)
+assert plan_more_views.bp is plan_views.bp  # the plan's second page module adds to one blueprint
+
+
+def init_app(app: Flask) -> None:
+    """Register every feature's blueprint."""
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

@@ -1,0 +1,165 @@
+"""Workflow pages: my tasks, definitions with diagrams, an instance with its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response as WResponse
+
+from wflow import db
+from wflow.core import workflow as wf
+from wflow.core.access import is_committee
+from wflow.engine import NotAllowed, WorkflowError
+from wflow.engine.diagram import to_svg, transition_table
+from wflow.web.forms import EmptyForm
+from wflow.web.guard import user
+from wflow.web.lists import export, wanted_format
+from wflow.workflow_setup import engine
+
+bp = Blueprint("workflows", __name__)
+
+# The diagram is our own SVG served as an image: its styles live inside it.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+@bp.route("/tasks")
+@login_required
+def tasks() -> str | WResponse:
+    """List everything the user may do now, across every workflow; export as CSV or XLSX."""
+    found = wf.tasks(db.session(), engine(), user())
+    q = request.args.get("workflow", "")
+    rows = [t for t in found if not q or t.workflow == q]
+    defs = engine().definitions
+    fmt = wanted_format()
+    if fmt:
+        data = [
+            {"instance": t.instance_id, "workflow": defs[t.workflow].label.get(_locale()),
+             "state": t.state, "trigger": t.trigger, "due": t.due_at, "year": t.year}
+            for t in rows
+        ]  # fmt: skip
+        cols = [("instance", "#"), ("workflow", _("Workflow")), ("state", _("State")),
+                ("trigger", _("Action")), ("due", _("Due")), ("year", _("Year"))]  # fmt: skip
+        return export(fmt, "tasks", cols, data)
+    return render_template("workflows/tasks.html", tasks=rows, defs=defs, workflow=q)
+
+
+@bp.route("/workflows")
+@login_required
+def definitions() -> str:
+    """List the workflow definitions with their versions."""
+    return render_template("workflows/definitions.html", defs=engine().definitions)
+
+
+@bp.route("/workflows/<name>")
+@login_required
+def definition(name: str) -> str:
+    """Show one workflow: its diagram and its transitions as a table."""
+    defn = engine().definitions.get(name) or abort(404)
+    table = transition_table(defn, _locale())
+    return render_template("workflows/definition.html", defn=defn, table=table)
+
+
+@bp.route("/workflows/<name>.svg")
+@login_required
+def diagram(name: str) -> Response:
+    """Draw a workflow's state diagram, the given instance's state highlighted."""
+    version = request.args.get("version", type=int)
+    try:
+        defn = engine().definition(name, version)
+    except WorkflowError:
+        abort(404)
+    highlight = request.args.get("state")
+    if highlight is not None and highlight not in defn.states:
+        abort(400, description=_("Unknown state."))
+    svg = to_svg(defn, _locale(), highlight)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = SVG_CSP
+    return response
+
+
+def _visible(instance_id: int) -> wf.InstanceView:
+    try:
+        found = wf.view(db.session(), engine(), user(), instance_id)
+    except WorkflowError:
+        abort(404)
+    if not wf.may_view(db.session(), user(), found.row):
+        abort(403)
+    return found
+
+
+@bp.route("/instances")
+@login_required
+def instances() -> str | WResponse:
+    """List instances the user may see, filtered by workflow, state and year; export."""
+    args = request.args
+    rows = wf.instances(
+        db.session(), workflow=args.get("workflow") or None, state=args.get("state") or None,
+        year=args.get("year", type=int), block_id=args.get("block", type=int),
+    )  # fmt: skip
+    me = user()
+    if not is_committee(me):
+        rows = [r for r in rows if wf.may_view(db.session(), me, r)]
+    defs = engine().definitions
+    fmt = wanted_format()
+    if fmt:
+        data = [{"id": r.id, "workflow": r.workflow, "version": r.version, "state": r.state,
+                 "year": r.year, "updated": r.updated_at} for r in rows]  # fmt: skip
+        cols = [("id", "#"), ("workflow", _("Workflow")), ("version", _("Version")),
+                ("state", _("State")), ("year", _("Year")), ("updated", _("Updated"))]  # fmt: skip
+        return export(fmt, "instances", cols, data)
+    return render_template("workflows/instances.html", rows=rows, defs=defs, args=args)
+
+
+@bp.route("/instances/<int:instance_id>")
+@login_required
+def instance(instance_id: int) -> str:
+    """Show an instance: state, diagram, what the user may do, participants, timeline."""
+    found = _visible(instance_id)
+    sess = db.session()
+    as_of = None
+    if request.args.get("as_of"):
+        try:
+            day = datetime.fromisoformat(request.args["as_of"])
+        except ValueError:
+            abort(400, description=_("Give the date as YYYY-MM-DD."))
+        when = datetime.combine(day.date(), time.max) if len(request.args["as_of"]) == 10 else day
+        as_of = (when, engine().as_of(sess, instance_id, when))
+    actions = [
+        (t, wf.required_fields(found.definition, found.row.state, t)) for t in found.triggers
+    ]
+    return render_template(
+        "workflows/instance.html", found=found, row=found.row, defn=found.definition,
+        actions=actions, participants=wf.participants(sess, found.row),
+        timeline=wf.timeline(sess, instance_id), form=EmptyForm(), as_of=as_of,
+    )  # fmt: skip
+
+
+@bp.route("/instances/<int:instance_id>/fire", methods=["POST"])
+@login_required
+def fire(instance_id: int) -> WResponse:
+    """Fire a trigger from the instance page; a refusal is shown with its reason."""
+    found = _visible(instance_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    trigger = request.form.get("trigger", "")
+    needed = wf.required_fields(found.definition, found.row.state, trigger)
+    data = {k: request.form.get(k, "").strip() for k in needed}
+    expected = request.form.get("expected_version", type=int)
+    try:
+        wf.fire(db.session(), engine(), user(), instance_id, trigger, data, expected)
+    except WorkflowError as exc:
+        flash(wf.explain(exc), "error")
+        if isinstance(exc, NotAllowed):
+            abort(403)
+        return redirect(url_for("workflows.instance", instance_id=instance_id), 303)
+    flash(_("Done."), "success")
+    return redirect(url_for("workflows.instance", instance_id=instance_id), 303)

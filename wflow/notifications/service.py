@@ -1,0 +1,232 @@
+"""Tasks reach people: in-app notifications and e-mail when work arrives, reminders, digests.
+
+Each notification is written in its recipient's language. E-mails are sent after the commit
+of the change that caused them; failures are logged and never undo that change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_app_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from wflow.clock import utcnow
+from wflow.core import mailer
+from wflow.engine import Definition, Engine, FireContext, Registry
+from wflow.engine.tables import WfInstance, WfTask
+from wflow.notifications.models import Notification, NotificationKind
+from wflow.org.models import BlockMembership, Position, Role, User
+
+log = logging.getLogger(__name__)
+
+TaskKeys = frozenset[tuple[str, str]]  # (trigger, principal) rows of wf_task
+
+
+def users_holding(session: OrmSession, principals: Iterable[str]) -> list[User]:
+    """Return the active users holding any of `principals` (inverse of access.principals)."""
+    wanted = set(principals)
+    units: set[int] = set()
+    blocks: set[tuple[int, int]] = set()
+    for p in wanted:
+        parts = p.split(":")
+        if parts[0] == "unit" and len(parts) == 3 and parts[1].isdigit():
+            units.add(int(parts[1]))
+        elif parts[0] == "block" and len(parts) == 4 and parts[1].isdigit() and parts[2].isdigit():
+            blocks.add((int(parts[1]), int(parts[2])))
+    seats: dict[int, list[tuple[int, int, str]]] = {}
+    if blocks:
+        query = select(BlockMembership.unit_id, BlockMembership.block_id, BlockMembership.year,
+                       BlockMembership.position).where(
+            col(BlockMembership.block_id).in_({b for b, _y in blocks}))  # fmt: skip
+        for unit_id, block_id, year, position in session.execute(query).all():
+            if (block_id, year) in blocks:
+                seats.setdefault(unit_id, []).append((block_id, year, position))
+    by_role = wanted & {"secretariat", "admin", "council"} or any(
+        p.startswith("council:user:") for p in wanted
+    )
+    users = select(User).where(User.active == True).order_by(col(User.id))  # noqa: E712
+    if not by_role:
+        if not units and not seats:
+            return []
+        users = users.where(col(User.unit_id).in_(units | set(seats)))
+    return [u for u in session.scalars(users) if wanted & _held(u, seats.get(u.unit_id or 0, []))]
+
+
+def _held(user: User, seats: Sequence[tuple[int, int, str]]) -> set[str]:
+    """Return the principals of `user` among those asked (mirrors access.principals)."""
+    out: set[str] = {r for r in (Role.SECRETARIAT.value, Role.ADMIN.value) if r in user.roles}
+    if Role.COUNCIL_MEMBER.value in user.roles:
+        out |= {"council", f"council:user:{user.id}"}
+    head = Role.UNIT_HEAD.value in user.roles
+    if user.unit_id is not None and (head or Role.UNIT_STAFF.value in user.roles):
+        out.add(f"unit:{user.unit_id}:member")
+        if head:
+            out.add(f"unit:{user.unit_id}:head")
+        for block_id, year, position in seats:
+            out.add(f"block:{block_id}:{year}:member")
+            if position == Position.LEADER.value:
+                out.add(f"block:{block_id}:{year}:leader")
+                if head:
+                    out.add(f"block:{block_id}:{year}:leader_head")
+    return out
+
+
+def task_keys(session: OrmSession, instance_id: int) -> TaskKeys:
+    """Return who may fire what on an instance now, to compare before and after a change."""
+    query = select(WfTask.trigger, WfTask.principal).where(WfTask.instance_id == instance_id)
+    return frozenset((t, p) for t, p in session.execute(query).all())
+
+
+def after_change(
+    session: Session, engine: Engine, instance_id: int, before: TaskKeys, actor: User | None
+) -> None:
+    """Notify the people who got a new task on an instance (after its commit); never raise."""
+    try:
+        new = task_keys(session, instance_id) - before
+        if not new:
+            return
+        row = session.get(WfInstance, instance_id)
+        if row is None:
+            return
+        defn = engine.definition(row.workflow, row.version)
+        people = [u for u in users_holding(session, {p for _t, p in new})
+                  if actor is None or u.id != actor.id]  # fmt: skip
+        mails = [_notify(session, u, NotificationKind.NEW_TASK, defn, row, None) for u in people]
+        session.commit()
+    except Exception:  # the change is committed already: a notification must not undo it
+        session.rollback()
+        log.exception("notifying new tasks of instance %s failed", instance_id)
+        return
+    mailer.send(mails)
+
+
+def _notify(
+    session: OrmSession, user: User, kind: NotificationKind, defn: Definition, row: WfInstance,
+    due_at: datetime | None,
+) -> mailer.Mail | None:  # fmt: skip
+    """Add one notification in the user's language; return its e-mail (None: no e-mail)."""
+    locale = user.locale or "vi"
+    with force_locale(locale):
+        what = f"{defn.label.get(locale)} #{row.id}"
+        state = defn.states[row.state].label.get(locale) if row.state in defn.states else row.state
+        if kind is NotificationKind.REMINDER:
+            title = _("Reminder: %(what)s is due soon", what=what)
+        elif kind is NotificationKind.DEADLINE:
+            title = _("Deadline passed: %(what)s", what=what)
+        else:
+            title = _("New task: %(what)s", what=what)
+        body = _("State: %(state)s", state=state)
+        if due_at is not None:
+            body += "\n" + _("Due: %(due)s UTC", due=due_at.strftime("%Y-%m-%d %H:%M"))
+    session.add(Notification(user_id=user.id or 0, kind=kind.value, instance_id=row.id,
+                             title=title, body=body))  # fmt: skip
+    context = {"title": title, "body": body, "instance_id": row.id}
+    return mailer.compose(user, "notification", context) if has_app_context() else None
+
+
+def register(reg: Registry) -> None:
+    """Register the hooks: remind the holders of open tasks, tell them when a deadline passed."""
+
+    @reg.on_reminder
+    def _remind(ctx: FireContext, due_at: datetime, principals: Sequence[str]) -> None:
+        if not has_app_context():  # the engine run without the web app: in-app rows only later
+            return
+        row = ctx.session.get(WfInstance, ctx.instance_id)
+        if row is None:
+            return
+        mails = [_notify(ctx.session, u, NotificationKind.REMINDER, ctx.definition, row, due_at)
+                 for u in users_holding(ctx.session, principals)]  # fmt: skip
+        send_after_commit(ctx.session, mails)
+
+    @reg.on_deadline
+    def _deadline(ctx: FireContext, _trigger: str, principals: Sequence[str]) -> None:
+        """Tell who held the tasks that the deadline passed, and who got new tasks from it."""
+        if not has_app_context():
+            return
+        row = ctx.session.get(WfInstance, ctx.instance_id)
+        if row is None:
+            return
+        ctx.session.flush()
+        before = set(principals)
+        after = {p for _t, p in task_keys(ctx.session, ctx.instance_id)} - before
+        defn = ctx.definition
+        mails = [_notify(ctx.session, u, NotificationKind.DEADLINE, defn, row, None)
+                 for u in users_holding(ctx.session, before)]  # fmt: skip
+        mails += [_notify(ctx.session, u, NotificationKind.NEW_TASK, defn, row, None)
+                  for u in users_holding(ctx.session, after)]  # fmt: skip
+        send_after_commit(ctx.session, mails)
+
+
+def send_after_commit(session: OrmSession, mails: Sequence[mailer.Mail | None]) -> None:
+    """Send `mails` once the session's transaction commits (dropped on rollback)."""
+    if not any(mails):
+        return
+    from flask import current_app
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def _send(_session: Any) -> None:
+        with app.app_context():
+            mailer.send(mails)
+
+    sa.event.listen(session, "after_commit", _send, once=True)
+
+
+def unread_count(session: Session, user: User) -> int:
+    """Return how many notifications `user` has not read."""
+    query = select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None))  # fmt: skip
+    return int(session.exec(query).one())
+
+
+def listing(session: Session, user: User, limit: int = 200) -> list[Notification]:
+    """Return `user`'s notifications, newest first."""
+    query = (select(Notification).where(Notification.user_id == user.id)
+             .order_by(col(Notification.id).desc()).limit(limit))  # fmt: skip
+    return list(session.exec(query).all())
+
+
+def mark_read(session: Session, user: User, notes: Iterable[Notification]) -> int:
+    """Mark `user`'s given notifications read; return how many changed."""
+    now, changed = utcnow(), 0
+    for note in notes:
+        if note.user_id == user.id and note.read_at is None:
+            note.read_at, changed = now, changed + 1
+            session.add(note)
+    session.commit()
+    return changed
+
+
+def mark_all_read(session: Session, user: User) -> int:
+    """Mark every unread notification of `user` read."""
+    query = (sa.update(Notification).where(col(Notification.user_id) == user.id,
+             col(Notification.read_at).is_(None)).values(read_at=utcnow()))  # fmt: skip
+    changed = session.execute(query).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return int(changed or 0)
+
+
+def set_digest(session: Session, user: User, opt_in: bool) -> None:
+    """Turn the daily digest on or off for `user`."""
+    user.digest_opt_in = opt_in
+    session.add(user)
+    session.commit()
+
+
+def digest_due(session: Session, user: User, now: datetime) -> bool:
+    """Tell whether `user` has not had today's digest yet (UTC day)."""
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)
+    query = select(Notification.id).where(
+        Notification.user_id == user.id, Notification.kind == NotificationKind.DIGEST.value,
+        col(Notification.created_at) >= start, col(Notification.created_at) < end,
+    )  # fmt: skip
+    return session.exec(query).first() is None

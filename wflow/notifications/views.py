@@ -1,0 +1,80 @@
+"""Notifications page: what reached the user, marked read one by one or all; digest opt-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as WResponse
+
+from wflow import db
+from wflow.notifications import service as notify
+from wflow.notifications.models import Notification
+from wflow.web.forms import EmptyForm
+from wflow.web.guard import load_or_404, user
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def _unread() -> dict[str, Any]:
+    """Give the layout the signed-in user's unread count (queried once, when shown)."""
+
+    def unread_count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        if "unread_count" not in g:
+            g.unread_count = notify.unread_count(db.session(), current_user._get_current_object())
+        return int(g.unread_count)
+
+    return {"unread_count": unread_count}
+
+
+@bp.route("/notifications")
+@login_required
+def index() -> str:
+    """List the user's notifications, newest first, with the digest setting."""
+    rows = notify.listing(db.session(), user())
+    return render_template("notifications/list.html", rows=rows, form=EmptyForm())
+
+
+def _checked() -> None:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read(notification_id: int) -> WResponse:
+    """Mark one of the user's notifications read, then go to its instance or back."""
+    _checked()
+    note = load_or_404(Notification, notification_id)
+    if note.user_id != user().id:
+        abort(403)
+    notify.mark_read(db.session(), user(), [note])
+    if request.form.get("open") and note.instance_id:
+        return redirect(url_for("workflows.instance", instance_id=note.instance_id), 303)
+    return redirect(url_for("notifications.index"), 303)
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def read_all() -> WResponse:
+    """Mark every notification of the user read."""
+    _checked()
+    notify.mark_all_read(db.session(), user())
+    flash(_("All notifications marked as read."), "success")
+    return redirect(url_for("notifications.index"), 303)
+
+
+@bp.route("/notifications/digest", methods=["POST"])
+@login_required
+def digest() -> WResponse:
+    """Turn the daily e-mail digest on or off."""
+    _checked()
+    wanted = request.form.get("digest") == "on"
+    notify.set_digest(db.session(), user(), wanted)
+    flash(_("Daily digest turned on.") if wanted else _("Daily digest turned off."), "success")
+    return redirect(url_for("notifications.index"), 303)

@@ -1,0 +1,1 @@
+"""Organisations: units, blocks with their yearly membership, people's accounts, admin pages."""

@@ -1,0 +1,314 @@
+"""Verbs on organisations: create and change units, blocks (yearly membership) and users."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from wflow.accounts import passwords
+from wflow.core.errors import Conflict, NotFound, ServiceError
+from wflow.org.models import Block, BlockMembership, Position, Role, Unit, UnitKind, User
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,19}$")
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,79}$")
+LOCALES = ("vi", "en", "fr", "hu")
+
+
+def clean_text(value: str | None, field: str, *, max_len: int = 200, required: bool = True) -> str:
+    """Return `value` NFC-normalised and stripped, refusing empty or over-long text."""
+    text = unicodedata.normalize("NFC", (value or "").strip())
+    if required and not text:
+        raise ServiceError(_l("This field is required."), field)
+    if len(text) > max_len:
+        raise ServiceError(_l("At most %(n)d characters.", n=max_len), field)
+    return text
+
+
+def clean_code(value: str | None, field: str = "code") -> str:
+    """Return a short code (2-20 letters, digits, . _ -), upper-cased."""
+    code = (value or "").strip()
+    if not CODE_RE.match(code):
+        raise ServiceError(_l("Use 2 to 20 letters, digits, dots, dashes or underscores."), field)
+    return code.upper()
+
+
+def get_or_404(session: Session, model: type, ident: int) -> object:
+    """Return the row of `model` with primary key `ident`, or raise NotFound."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(_l("Not found."))
+    return row
+
+
+# --- units -------------------------------------------------------------------------------
+
+
+def create_unit(
+    session: Session, *, name: str, code: str, kind: str, parent_id: int | None = None
+) -> Unit:
+    """Create a unit with a unique code."""
+    unit = Unit(name=clean_text(name, "name"), code=clean_code(code), kind=_kind(kind))
+    unit.parent_id = _parent(session, parent_id, None)
+    _unique_code(session, Unit, unit.code, None)
+    session.add(unit)
+    session.commit()
+    return unit
+
+
+def update_unit(
+    session: Session, unit: Unit, *, name: str, code: str, kind: str, parent_id: int | None
+) -> Unit:
+    """Change a unit's name, code, kind or parent."""
+    new_name, new_code, new_kind = clean_text(name, "name"), clean_code(code), _kind(kind)
+    new_parent = _parent(session, parent_id, unit.id)
+    _unique_code(session, Unit, new_code, unit.id)
+    unit.name, unit.code, unit.kind, unit.parent_id = new_name, new_code, new_kind, new_parent
+    session.add(unit)
+    session.commit()
+    return unit
+
+
+def _kind(kind: str) -> str:
+    if kind not in {k.value for k in UnitKind}:
+        raise ServiceError(_l("Choose a kind from the list."), "kind")
+    return kind
+
+
+def _parent(session: Session, parent_id: int | None, own_id: int | None) -> int | None:
+    if not parent_id:
+        return None
+    if parent_id == own_id:
+        raise ServiceError(_l("A unit cannot be its own parent."), "parent_id")
+    if session.get(Unit, parent_id) is None:
+        raise ServiceError(_l("Choose a parent unit from the list."), "parent_id")
+    return parent_id
+
+
+def _unique_code(
+    session: Session, model: type[Unit] | type[Block], code: str, own: int | None
+) -> None:
+    query = select(model.id).where(func.upper(model.code) == code)
+    if own is not None:
+        query = query.where(model.id != own)
+    if session.exec(query).first() is not None:
+        raise Conflict(_l("The code %(code)s is already used.", code=code), "code")
+
+
+# --- blocks ------------------------------------------------------------------------------
+
+
+def create_block(
+    session: Session,
+    *,
+    name: str,
+    code: str,
+    year: int,
+    member_ids: Sequence[int],
+    leader_id: int | None = None,
+    deputy_id: int | None = None,
+    description: str = "",
+) -> Block:
+    """Create a block with its member units, leader and deputy for `year`."""
+    block = Block(
+        name=clean_text(name, "name"),
+        code=clean_code(code),
+        description=clean_text(description, "description", max_len=2000, required=False),
+    )
+    _unique_code(session, Block, block.code, None)
+    memberships = _memberships(session, year, member_ids, leader_id, deputy_id)
+    session.add(block)
+    session.flush()
+    for m in memberships:
+        m.block_id = block.id  # type: ignore[assignment]
+        session.add(m)
+    session.commit()
+    return block
+
+
+def update_block(
+    session: Session, block: Block, *, name: str, code: str, description: str
+) -> Block:
+    """Change a block's name, code or description."""
+    new_name, new_code = clean_text(name, "name"), clean_code(code)
+    new_desc = clean_text(description, "description", max_len=2000, required=False)
+    _unique_code(session, Block, new_code, block.id)
+    block.name, block.code, block.description = new_name, new_code, new_desc
+    session.add(block)
+    session.commit()
+    return block
+
+
+def set_block_year(
+    session: Session,
+    block: Block,
+    *,
+    year: int,
+    member_ids: Sequence[int],
+    leader_id: int | None,
+    deputy_id: int | None,
+) -> None:
+    """Replace the block's member units, leader and deputy for `year`."""
+    memberships = _memberships(session, year, member_ids, leader_id, deputy_id)
+    session.exec(
+        delete(BlockMembership).where(
+            BlockMembership.block_id == block.id,  # type: ignore[arg-type]
+            BlockMembership.year == year,  # type: ignore[arg-type]
+        )
+    )
+    for m in memberships:
+        m.block_id = block.id  # type: ignore[assignment]
+        session.add(m)
+    session.commit()
+
+
+def _memberships(
+    session: Session,
+    year: int,
+    member_ids: Iterable[int],
+    leader_id: int | None,
+    deputy_id: int | None,
+) -> list[BlockMembership]:
+    if not 2000 <= year <= 2100:
+        raise ServiceError(_l("Give a year between 2000 and 2100."), "year")
+    ids = list(dict.fromkeys(int(i) for i in member_ids))
+    if not ids:
+        raise ServiceError(_l("A block needs at least one member unit."), "member_ids")
+    found = set(session.exec(select(Unit.id).where(Unit.id.in_(ids))).all())  # type: ignore[union-attr]
+    if len(found) != len(ids):
+        raise ServiceError(_l("Choose member units from the list."), "member_ids")
+    if leader_id and leader_id not in ids:
+        raise ServiceError(_l("The leader must be a member of the block."), "leader_id")
+    if deputy_id and deputy_id not in ids:
+        raise ServiceError(_l("The deputy must be a member of the block."), "deputy_id")
+    if leader_id and leader_id == deputy_id:
+        raise ServiceError(_l("The leader and the deputy must be different units."), "deputy_id")
+
+    def position(unit_id: int) -> str:
+        if unit_id == leader_id:
+            return Position.LEADER.value
+        if unit_id == deputy_id:
+            return Position.DEPUTY.value
+        return Position.MEMBER.value
+
+    return [BlockMembership(block_id=0, year=year, unit_id=u, position=position(u)) for u in ids]
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    *,
+    login: str,
+    display_name: str,
+    password: str,
+    unit_id: int | None,
+    roles: Iterable[str],
+    locale: str = "vi",
+    email: str | None = None,
+) -> User:
+    """Create a user with a hashed password, a unit and roles."""
+    user = User(
+        email=clean_email(email),
+        login=_login(login),
+        display_name=clean_text(display_name, "display_name"),
+        password_hash=passwords.hash_password(_password(password)),
+        unit_id=_unit_for_roles(session, unit_id, list(roles)),
+        roles=_roles(roles),
+        locale=_locale(locale),
+    )
+    if session.exec(select(User.id).where(User.login == user.login)).first() is not None:
+        raise Conflict(_l("The login %(login)s is already used.", login=user.login), "login")
+    session.add(user)
+    session.commit()
+    return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    unit_id: int | None,
+    roles: Iterable[str],
+    active: bool,
+    password: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Change a user's name, unit, roles, activity, password or e-mail (each when given)."""
+    address = clean_email(email) if email is not None else user.email  # "" clears, None keeps
+    name = clean_text(display_name, "display_name")
+    role_list = _roles(roles)
+    unit = _unit_for_roles(session, unit_id, role_list)
+    new_hash = passwords.hash_password(_password(password)) if password else user.password_hash
+    user.display_name, user.unit_id, user.roles, user.active = name, unit, role_list, active
+    user.password_hash, user.email = new_hash, address
+    if password:
+        user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    session.commit()
+    return user
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    """Remember the user's interface language."""
+    user.locale = _locale(locale)
+    session.add(user)
+    session.commit()
+
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def clean_email(value: str | None) -> str | None:
+    """Return a stripped e-mail address, None when empty; refuse one that is not an address."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > 254 or not EMAIL_RE.match(text):
+        raise ServiceError(_l("Give an e-mail address like name@example.org."), "email")
+    return text
+
+
+def _login(login: str) -> str:
+    value = (login or "").strip().lower()
+    if not LOGIN_RE.match(value):
+        raise ServiceError(
+            _l("Use 3 to 80 lower-case letters, digits, dots, dashes or underscores."), "login"
+        )
+    return value
+
+
+def _password(password: str) -> str:
+    if len(password or "") < 8:
+        raise ServiceError(_l("A password needs at least 8 characters."), "password")
+    if len(password) > 256:
+        raise ServiceError(_l("At most %(n)d characters.", n=256), "password")
+    return password
+
+
+def _roles(roles: Iterable[str]) -> list[str]:
+    known = {r.value for r in Role}
+    out = list(dict.fromkeys(roles))
+    if any(r not in known for r in out):
+        raise ServiceError(_l("Choose roles from the list."), "roles")
+    return out
+
+
+def _unit_for_roles(session: Session, unit_id: int | None, roles: list[str]) -> int | None:
+    if unit_id and session.get(Unit, unit_id) is None:
+        raise ServiceError(_l("Choose a unit from the list."), "unit_id")
+    if not unit_id and ({Role.UNIT_HEAD.value, Role.UNIT_STAFF.value} & set(roles)):
+        raise ServiceError(_l("A unit head or staff member needs a unit."), "unit_id")
+    return unit_id or None
+
+
+def _locale(locale: str) -> str:
+    if locale not in LOCALES:
+        raise ServiceError(_l("Choose a language from the list."), "locale")
+    return locale

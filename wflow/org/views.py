@@ -1,0 +1,63 @@
+"""Home, unit and block pages: what a signed-in person sees of their organisation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from wflow import db
+from wflow.core.access import Action, current_year, is_committee
+from wflow.org import directory
+from wflow.org.models import Block, Unit
+from wflow.web.guard import ensure, load_or_404, user
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Send browsers that ask for /favicon.ico (when showing a PDF) to the site's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+@bp.route("/")
+@login_required
+def home() -> str:
+    """Show the user's unit and blocks (the committee sees every block of the year)."""
+    me = user()
+    sess = db.session()
+    year = current_year()
+    mine = directory.block_years(sess, unit_id=me.unit_id) if me.unit_id else []
+    every = directory.block_years(sess, year=year) if is_committee(me) else []
+    unit = sess.get(Unit, me.unit_id) if me.unit_id else None
+    return render_template("main/home.html", unit=unit, mine=mine, every=every, year=year)
+
+
+@bp.route("/units/<int:unit_id>")
+@login_required
+def unit(unit_id: int) -> str:
+    """Show a unit: its people and its blocks (own unit or the committee only)."""
+    row = load_or_404(Unit, unit_id)
+    ensure(Action.VIEW, unit_id=unit_id)
+    sess = db.session()
+    return render_template(
+        "main/unit.html",
+        unit=row,
+        users=directory.unit_users(sess, unit_id),
+        blocks=directory.block_years(sess, unit_id=unit_id),
+    )
+
+
+@bp.route("/blocks/<int:block_id>")
+@login_required
+def block(block_id: int) -> str:
+    """Show a block in a year: members, leader and deputy (members or the committee only)."""
+    row = load_or_404(Block, block_id)
+    years = directory.block_years_of(db.session(), block_id)
+    year = request.args.get("year", type=int) or (years[0] if years else current_year())
+    ensure(Action.VIEW, block_id=block_id, year=year)
+    found = directory.block_years(db.session(), block_id=block_id, year=year)
+    return render_template(
+        "main/block.html", block=row, year=year, years=years, by=found[0] if found else None
+    )

@@ -1,0 +1,206 @@
+"""The pact's PDF: rendered once with an empty signature field per member unit, then stored.
+
+Every field exists in the first revision, so the pages never change between signatures:
+each head fills its own named field (`unit-<id>`) as an incremental update. Files are kept
+by content hash under `instance/documents/<sha256>.pdf`, written atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields
+from sqlmodel import Session, col, select
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from wflow.core import blobs
+from wflow.documents.render import STATIC, LocalFetcher, render_html
+from wflow.org.models import Block, BlockMembership, Position, Unit
+from wflow.pacts.models import Document, Pact
+from wflow.plans.criteria import load_groups
+from wflow.plans.models import Plan
+
+SIGN_BOX_MM = (80, 30)  # width, height of each signature box (CSS and PDF agree)
+PX_TO_PT = 0.75  # WeasyPrint anchors are CSS px (1/96 in); PDF points are 1/72 in
+MM_TO_PT = 72 / 25.4
+# PDF/A-3u (WeasyPrint): the empty fields and every signature are incremental updates on top,
+# and pdfsig and pyHanko report them all valid (tests/web/test_pact.py). None: plain PDF.
+PDF_VARIANT: str | None = "pdf/a-3u"
+POSITIONS = {Position.LEADER.value: "Trưởng khối", Position.DEPUTY.value: "Phó khối"}
+_ORDER = {Position.LEADER.value: 0, Position.DEPUTY.value: 1}
+_fonts = FontConfiguration()
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A member unit's box on the signature page."""
+
+    unit_id: int
+    name: str
+    position: str
+
+    @property
+    def field(self) -> str:
+        """Return the name of the unit's signature field."""
+        return field_name(self.unit_id)
+
+    @property
+    def anchor(self) -> str:
+        """Return the HTML id of the unit's box (WeasyPrint reports its position)."""
+        return f"sig-{self.field}"
+
+
+def field_name(unit_id: int) -> str:
+    """Return the signature field of a unit in a pact."""
+    return f"unit-{unit_id}"
+
+
+def signers_of(session: Session, block_id: int, year: int) -> list[Signer]:
+    """Return the block's member units in `year`, leader and deputy first, then by name."""
+    query = (
+        select(Unit.id, Unit.name, BlockMembership.position)
+        .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
+        .where(BlockMembership.block_id == block_id, BlockMembership.year == year)
+    )
+    rows = sorted(session.exec(query).all(), key=lambda r: (_ORDER.get(r[2], 2), r[1]))
+    return [Signer(uid or 0, name, POSITIONS.get(pos, "Thành viên")) for uid, name, pos in rows]
+
+
+def pact_html(session: Session, pact: Pact, when: date) -> tuple[str, list[Signer]]:
+    """Return the pact's HTML (the template with plan, criteria, boxes) and its signers."""
+    plan = session.get(Plan, pact.plan_id)
+    block = session.get(Block, pact.block_id)
+    if plan is None or block is None:
+        raise LookupError(f"pact {pact.id} has lost its plan or block")
+    signers = signers_of(session, pact.block_id, pact.year)
+    leader = next((s for s in signers if s.position == POSITIONS["leader"]), None)
+    context: dict[str, Any] = {
+        "pact": pact,
+        "plan": plan,
+        "block": block,
+        "groups": load_groups(session, plan.id or 0),
+        "signers": signers,
+        "box_mm": SIGN_BOX_MM,
+        "number": pact.number,
+        "date": when,
+        "place": str(plan.rules.get("place", "……")),
+        "issuer_parent": block.name,
+        "issuer": leader.name if leader else "",
+        "doc_title_text": pact.title,
+    }
+    return render_html("pdf/pact.html", context), signers
+
+
+def html_to_pdf(html: str, variant: str | None = PDF_VARIANT) -> tuple[bytes, dict[str, Any]]:
+    """Lay out `html` and return the PDF with the position of every anchor (page, x, y px)."""
+    doc = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=LocalFetcher()).render(
+        font_config=_fonts
+    )
+    anchors: dict[str, Any] = {}
+    for i, page in enumerate(doc.pages):
+        for name, corners in page.anchors.items():
+            anchors[name] = (i, tuple(corners), page.height)
+    pdf = doc.write_pdf(pdf_variant=variant)
+    assert pdf is not None
+    return bytes(pdf), anchors
+
+
+def box_of(anchor: tuple[int, tuple[float, ...], float]) -> tuple[int, tuple[int, int, int, int]]:
+    """Return (page, PDF box in points from the bottom-left) of a box anchored in CSS px.
+
+    WeasyPrint gives the anchor's top-left corner (older versions) or its box (x1, y1, x2, y2)
+    from the page's top-left; the box's size is fixed in CSS (SIGN_BOX_MM) either way.
+    """
+    page, corners, height_px = anchor
+    x, y = corners[0], corners[1]
+    width, height = (v * MM_TO_PT for v in SIGN_BOX_MM)
+    left, top = x * PX_TO_PT, (height_px - y) * PX_TO_PT
+    return page, (round(left), round(top - height), round(left + width), round(top))
+
+
+def with_signature_fields(pdf: bytes, boxes: Sequence[tuple[str, int, Any]]) -> bytes:
+    """Return `pdf` with an empty signature field per (name, page, box)."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    for name, page, box in boxes:
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(sig_field_name=name, on_page=page, box=box)
+        )
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_pact_pdf(
+    session: Session, pact: Pact, when: date, variant: str | None = PDF_VARIANT
+) -> bytes:
+    """Render the pact to PDF with one empty signature field per member unit."""
+    html, signers = pact_html(session, pact, when)
+    pdf, anchors = html_to_pdf(html, variant)
+    boxes = []
+    for s in signers:
+        page, box = box_of(anchors[s.anchor])
+        boxes.append((s.field, page, box))
+    return with_signature_fields(pdf, boxes)
+
+
+# --- storage -----------------------------------------------------------------------------
+
+
+def documents_dir(instance_path: str | Path | None = None) -> Path:
+    """Return instance/documents/, created on first use."""
+    folder = Path(instance_path or current_app.instance_path) / "documents"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def store_bytes(data: bytes, instance_path: str | Path | None = None) -> tuple[str, str]:
+    """Write `data` as documents/<sha256>.pdf atomically (once); return (sha256, path)."""
+    documents_dir(instance_path)
+    return blobs.store(data, lambda sha: f"documents/{sha}.pdf", instance_path)
+
+
+def read_document(doc: Document, instance_path: str | Path | None = None) -> bytes:
+    """Return a stored document's bytes, refusing a file whose hash no longer matches."""
+    return blobs.read(doc.path, doc.sha256, f"document {doc.id}", instance_path)
+
+
+def add_document(
+    session: Session,
+    pact: Pact | None,
+    data: bytes,
+    *,
+    kind: str = "pact",
+    field: str = "",
+    parent_id: int | None = None,
+    user_id: int | None = None,
+    instance_path: str | Path | None = None,
+    nomination_id: int | None = None,
+    decision_id: int | None = None,
+) -> Document:
+    """Store `data` and add its Document row to the session (flushed, not committed).
+
+    The document belongs to the pact, or (pact None) to a nomination or an award decision.
+    """
+    sha, path = store_bytes(data, instance_path)
+    doc = Document(
+        pact_id=pact.id if pact is not None else None, nomination_id=nomination_id,
+        decision_id=decision_id, parent_id=parent_id, kind=kind, field=field, sha256=sha,
+        size=len(data), path=path, created_by_user_id=user_id,
+    )  # fmt: skip
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def revisions_of(session: Session, pact_id: int) -> list[Document]:
+    """Return every stored document of the pact, oldest first."""
+    query = select(Document).where(Document.pact_id == pact_id).order_by(col(Document.id))
+    return list(session.exec(query).all())

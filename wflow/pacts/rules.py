@@ -1,0 +1,108 @@
+"""The guards and effects `workflows/pact.yaml` names, registered on the engine's registry."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, select
+
+from wflow.engine import FireContext, Participant, Registry
+from wflow.pacts.models import Document, Pact
+
+MAX_SIGNING_DAYS = 90
+
+
+def _pact(ctx: FireContext) -> Pact:
+    session: Session = ctx.session  # type: ignore[assignment]
+    pact = session.get(Pact, ctx.scope.subject_id)
+    if pact is None:
+        raise LookupError(f"pact {ctx.scope.subject_id} of instance {ctx.instance_id} is missing")
+    return pact
+
+
+def signing_date_ahead(ctx: FireContext) -> bool | str:
+    """Pass when signing closes after now and within 90 days."""
+    raw = str(ctx.data.get("signing_until", "")).strip()
+    try:
+        until = datetime.fromisoformat(raw)
+    except ValueError:
+        return str(_l("Give the signing deadline as YYYY-MM-DD."))
+    if until.tzinfo is not None or not ctx.now < until <= ctx.now + timedelta(
+        days=MAX_SIGNING_DAYS
+    ):
+        return str(_l("Signing closes after today and within %(n)d days.", n=MAX_SIGNING_DAYS))
+    return True
+
+
+def signed_document(ctx: FireContext) -> bool | str:
+    """Pass when the act names the stored revision in which the actor's unit just signed.
+
+    A head signs through `services.pact.sign_pact`, which stores the signed PDF first: a
+    bare "sign" from elsewhere (the generic instance page, the API) names no document.
+    """
+    from wflow.pacts.documents import field_name
+
+    session: Session = ctx.session  # type: ignore[assignment]
+    pact = _pact(ctx)
+    sha = str(ctx.data.get("sha256", ""))
+    # The current document as committed (the instance row is locked now), not the session's
+    # copy of the pact, which may predate another head's signature.
+    current = session.exec(select(Pact.document_id).where(Pact.id == pact.id)).first()
+    found = session.exec(
+        select(Document.id).where(
+            Document.pact_id == pact.id,
+            Document.kind == "pact",
+            Document.sha256 == sha,
+            Document.parent_id == current,
+            Document.field == field_name(ctx.actor.unit_id or 0),
+        )
+    ).first()
+    if not sha or found is None:
+        return str(_l("Sign on the pact's page: your signature goes into the document."))
+    return True
+
+
+def render_pact(ctx: FireContext) -> None:
+    """Render the pact's PDF with an empty signature field per member unit and store it."""
+    from wflow.pacts.documents import add_document, render_pact_pdf
+
+    session: Session = ctx.session  # type: ignore[assignment]
+    pact = _pact(ctx)
+    pdf = render_pact_pdf(session, pact, ctx.now.date())
+    doc = add_document(session, pact, pdf, user_id=ctx.actor.user_id)
+    pact.document_id, pact.updated_at = doc.id, ctx.now
+    session.add(pact)
+    session.flush()
+
+
+def seal_pact(ctx: FireContext) -> None:
+    """Date the entry into force and issue the signed certificate of completion."""
+    from wflow.pacts.evidence import issue_evidence
+
+    session: Session = ctx.session  # type: ignore[assignment]
+    pact = _pact(ctx)
+    pact.in_force_at = pact.updated_at = ctx.now
+    session.add(pact)
+    session.flush()
+    issue_evidence(session, pact, ctx.now)
+
+
+def signatories(ctx: FireContext) -> list[Participant]:
+    """Return the heads of the block's units, staged by the plan's rule `signing_order`."""
+    from wflow.core.registry import block_members
+    from wflow.plans.models import Plan
+
+    session: Session = ctx.session  # type: ignore[assignment]
+    plan = session.get(Plan, _pact(ctx).plan_id)
+    order = str((plan.rules if plan else {}).get("signing_order", "parallel"))
+    return block_members(ctx, "head", order)
+
+
+def register(reg: Registry) -> None:
+    """Register the pact workflow's resolver, guards and effects."""
+    reg.resolver("pact_signatories")(signatories)
+    reg.guard("signing_date_ahead")(signing_date_ahead)
+    reg.guard("signed_document")(signed_document)
+    reg.effect("render_pact")(render_pact)
+    reg.effect("seal_pact")(seal_pact)

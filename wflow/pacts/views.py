@@ -1,0 +1,216 @@
+"""Pact pages: a block's pacts, prepare from a plan, the pact with its signing, its documents."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response as WResponse
+
+from wflow import db
+from wflow.core import workflow as wf
+from wflow.core.access import Action, may
+from wflow.core.errors import ServiceError
+from wflow.engine import WorkflowError
+from wflow.org.models import Block
+from wflow.pacts import service as pacts
+from wflow.pacts.documents import read_document, revisions_of
+from wflow.pacts.models import Document, Pact
+from wflow.plans.models import Plan
+from wflow.plans.views import refuse as _refuse
+from wflow.plans.views import visible_plan
+from wflow.web.forms import EmptyForm
+from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.lists import export, filter_periods, wanted_format
+from wflow.workflow_setup import engine
+
+bp = Blueprint("pact", __name__)
+FIRE_TRIGGERS = ("open_signing", "withdraw", "revise", "close")  # signing has its own forms
+
+
+def visible_pact(pact_id: int) -> Pact:
+    """Load a pact or 404; 403 unless the user sees its block that year (members, committee)."""
+    pact = load_or_404(Pact, pact_id)
+    ensure(Action.VIEW, block_id=pact.block_id, year=pact.year)
+    return pact
+
+
+def refuse(exc: ServiceError | WorkflowError) -> NoReturn:
+    """Answer a refusal with its status and reason (nothing was changed)."""
+    db.session().rollback()
+    _refuse(exc)
+
+
+@bp.route("/blocks/<int:block_id>/pacts")
+@login_required
+def block_pacts(block_id: int) -> str | WResponse:
+    """List the block's pacts, filtered by year, state and text; export as CSV or XLSX."""
+    block = load_or_404(Block, block_id)
+    ensure(Action.VIEW, block_id=block_id)
+    sess, me = db.session(), user()
+    rows = [p for p in pacts.pacts_of_block(sess, block_id)
+            if may(sess, me, Action.VIEW, block_id=block_id, year=p.year)]  # fmt: skip
+    states = pacts.states_of(sess, rows)
+    rows = filter_periods(rows, states, lambda p: (p.title, p.number))
+    fmt = wanted_format()
+    if fmt:
+        data = [
+            {
+                "id": p.id,
+                "number": p.number,
+                "title": p.title,
+                "period": p.period,
+                "state": states.get(p.id or 0, ""),
+                "in_force": p.in_force_at,
+            }
+            for p in rows
+        ]
+        cols = [
+            ("id", "#"),
+            ("number", _("Number")),
+            ("title", _("Title")),
+            ("period", _("Period")),
+            ("state", _("State")),
+            ("in_force", _("In force since")),
+        ]
+        return export(fmt, f"pacts-{block.code}", cols, data)
+    return render_template(
+        "pact/list.html", block=block, rows=rows, states=states,
+        defn=engine().definition(pacts.WORKFLOW), args=request.args,
+    )  # fmt: skip
+
+
+@bp.route("/plans/<int:plan_id>/pact", methods=["POST"])
+@login_required
+def prepare(plan_id: int) -> WResponse:
+    """Prepare the pact of a published plan (the block's leading unit)."""
+    plan: Plan = visible_plan(plan_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        pact = pacts.prepare_pact(db.session(), engine(), user=user(), plan=plan)
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("The pact was prepared."), "success")
+    return redirect(url_for("pact.show", pact_id=pact.id), 303)
+
+
+@bp.route("/pacts/<int:pact_id>")
+@login_required
+def show(pact_id: int) -> str:
+    """Show a pact: state, signing progress, reminders, documents, what the user may do."""
+    pact = visible_pact(pact_id)
+    sess, me = db.session(), user()
+    found = wf.view(sess, engine(), me, pact.instance_id or 0)
+    done = pacts.progress(sess, pact)
+    may_sign = found.row.state == "signing" and "sign" in found.triggers
+    return render_template(
+        "pact/show.html", pact=pact, block=sess.get(Block, pact.block_id),
+        plan=sess.get(Plan, pact.plan_id), row=found.row, defn=found.definition,
+        triggers=[t for t in found.triggers if t in FIRE_TRIGGERS], may_sign=may_sign,
+        may_decline="decline" in found.triggers, progress=done,
+        reminders=pacts.reminders(sess, pact),
+        documents=revisions_of(sess, pact.id or 0),
+        form=EmptyForm(),
+    )  # fmt: skip
+
+
+def _back(pact: Pact) -> WResponse:
+    return redirect(url_for("pact.show", pact_id=pact.id), 303)
+
+
+@bp.route("/pacts/<int:pact_id>/fire", methods=["POST"])
+@login_required
+def fire(pact_id: int) -> WResponse:
+    """Open signing, withdraw, prepare again or close the pact (leader, secretariat)."""
+    pact = visible_pact(pact_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    trigger = request.form.get("trigger", "")
+    if trigger not in FIRE_TRIGGERS:
+        abort(404, description=_("Unknown action."))
+    expected = request.form.get("expected_version", type=int)
+    sess = db.session()
+    try:
+        if trigger == "open_signing":
+            pacts.open_signing(sess, engine(), user=user(), pact=pact, expected_version=expected)
+        else:
+            data = (
+                {"reason": request.form.get("reason", "").strip()}
+                if "reason" in request.form
+                else {}
+            )
+            pacts.fire_pact(sess, engine(), user=user(), pact=pact, trigger=trigger, data=data,
+                            expected_version=expected)  # fmt: skip
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("Done."), "success")
+    return _back(pact)
+
+
+@bp.route("/pacts/<int:pact_id>/sign", methods=["POST"])
+@login_required
+def sign(pact_id: int) -> WResponse:
+    """Sign the pact for the user's unit after re-entering the password (its head)."""
+    pact = visible_pact(pact_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    password = request.form.get("password", "")
+    if not password:
+        abort(422, description=_("Enter your password to sign."))
+    try:
+        pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password)
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("Your unit's signature was added to the pact."), "success")
+    return _back(pact)
+
+
+@bp.route("/pacts/<int:pact_id>/decline", methods=["POST"])
+@login_required
+def decline(pact_id: int) -> WResponse:
+    """Decline to sign for the user's unit, with a reason (its head)."""
+    pact = visible_pact(pact_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        pacts.decline_pact(db.session(), engine(), user=user(), pact=pact,
+                           reason=request.form.get("reason", ""))  # fmt: skip
+    except (ServiceError, WorkflowError) as exc:
+        refuse(exc)
+    flash(_("You declined to sign; the pact went back to the leading unit."), "success")
+    return _back(pact)
+
+
+def _pdf(doc: Document, name: str) -> Response:
+    try:
+        body = read_document(doc)
+    except OSError:
+        abort(410, description=_("This document is no longer available."))
+    headers = {"Content-Disposition": f'inline; filename="{name}.pdf"',
+               "Cache-Control": "private, no-store"}  # fmt: skip
+    return Response(body, mimetype="application/pdf", headers=headers)
+
+
+@bp.route("/pacts/<int:pact_id>.pdf")
+@login_required
+def pdf(pact_id: int) -> Response:
+    """Download the pact's current PDF (the block's members and the committee)."""
+    pact = visible_pact(pact_id)
+    doc = pacts.current_document(db.session(), pact)
+    if doc is None:
+        abort(404, description=_("The pact is rendered when signing opens."))
+    return _pdf(doc, f"pact-{pact.id}")
+
+
+@bp.route("/pacts/<int:pact_id>/documents/<int:document_id>.pdf")
+@login_required
+def document(pact_id: int, document_id: int) -> Response:
+    """Download one stored revision (or the evidence) of the pact."""
+    pact = visible_pact(pact_id)
+    doc = load_or_404(Document, document_id)
+    if doc.pact_id != pact.id:
+        abort(404)
+    return _pdf(doc, f"pact-{pact.id}-{doc.kind}-{doc.id}")

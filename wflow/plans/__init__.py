@@ -1,0 +1,1 @@
+"""The block's annual plan: drafting, criteria, consultation, registration, its workflow."""

@@ -1,0 +1,199 @@
+"""The plan's text and the block's rules: cleaning, and defaults from law and practice."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from wflow.core.errors import ServiceError
+from wflow.org.service import clean_text
+
+SCALES = (100, 1000)
+# Review periods a block may hold, with the default report due dates (MM-DD) of those held.
+REVIEW_PERIODS = ("q1", "mid_year", "q3", "year_end")
+# Their names, the one place every page and export takes them from.
+REVIEW_PERIOD_LABELS = {
+    "q1": _l("First quarter"),
+    "mid_year": _l("Mid-year (6 months)"),
+    "q3": _l("Third quarter"),
+    "year_end": _l("Year-end summary"),
+}
+AWARD_TYPES = (
+    "emulation_flag",
+    "certificate_of_merit",
+    "excellent_collective",
+    "commendation_certificate",
+)
+# Defaults of the block's rules (DOMAIN.md): every one can be changed in the plan.
+DEFAULT_RULES: dict[str, Any] = {
+    "vote_threshold": "2/3",  # share of the block's votes a nomination needs
+    "vote_quorum": "2/3",  # share of member units present for a block vote to count
+    "reviews": {"mid_year": "06-15", "year_end": "11-30"},  # period -> report due (MM-DD)
+    "late_report_penalty": "1",  # points deducted for a late report
+    "award_types": list(AWARD_TYPES),
+    "registration_days": 30,  # days after publication for units to register their targets
+    "consultation_days": 14,  # proposed length of the consultation
+    "signing_order": "parallel",  # pact signing: parallel | leader_last | in_order
+    "review_open_days": 30,  # a review opens this many days before its report is due
+    "grading": "leader",  # who grades the reviews: leader | cross (rotating units)
+}
+SIGNING_ORDERS = ("parallel", "leader_last", "in_order")  # how the heads sign the pact
+GRADINGS = ("leader", "cross")  # the block leader grades every review, or units cross-grade
+_FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$|^\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+def default_rules() -> dict[str, Any]:
+    """Return a fresh copy of the default block rules."""
+    return {
+        **DEFAULT_RULES,
+        "reviews": dict(DEFAULT_RULES["reviews"]),
+        "award_types": list(DEFAULT_RULES["award_types"]),
+    }
+
+
+def clean_period(year: int | None, year_end: int | None) -> tuple[int, int]:
+    """Return (first, last) year of a plan's period: one year, or up to ten."""
+    if year is None or not 2000 <= year <= 2100:
+        raise ServiceError(_l("Give a year between 2000 and 2100."), "year")
+    end = year if year_end is None else year_end
+    if not year <= end <= year + 9:
+        raise ServiceError(
+            _l("The period ends in its first year or up to nine years later."), "year_end"
+        )
+    return year, end
+
+
+def clean_scale(scale: int | None) -> int:
+    """Return the criteria table's total points: 100 or 1000."""
+    if scale not in SCALES:
+        raise ServiceError(_l("The scale is 100 or 1,000 points."), "scale")
+    return int(scale)
+
+
+def clean_contents(areas: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Return the contents by area, dropping empty rows; an area needs its text."""
+    out: list[dict[str, str]] = []
+    for area in areas:
+        name = clean_text(area.get("area"), "contents", max_len=300, required=False)
+        text = clean_text(area.get("text"), "contents", max_len=20_000, required=False)
+        if not name and not text:
+            continue
+        if not name or not text:
+            raise ServiceError(_l("Each area of the contents needs a name and a text."), "contents")
+        out.append({"area": name, "text": text})
+    return out
+
+
+def clean_fraction(value: str | None, field: str) -> str:
+    """Return a share written "2/3" or "90%", strictly between 0 and 1 inclusive."""
+    text = (value or "").strip()
+    found = _FRACTION.match(text)
+    if not found:
+        raise ServiceError(_l('Write a share as "2/3" or "90%".'), field)
+    if found.group(1):
+        den = int(found.group(2))
+        share = Fraction(int(found.group(1)), den) if den else Fraction(0)
+    else:
+        share = Fraction(found.group(3).replace(",", ".")) / 100
+    if not 0 < share <= 1:
+        raise ServiceError(_l("A share is more than 0 and at most 1 (100%)."), field)
+    return text.replace(" ", "")
+
+
+def clean_points(value: Any, field: str, *, allow_zero: bool = True) -> Decimal:
+    """Return points as an exact decimal (comma or dot), at most two decimals, not negative."""
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = Decimal(str(value))
+    else:
+        try:
+            number = Decimal(str(value or "").strip().replace(",", "."))
+        except InvalidOperation:
+            raise ServiceError(_l("Points must be a number."), field) from None
+    if not number.is_finite():
+        raise ServiceError(_l("Points must be a number."), field)
+    if number < 0 or (number == 0 and not allow_zero):
+        raise ServiceError(_l("Points must be more than zero."), field)
+    if number != number.quantize(Decimal("0.01")):
+        raise ServiceError(_l("Points take at most two decimals."), field)
+    if number >= 100_000:
+        raise ServiceError(_l("Points must be less than 100,000."), field)
+    return number.quantize(Decimal("0.01"))
+
+
+def clean_rules(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the block's rules checked, with defaults for what is not given."""
+    rules = default_rules()
+    rules["vote_threshold"] = clean_fraction(
+        raw.get("vote_threshold", rules["vote_threshold"]), "vote_threshold"
+    )
+    rules["vote_quorum"] = clean_fraction(
+        raw.get("vote_quorum", rules["vote_quorum"]), "vote_quorum"
+    )
+    reviews = raw.get("reviews", rules["reviews"])
+    cleaned: dict[str, str] = {}
+    for period in REVIEW_PERIODS:
+        due = (reviews.get(period) or "").strip()
+        if not due:
+            continue
+        found = _MONTH_DAY.match(due)
+        if not found or not (1 <= int(found.group(1)) <= 12 and 1 <= int(found.group(2)) <= 31):
+            raise ServiceError(_l("Write a report date as MM-DD, e.g. 06-15."), f"due_{period}")
+        cleaned[period] = due
+    if not cleaned:
+        raise ServiceError(
+            _l("Hold at least one review (e.g. the year-end summary)."), "due_year_end"
+        )
+    rules["reviews"] = cleaned
+    penalty = raw.get("late_report_penalty", rules["late_report_penalty"])
+    rules["late_report_penalty"] = str(clean_points(penalty, "late_report_penalty"))
+    awards = list(dict.fromkeys(raw.get("award_types", rules["award_types"])))
+    if not awards or any(a not in AWARD_TYPES for a in awards):
+        raise ServiceError(_l("Choose the award types from the list."), "award_types")
+    rules["award_types"] = awards
+    for key, low, high in (("registration_days", 1, 120), ("consultation_days", 1, 90)):
+        value = _int(raw.get(key, rules[key]))
+        if value is None or not low <= value <= high:
+            raise ServiceError(_l("Give a number of days from %(a)d to %(b)d.", a=low, b=high), key)
+        rules[key] = value
+    order = str(raw.get("signing_order", rules["signing_order"]))
+    if order not in SIGNING_ORDERS:
+        raise ServiceError(_l("Choose the signing order from the list."), "signing_order")
+    rules["signing_order"] = order
+    given = raw.get("review_open_days")
+    days = _int(rules["review_open_days"] if given in (None, "") else given)
+    if days is None or not 1 <= days <= 180:
+        raise ServiceError(_l("Give a number of days from %(a)d to %(b)d.", a=1, b=180),
+                           "review_open_days")  # fmt: skip
+    rules["review_open_days"] = days
+    grading = str(raw.get("grading") or rules["grading"])
+    if grading not in GRADINGS:
+        raise ServiceError(_l("Choose who grades the reviews from the list."), "grading")
+    rules["grading"] = grading
+    return rules
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def text_sections(plan_text: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+    """Return the sections (key, text) a comment can point at, in reading order."""
+    contents = "\n\n".join(f"{a['area']}\n{a['text']}" for a in plan_text.get("contents", []))
+    return [
+        ("title", str(plan_text.get("title", ""))),
+        ("legal_bases", str(plan_text.get("legal_bases", ""))),
+        ("purposes", str(plan_text.get("purposes", ""))),
+        ("contents", contents),
+        ("rules", ""),
+    ]

@@ -1,0 +1,1 @@
+"""Periodic reviews: self-assessment with evidence, grading, publishing a period."""

@@ -1,0 +1,168 @@
+"""Evidence files of a review: their type told by content, kept by hash under instance/evidence/.
+
+A file is accepted when its first bytes say it is a PDF, an image (PNG, JPEG, GIF, WebP) or
+an office document (OOXML and OpenDocument zips, legacy OLE files named .doc/.xls/.ppt);
+its name never decides. Programs (Windows, Linux and macOS executables, scripts) are refused
+whatever they are called. Files are written once, atomically, as
+`instance/evidence/<sha[:2]>/<sha256>` and re-hashed on every read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from wflow.core import blobs
+from wflow.core.errors import ServiceError
+from wflow.reviews.models import ReviewEvidence
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # REVIEW_EVIDENCE_MAX_BYTES when no app is configured
+MAX_FILES = 30  # evidence files per review
+FOLDER = "evidence"
+
+PDF = "application/pdf"
+OOXML = {
+    "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt/": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+ODF = {
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+}
+OLE = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+       ".ppt": "application/vnd.ms-powerpoint"}  # fmt: skip
+EXTENSIONS = {
+    PDF: ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
+    "image/webp": ".webp", OOXML["word/"]: ".docx", OOXML["xl/"]: ".xlsx",
+    OOXML["ppt/"]: ".pptx", "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/vnd.oasis.opendocument.presentation": ".odp",
+    **{v: k for k, v in OLE.items()},
+}  # fmt: skip
+_PROGRAMS = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe",
+             b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"#!")  # fmt: skip
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+def max_bytes() -> int:
+    """Return the largest evidence file accepted (config REVIEW_EVIDENCE_MAX_BYTES)."""
+    try:
+        return int(current_app.config.get("REVIEW_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    except RuntimeError:  # outside an application
+        return DEFAULT_MAX_BYTES
+
+
+def clean_filename(name: str) -> str:
+    """Return the uploader's file name for display: no folders, no control characters."""
+    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    base = _UNSAFE.sub("", base).strip().lstrip(".")
+    if len(base) > 200:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else base[:200]
+    return base or "evidence"
+
+
+def _zip_type(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if "mimetype" in names:
+                info = archive.getinfo("mimetype")
+                if info.file_size <= 100:
+                    kind = archive.read("mimetype").decode("ascii", "replace").strip()
+                    return kind if kind in ODF else None
+            if "[Content_Types].xml" in names:
+                for prefix, kind in OOXML.items():
+                    if any(n.startswith(prefix) for n in names):
+                        return kind
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+        return None
+    return None
+
+
+def detect(data: bytes, filename: str = "") -> str | None:
+    """Return the content type of an accepted evidence file, or None (never from the name alone).
+
+    The name only chooses between the legacy Office formats, which share one container.
+    """
+    head = data[:16]
+    if any(head.startswith(magic) for magic in _PROGRAMS):
+        return None
+    if b"%PDF-" in data[:1024]:
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_type(data)
+    if head.startswith(_OLE_MAGIC):
+        return OLE.get(Path(filename.lower()).suffix)
+    return None
+
+
+def check(data: bytes, filename: str) -> str:
+    """Return the detected content type, or refuse the file with the reason (422 / 413)."""
+    limit = max_bytes()
+    if not data:
+        raise ServiceError(_l("The file is empty."), "file")
+    if len(data) > limit:
+        err = ServiceError(
+            _l("The file is larger than %(mb)s MB.", mb=f"{limit / 1024 / 1024:g}"), "file"
+        )
+        err.status = 413
+        raise err
+    if any(data[:16].startswith(magic) for magic in _PROGRAMS):
+        raise ServiceError(
+            _l("%(name)s is a program, not a document: it cannot be evidence.", name=filename),
+            "file",
+        )
+    kind = detect(data, filename)
+    if kind is None:
+        raise ServiceError(
+            _l(
+                "%(name)s is not a PDF, an image (PNG, JPEG, GIF, WebP) or an office document "
+                "(Word, Excel, PowerPoint, OpenDocument).",
+                name=filename,
+            ),
+            "file",
+        )
+    return kind
+
+
+def evidence_dir(instance_path: str | Path | None = None) -> Path:
+    """Return instance/evidence/, created owner-only on first use."""
+    folder = Path(instance_path or current_app.instance_path) / FOLDER
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def store(data: bytes, instance_path: str | Path | None = None) -> tuple[str, str]:
+    """Write `data` as evidence/<sha[:2]>/<sha256> atomically (once); return (sha256, path)."""
+    evidence_dir(instance_path)
+    return blobs.store(data, lambda sha: f"{FOLDER}/{sha[:2]}/{sha}", instance_path)
+
+
+def read(evidence: ReviewEvidence, instance_path: str | Path | None = None) -> bytes:
+    """Return a stored evidence file's bytes, refusing one whose hash no longer matches."""
+    return blobs.read(evidence.path, evidence.sha256, f"evidence {evidence.id}", instance_path)
+
+
+def download_name(evidence: ReviewEvidence) -> str:
+    """Return the name to save a file under: the given name with the detected type's extension."""
+    ext = EXTENSIONS.get(evidence.content_type, "")
+    name = evidence.filename
+    return name if not ext or name.lower().endswith(ext) else f"{name}{ext}"

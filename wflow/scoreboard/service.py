@@ -1,0 +1,446 @@
+"""The block's scoreboard: each member unit's accepted results per period, ranked for the year.
+
+Only reviews whose workflow is `accepted` or `locked` count. A unit's year total is its
+year-end review's final total when the block's plan holds a year-end review, else the mean of
+its periods' final totals; a unit without that result ranks last with 0. Every function here
+runs a constant number of queries whatever the number of units, periods and criteria.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col
+
+from wflow.core.errors import NotFound
+from wflow.engine.tables import WfInstance
+from wflow.org.models import Block, BlockMembership, Position, Unit, User
+from wflow.plans.models import Criterion, CriterionGroup, Plan
+from wflow.plans.text import DEFAULT_RULES
+from wflow.reviews.models import PERIOD_ORDER, Review, ReviewScore
+
+COUNTED = ("accepted", "locked")  # review states whose results count
+YEAR_END = "year_end"
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """One unit's place in the block's year: total, rank (ties share), final total per period.
+
+    `scored` is False for a unit without the result its total needs (no accepted year-end
+    review, or no accepted review at all when the plan holds no year-end): it ranks last, 0.
+    """
+
+    unit_id: int
+    unit_name: str
+    total: Decimal
+    rank: int
+    periods: dict[str, Decimal]
+    scored: bool = True
+
+
+def plan_of_year(session: Session, block_id: int, year: int) -> Plan | None:
+    """Return the block's plan covering `year`: the newest published, else the newest (1 query)."""
+    query = sa.select(Plan).where(
+        col(Plan.block_id) == block_id, col(Plan.year) <= year, col(Plan.year_end) >= year
+    )
+    plans = list(session.execute(query).scalars().all())
+    if not plans:
+        return None
+    return max(plans, key=lambda p: (p.published_at is not None, p.id or 0))
+
+
+def review_periods(plan: Plan | None) -> list[str]:
+    """Return the periods the plan holds, in the order of the year (the default rules if none)."""
+    rules: dict[str, Any] = plan.rules if plan is not None else {}
+    held = rules.get("reviews") or DEFAULT_RULES["reviews"]
+    return sorted(held, key=lambda p: PERIOD_ORDER.get(p, 9))
+
+
+def members(session: Session, block_id: int, year: int) -> list[tuple[int, str, str]]:
+    """Return the block's member units in `year` as (id, name, code), by name (1 query)."""
+    query = (
+        sa.select(col(Unit.id), col(Unit.name), col(Unit.code))
+        .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
+        .where(col(BlockMembership.block_id) == block_id, col(BlockMembership.year) == year)
+        .order_by(col(Unit.name), col(Unit.id))
+    )
+    return [(uid, name, code) for uid, name, code in session.execute(query).all()]
+
+
+def counted_totals(session: Session, block_id: int, year: int) -> dict[int, dict[str, Decimal]]:
+    """Return unit -> period -> final total of the accepted or locked reviews (1 query)."""
+    query = (
+        sa.select(col(Review.unit_id), col(Review.period), col(Review.final_total))
+        .join(WfInstance, col(WfInstance.id) == Review.instance_id)
+        .where(
+            col(Review.block_id) == block_id,
+            col(Review.year) == year,
+            col(WfInstance.state).in_(COUNTED),
+        )
+    )
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for unit_id, period, total in session.execute(query).all():
+        out[unit_id][period] = Decimal(total if total is not None else 0).quantize(CENT)
+    return out
+
+
+def rank(
+    units: list[tuple[int, str]], totals: dict[int, dict[str, Decimal]], *, year_end: bool
+) -> list[RankRow]:
+    """Rank `units` (id, name) by their year totals; ties share a rank; unscored units last."""
+    scored: list[tuple[int, str, Decimal, dict[str, Decimal]]] = []
+    unscored: list[tuple[int, str, dict[str, Decimal]]] = []
+    for uid, name in units:
+        mine = totals.get(uid, {})
+        periods = {p: mine[p] for p in sorted(mine, key=lambda p: PERIOD_ORDER.get(p, 9))}
+        if year_end and YEAR_END in periods:
+            scored.append((uid, name, periods[YEAR_END], periods))
+        elif not year_end and periods:
+            mean = sum(periods.values(), Decimal(0)) / len(periods)
+            scored.append((uid, name, mean.quantize(CENT, rounding=ROUND_HALF_UP), periods))
+        else:
+            unscored.append((uid, name, periods))
+    scored.sort(key=lambda r: (-r[2], r[1], r[0]))
+    out: list[RankRow] = []
+    for i, (uid, name, total, periods) in enumerate(scored):
+        place = out[-1].rank if out and out[-1].total == total else i + 1
+        out.append(RankRow(uid, name, total, place, periods))
+    last = len(scored) + 1
+    for uid, name, periods in sorted(unscored, key=lambda r: (r[1], r[0])):
+        out.append(RankRow(uid, name, Decimal(0).quantize(CENT), last, periods, scored=False))
+    return out
+
+
+def year_ranking(session: Session, block_id: int, year: int) -> list[RankRow]:
+    """Return the ranking of the block's member units for `year` (three queries)."""
+    plan = plan_of_year(session, block_id, year)
+    units = [(uid, name) for uid, name, _code in members(session, block_id, year)]
+    totals = counted_totals(session, block_id, year)
+    return rank(units, totals, year_end=YEAR_END in review_periods(plan))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One unit's review in one period: its state, and its result once accepted."""
+
+    review_id: int
+    state: str
+    counted: bool  # accepted or locked: the result counts and is shown
+    final: Decimal | None  # the final total, only when counted
+    late: bool
+    penalty: Decimal
+
+
+@dataclass(frozen=True)
+class GroupColumn:
+    """A criterion group of the plan with its maximum points."""
+
+    id: int
+    code: str
+    title: str
+    max_points: Decimal
+
+
+@dataclass
+class Line:
+    """One member unit on the scoreboard: rank, total, cells per period, breakdown, progress."""
+
+    unit_id: int
+    name: str
+    code: str
+    rank: int
+    total: Decimal
+    scored: bool
+    cells: dict[str, Cell]
+    groups: dict[int, Decimal]  # group id -> reviewer's base points in the reference period
+    bonus: Decimal  # reviewer's bonus points in the reference period
+    met: int = 0  # criteria whose achieved value reaches the target
+    with_target: int = 0  # criteria with both a target and an achieved value
+    ratio: Decimal | None = None  # achieved / target over those criteria, in percent
+
+    @property
+    def base(self) -> Decimal:
+        """Return the base points of the reference period (the sum over the groups)."""
+        return sum(self.groups.values(), Decimal(0))
+
+
+@dataclass(frozen=True)
+class CriterionProgress:
+    """One criterion across the units: how many reached the target, the mean share achieved."""
+
+    id: int
+    code: str
+    title: str
+    group_id: int
+    max_points: Decimal
+    met: int
+    with_target: int
+    ratio: Decimal | None  # percent
+
+
+@dataclass
+class Board:
+    """The block's scoreboard for a year (and optionally one period)."""
+
+    block_id: int
+    year: int
+    plan: Plan | None
+    periods: list[str]  # columns of the table, in the order of the year
+    period: str | None  # the period filter, if any
+    reference: str | None  # the period of the breakdown and progress (None: no result yet)
+    lines: list[Line]
+    groups: list[GroupColumn]
+    criteria: list[CriterionProgress]
+
+    @property
+    def scale(self) -> int:
+        """Return the total points of the plan's criteria table (100 when there is no plan)."""
+        return self.plan.scale if self.plan is not None else 100
+
+
+def _decimal(value: object) -> Decimal:
+    """Return a number read from the database (Decimal, float on SQLite, None) as a Decimal."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def build(session: Session, block_id: int, year: int, period: str | None = None) -> Board:
+    """Return the scoreboard of the block's `year` (six queries whatever its size).
+
+    Without `period`, units rank by their year total (see `year_ranking`) and the breakdown
+    shows the latest period with an accepted result; with it, both use that period.
+    """
+    plan = plan_of_year(session, block_id, year)
+    units = members(session, block_id, year)
+    cells: dict[int, dict[str, Cell]] = defaultdict(dict)
+    query = (
+        sa.select(col(Review.id), col(Review.unit_id), col(Review.period), col(WfInstance.state),
+                  col(Review.final_total), col(Review.late), col(Review.penalty))
+        .outerjoin(WfInstance, col(WfInstance.id) == Review.instance_id)
+        .where(col(Review.block_id) == block_id, col(Review.year) == year)
+    )  # fmt: skip
+    for rid, uid, per, state, final, late, penalty in session.connection().execute(query):
+        counted = state in COUNTED
+        shown = Decimal(final).quantize(CENT) if counted and final is not None else None
+        cells[uid][per] = Cell(int(rid or 0), state or "", counted, shown, bool(late),
+                               Decimal(penalty or 0))  # fmt: skip
+    held = review_periods(plan)
+    seen = {p for by_period in cells.values() for p in by_period}
+    periods = sorted(set(held) | seen, key=lambda p: PERIOD_ORDER.get(p, 9))
+    totals = {
+        uid: {p: c.final for p, c in by_period.items() if c.final is not None}
+        for uid, by_period in cells.items()
+    }
+    pairs = [(uid, name) for uid, name, _code in units]
+    if period is None:
+        ranking = rank(pairs, totals, year_end=YEAR_END in held)
+        done = [p for p in periods if any(p in t for t in totals.values())]
+        reference = done[-1] if done else None
+    else:
+        only = {uid: {p: v for p, v in t.items() if p == period} for uid, t in totals.items()}
+        ranking = rank(pairs, only, year_end=False)
+        reference = period
+    codes = {uid: code for uid, _name, code in units}
+    lines = [
+        Line(r.unit_id, r.unit_name, codes[r.unit_id], r.rank, r.total, r.scored,
+             cells.get(r.unit_id, {}), {}, Decimal(0))
+        for r in ranking
+    ]  # fmt: skip
+    groups, progress = _breakdown(session, plan, block_id, year, reference, lines)
+    return Board(block_id, year, plan, periods, period, reference, lines, groups, progress)
+
+
+def _breakdown(
+    session: Session, plan: Plan | None, block_id: int, year: int, period: str | None,
+    lines: list[Line],
+) -> tuple[list[GroupColumn], list[CriterionProgress]]:  # fmt: skip
+    """Fill each line's points per group and progress against targets (three queries)."""
+    if plan is None:
+        return [], []
+    found: dict[int, CriterionGroup] = {}
+    criteria: list[Criterion] = []
+    for criterion, group in session.execute(  # the criteria with their groups, one query
+        sa.select(Criterion, CriterionGroup)
+        .join(CriterionGroup, col(CriterionGroup.id) == Criterion.group_id)
+        .where(col(Criterion.plan_id) == plan.id)
+    ).all():  # fmt: skip
+        criteria.append(criterion)
+        found[group.id or 0] = group
+    groups = [
+        GroupColumn(g.id or 0, g.code, g.title, Decimal(g.max_points))
+        for g in sorted(found.values(), key=lambda g: (g.position, g.id or 0))
+    ]
+    group_order = {g.id: i for i, g in enumerate(groups)}
+    criteria.sort(key=lambda c: (group_order.get(c.group_id, 99), c.position, c.id or 0))
+    by_unit = {line.unit_id: line for line in lines}
+    met: dict[int, int] = {}
+    counted: dict[int, int] = {}
+    ratios: dict[int, Decimal] = {}
+    if period is not None:
+        # The database adds up: rows per (unit, group), per unit and per criterion, never the
+        # units x criteria scores themselves.
+        scores = (
+            sa.select(ReviewScore.__table__)  # type: ignore[attr-defined]
+            .join(Review, col(Review.id) == ReviewScore.review_id)
+            .join(WfInstance, col(WfInstance.id) == Review.instance_id)
+            .where(col(Review.block_id) == block_id, col(Review.year) == year,
+                   col(Review.period) == period, col(WfInstance.state).in_(COUNTED))
+            .add_columns(col(Review.unit_id).label("unit_id"))
+            .subquery()
+        )  # fmt: skip
+        conn = session.connection()
+        points = (
+            sa.select(scores.c.unit_id, col(Criterion.group_id), sa.func.sum(scores.c.score),
+                      sa.func.sum(scores.c.bonus))
+            .join(Criterion, col(Criterion.id) == scores.c.criterion_id)
+            .where(col(Criterion.plan_id) == plan.id)
+            .group_by(scores.c.unit_id, col(Criterion.group_id))
+        )  # fmt: skip
+        for uid, gid, score, bonus in conn.execute(points):
+            line = by_unit.get(uid)
+            if line is not None:
+                line.groups[gid] = _decimal(score)
+                line.bonus += _decimal(bonus)
+        has = sa.and_(scores.c.achieved_value.is_not(None), scores.c.target_value > 0)
+        reached = sa.func.sum(sa.case((sa.and_(has, scores.c.achieved_value
+                                                >= scores.c.target_value), 1), else_=0))
+        share = sa.func.avg(sa.case((has, scores.c.achieved_value * 100.0
+                                     / scores.c.target_value), else_=None))
+        with_target = sa.func.sum(sa.case((has, 1), else_=0))  # fmt: skip
+        unit_kind = sa.literal("u", sa.String).label("kind")
+        criterion_kind = sa.literal("c", sa.String).label("kind")
+        per_unit = sa.select(unit_kind, scores.c.unit_id.label("key"), reached, with_target, share)
+        per_criterion = sa.select(criterion_kind, scores.c.criterion_id, reached, with_target,
+                                  share)  # fmt: skip
+        both = sa.union_all(per_unit.group_by(scores.c.unit_id),
+                            per_criterion.group_by(scores.c.criterion_id))  # fmt: skip
+        for kind, key, n_met, n_with, mean in conn.execute(both):
+            if not n_with:
+                continue
+            ratio = _decimal(mean).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            if kind == "c":
+                met[key], counted[key], ratios[key] = int(n_met), int(n_with), ratio
+            elif (line := by_unit.get(key)) is not None:
+                line.met, line.with_target, line.ratio = int(n_met), int(n_with), ratio
+    progress = [
+        CriterionProgress(c.id or 0, c.code, c.title, c.group_id, Decimal(c.max_points),
+                          met.get(c.id or 0, 0), counted.get(c.id or 0, 0), ratios.get(c.id or 0))
+        for c in criteria
+    ]  # fmt: skip
+    return groups, progress
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One criterion of a scoring sheet with the review's figures and scores, if any."""
+
+    criterion: Criterion
+    score: ReviewScore | None
+
+
+@dataclass
+class Sheet:
+    """A scoring sheet (phiếu chấm điểm): the plan's criteria for one unit and period."""
+
+    block: Block
+    unit: Unit
+    year: int
+    period: str
+    plan: Plan
+    groups: list[tuple[CriterionGroup, list[SheetRow]]]
+    review: Review | None
+    state: str | None  # the review's workflow state
+    reviewer: Unit | None
+    leader: Unit | None  # the block's leading unit in the year
+
+    @property
+    def counted(self) -> bool:
+        """Tell whether the review is accepted or locked (its result is the block's)."""
+        return self.state in COUNTED
+
+    def total(self, attr: str) -> Decimal | None:
+        """Return the sum of one score column (self_score, self_bonus, score, bonus), if any."""
+        values = [getattr(r.score, attr) for _g, rows in self.groups for r in rows if r.score]
+        present = [Decimal(v) for v in values if v is not None]
+        return sum(present, Decimal(0)) if present else None
+
+    def group_total(self, group_id: int, attr: str) -> Decimal | None:
+        """Return the sum of one score column within a group, if any score is present."""
+        rows = next((rows for g, rows in self.groups if g.id == group_id), [])
+        values = [getattr(r.score, attr) for r in rows if r.score]
+        present = [Decimal(v) for v in values if v is not None]
+        return sum(present, Decimal(0)) if present else None
+
+
+def scoring_sheet(session: Session, block_id: int, year: int, unit_id: int, period: str) -> Sheet:
+    """Return the scoring sheet of a member unit for a period; NotFound when there is none."""
+    block = session.get(Block, block_id)
+    unit = session.get(Unit, unit_id)
+    places = dict(
+        session.execute(
+            sa.select(col(BlockMembership.unit_id), col(BlockMembership.position)).where(
+                col(BlockMembership.block_id) == block_id, col(BlockMembership.year) == year
+            )
+        ).all()
+    )
+    if block is None or unit is None or unit_id not in places:
+        raise NotFound(_l("This unit is not a member of the block in that year."), "unit")
+    plan = plan_of_year(session, block_id, year)
+    if plan is None:
+        raise NotFound(_l("The block has no plan for that year."), "year")
+    groups = list(session.execute(
+        sa.select(CriterionGroup).where(col(CriterionGroup.plan_id) == plan.id)
+        .order_by(col(CriterionGroup.position), col(CriterionGroup.id))
+    ).scalars())  # fmt: skip
+    criteria = list(session.execute(
+        sa.select(Criterion).where(col(Criterion.plan_id) == plan.id)
+        .order_by(col(Criterion.position), col(Criterion.id))
+    ).scalars())  # fmt: skip
+    review = session.execute(
+        sa.select(Review).where(
+            col(Review.block_id) == block_id, col(Review.year) == year,
+            col(Review.unit_id) == unit_id, col(Review.period) == period,
+        ).order_by(col(Review.id).desc())
+    ).scalars().first()  # fmt: skip
+    scores: dict[int, ReviewScore] = {}
+    state = None
+    if review is not None:
+        scores = {
+            s.criterion_id: s
+            for s in session.execute(
+                sa.select(ReviewScore).where(col(ReviewScore.review_id) == review.id)
+            ).scalars()
+        }
+        inst = session.get(WfInstance, review.instance_id) if review.instance_id else None
+        state = inst.state if inst else None
+    leader_id = next((u for u, p in places.items() if p == Position.LEADER.value), None)
+    return Sheet(
+        block=block, unit=unit, year=year, period=period, plan=plan,
+        groups=[(g, [SheetRow(c, scores.get(c.id or 0)) for c in criteria if c.group_id == g.id])
+                for g in groups],
+        review=review, state=state,
+        reviewer=session.get(Unit, review.reviewer_unit_id)
+        if review and review.reviewer_unit_id else None,
+        leader=session.get(Unit, leader_id) if leader_id else None,
+    )  # fmt: skip
+
+
+def may_see_scores(session: Session, user: User, sheet: Sheet) -> bool:
+    """Tell whether `user` may read the sheet's figures and scores.
+
+    Accepted or locked results are the block's to read; before that, whoever may open the
+    review itself (its unit, its reviewer, the committee: `review.may_view`).
+    """
+    from wflow.reviews.service import may_view  # the review service imports much more
+
+    if sheet.review is None or sheet.counted:
+        return True
+    return may_view(session, user, sheet.review)

@@ -1,0 +1,204 @@
+"""The block's scoreboard (bảng xếp hạng): results per unit and period, charts, exports, sheets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response as WResponse
+
+from wflow import db
+from wflow.clock import utcnow
+from wflow.core.access import Action, current_year
+from wflow.core.errors import NotFound
+from wflow.org import directory
+from wflow.org.models import Block
+from wflow.reviews.models import PERIOD_ORDER
+from wflow.scoreboard import service as boards
+from wflow.web import charts
+from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.labels import PERIODS
+from wflow.web.lists import export, wanted_format
+from wflow.workflow_setup import engine
+
+bp = Blueprint("scoreboard", __name__)
+
+# The periods as the scoring sheet (a Vietnamese document) names them.
+SHEET_PERIODS = {"q1": "quý I", "mid_year": "sơ kết 6 tháng", "q3": "quý III",
+                 "year_end": "tổng kết năm"}  # fmt: skip
+
+
+def period_label(period: str) -> str:
+    """Return the period's name in the user's language."""
+    return str(PERIODS.get(period, period))
+
+
+def state_label(state: str) -> str:
+    """Return a review state's name in the user's language."""
+    defn = engine().definitions.get("review")
+    if defn is None or state not in defn.states:
+        return state
+    return defn.states[state].label.get(str(get_locale() or "vi"))
+
+
+def points(value: Decimal | None) -> str:
+    """Return points as people write them (85.5, 90); an empty string for none."""
+    if value is None:
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def _year(block_id: int) -> int:
+    raw = request.args.get("year")
+    if raw:
+        year = request.args.get("year", type=int)
+        if year is None or not 1900 <= year <= 2200:
+            abort(400, description=_("Give a year between 1900 and 2200."))
+        return year
+    years = directory.block_years_of(db.session(), block_id)
+    return years[0] if years else current_year()
+
+
+def _period(required: bool = False) -> str | None:
+    period = request.args.get("period") or None
+    if period is None and required:
+        abort(400, description=_("Choose a period."))
+    if period is not None and period not in PERIOD_ORDER:
+        abort(400, description=_("Choose a period from the list."))
+    return period
+
+
+@bp.route("/blocks/<int:block_id>/scoreboard")
+@login_required
+def show(block_id: int) -> str | WResponse:
+    """Show the block's results of a year: ranking, breakdown, targets, charts; or export them."""
+    block = load_or_404(Block, block_id)
+    year = _year(block_id)
+    ensure(Action.VIEW, block_id=block_id, year=year)
+    period = _period()
+    board = boards.build(db.session(), block_id, year, period)
+    fmt = wanted_format()
+    if fmt:
+        return _export(fmt, block, board)
+    shown = [period] if period else board.periods
+    labels = {p: period_label(p) for p in (*PERIOD_ORDER, *board.periods)}  # once per page
+    column_chart = charts.columns(
+        [(line.code, line.name, [line.cells[p].final if p in line.cells else None for p in shown])
+         for line in board.lines],
+        [labels[p] for p in shown], Decimal(board.scale),
+    )  # fmt: skip
+    bar_chart = charts.stacked(
+        [(line.code, line.name, [line.groups.get(g.id, Decimal(0)) for g in board.groups])
+         for line in board.lines if line.groups],
+        [f"{g.code}. {g.title}" for g in board.groups], Decimal(board.scale),
+    )  # fmt: skip
+    years = directory.block_years_of(db.session(), block_id)
+    return render_template(
+        "scoreboard/show.html", block=block, board=board, year=year, years=years, shown=shown,
+        periods_chart=column_chart, groups_chart=bar_chart, labels=labels, states=_states(),
+        points=points, periods=list(PERIOD_ORDER), summary=_summary(board, shown, labels),
+        sheet_base=url_for("scoreboard.sheet", block_id=block_id, year=year),
+        # formats filled in per row by the template (`|format`): translated once per page
+        sheet_label=_("Scoring sheet of %(unit)s, %(period)s (PDF)"), of=_("%(n)d of %(m)d"),
+        late=_("late"),
+    )  # fmt: skip
+
+
+def _states() -> dict[str, str]:
+    """Return every review state's name in the user's language."""
+    defn = engine().definitions.get("review")
+    return {s: state_label(s) for s in (defn.states if defn else ())}
+
+
+def _summary(board: boards.Board, shown: list[str], labels: dict[str, str]) -> str:
+    """Return the column chart's text alternative: each unit's results, in one sentence each."""
+    parts = []
+    for line in board.lines:
+        values = [
+            f"{labels[p]} {points(line.cells[p].final)}"
+            for p in shown if p in line.cells and line.cells[p].final is not None
+        ]  # fmt: skip
+        parts.append(f"{line.name}: {', '.join(values) if values else _('no result yet')}")
+    return "; ".join(parts) or _("No member units.")
+
+
+def _num(value: Decimal | None) -> int | float | None:
+    """Return a decimal as a spreadsheet number: an int when whole (96, not 96.0)."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _export(fmt: str, block: Block, board: boards.Board) -> WResponse:
+    cols: list[tuple[str, Any]] = [("rank", _("Rank")), ("unit", _("Unit")), ("code", _("Code"))]
+    for p in board.periods:
+        label = period_label(p)
+        cols += [(f"{p}.final", f"{label}: " + _("final total")),
+                 (f"{p}.state", f"{label}: " + _("state")),
+                 (f"{p}.late", f"{label}: " + _("late")),
+                 (f"{p}.penalty", f"{label}: " + _("penalty"))]  # fmt: skip
+    cols.append(("total", _("Year total") if board.period is None else _("Period total")))
+    ref = period_label(board.reference) if board.reference else ""
+    for g in board.groups:
+        cols.append((f"group.{g.id}", f"{ref}: {g.code}. {g.title} (/{points(g.max_points)})"))
+    cols += [("bonus", f"{ref}: " + _("bonus")), ("met", f"{ref}: " + _("targets met")),
+             ("with_target", f"{ref}: " + _("criteria with a target")),
+             ("ratio", f"{ref}: " + _("share of the target (percent)"))]  # fmt: skip
+    rows = []
+    for line in board.lines:
+        scored = line.scored
+        row: dict[str, Any] = {"rank": line.rank if scored else None, "unit": line.name,
+                               "code": line.code,
+                               "total": _num(line.total) if scored else None}  # fmt: skip
+        for p, cell in line.cells.items():
+            row[f"{p}.final"] = _num(cell.final)
+            row[f"{p}.state"] = state_label(cell.state)
+            row[f"{p}.late"] = _("yes") if cell.late else _("no")
+            row[f"{p}.penalty"] = _num(cell.penalty)
+        if line.groups:
+            for g in board.groups:
+                row[f"group.{g.id}"] = _num(line.groups.get(g.id, Decimal(0)))
+            row["bonus"] = _num(line.bonus)
+        if line.with_target:
+            row.update(met=line.met, with_target=line.with_target,
+                       ratio=_num(line.ratio))  # fmt: skip
+        rows.append(row)
+    suffix = f"-{board.period}" if board.period else ""
+    return export(fmt, f"scoreboard-{block.code}-{board.year}{suffix}", cols, rows)
+
+
+@bp.route("/blocks/<int:block_id>/scoreboard/sheet.pdf")
+@login_required
+def sheet(block_id: int) -> Response:
+    """Print a unit's scoring sheet (phiếu chấm điểm) for a period: blank, or with its scores."""
+    from wflow.documents.render import render_pdf
+
+    load_or_404(Block, block_id)
+    year = _year(block_id)
+    ensure(Action.VIEW, block_id=block_id, year=year)
+    period = _period(required=True)
+    assert period is not None
+    unit_id = request.args.get("unit", type=int)
+    if unit_id is None:
+        abort(400, description=_("Choose a unit."))
+    sess = db.session()
+    try:
+        found = boards.scoring_sheet(sess, block_id, year, unit_id, period)
+    except NotFound as exc:
+        abort(404, description=str(exc.message))
+    filled = found.review is not None and boards.may_see_scores(sess, user(), found)
+    body = render_pdf(
+        "pdf/scoring_sheet.html",
+        {"sheet": found, "filled": filled, "period_name": SHEET_PERIODS.get(period, period),
+         "date": utcnow().date(), "place": "……", "issuer_parent": found.block.name,
+         "issuer": found.unit.name, "points": points,
+         "draft": "" if not filled or found.counted else "DỰ THẢO"},
+        title=f"Phiếu chấm điểm thi đua {SHEET_PERIODS.get(period, period)} năm {year}",
+    )  # fmt: skip
+    name = f"scoring-sheet-{found.unit.code}-{year}-{period}.pdf"
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip

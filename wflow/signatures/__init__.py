@@ -1,0 +1,1 @@
+"""Signing keys and certificates, stored documents' readers, signature verification pages."""

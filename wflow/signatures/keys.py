@@ -1,0 +1,307 @@
+"""Verbs on keys: the CA, unit certificates (issued, imported, revoked), signing, verifying."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography import x509
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, select
+
+from wflow.accounts import service as auth
+from wflow.clock import utcnow
+from wflow.core.errors import Conflict, Forbidden, ServiceError
+from wflow.documents import pki, signing, verify
+from wflow.org.models import Role, Unit, User
+from wflow.org.service import clean_text
+from wflow.signatures.models import CertificateSource, UnitCertificate
+
+log = logging.getLogger(__name__)
+
+PKCS12_MAX_BYTES = 256 * 1024  # a PKCS#12 file holds a key and a few certificates
+
+
+def _refusals() -> dict[str, object]:
+    return {
+        "password": _l("This is not a PKCS#12 file, or the password is wrong."),
+        "incomplete": _l("The PKCS#12 file must hold a private key and its certificate."),
+        "key_type": _l("Only RSA and elliptic-curve keys are supported."),
+        "mismatch": _l("The private key does not belong to the certificate."),
+        "expired": _l("The certificate has expired."),
+        "not_yet_valid": _l("The certificate is not valid yet."),
+        "usage": _l("The certificate does not allow digital signatures."),
+        "decrypt": _l("The unit's key cannot be decrypted: the key secret has changed."),
+        "no_ca": _l("There is no certificate authority yet: run `wflow keys init`."),
+    }
+
+
+def _refused(exc: pki.PkiError, field: str | None = None) -> ServiceError:
+    return ServiceError(_refusals().get(exc.reason, str(exc)), field)
+
+
+def key_store(instance_path: str | Path | None = None) -> pki.KeyStore:
+    """Return the key store of `instance_path` (default: the current app's instance)."""
+    return pki.KeyStore(instance_path or current_app.instance_path)
+
+
+def ensure_ca(instance_path: str | Path) -> x509.Certificate:
+    """Create the instance's certificate authority once; return its certificate."""
+    return key_store(instance_path).ensure_ca()
+
+
+def _row(unit: Unit, bundle: pki.Bundle, source: CertificateSource, kek: bytes) -> UnitCertificate:
+    cert = bundle.cert
+    return UnitCertificate(
+        unit_id=unit.id or 0,
+        serial=format(cert.serial_number, "x"),
+        fingerprint=pki.fingerprint(cert),
+        subject=cert.subject.rfc4514_string()[:1000],
+        issuer=cert.issuer.rfc4514_string()[:1000],
+        not_before=pki.naive_utc(cert.not_valid_before_utc),
+        not_after=pki.naive_utc(cert.not_valid_after_utc),
+        cert_pem=pki.cert_to_pem(cert),
+        chain_pem="".join(pki.cert_to_pem(c) for c in bundle.chain),
+        encrypted_key_pem=pki.encrypt_key(bundle.key, kek),
+        source=source.value,
+    )
+
+
+def issue_unit_certificate(
+    session: Session, unit: Unit, *, store: pki.KeyStore | None = None
+) -> UnitCertificate:
+    """Issue the unit a new key and certificate from the internal CA."""
+    store = store or key_store()
+    try:
+        ca_cert, ca_key = store.ensure_ca(), store.ca_key()
+    except pki.PkiError as exc:
+        raise _refused(exc) from None
+    key = pki.new_unit_key()
+    now = datetime.now(UTC)
+    cert = pki.issue_certificate(ca_cert, ca_key, key, name=unit.name, code=unit.code, now=now)
+    row = _row(unit, pki.Bundle(key, cert), CertificateSource.INTERNAL, store.kek())
+    session.add(row)
+    session.commit()
+    log.info("issued certificate %s to unit %s", row.fingerprint, unit.code)
+    return row
+
+
+def usable_certificate(session: Session, unit_id: int) -> UnitCertificate | None:
+    """Return the unit's newest certificate that may sign now, if any."""
+    now = utcnow()
+    query = (
+        select(UnitCertificate)
+        .where(UnitCertificate.unit_id == unit_id, col(UnitCertificate.revoked_at).is_(None))
+        .where(UnitCertificate.not_before <= now, UnitCertificate.not_after > now)
+        .order_by(col(UnitCertificate.created_at).desc(), col(UnitCertificate.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def ensure_unit_certificates(
+    session: Session, *, store: pki.KeyStore | None = None
+) -> list[UnitCertificate]:
+    """Issue a certificate to every unit without a usable one; return the new ones."""
+    store = store or key_store()
+    store.ensure_ca()
+    issued = []
+    for unit in session.exec(select(Unit).order_by(col(Unit.code))).all():
+        if usable_certificate(session, unit.id or 0) is None:
+            issued.append(issue_unit_certificate(session, unit, store=store))
+    return issued
+
+
+def unit_certificates(session: Session, unit_id: int) -> list[UnitCertificate]:
+    """Return the unit's certificates, newest first."""
+    query = (
+        select(UnitCertificate)
+        .where(UnitCertificate.unit_id == unit_id)
+        .order_by(col(UnitCertificate.created_at).desc(), col(UnitCertificate.id).desc())
+    )
+    return list(session.exec(query).all())
+
+
+def import_pkcs12(
+    session: Session,
+    unit: Unit,
+    data: bytes,
+    password: str,
+    *,
+    store: pki.KeyStore | None = None,
+) -> UnitCertificate:
+    """Store the unit's own key and certificate from a PKCS#12 file (checked, re-encrypted)."""
+    if not data:
+        raise ServiceError(_l("Choose a PKCS#12 file (.p12 or .pfx)."), "file")
+    if len(data) > PKCS12_MAX_BYTES:
+        raise ServiceError(_l("A PKCS#12 file is never this large."), "file")
+    try:
+        bundle = pki.load_pkcs12(data, password or "", utcnow())
+    except pki.PkiError as exc:
+        raise _refused(exc, "password" if exc.reason == "password" else "file") from None
+    found = pki.fingerprint(bundle.cert)
+    if session.exec(select(UnitCertificate.id).where(UnitCertificate.fingerprint == found)).first():
+        raise Conflict(_l("This certificate is already registered."), "file")
+    row = _row(unit, bundle, CertificateSource.UPLOADED, (store or key_store()).kek())
+    session.add(row)
+    session.commit()
+    log.info("imported certificate %s for unit %s", row.fingerprint, unit.code)
+    return row
+
+
+def revoke_certificate(session: Session, cert: UnitCertificate, reason: str) -> UnitCertificate:
+    """Revoke a unit certificate for a stated reason; it signs no more and is not trusted."""
+    text = clean_text(reason, "reason", max_len=500)
+    if cert.revoked_at is not None:
+        raise Conflict(_l("This certificate is already revoked."))
+    cert.revoked_at, cert.revoked_reason = utcnow(), text
+    session.add(cert)
+    session.commit()
+    log.info("revoked certificate %s: %s", cert.fingerprint, text)
+    return cert
+
+
+def signing_identity(
+    session: Session, unit: Unit, *, store: pki.KeyStore | None = None
+) -> tuple[pki.PrivateKey, x509.Certificate, list[x509.Certificate]]:
+    """Return the unit's key, certificate and issuer chain to sign with.
+
+    A unit that never had a certificate (created after `wflow init`) gets one from the
+    internal CA on first use; a revoked or expired one is replaced only by an administrator.
+    """
+    store = store or key_store()
+    row = usable_certificate(session, unit.id or 0)
+    if row is None and not unit_certificates(session, unit.id or 0):
+        row = issue_unit_certificate(session, unit, store=store)
+    if row is None:
+        raise ServiceError(_l("This unit has no valid certificate: ask an administrator."))
+    try:
+        key = pki.decrypt_key(row.encrypted_key_pem, store.kek())
+        chain = pki.certs_from_pem(row.chain_pem)
+        if row.source == CertificateSource.INTERNAL.value:
+            chain = [store.ca_cert()]
+    except pki.PkiError as exc:
+        raise _refused(exc) from None
+    return key, x509.load_pem_x509_certificate(row.cert_pem.encode("ascii")), chain
+
+
+def sign_as_unit(
+    session: Session,
+    user: User,
+    password: str,
+    pdf: bytes,
+    field: str,
+    box: signing.Box | None,
+    *,
+    unit: Unit | None = None,
+    page: int = -1,
+    reason: str | None = None,
+    store: pki.KeyStore | None = None,
+) -> bytes:
+    """Sign `pdf` in `field` for the user's unit, after re-checking the user's password."""
+    unit = unit or (session.get(Unit, user.unit_id) if user.unit_id else None)
+    is_head = user.is_active and user.has_role(Role.UNIT_HEAD)
+    if unit is None or not is_head or user.unit_id != unit.id:
+        raise Forbidden(_l("Only the head of the unit may sign for it."))
+    throttle = auth.throttle_from(current_app.config) if has_app_context() else auth.Throttle()
+    if not auth.recheck_password(session, user, password, throttle):
+        raise Forbidden(_l("The password is wrong: nothing was signed."), "password")
+    key, cert, chain = signing_identity(session, unit, store=store)
+    stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow())
+    try:
+        signed = signing.sign_pdf(
+            pdf,
+            key=key,
+            cert=cert,
+            chain=chain,
+            field=field,
+            stamp=stamp,
+            box=box,
+            page=page,
+            reason=reason,
+        )
+    except signing.SigningFailed as exc:
+        raise ServiceError(_l("The document could not be signed: %(why)s", why=str(exc))) from None
+    log.info("unit %s signed field %s (user %s)", unit.code, field, user.login)
+    return signed
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """A signature as the verification page shows it: the checks plus the registry's view."""
+
+    check: verify.SignatureCheck
+    unit: Unit | None  # the registered unit of the certificate, if any
+    registered: UnitCertificate | None
+
+    @property
+    def in_registry(self) -> bool:
+        """Tell whether the signing certificate is a registered unit certificate."""
+        return self.registered is not None
+
+    @property
+    def revoked(self) -> bool:
+        """Tell whether the registered certificate has been revoked."""
+        return self.registered is not None and self.registered.revoked_at is not None
+
+    @property
+    def trusted(self) -> bool:
+        """Tell whether the certificate chains to a trusted root and is not revoked."""
+        return self.check.trusted and not self.revoked
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the signature is intact, trusted, registered and not modified since."""
+        c = self.check
+        return c.intact and c.valid and self.trusted and self.in_registry and not c.modified_after
+
+
+def trust_roots(session: Session, store: pki.KeyStore | None = None) -> list[x509.Certificate]:
+    """Return the roots signatures are trusted under: the CA and uploaded certificates' tops."""
+    store = store or key_store()
+    roots = [store.ca_cert()] if store.has_ca() else []
+    query = select(UnitCertificate).where(
+        UnitCertificate.source == CertificateSource.UPLOADED.value,
+        col(UnitCertificate.revoked_at).is_(None),
+    )
+    for row in session.exec(query).all():
+        chain = pki.certs_from_pem(row.chain_pem)
+        roots.append(chain[-1] if chain else x509.load_pem_x509_certificate(row.cert_pem.encode()))
+    return roots
+
+
+def verify_document(
+    session: Session,
+    data: bytes,
+    *,
+    limits: verify.Limits | None = None,
+    store: pki.KeyStore | None = None,
+) -> list[SignatureReport]:
+    """Return a report per signature of the PDF (ServiceError when the file is refused)."""
+    try:
+        checks = verify.verify_pdf(data, trust_roots(session, store), limits)
+    except verify.BadDocument as exc:
+        raise ServiceError(_l("The file was refused: %(why)s.", why=str(exc)), "file") from None
+    prints = [c.fingerprint for c in checks]
+    rows = session.exec(
+        select(UnitCertificate).where(col(UnitCertificate.fingerprint).in_(prints))
+    ).all()
+    by_print = {r.fingerprint: r for r in rows}
+    units = {u.id: u for u in _units(session, {r.unit_id for r in rows})}
+    reports = []
+    for c in checks:
+        row = by_print.get(c.fingerprint)
+        reports.append(SignatureReport(c, units.get(row.unit_id) if row else None, row))
+    return reports
+
+
+def _units(session: Session, ids: Sequence[int] | set[int]) -> list[Unit]:
+    if not ids:
+        return []
+    return list(session.exec(select(Unit).where(col(Unit.id).in_(list(ids)))).all())

@@ -1,0 +1,146 @@
+"""Signature verification (public) and unit certificates (the unit and the committee)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, PasswordField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from wflow import db
+from wflow.core.access import Action, may
+from wflow.core.errors import ServiceError
+from wflow.documents import pki
+from wflow.documents.verify import Limits
+from wflow.org.models import Role, Unit
+from wflow.signatures import keys
+from wflow.signatures.models import UnitCertificate
+from wflow.web.guard import ensure, load_or_404, user
+
+bp = Blueprint("documents", __name__)
+
+
+class VerifyForm(FlaskForm):
+    """Upload a signed PDF to check its signatures."""
+
+    file = FileField(_l("Signed PDF"), validators=[FileRequired()])
+
+
+class Pkcs12Form(FlaskForm):
+    """Upload the unit's own key and certificate (PKCS#12)."""
+
+    file = FileField(_l("PKCS#12 file (.p12, .pfx)"), validators=[FileRequired()])
+    password = PasswordField(_l("Password of the file"), validators=[Length(max=256)])
+
+
+class RevokeForm(FlaskForm):
+    """Revoke a unit certificate, saying why."""
+
+    cert_id = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+def _show_error(form: FlaskForm, exc: ServiceError) -> int:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc.message)]
+    flash(str(exc.message), "error")
+    return exc.status
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify() -> ResponseReturnValue:
+    """Check the signatures of an uploaded PDF (public: no sign-in needed)."""
+    form = VerifyForm()
+    limit = int(current_app.config["VERIFY_MAX_BYTES"])
+    reports: list[keys.SignatureReport] | None = None
+    status = 200
+    if form.validate_on_submit():
+        data = form.file.data.stream.read(limit + 1)
+        if len(data) > limit:
+            abort(413, _("The file is larger than %(n)d MB.", n=limit // (1024 * 1024)))
+        try:
+            reports = keys.verify_document(db.session(), data, limits=Limits(max_bytes=limit))
+        except ServiceError as exc:
+            status = _show_error(form, exc)
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "documents/verify.html", form=form, reports=reports, limit_mb=limit // (1024 * 1024)
+    ), status
+
+
+def _is_head_of(unit_id: int) -> bool:
+    me = user()
+    return me.is_active and me.unit_id == unit_id and me.has_role(Role.UNIT_HEAD)
+
+
+def _page(unit: Unit, upload: Pkcs12Form, revoke: RevokeForm, status: int) -> ResponseReturnValue:
+    sess = db.session()
+    return render_template(
+        "documents/certificates.html",
+        unit=unit,
+        certificates=keys.unit_certificates(sess, unit.id or 0),
+        usable=keys.usable_certificate(sess, unit.id or 0),
+        upload=upload if _is_head_of(unit.id or 0) else None,
+        revoke=revoke if may(sess, user(), Action.ADMIN) else None,
+        pretty=pki.format_fingerprint,
+    ), status
+
+
+@bp.route("/units/<int:unit_id>/certificates")
+@login_required
+def certificates(unit_id: int) -> ResponseReturnValue:
+    """List the unit's certificates with their SHA-256 fingerprints."""
+    unit = load_or_404(Unit, unit_id)
+    ensure(Action.VIEW, unit_id=unit_id)
+    return _page(unit, Pkcs12Form(formdata=None), RevokeForm(formdata=None), 200)
+
+
+@bp.route("/units/<int:unit_id>/certificates/import", methods=["POST"])
+@login_required
+def import_certificate(unit_id: int) -> ResponseReturnValue:
+    """Register the unit's own PKCS#12 key and certificate (the unit's head only)."""
+    unit = load_or_404(Unit, unit_id)
+    if not _is_head_of(unit_id):
+        abort(403)
+    form = Pkcs12Form()
+    if not form.validate_on_submit():
+        return _page(unit, form, RevokeForm(formdata=None), 422)
+    data = form.file.data.stream.read(keys.PKCS12_MAX_BYTES + 1)
+    try:
+        row = keys.import_pkcs12(db.session(), unit, data, form.password.data or "")
+    except ServiceError as exc:
+        db.session().rollback()
+        return _page(unit, form, RevokeForm(formdata=None), _show_error(form, exc))
+    done = _("Certificate %(fp)s registered.", fp=pki.format_fingerprint(row.fingerprint))
+    flash(done, "success")
+    return redirect(url_for("documents.certificates", unit_id=unit_id))
+
+
+@bp.route("/units/<int:unit_id>/certificates/revoke", methods=["POST"])
+@login_required
+def revoke_certificate(unit_id: int) -> ResponseReturnValue:
+    """Revoke one of the unit's certificates, with a reason (administrators only)."""
+    unit = load_or_404(Unit, unit_id)
+    ensure(Action.ADMIN)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _page(unit, Pkcs12Form(formdata=None), form, 422)
+    cert_id = int(form.cert_id.data) if str(form.cert_id.data).isdigit() else 0
+    cert = db.session().get(UnitCertificate, cert_id)
+    if cert is None or cert.unit_id != unit_id:
+        abort(404)
+    try:
+        keys.revoke_certificate(db.session(), cert, form.reason.data or "")
+    except ServiceError as exc:
+        db.session().rollback()
+        return _page(unit, Pkcs12Form(formdata=None), form, _show_error(form, exc))
+    done = _("Certificate %(fp)s revoked.", fp=pki.format_fingerprint(cert.fingerprint))
+    flash(done, "success")
+    return redirect(url_for("documents.certificates", unit_id=unit_id))
