@@ -98,7 +98,7 @@ def main() -> None:
 
         pacts.open_signing(s, engine(), user=heads[0], pact=pact)
         s.refresh(pact)
-        base = docs.read_document(pacts.current_document(s, pact))  # type: ignore[arg-type]
+        base = docs.read_document(s, pacts.current_document(s, pact))  # type: ignore[arg-type]
         signer_order = {sg.unit_id: sg for sg in pacts.signers(s, pact)}
 
         def bare_sign(pdf: bytes, unit_id: int) -> bytes:
@@ -129,7 +129,7 @@ def main() -> None:
             pacts.sign_pact(s, engine(), user=head, pact=pact, password=PASSWORD)
         ceremony = time.perf_counter() - start
         s.refresh(pact)
-        final = docs.read_document(pacts.current_document(s, pact))  # type: ignore[arg-type]
+        final = docs.read_document(s, pacts.current_document(s, pact))  # type: ignore[arg-type]
         start = time.perf_counter()
         reports = keys.verify_document(s, final)
         verify_time = time.perf_counter() - start

@@ -12,7 +12,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, database, languages, accounts, workflows, views."""
     from flask import Flask
 
-    from wflow import api, cli, db, features, i18n, logs, ratelimit, security, workflow_setup
+    from wflow import (
+        api,
+        cli,
+        db,
+        features,
+        i18n,
+        installation_setup,
+        logs,
+        ratelimit,
+        security,
+        workflow_setup,
+    )
     from wflow.config import PROJECT_ROOT, instance_path, load_config
     from wflow.web import init_app as init_web
 
@@ -28,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     workflow_setup.init_app(app)
+    installation_setup.init_app(app)
     init_web(app)
     features.init_app(app)
     api.init_app(app)

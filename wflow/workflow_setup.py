@@ -6,9 +6,11 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
-from wflow.core.registry import build_registry
+from wflow import db
+from wflow.core import workflow as wf
 from wflow.engine import Engine
 from wflow.engine.loader import load_directory
+from wflow.workflow_rules import build_registry
 
 
 def init_app(app: Flask) -> None:
@@ -24,10 +26,7 @@ def init_app(app: Flask) -> None:
         # Each server stores new definition versions (and loads old ones still in use) once;
         # not on the health check, which must answer 503 (not fail) while the database is down.
         if not synced and request.endpoint != "health.healthz":
-            from wflow import db
-
-            engine.sync_versions(db.session())
-            db.session().commit()
+            wf.sync_versions(db.session(), engine)
             synced.append(True)
 
 

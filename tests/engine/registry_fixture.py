@@ -6,8 +6,8 @@ registry provides them.
 
 from __future__ import annotations
 
-from wflow.core.registry import build_registry
 from wflow.engine.registry import Registry
+from wflow.workflow_rules import build_registry
 
 ROLES = (
     "unit_head",

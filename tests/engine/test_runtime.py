@@ -91,7 +91,7 @@ def _refused(
     with pytest.raises(error) as caught:
         engine.fire(session, iid, *args, **kw)
     session.rollback()
-    assert caught.value.http_status == status
+    assert caught.value.status == status
     assert snapshot(session) == before
     return caught.value
 

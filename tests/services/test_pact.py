@@ -57,7 +57,7 @@ def _snapshot(app: Flask, session: Session, pact: Pact) -> tuple[bytes, str, int
             session.exec(select(WfEvent).where(WfEvent.instance_id == fresh.instance_id)).all()
         )
         state = pacts.state_of(session, fresh)
-        return read_document(doc), state, fresh.document_id or 0, events
+        return read_document(session, doc), state, fresh.document_id or 0, events
 
 
 def _sign(
@@ -128,7 +128,7 @@ def test_pact__every_head_signs_and_the_pact_comes_into_force(
     evidence = session.get(Document, pact.evidence_id)
     assert evidence is not None
     with app.app_context():
-        (seal,) = keys.verify_document(session, read_document(evidence))
+        (seal,) = keys.verify_document(session, read_document(session, evidence))
     assert seal.check.intact and seal.trusted and not seal.check.modified_after
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from wflow.accounts import passwords
 from wflow.clock import utcnow
+from wflow.core import installation
 from wflow.core.errors import ServiceError
+from wflow.core.uow import after_rollback, in_unit, transactional, unit_of_work
 from wflow.org.models import User
 
 
@@ -43,11 +43,11 @@ def authenticate(session: Session, login: str, password: str, throttle: Throttle
             if user.locked_until is not None:
                 raise LoginRefused(_locked_message(user.locked_until, now))
         raise LoginRefused(_l("Wrong login or password."))
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    session.add(user)
-    session.commit()
+    with unit_of_work(session):
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        session.add(user)
     return user
 
 
@@ -68,27 +68,41 @@ def recheck_password(session: Session, user: User, password: str, throttle: Thro
     return False
 
 
+@transactional
 def end_sessions(session: Session, user: User) -> None:
     """End every session of `user`: cookies issued before (and their copies) stop working."""
     user.session_epoch += 1
     session.add(user)
-    session.commit()
 
 
-def throttle_from(config: Mapping[str, Any]) -> Throttle:
-    """Return the lock rule of the app's configuration."""
-    return Throttle(
-        int(config["LOGIN_MAX_FAILURES"]), timedelta(seconds=int(config["LOGIN_LOCK_SECONDS"]))
-    )
+def throttle_of(session: Session) -> Throttle:
+    """Return the lock rule of the session's installation (the defaults outside an app)."""
+    found = installation.maybe(session)
+    if found is None:
+        return Throttle()
+    return Throttle(found.settings.login_max_failures, found.settings.login_lock)
 
 
 def _count_failure(session: Session, user: User, throttle: Throttle, now: datetime) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= throttle.max_failures:
-        user.locked_until = now + throttle.lock
-        user.failed_logins = 0
-    session.add(user)
-    session.commit()
+    """Count a wrong password; it stands even when the caller's unit then rolls back."""
+
+    def count() -> None:
+        with unit_of_work(session):
+            session.refresh(user)
+            user.failed_logins += 1
+            if user.failed_logins >= throttle.max_failures:
+                user.locked_until = now + throttle.lock
+                user.failed_logins = 0
+            session.add(user)
+
+    if in_unit(session):
+        after_rollback(session, count)  # the caller refuses the act: counted after its rollback
+        user.failed_logins += 1
+        if user.failed_logins >= throttle.max_failures:
+            user.locked_until, user.failed_logins = now + throttle.lock, 0
+        session.add(user)
+    else:
+        count()
 
 
 def _locked_message(until: datetime, now: datetime) -> object:

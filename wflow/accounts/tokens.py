@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 from wflow.accounts.models import ApiToken
 from wflow.clock import utcnow
 from wflow.core.errors import NotFound, ServiceError
+from wflow.core.uow import transactional
 from wflow.org.models import User
 from wflow.org.service import clean_text
 
@@ -30,6 +31,7 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@transactional
 def create_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for `user` and commit; return the row and the secret (shown only once)."""
     label = clean_text(name, "name", max_len=100)
@@ -45,7 +47,6 @@ def create_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, 
         user_id=user.id or 0, name=label, prefix=secret[:SHOWN_CHARS], token_hash=token_hash(secret)
     )
     session.add(token)
-    session.commit()
     return token, secret
 
 
@@ -59,6 +60,7 @@ def user_tokens(session: Session, user: User) -> list[ApiToken]:
     return list(session.exec(query).all())
 
 
+@transactional
 def revoke_token(session: Session, *, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens and commit (NotFound for anyone else's)."""
     token = session.get(ApiToken, token_id)
@@ -67,10 +69,10 @@ def revoke_token(session: Session, *, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)
-        session.commit()
     return token
 
 
+@transactional
 def authenticate(session: Session, secret: str) -> User | None:
     """Return the active user of an unrevoked token, or None; note when it was last used."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
@@ -85,5 +87,4 @@ def authenticate(session: Session, secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
         token.last_used_at = now
         session.add(token)
-        session.commit()
     return user

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,7 +16,7 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from wflow import db
-from wflow.accounts.service import LoginRefused, authenticate, end_sessions, throttle_from
+from wflow.accounts.service import LoginRefused, authenticate, end_sessions, throttle_of
 from wflow.core.errors import ServiceError
 from wflow.org import service as org
 from wflow.security import start_session
@@ -39,8 +38,7 @@ def login() -> Response | str | tuple[str, int]:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        cfg = current_app.config
-        throttle = throttle_from(cfg)
+        throttle = throttle_of(db.session())
         try:
             user = authenticate(
                 db.session(), form.login.data or "", form.password.data or "", throttle

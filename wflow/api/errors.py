@@ -14,20 +14,20 @@ from wflow import db
 from wflow.api import bp
 from wflow.api.auth import api_locale
 from wflow.api.schemas import ErrorDetail, ErrorResponse
-from wflow.core.errors import ServiceError
-from wflow.core.workflow import explain
-from wflow.engine import WorkflowError
+from wflow.core.errors import describe
+from wflow.core.uow import discard
+from wflow.errors import Refusal
 
 log = logging.getLogger(__name__)
 CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
-class ApiError(Exception):
-    """A refusal of the API with its status, stable code and message for people."""
+class ApiError(Refusal):
+    """A refusal of the API itself (bad token, bad body) with its status and stable code."""
 
     def __init__(self, status: int, code: str, message: str, fields: list[str] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields or []
+        super().__init__(message, dict.fromkeys(fields or [], ""))
+        self.status, self.code = status, code
 
 
 def error_response(
@@ -58,24 +58,12 @@ def _http_message(status: int) -> str:
     return messages.get(status, _("The request was refused."))
 
 
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError) -> Response:
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
-
-
-@bp.errorhandler(WorkflowError)
-def _workflow_error(exc: WorkflowError) -> Response:
+@bp.errorhandler(Refusal)
+def _refusal(exc: Refusal) -> Response:
+    """Answer every refusal (API, service, workflow) with its status, code, reason, fields."""
     with force_locale(api_locale()):
-        message = explain(exc)
-    fields = list(getattr(exc, "fields", ()))
-    return error_response(exc.http_status, _code(exc), message, fields)
-
-
-@bp.errorhandler(ServiceError)
-def _service_error(exc: ServiceError) -> Response:
-    with force_locale(api_locale()):
-        message = str(exc.message)
-    return error_response(exc.status, _code(exc), message, [exc.field] if exc.field else [])
+        message = describe(exc)
+    return error_response(exc.status, exc.code, message, list(exc.fields))
 
 
 @bp.errorhandler(HTTPException)
@@ -89,7 +77,7 @@ def _http_error(exc: HTTPException) -> Response:
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled API error")
-    db.session().rollback()
+    discard(db.session())
     with force_locale(api_locale()):
         message = _("Something went wrong on our side. The error has been logged.")
     return error_response(500, "internal_error", message)

@@ -42,7 +42,7 @@ def document(document_id: int) -> Response:
     if not may_read(session, api_user(), doc):
         raise ApiError(403, "forbidden", _("You may not read this document."))
     try:
-        body = read_document(doc)
+        body = read_document(db.session(), doc)
     except OSError:
         raise ApiError(410, "gone", _("This document is no longer available.")) from None
     headers = {"Content-Disposition": f'inline; filename="document-{doc.id}.pdf"',

@@ -83,7 +83,6 @@ def _edit(award: Award | None) -> Page:
         try:
             saved = awards.save_award(db.session(), award, _raw(form))
         except ServiceError as exc:
-            db.session().rollback()
             field = getattr(form, exc.field or "", None)
             if field is not None:
                 field.errors = [*field.errors, str(exc.message)]
@@ -120,7 +119,6 @@ def settings() -> Page:
         try:
             awards.set_base_salary(db.session(), user(), form.base_salary.data)
         except ServiceError as exc:
-            db.session().rollback()
             form.base_salary.errors = [*form.base_salary.errors, str(exc.message)]
             status = exc.status
         else:

@@ -18,6 +18,7 @@ from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Setting
 from wflow.clock import utcnow
 from wflow.core.errors import Conflict, ServiceError
+from wflow.core.uow import transactional
 from wflow.org.models import User
 from wflow.org.service import clean_text
 
@@ -84,6 +85,7 @@ SEEDS = (
 SEED_CODES = frozenset(s.code for s in SEEDS)
 
 
+@transactional
 def ensure_catalogue(session: Session) -> None:
     """Create the default award types when the catalogue is empty (commits)."""
     if session.exec(select(Award.id)).first() is not None:
@@ -104,7 +106,6 @@ def ensure_catalogue(session: Session) -> None:
                 prize_multiple=s.prize_multiple,
             )
         )
-    session.commit()
 
 
 def catalogue(session: Session, *, active_only: bool = False) -> list[Award]:
@@ -196,6 +197,7 @@ def clean_award(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@transactional
 def save_award(session: Session, award: Award | None, raw: dict[str, Any]) -> Award:
     """Create (`award` None) or change an award type; commit and return it."""
     fields = clean_award(raw)
@@ -207,7 +209,6 @@ def save_award(session: Session, award: Award | None, raw: dict[str, Any]) -> Aw
         setattr(row, key, value)
     row.updated_at = utcnow()
     session.add(row)
-    session.commit()
     return row
 
 
@@ -240,6 +241,7 @@ def base_salary(session: Session) -> Decimal:
     return Decimal(row.value) if row is not None else DEFAULT_BASE_SALARY
 
 
+@transactional
 def set_base_salary(session: Session, user: User, value: Any) -> Decimal:
     """Change the base salary (a whole number of đồng); commit and return it."""
     text = str(value or "").strip().replace(".", "").replace(",", "").replace(" ", "")
@@ -248,7 +250,6 @@ def set_base_salary(session: Session, user: User, value: Any) -> Decimal:
     row = session.get(Setting, BASE_SALARY) or Setting(key=BASE_SALARY, value=text)
     row.value, row.updated_by_user_id, row.updated_at = text, user.id, utcnow()
     session.add(row)
-    session.commit()
     return Decimal(text)
 
 

@@ -26,6 +26,7 @@ from wflow.awards.nominations import states_of
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError
+from wflow.core.uow import transactional
 from wflow.documents import signing
 from wflow.engine import Engine
 from wflow.engine.tables import WfInstance
@@ -58,6 +59,7 @@ def council_unit(session: Session) -> Unit:
 # --- sessions ----------------------------------------------------------------------------
 
 
+@transactional
 def create_session(
     session: Session, *, user: User, year: int | None, title: str, held_on: date | None
 ) -> CouncilSession:
@@ -74,7 +76,6 @@ def create_session(
         created_by_user_id=user.id,
     )
     session.add(row)
-    session.commit()
     return row
 
 
@@ -115,6 +116,7 @@ def next_number(session: Session, when: date) -> str:
 # --- the decision ------------------------------------------------------------------------
 
 
+@transactional
 def sign_decision(
     session: Session,
     engine: Engine,
@@ -146,57 +148,49 @@ def sign_decision(
     council = council_unit(session)
     salary = awards.base_salary(session)
     actor = wf.actor_for(session, user)
+    decision = Decision(
+        session_id=council_session.id or 0,
+        number=text,
+        year=issued_on.year,
+        issued_on=issued_on,
+        base_salary=salary,
+        signed_by_user_id=user.id,
+    )
+    session.add(decision)
+    session.flush()
+    pdf, page, box = docs.render_decision(session, decision, council, approved)
+    key, cert, chain = keys.signing_identity(session, council)
+    stamp = signing.Stamp(unit_name=council.name, signer_name=user.display_name, when=utcnow())
     try:
-        decision = Decision(
-            session_id=council_session.id or 0,
-            number=text,
-            year=issued_on.year,
-            issued_on=issued_on,
-            base_salary=salary,
-            signed_by_user_id=user.id,
+        signed = signing.sign_pdf(
+            pdf,
+            key=key,
+            cert=cert,
+            chain=chain,
+            field=docs.COUNCIL_FIELD,
+            stamp=stamp,
+            box=box,
+            page=page,
+            reason=f"Quyết định khen thưởng số {text}",
         )
-        session.add(decision)
-        session.flush()
-        pdf, page, box = docs.render_decision(session, decision, council, approved)
-        key, cert, chain = keys.signing_identity(session, council)
-        stamp = signing.Stamp(unit_name=council.name, signer_name=user.display_name, when=utcnow())
-        try:
-            signed = signing.sign_pdf(
-                pdf,
-                key=key,
-                cert=cert,
-                chain=chain,
-                field=docs.COUNCIL_FIELD,
-                stamp=stamp,
-                box=box,
-                page=page,
-                reason=f"Quyết định khen thưởng số {text}",
-            )
-        except signing.SigningFailed as exc:
-            raise ServiceError(
-                _l("The document could not be signed: %(why)s", why=str(exc))
-            ) from None
-        doc = docs.store(session, signed, kind="decision", decision_id=decision.id, user_id=user.id)
-        decision.document_id = doc.id
-        session.add(decision)
-        by_row = {r["nomination"].id: r for r in docs.decision_rows(session, approved, salary)}
-        for n in approved:
-            n.decision_id, n.prize_amount = decision.id, by_row[n.id]["prize"]
-            n.updated_at = utcnow()
-            session.add(n)
-        session.flush()
-        for n in approved:
-            engine.fire(
-                session,
-                n.instance_id or 0,
-                "decide",
-                actor,
-                {"decision_number": text, "decision_date": issued_on.isoformat()},
-            )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    except signing.SigningFailed as exc:
+        raise ServiceError(
+            _l("The document could not be signed: %(why)s", why=str(exc))
+        ) from None
+    doc = docs.store(session, signed, kind="decision", decision_id=decision.id, user_id=user.id)
+    decision.document_id = doc.id
+    session.add(decision)
+    by_row = {r["nomination"].id: r for r in docs.decision_rows(session, approved, salary)}
+    for n in approved:
+        n.decision_id, n.prize_amount = decision.id, by_row[n.id]["prize"]
+        n.updated_at = utcnow()
+        session.add(n)
+    session.flush()
+    for n in approved:
+        wf.fire(
+            session, engine, user, n.instance_id or 0, "decide",
+            {"decision_number": text, "decision_date": issued_on.isoformat()}, actor=actor,
+        )  # fmt: skip
     return decision
 
 

@@ -25,6 +25,7 @@ from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.access import Action, is_committee, may, principals
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from wflow.core.uow import transactional
 from wflow.engine import Actor, Engine, FireResult, Scope, StaleVersion
 from wflow.engine.tables import WfInstance, WfParticipant
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
@@ -169,6 +170,7 @@ def _rules(session: Session, award: Award, block_id: int, year: int) -> tuple[di
     return block.to_json(), awards.council_rule(award).to_json()
 
 
+@transactional
 def propose(
     session: Session,
     engine: Engine,
@@ -211,17 +213,10 @@ def propose(
         council_rule=council_rule,
         proposed_by_user_id=user.id,
     )
-    try:
-        session.add(nomination)
-        session.flush()
-        nomination.instance_id = engine.start(
-            session, WORKFLOW, scope_of(nomination), wf.actor_for(session, user)
-        )
-        session.add(nomination)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    session.add(nomination)
+    session.flush()
+    nomination.instance_id = wf.start(session, engine, WORKFLOW, scope_of(nomination), user)
+    session.add(nomination)
     return nomination
 
 
@@ -263,6 +258,7 @@ def cast_vote(
     return wf.fire(session, engine, user, row.id or 0, CHOICES[choice])
 
 
+@transactional
 def record_written_vote(
     session: Session,
     engine: Engine,
@@ -297,13 +293,9 @@ def record_written_vote(
         principals=frozenset({seat.principal}),
         name=f"{user.display_name} ({_l('written ballot of')} {member.display_name})",
     )
-    try:
-        result = engine.fire(session, row.id or 0, CHOICES[choice], actor, {"mode": WRITTEN})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return result
+    return wf.fire(
+        session, engine, user, row.id or 0, CHOICES[choice], {"mode": WRITTEN}, actor=actor
+    )
 
 
 def close_vote(
@@ -436,6 +428,7 @@ def absent_members(session: Session, nomination: Nomination) -> list[tuple[int, 
 # --- dossier -----------------------------------------------------------------------------
 
 
+@transactional
 def save_dossier(
     session: Session,
     *,
@@ -459,10 +452,10 @@ def save_dossier(
     nomination.minutes = clean_text(minutes, "minutes", max_len=20_000, required=False)
     nomination.updated_at = utcnow()
     session.add(nomination)
-    session.commit()
     return nomination
 
 
+@transactional
 def submit_dossier(
     session: Session, engine: Engine, *, user: User, nomination: Nomination, password: str
 ) -> FireResult:
@@ -498,16 +491,10 @@ def submit_dossier(
                 reason=f"{docs.TITLES[kind]} - đề nghị khen thưởng",
             )
             docs.store(session, signed, kind=kind, nomination_id=nomination.id, user_id=user.id)
-        result = engine.fire(
-            session, row.id or 0, "submit_dossier", actor, expected_version=row.lock_version
-        )
-        session.commit()
+        result = wf.fire(session, engine, user, row.id or 0, "submit_dossier",
+                         expected_version=row.lock_version, actor=actor)  # fmt: skip
     except StaleVersion:
-        session.rollback()
         raise Conflict(_l("The nomination was changed meanwhile; reload the page.")) from None
-    except Exception:
-        session.rollback()
-        raise
     return result
 
 

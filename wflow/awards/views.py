@@ -3,8 +3,6 @@ council sessions with their decision, and the public register of awards with cer
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -31,13 +29,10 @@ from wflow.awards.models import Award, CouncilSession, Decision, Nomination
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, is_committee, may
-from wflow.core.errors import ServiceError
-from wflow.engine import WorkflowError
 from wflow.engine.tables import WfInstance
 from wflow.org.models import Block, Unit
 from wflow.pacts.documents import read_document
 from wflow.pacts.models import Document
-from wflow.plans.views import refuse as _refuse
 from wflow.scoreboard.service import year_ranking
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user
@@ -47,12 +42,6 @@ from wflow.workflow_setup import engine
 bp = Blueprint("nomination", __name__)
 REASON_TRIGGERS = ("return_dossier", "reject", "revoke", "withdraw")
 PLAIN_TRIGGERS = ("open_block_vote", "start_review")
-
-
-def refuse(exc: ServiceError | WorkflowError) -> NoReturn:
-    """Answer a refusal with its status and reason (nothing was changed)."""
-    db.session().rollback()
-    _refuse(exc)
 
 
 def visible(nomination_id: int) -> Nomination:
@@ -76,7 +65,7 @@ def _pdf(body: bytes, name: str, *, public: bool = False) -> Response:
 
 def _stored(doc: Document, name: str, *, public: bool = False) -> Response:
     try:
-        body = read_document(doc)
+        body = read_document(db.session(), doc)
     except OSError:
         abort(410, description=_("This document is no longer available."))
     return _pdf(body, name, public=public)
@@ -101,18 +90,15 @@ def block(block_id: int) -> str | WResponse:
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
-            created = noms.propose(
-                sess,
-                engine(),
-                user=me,
-                block_id=block_id,
-                year=year,
-                unit_id=form.unit_id.data or 0,
-                award_id=form.award_id.data or 0,
-            )
-        except (ServiceError, WorkflowError) as exc:
-            refuse(exc)
+        created = noms.propose(
+            sess,
+            engine(),
+            user=me,
+            block_id=block_id,
+            year=year,
+            unit_id=form.unit_id.data or 0,
+            award_id=form.award_id.data or 0,
+        )
         flash(_("The nomination was proposed."), "success")
         return _back(created)
     rows = noms.nominations_of_block(sess, block_id, year)
@@ -266,16 +252,13 @@ def vote(nomination_id: int) -> WResponse:
     form = VoteForm()
     if not form.validate_on_submit():
         abort(422, description=_("Vote yes, no or abstain."))
-    try:
-        noms.cast_vote(
-            db.session(),
-            engine(),
-            user=user(),
-            nomination=nomination,
-            choice=form.choice.data or "",
-        )
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    noms.cast_vote(
+        db.session(),
+        engine(),
+        user=user(),
+        nomination=nomination,
+        choice=form.choice.data or "",
+    )
     flash(_("Your vote was recorded. It stays secret."), "success")
     return _back(nomination)
 
@@ -289,17 +272,14 @@ def written_vote(nomination_id: int) -> WResponse:
     form.member_id.choices = noms.absent_members(db.session(), nomination)
     if not form.validate_on_submit():
         abort(422, description=_("Choose an absent member and the vote."))
-    try:
-        noms.record_written_vote(
-            db.session(),
-            engine(),
-            user=user(),
-            nomination=nomination,
-            member_id=form.member_id.data or 0,
-            choice=form.choice.data or "",
-        )
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    noms.record_written_vote(
+        db.session(),
+        engine(),
+        user=user(),
+        nomination=nomination,
+        member_id=form.member_id.data or 0,
+        choice=form.choice.data or "",
+    )
     flash(_("The written ballot was recorded."), "success")
     return _back(nomination)
 
@@ -311,16 +291,13 @@ def close(nomination_id: int) -> WResponse:
     nomination = visible(nomination_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        result = noms.close_vote(
-            db.session(),
-            engine(),
-            user=user(),
-            nomination=nomination,
-            expected_version=request.form.get("expected_version", type=int),
-        )
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    result = noms.close_vote(
+        db.session(),
+        engine(),
+        user=user(),
+        nomination=nomination,
+        expected_version=request.form.get("expected_version", type=int),
+    )
     flash(
         _(
             "The vote is closed: %(result)s.",
@@ -342,17 +319,14 @@ def dossier(nomination_id: int) -> WResponse:
     form = DossierForm()
     if not form.validate_on_submit():
         abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
-    try:
-        noms.save_dossier(
-            db.session(),
-            user=user(),
-            nomination=nomination,
-            cover_letter=form.cover_letter.data or "",
-            achievements=form.achievements.data or "",
-            minutes=form.minutes.data or "",
-        )
-    except ServiceError as exc:
-        refuse(exc)
+    noms.save_dossier(
+        db.session(),
+        user=user(),
+        nomination=nomination,
+        cover_letter=form.cover_letter.data or "",
+        achievements=form.achievements.data or "",
+        minutes=form.minutes.data or "",
+    )
     flash(_("The dossier was saved."), "success")
     return _back(nomination)
 
@@ -365,16 +339,13 @@ def submit(nomination_id: int) -> WResponse:
     form = SubmitDossierForm()
     if not form.validate_on_submit():
         abort(422, description=_("Enter your password to sign."))
-    try:
-        noms.submit_dossier(
-            db.session(),
-            engine(),
-            user=user(),
-            nomination=nomination,
-            password=form.password.data or "",
-        )
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    noms.submit_dossier(
+        db.session(),
+        engine(),
+        user=user(),
+        nomination=nomination,
+        password=form.password.data or "",
+    )
     flash(_("The dossier was signed and submitted."), "success")
     return _back(nomination)
 
@@ -394,18 +365,15 @@ def fire(nomination_id: int) -> WResponse:
         data["reason"] = request.form.get("reason", "").strip()
     if trigger == "refer_to_council":
         data["session_id"] = request.form.get("session_id", "").strip()
-    try:
-        noms.fire_nomination(
-            db.session(),
-            engine(),
-            user=user(),
-            nomination=nomination,
-            trigger=trigger,
-            data=data,
-            expected_version=request.form.get("expected_version", type=int),
-        )
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    noms.fire_nomination(
+        db.session(),
+        engine(),
+        user=user(),
+        nomination=nomination,
+        trigger=trigger,
+        data=data,
+        expected_version=request.form.get("expected_version", type=int),
+    )
     flash(_("Done."), "success")
     return _back(nomination)
 
@@ -452,16 +420,13 @@ def sessions() -> str | WResponse:
     if request.method == "GET":
         form.year.data, form.held_on.data = current_year() - 1, utcnow().date()
     elif form.validate_on_submit():
-        try:
-            created = decisions.create_session(
-                sess,
-                user=me,
-                year=form.year.data,
-                title=form.title.data or "",
-                held_on=form.held_on.data,
-            )
-        except ServiceError as exc:
-            refuse(exc)
+        created = decisions.create_session(
+            sess,
+            user=me,
+            year=form.year.data,
+            title=form.title.data or "",
+            held_on=form.held_on.data,
+        )
         flash(_("The session was opened."), "success")
         return redirect(url_for("nomination.council_session", session_id=created.id), 303)
     else:
@@ -517,18 +482,15 @@ def sign_decision(session_id: int) -> WResponse:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
-    try:
-        decisions.sign_decision(
-            db.session(),
-            engine(),
-            user=user(),
-            council_session=row,
-            number=form.number.data or "",
-            issued_on=form.issued_on.data,
-            password=form.password.data or "",
-        )
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    decisions.sign_decision(
+        db.session(),
+        engine(),
+        user=user(),
+        council_session=row,
+        number=form.number.data or "",
+        issued_on=form.issued_on.data,
+        password=form.password.data or "",
+    )
     flash(_("The decision was signed; the awards are granted."), "success")
     return redirect(url_for("nomination.council_session", session_id=row.id), 303)
 

@@ -15,6 +15,7 @@ from wflow import db as database
 from wflow.cli import keys as cli_keys
 from wflow.cli import notify as cli_notify
 from wflow.cli import workflows as cli_workflows
+from wflow.core import workflow as wf
 from wflow.core.access import current_year
 from wflow.core.errors import ServiceError
 from wflow.demo import awards as nomination_demo
@@ -43,8 +44,7 @@ def init_command(with_demo: bool) -> None:
     """Create the instance folder and secret, migrate the database, optionally load the demo."""
     url = current_app.config["DATABASE_URL"]
     database.upgrade(url)
-    workflow_engine().sync_versions(database.session())
-    database.session().commit()
+    wf.sync_versions(database.session(), workflow_engine())
     click.echo(f"database ready: {_safe_url(url)}")
     cli_keys.echo_init_keys()
     if not with_demo:
@@ -154,7 +154,6 @@ def users_create(
             locale=locale,
         )
     except ServiceError as exc:
-        sess.rollback()
         raise _fail(exc) from None
     click.echo(f"user {user.login} created")
 

@@ -47,9 +47,8 @@ def keys_init() -> None:
     try:
         issued = init_keys()
     except ServiceError as exc:
-        database.session().rollback()
         raise _fail(exc) from None
-    store = keys.key_store()
+    store = keys.key_store(database.session())
     click.echo(f"certificate authority: {store.ca_cert_path}")
     click.echo(f"certificates issued: {issued}")
 
@@ -97,7 +96,6 @@ def keys_revoke(unit_code: str, reason: str, wanted: str | None) -> None:
     try:
         keys.revoke_certificate(sess, cert, reason)
     except ServiceError as exc:
-        sess.rollback()
         raise _fail(exc) from None
     click.echo(f"revoked {pki.format_fingerprint(cert.fingerprint)} of {unit.code}")
 
@@ -116,7 +114,6 @@ def keys_import(unit_code: str, file: Path, password: str) -> None:
             data = fh.read(keys.PKCS12_MAX_BYTES + 1)
         row = keys.import_pkcs12(sess, unit, data, password)
     except ServiceError as exc:
-        sess.rollback()
         raise _fail(exc) from None
     click.echo(f"imported {pki.format_fingerprint(row.fingerprint)} for {unit.code}")
 

@@ -14,10 +14,11 @@ from sqlmodel import Session, col, select
 
 from wflow import db as database
 from wflow.config import PROJECT_ROOT
-from wflow.core.registry import build_registry
+from wflow.core import workflow as wf
 from wflow.engine.audit import verify_chains
 from wflow.engine.loader import check_files
 from wflow.engine.tables import WfDefinition, WfInstance
+from wflow.workflow_rules import build_registry
 from wflow.workflow_setup import engine as app_engine
 
 
@@ -51,8 +52,7 @@ def workflows_list() -> None:
     """Show every workflow version (loaded or stored) with its instance counts."""
     sess = database.session()
     engine = app_engine()
-    engine.sync_versions(sess)
-    sess.commit()
+    wf.sync_versions(sess, engine)
     grouped = select(WfInstance.workflow, WfInstance.version, func.count()).group_by(
         col(WfInstance.workflow), col(WfInstance.version)
     )

@@ -1,7 +1,8 @@
-"""The names workflow definitions use (roles, resolvers), bound to the organisation's data.
+"""The organisation's names workflow definitions use (roles, resolvers).
 
-Roles map an instance's scope to principals (see `services.access.principals`); resolvers
-list the parties of a multi-party step. The domain issues add guards and effects here.
+Roles map an instance's scope to principals (see `core.access.principals`); resolvers list
+the parties of a multi-party step. Each feature registers its own guards and effects
+(`wflow.workflow_rules` composes them).
 """
 
 from __future__ import annotations
@@ -10,20 +11,14 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import col, select
 
-from wflow.awards import rules as nomination_rules
 from wflow.engine import FireContext, Participant, Registry, Scope
-from wflow.notifications import service as notify
 from wflow.org.models import BlockMembership, Position, Role, Unit, User
-from wflow.pacts import rules as pact_rules
-from wflow.plans import rules as plan_rules
-from wflow.reviews import rules as review_rules
 
 _ORDER = {Position.LEADER.value: 0, Position.DEPUTY.value: 1, Position.MEMBER.value: 2}
 
 
-def build_registry() -> Registry:
-    """Return a registry with every role and resolver the definitions in workflows/ use."""
-    reg = Registry()
+def register(reg: Registry) -> None:
+    """Register the organisation's roles and resolvers (units, blocks, the committee)."""
 
     def unit(suffix: str) -> None:
         @reg.role(f"unit_{suffix}")
@@ -73,12 +68,6 @@ def build_registry() -> Registry:
             Participant(f"user:{u.id}", f"council:user:{u.id}", u.display_name) for u in members
         ]
 
-    plan_rules.register(reg)
-    pact_rules.register(reg)
-    review_rules.register(reg)
-    nomination_rules.register(reg)
-    notify.register(reg)
-    return reg
 
 
 def block_members(ctx: FireContext, suffix: str, order: str = "parallel") -> list[Participant]:

@@ -6,30 +6,27 @@ transaction, rolled back whole when the engine refuses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from flask import g, has_request_context
-from flask_babel import lazy_gettext as _l
+import sqlalchemy as sa
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from wflow.core.access import Action, is_committee, may, principals
+from wflow.core.uow import after_commit, transactional, unit_of_work
 from wflow.engine import Actor, Definition, Engine, FireResult, Scope, Task, WorkflowError
 from wflow.engine.runtime_errors import (
-    AlreadyActed,
     InstanceNotFound,
-    MissingFields,
-    NotAllowed,
-    StaleVersion,
-    UnknownTrigger,
-    WrongState,
 )
-from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
-from wflow.notifications import service as notify
+from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.org.models import Unit, User
 from wflow.reviews.models import Review
+
+_ACTORS = "wflow.actors"
+TaskKeys = frozenset[tuple[str, str]]  # (trigger, principal) rows of wf_task
 
 
 class Subject(Protocol):
@@ -61,21 +58,51 @@ def subject_states(session: Session, subjects: Iterable[Subject]) -> dict[int, s
 def actor_for(session: Session, user: User) -> Actor:
     """Return the engine's view of a user: id, unit, principals, name.
 
-    Within a web request the actor is computed once per user (a page asks for the task
-    count, the notifications and the view), since memberships do not change mid-request.
+    The actor is computed once per transaction (a page asks for the task count, the
+    notifications and the view); a commit or rollback forgets it, as memberships may change.
     """
-    cache: dict[int, Actor] | None = None
-    if has_request_context():
-        cache = g.setdefault("wflow_actors", {})
-        if user.id in cache:
-            return cache[user.id or 0]
+    cache: dict[int, Actor] = session.info.setdefault(_ACTORS, {})
+    if user.id is not None and user.id in cache:
+        return cache[user.id]
     actor = Actor(
         user_id=user.id, unit_id=user.unit_id, principals=principals(session, user),
         name=user.display_name,
     )  # fmt: skip
-    if cache is not None and user.id is not None:
+    if user.id is not None:
         cache[user.id] = actor
     return actor
+
+
+@sa.event.listens_for(OrmSession, "after_commit")
+@sa.event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_actors(session: OrmSession, *_args: Any) -> None:
+    session.info.pop(_ACTORS, None)
+
+
+Listener = Callable[[Session, Engine, int, TaskKeys, "User | None"], None]
+_LISTENERS: list[Listener] = []
+
+
+def on_change(listener: Listener) -> None:
+    """Call `listener` after every committed start or fire (notifications subscribe here)."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+
+
+def task_keys(session: OrmSession, instance_id: int) -> TaskKeys:
+    """Return who may fire what on an instance now, to compare before and after a change."""
+    query = select(WfTask.trigger, WfTask.principal).where(WfTask.instance_id == instance_id)
+    return frozenset((t, p) for t, p in session.execute(query).all())
+
+
+def _changed(
+    session: Session, engine: Engine, instance_id: int, before: TaskKeys, user: User | None
+) -> None:
+    def tell() -> None:
+        for listener in _LISTENERS:
+            listener(session, engine, instance_id, before, user)
+
+    after_commit(session, tell)
 
 
 def start(
@@ -86,15 +113,11 @@ def start(
     user: User | None,
     data: Mapping[str, Any] | None = None,
 ) -> int:
-    """Start an instance of `workflow` about `scope` and commit; return its id."""
+    """Start an instance of `workflow` about `scope` in the caller's unit of work; its id."""
     actor = actor_for(session, user) if user is not None else Actor.system()
-    try:
+    with unit_of_work(session):
         instance_id = engine.start(session, workflow, scope, actor, data)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    notify.after_change(session, engine, instance_id, frozenset(), user)
+        _changed(session, engine, instance_id, frozenset(), user)
     return instance_id
 
 
@@ -106,18 +129,26 @@ def fire(
     trigger: str,
     data: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> FireResult:
-    """Fire `trigger` as `user` and commit; any refusal rolls everything back and re-raises."""
-    actor = actor_for(session, user)
-    before = notify.task_keys(session, instance_id)
-    try:
+    """Fire `trigger` as `user` (or as `actor`, e.g. a written ballot) in one unit of work.
+
+    Every transition people cause goes through here, so the inbox and the notifications
+    always follow; a refusal rolls the whole unit back and re-raises.
+    """
+    actor = actor or actor_for(session, user)
+    with unit_of_work(session):
+        before = task_keys(session, instance_id)
         result = engine.fire(session, instance_id, trigger, actor, data, expected_version)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    notify.after_change(session, engine, instance_id, before, user)
+        _changed(session, engine, instance_id, before, user)
     return result
+
+
+@transactional
+def sync_versions(session: Session, engine: Engine) -> None:
+    """Store the loaded definitions' new versions (and load older ones instances still use)."""
+    engine.sync_versions(session)
 
 
 @dataclass(frozen=True)
@@ -258,26 +289,3 @@ def required_fields(definition: Definition, state: str, trigger: str) -> tuple[s
         if t.trigger == trigger:
             return t.require
     return ()
-
-
-FIELD_NAMES = {"reason": _l("reason")}
-
-
-def explain(exc: WorkflowError) -> str:
-    """Return the refusal in the user's language (the engine's own messages are English)."""
-    if isinstance(exc, NotAllowed):
-        if "turn" in exc.message:
-            return str(_l("It is not your turn yet: the participants sign in order."))
-        return str(_l("You may not do this here."))
-    if isinstance(exc, WrongState):
-        return str(_l("This action is not possible in the current state."))
-    if isinstance(exc, StaleVersion):
-        return str(_l("This was changed meanwhile; reload the page and try again."))
-    if isinstance(exc, AlreadyActed):
-        return str(_l("You have already answered in this step."))
-    if isinstance(exc, MissingFields):
-        names = ", ".join(str(FIELD_NAMES.get(f, f)) for f in exc.fields)
-        return str(_l("Please fill in: %(fields)s.", fields=names))
-    if isinstance(exc, (UnknownTrigger, InstanceNotFound)):
-        return str(_l("Unknown action."))
-    return str(exc.message)  # guard reasons come already translated from the domain

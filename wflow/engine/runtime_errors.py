@@ -1,30 +1,32 @@
-"""Errors raised while running workflows: each carries an HTTP status and a message for people."""
+"""Errors raised while running workflows: refusals with an HTTP status, a code and a message."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from wflow.errors import Refusal
 
-class WorkflowError(Exception):
+
+class WorkflowError(Refusal):
     """Base of every runtime refusal; nothing was written when it is raised."""
 
-    http_status: int = 400
+    status = 400
+    message: str
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
 
 
 class NotAllowed(WorkflowError):
     """The actor holds no role that may fire this trigger here (or it is engine-only)."""
 
-    http_status = 403
+    status = 403
 
 
 class InstanceNotFound(WorkflowError):
     """No workflow instance has this id."""
 
-    http_status = 404
+    status = 404
 
     def __init__(self, instance_id: int | str) -> None:
         message = instance_id if isinstance(instance_id, str) else (
@@ -37,13 +39,13 @@ class InstanceNotFound(WorkflowError):
 class UnknownWorkflow(WorkflowError):
     """No loaded definition has this name (or version)."""
 
-    http_status = 404
+    status = 404
 
 
 class UnknownTrigger(WorkflowError):
     """The instance's workflow has no trigger of this name."""
 
-    http_status = 404
+    status = 404
 
     def __init__(self, workflow: str, trigger: str) -> None:
         super().__init__(f"Workflow {workflow!r} has no action {trigger!r}.")
@@ -53,7 +55,7 @@ class UnknownTrigger(WorkflowError):
 class WrongState(WorkflowError):
     """The trigger exists but cannot be fired from the instance's current state."""
 
-    http_status = 409
+    status = 409
 
     def __init__(self, trigger: str, state: str) -> None:
         super().__init__(f"Action {trigger!r} is not possible in state {state!r}.")
@@ -64,7 +66,7 @@ class WrongState(WorkflowError):
 class StaleVersion(WorkflowError):
     """Someone changed the instance between reading and firing."""
 
-    http_status = 409
+    status = 409
 
     def __init__(self, instance_id: int) -> None:
         super().__init__(
@@ -76,13 +78,13 @@ class StaleVersion(WorkflowError):
 class AlreadyActed(WorkflowError):
     """The participant already signed, refused or abstained in this step."""
 
-    http_status = 409
+    status = 409
 
 
 class GuardFailed(WorkflowError):
     """A guard refused the transition; `reason` says why."""
 
-    http_status = 422
+    status = 422
 
     def __init__(self, guard: str, reason: str) -> None:
         super().__init__(reason)
@@ -93,11 +95,12 @@ class GuardFailed(WorkflowError):
 class MissingFields(WorkflowError):
     """Fields the transition requires were not given or are blank."""
 
-    http_status = 422
+    status = 422
 
     def __init__(self, fields: Iterable[str]) -> None:
-        self.fields = tuple(fields)
-        super().__init__("Required: " + ", ".join(self.fields) + ".")
+        names = tuple(fields)
+        super().__init__("Required: " + ", ".join(names) + ".")
+        self.fields = dict.fromkeys(names, "")
 
 
 class VersionConflict(Exception):

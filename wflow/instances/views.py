@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
+from wflow.core.errors import describe
 from wflow.engine import NotAllowed, WorkflowError
 from wflow.engine.diagram import to_svg, transition_table
 from wflow.web.forms import EmptyForm
@@ -157,7 +158,7 @@ def fire(instance_id: int) -> WResponse:
     try:
         wf.fire(db.session(), engine(), user(), instance_id, trigger, data, expected)
     except WorkflowError as exc:
-        flash(wf.explain(exc), "error")
+        flash(describe(exc), "error")
         if isinstance(exc, NotAllowed):
             abort(403)
         return redirect(url_for("workflows.instance", instance_id=instance_id), 303)

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import mailer
 from wflow.core import workflow as wf
+from wflow.core.uow import unit_of_work
 from wflow.engine import Engine
 from wflow.notifications import service as notify
 from wflow.notifications.models import Notification, NotificationKind
@@ -43,10 +43,13 @@ def send_digests(session: Session, engine: Engine, now: datetime | None = None) 
                 else f"- {t.workflow} #{t.instance_id}"
                 for t in tasks
             ]
-        session.add(Notification(user_id=user.id or 0, kind=NotificationKind.DIGEST.value,
-                                 title=title, body="\n".join(lines), created_at=now))  # fmt: skip
-        session.commit()  # recorded first: a re-run the same day sends nothing twice
-        mail = mailer.compose(user, "digest", {"title": title, "tasks": tasks, "lines": lines,
-                                               "unread": unread})  # fmt: skip
-        sent += mailer.send([mail])
+        with unit_of_work(session):  # recorded first: a re-run the same day sends nothing twice
+            note = Notification(user_id=user.id or 0, kind=NotificationKind.DIGEST.value,
+                                title=title, body="\n".join(lines), created_at=now)  # fmt: skip
+            session.add(note)
+        sender = notify.mailer_of(session)
+        if sender is not None:
+            mail = sender.compose(user, "digest", {"title": title, "tasks": tasks, "lines": lines,
+                                                   "unread": unread})  # fmt: skip
+            sent += sender.send([mail])
     return sent

@@ -12,22 +12,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import mailer
+from wflow.core import installation, mailer
+from wflow.core import workflow as wf
+from wflow.core.uow import best_effort, transactional
+from wflow.core.workflow import TaskKeys, task_keys
 from wflow.engine import Definition, Engine, FireContext, Registry
-from wflow.engine.tables import WfInstance, WfTask
+from wflow.engine.tables import WfInstance
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org.models import BlockMembership, Position, Role, User
 
 log = logging.getLogger(__name__)
 
-TaskKeys = frozenset[tuple[str, str]]  # (trigger, principal) rows of wf_task
 
 
 def users_holding(session: OrmSession, principals: Iterable[str]) -> list[User]:
@@ -79,33 +80,34 @@ def _held(user: User, seats: Sequence[tuple[int, int, str]]) -> set[str]:
     return out
 
 
-def task_keys(session: OrmSession, instance_id: int) -> TaskKeys:
-    """Return who may fire what on an instance now, to compare before and after a change."""
-    query = select(WfTask.trigger, WfTask.principal).where(WfTask.instance_id == instance_id)
-    return frozenset((t, p) for t, p in session.execute(query).all())
-
-
 def after_change(
     session: Session, engine: Engine, instance_id: int, before: TaskKeys, actor: User | None
 ) -> None:
     """Notify the people who got a new task on an instance (after its commit); never raise."""
-    try:
+    mails: list[mailer.Mail | None] = []
+    # the change is committed already: a notification must not undo it
+    with best_effort(session, f"notifying new tasks of instance {instance_id}"):
         new = task_keys(session, instance_id) - before
-        if not new:
-            return
-        row = session.get(WfInstance, instance_id)
+        row = session.get(WfInstance, instance_id) if new else None
         if row is None:
             return
         defn = engine.definition(row.workflow, row.version)
         people = [u for u in users_holding(session, {p for _t, p in new})
                   if actor is None or u.id != actor.id]  # fmt: skip
         mails = [_notify(session, u, NotificationKind.NEW_TASK, defn, row, None) for u in people]
-        session.commit()
-    except Exception:  # the change is committed already: a notification must not undo it
-        session.rollback()
-        log.exception("notifying new tasks of instance %s failed", instance_id)
-        return
-    mailer.send(mails)
+    send(session, mails)
+
+
+def mailer_of(session: OrmSession) -> mailer.Mailer | None:
+    """Return the installation's mailer (None for the engine run without an app)."""
+    found = installation.maybe(session)
+    return found.mailer if found is not None else None
+
+
+def send(session: OrmSession, mails: Sequence[mailer.Mail | None]) -> int:
+    """Send composed mails through the installation's mailer; return how many were sent."""
+    sender = mailer_of(session)
+    return sender.send(mails) if sender is not None else 0
 
 
 def _notify(
@@ -129,15 +131,17 @@ def _notify(
     session.add(Notification(user_id=user.id or 0, kind=kind.value, instance_id=row.id,
                              title=title, body=body))  # fmt: skip
     context = {"title": title, "body": body, "instance_id": row.id}
-    return mailer.compose(user, "notification", context) if has_app_context() else None
+    sender = mailer_of(session)
+    return sender.compose(user, "notification", context) if sender is not None else None
 
 
 def register(reg: Registry) -> None:
-    """Register the hooks: remind the holders of open tasks, tell them when a deadline passed."""
+    """Register the hooks: new tasks after each change, reminders, deadlines that passed."""
+    wf.on_change(after_change)
 
     @reg.on_reminder
     def _remind(ctx: FireContext, due_at: datetime, principals: Sequence[str]) -> None:
-        if not has_app_context():  # the engine run without the web app: in-app rows only later
+        if installation.maybe(ctx.session) is None:  # the engine run without the app
             return
         row = ctx.session.get(WfInstance, ctx.instance_id)
         if row is None:
@@ -149,7 +153,7 @@ def register(reg: Registry) -> None:
     @reg.on_deadline
     def _deadline(ctx: FireContext, _trigger: str, principals: Sequence[str]) -> None:
         """Tell who held the tasks that the deadline passed, and who got new tasks from it."""
-        if not has_app_context():
+        if installation.maybe(ctx.session) is None:
             return
         row = ctx.session.get(WfInstance, ctx.instance_id)
         if row is None:
@@ -169,13 +173,9 @@ def send_after_commit(session: OrmSession, mails: Sequence[mailer.Mail | None]) 
     """Send `mails` once the session's transaction commits (dropped on rollback)."""
     if not any(mails):
         return
-    from flask import current_app
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def _send(_session: Any) -> None:
-        with app.app_context():
-            mailer.send(mails)
+        send(session, mails)
 
     sa.event.listen(session, "after_commit", _send, once=True)
 
@@ -194,6 +194,7 @@ def listing(session: Session, user: User, limit: int = 200) -> list[Notification
     return list(session.exec(query).all())
 
 
+@transactional
 def mark_read(session: Session, user: User, notes: Iterable[Notification]) -> int:
     """Mark `user`'s given notifications read; return how many changed."""
     now, changed = utcnow(), 0
@@ -201,24 +202,23 @@ def mark_read(session: Session, user: User, notes: Iterable[Notification]) -> in
         if note.user_id == user.id and note.read_at is None:
             note.read_at, changed = now, changed + 1
             session.add(note)
-    session.commit()
     return changed
 
 
+@transactional
 def mark_all_read(session: Session, user: User) -> int:
     """Mark every unread notification of `user` read."""
     query = (sa.update(Notification).where(col(Notification.user_id) == user.id,
              col(Notification.read_at).is_(None)).values(read_at=utcnow()))  # fmt: skip
     changed = session.execute(query).rowcount  # type: ignore[attr-defined]
-    session.commit()
     return int(changed or 0)
 
 
+@transactional
 def set_digest(session: Session, user: User, opt_in: bool) -> None:
     """Turn the daily digest on or off for `user`."""
     user.digest_opt_in = opt_in
     session.add(user)
-    session.commit()
 
 
 def digest_due(session: Session, user: User, now: datetime) -> bool:

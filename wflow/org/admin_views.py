@@ -129,7 +129,6 @@ def unit_edit(unit_id: int) -> Page:
                 parent_id=form.parent_id.data or None,
             )
         except ServiceError as exc:
-            db.session().rollback()
             status = _refuse(form, exc)
         else:
             flash(_("Unit %(name)s saved.", name=unit.name), "success")
@@ -206,7 +205,6 @@ def block_new() -> Page:
                 deputy_id=form.deputy_id.data or None,
             )
         except ServiceError as exc:
-            db.session().rollback()
             status = _refuse(form, exc)
         else:
             flash(_("Block %(name)s created.", name=block.name), "success")
@@ -259,7 +257,6 @@ def block_edit(block_id: int) -> Page:
         if request.method == "POST":
             status = 422
     except ServiceError as exc:
-        db.session().rollback()
         status = _refuse(year_form if "year-year" in request.form else form, exc)
     years = directory.block_years_of(db.session(), block_id)
     return render_template(
@@ -342,7 +339,6 @@ def user_new() -> Page:
                 email=form.email.data or None,
             )
         except ServiceError as exc:
-            db.session().rollback()
             status = _refuse(form, exc)
         else:
             flash(_("User %(login)s created.", login=created.login), "success")
@@ -372,7 +368,6 @@ def user_edit(user_id: int) -> Page:
                 email=form.email.data or "",
             )
         except ServiceError as exc:
-            db.session().rollback()
             status = _refuse(form, exc)
         else:
             flash(_("User %(login)s saved.", login=edited.login), "success")

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from wflow.accounts import passwords
 from wflow.core.errors import Conflict, NotFound, ServiceError
+from wflow.core.uow import transactional
 from wflow.org.models import Block, BlockMembership, Position, Role, Unit, UnitKind, User
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,19}$")
@@ -48,6 +49,7 @@ def get_or_404(session: Session, model: type, ident: int) -> object:
 # --- units -------------------------------------------------------------------------------
 
 
+@transactional
 def create_unit(
     session: Session, *, name: str, code: str, kind: str, parent_id: int | None = None
 ) -> Unit:
@@ -56,10 +58,10 @@ def create_unit(
     unit.parent_id = _parent(session, parent_id, None)
     _unique_code(session, Unit, unit.code, None)
     session.add(unit)
-    session.commit()
     return unit
 
 
+@transactional
 def update_unit(
     session: Session, unit: Unit, *, name: str, code: str, kind: str, parent_id: int | None
 ) -> Unit:
@@ -69,7 +71,6 @@ def update_unit(
     _unique_code(session, Unit, new_code, unit.id)
     unit.name, unit.code, unit.kind, unit.parent_id = new_name, new_code, new_kind, new_parent
     session.add(unit)
-    session.commit()
     return unit
 
 
@@ -102,6 +103,7 @@ def _unique_code(
 # --- blocks ------------------------------------------------------------------------------
 
 
+@transactional
 def create_block(
     session: Session,
     *,
@@ -126,10 +128,10 @@ def create_block(
     for m in memberships:
         m.block_id = block.id  # type: ignore[assignment]
         session.add(m)
-    session.commit()
     return block
 
 
+@transactional
 def update_block(
     session: Session, block: Block, *, name: str, code: str, description: str
 ) -> Block:
@@ -139,10 +141,10 @@ def update_block(
     _unique_code(session, Block, new_code, block.id)
     block.name, block.code, block.description = new_name, new_code, new_desc
     session.add(block)
-    session.commit()
     return block
 
 
+@transactional
 def set_block_year(
     session: Session,
     block: Block,
@@ -163,7 +165,6 @@ def set_block_year(
     for m in memberships:
         m.block_id = block.id  # type: ignore[assignment]
         session.add(m)
-    session.commit()
 
 
 def _memberships(
@@ -201,6 +202,7 @@ def _memberships(
 # --- users -------------------------------------------------------------------------------
 
 
+@transactional
 def create_user(
     session: Session,
     *,
@@ -225,10 +227,10 @@ def create_user(
     if session.exec(select(User.id).where(User.login == user.login)).first() is not None:
         raise Conflict(_l("The login %(login)s is already used.", login=user.login), "login")
     session.add(user)
-    session.commit()
     return user
 
 
+@transactional
 def update_user(
     session: Session,
     user: User,
@@ -251,15 +253,14 @@ def update_user(
     if password:
         user.failed_logins, user.locked_until = 0, None
     session.add(user)
-    session.commit()
     return user
 
 
+@transactional
 def set_locale(session: Session, user: User, locale: str) -> None:
     """Remember the user's interface language."""
     user.locale = _locale(locale)
     session.add(user)
-    session.commit()
 
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")

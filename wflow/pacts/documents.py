@@ -11,17 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields
 from sqlmodel import Session, col, select
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from wflow.core import blobs
+from wflow.core import installation
 from wflow.documents.render import STATIC, LocalFetcher, render_html
 from wflow.org.models import Block, BlockMembership, Position, Unit
 from wflow.pacts.models import Document, Pact
@@ -154,22 +152,16 @@ def render_pact_pdf(
 # --- storage -----------------------------------------------------------------------------
 
 
-def documents_dir(instance_path: str | Path | None = None) -> Path:
-    """Return instance/documents/, created on first use."""
-    folder = Path(instance_path or current_app.instance_path) / "documents"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
-def store_bytes(data: bytes, instance_path: str | Path | None = None) -> tuple[str, str]:
+def store_bytes(session: Session, data: bytes) -> tuple[str, str]:
     """Write `data` as documents/<sha256>.pdf atomically (once); return (sha256, path)."""
-    documents_dir(instance_path)
-    return blobs.store(data, lambda sha: f"documents/{sha}.pdf", instance_path)
+    blobs = installation.of(session).blobs
+    blobs.folder("documents")
+    return blobs.store(data, lambda sha: f"documents/{sha}.pdf")
 
 
-def read_document(doc: Document, instance_path: str | Path | None = None) -> bytes:
+def read_document(session: Session, doc: Document) -> bytes:
     """Return a stored document's bytes, refusing a file whose hash no longer matches."""
-    return blobs.read(doc.path, doc.sha256, f"document {doc.id}", instance_path)
+    return installation.of(session).blobs.read(doc.path, doc.sha256, f"document {doc.id}")
 
 
 def add_document(
@@ -181,7 +173,6 @@ def add_document(
     field: str = "",
     parent_id: int | None = None,
     user_id: int | None = None,
-    instance_path: str | Path | None = None,
     nomination_id: int | None = None,
     decision_id: int | None = None,
 ) -> Document:
@@ -189,7 +180,7 @@ def add_document(
 
     The document belongs to the pact, or (pact None) to a nomination or an award decision.
     """
-    sha, path = store_bytes(data, instance_path)
+    sha, path = store_bytes(session, data)
     doc = Document(
         pact_id=pact.id if pact is not None else None, nomination_id=nomination_id,
         decision_id=decision_id, parent_id=parent_id, kind=kind, field=field, sha256=sha,

@@ -15,7 +15,6 @@ from io import BytesIO
 from pathlib import Path
 
 from cryptography import x509
-from flask import current_app
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlmodel import Session, col, select
 
@@ -40,10 +39,9 @@ def _paths(store: pki.KeyStore) -> tuple[Path, Path]:
 
 
 def system_identity(
-    store: pki.KeyStore | None = None,
+    store: pki.KeyStore,
 ) -> tuple[pki.PrivateKey, x509.Certificate, list[x509.Certificate]]:
     """Return wflow's own signing key, certificate and chain, issuing them once."""
-    store = store or keys.key_store()
     ca_cert = store.ensure_ca()
     key_path, cert_path = _paths(store)
     if not cert_path.exists():
@@ -97,7 +95,7 @@ def evidence_html(session: Session, pact: Pact, now: datetime) -> str:
         ).all()
     )
     current = session.get(Document, pact.document_id) if pact.document_id else None
-    final = read_document(current) if current else b""
+    final = read_document(session, current) if current else b""
     users = {u.id: u for u in session.exec(select(User)).all()}
     units = {f"unit-{u.id}": u.name for u in session.exec(select(Unit)).all()}
     signed = [
@@ -122,16 +120,15 @@ def evidence_html(session: Session, pact: Pact, now: datetime) -> str:
 def issue_evidence(session: Session, pact: Pact, now: datetime) -> Document:
     """Render, sign with the system identity and store the certificate of completion."""
     pdf, _anchors = html_to_pdf(evidence_html(session, pact, now))
-    key, cert, chain = system_identity()
+    key, cert, chain = system_identity(keys.key_store(session))
     stamp = signing.Stamp(unit_name="wflow", signer_name=SYSTEM_NAME, when=now)
     signed = signing.sign_pdf(
         pdf, key=key, cert=cert, chain=chain, field=EVIDENCE_FIELD, stamp=stamp,
         box=EVIDENCE_BOX, page=-1, reason="Chứng nhận hoàn tất ký giao ước",
     )  # fmt: skip
     doc = add_document(
-        session, pact, signed, kind="evidence", parent_id=pact.document_id,
-        instance_path=current_app.instance_path,
-    )  # fmt: skip
+        session, pact, signed, kind="evidence", parent_id=pact.document_id
+    )
     pact.evidence_id = doc.id
     session.add(pact)
     session.flush()

@@ -18,8 +18,10 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
+from wflow.core import uow
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from wflow.core.uow import transactional
 from wflow.engine import Engine, FireResult, Scope, StaleVersion
 from wflow.engine.tables import WfEvent, WfInstance
 from wflow.org.models import Block, User
@@ -66,6 +68,7 @@ def _number(session: Session, block: Block, year: int) -> str:
     return f"{count + 1:02d}/GƯTĐ-{block.code}"
 
 
+@transactional
 def prepare_pact(session: Session, engine: Engine, *, user: User, plan: Plan) -> Pact:
     """Prepare the pact of a published plan and start its workflow; the block's leader only."""
     if not plans.is_leader(session, user, plan):
@@ -89,7 +92,6 @@ def prepare_pact(session: Session, engine: Engine, *, user: User, plan: Plan) ->
     data = {"period_end": f"{plan.year_end}-12-31T23:59:59"}
     pact.instance_id = wf.start(session, engine, WORKFLOW, scope_of(pact), user, data)
     session.add(pact)
-    session.commit()
     return pact
 
 
@@ -165,7 +167,7 @@ def sign_pact(
     """
     pact_id = pact.id
     for _attempt in range(SIGN_ATTEMPTS):
-        session.rollback()  # a fresh transaction: the latest revision and version
+        uow.fresh(session)  # read the latest revision and version others committed
         fresh = session.get(Pact, pact_id)
         if fresh is None:
             raise NotFound(_l("This pact does not exist."))
@@ -180,26 +182,20 @@ def sign_pact(
             raise Conflict(_l("The pact's document has not been rendered yet."))
         field = field_name(user.unit_id or 0)
         signed = keys.sign_as_unit(
-            session, user, password, read_document(current), field, None,
+            session, user, password, read_document(session, current), field, None,
             reason=f"Ký giao ước số {fresh.number}",
         )  # fmt: skip
         try:
-            doc = add_document(
-                session, fresh, signed, field=field, parent_id=current.id, user_id=user.id
-            )
-            engine.fire(
-                session, fresh.instance_id or 0, "sign", wf.actor_for(session, user),
-                {"sha256": doc.sha256}, expected_version=version,
-            )  # fmt: skip
-            fresh.document_id, fresh.updated_at = doc.id, utcnow()
-            session.add(fresh)
-            session.commit()
+            with uow.unit_of_work(session):
+                doc = add_document(
+                    session, fresh, signed, field=field, parent_id=current.id, user_id=user.id
+                )
+                wf.fire(session, engine, user, fresh.instance_id or 0, "sign",
+                        {"sha256": doc.sha256}, expected_version=version)  # fmt: skip
+                fresh.document_id, fresh.updated_at = doc.id, utcnow()
+                session.add(fresh)
         except StaleVersion:
-            session.rollback()
-            continue
-        except Exception:
-            session.rollback()
-            raise
+            continue  # another head signed meanwhile: sign the fresh revision
         return doc
     raise Conflict(_l("The pact was changed meanwhile; reload the page and try again."))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -12,14 +10,11 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.core import workflow as wf
 from wflow.core.access import Action, may
-from wflow.core.errors import ServiceError
-from wflow.engine import WorkflowError
 from wflow.org.models import Block
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import read_document, revisions_of
 from wflow.pacts.models import Document, Pact
 from wflow.plans.models import Plan
-from wflow.plans.views import refuse as _refuse
 from wflow.plans.views import visible_plan
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user
@@ -35,12 +30,6 @@ def visible_pact(pact_id: int) -> Pact:
     pact = load_or_404(Pact, pact_id)
     ensure(Action.VIEW, block_id=pact.block_id, year=pact.year)
     return pact
-
-
-def refuse(exc: ServiceError | WorkflowError) -> NoReturn:
-    """Answer a refusal with its status and reason (nothing was changed)."""
-    db.session().rollback()
-    _refuse(exc)
 
 
 @bp.route("/blocks/<int:block_id>/pacts")
@@ -89,10 +78,7 @@ def prepare(plan_id: int) -> WResponse:
     plan: Plan = visible_plan(plan_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        pact = pacts.prepare_pact(db.session(), engine(), user=user(), plan=plan)
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    pact = pacts.prepare_pact(db.session(), engine(), user=user(), plan=plan)
     flash(_("The pact was prepared."), "success")
     return redirect(url_for("pact.show", pact_id=pact.id), 303)
 
@@ -133,19 +119,16 @@ def fire(pact_id: int) -> WResponse:
         abort(404, description=_("Unknown action."))
     expected = request.form.get("expected_version", type=int)
     sess = db.session()
-    try:
-        if trigger == "open_signing":
-            pacts.open_signing(sess, engine(), user=user(), pact=pact, expected_version=expected)
-        else:
-            data = (
-                {"reason": request.form.get("reason", "").strip()}
-                if "reason" in request.form
-                else {}
-            )
-            pacts.fire_pact(sess, engine(), user=user(), pact=pact, trigger=trigger, data=data,
-                            expected_version=expected)  # fmt: skip
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    if trigger == "open_signing":
+        pacts.open_signing(sess, engine(), user=user(), pact=pact, expected_version=expected)
+    else:
+        data = (
+            {"reason": request.form.get("reason", "").strip()}
+            if "reason" in request.form
+            else {}
+        )
+        pacts.fire_pact(sess, engine(), user=user(), pact=pact, trigger=trigger, data=data,
+                        expected_version=expected)  # fmt: skip
     flash(_("Done."), "success")
     return _back(pact)
 
@@ -160,10 +143,7 @@ def sign(pact_id: int) -> WResponse:
     password = request.form.get("password", "")
     if not password:
         abort(422, description=_("Enter your password to sign."))
-    try:
-        pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password)
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password)
     flash(_("Your unit's signature was added to the pact."), "success")
     return _back(pact)
 
@@ -175,18 +155,15 @@ def decline(pact_id: int) -> WResponse:
     pact = visible_pact(pact_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        pacts.decline_pact(db.session(), engine(), user=user(), pact=pact,
-                           reason=request.form.get("reason", ""))  # fmt: skip
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    pacts.decline_pact(db.session(), engine(), user=user(), pact=pact,
+                       reason=request.form.get("reason", ""))  # fmt: skip
     flash(_("You declined to sign; the pact went back to the leading unit."), "success")
     return _back(pact)
 
 
 def _pdf(doc: Document, name: str) -> Response:
     try:
-        body = read_document(doc)
+        body = read_document(db.session(), doc)
     except OSError:
         abort(410, description=_("This document is no longer available."))
     headers = {"Content-Disposition": f'inline; filename="{name}.pdf"',

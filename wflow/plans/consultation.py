@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
 from wflow.core.errors import Conflict, NotFound, ServiceError
+from wflow.core.uow import transactional
 from wflow.org.models import Unit, User
 from wflow.org.service import clean_text
 from wflow.plans.models import Criterion, Plan, PlanComment
@@ -22,6 +23,7 @@ from wflow.plans.service import (
 )
 
 
+@transactional
 def comment(
     session: Session,
     *,
@@ -55,10 +57,10 @@ def comment(
         body=clean_text(body, "body", max_len=5000),
     )
     session.add(row)
-    session.commit()
     return row
 
 
+@transactional
 def answer_comment(
     session: Session, *, user: User, plan: Plan, comment_id: int, answer: str
 ) -> PlanComment:
@@ -72,7 +74,6 @@ def answer_comment(
     row.answer = clean_text(answer, "answer", max_len=5000)
     row.answered_by_user_id, row.answered_at = user.id, utcnow()
     session.add(row)
-    session.commit()
     return row
 
 

@@ -69,7 +69,12 @@ class CriteriaErrors(ServiceError):
 
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("; ".join(problems), "criteria")
-        self.problems = list(problems)
+        self.rows = list(problems)
+
+    @property
+    def problems(self) -> list[str]:
+        """Return one message per bad row or group."""
+        return self.rows
 
 
 def _text(row: Mapping[str, Any], key: str) -> str:

@@ -17,7 +17,7 @@ from wflow.plans import service as plans
 from wflow.plans.criteria import load_groups
 from wflow.plans.diff import compare
 from wflow.plans.forms import AnswerForm, CommentForm
-from wflow.plans.views import bp, comment_targets, refuse, visible_plan
+from wflow.plans.views import bp, comment_targets, visible_plan
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
 from wflow.web.lists import export, matches, wanted_format
@@ -134,7 +134,6 @@ def register(plan_id: int) -> str | WResponse | tuple[str, int]:
                 note=request.form.get("note", ""),
             )
         except ServiceError as exc:
-            sess.rollback()
             error = exc
         else:
             flash(_("Your unit's targets are registered."), "success")
@@ -202,18 +201,14 @@ def add_comment(plan_id: int) -> WResponse:
             description="; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in form.errors.items()),
         )
     section, _sep, cid = (form.target.data or "").partition(":")
-    try:
-        consult.comment(
-            db.session(),
-            user=user(),
-            plan=plan,
-            section=section,
-            criterion_id=int(cid) if cid.isdigit() else None,
-            body=form.body.data or "",
-        )
-    except ServiceError as exc:
-        db.session().rollback()
-        refuse(exc)
+    consult.comment(
+        db.session(),
+        user=user(),
+        plan=plan,
+        section=section,
+        criterion_id=int(cid) if cid.isdigit() else None,
+        body=form.body.data or "",
+    )
     flash(_("Your comment was sent to the block."), "success")
     return redirect(url_for("plan.show", plan_id=plan.id) + "#comments", 303)
 
@@ -226,16 +221,12 @@ def answer(plan_id: int, comment_id: int) -> WResponse:
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400 if "csrf_token" in form.errors else 422, description=_("Write an answer."))
-    try:
-        consult.answer_comment(
-            db.session(),
-            user=user(),
-            plan=plan,
-            comment_id=comment_id,
-            answer=form.answer.data or "",
-        )
-    except ServiceError as exc:
-        db.session().rollback()
-        refuse(exc)
+    consult.answer_comment(
+        db.session(),
+        user=user(),
+        plan=plan,
+        comment_id=comment_id,
+        answer=form.answer.data or "",
+    )
     flash(_("Answered."), "success")
     return redirect(url_for("plan.show", plan_id=plan.id) + "#comments", 303)

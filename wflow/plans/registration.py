@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from wflow.clock import utcnow
 from wflow.core.access import Action, may
 from wflow.core.errors import Conflict, Forbidden, ServiceError
+from wflow.core.uow import transactional
 from wflow.org.models import BlockMembership, Position, Unit, User
 from wflow.org.service import clean_text
 from wflow.plans.models import Criterion, Plan, Registration, RegistrationTarget
@@ -63,6 +64,7 @@ def _unit_of(session: Session, user: User, plan: Plan, year: int) -> int:
     return int(user.unit_id or 0)
 
 
+@transactional
 def register_targets(
     session: Session,
     *,
@@ -122,29 +124,24 @@ def register_targets(
         )
     ).first()
     now = utcnow()
-    try:
-        if reg is None:
-            reg = Registration(plan_id=plan.id or 0, unit_id=unit_id, year=year, registered_at=now)
-        reg.note = clean_text(note, "note", max_len=2000, required=False)
-        reg.registered_by_user_id, reg.updated_at = user.id, now
-        session.add(reg)
-        session.flush()
-        old = {
-            t.criterion_id: t
-            for t in session.exec(
-                select(RegistrationTarget).where(RegistrationTarget.registration_id == reg.id)
-            )
-        }
-        for cid, (text, points) in given.items():
-            row = old.get(cid) or RegistrationTarget(
-                registration_id=reg.id or 0, criterion_id=cid, target=""
-            )
-            row.target, row.points = text, points
-            session.add(row)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    if reg is None:
+        reg = Registration(plan_id=plan.id or 0, unit_id=unit_id, year=year, registered_at=now)
+    reg.note = clean_text(note, "note", max_len=2000, required=False)
+    reg.registered_by_user_id, reg.updated_at = user.id, now
+    session.add(reg)
+    session.flush()
+    old = {
+        t.criterion_id: t
+        for t in session.exec(
+            select(RegistrationTarget).where(RegistrationTarget.registration_id == reg.id)
+        )
+    }
+    for cid, (text, points) in given.items():
+        row = old.get(cid) or RegistrationTarget(
+            registration_id=reg.id or 0, criterion_id=cid, target=""
+        )
+        row.target, row.points = text, points
+        session.add(row)
     return reg
 
 

@@ -18,6 +18,7 @@ from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.access import Action, may
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from wflow.core.uow import transactional
 from wflow.engine import Engine, FireResult, Scope
 from wflow.org.models import BlockMembership, Unit, User
 from wflow.org.service import clean_text
@@ -78,6 +79,7 @@ def _ensure_editable(session: Session, plan: Plan) -> None:
 # --- drafting ----------------------------------------------------------------------------
 
 
+@transactional
 def create_plan(
     session: Session,
     engine: Engine,
@@ -115,7 +117,6 @@ def create_plan(
     session.flush()
     plan.instance_id = wf.start(session, engine, WORKFLOW, scope_of(plan), user)  # commits both
     session.add(plan)
-    session.commit()
     return plan
 
 
@@ -144,6 +145,7 @@ def _no_overlap(session: Session, plan: Plan) -> None:
             )
 
 
+@transactional
 def update_plan_text(
     session: Session,
     *,
@@ -179,10 +181,10 @@ def update_plan_text(
         setattr(plan, key, value)
     plan.updated_at = utcnow()
     session.add(plan)
-    session.commit()
     return plan
 
 
+@transactional
 def set_criteria(session: Session, *, user: User, plan: Plan, groups: Sequence[GroupInput]) -> None:
     """Replace the criteria table; its maxima must add up (each group, and to the scale)."""
     _ensure_leader(session, user, plan)
@@ -190,14 +192,9 @@ def set_criteria(session: Session, *, user: User, plan: Plan, groups: Sequence[G
     problems = balance_problems(groups, plan.scale)
     if problems:
         raise CriteriaErrors(problems)
-    try:
-        store(session, plan, groups)
-        plan.updated_at = utcnow()
-        session.add(plan)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    store(session, plan, groups)
+    plan.updated_at = utcnow()
+    session.add(plan)
 
 
 def snapshot(session: Session, plan: Plan) -> dict[str, Any]:

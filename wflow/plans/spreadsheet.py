@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from wflow.core.errors import ServiceError
 from wflow.org.models import User
-from wflow.plans.criteria import COLUMN_LABELS, COLUMNS, MAX_ROWS, CriteriaErrors, parse_rows
+from wflow.plans.criteria import COLUMN_LABELS, COLUMNS, MAX_ROWS, parse_rows
 from wflow.plans.models import Plan
 from wflow.plans.service import set_criteria
 
@@ -139,9 +139,5 @@ def import_criteria(session: Session, *, user: User, plan: Plan, data: bytes, fi
     return sum(len(g.criteria) for g in groups)
 
 
-def problems_of(exc: ServiceError) -> list[str]:
-    """Return the messages of a refusal, one per bad row when there are several."""
-    return exc.problems if isinstance(exc, CriteriaErrors) else [str(exc.message)]
 
-
-__all__ = ["import_criteria", "problems_of", "read_rows"]
+__all__ = ["import_criteria", "read_rows"]

@@ -5,7 +5,7 @@ Registration, revisions and the PDF are in `wflow.plans.more_views` (same bluepr
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,21 +16,13 @@ from wflow import db
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
 from wflow.core.errors import ServiceError
-from wflow.engine import WorkflowError
-from wflow.engine.runtime_errors import (
-    GuardFailed,
-    InstanceNotFound,
-    MissingFields,
-    NotAllowed,
-    UnknownTrigger,
-)
 from wflow.org.models import Block
 from wflow.plans import consultation as consult
 from wflow.plans import service as plans
 from wflow.plans.criteria import COLUMN_LABELS, COLUMNS, load_groups, parse_rows, table_rows
 from wflow.plans.forms import AnswerForm, CommentForm, CriteriaForm, ImportForm, PlanForm
 from wflow.plans.models import Plan
-from wflow.plans.spreadsheet import import_criteria, problems_of
+from wflow.plans.spreadsheet import import_criteria
 from wflow.plans.text import default_rules
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user
@@ -66,22 +58,6 @@ def editable_plan(plan_id: int) -> Plan:
             description=_("The plan can be edited only as a draft, in revision or when returned."),
         )
     return plan
-
-
-def refuse(exc: ServiceError | WorkflowError) -> NoReturn:
-    """Answer a refusal with its status and reason (nothing was changed)."""
-    if isinstance(exc, ServiceError):
-        abort(exc.status, description="; ".join(problems_of(exc)))
-    status = (
-        403
-        if isinstance(exc, NotAllowed)
-        else 404
-        if isinstance(exc, (UnknownTrigger, InstanceNotFound))
-        else 422
-        if isinstance(exc, (GuardFailed, MissingFields))
-        else 409
-    )
-    abort(status, description=wf.explain(exc))
 
 
 @bp.route("/blocks/<int:block_id>/plans")
@@ -163,7 +139,6 @@ def new_plan(block_id: int) -> str | WResponse | tuple[str, int]:
                 registration_deadline=form.registration_deadline.data,
             )
         except ServiceError as exc:
-            db.session().rollback()
             _form_error(form, exc)
             return render_template("plan/edit.html", form=form, block=block, plan=None), exc.status
         flash(_("The plan was drafted."), "success")
@@ -249,7 +224,6 @@ def edit(plan_id: int) -> str | WResponse | tuple[str, int]:
                 registration_deadline=form.registration_deadline.data,
             )
         except ServiceError as exc:
-            sess.rollback()
             _form_error(form, exc)
             block = sess.get(Block, plan.block_id)
             return render_template("plan/edit.html", form=form, block=block, plan=plan), exc.status
@@ -274,8 +248,7 @@ def criteria(plan_id: int) -> str | WResponse | tuple[str, int]:
         try:
             plans.set_criteria(sess, user=user(), plan=plan, groups=parse_rows(form.numbered()))
         except ServiceError as exc:
-            sess.rollback()
-            problems = problems_of(exc)
+            problems = exc.problems
         else:
             flash(_("The criteria table was saved."), "success")
             return redirect(url_for("plan.show", plan_id=plan.id) + "#criteria", 303)
@@ -308,14 +281,13 @@ def import_file(plan_id: int) -> str | WResponse | tuple[str, int]:
             sess, user=user(), plan=plan, data=upload.read(), filename=upload.filename or ""
         )
     except ServiceError as exc:
-        sess.rollback()
         table = CriteriaForm(formdata=None)
         table.fill(table_rows(sess, plan.id or 0))
         return render_template(
             "plan/criteria.html",
             plan=plan,
             form=table,
-            problems=problems_of(exc),
+            problems=exc.problems,
             import_form=form,
             columns=COLUMNS,
             labels=COLUMN_LABELS,
@@ -337,18 +309,15 @@ def fire(plan_id: int) -> WResponse:
         for k in ("reason", "consultation_until")
         if k in request.form
     }
-    try:
-        plans.fire_plan(
-            db.session(),
-            engine(),
-            user=user(),
-            plan=plan,
-            trigger=trigger,
-            data=data,
-            expected_version=request.form.get("expected_version", type=int),
-        )
-    except (WorkflowError, ServiceError) as exc:
-        refuse(exc)
+    plans.fire_plan(
+        db.session(),
+        engine(),
+        user=user(),
+        plan=plan,
+        trigger=trigger,
+        data=data,
+        expected_version=request.form.get("expected_version", type=int),
+    )
     flash(_("Done."), "success")
     return redirect(url_for("plan.show", plan_id=plan.id), 303)
 

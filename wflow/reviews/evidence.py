@@ -15,11 +15,11 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlmodel import Session
 
-from wflow.core import blobs
-from wflow.core.errors import ServiceError
+from wflow.core import installation
+from wflow.core.errors import ServiceError, TooLarge
 from wflow.reviews.models import ReviewEvidence
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # REVIEW_EVIDENCE_MAX_BYTES when no app is configured
@@ -53,12 +53,10 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
 
-def max_bytes() -> int:
+def max_bytes(session: Session) -> int:
     """Return the largest evidence file accepted (config REVIEW_EVIDENCE_MAX_BYTES)."""
-    try:
-        return int(current_app.config.get("REVIEW_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
-    except RuntimeError:  # outside an application
-        return DEFAULT_MAX_BYTES
+    found = installation.maybe(session)
+    return found.settings.evidence_max_bytes if found is not None else DEFAULT_MAX_BYTES
 
 
 def clean_filename(name: str) -> str:
@@ -114,17 +112,14 @@ def detect(data: bytes, filename: str = "") -> str | None:
     return None
 
 
-def check(data: bytes, filename: str) -> str:
+def check(data: bytes, filename: str, limit: int = DEFAULT_MAX_BYTES) -> str:
     """Return the detected content type, or refuse the file with the reason (422 / 413)."""
-    limit = max_bytes()
     if not data:
         raise ServiceError(_l("The file is empty."), "file")
     if len(data) > limit:
-        err = ServiceError(
+        raise TooLarge(
             _l("The file is larger than %(mb)s MB.", mb=f"{limit / 1024 / 1024:g}"), "file"
         )
-        err.status = 413
-        raise err
     if any(data[:16].startswith(magic) for magic in _PROGRAMS):
         raise ServiceError(
             _l("%(name)s is a program, not a document: it cannot be evidence.", name=filename),
@@ -143,22 +138,18 @@ def check(data: bytes, filename: str) -> str:
     return kind
 
 
-def evidence_dir(instance_path: str | Path | None = None) -> Path:
-    """Return instance/evidence/, created owner-only on first use."""
-    folder = Path(instance_path or current_app.instance_path) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
-def store(data: bytes, instance_path: str | Path | None = None) -> tuple[str, str]:
+def store(session: Session, data: bytes) -> tuple[str, str]:
     """Write `data` as evidence/<sha[:2]>/<sha256> atomically (once); return (sha256, path)."""
-    evidence_dir(instance_path)
-    return blobs.store(data, lambda sha: f"{FOLDER}/{sha[:2]}/{sha}", instance_path)
+    blobs = installation.of(session).blobs
+    blobs.folder(FOLDER)
+    return blobs.store(data, lambda sha: f"{FOLDER}/{sha[:2]}/{sha}")
 
 
-def read(evidence: ReviewEvidence, instance_path: str | Path | None = None) -> bytes:
+def read(session: Session, evidence: ReviewEvidence) -> bytes:
     """Return a stored evidence file's bytes, refusing one whose hash no longer matches."""
-    return blobs.read(evidence.path, evidence.sha256, f"evidence {evidence.id}", instance_path)
+    return installation.of(session).blobs.read(
+        evidence.path, evidence.sha256, f"evidence {evidence.id}"
+    )
 
 
 def download_name(evidence: ReviewEvidence) -> str:

@@ -22,8 +22,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
+from wflow.core import installation
+from wflow.core import workflow as wf
 from wflow.core.errors import ServiceError
-from wflow.engine import Actor, FireContext, Registry, Scope
+from wflow.core.uow import unit_of_work
+from wflow.engine import FireContext, Registry, Scope
 from wflow.engine.tables import WfInstance
 from wflow.org.models import BlockMembership, Position, Unit
 from wflow.pacts.models import Pact
@@ -202,18 +205,18 @@ def _insert_once(session: Session, review: Review) -> bool:
     """Insert the review unless another process did (unique pact, unit, year, period).
 
     On PostgreSQL the insert runs in a savepoint (a concurrent insert waits, then fails);
-    SQLite serialises writers, and the caller's transaction holds this review only.
+    SQLite serialises writers: there the IntegrityError ends the caller's unit of work, which
+    holds this review only.
     """
+    if session.get_bind().dialect.name != "postgresql":
+        session.add(review)
+        session.flush()
+        return True
     try:
-        if session.get_bind().dialect.name == "postgresql":
-            with session.begin_nested():
-                session.add(review)
-                session.flush()
-        else:
+        with session.begin_nested():
             session.add(review)
             session.flush()
     except sa_exc.IntegrityError:
-        session.rollback()
         return False
     return True
 
@@ -241,7 +244,7 @@ def open_review(session: Session, engine: Engine, item: Due, reviewer_unit_id: i
     scope = Scope("review", review.id or 0, unit_id=item.unit_id, block_id=item.pact.block_id,
                   year=item.year)  # fmt: skip
     data = {"due_date": item.due.isoformat(), "reviewer_unit_id": reviewer_unit_id}
-    review.instance_id = engine.start(session, WORKFLOW, scope, Actor.system(), data)
+    review.instance_id = wf.start(session, engine, WORKFLOW, scope, None, data)
     session.add(review)
     session.flush()
     return review.instance_id
@@ -253,12 +256,7 @@ def open_due_reviews(session: Session, now: datetime, engine: Engine | None = No
     Each review is committed on its own, so a unit's review never waits for a whole block;
     a block whose data gives a unit no reviewer is skipped with a warning.
     """
-    from wflow.notifications import service as notify
-
-    if engine is None:
-        from wflow.workflow_setup import engine as app_engine
-
-        engine = app_engine()
+    engine = engine or installation.workflows_of(session)
     opened = 0
     for item in due_reviews(session, now.date()):
         grading = str(item.plan.rules.get("grading", "leader"))
@@ -271,12 +269,12 @@ def open_due_reviews(session: Session, now: datetime, engine: Engine | None = No
             log.warning("review of unit %s (block %s, %s %s) has no reviewer: not opened",
                         item.unit_id, item.pact.block_id, item.year, item.period)  # fmt: skip
             continue
-        instance_id = open_review(session, engine, item, reviewer)
-        if instance_id is None:
+        try:
+            with unit_of_work(session):
+                instance_id = open_review(session, engine, item, reviewer)
+        except sa_exc.IntegrityError:  # SQLite: another process opened it first
             continue
-        session.commit()
-        opened += 1
-        notify.after_change(session, engine, instance_id, frozenset(), None)
+        opened += instance_id is not None
     return opened
 
 
@@ -412,8 +410,6 @@ def register(reg: Registry) -> None:
 
     @reg.on_tick
     def _open(session: Any, now: datetime) -> int:
-        from flask import has_app_context
-
-        if not has_app_context():  # the engine run without the application (engine tests)
+        if installation.maybe(session) is None:  # the engine run without the app (its tests)
             return 0
         return open_due_reviews(session, now)

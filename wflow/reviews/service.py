@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +23,7 @@ from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.access import Action, is_committee, may
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from wflow.core.uow import transactional
 from wflow.engine import Engine, FireResult, Scope
 from wflow.engine.tables import WfInstance
 from wflow.org.models import Role, Unit, User
@@ -48,8 +48,8 @@ class ScoreErrors(ServiceError):
     """Problems in a score sheet, one message per field (named `<column>-<criterion id>`)."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:
-        super().__init__("; ".join(problems.values()), next(iter(problems), None))
-        self.problems = dict(problems)
+        super().__init__("; ".join(problems.values()))
+        self.fields = dict(problems)
 
 
 @dataclass(frozen=True)
@@ -281,6 +281,7 @@ def _unknown(rows: Iterable[Any], sheet: Mapping[int, Any]) -> None:
 # --- writing -------------------------------------------------------------------------------
 
 
+@transactional
 def _save_sheet(
     session: Session,
     review: Review,
@@ -289,23 +290,18 @@ def _save_sheet(
     fill: Callable[[ReviewScore, Criterion, Row, Problems], None],
 ) -> None:
     """Check who may write, fill every row's score (collecting problems), all or nothing."""
-    try:
-        check()
-        sheet = _sheet(session, review)
-        _unknown(rows, sheet)
-        problems: Problems = {}
-        for row in rows:
-            score, crit = sheet[row.criterion_id]
-            fill(score, crit, row, problems)
-            session.add(score)
-        if problems:
-            raise ScoreErrors(problems)
-        review.updated_at = utcnow()
-        session.add(review)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    check()
+    sheet = _sheet(session, review)
+    _unknown(rows, sheet)
+    problems: Problems = {}
+    for row in rows:
+        score, crit = sheet[row.criterion_id]
+        fill(score, crit, row, problems)
+        session.add(score)
+    if problems:
+        raise ScoreErrors(problems)
+    review.updated_at = utcnow()
+    session.add(review)
 
 
 def assess(session: Session, *, user: User, review: Review, rows: Sequence[SelfInput]) -> None:
@@ -344,6 +340,7 @@ def grade(session: Session, *, user: User, review: Review, rows: Sequence[GradeI
     _save_sheet(session, review, rows, lambda: _ensure_reviewer_grades(session, user, review), fill)
 
 
+@transactional
 def add_evidence(
     session: Session,
     *,
@@ -352,51 +349,41 @@ def add_evidence(
     filename: str,
     data: bytes,
     criterion_id: int | None = None,
-    instance_path: str | Path | None = None,
 ) -> ReviewEvidence:
     """Attach an evidence file (type told by its content) while the unit may edit."""
-    try:
-        _ensure_unit_edits(session, user, review)
-        name = files.clean_filename(filename)
-        kind = files.check(data, name)
-        if criterion_id is not None and criterion_id not in _sheet(session, review):
-            raise ServiceError(
-                _l("Criterion %(id)s is not part of this review.", id=criterion_id), "criterion"
-            )
-        held = evidence_of(session, review)
-        if len(held) >= files.MAX_FILES:
-            raise ServiceError(
-                _l("A review holds at most %(n)d files; delete one first.", n=files.MAX_FILES),
-                "file",
-            )
-        sha, path = files.store(data, instance_path)
-        if any(e.sha256 == sha for e in held):
-            raise Conflict(_l("This file is already attached to the review."), "file")
-        row = ReviewEvidence(
-            review_id=review.id or 0, criterion_id=criterion_id, filename=name, content_type=kind,
-            size=len(data), sha256=sha, path=path, uploaded_by_user_id=user.id,
-        )  # fmt: skip
-        session.add(row)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    _ensure_unit_edits(session, user, review)
+    name = files.clean_filename(filename)
+    kind = files.check(data, name, files.max_bytes(session))
+    if criterion_id is not None and criterion_id not in _sheet(session, review):
+        raise ServiceError(
+            _l("Criterion %(id)s is not part of this review.", id=criterion_id), "criterion"
+        )
+    held = evidence_of(session, review)
+    if len(held) >= files.MAX_FILES:
+        raise ServiceError(
+            _l("A review holds at most %(n)d files; delete one first.", n=files.MAX_FILES),
+            "file",
+        )
+    sha, path = files.store(session, data)
+    if any(e.sha256 == sha for e in held):
+        raise Conflict(_l("This file is already attached to the review."), "file")
+    row = ReviewEvidence(
+        review_id=review.id or 0, criterion_id=criterion_id, filename=name, content_type=kind,
+        size=len(data), sha256=sha, path=path, uploaded_by_user_id=user.id,
+    )  # fmt: skip
+    session.add(row)
     return row
 
 
+@transactional
 def remove_evidence(
     session: Session, *, user: User, review: Review, evidence: ReviewEvidence
 ) -> None:
     """Detach an evidence file while the unit may edit (the stored file is kept by hash)."""
-    try:
-        if evidence.review_id != review.id:
-            raise NotFound(_l("This file is not attached to the review."))
-        _ensure_unit_edits(session, user, review)
-        session.delete(evidence)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    if evidence.review_id != review.id:
+        raise NotFound(_l("This file is not attached to the review."))
+    _ensure_unit_edits(session, user, review)
+    session.delete(evidence)
 
 
 def fire_review(
@@ -421,6 +408,7 @@ def fire_review(
     return wf.fire(session, engine, user, review.instance_id, trigger, given, expected_version)
 
 
+@transactional
 def publish_period(
     session: Session, engine: Engine, *, user: User, block_id: int, year: int, period: str
 ) -> int:
@@ -442,13 +430,8 @@ def publish_period(
     if not todo:
         raise Conflict(_l("These results are already published."))
     actor = wf.actor_for(session, user)
-    try:
-        for r in todo:
-            engine.fire(session, r.instance_id or 0, "lock", actor)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    for r in todo:
+        wf.fire(session, engine, user, r.instance_id or 0, "lock", actor=actor)
     return len(todo)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -30,10 +30,7 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year
-from wflow.core.errors import ServiceError
-from wflow.engine import WorkflowError
 from wflow.org.models import Block, Unit
-from wflow.plans.views import refuse as _refuse
 from wflow.reviews import evidence as files
 from wflow.reviews import rules as review_rules
 from wflow.reviews import service as reviews
@@ -72,12 +69,6 @@ def visible_review(review_id: int) -> Review:
     if not reviews.may_view(db.session(), user(), review):
         abort(403)
     return review
-
-
-def refuse(exc: ServiceError | WorkflowError) -> NoReturn:
-    """Answer a refusal with its status and reason (nothing was changed)."""
-    db.session().rollback()
-    _refuse(exc)
 
 
 def _back(review: Review, anchor: str = "") -> WResponse:
@@ -191,11 +182,8 @@ def publish(block_id: int) -> WResponse:
         abort(422, description=_("Choose the year and the period to publish."))
     year, period = int(form.year.data or 0), str(form.period.data)
     ensure(Action.VIEW, block_id=block_id, year=year)
-    try:
-        count = reviews.publish_period(db.session(), engine(), user=user(), block_id=block_id,
-                                       year=year, period=period)  # fmt: skip
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    count = reviews.publish_period(db.session(), engine(), user=user(), block_id=block_id,
+                                   year=year, period=period)  # fmt: skip
     flash(_("%(n)d results published and locked.", n=count), "success")
     return redirect(url_for("review.block_reviews", block_id=block_id, year=year, period=period),
                     303)  # fmt: skip
@@ -257,7 +245,7 @@ def show(review_id: int) -> str:
         graded=any(line.score.score is not None for line in lines),
         evidence_form=_evidence_form(lines), step_form=StepForm(formdata=None),
         delete_form=SheetForm(formdata=None), max_files=files.MAX_FILES,
-        max_mb=files.max_bytes() / 1024 / 1024,
+        max_mb=files.max_bytes(db.session()) / 1024 / 1024,
     )  # fmt: skip
 
 
@@ -284,9 +272,7 @@ def _save_sheet(
         save()
     except reviews.ScoreErrors as exc:
         values = {k: str(request.form.get(k, "")) for k in request.form}
-        return _sheet_page(review, template, columns, values, exc.problems, 422)
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+        return _sheet_page(review, template, columns, values, exc.fields, 422)
     flash(saved, "success")
     return _back(review, "#criteria")
 
@@ -299,10 +285,7 @@ def assess(review_id: int) -> tuple[str, int] | WResponse:
     sess, me = db.session(), user()
     if not reviews.acts_for(sess, me, review.unit_id):
         abort(403, description=_("Only the reviewed unit writes its self-assessment."))
-    try:
-        reviews.check_unit_state(reviews.state_of(sess, review))
-    except ServiceError as exc:
-        refuse(exc)
+    reviews.check_unit_state(reviews.state_of(sess, review))
     lines = reviews.lines_of(sess, review)
     if request.method == "POST":
         return _save_sheet(
@@ -324,10 +307,7 @@ def grade(review_id: int) -> tuple[str, int] | WResponse:
         abort(403, description=_("A unit never grades its own review."))
     if not reviews.is_reviewer(sess, me, review):
         abort(403, description=_("Only the unit assigned to grade this review may do this."))
-    try:
-        reviews.check_grading_state(reviews.state_of(sess, review))
-    except ServiceError as exc:
-        refuse(exc)
+    reviews.check_grading_state(reviews.state_of(sess, review))
     lines = reviews.lines_of(sess, review)
     if request.method == "POST":
         return _save_sheet(
@@ -360,11 +340,8 @@ def fire(review_id: int) -> WResponse:
         abort(404, description=_("Unknown action."))
     data = {"reason": form.reason.data or ""} if trigger == "return_review" else {}
     expected = request.form.get("expected_version", type=int)
-    try:
-        reviews.fire_review(db.session(), engine(), user=user(), review=review, trigger=trigger,
-                            data=data, expected_version=expected)  # fmt: skip
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    reviews.fire_review(db.session(), engine(), user=user(), review=review, trigger=trigger,
+                        data=data, expected_version=expected)  # fmt: skip
     messages = {
         "submit": _("The review was submitted."), "resubmit": _("The review was resubmitted."),
         "start_review": _("Grading started."), "return_review": _("The review was returned."),
@@ -389,13 +366,10 @@ def upload(review_id: int) -> WResponse:
             abort(400)
         abort(422, description=_("Choose a file to attach."))
     upload = form.file.data
-    data = upload.read(files.max_bytes() + 1)
+    data = upload.read(files.max_bytes(db.session()) + 1)
     criterion = int(form.criterion_id.data) if form.criterion_id.data else None
-    try:
-        reviews.add_evidence(sess, user=user(), review=review, filename=upload.filename or "",
-                             data=data, criterion_id=criterion)  # fmt: skip
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    reviews.add_evidence(sess, user=user(), review=review, filename=upload.filename or "",
+                         data=data, criterion_id=criterion)  # fmt: skip
     flash(_("The file was attached."), "success")
     return _back(review, "#evidence")
 
@@ -414,7 +388,7 @@ def evidence(review_id: int, evidence_id: int) -> Response:
     review = visible_review(review_id)
     found = _evidence(review, evidence_id)
     try:
-        data = files.read(found)
+        data = files.read(db.session(), found)
     except OSError:
         abort(410, description=_("This file is no longer available."))
     response = send_file(io.BytesIO(data), mimetype=found.content_type, as_attachment=True,
@@ -433,10 +407,7 @@ def delete_evidence(review_id: int, evidence_id: int) -> WResponse:
     found = _evidence(review, evidence_id)
     if not SheetForm().validate_on_submit():
         abort(400)
-    try:
-        reviews.remove_evidence(db.session(), user=user(), review=review, evidence=found)
-    except (ServiceError, WorkflowError) as exc:
-        refuse(exc)
+    reviews.remove_evidence(db.session(), user=user(), review=review, evidence=found)
     flash(_("The file was removed."), "success")
     return _back(review, "#evidence")
 

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.accounts import service as auth
 from wflow.clock import utcnow
+from wflow.core import installation
 from wflow.core.errors import Conflict, Forbidden, ServiceError
+from wflow.core.uow import transactional
 from wflow.documents import pki, signing, verify
 from wflow.org.models import Role, Unit, User
 from wflow.org.service import clean_text
@@ -44,14 +45,14 @@ def _refused(exc: pki.PkiError, field: str | None = None) -> ServiceError:
     return ServiceError(_refusals().get(exc.reason, str(exc)), field)
 
 
-def key_store(instance_path: str | Path | None = None) -> pki.KeyStore:
-    """Return the key store of `instance_path` (default: the current app's instance)."""
-    return pki.KeyStore(instance_path or current_app.instance_path)
+def key_store(session: Session) -> pki.KeyStore:
+    """Return the key store of the session's installation."""
+    return installation.of(session).keys
 
 
 def ensure_ca(instance_path: str | Path) -> x509.Certificate:
     """Create the instance's certificate authority once; return its certificate."""
-    return key_store(instance_path).ensure_ca()
+    return pki.KeyStore(instance_path).ensure_ca()
 
 
 def _row(unit: Unit, bundle: pki.Bundle, source: CertificateSource, kek: bytes) -> UnitCertificate:
@@ -71,11 +72,12 @@ def _row(unit: Unit, bundle: pki.Bundle, source: CertificateSource, kek: bytes) 
     )
 
 
+@transactional
 def issue_unit_certificate(
     session: Session, unit: Unit, *, store: pki.KeyStore | None = None
 ) -> UnitCertificate:
     """Issue the unit a new key and certificate from the internal CA."""
-    store = store or key_store()
+    store = store or key_store(session)
     try:
         ca_cert, ca_key = store.ensure_ca(), store.ca_key()
     except pki.PkiError as exc:
@@ -85,7 +87,6 @@ def issue_unit_certificate(
     cert = pki.issue_certificate(ca_cert, ca_key, key, name=unit.name, code=unit.code, now=now)
     row = _row(unit, pki.Bundle(key, cert), CertificateSource.INTERNAL, store.kek())
     session.add(row)
-    session.commit()
     log.info("issued certificate %s to unit %s", row.fingerprint, unit.code)
     return row
 
@@ -106,7 +107,7 @@ def ensure_unit_certificates(
     session: Session, *, store: pki.KeyStore | None = None
 ) -> list[UnitCertificate]:
     """Issue a certificate to every unit without a usable one; return the new ones."""
-    store = store or key_store()
+    store = store or key_store(session)
     store.ensure_ca()
     issued = []
     for unit in session.exec(select(Unit).order_by(col(Unit.code))).all():
@@ -125,6 +126,7 @@ def unit_certificates(session: Session, unit_id: int) -> list[UnitCertificate]:
     return list(session.exec(query).all())
 
 
+@transactional
 def import_pkcs12(
     session: Session,
     unit: Unit,
@@ -145,13 +147,13 @@ def import_pkcs12(
     found = pki.fingerprint(bundle.cert)
     if session.exec(select(UnitCertificate.id).where(UnitCertificate.fingerprint == found)).first():
         raise Conflict(_l("This certificate is already registered."), "file")
-    row = _row(unit, bundle, CertificateSource.UPLOADED, (store or key_store()).kek())
+    row = _row(unit, bundle, CertificateSource.UPLOADED, (store or key_store(session)).kek())
     session.add(row)
-    session.commit()
     log.info("imported certificate %s for unit %s", row.fingerprint, unit.code)
     return row
 
 
+@transactional
 def revoke_certificate(session: Session, cert: UnitCertificate, reason: str) -> UnitCertificate:
     """Revoke a unit certificate for a stated reason; it signs no more and is not trusted."""
     text = clean_text(reason, "reason", max_len=500)
@@ -159,7 +161,6 @@ def revoke_certificate(session: Session, cert: UnitCertificate, reason: str) -> 
         raise Conflict(_l("This certificate is already revoked."))
     cert.revoked_at, cert.revoked_reason = utcnow(), text
     session.add(cert)
-    session.commit()
     log.info("revoked certificate %s: %s", cert.fingerprint, text)
     return cert
 
@@ -172,7 +173,7 @@ def signing_identity(
     A unit that never had a certificate (created after `wflow init`) gets one from the
     internal CA on first use; a revoked or expired one is replaced only by an administrator.
     """
-    store = store or key_store()
+    store = store or key_store(session)
     row = usable_certificate(session, unit.id or 0)
     if row is None and not unit_certificates(session, unit.id or 0):
         row = issue_unit_certificate(session, unit, store=store)
@@ -206,7 +207,7 @@ def sign_as_unit(
     is_head = user.is_active and user.has_role(Role.UNIT_HEAD)
     if unit is None or not is_head or user.unit_id != unit.id:
         raise Forbidden(_l("Only the head of the unit may sign for it."))
-    throttle = auth.throttle_from(current_app.config) if has_app_context() else auth.Throttle()
+    throttle = auth.throttle_of(session)
     if not auth.recheck_password(session, user, password, throttle):
         raise Forbidden(_l("The password is wrong: nothing was signed."), "password")
     key, cert, chain = signing_identity(session, unit, store=store)
@@ -264,7 +265,7 @@ class SignatureReport:
 
 def trust_roots(session: Session, store: pki.KeyStore | None = None) -> list[x509.Certificate]:
     """Return the roots signatures are trusted under: the CA and uploaded certificates' tops."""
-    store = store or key_store()
+    store = store or key_store(session)
     roots = [store.ca_cert()] if store.has_ca() else []
     query = select(UnitCertificate).where(
         UnitCertificate.source == CertificateSource.UPLOADED.value,

@@ -116,7 +116,6 @@ def import_certificate(unit_id: int) -> ResponseReturnValue:
     try:
         row = keys.import_pkcs12(db.session(), unit, data, form.password.data or "")
     except ServiceError as exc:
-        db.session().rollback()
         return _page(unit, form, RevokeForm(formdata=None), _show_error(form, exc))
     done = _("Certificate %(fp)s registered.", fp=pki.format_fingerprint(row.fingerprint))
     flash(done, "success")
@@ -139,7 +138,6 @@ def revoke_certificate(unit_id: int) -> ResponseReturnValue:
     try:
         keys.revoke_certificate(db.session(), cert, form.reason.data or "")
     except ServiceError as exc:
-        db.session().rollback()
         return _page(unit, Pkcs12Form(formdata=None), form, _show_error(form, exc))
     done = _("Certificate %(fp)s revoked.", fp=pki.format_fingerprint(cert.fingerprint))
     flash(done, "success")

@@ -10,6 +10,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from wflow import db
+from wflow.core.errors import describe
+from wflow.core.uow import discard
+from wflow.errors import Refusal
 
 
 def _messages() -> dict[int, str]:
@@ -48,6 +51,11 @@ def init_app(app: Flask) -> None:
             400, _("The form expired or was not sent by this site; reload the page and try again.")
         )
 
+    @app.errorhandler(Refusal)
+    def refused(exc: Refusal) -> ResponseReturnValue:
+        """Answer a refusal the view did not handle: its status and reason, nothing changed."""
+        return render_error(exc.status, describe(exc))
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
@@ -58,6 +66,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        sess = db.session()
-        sess.rollback()
+        discard(db.session())
         return render_error(InternalServerError.code)

@@ -1,0 +1,100 @@
+"""What an installation gives its services: settings, the blob store, the mailer, the key store.
+
+`wflow.create_app` builds one `Installation` per app at `init_app` and attaches it to the
+app's database engine; a service finds it from the session it was given (`of(session)`),
+so services never read Flask's `current_app` or `g`, and several apps in one process (tests,
+a CLI beside a server) each keep their own folder and settings. A session bound to an engine
+no app attached (the engine's own tests) has no installation: `maybe(session)` is None.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from wflow.core.blobs import BlobStore
+from wflow.documents.pki import KeyStore
+
+if TYPE_CHECKING:  # the mailer renders with the app's templates; only its type is needed here
+    from wflow.core.mailer import Mailer
+    from wflow.engine import Engine
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed reads of the configuration services use, live (a test may change a value)."""
+
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def evidence_max_bytes(self) -> int:
+        """Return the largest evidence file accepted (REVIEW_EVIDENCE_MAX_BYTES)."""
+        return int(self.config.get("REVIEW_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+
+    @property
+    def login_max_failures(self) -> int:
+        """Return how many wrong passwords lock an account (LOGIN_MAX_FAILURES)."""
+        return int(self.config.get("LOGIN_MAX_FAILURES", 5))
+
+    @property
+    def login_lock(self) -> timedelta:
+        """Return how long a locked account stays locked (LOGIN_LOCK_SECONDS)."""
+        return timedelta(seconds=int(self.config.get("LOGIN_LOCK_SECONDS", 15 * 60)))
+
+
+@dataclass(frozen=True)
+class Installation:
+    """One installation's folder and the objects built from it at start-up."""
+
+    folder: Path
+    settings: Settings = field(default_factory=Settings)
+    mailer: Mailer | None = None
+    workflows: Engine | None = None  # the workflow engine built from workflows/*.yaml
+
+    @property
+    def blobs(self) -> BlobStore:
+        """Return the store of files kept by hash under the folder."""
+        return BlobStore(self.folder)
+
+    @property
+    def keys(self) -> KeyStore:
+        """Return the key store (CA, unit keys) under the folder."""
+        return KeyStore(self.folder)  # its secret: WFLOW_KEY_PASSPHRASE or instance/keys/kek
+
+
+_BY_ENGINE: weakref.WeakKeyDictionary[sa.Engine, Installation] = weakref.WeakKeyDictionary()
+
+
+def attach(bind: sa.Engine, installation: Installation) -> None:
+    """Make `installation` the one every session on `bind` finds."""
+    _BY_ENGINE[bind] = installation
+
+
+def maybe(session: Session) -> Installation | None:
+    """Return the installation of the session's database, or None outside an app."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, sa.Engine) else bind.engine
+    return _BY_ENGINE.get(engine)
+
+
+def workflows_of(session: Session) -> Engine:
+    """Return the workflow engine of the session's installation."""
+    engine = of(session).workflows
+    if engine is None:
+        raise RuntimeError("this installation has no workflow engine")
+    return engine
+
+
+def of(session: Session) -> Installation:
+    """Return the installation of the session's database (an app must have attached one)."""
+    found = maybe(session)
+    if found is None:
+        raise RuntimeError("no installation is attached to this database (create the app first)")
+    return found

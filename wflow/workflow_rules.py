@@ -1,0 +1,28 @@
+"""Every name the definitions in workflows/ use, composed from the organisation and features."""
+
+from __future__ import annotations
+
+from wflow.awards import rules as award_rules
+from wflow.core import registry as org_rules
+from wflow.engine import Registry
+from wflow.notifications import service as notifications
+from wflow.pacts import rules as pact_rules
+from wflow.plans import rules as plan_rules
+from wflow.reviews import rules as review_rules
+
+REGISTRARS = (
+    org_rules.register,
+    plan_rules.register,
+    pact_rules.register,
+    review_rules.register,
+    award_rules.register,
+    notifications.register,
+)
+
+
+def build_registry() -> Registry:
+    """Return a registry with every role, resolver, guard, effect and hook the YAML names."""
+    reg = Registry()
+    for register in REGISTRARS:
+        register(reg)
+    return reg
