@@ -11,6 +11,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.core.access import current_year
 from wflow.org.models import Block, Role, Unit, User
 from wflow.pacts import service as pacts
@@ -72,7 +73,7 @@ def published_plan(session: Session, leader: User, secretariat: User, block: Blo
     )
     for who, trigger in ((leader, "end_consultation"), (leader, "submit"),
                          (secretariat, "approve"), (leader, "publish")):  # fmt: skip
-        plans.fire_plan(session, eng, user=who, plan=plan, trigger=trigger)
+        subjects.fire(session, eng, user=who, subject=plan, trigger=trigger)
     return plan
 
 

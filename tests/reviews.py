@@ -47,6 +47,7 @@ from tests.conftest import PASSWORD
 from tests.pacts import GROUPS, NAMES, make_block_of
 from wflow import clock
 from wflow.clock import set_clock, utcnow
+from wflow.core import subjects
 from wflow.core.access import current_year
 from wflow.engine import Engine
 from wflow.org.models import Block, BlockMembership, Position, Role, Unit, User
@@ -85,7 +86,7 @@ def published_plan_with(
     )
     for who, trigger in ((leader, "end_consultation"), (leader, "submit"),
                          (secretariat, "approve"), (leader, "publish")):  # fmt: skip
-        plans.fire_plan(session, eng, user=who, plan=plan, trigger=trigger)
+        subjects.fire(session, eng, user=who, subject=plan, trigger=trigger)
     return plan
 
 
@@ -109,7 +110,7 @@ def pact_in_force(
         for head in team["heads"]:
             pacts.sign_pact(session, eng, user=head, pact=pact, password=PASSWORD)
         session.refresh(pact)
-    assert pacts.state_of(session, pact) == "in_force"
+    assert subjects.state(session, pact) == "in_force"
     return pact
 
 
@@ -226,11 +227,11 @@ def accept_review(
     previous = clock._now  # keep a test's own frozen clock
     set_clock(lambda: when)
     try:
-        trigger = "resubmit" if reviews.state_of(session, review) == "returned" else "submit"
+        trigger = "resubmit" if subjects.state(session, review) == "returned" else "submit"
         reviews.fire_review(session, engine, user=head, review=review, trigger=trigger)
     finally:
         set_clock(previous)
-    if reviews.state_of(session, review) != "under_review":
+    if subjects.state(session, review) != "under_review":
         reviews.fire_review(session, engine, user=grader, review=review, trigger="start_review")
     reviews.grade(session, user=grader, review=review, rows=[
         reviews.GradeInput(c.id or 0, score=theirs.get(c.code), bonus=their_bonus.get(c.code))
@@ -246,7 +247,7 @@ def accept_review(
 
 def _publish(session: Session, engine: Engine, block_id: int, year: int, period: str) -> bool:
     found = reviews.reviews_of_block(session, block_id, year=year, period=period)
-    states = reviews.states_of(session, found)
+    states = subjects.states(session, found)
     if not found or any(states.get(r.id or 0) != "accepted" for r in found):
         return False
     reviews.publish_period(session, engine, user=_leader_head(session, block_id, year),
@@ -263,7 +264,7 @@ def accept_year(
     """Accept every review of the block's year (or period) with the given totals per unit."""
     late_units = set(late)
     found = reviews.reviews_of_block(session, block.id or 0, year=year, period=period)
-    states = reviews.states_of(session, found)
+    states = subjects.states(session, found)
     for review in found:
         total = totals.get(review.unit_id, default)
         if total is None or states.get(review.id or 0) in reviews.DONE:

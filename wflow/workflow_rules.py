@@ -1,14 +1,20 @@
-"""Every name the definitions in workflows/ use, composed from the organisation and features."""
+"""Every name the definitions in workflows/ use, and every subject kind, from all features."""
 
 from __future__ import annotations
 
 from wflow.awards import rules as award_rules
+from wflow.awards.subject import NOMINATION
 from wflow.core import registry as org_rules
 from wflow.engine import Registry
 from wflow.notifications import service as notifications
 from wflow.pacts import rules as pact_rules
+from wflow.pacts.subject import PACT
 from wflow.plans import rules as plan_rules
+from wflow.plans.subject import PLAN
 from wflow.reviews import rules as review_rules
+from wflow.reviews.subject import REVIEW
+
+SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION)  # registered on import; listed for the reader
 
 REGISTRARS = (
     org_rules.register,

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD
 from tests.pacts import make_block_of, pact_in_signing, published_plan
+from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.documents import signing
@@ -56,7 +57,7 @@ def _snapshot(app: Flask, session: Session, pact: Pact) -> tuple[bytes, str, int
         events = len(
             session.exec(select(WfEvent).where(WfEvent.instance_id == fresh.instance_id)).all()
         )
-        state = pacts.state_of(session, fresh)
+        state = subjects.state(session, fresh)
         return read_document(session, doc), state, fresh.document_id or 0, events
 
 
@@ -80,7 +81,7 @@ def test_pact__prepared_from_a_published_plan_by_the_leader_only(
             pacts.prepare_pact(session, engine(), user=leader, plan=plan)
     assert pact.title == f"Giao ước thi đua năm {plan.year}"
     assert pact.number == f"01/GƯTĐ-{team['block'].code}"
-    assert pacts.state_of(session, pact) == "prepared"
+    assert subjects.state(session, pact) == "prepared"
 
 
 def test_pact__the_signature_page_puts_leader_and_deputy_first(
@@ -114,7 +115,7 @@ def test_pact__every_head_signs_and_the_pact_comes_into_force(
             .order_by(WfEvent.seq.desc())  # type: ignore[attr-defined]
         ).first()
         assert event is not None and event.data["sha256"] == doc.sha256
-        assert pacts.state_of(session, pact) == ("in_force" if i == 5 else "signing")
+        assert subjects.state(session, pact) == ("in_force" if i == 5 else "signing")
     final, _state, _doc, _n = _snapshot(app, session, pact)
     assert final.startswith(first)
     with app.app_context():
@@ -168,7 +169,7 @@ def test_pact__a_decline_needs_a_reason_and_sends_it_back(
         with pytest.raises(ServiceError):
             pacts.decline_pact(session, engine(), user=head, pact=pact, reason="  ")
         pacts.decline_pact(session, engine(), user=head, pact=pact, reason="Chỉ tiêu 2.1 quá cao")
-    assert pacts.state_of(session, pact) == "prepared"
+    assert subjects.state(session, pact) == "prepared"
     before = _snapshot(app, session, pact)
     with pytest.raises(Conflict):
         _sign(app, session, pact, team["heads"][4])
@@ -252,6 +253,6 @@ def test_pact__the_leading_unit_signs_last_when_the_plan_says_so(
         _sign(app, session, pact, head)
     with app.test_request_context():
         assert any(t.trigger == "sign" for t in wf.tasks(session, engine(), leader_head))
-    assert pacts.state_of(session, pact) == "signing"
+    assert subjects.state(session, pact) == "signing"
     _sign(app, session, pact, leader_head)
-    assert pacts.state_of(session, pact) == "in_force"
+    assert subjects.state(session, pact) == "in_force"

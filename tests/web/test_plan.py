@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from tests.conftest import csrf_token, sign_in, submit
 from wflow.clock import set_clock, utcnow
+from wflow.core import subjects
 from wflow.engine.tables import WfInstance
 from wflow.plans import service as plans
 from wflow.plans.criteria import CriterionInput, GroupInput
@@ -381,7 +382,7 @@ def _publish(app: Flask, session: Session, world: dict[str, Any], plan: Plan) ->
             (secretariat, "approve"),
             (leader, "publish"),
         ):
-            plans.fire_plan(session, engine(), user=user, plan=plan, trigger=trigger)
+            subjects.fire(session, engine(), user=user, subject=plan, trigger=trigger)
 
 
 def test_plan__registration_refusals(

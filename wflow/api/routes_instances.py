@@ -20,6 +20,7 @@ from wflow.api.schemas import (
     ParticipantOut,
     TriggerOut,
 )
+from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.engine import Definition, WorkflowError
@@ -46,7 +47,7 @@ def visible(instance_id: int) -> wf.InstanceView:
         found = wf.view(db.session(), engine(), api_user(), instance_id)
     except WorkflowError:
         raise ApiError(404, "not_found", _("This resource does not exist.")) from None
-    if not wf.may_view(db.session(), api_user(), found.row):
+    if not subjects.may_view_instance(db.session(), api_user(), found.row):
         raise ApiError(403, "forbidden", _("You may not see or do this."))
     return found
 
@@ -59,7 +60,7 @@ def instances(query: InstanceFilter) -> InstancePage:
     rows = wf.instances(sess, workflow=query.workflow, state=query.state,
                         block_id=query.block, year=query.year)  # fmt: skip
     if not is_committee(me):
-        rows = [r for r in rows if wf.may_view(sess, me, r)]
+        rows = [r for r in rows if subjects.may_view_instance(sess, me, r)]
     page = rows[query.offset : query.offset + query.limit]
     items = [instance_out(r, engine().definition(r.workflow, r.version)) for r in page]
     return InstancePage(items=items, total=len(rows), limit=query.limit, offset=query.offset)

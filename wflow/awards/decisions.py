@@ -22,8 +22,8 @@ from wflow.accounts import passwords
 from wflow.awards import catalogue as awards
 from wflow.awards import documents as docs
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
-from wflow.awards.nominations import states_of
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
@@ -139,7 +139,7 @@ def sign_decision(
     if session.exec(same).first() is not None:
         raise Conflict(_l("Another decision has this number."), "number")
     listed = agenda(session, council_session)
-    states = states_of(session, listed)
+    states = subjects.states(session, listed)
     approved = [n for n in listed if states.get(n.id or 0) == "approved"]
     if not approved:
         raise Conflict(_l("No nomination of this session has been approved by the council."))

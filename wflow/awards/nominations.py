@@ -22,11 +22,12 @@ from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Nomination
 from wflow.awards.rules import WRITTEN, ballots, count, current_tally, explain
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.core import workflow as wf
-from wflow.core.access import Action, is_committee, may, principals
+from wflow.core.access import Action, may, principals
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
-from wflow.engine import Actor, Engine, FireResult, Scope, StaleVersion
+from wflow.engine import Actor, Engine, FireResult, StaleVersion
 from wflow.engine.tables import WfInstance, WfParticipant
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.org.service import clean_text
@@ -42,32 +43,6 @@ SHOWN = {"act": "yes", "refuse": "no", "abstain": "abstain"}
 Choice = Literal["yes", "no", "abstain"]
 
 
-def scope_of(nomination: Nomination) -> Scope:
-    """Return the workflow scope of a nomination: its unit, block and year."""
-    return Scope(
-        "nomination",
-        nomination.id or 0,
-        unit_id=nomination.unit_id,
-        block_id=nomination.block_id,
-        year=nomination.year,
-    )
-
-
-def state_of(session: Session, nomination: Nomination) -> str:
-    """Return the nomination's workflow state (read fresh)."""
-    return wf.subject_state(session, nomination, "proposed")
-
-
-def states_of(session: Session, rows: Iterable[Nomination]) -> dict[int, str]:
-    """Return the workflow state of each nomination, by id (one query)."""
-    return wf.subject_states(session, rows)
-
-
-def may_view(session: Session, user: User, nomination: Nomination) -> bool:
-    """Tell whether `user` sees a nomination: the block's members that year, the committee."""
-    return may(session, user, Action.VIEW, block_id=nomination.block_id, year=nomination.year)
-
-
 # --- eligibility and proposal ------------------------------------------------------------
 
 
@@ -77,7 +52,7 @@ def _live(session: Session, unit_id: int, block_id: int, year: int) -> list[Nomi
             Nomination.unit_id == unit_id, Nomination.block_id == block_id, Nomination.year == year
         )
     ).all()
-    states = states_of(session, rows)
+    states = subjects.states(session, rows)
     return [n for n in rows if states.get(n.id or 0) not in DEAD]
 
 
@@ -215,7 +190,7 @@ def propose(
     )
     session.add(nomination)
     session.flush()
-    nomination.instance_id = wf.start(session, engine, WORKFLOW, scope_of(nomination), user)
+    subjects.start(session, engine, nomination, user)
     session.add(nomination)
     return nomination
 
@@ -229,21 +204,6 @@ def _instance(session: Session, nomination: Nomination) -> WfInstance:
         raise NotFound(_l("This nomination has no workflow."))
     session.refresh(row)
     return row
-
-
-def fire_nomination(
-    session: Session,
-    engine: Engine,
-    *,
-    user: User,
-    nomination: Nomination,
-    trigger: str,
-    data: dict[str, str] | None = None,
-    expected_version: int | None = None,
-) -> FireResult:
-    """Fire a workflow trigger as `user` (roles, guards and required fields by the engine)."""
-    row = _instance(session, nomination)
-    return wf.fire(session, engine, user, row.id or 0, trigger, data, expected_version)
 
 
 def cast_vote(
@@ -441,7 +401,7 @@ def save_dossier(
     """Change the dossier's texts before submission (the block's leading unit)."""
     if not may(session, user, Action.ACT, block_id=nomination.block_id, year=nomination.year):
         raise Forbidden(_l("Only the block's leading unit prepares the dossier."))
-    if state_of(session, nomination) != "dossier":
+    if subjects.state(session, nomination) != "dossier":
         raise Conflict(_l("The dossier can be changed only before it is submitted."))
     nomination.cover_letter = clean_text(
         cover_letter, "cover_letter", max_len=20_000, required=False
@@ -536,13 +496,6 @@ def names(session: Session, rows: Iterable[Nomination]) -> tuple[dict, dict, dic
     )
     award_map = {a.id: a for a in session.exec(select(Award))}
     return units, blocks, award_map
-
-
-def visible_to(session: Session, user: User, rows: list[Nomination]) -> list[Nomination]:
-    """Keep the nominations `user` may see."""
-    if is_committee(user):
-        return rows
-    return [n for n in rows if may_view(session, user, n)]
 
 
 __all__ = ["ServiceError", "cast_vote", "close_vote", "count", "propose", "submit_dossier"]

@@ -27,6 +27,7 @@ from wflow.awards.forms import (
 )
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, is_committee, may
 from wflow.engine.tables import WfInstance
@@ -35,20 +36,13 @@ from wflow.pacts.documents import read_document
 from wflow.pacts.models import Document
 from wflow.scoreboard.service import year_ranking
 from wflow.web.forms import EmptyForm
-from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format
 from wflow.workflow_setup import engine
 
 bp = Blueprint("nomination", __name__)
 REASON_TRIGGERS = ("return_dossier", "reject", "revoke", "withdraw")
 PLAIN_TRIGGERS = ("open_block_vote", "start_review")
-
-
-def visible(nomination_id: int) -> Nomination:
-    """Load a nomination or 404; 403 unless the user sees its block that year (or committee)."""
-    nomination = load_or_404(Nomination, nomination_id)
-    ensure(Action.VIEW, block_id=nomination.block_id, year=nomination.year)
-    return nomination
 
 
 def _back(nomination: Nomination) -> WResponse:
@@ -102,7 +96,7 @@ def block(block_id: int) -> str | WResponse:
         flash(_("The nomination was proposed."), "success")
         return _back(created)
     rows = noms.nominations_of_block(sess, block_id, year)
-    states = noms.states_of(sess, rows)
+    states = subjects.states(sess, rows)
     units, _blocks, award_map = noms.names(sess, rows)
     eligibility = {
         (r.unit_id, a.id): noms.ineligible(sess, a, r.unit_id, block_id, year, ranking)
@@ -136,8 +130,8 @@ def index() -> str | WResponse:
     sess, me = db.session(), user()
     year = request.args.get("year", type=int)
     state, q = request.args.get("state", ""), request.args.get("q", "")
-    rows = noms.visible_to(sess, me, noms.all_nominations(sess, year))
-    states = noms.states_of(sess, rows)
+    rows = subjects.visible(sess, me, noms.all_nominations(sess, year))
+    states = subjects.states(sess, rows)
     units, blocks, award_map = noms.names(sess, rows)
     rows = [
         n
@@ -190,7 +184,7 @@ def index() -> str | WResponse:
 @login_required
 def show(nomination_id: int) -> str:
     """A nomination: state, votes (turnout, then tally), dossier, what the user may do."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     sess, me = db.session(), user()
     found = wf.view(sess, engine(), me, nomination.instance_id or 0)
     state = found.row.state
@@ -248,7 +242,7 @@ def show(nomination_id: int) -> str:
 @login_required
 def vote(nomination_id: int) -> WResponse:
     """Cast the user's ballot (a member unit's head, a council member)."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     form = VoteForm()
     if not form.validate_on_submit():
         abort(422, description=_("Vote yes, no or abstain."))
@@ -267,7 +261,7 @@ def vote(nomination_id: int) -> WResponse:
 @login_required
 def written_vote(nomination_id: int) -> WResponse:
     """Enter an absent council member's written ballot (the secretariat)."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     form = WrittenVoteForm()
     form.member_id.choices = noms.absent_members(db.session(), nomination)
     if not form.validate_on_submit():
@@ -288,7 +282,7 @@ def written_vote(nomination_id: int) -> WResponse:
 @login_required
 def close(nomination_id: int) -> WResponse:
     """Close the open vote and record its result (the block's leader; the secretariat)."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     result = noms.close_vote(
@@ -315,7 +309,7 @@ def close(nomination_id: int) -> WResponse:
 @login_required
 def dossier(nomination_id: int) -> WResponse:
     """Save the dossier's texts before submission (the block's leading unit)."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     form = DossierForm()
     if not form.validate_on_submit():
         abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
@@ -335,7 +329,7 @@ def dossier(nomination_id: int) -> WResponse:
 @login_required
 def submit(nomination_id: int) -> WResponse:
     """Sign the dossier's forms with the leading unit's key and submit it (its head)."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     form = SubmitDossierForm()
     if not form.validate_on_submit():
         abort(422, description=_("Enter your password to sign."))
@@ -354,7 +348,7 @@ def submit(nomination_id: int) -> WResponse:
 @login_required
 def fire(nomination_id: int) -> WResponse:
     """Open the vote, accept, return, refer, reject, revoke or withdraw (with a reason)."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     trigger = request.form.get("trigger", "")
@@ -365,11 +359,11 @@ def fire(nomination_id: int) -> WResponse:
         data["reason"] = request.form.get("reason", "").strip()
     if trigger == "refer_to_council":
         data["session_id"] = request.form.get("session_id", "").strip()
-    noms.fire_nomination(
+    subjects.fire(
         db.session(),
         engine(),
         user=user(),
-        nomination=nomination,
+        subject=nomination,
         trigger=trigger,
         data=data,
         expected_version=request.form.get("expected_version", type=int),
@@ -382,7 +376,7 @@ def fire(nomination_id: int) -> WResponse:
 @login_required
 def preview(nomination_id: int, kind: str) -> Response:
     """A draft of one dossier form as it would be signed now (not stored, not signed)."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     if kind not in docs.DOSSIER_KINDS:
         abort(404)
     pdf, _page, _box = docs.render_dossier_form(
@@ -395,7 +389,7 @@ def preview(nomination_id: int, kind: str) -> Response:
 @login_required
 def document(nomination_id: int, document_id: int) -> Response:
     """Download a signed form of the dossier."""
-    nomination = visible(nomination_id)
+    nomination = visible(Nomination, nomination_id)
     doc = load_or_404(Document, document_id)
     if doc.nomination_id != nomination.id:
         abort(404)
@@ -450,7 +444,7 @@ def council_session(session_id: int) -> str:
     sess, me = db.session(), user()
     row = load_or_404(CouncilSession, session_id)
     listed = decisions.agenda(sess, row)
-    states = noms.states_of(sess, listed)
+    states = subjects.states(sess, listed)
     units, blocks, award_map = noms.names(sess, listed)
     decision = decisions.decision_of(sess, row)
     form = DecisionForm(formdata=None)

@@ -6,16 +6,16 @@ transaction, rolled back whole when the engine refuses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from wflow.core.access import Action, is_committee, may, principals
+from wflow.core.access import principals
 from wflow.core.uow import after_commit, transactional, unit_of_work
 from wflow.engine import Actor, Definition, Engine, FireResult, Scope, Task, WorkflowError
 from wflow.engine.runtime_errors import (
@@ -23,36 +23,9 @@ from wflow.engine.runtime_errors import (
 )
 from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.org.models import Unit, User
-from wflow.reviews.models import Review
 
 _ACTORS = "wflow.actors"
 TaskKeys = frozenset[tuple[str, str]]  # (trigger, principal) rows of wf_task
-
-
-class Subject(Protocol):
-    """A domain row that a workflow instance is about (a plan, a pact, a review…)."""
-
-    id: int | None
-    instance_id: int | None
-
-
-def subject_state(session: Session, subject: Subject, initial: str) -> str:
-    """Return the workflow state of `subject` read fresh, or `initial` before it has one."""
-    if subject.instance_id is None:
-        return initial
-    query = select(WfInstance.state).where(WfInstance.id == subject.instance_id)
-    return session.exec(query).first() or initial
-
-
-def subject_states(session: Session, subjects: Iterable[Subject]) -> dict[int, str]:
-    """Return the workflow state of each subject, by subject id (one query)."""
-    by_instance = {x.instance_id: x.id or 0 for x in subjects if x.instance_id}
-    if not by_instance:
-        return {}
-    rows = session.exec(
-        select(WfInstance.id, WfInstance.state).where(col(WfInstance.id).in_(by_instance))
-    ).all()
-    return {by_instance[i or 0]: state for i, state in rows}
 
 
 def actor_for(session: Session, user: User) -> Actor:
@@ -168,27 +141,6 @@ def load_instance(
     if row is None:
         raise InstanceNotFound(f"Instance {instance_id} does not exist.")
     return row, engine.definition(row.workflow, row.version)
-
-
-def may_view(session: Session, user: User, row: WfInstance) -> bool:
-    """Tell whether `user` may see an instance: its unit, its block that year, the committee.
-
-    A review is narrower: its unit, its reviewing unit, the committee, and the block's
-    leading unit, which publishes (locks) the period.
-    """
-    if row.subject_type == "review":
-        from wflow.reviews.service import may_view as may_view_review
-
-        review = session.get(Review, row.subject_id)
-        return review is not None and (
-            may_view_review(session, user, review)
-            or may(session, user, Action.ACT, block_id=review.block_id, year=review.year)
-        )
-    if row.unit_id is not None and may(session, user, Action.VIEW, unit_id=row.unit_id):
-        return True
-    if row.block_id is not None:
-        return may(session, user, Action.VIEW, block_id=row.block_id, year=row.year)
-    return is_committee(user)
 
 
 def view(session: Session, engine: Engine, user: User, instance_id: int) -> InstanceView:

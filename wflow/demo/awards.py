@@ -19,6 +19,7 @@ from wflow.awards import nominations as noms
 from wflow.awards.documents import leader_unit
 from wflow.awards.models import Nomination
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.demo.org import DEMO_PASSWORD
 from wflow.engine import Engine
 from wflow.org.models import Block, Role, User
@@ -38,12 +39,12 @@ def _heads(session: Session, unit_ids: list[int]) -> list[User]:
 
 def _through_the_block(session: Session, engine: Engine, leader: User, n: Nomination,
                        heads: list[User], secretariat: User) -> None:  # fmt: skip
-    noms.fire_nomination(session, engine, user=leader, nomination=n, trigger="open_block_vote")
+    subjects.fire(session, engine, user=leader, subject=n, trigger="open_block_vote")
     for head in heads:
         noms.cast_vote(session, engine, user=head, nomination=n, choice="yes")
     noms.close_vote(session, engine, user=leader, nomination=n)
     noms.submit_dossier(session, engine, user=leader, nomination=n, password=DEMO_PASSWORD)
-    noms.fire_nomination(session, engine, user=secretariat, nomination=n, trigger="start_review")
+    subjects.fire(session, engine, user=secretariat, subject=n, trigger="start_review")
 
 
 def build_nomination_demo(session: Session, engine: Engine, year: int) -> None:
@@ -86,7 +87,7 @@ def build_nomination_demo(session: Session, engine: Engine, year: int) -> None:
         key=lambda u: u.login,
     )
     for n in proposed:
-        noms.fire_nomination(session, engine, user=secretariat, nomination=n,
+        subjects.fire(session, engine, user=secretariat, subject=n,
                              trigger="refer_to_council",
                              data={"session_id": str(council_session.id)})  # fmt: skip
         for member in council[:-1]:

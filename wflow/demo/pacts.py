@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.demo.org import DEMO_PASSWORD
 from wflow.demo.plans import CONTENTS, LEGAL_BASES, PURPOSES, _groups
 from wflow.engine import Engine
@@ -41,7 +42,7 @@ def _published_plan(session: Session, engine: Engine, block: Block, year: int) -
     )
     for who, trigger in ((leader, "end_consultation"), (leader, "submit"),
                          (secretariat, "approve"), (leader, "publish")):  # fmt: skip
-        plans.fire_plan(session, engine, user=who, plan=plan, trigger=trigger)
+        subjects.fire(session, engine, user=who, subject=plan, trigger=trigger)
     return plan
 
 

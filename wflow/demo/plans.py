@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.engine import Engine
 from wflow.org.models import Block, User
 from wflow.plans import consultation as consult
@@ -173,7 +174,7 @@ def build_plan_demo(session: Session, engine: Engine, year: int) -> None:
         (secretariat, "approve"),
         (last_leader, "publish"),
     ):
-        plans.fire_plan(session, engine, user=who, plan=last, trigger=trigger)
+        subjects.fire(session, engine, user=who, subject=last, trigger=trigger)
     criteria = session.exec(select(Criterion).where(Criterion.plan_id == last.id)).all()
     for code in ("mttq", "tdoan", "hlhpn", "ldld", "hnd"):  # HCCB did not register
         register_targets(

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel import Session, col, select
 
 from wflow.clock import set_clock, utcnow
+from wflow.core import subjects
 from wflow.demo.org import DEMO_PASSWORD, DemoLogin
 from wflow.demo.plans import CONTENTS, LEGAL_BASES, PURPOSES, _groups, demo_rules
 from wflow.engine import Engine
@@ -143,7 +144,7 @@ def build_review_demo(
 def _last_year(session: Session, engine: Engine, year: int) -> None:
     block = session.exec(select(Block).where(Block.code == "KCTXH")).one()
     pact = session.exec(select(Pact).where(Pact.block_id == block.id, Pact.year == year)).one()
-    if pacts.state_of(session, pact) != "in_force":
+    if subjects.state(session, pact) != "in_force":
         raise RuntimeError("the review demo needs last year's pact in force (the pact demo)")
     plan = session.get(Plan, pact.plan_id)
     assert plan is not None
@@ -262,7 +263,7 @@ def _published(session: Session, engine: Engine, leader: User, block: Block, yea
     )
     for who, trigger in ((leader, "end_consultation"), (leader, "submit"),
                          (secretariat, "approve"), (leader, "publish")):  # fmt: skip
-        plans.fire_plan(session, engine, user=who, plan=plan, trigger=trigger)
+        subjects.fire(session, engine, user=who, subject=plan, trigger=trigger)
     return plan
 
 

@@ -11,6 +11,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
+from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.core.errors import describe
@@ -91,7 +92,7 @@ def _visible(instance_id: int) -> wf.InstanceView:
         found = wf.view(db.session(), engine(), user(), instance_id)
     except WorkflowError:
         abort(404)
-    if not wf.may_view(db.session(), user(), found.row):
+    if not subjects.may_view_instance(db.session(), user(), found.row):
         abort(403)
     return found
 
@@ -107,7 +108,7 @@ def instances() -> str | WResponse:
     )  # fmt: skip
     me = user()
     if not is_committee(me):
-        rows = [r for r in rows if wf.may_view(db.session(), me, r)]
+        rows = [r for r in rows if subjects.may_view_instance(db.session(), me, r)]
     defs = engine().definitions
     fmt = wanted_format()
     if fmt:

@@ -9,20 +9,18 @@ disagree; two heads signing at the same moment are serialised by the instance's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import uow
+from wflow.core import subjects, uow
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
-from wflow.engine import Engine, FireResult, Scope, StaleVersion
+from wflow.engine import Engine, FireResult, StaleVersion
 from wflow.engine.tables import WfEvent, WfInstance
 from wflow.org.models import Block, User
 from wflow.org.service import clean_text
@@ -37,21 +35,6 @@ WORKFLOW = "pact"
 DEAD = frozenset({"withdrawn"})  # a pact in these states no longer holds its plan
 SIGN_ATTEMPTS = 4  # tries when another head signs at the same moment
 DEFAULT_SIGNING_DAYS = 21
-
-
-def scope_of(pact: Pact) -> Scope:
-    """Return the workflow scope of a pact: its block and first year."""
-    return Scope("pact", pact.id or 0, block_id=pact.block_id, year=pact.year)
-
-
-def state_of(session: Session, pact: Pact) -> str:
-    """Return the pact's workflow state (read fresh from the database)."""
-    return wf.subject_state(session, pact, "prepared")
-
-
-def states_of(session: Session, pacts: list[Pact]) -> dict[int, str]:
-    """Return the workflow state of each pact, by pact id (one query)."""
-    return wf.subject_states(session, pacts)
 
 
 def title_for(year: int, year_end: int) -> str:
@@ -73,10 +56,10 @@ def prepare_pact(session: Session, engine: Engine, *, user: User, plan: Plan) ->
     """Prepare the pact of a published plan and start its workflow; the block's leader only."""
     if not plans.is_leader(session, user, plan):
         raise Forbidden(_l("Only the block's leading unit may do this."))
-    if plans.state_of(session, plan) != "published":
+    if subjects.state(session, plan) != "published":
         raise Conflict(_l("A pact is prepared from a published plan."))
     others = list(session.exec(select(Pact).where(Pact.plan_id == plan.id)).all())
-    states = states_of(session, others)
+    states = subjects.states(session, others)
     if any(states.get(p.id or 0) not in DEAD for p in others):
         raise Conflict(_l("This plan already has a pact."))
     block = session.get(Block, plan.block_id)
@@ -90,25 +73,9 @@ def prepare_pact(session: Session, engine: Engine, *, user: User, plan: Plan) ->
     session.add(pact)
     session.flush()
     data = {"period_end": f"{plan.year_end}-12-31T23:59:59"}
-    pact.instance_id = wf.start(session, engine, WORKFLOW, scope_of(pact), user, data)
+    subjects.start(session, engine, pact, user, data)
     session.add(pact)
     return pact
-
-
-def fire_pact(
-    session: Session,
-    engine: Engine,
-    *,
-    user: User,
-    pact: Pact,
-    trigger: str,
-    data: Mapping[str, Any] | None = None,
-    expected_version: int | None = None,
-) -> FireResult:
-    """Fire a workflow trigger on the pact as `user` (roles and guards checked by the engine)."""
-    if pact.instance_id is None:
-        raise NotFound(_l("This pact has no workflow."))
-    return wf.fire(session, engine, user, pact.instance_id, trigger, data, expected_version)
 
 
 def open_signing(
@@ -125,8 +92,8 @@ def open_signing(
     if days is None:
         days = int((plan.rules if plan else {}).get("signing_days", DEFAULT_SIGNING_DAYS))
     until = (utcnow() + timedelta(days=days)).replace(microsecond=0)
-    return fire_pact(
-        session, engine, user=user, pact=pact, trigger="open_signing",
+    return subjects.fire(
+        session, engine, user=user, subject=pact, trigger="open_signing",
         data={"signing_until": until.isoformat()}, expected_version=expected_version,
     )  # fmt: skip
 
@@ -208,8 +175,8 @@ def decline_pact(
     state, _version = _instance(session, pact)
     if state != "signing":
         raise Conflict(_l("The pact is not open for signing."))
-    return fire_pact(
-        session, engine, user=user, pact=pact, trigger="decline", data={"reason": text}
+    return subjects.fire(
+        session, engine, user=user, subject=pact, trigger="decline", data={"reason": text}
     )
 
 

@@ -8,6 +8,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
+from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, may
 from wflow.org.models import Block
@@ -15,21 +16,13 @@ from wflow.pacts import service as pacts
 from wflow.pacts.documents import read_document, revisions_of
 from wflow.pacts.models import Document, Pact
 from wflow.plans.models import Plan
-from wflow.plans.views import visible_plan
 from wflow.web.forms import EmptyForm
-from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
 from wflow.workflow_setup import engine
 
 bp = Blueprint("pact", __name__)
 FIRE_TRIGGERS = ("open_signing", "withdraw", "revise", "close")  # signing has its own forms
-
-
-def visible_pact(pact_id: int) -> Pact:
-    """Load a pact or 404; 403 unless the user sees its block that year (members, committee)."""
-    pact = load_or_404(Pact, pact_id)
-    ensure(Action.VIEW, block_id=pact.block_id, year=pact.year)
-    return pact
 
 
 @bp.route("/blocks/<int:block_id>/pacts")
@@ -41,7 +34,7 @@ def block_pacts(block_id: int) -> str | WResponse:
     sess, me = db.session(), user()
     rows = [p for p in pacts.pacts_of_block(sess, block_id)
             if may(sess, me, Action.VIEW, block_id=block_id, year=p.year)]  # fmt: skip
-    states = pacts.states_of(sess, rows)
+    states = subjects.states(sess, rows)
     rows = filter_periods(rows, states, lambda p: (p.title, p.number))
     fmt = wanted_format()
     if fmt:
@@ -75,7 +68,7 @@ def block_pacts(block_id: int) -> str | WResponse:
 @login_required
 def prepare(plan_id: int) -> WResponse:
     """Prepare the pact of a published plan (the block's leading unit)."""
-    plan: Plan = visible_plan(plan_id)
+    plan: Plan = visible(Plan, plan_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     pact = pacts.prepare_pact(db.session(), engine(), user=user(), plan=plan)
@@ -87,7 +80,7 @@ def prepare(plan_id: int) -> WResponse:
 @login_required
 def show(pact_id: int) -> str:
     """Show a pact: state, signing progress, reminders, documents, what the user may do."""
-    pact = visible_pact(pact_id)
+    pact = visible(Pact, pact_id)
     sess, me = db.session(), user()
     found = wf.view(sess, engine(), me, pact.instance_id or 0)
     done = pacts.progress(sess, pact)
@@ -111,7 +104,7 @@ def _back(pact: Pact) -> WResponse:
 @login_required
 def fire(pact_id: int) -> WResponse:
     """Open signing, withdraw, prepare again or close the pact (leader, secretariat)."""
-    pact = visible_pact(pact_id)
+    pact = visible(Pact, pact_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     trigger = request.form.get("trigger", "")
@@ -127,7 +120,7 @@ def fire(pact_id: int) -> WResponse:
             if "reason" in request.form
             else {}
         )
-        pacts.fire_pact(sess, engine(), user=user(), pact=pact, trigger=trigger, data=data,
+        subjects.fire(sess, engine(), user=user(), subject=pact, trigger=trigger, data=data,
                         expected_version=expected)  # fmt: skip
     flash(_("Done."), "success")
     return _back(pact)
@@ -137,7 +130,7 @@ def fire(pact_id: int) -> WResponse:
 @login_required
 def sign(pact_id: int) -> WResponse:
     """Sign the pact for the user's unit after re-entering the password (its head)."""
-    pact = visible_pact(pact_id)
+    pact = visible(Pact, pact_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     password = request.form.get("password", "")
@@ -152,7 +145,7 @@ def sign(pact_id: int) -> WResponse:
 @login_required
 def decline(pact_id: int) -> WResponse:
     """Decline to sign for the user's unit, with a reason (its head)."""
-    pact = visible_pact(pact_id)
+    pact = visible(Pact, pact_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     pacts.decline_pact(db.session(), engine(), user=user(), pact=pact,
@@ -175,7 +168,7 @@ def _pdf(doc: Document, name: str) -> Response:
 @login_required
 def pdf(pact_id: int) -> Response:
     """Download the pact's current PDF (the block's members and the committee)."""
-    pact = visible_pact(pact_id)
+    pact = visible(Pact, pact_id)
     doc = pacts.current_document(db.session(), pact)
     if doc is None:
         abort(404, description=_("The pact is rendered when signing opens."))
@@ -186,7 +179,7 @@ def pdf(pact_id: int) -> Response:
 @login_required
 def document(pact_id: int, document_id: int) -> Response:
     """Download one stored revision (or the evidence) of the pact."""
-    pact = visible_pact(pact_id)
+    pact = visible(Pact, pact_id)
     doc = load_or_404(Document, document_id)
     if doc.pact_id != pact.id:
         abort(404)

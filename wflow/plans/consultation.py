@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.core.errors import Conflict, NotFound, ServiceError
 from wflow.core.uow import transactional
 from wflow.org.models import Unit, User
@@ -19,7 +20,6 @@ from wflow.plans.service import (
     SECTIONS,
     _ensure_leader,
     _member_unit,
-    state_of,
 )
 
 
@@ -35,7 +35,7 @@ def comment(
 ) -> PlanComment:
     """Comment, as a member unit, on a section or a criterion while the consultation is open."""
     unit_id = _member_unit(session, user, plan)
-    if state_of(session, plan) != "consultation":
+    if subjects.state(session, plan) != "consultation":
         raise Conflict(_l("Comments are taken only while the consultation is open."))
     if section not in SECTIONS:
         raise ServiceError(_l("Choose what the comment is about from the list."), "target")
@@ -69,7 +69,7 @@ def answer_comment(
     row = session.get(PlanComment, comment_id)
     if row is None or row.plan_id != plan.id:
         raise NotFound(_l("Not found."))
-    if state_of(session, plan) not in ANSWERABLE:
+    if subjects.state(session, plan) not in ANSWERABLE:
         raise Conflict(_l("Comments are answered during the consultation and the revision."))
     row.answer = clean_text(answer, "answer", max_len=5000)
     row.answered_by_user_id, row.answered_at = user.id, utcnow()

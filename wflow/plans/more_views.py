@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.core.errors import ServiceError
 from wflow.org.models import Block
 from wflow.plans import consultation as consult
@@ -17,9 +18,10 @@ from wflow.plans import service as plans
 from wflow.plans.criteria import load_groups
 from wflow.plans.diff import compare
 from wflow.plans.forms import AnswerForm, CommentForm
-from wflow.plans.views import bp, comment_targets, visible_plan
+from wflow.plans.models import Plan
+from wflow.plans.views import bp, comment_targets
 from wflow.web.forms import EmptyForm
-from wflow.web.guard import user
+from wflow.web.guard import user, visible
 from wflow.web.lists import export, matches, wanted_format
 
 
@@ -27,7 +29,7 @@ from wflow.web.lists import export, matches, wanted_format
 @login_required
 def revisions(plan_id: int) -> str:
     """List the kept revisions and compare two side by side (text and criteria)."""
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     sess = db.session()
     kept = plans.revisions_of(sess, plan.id or 0)
     numbers = {r.number: r for r in kept}
@@ -53,7 +55,7 @@ def revisions(plan_id: int) -> str:
 @login_required
 def registrations(plan_id: int) -> str | WResponse:
     """Show which member units registered their targets for a year, and which have not."""
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     sess = db.session()
     year = request.args.get("year", type=int) or plan.year
     if not plan.year <= year <= plan.year_end:
@@ -102,7 +104,7 @@ def registrations(plan_id: int) -> str | WResponse:
 @login_required
 def register(plan_id: int) -> str | WResponse | tuple[str, int]:
     """Register the unit's target for every criterion (member units, by the deadline)."""
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     sess, me = db.session(), user()
     year = request.values.get("year", type=int) or plan.year
     if not plan.year <= year <= plan.year_end:
@@ -163,10 +165,10 @@ def pdf(plan_id: int) -> Response:
     """Print the plan as a PDF draft (A4, the layout of administrative documents)."""
     from wflow.documents.render import render_pdf
 
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     sess = db.session()
     block = sess.get(Block, plan.block_id)
-    state = plans.state_of(sess, plan)
+    state = subjects.state(sess, plan)
     leader = plans.leader_unit(sess, plan)
     body = render_pdf(
         "pdf/plan.html",
@@ -192,7 +194,7 @@ def pdf(plan_id: int) -> Response:
 @login_required
 def add_comment(plan_id: int) -> WResponse:
     """Comment on a section or a criterion (member units, during the consultation)."""
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     form = CommentForm()
     form.target.choices = comment_targets(load_groups(db.session(), plan.id or 0))
     if not form.validate_on_submit():
@@ -217,7 +219,7 @@ def add_comment(plan_id: int) -> WResponse:
 @login_required
 def answer(plan_id: int, comment_id: int) -> WResponse:
     """Answer a member's comment (the leading unit)."""
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400 if "csrf_token" in form.errors else 422, description=_("Write an answer."))

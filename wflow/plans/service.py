@@ -15,11 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import workflow as wf
+from wflow.core import subjects
 from wflow.core.access import Action, may
-from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
-from wflow.engine import Engine, FireResult, Scope
+from wflow.engine import Engine, FireResult
 from wflow.org.models import BlockMembership, Unit, User
 from wflow.org.service import clean_text
 from wflow.plans.criteria import (
@@ -46,21 +46,6 @@ SECTION_LABELS = {
 }
 
 
-def scope_of(plan: Plan) -> Scope:
-    """Return the workflow scope of a plan: its block and first year."""
-    return Scope("plan", plan.id or 0, block_id=plan.block_id, year=plan.year)
-
-
-def state_of(session: Session, plan: Plan) -> str:
-    """Return the plan's workflow state."""
-    return wf.subject_state(session, plan, "draft")
-
-
-def states_of(session: Session, plans: Iterable[Plan]) -> dict[int, str]:
-    """Return the workflow state of each plan, by plan id (one query)."""
-    return wf.subject_states(session, plans)
-
-
 def is_leader(session: Session, user: User, plan: Plan) -> bool:
     """Tell whether `user` acts for the unit leading the plan's block in its first year."""
     return may(session, user, Action.ACT, block_id=plan.block_id, year=plan.year)
@@ -72,7 +57,7 @@ def _ensure_leader(session: Session, user: User, plan: Plan) -> None:
 
 
 def _ensure_editable(session: Session, plan: Plan) -> None:
-    if state_of(session, plan) not in EDITABLE:
+    if subjects.state(session, plan) not in EDITABLE:
         raise Conflict(_l("The plan can be edited only as a draft, in revision or when returned."))
 
 
@@ -115,7 +100,7 @@ def create_plan(
     _no_overlap(session, plan)
     session.add(plan)
     session.flush()
-    plan.instance_id = wf.start(session, engine, WORKFLOW, scope_of(plan), user)  # commits both
+    subjects.start(session, engine, plan, user)
     session.add(plan)
     return plan
 
@@ -137,7 +122,7 @@ def _no_overlap(session: Session, plan: Plan) -> None:
     if plan.id is not None:
         query = query.where(Plan.id != plan.id)
     others = list(session.exec(query).all())
-    states = states_of(session, others)
+    states = subjects.states(session, others)
     for other in others:
         if states.get(other.id or 0) != "cancelled":
             raise Conflict(
@@ -214,31 +199,15 @@ def snapshot(session: Session, plan: Plan) -> dict[str, Any]:
 # --- the workflow ------------------------------------------------------------------------
 
 
-def fire_plan(
-    session: Session,
-    engine: Engine,
-    *,
-    user: User,
-    plan: Plan,
-    trigger: str,
-    data: Mapping[str, Any] | None = None,
-    expected_version: int | None = None,
-) -> FireResult:
-    """Fire a workflow trigger on the plan as `user` (roles and guards checked by the engine)."""
-    if plan.instance_id is None:
-        raise NotFound(_l("This plan has no workflow."))
-    return wf.fire(session, engine, user, plan.instance_id, trigger, data, expected_version)
-
-
 def open_consultation(
     session: Session, engine: Engine, *, user: User, plan: Plan, until: date
 ) -> FireResult:
     """Put the plan to the member units for comments until the end of `until`."""
-    return fire_plan(
+    return subjects.fire(
         session,
         engine,
         user=user,
-        plan=plan,
+        subject=plan,
         trigger="open_consultation",
         data={"consultation_until": until.isoformat()},
     )

@@ -13,6 +13,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
+from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
 from wflow.core.errors import ServiceError
@@ -25,26 +26,16 @@ from wflow.plans.models import Plan
 from wflow.plans.spreadsheet import import_criteria
 from wflow.plans.text import default_rules
 from wflow.web.forms import EmptyForm
-from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
 from wflow.workflow_setup import engine
 
 bp = Blueprint("plan", __name__)
 
 
-def visible_plan(plan_id: int) -> Plan:
-    """Load a plan or 404; 403 unless the user sees its block in a year of its period."""
-    plan = load_or_404(Plan, plan_id)
-    sess, me = db.session(), user()
-    years = range(plan.year, plan.year_end + 1)
-    if not any(may(sess, me, Action.VIEW, block_id=plan.block_id, year=y) for y in years):
-        abort(403)
-    return plan
-
-
 def leader_plan(plan_id: int) -> Plan:
     """Load a plan the user's unit leads (head or staff of the leading unit), or 403/404."""
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     ensure(Action.ACT, block_id=plan.block_id, year=plan.year)
     return plan
 
@@ -52,7 +43,7 @@ def leader_plan(plan_id: int) -> Plan:
 def editable_plan(plan_id: int) -> Plan:
     """Load a plan its leader may edit now (draft, in revision, returned), or 403/404/409."""
     plan = leader_plan(plan_id)
-    if plans.state_of(db.session(), plan) not in plans.EDITABLE:
+    if subjects.state(db.session(), plan) not in plans.EDITABLE:
         abort(
             409,
             description=_("The plan can be edited only as a draft, in revision or when returned."),
@@ -75,7 +66,7 @@ def block_plans(block_id: int) -> str | WResponse:
             for y in range(p.year, p.year_end + 1)
         )
     ]
-    states = plans.states_of(sess, rows)
+    states = subjects.states(sess, rows)
     rows = filter_periods(rows, states, lambda p: (p.title,))
     defn = engine().definition(plans.WORKFLOW)
     fmt = wanted_format()
@@ -159,7 +150,7 @@ def _form_error(form: Any, exc: ServiceError) -> None:
 @login_required
 def show(plan_id: int) -> str | WResponse:
     """Show a plan: text, rules, criteria (exportable), comments, what the user may do."""
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     sess, me = db.session(), user()
     fmt = wanted_format()
     if fmt:
@@ -300,7 +291,7 @@ def import_file(plan_id: int) -> str | WResponse | tuple[str, int]:
 @login_required
 def fire(plan_id: int) -> WResponse:
     """Take a step of the plan's workflow (open the consultation, submit, approve, return ...)."""
-    plan = visible_plan(plan_id)
+    plan = visible(Plan, plan_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     trigger = request.form.get("trigger", "")
@@ -309,11 +300,11 @@ def fire(plan_id: int) -> WResponse:
         for k in ("reason", "consultation_until")
         if k in request.form
     }
-    plans.fire_plan(
+    subjects.fire(
         db.session(),
         engine(),
         user=user(),
-        plan=plan,
+        subject=plan,
         trigger=trigger,
         data=data,
         expected_version=request.form.get("expected_version", type=int),

@@ -20,11 +20,12 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
+from wflow.core import subjects
 from wflow.core import workflow as wf
-from wflow.core.access import Action, is_committee, may
+from wflow.core.access import Action, may
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
-from wflow.engine import Engine, FireResult, Scope
+from wflow.engine import Engine, FireResult
 from wflow.engine.tables import WfInstance
 from wflow.org.models import Role, Unit, User
 from wflow.org.service import clean_text
@@ -33,6 +34,7 @@ from wflow.plans.text import REVIEW_PERIOD_LABELS
 from wflow.reviews import evidence as files
 from wflow.reviews import rules as review_rules
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewEvidence, ReviewScore
+from wflow.reviews.subject import acts_for
 
 EDITABLE = frozenset({"open", "late", "returned"})  # the unit writes its assessment
 GRADING = frozenset({"under_review"})  # the reviewer writes scores
@@ -81,22 +83,6 @@ Problems = dict[str, str]  # form field -> message
 # --- state and access ----------------------------------------------------------------------
 
 
-def scope_of(review: Review) -> Scope:
-    """Return the workflow scope of a review: its unit, block and year."""
-    return Scope("review", review.id or 0, unit_id=review.unit_id, block_id=review.block_id,
-                 year=review.year)  # fmt: skip
-
-
-def state_of(session: Session, review: Review) -> str:
-    """Return the review's workflow state (read fresh from the database)."""
-    return wf.subject_state(session, review, "open")
-
-
-def states_of(session: Session, reviews: Iterable[Review]) -> dict[int, str]:
-    """Return the workflow state of each review, by review id (one query)."""
-    return wf.subject_states(session, reviews)
-
-
 def _locked_state(session: Session, review: Review) -> str:
     """Return the state with the instance row locked until commit (PostgreSQL)."""
     query = select(WfInstance.state).where(WfInstance.id == review.instance_id).with_for_update()
@@ -104,22 +90,6 @@ def _locked_state(session: Session, review: Review) -> str:
     if got is None:
         raise NotFound(_l("This review has no workflow."))
     return got
-
-
-def acts_for(session: Session, user: User, unit_id: int | None) -> bool:
-    """Tell whether `user` is the head or staff of the unit."""
-    return unit_id is not None and may(session, user, Action.ACT, unit_id=unit_id)
-
-
-def may_view(session: Session, user: User, review: Review) -> bool:
-    """Tell whether `user` may open the review and its evidence: its unit, reviewer, committee."""
-    if not user.is_active:
-        return False
-    return (
-        is_committee(user)
-        or acts_for(session, user, review.unit_id)
-        or acts_for(session, user, review.reviewer_unit_id)
-    )
 
 
 def is_reviewer(session: Session, user: User, review: Review) -> bool:
@@ -401,7 +371,7 @@ def fire_review(
         raise NotFound(_l("This review has no workflow."))
     if trigger in REVIEWER_TRIGGERS and user.unit_id is not None and user.unit_id == review.unit_id:
         raise Forbidden(_l("A unit never grades its own review."))
-    _refuse_done(state_of(session, review))
+    _refuse_done(subjects.state(session, review))
     given = dict(data or {})
     if "reason" in given:
         given["reason"] = clean_text(given["reason"], "reason", max_len=2000, required=False)
@@ -418,7 +388,7 @@ def publish_period(
     reviews = reviews_of_block(session, block_id, year=year, period=period)
     if not reviews:
         raise Conflict(_l("There is no review of this period to publish."))
-    states = states_of(session, reviews)
+    states = subjects.states(session, reviews)
     waiting = [r for r in reviews if states.get(r.id or 0) not in DONE]
     if waiting:
         names = unit_names(session, [r.unit_id for r in waiting])

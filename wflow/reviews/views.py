@@ -28,6 +28,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
+from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year
 from wflow.org.models import Block, Unit
@@ -46,7 +47,7 @@ from wflow.reviews.forms import (
     sheet_values,
 )
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewEvidence
-from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format
 from wflow.workflow_setup import engine
 
@@ -61,14 +62,6 @@ def num(value: Any) -> str:
         return ""
     text = f"{Decimal(value).normalize():f}"
     return text
-
-
-def visible_review(review_id: int) -> Review:
-    """Load a review or 404; 403 unless the user is its unit, its reviewer or the committee."""
-    review = load_or_404(Review, review_id)
-    if not reviews.may_view(db.session(), user(), review):
-        abort(403)
-    return review
 
 
 def _back(review: Review, anchor: str = "") -> WResponse:
@@ -87,7 +80,7 @@ def _list_rows(reviews_: list[Review], states: dict[int, str]) -> list[dict[str,
     out = []
     for r in reviews_:
         state = states.get(r.id or 0, "open")
-        opens = reviews.may_view(sess, me, r)
+        opens = subjects.may_view(sess, me, r)
         done = state in reviews.DONE
         out.append({
             "review": r, "id": r.id, "year": r.year, "period": r.period,
@@ -148,7 +141,7 @@ def block_reviews(block_id: int) -> str | WResponse:
         abort(400, description=_("Unknown period."))
     state, q = request.args.get("state", ""), request.args.get("q", "")
     found = reviews.reviews_of_block(sess, block_id, year=year, period=period or None)
-    states = reviews.states_of(sess, found)
+    states = subjects.states(sess, found)
     rows = [
         r for r in _list_rows(found, states)
         if (not state or r["state"] == state) and matches(q, r["unit"], r["reviewer"])
@@ -200,7 +193,7 @@ def unit_reviews(unit_id: int) -> str:
     year = request.args.get("year", type=int)
     if year:
         found = [r for r in found if r.year == year]
-    states = reviews.states_of(sess, found)
+    states = subjects.states(sess, found)
     rows = _list_rows(found, states)
     blocks = {r.block_id: sess.get(Block, r.block_id) for r in found}
     return render_template(
@@ -225,7 +218,7 @@ def _evidence_form(lines: list[reviews.Line]) -> EvidenceForm:
 @login_required
 def show(review_id: int) -> str:
     """Show a review: criteria with both scores, differences, evidence, the user's steps."""
-    review = visible_review(review_id)
+    review = visible(Review, review_id)
     sess, me = db.session(), user()
     found = wf.view(sess, engine(), me, review.instance_id or 0)
     state = found.row.state
@@ -281,11 +274,11 @@ def _save_sheet(
 @login_required
 def assess(review_id: int) -> tuple[str, int] | WResponse:
     """The unit's self-assessment: figures, self scores, bonuses and notes per criterion."""
-    review = visible_review(review_id)
+    review = visible(Review, review_id)
     sess, me = db.session(), user()
     if not reviews.acts_for(sess, me, review.unit_id):
         abort(403, description=_("Only the reviewed unit writes its self-assessment."))
-    reviews.check_unit_state(reviews.state_of(sess, review))
+    reviews.check_unit_state(subjects.state(sess, review))
     lines = reviews.lines_of(sess, review)
     if request.method == "POST":
         return _save_sheet(
@@ -301,13 +294,13 @@ def assess(review_id: int) -> tuple[str, int] | WResponse:
 @login_required
 def grade(review_id: int) -> tuple[str, int] | WResponse:
     """The reviewer's sheet: a score, bonus and note per criterion (while under review)."""
-    review = visible_review(review_id)
+    review = visible(Review, review_id)
     sess, me = db.session(), user()
     if me.unit_id is not None and me.unit_id == review.unit_id:
         abort(403, description=_("A unit never grades its own review."))
     if not reviews.is_reviewer(sess, me, review):
         abort(403, description=_("Only the unit assigned to grade this review may do this."))
-    reviews.check_grading_state(reviews.state_of(sess, review))
+    reviews.check_grading_state(subjects.state(sess, review))
     lines = reviews.lines_of(sess, review)
     if request.method == "POST":
         return _save_sheet(
@@ -329,7 +322,7 @@ def grade(review_id: int) -> tuple[str, int] | WResponse:
 @login_required
 def fire(review_id: int) -> WResponse:
     """Submit, resubmit, start grading, return with a reason, or accept the review."""
-    review = visible_review(review_id)
+    review = visible(Review, review_id)
     form = StepForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors or "trigger" in form.errors:
@@ -358,7 +351,7 @@ def fire(review_id: int) -> WResponse:
 @login_required
 def upload(review_id: int) -> WResponse:
     """Attach an evidence file (the unit, while it may edit)."""
-    review = visible_review(review_id)
+    review = visible(Review, review_id)
     sess = db.session()
     form = _evidence_form(reviews.lines_of(sess, review))
     if not form.validate_on_submit():
@@ -385,7 +378,7 @@ def _evidence(review: Review, evidence_id: int) -> ReviewEvidence:
 @login_required
 def evidence(review_id: int, evidence_id: int) -> Response:
     """Download an evidence file as an attachment (the unit, its reviewer, the committee)."""
-    review = visible_review(review_id)
+    review = visible(Review, review_id)
     found = _evidence(review, evidence_id)
     try:
         data = files.read(db.session(), found)
@@ -403,7 +396,7 @@ def evidence(review_id: int, evidence_id: int) -> Response:
 @login_required
 def delete_evidence(review_id: int, evidence_id: int) -> WResponse:
     """Detach an evidence file (the unit, while it may edit)."""
-    review = visible_review(review_id)
+    review = visible(Review, review_id)
     found = _evidence(review, evidence_id)
     if not SheetForm().validate_on_submit():
         abort(400)
@@ -457,11 +450,11 @@ def _f(value: Any) -> float | None:
 @login_required
 def export_csv(review_id: int) -> Response:
     """Download the review's score sheet as CSV."""
-    return _sheet_export(visible_review(review_id), "csv")
+    return _sheet_export(visible(Review, review_id), "csv")
 
 
 @bp.route("/reviews/<int:review_id>.xlsx")
 @login_required
 def export_xlsx(review_id: int) -> Response:
     """Download the review's score sheet as XLSX."""
-    return _sheet_export(visible_review(review_id), "xlsx")
+    return _sheet_export(visible(Review, review_id), "xlsx")

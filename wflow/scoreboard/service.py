@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col
 
+from wflow.core import subjects
 from wflow.core.errors import NotFound
 from wflow.engine.tables import WfInstance
 from wflow.org.models import Block, BlockMembership, Position, Unit, User
@@ -439,8 +440,7 @@ def may_see_scores(session: Session, user: User, sheet: Sheet) -> bool:
     Accepted or locked results are the block's to read; before that, whoever may open the
     review itself (its unit, its reviewer, the committee: `review.may_view`).
     """
-    from wflow.reviews.service import may_view  # the review service imports much more
 
     if sheet.review is None or sheet.counted:
         return True
-    return may_view(session, user, sheet.review)
+    return subjects.may_view(session, user, sheet.review)

@@ -8,6 +8,7 @@ from flask import abort
 from flask_login import current_user
 
 from wflow import db
+from wflow.core import subjects
 from wflow.core.access import Action, may
 from wflow.org.models import User
 
@@ -19,6 +20,14 @@ def load_or_404(model: type[T], ident: int) -> T:
     row = db.session().get(model, ident)
     if row is None:
         abort(404)
+    return row
+
+
+def visible(model: type[T], ident: int) -> T:
+    """Return the workflow subject (plan, pact, review…) or 404; 403 unless the user sees it."""
+    row = load_or_404(model, ident)
+    if not subjects.may_view(db.session(), user(), row):  # type: ignore[arg-type]
+        abort(403)
     return row
 
 

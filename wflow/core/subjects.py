@@ -1,0 +1,176 @@
+"""Workflow subjects: the kinds of rows a workflow instance is about, and the verbs on any of them.
+
+Each feature registers its kind once (model, workflow, scope, who may view, words for people,
+page); `state`, `states`, `start`, `fire` and `may_view` then work for every kind, so a new
+kind of workflow needs a model, a YAML file and one `SubjectKind`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session, col, select
+
+from wflow.core import installation
+from wflow.core import workflow as wf
+from wflow.core.access import Action, is_committee, may
+from wflow.core.errors import NotFound
+from wflow.core.uow import unit_of_work
+from wflow.engine import Engine, FireResult, Scope
+from wflow.engine.tables import WfInstance
+from wflow.org.models import User
+
+
+class Subject(Protocol):
+    """A row a workflow instance is about (a plan, a pact, a review…)."""
+
+    id: int | None
+    instance_id: int | None
+
+
+S = TypeVar("S", bound=Subject)
+Viewer = Callable[[Session, User, Any], bool]
+
+
+@dataclass(frozen=True)
+class SubjectKind(Generic[S]):
+    """One kind of workflow subject: everything generic code needs to know about it."""
+
+    name: str  # the scope's subject_type, e.g. "plan"
+    model: type[S]
+    workflow: str  # the name of its definition in workflows/
+    scope: Callable[[S], Scope]  # unit, block and year the instance is about
+    may_view: Callable[[Session, User, S], bool]  # its pages, documents and instance
+    title: Callable[[Session, S], str]  # the words people see for it
+    endpoint: str  # its page, with `<name>_id` as the only argument
+    # who else sees its generic instance page (e.g. the block leader who publishes reviews)
+    instance_viewers: Callable[[Session, User, S], bool] | None = None
+
+    def link(self, subject: S) -> tuple[str, dict[str, int]]:
+        """Return the endpoint and arguments of the subject's page (for `url_for`)."""
+        return self.endpoint, {f"{self.name}_id": subject.id or 0}
+
+
+KINDS: dict[str, SubjectKind[Any]] = {}
+
+
+def register(kind: SubjectKind[Any]) -> SubjectKind[Any]:
+    """Make `kind` known to the generic verbs (once per name)."""
+    existing = KINDS.get(kind.name)
+    if existing is not None and existing is not kind:
+        raise ValueError(f"subject kind {kind.name!r} is registered twice")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kind_of(subject: Subject) -> SubjectKind[Any]:
+    """Return the registered kind of a subject row."""
+    for kind in KINDS.values():
+        if isinstance(subject, kind.model):
+            return kind
+    raise LookupError(f"{type(subject).__name__} is not a registered workflow subject")
+
+
+def _initial(session: Session, kind: SubjectKind[Any]) -> str:
+    engine = installation.workflows_of(session)
+    return engine.definitions[kind.workflow].initial
+
+
+def state(session: Session, subject: Subject) -> str:
+    """Return the workflow state of `subject` read fresh (its initial state before it starts)."""
+    if subject.instance_id is None:
+        return _initial(session, kind_of(subject))
+    query = select(WfInstance.state).where(WfInstance.id == subject.instance_id)
+    return session.exec(query).first() or _initial(session, kind_of(subject))
+
+
+def states(session: Session, subjects: Iterable[Subject]) -> dict[int, str]:
+    """Return the workflow state of each subject, by subject id (one query)."""
+    by_instance = {x.instance_id: x.id or 0 for x in subjects if x.instance_id}
+    if not by_instance:
+        return {}
+    rows = session.exec(
+        select(WfInstance.id, WfInstance.state).where(col(WfInstance.id).in_(by_instance))
+    ).all()
+    return {by_instance[i or 0]: found for i, found in rows}
+
+
+def start(
+    session: Session,
+    engine: Engine,
+    subject: Subject,
+    user: User | None,
+    data: Mapping[str, Any] | None = None,
+) -> int:
+    """Start the subject's workflow (in the caller's unit of work); return the instance id."""
+    kind = kind_of(subject)
+    with unit_of_work(session):
+        if subject.id is None:
+            session.add(subject)
+            session.flush()
+        subject.instance_id = wf.start(session, engine, kind.workflow, kind.scope(subject), user,
+                                       data)  # fmt: skip
+        session.add(subject)
+    return subject.instance_id
+
+
+def fire(
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    subject: Subject,
+    trigger: str,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> FireResult:
+    """Fire a trigger on the subject's workflow as `user` (roles and guards by the engine)."""
+    if subject.instance_id is None:
+        raise NotFound(_l("This has no workflow."))
+    return wf.fire(session, engine, user, subject.instance_id, trigger, data, expected_version)
+
+
+def may_view(session: Session, user: User | None, subject: Subject) -> bool:
+    """Tell whether `user` may see the subject, its documents and its pages."""
+    return user is not None and user.is_active and kind_of(subject).may_view(session, user, subject)
+
+
+def visible(session: Session, user: User, subjects: Iterable[S]) -> list[S]:
+    """Return the subjects `user` may see, in their order."""
+    return [s for s in subjects if may_view(session, user, s)]
+
+
+def may_view_instance(session: Session, user: User | None, row: WfInstance) -> bool:
+    """Tell whether `user` may see a workflow instance: by its subject's rule when it has one.
+
+    An instance about no registered subject is seen by its unit, its block that year, and the
+    committee.
+    """
+    if user is None or not user.is_active:
+        return False
+    kind = KINDS.get(row.subject_type or "")
+    subject = session.get(kind.model, row.subject_id) if kind is not None else None
+    if kind is not None and subject is not None:
+        extra = kind.instance_viewers
+        return kind.may_view(session, user, subject) or bool(
+            extra and extra(session, user, subject)
+        )
+    if row.unit_id is not None and may(session, user, Action.VIEW, unit_id=row.unit_id):
+        return True
+    if row.block_id is not None:
+        return may(session, user, Action.VIEW, block_id=row.block_id, year=row.year)
+    return is_committee(user)
+
+
+def title(session: Session, subject: Subject) -> str:
+    """Return the words people see for a subject (never a bare number)."""
+    return kind_of(subject).title(session, subject)
+
+
+def subject_of(session: Session, row: WfInstance) -> Subject | None:
+    """Return the row an instance is about, when its kind is registered."""
+    kind = KINDS.get(row.subject_type or "")
+    return session.get(kind.model, row.subject_id) if kind is not None else None
