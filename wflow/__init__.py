@@ -10,9 +10,10 @@ if TYPE_CHECKING:  # the engine imports this package: keep Flask out of its impo
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, database, languages, accounts, workflows, views."""
+    # imported here, not above: the engine imports this package and must not pull in Flask
     from flask import Flask
 
-    from wflow import (
+    from wflow import (  # (same reason)
         api,
         cli,
         db,
@@ -24,8 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         security,
         workflow_setup,
     )
-    from wflow.config import PROJECT_ROOT, instance_path, load_config
-    from wflow.web import init_app as init_web
+    from wflow.config import PROJECT_ROOT, instance_path, load_config  # (same reason)
+    from wflow.web import init_app as init_web  # (same reason)
 
     app = Flask(
         __name__,

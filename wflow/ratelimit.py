@@ -18,6 +18,10 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from wflow.api.errors import error_response
+from wflow.api.language import api_locale
+from wflow.web.errors import render_error
+
 # endpoint -> the setting holding its limit; only POST counts (showing the form is free).
 LIMITED: dict[str, str] = {
     "auth.login": "RATELIMIT_LOGIN",
@@ -46,15 +50,12 @@ def _refused(exc: RateLimitExceeded) -> ResponseReturnValue:
     """Answer 429: a JSON error under /api, else the error page, both saying when to retry."""
     wait = retry_after()
     if request.blueprint == "api":
-        from wflow.api.auth import api_locale
-        from wflow.api.errors import error_response
 
         with force_locale(api_locale()):
             message = _("Too many requests from your address; try again in %(n)d seconds.",
                         n=wait)  # fmt: skip
         response = error_response(429, "too_many_requests", message)
     else:
-        from wflow.web.errors import render_error
 
         detail = _("Too many attempts from your address; try again in %(n)d seconds.", n=wait)
         response = current_app.make_response(render_error(429, detail))

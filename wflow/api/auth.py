@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from wflow import db
 from wflow.accounts import tokens
 from wflow.api import bp
-from wflow.config import LANGUAGES
+from wflow.api.errors import ApiError
+from wflow.api.language import api_locale
 from wflow.org.models import User
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_json", "api.docs"})
@@ -33,22 +34,8 @@ def api_user() -> User:
     return user
 
 
-def api_locale() -> str:
-    """Pick the language: Accept-Language when given, else the token user's, else the default."""
-    if request.headers.get("Accept-Language"):
-        found = request.accept_languages.best_match(LANGUAGES)
-        if found:
-            return str(found)
-    user = g.get("api_user")
-    if user is not None and user.locale in LANGUAGES:
-        return str(user.locale)
-    return LANGUAGES[0]
-
-
 @bp.before_request
 def _authenticate() -> None:
-    from wflow.api.errors import ApiError
-
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     secret = bearer_secret()

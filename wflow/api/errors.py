@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from wflow import db
 from wflow.api import bp
-from wflow.api.auth import api_locale
+from wflow.api.language import api_locale
 from wflow.api.schemas import ErrorDetail, ErrorResponse
 from wflow.core.errors import describe
 from wflow.core.uow import discard

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from wflow.api import bp
-from wflow.api.auth import api_locale
 from wflow.api.errors import ApiError
+from wflow.api.language import api_locale
 from wflow.api.schemas import MAX_ID, ErrorResponse, Out, Query, Strict
 
 View = Callable[..., Any]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from wflow.awards.catalogue import prize
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
 from wflow.awards.votes import VoteRule, show
 from wflow.documents.render import render_html
@@ -225,7 +226,6 @@ def decision_rows(
     session: Session, nominations: list[Nomination], salary: Decimal
 ) -> list[dict[str, Any]]:
     """Return the annex: unit, block, award, prize money, in award then unit order."""
-    from wflow.awards.catalogue import prize
 
     units = {u.id: u for u in session.exec(select(Unit))}
     blocks = {b.id: b for b in session.exec(select(Block))}

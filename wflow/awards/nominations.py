@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.awards import catalogue as awards
+from wflow.awards import documents as docs
 from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Nomination
 from wflow.awards.rules import WRITTEN, ballots, count, current_tally, explain
@@ -421,7 +422,6 @@ def submit_dossier(
 ) -> FireResult:
     """Render Forms 01 and 02 and the minutes, sign each with the leading unit's key
     (its head, password re-checked), store them and submit the dossier, in one transaction."""
-    from wflow.awards import documents as docs
 
     row = _instance(session, nomination)
     if row.state != "dossier":

@@ -7,8 +7,12 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
+from wflow.core.registry import block_members
 from wflow.engine import FireContext, Participant, Registry
+from wflow.pacts.documents import add_document, field_name, render_pact_pdf
+from wflow.pacts.evidence import issue_evidence
 from wflow.pacts.models import Document, Pact
+from wflow.plans.models import Plan
 
 MAX_SIGNING_DAYS = 90
 
@@ -41,7 +45,6 @@ def signed_document(ctx: FireContext) -> bool | str:
     A head signs through `services.pact.sign_pact`, which stores the signed PDF first: a
     bare "sign" from elsewhere (the generic instance page, the API) names no document.
     """
-    from wflow.pacts.documents import field_name
 
     session: Session = ctx.session  # type: ignore[assignment]
     pact = _pact(ctx)
@@ -65,7 +68,6 @@ def signed_document(ctx: FireContext) -> bool | str:
 
 def render_pact(ctx: FireContext) -> None:
     """Render the pact's PDF with an empty signature field per member unit and store it."""
-    from wflow.pacts.documents import add_document, render_pact_pdf
 
     session: Session = ctx.session  # type: ignore[assignment]
     pact = _pact(ctx)
@@ -78,7 +80,6 @@ def render_pact(ctx: FireContext) -> None:
 
 def seal_pact(ctx: FireContext) -> None:
     """Date the entry into force and issue the signed certificate of completion."""
-    from wflow.pacts.evidence import issue_evidence
 
     session: Session = ctx.session  # type: ignore[assignment]
     pact = _pact(ctx)
@@ -90,8 +91,6 @@ def seal_pact(ctx: FireContext) -> None:
 
 def signatories(ctx: FireContext) -> list[Participant]:
     """Return the heads of the block's units, staged by the plan's rule `signing_order`."""
-    from wflow.core.registry import block_members
-    from wflow.plans.models import Plan
 
     session: Session = ctx.session  # type: ignore[assignment]
     plan = session.get(Plan, _pact(ctx).plan_id)

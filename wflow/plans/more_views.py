@@ -11,6 +11,7 @@ from wflow import db
 from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.core.errors import ServiceError
+from wflow.documents.render import render_pdf
 from wflow.org.models import Block
 from wflow.plans import consultation as consult
 from wflow.plans import registration as regs
@@ -163,7 +164,6 @@ def register(plan_id: int) -> str | WResponse | tuple[str, int]:
 @login_required
 def pdf(plan_id: int) -> Response:
     """Print the plan as a PDF draft (A4, the layout of administrative documents)."""
-    from wflow.documents.render import render_pdf
 
     plan = visible(Plan, plan_id)
     sess = db.session()

@@ -15,6 +15,7 @@ from wflow import db
 from wflow.clock import utcnow
 from wflow.core.access import Action, current_year
 from wflow.core.errors import NotFound
+from wflow.documents.render import render_pdf
 from wflow.org import directory
 from wflow.org.models import Block
 from wflow.reviews.models import PERIOD_ORDER
@@ -175,7 +176,6 @@ def _export(fmt: str, block: Block, board: boards.Board) -> WResponse:
 @login_required
 def sheet(block_id: int) -> Response:
     """Print a unit's scoring sheet (phiếu chấm điểm) for a period: blank, or with its scores."""
-    from wflow.documents.render import render_pdf
 
     load_or_404(Block, block_id)
     year = _year(block_id)

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, jsonify
 from flask.typing import ResponseReturnValue
 
 from wflow import db
+from wflow.security import csrf
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -45,7 +46,6 @@ def healthz() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Register /healthz, exempt from CSRF (rate limits exempt it in wflow.ratelimit)."""
-    from wflow.security import csrf
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

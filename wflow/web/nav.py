@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from wflow import db
 from wflow.core.access import is_committee
+from wflow.core.workflow import task_count
 from wflow.org.models import Unit
 from wflow.web.forms import EmptyForm, LocaleForm
 from wflow.web.labels import POSITIONS, ROLES, UNIT_KINDS
+from wflow.workflow_setup import engine
 
 
 def _unit_name() -> str:
@@ -21,10 +23,7 @@ def _unit_name() -> str:
 
 
 def _task_count() -> int:
-    from flask import g
 
-    from wflow.core.workflow import task_count
-    from wflow.workflow_setup import engine
 
     if "task_count" not in g:
         g.task_count = task_count(db.session(), engine(), current_user._get_current_object())
