@@ -8,8 +8,7 @@ from flask import Flask, current_app, request
 
 from wflow import db
 from wflow.core import workflow as wf
-from wflow.engine import Engine
-from wflow.engine.loader import load_directory
+from wflow.engine import Engine, load_directory
 from wflow.workflow_rules import build_registry
 
 

@@ -31,8 +31,7 @@ from wflow.api.schemas import (
 )
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
-from wflow.engine import Definition, Label, WorkflowError
-from wflow.engine.diagram import to_mermaid, to_svg
+from wflow.engine import Definition, Label, WorkflowError, to_mermaid, to_svg
 from wflow.org.models import Unit
 from wflow.workflow_setup import engine
 

@@ -23,8 +23,7 @@ from wflow.api.schemas import (
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
-from wflow.engine import Definition, WorkflowError
-from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.engine import Definition, WfInstance, WfParticipant, WorkflowError
 from wflow.workflow_setup import engine
 
 CHOICES = {None: "waiting", "act": "done", "refuse": "refused", "abstain": "abstained"}

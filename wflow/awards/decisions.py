@@ -28,8 +28,7 @@ from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
 from wflow.documents import signing
-from wflow.engine import Engine
-from wflow.engine.tables import WfInstance
+from wflow.engine import Engine, WfInstance
 from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.org.service import clean_text

@@ -18,7 +18,7 @@ from wflow.awards.catalogue import prize
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
 from wflow.awards.votes import VoteRule, show
 from wflow.documents.render import render_html
-from wflow.engine.tables import WfInstance
+from wflow.engine import WfInstance
 from wflow.org.models import Block, BlockMembership, Position, Unit
 from wflow.pacts.documents import SIGN_BOX_MM, add_document, box_of, html_to_pdf
 from wflow.pacts.models import Document

@@ -28,8 +28,7 @@ from wflow.core import workflow as wf
 from wflow.core.access import Action, may, principals
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
-from wflow.engine import Actor, Engine, FireResult, StaleVersion
-from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.engine import Actor, Engine, FireResult, StaleVersion, WfInstance, WfParticipant
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.org.service import clean_text
 from wflow.plans.registration import is_eligible

@@ -16,8 +16,7 @@ from sqlmodel import Session, col, select
 
 from wflow.awards.models import CouncilSession, Decision, Nomination
 from wflow.awards.votes import Tally, Verdict, VoteRule, decide_tally, show
-from wflow.engine import FireContext, Registry
-from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.engine import FireContext, Registry, WfInstance, WfParticipant
 from wflow.pacts.models import Document
 
 WRITTEN = "written"  # participant data {"mode": "written"}: an absent member's written ballot

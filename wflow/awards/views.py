@@ -30,7 +30,7 @@ from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, is_committee, may
-from wflow.engine.tables import WfInstance
+from wflow.engine import WfInstance
 from wflow.org.models import Block, Unit
 from wflow.pacts.documents import read_document
 from wflow.pacts.models import Document

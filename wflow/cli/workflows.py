@@ -9,15 +9,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from wflow import db as database
 from wflow.config import PROJECT_ROOT
 from wflow.core import workflow as wf
-from wflow.engine.audit import verify_chains
-from wflow.engine.loader import check_files
-from wflow.engine.tables import WfDefinition, WfInstance
+from wflow.engine import check_files, verify_chains
 from wflow.workflow_rules import build_registry
 from wflow.workflow_setup import engine as app_engine
 
@@ -53,17 +50,10 @@ def workflows_list() -> None:
     sess = database.session()
     engine = app_engine()
     wf.sync_versions(sess, engine)
-    grouped = select(WfInstance.workflow, WfInstance.version, func.count()).group_by(
-        col(WfInstance.workflow), col(WfInstance.version)
-    )
-    counts = {(w, v): n for w, v, n in sess.exec(grouped).all()}
-    ordered = select(WfDefinition).order_by(col(WfDefinition.name), col(WfDefinition.version))
-    stored = sess.exec(ordered).all()
-    current = {name: d.version for name, d in engine.definitions.items()}
     click.echo(f"{'workflow':<14}{'version':>8}{'instances':>11}  state")
-    for d in stored:
-        mark = "current" if current.get(d.name) == d.version else "older"
-        click.echo(f"{d.name:<14}{d.version:>8}{counts.get((d.name, d.version), 0):>11}  {mark}")
+    for d in wf.stored_versions(sess, engine):
+        mark = "current" if d.current else "older"
+        click.echo(f"{d.name:<14}{d.version:>8}{d.instances:>11}  {mark}")
 
 
 @click.group("audit")
@@ -80,7 +70,7 @@ def audit_verify() -> None:
         click.echo(f"instance {b.instance_id}: event {b.seq}: {b.reason}", err=True)
     if broken:
         raise click.ClickException(f"{len(broken)} broken audit chain(s)")
-    count = database.session().exec(select(func.count()).select_from(WfInstance)).one()
+    count = wf.instance_count(database.session())
     click.echo(f"audit chains intact: {count} instance(s)")
 
 

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from wflow.clock import utcnow
-from wflow.engine import Definition
-from wflow.engine.tables import WfInstance, WfParticipant
+from wflow.engine import Definition, WfInstance, WfParticipant
 from wflow.org.models import Block, BlockMembership, Position, Unit
 from wflow.reviews.models import PERIOD_ORDER, Review
 

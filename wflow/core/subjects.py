@@ -19,8 +19,7 @@ from wflow.core import workflow as wf
 from wflow.core.access import Action, is_committee, may
 from wflow.core.errors import NotFound
 from wflow.core.uow import unit_of_work
-from wflow.engine import Engine, FireResult, Scope
-from wflow.engine.tables import WfInstance
+from wflow.engine import Engine, FireResult, Scope, WfInstance
 from wflow.org.models import User
 
 

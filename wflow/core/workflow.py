@@ -17,11 +17,21 @@ from sqlmodel import Session, col, select
 
 from wflow.core.access import principals
 from wflow.core.uow import after_commit, transactional, unit_of_work
-from wflow.engine import Actor, Definition, Engine, FireResult, Scope, Task, WorkflowError
-from wflow.engine.runtime_errors import (
+from wflow.engine import (
+    Actor,
+    Definition,
+    Engine,
+    FireResult,
     InstanceNotFound,
+    Scope,
+    Task,
+    WfDefinition,
+    WfEvent,
+    WfInstance,
+    WfParticipant,
+    WfTask,
+    WorkflowError,
 )
-from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.org.models import Unit, User
 
 _ACTORS = "wflow.actors"
@@ -122,6 +132,36 @@ def fire(
 def sync_versions(session: Session, engine: Engine) -> None:
     """Store the loaded definitions' new versions (and load older ones instances still use)."""
     engine.sync_versions(session)
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One stored definition version, with how many instances use it."""
+
+    name: str
+    version: int
+    instances: int
+    current: bool
+
+
+def stored_versions(session: Session, engine: Engine) -> list[StoredVersion]:
+    """Return every stored version of every workflow, with its instance count."""
+    grouped = select(WfInstance.workflow, WfInstance.version, sa.func.count()).group_by(
+        col(WfInstance.workflow), col(WfInstance.version)
+    )
+    counts = {(w, v): n for w, v, n in session.exec(grouped).all()}
+    ordered = select(WfDefinition).order_by(col(WfDefinition.name), col(WfDefinition.version))
+    current = {name: d.version for name, d in engine.definitions.items()}
+    return [
+        StoredVersion(d.name, d.version, counts.get((d.name, d.version), 0),
+                      current.get(d.name) == d.version)
+        for d in session.exec(ordered).all()
+    ]
+
+
+def instance_count(session: Session) -> int:
+    """Return how many workflow instances exist."""
+    return int(session.exec(select(sa.func.count()).select_from(WfInstance)).one())
 
 
 @dataclass(frozen=True)

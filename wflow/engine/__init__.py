@@ -1,4 +1,7 @@
-"""The workflow engine: definitions, validation, machines, firing, audit, timers, inbox."""
+"""The workflow engine: definitions, validation, machines, firing, audit, timers, inbox.
+
+This module is its public surface: code outside `wflow/engine/` imports from here only.
+"""
 
 from wflow.engine.audit import Broken, verify_chains
 from wflow.engine.definition import (
@@ -10,7 +13,9 @@ from wflow.engine.definition import (
     State,
     Transition,
 )
+from wflow.engine.diagram import to_mermaid, to_svg, transition_table
 from wflow.engine.inbox import Task
+from wflow.engine.loader import check_files, load_directory
 from wflow.engine.registry import Actor, FireContext, Participant, Registry, Scope
 from wflow.engine.runtime import Engine, FireResult
 from wflow.engine.runtime_errors import (
@@ -26,6 +31,7 @@ from wflow.engine.runtime_errors import (
     WorkflowError,
     WrongState,
 )
+from wflow.engine.tables import WfDefinition, WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.engine.timers import TickReport
 
 __all__ = [
@@ -55,7 +61,17 @@ __all__ = [
     "UnknownTrigger",
     "UnknownWorkflow",
     "VersionConflict",
+    "WfDefinition",
+    "WfEvent",
+    "WfInstance",
+    "WfParticipant",
+    "WfTask",
     "WorkflowError",
     "WrongState",
+    "check_files",
+    "load_directory",
+    "to_mermaid",
+    "to_svg",
+    "transition_table",
     "verify_chains",
 ]

@@ -15,8 +15,7 @@ from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.core.errors import describe
-from wflow.engine import NotAllowed, WorkflowError
-from wflow.engine.diagram import to_svg, transition_table
+from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
 from wflow.web.lists import export, wanted_format

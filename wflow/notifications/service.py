@@ -22,8 +22,7 @@ from wflow.core import installation, mailer
 from wflow.core import workflow as wf
 from wflow.core.uow import best_effort, transactional
 from wflow.core.workflow import TaskKeys, task_keys
-from wflow.engine import Definition, Engine, FireContext, Registry
-from wflow.engine.tables import WfInstance
+from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org.models import BlockMembership, Position, Role, User
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from wflow.documents import pki, signing
 from wflow.documents.pki import fingerprint, naive_utc
 from wflow.documents.render import render_html as _render_html
-from wflow.engine.tables import WfEvent
+from wflow.engine import WfEvent
 from wflow.org.models import Block, Unit, User
 from wflow.pacts.documents import add_document, html_to_pdf, read_document
 from wflow.pacts.models import Document, Pact

@@ -20,8 +20,7 @@ from wflow.core import subjects, uow
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
-from wflow.engine import Engine, FireResult, StaleVersion
-from wflow.engine.tables import WfEvent, WfInstance
+from wflow.engine import Engine, FireResult, StaleVersion, WfEvent, WfInstance
 from wflow.org.models import Block, User
 from wflow.org.service import clean_text
 from wflow.pacts.documents import Signer, add_document, field_name, read_document

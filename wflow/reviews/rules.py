@@ -26,8 +26,7 @@ from wflow.core import installation
 from wflow.core import workflow as wf
 from wflow.core.errors import ServiceError
 from wflow.core.uow import unit_of_work
-from wflow.engine import FireContext, Registry, Scope
-from wflow.engine.tables import WfInstance
+from wflow.engine import FireContext, Registry, Scope, WfInstance
 from wflow.org.models import BlockMembership, Position, Unit
 from wflow.pacts.models import Pact
 from wflow.plans.models import Criterion, Plan, Registration, RegistrationTarget

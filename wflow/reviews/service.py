@@ -25,8 +25,7 @@ from wflow.core import workflow as wf
 from wflow.core.access import Action, may
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
-from wflow.engine import Engine, FireResult
-from wflow.engine.tables import WfInstance
+from wflow.engine import Engine, FireResult, WfInstance
 from wflow.org.models import Role, Unit, User
 from wflow.org.service import clean_text
 from wflow.plans.models import Criterion, CriterionGroup

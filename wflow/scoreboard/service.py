@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from wflow.core import subjects
 from wflow.core.errors import NotFound
-from wflow.engine.tables import WfInstance
+from wflow.engine import WfInstance
 from wflow.org.models import Block, BlockMembership, Position, Unit, User
 from wflow.plans.models import Criterion, CriterionGroup, Plan
 from wflow.plans.text import DEFAULT_RULES
