@@ -44,7 +44,7 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from tests.conftest import PASSWORD
-from tests.pacts import GROUPS, NAMES, make_block_of
+from tests.pacts.helpers import GROUPS, NAMES, make_block_of
 from wflow import clock
 from wflow.clock import set_clock, utcnow
 from wflow.core import subjects
