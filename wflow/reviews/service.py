@@ -5,17 +5,18 @@ head or staff write its figures, self scores and evidence while it is open, over
 returned; its head submits. The reviewing unit (the block leader or a cross-grading unit,
 never the unit itself) grades while the review is under review, then returns it with a
 reason or accepts it. Publishing a period's results locks every accepted review of it.
-Who may write when is `reviews.access`; reading a score sheet's numbers is `reviews.sheets`.
+Who may write when is `reviews.access`; reading what a score sheet says is `reviews.sheets`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -23,12 +24,46 @@ from wflow.core.uow import transactional
 from wflow.engine import Engine, FireResult
 from wflow.org.models import User
 from wflow.org.service import clean_text
+from wflow.plans.models import Criterion
 from wflow.reviews import access
 from wflow.reviews import evidence as files
-from wflow.reviews.models import Review, ReviewEvidence
+from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.reviews.queries import evidence_of, reviews_of_block, unit_names
 from wflow.reviews.rules import DONE
-from wflow.reviews.sheets import GradeInput, SelfInput, fill_grade, fill_self, save_sheet, sheet_of
+from wflow.reviews.sheets import (
+    GradeInput,
+    Problems,
+    Row,
+    ScoreErrors,
+    SelfInput,
+    check_criteria,
+    fill_grade,
+    fill_self,
+    sheet_of,
+)
+
+
+@transactional
+def _save_sheet(
+    session: Session,
+    review: Review,
+    rows: Sequence[Row],
+    check: Callable[[], object],
+    fill: Callable[[ReviewScore, Criterion, Row, Problems], None],
+) -> None:
+    """Check who may write, fill every row's score (collecting problems), all or nothing."""
+    check()
+    sheet = sheet_of(session, review)
+    check_criteria(rows, sheet)
+    problems: Problems = {}
+    for row in rows:
+        score, crit = sheet[row.criterion_id]
+        fill(score, crit, row, problems)
+        session.add(score)
+    if problems:
+        raise ScoreErrors(problems)
+    review.updated_at = utcnow()
+    session.add(review)
 
 
 def assess(session: Session, *, user: User, review: Review, rows: Sequence[SelfInput]) -> None:
@@ -37,14 +72,14 @@ def assess(session: Session, *, user: User, review: Review, rows: Sequence[SelfI
     A self score is within [0, the criterion's max points]; a bonus within [0, its max bonus].
     Scores may be left empty while drafting: submitting needs every criterion scored.
     """
-    save_sheet(
+    _save_sheet(
         session, review, rows, lambda: access.ensure_unit_edits(session, user, review), fill_self
     )
 
 
 def grade(session: Session, *, user: User, review: Review, rows: Sequence[GradeInput]) -> None:
     """Save the reviewer's scores, bonuses and notes (all or nothing), within the same limits."""
-    save_sheet(
+    _save_sheet(
         session,
         review,
         rows,

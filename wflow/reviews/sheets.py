@@ -1,10 +1,10 @@
-"""A review's score sheet: what the unit or its reviewer types per criterion, read into scores
-within the criterion's limits (refused, never clamped) and saved all or nothing."""
+"""A review's score sheet: what the unit or its reviewer types per criterion, read into its
+scores within the criterion's limits (refused, never clamped), every problem named by field."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -12,9 +12,7 @@ from typing import Any, TypeVar
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
-from wflow.clock import utcnow
 from wflow.core.errors import ServiceError
-from wflow.core.uow import transactional
 from wflow.org.service import clean_text
 from wflow.plans.models import Criterion
 from wflow.reviews.models import Review, ReviewScore
@@ -177,32 +175,10 @@ def sheet_of(session: Session, review: Review) -> Sheet:
     return {c.id or 0: (s, c) for s, c in session.exec(query).all()}
 
 
-def _unknown(rows: Iterable[Any], sheet: Mapping[int, Any]) -> None:
+def check_criteria(rows: Iterable[Any], sheet: Mapping[int, Any]) -> None:
+    """Refuse rows for criteria that are not part of the review's sheet."""
     for row in rows:
         if row.criterion_id not in sheet:
             raise ServiceError(
                 _l("Criterion %(id)s is not part of this review.", id=row.criterion_id), "rows"
             )
-
-
-@transactional
-def save_sheet(
-    session: Session,
-    review: Review,
-    rows: Sequence[Row],
-    check: Callable[[], object],
-    fill: Callable[[ReviewScore, Criterion, Row, Problems], None],
-) -> None:
-    """Check who may write, fill every row's score (collecting problems), all or nothing."""
-    check()
-    sheet = sheet_of(session, review)
-    _unknown(rows, sheet)
-    problems: Problems = {}
-    for row in rows:
-        score, crit = sheet[row.criterion_id]
-        fill(score, crit, row, problems)
-        session.add(score)
-    if problems:
-        raise ScoreErrors(problems)
-    review.updated_at = utcnow()
-    session.add(review)
