@@ -48,7 +48,7 @@ def main() -> None:
     from sqlmodel import Session
     from weasyprint import HTML
 
-    from tests.pacts import published_plan
+    from tests.pacts.helpers import published_plan
     from wflow import create_app, db
     from wflow.clock import utcnow
     from wflow.core.access import current_year

@@ -7,7 +7,8 @@ from flask import Blueprint, Flask
 from wflow.accounts import token_views
 from wflow.accounts import views as accounts_views
 from wflow.awards import admin_views as award_admin
-from wflow.awards import views as award_views
+from wflow.awards import blueprint as award_pages
+from wflow.awards import nomination_views, register_views, session_views
 from wflow.committee import views as committee_views
 from wflow.instances import views as instance_views
 from wflow.notifications import views as notification_views
@@ -33,10 +34,12 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     committee_views.bp,
     scoreboard_views.bp,
     review_views.bp,
-    award_views.bp,
+    award_pages.bp,
     award_admin.bp,
 )
 assert plan_more_views.bp is plan_views.bp  # the plan's second page module adds to one blueprint
+# The nomination, council session and register pages add their routes to one blueprint.
+assert nomination_views.bp is session_views.bp is register_views.bp is award_pages.bp
 
 
 def init_app(app: Flask) -> None:

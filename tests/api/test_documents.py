@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from tests.api.conftest import call, error_of
-from tests.pacts import pact_in_signing
+from tests.pacts.helpers import pact_in_signing
 from wflow.pacts import service as pacts
 from wflow.pacts.models import Document
 from wflow.signatures import keys

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, col, select
 
-from tests.pacts import GROUPS, published_plan
+from tests.pacts.helpers import GROUPS, published_plan
 from wflow.accounts import tokens
 from wflow.clock import utcnow
 from wflow.core.access import current_year

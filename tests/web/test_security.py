@@ -78,7 +78,7 @@ def test_security__login_without_csrf_token_is_refused(
 def test_security__plan_form_without_csrf_token_changes_nothing(
     client: FlaskClient, world: dict[str, Any], session: Session
 ) -> None:
-    from tests.web.test_plan import plan_form
+    from tests.plans.test_views import plan_form
 
     sign_in(client, "a1.head")
     url = f"/blocks/{world['blocks']['a'].id}/plans/new"

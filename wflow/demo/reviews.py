@@ -35,7 +35,9 @@ from wflow.plans.models import Criterion, Plan
 from wflow.plans.registration import TargetInput, register_targets
 from wflow.reviews import service as reviews
 from wflow.reviews.models import Review
+from wflow.reviews.queries import reviews_of_block
 from wflow.reviews.rules import due_date, first_number, open_due_reviews, periods_of
+from wflow.reviews.sheets import GradeInput, SelfInput
 from wflow.signatures import keys
 
 HALF = Decimal("0.5")
@@ -156,7 +158,7 @@ def _last_year(session: Session, engine: Engine, year: int) -> None:
         due = due_date(year, month_day)
         with _at(datetime.combine(due - timedelta(days=30), time(7))):
             open_due_reviews(session, utcnow(), engine)
-        found = reviews.reviews_of_block(session, block.id or 0, year=year, period=period)
+        found = reviews_of_block(session, block.id or 0, year=year, period=period)
         for review in sorted(found, key=lambda r: codes.get(r.unit_id, "")):
             code = codes.get(review.unit_id, "")
             late = (code, period) == LATE
@@ -176,8 +178,8 @@ def _accepted(
 ) -> None:  # fmt: skip
     """Self-assess and submit as the unit's head; grade and accept as the reviewing unit."""
     form = FORM.get(code, 0.85) + rng.uniform(-0.03, 0.03)
-    own: list[reviews.SelfInput] = []
-    theirs: list[reviews.GradeInput] = []
+    own: list[SelfInput] = []
+    theirs: list[GradeInput] = []
     for c in criteria:
         share = min(1.0, max(0.5, form + rng.uniform(-0.09, 0.06)))
         score = _points(float(c.max_points) * share, c.max_points)
@@ -190,12 +192,12 @@ def _accepted(
         if c.max_bonus > 0 and percent >= 125:
             bonus = min(c.max_bonus, HALF * rng.randint(1, 2))
         claimed = min(c.max_points, score + HALF * rng.choice((0, 0, 0, 1, 2)))
-        own.append(reviews.SelfInput(
+        own.append(SelfInput(
             c.id or 0, achieved=FIGURES.get(c.code, lambda p: f"Đạt {p}% chỉ tiêu")(percent),
             achieved_value=Decimal(percent), self_score=claimed,
             self_bonus=min(c.max_bonus, bonus + (HALF if bonus and rng.random() < 0.3 else 0)),
         ))  # fmt: skip
-        theirs.append(reviews.GradeInput(c.id or 0, score=score, bonus=bonus))
+        theirs.append(GradeInput(c.id or 0, score=score, bonus=bonus))
     head = _head(session, review.unit_id)
     grader = _head(session, review.reviewer_unit_id or 0)
     with _at(sent - timedelta(hours=2)):
@@ -280,7 +282,7 @@ def _first_quarter(
 
     with _at(when(due - timedelta(days=30), 7)):
         open_due_reviews(session, datetime.combine(due - timedelta(days=30), time(7)), engine)
-    found = {r.unit_id: r for r in reviews.reviews_of_block(session, block.id or 0, year=year,
+    found = {r.unit_id: r for r in reviews_of_block(session, block.id or 0, year=year,
                                                             period="q1")}  # fmt: skip
     codes = {u.id: u.code for u in session.exec(select(Unit)).all()}
     by_code = {codes[uid]: r for uid, r in found.items()}
@@ -294,7 +296,7 @@ def _first_quarter(
             target = first_number(TARGETS.get(c.code, "")) or Decimal(100)
             done = (target * Decimal(str(share + rng.uniform(-0.05, 0.08)))).quantize(Decimal(1))
             score = _points(float(c.max_points) * rng.uniform(0.8, 0.98), c.max_points)
-            rows.append(reviews.SelfInput(
+            rows.append(SelfInput(
                 c.id or 0, achieved=f"Quý I đạt {done}/{target} ({done * 100 // target}% kế hoạch)",
                 achieved_value=done, self_score=score, self_bonus=Decimal(0),
             ))  # fmt: skip

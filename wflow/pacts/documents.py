@@ -30,7 +30,7 @@ SIGN_BOX_MM = (80, 30)  # width, height of each signature box (CSS and PDF agree
 PX_TO_PT = 0.75  # WeasyPrint anchors are CSS px (1/96 in); PDF points are 1/72 in
 MM_TO_PT = 72 / 25.4
 # PDF/A-3u (WeasyPrint): the empty fields and every signature are incremental updates on top,
-# and pdfsig and pyHanko report them all valid (tests/web/test_pact.py). None: plain PDF.
+# and pdfsig and pyHanko report them all valid (tests/pacts/test_views.py). None: plain PDF.
 PDF_VARIANT: str | None = "pdf/a-3u"
 POSITIONS = {Position.LEADER.value: "Trưởng khối", Position.DEPUTY.value: "Phó khối"}
 _ORDER = {Position.LEADER.value: 0, Position.DEPUTY.value: 1}

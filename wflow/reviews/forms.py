@@ -16,8 +16,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from wflow.plans.text import REVIEW_PERIOD_LABELS
 from wflow.reviews.models import PERIOD_ORDER
-from wflow.reviews.service import PERIOD_LABELS, GradeInput, Line, SelfInput
+from wflow.reviews.queries import Line
+from wflow.reviews.sheets import GradeInput, SelfInput
 
 SELF_COLUMNS = ("achieved", "achieved_value", "self_score", "self_bonus", "self_note")
 GRADE_COLUMNS = ("score", "bonus", "note")
@@ -98,5 +100,7 @@ class PublishForm(FlaskForm):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
     period = SelectField(
         _l("Period"),
-        choices=[(p, PERIOD_LABELS[p]) for p in sorted(PERIOD_ORDER, key=PERIOD_ORDER.__getitem__)],
+        choices=[
+            (p, REVIEW_PERIOD_LABELS[p]) for p in sorted(PERIOD_ORDER, key=PERIOD_ORDER.__getitem__)
+        ],
     )

@@ -32,7 +32,9 @@ from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year
 from wflow.org.models import Block, Unit
+from wflow.reviews import access as review_access
 from wflow.reviews import evidence as files
+from wflow.reviews import queries
 from wflow.reviews import rules as review_rules
 from wflow.reviews import service as reviews
 from wflow.reviews.forms import (
@@ -47,12 +49,14 @@ from wflow.reviews.forms import (
     sheet_values,
 )
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewEvidence
+from wflow.reviews.sheets import ScoreErrors
+from wflow.reviews.subject import acts_for
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format
 from wflow.workflow_setup import engine
 
 bp = Blueprint("review", __name__)
-STEPS = reviews.UNIT_TRIGGERS + reviews.REVIEWER_TRIGGERS
+STEPS = review_access.UNIT_TRIGGERS + review_access.REVIEWER_TRIGGERS
 PERIODS = tuple(sorted(PERIOD_ORDER, key=PERIOD_ORDER.__getitem__))
 
 
@@ -73,18 +77,18 @@ def _back(review: Review, anchor: str = "") -> WResponse:
 
 def _list_rows(reviews_: list[Review], states: dict[int, str]) -> list[dict[str, Any]]:
     sess, me = db.session(), user()
-    names = reviews.unit_names(
+    names = queries.unit_names(
         sess, [r.unit_id for r in reviews_] + [r.reviewer_unit_id for r in reviews_]
     )
-    placed = reviews.ranks(reviews_, states)
+    placed = queries.ranks(reviews_, states)
     out = []
     for r in reviews_:
         state = states.get(r.id or 0, "open")
         opens = subjects.may_view(sess, me, r)
-        done = state in reviews.DONE
+        done = state in review_rules.DONE
         out.append({
             "review": r, "id": r.id, "year": r.year, "period": r.period,
-            "period_label": reviews.period_label(r.period), "unit": names.get(r.unit_id, ""),
+            "period_label": queries.period_label(r.period), "unit": names.get(r.unit_id, ""),
             "reviewer": names.get(r.reviewer_unit_id or 0, ""), "due_date": r.due_date,
             "state": state, "late": r.late, "may_open": opens,
             "self_total": r.self_total if opens else None,
@@ -133,14 +137,14 @@ def block_reviews(block_id: int) -> str | WResponse:
     """List the block's reviews of a year (filters: period, state, text); export CSV or XLSX."""
     block = load_or_404(Block, block_id)
     sess, me = db.session(), user()
-    years = reviews.years_of_block(sess, block_id)
+    years = queries.years_of_block(sess, block_id)
     year = request.args.get("year", type=int) or (years[0] if years else current_year())
     ensure(Action.VIEW, block_id=block_id, year=year)
     period = request.args.get("period", "")
     if period and period not in PERIOD_ORDER:
         abort(400, description=_("Unknown period."))
     state, q = request.args.get("state", ""), request.args.get("q", "")
-    found = reviews.reviews_of_block(sess, block_id, year=year, period=period or None)
+    found = queries.reviews_of_block(sess, block_id, year=year, period=period or None)
     states = subjects.states(sess, found)
     rows = [
         r for r in _list_rows(found, states)
@@ -153,11 +157,11 @@ def block_reviews(block_id: int) -> str | WResponse:
         return export(fmt, name, _columns(), _export_rows(rows, defn))
     publish_form = PublishForm(formdata=None, year=year, period=period or None)
     held = sorted({r.period for r in found}, key=PERIOD_ORDER.__getitem__)
-    publish_form.period.choices = [(p, reviews.period_label(p)) for p in held]
+    publish_form.period.choices = [(p, queries.period_label(p)) for p in held]
     return render_template(
         "review/list.html", block=block, year=year, years=years, rows=rows, args=request.args,
-        defn=defn, periods=PERIODS, period_label=reviews.period_label, num=num,
-        can_publish=bool(held) and reviews.may_publish(sess, me, block_id, year),
+        defn=defn, periods=PERIODS, period_label=queries.period_label, num=num,
+        can_publish=bool(held) and review_access.may_publish(sess, me, block_id, year),
         publish_form=publish_form,
     )  # fmt: skip
 
@@ -189,7 +193,7 @@ def unit_reviews(unit_id: int) -> str:
     unit = load_or_404(Unit, unit_id)
     ensure(Action.VIEW, unit_id=unit_id)
     sess = db.session()
-    found = reviews.reviews_of_unit(sess, unit_id)
+    found = queries.reviews_of_unit(sess, unit_id)
     year = request.args.get("year", type=int)
     if year:
         found = [r for r in found if r.year == year]
@@ -205,7 +209,7 @@ def unit_reviews(unit_id: int) -> str:
 # --- one review ----------------------------------------------------------------------------
 
 
-def _evidence_form(lines: list[reviews.Line]) -> EvidenceForm:
+def _evidence_form(lines: list[queries.Line]) -> EvidenceForm:
     form = EvidenceForm()
     form.criterion_id.choices = [("", _("The whole review"))] + [
         (str(line.criterion.id), f"{line.criterion.code} {line.criterion.title}"[:120])
@@ -222,19 +226,19 @@ def show(review_id: int) -> str:
     sess, me = db.session(), user()
     found = wf.view(sess, engine(), me, review.instance_id or 0)
     state = found.row.state
-    lines = reviews.lines_of(sess, review)
-    names = reviews.unit_names(sess, [review.unit_id, review.reviewer_unit_id])
-    own = reviews.acts_for(sess, me, review.unit_id)
+    lines = queries.lines_of(sess, review)
+    names = queries.unit_names(sess, [review.unit_id, review.reviewer_unit_id])
+    own = acts_for(sess, me, review.unit_id)
     steps = [t for t in found.triggers if t in STEPS]
     if own:
-        steps = [t for t in steps if t not in reviews.REVIEWER_TRIGGERS]
+        steps = [t for t in steps if t not in review_access.REVIEWER_TRIGGERS]
     return render_template(
         "review/show.html", review=review, row=found.row, defn=found.definition, state=state,
         block=sess.get(Block, review.block_id), lines=lines, names=names, num=num,
-        period_label=reviews.period_label(review.period),
-        evidence=reviews.evidence_of(sess, review), steps=steps,
-        may_edit=own and state in reviews.EDITABLE,
-        may_grade=reviews.is_reviewer(sess, me, review) and state in reviews.GRADING,
+        period_label=queries.period_label(review.period),
+        evidence=queries.evidence_of(sess, review), steps=steps,
+        may_edit=own and state in review_access.EDITABLE,
+        may_grade=review_access.is_reviewer(sess, me, review) and state in review_access.GRADING,
         graded=any(line.score.score is not None for line in lines),
         evidence_form=_evidence_form(lines), step_form=StepForm(formdata=None),
         delete_form=SheetForm(formdata=None), max_files=files.MAX_FILES,
@@ -247,11 +251,11 @@ def _sheet_page(
     errors: dict[str, str], status: int,
 ) -> tuple[str, int]:  # fmt: skip
     sess = db.session()
-    lines = reviews.lines_of(sess, review)
-    names = reviews.unit_names(sess, [review.unit_id, review.reviewer_unit_id])
+    lines = queries.lines_of(sess, review)
+    names = queries.unit_names(sess, [review.unit_id, review.reviewer_unit_id])
     return render_template(
         template, review=review, lines=lines, values=values, errors=errors, form=SheetForm(),
-        columns=columns, names=names, num=num, period_label=reviews.period_label(review.period),
+        columns=columns, names=names, num=num, period_label=queries.period_label(review.period),
     ), status  # fmt: skip
 
 
@@ -263,7 +267,7 @@ def _save_sheet(
         abort(400)
     try:
         save()
-    except reviews.ScoreErrors as exc:
+    except ScoreErrors as exc:
         values = {k: str(request.form.get(k, "")) for k in request.form}
         return _sheet_page(review, template, columns, values, exc.fields, 422)
     flash(saved, "success")
@@ -276,10 +280,10 @@ def assess(review_id: int) -> tuple[str, int] | WResponse:
     """The unit's self-assessment: figures, self scores, bonuses and notes per criterion."""
     review = visible(Review, review_id)
     sess, me = db.session(), user()
-    if not reviews.acts_for(sess, me, review.unit_id):
+    if not acts_for(sess, me, review.unit_id):
         abort(403, description=_("Only the reviewed unit writes its self-assessment."))
-    reviews.check_unit_state(subjects.state(sess, review))
-    lines = reviews.lines_of(sess, review)
+    review_access.check_unit_state(subjects.state(sess, review))
+    lines = queries.lines_of(sess, review)
     if request.method == "POST":
         return _save_sheet(
             review, "review/assess.html", SELF_COLUMNS, _("Your self-assessment was saved."),
@@ -298,10 +302,10 @@ def grade(review_id: int) -> tuple[str, int] | WResponse:
     sess, me = db.session(), user()
     if me.unit_id is not None and me.unit_id == review.unit_id:
         abort(403, description=_("A unit never grades its own review."))
-    if not reviews.is_reviewer(sess, me, review):
+    if not review_access.is_reviewer(sess, me, review):
         abort(403, description=_("Only the unit assigned to grade this review may do this."))
-    reviews.check_grading_state(subjects.state(sess, review))
-    lines = reviews.lines_of(sess, review)
+    review_access.check_grading_state(subjects.state(sess, review))
+    lines = queries.lines_of(sess, review)
     if request.method == "POST":
         return _save_sheet(
             review, "review/grade.html", GRADE_COLUMNS, _("Your grading was saved."),
@@ -353,7 +357,7 @@ def upload(review_id: int) -> WResponse:
     """Attach an evidence file (the unit, while it may edit)."""
     review = visible(Review, review_id)
     sess = db.session()
-    form = _evidence_form(reviews.lines_of(sess, review))
+    form = _evidence_form(queries.lines_of(sess, review))
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
@@ -410,9 +414,9 @@ def delete_evidence(review_id: int, evidence_id: int) -> WResponse:
 
 def _sheet_export(review: Review, fmt: str) -> Response:
     sess = db.session()
-    names = reviews.unit_names(sess, [review.unit_id, review.reviewer_unit_id])
+    names = queries.unit_names(sess, [review.unit_id, review.reviewer_unit_id])
     rows = []
-    for line in reviews.lines_of(sess, review):
+    for line in queries.lines_of(sess, review):
         s, c = line.score, line.criterion
         rows.append({
             "group": line.group.code, "code": c.code, "criterion": c.title,
@@ -438,7 +442,7 @@ def _sheet_export(review: Review, fmt: str) -> Response:
                  "score": _f(review.score_total), "bonus": _f(review.bonus_total)})  # fmt: skip
     rows.append({"criterion": _("Late penalty"), "score": _f(review.penalty)})
     rows.append({"criterion": _("Final total"), "score": _f(review.final_total)})
-    rows.append({"criterion": f"{unit} · {review.year} · {reviews.period_label(review.period)}"})
+    rows.append({"criterion": f"{unit} · {review.year} · {queries.period_label(review.period)}"})
     return export(fmt, f"review-{review.id}-{review.year}-{review.period}", cols, rows)
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD
-from tests.pacts import make_block_of, pact_in_signing, published_plan
+from tests.pacts.helpers import make_block_of, pact_in_signing, published_plan
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError

@@ -1,12 +1,11 @@
-"""Nomination pages: the block's ranking and proposals, a nomination with its votes and dossier,
-council sessions with their decision, and the public register of awards with certificates."""
+"""Nomination pages: the block's ranking with eligibility and proposals, the list of
+nominations, and one nomination with its votes, dossier, signed forms and steps."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlmodel import col, select
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
@@ -14,13 +13,13 @@ from wflow.awards import catalogue as awards
 from wflow.awards import decisions
 from wflow.awards import documents as docs
 from wflow.awards import nominations as noms
+from wflow.awards.blueprint import bp
+from wflow.awards.downloads import pdf_response, stored_pdf
 from wflow.awards.forms import (
-    DecisionForm,
     DossierForm,
     ProposeForm,
     ReasonForm,
     ReferForm,
-    SessionForm,
     SubmitDossierForm,
     VoteForm,
     WrittenVoteForm,
@@ -29,10 +28,8 @@ from wflow.awards.models import Award, CouncilSession, Decision, Nomination
 from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.core import workflow as wf
-from wflow.core.access import Action, current_year, is_committee, may
-from wflow.engine import WfInstance
+from wflow.core.access import Action, current_year, may
 from wflow.org.models import Block, Unit
-from wflow.pacts.documents import read_document
 from wflow.pacts.models import Document
 from wflow.scoreboard.service import year_ranking
 from wflow.web.forms import EmptyForm
@@ -40,29 +37,12 @@ from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format
 from wflow.workflow_setup import engine
 
-bp = Blueprint("nomination", __name__)
 REASON_TRIGGERS = ("return_dossier", "reject", "revoke", "withdraw")
 PLAIN_TRIGGERS = ("open_block_vote", "start_review")
 
 
 def _back(nomination: Nomination) -> WResponse:
     return redirect(url_for("nomination.show", nomination_id=nomination.id), 303)
-
-
-def _pdf(body: bytes, name: str, *, public: bool = False) -> Response:
-    headers = {
-        "Content-Disposition": f'inline; filename="{name}.pdf"',
-        "Cache-Control": "public, max-age=300" if public else "private, no-store",
-    }
-    return Response(body, mimetype="application/pdf", headers=headers)
-
-
-def _stored(doc: Document, name: str, *, public: bool = False) -> Response:
-    try:
-        body = read_document(db.session(), doc)
-    except OSError:
-        abort(410, description=_("This document is no longer available."))
-    return _pdf(body, name, public=public)
 
 
 # --- the block's year: ranking, eligibility, proposals -----------------------------------
@@ -382,7 +362,7 @@ def preview(nomination_id: int, kind: str) -> Response:
     pdf, _page, _box = docs.render_dossier_form(
         db.session(), nomination, kind, utcnow().date(), draft=_("DRAFT")
     )
-    return _pdf(pdf, f"nomination-{nomination.id}-{kind}-draft")
+    return pdf_response(pdf, f"nomination-{nomination.id}-{kind}-draft")
 
 
 @bp.route("/nominations/<int:nomination_id>/documents/<int:document_id>.pdf")
@@ -393,175 +373,4 @@ def document(nomination_id: int, document_id: int) -> Response:
     doc = load_or_404(Document, document_id)
     if doc.nomination_id != nomination.id:
         abort(404)
-    return _stored(doc, f"nomination-{nomination.id}-{doc.kind}-{doc.id}")
-
-
-# --- council sessions and decisions ------------------------------------------------------
-
-
-def _committee() -> None:
-    if not is_committee(user()):
-        abort(403)
-
-
-@bp.route("/council/sessions", methods=["GET", "POST"])
-@login_required
-def sessions() -> str | WResponse:
-    """The council's sessions; the secretariat opens one (GET / POST)."""
-    _committee()
-    sess, me = db.session(), user()
-    form = SessionForm()
-    if request.method == "GET":
-        form.year.data, form.held_on.data = current_year() - 1, utcnow().date()
-    elif form.validate_on_submit():
-        created = decisions.create_session(
-            sess,
-            user=me,
-            year=form.year.data,
-            title=form.title.data or "",
-            held_on=form.held_on.data,
-        )
-        flash(_("The session was opened."), "success")
-        return redirect(url_for("nomination.council_session", session_id=created.id), 303)
-    else:
-        abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
-    rows = decisions.sessions(sess)
-    decided = {d.session_id: d for d in sess.exec(select(Decision)).all()}
-    return render_template(
-        "nomination/sessions.html",
-        rows=rows,
-        decided=decided,
-        form=form,
-        may_open="secretariat" in me.roles,
-    )
-
-
-@bp.route("/council/sessions/<int:session_id>")
-@login_required
-def council_session(session_id: int) -> str:
-    """A council session: its agenda with each nomination's state, and its decision."""
-    _committee()
-    sess, me = db.session(), user()
-    row = load_or_404(CouncilSession, session_id)
-    listed = decisions.agenda(sess, row)
-    states = subjects.states(sess, listed)
-    units, blocks, award_map = noms.names(sess, listed)
-    decision = decisions.decision_of(sess, row)
-    form = DecisionForm(formdata=None)
-    form.number.data = decisions.next_number(sess, utcnow().date())
-    form.issued_on.data = utcnow().date()
-    return render_template(
-        "nomination/session.html",
-        row=row,
-        listed=listed,
-        states=states,
-        units=units,
-        blocks=blocks,
-        award_map=award_map,
-        decision=decision,
-        form=form,
-        may_sign="secretariat" in me.roles
-        and decision is None
-        and any(s == "approved" for s in states.values()),
-        defn=engine().definition(noms.WORKFLOW),
-    )
-
-
-@bp.route("/council/sessions/<int:session_id>/decision", methods=["POST"])
-@login_required
-def sign_decision(session_id: int) -> WResponse:
-    """Compile and sign the session's decision with the council's key (the secretariat)."""
-    _committee()
-    row = load_or_404(CouncilSession, session_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
-    decisions.sign_decision(
-        db.session(),
-        engine(),
-        user=user(),
-        council_session=row,
-        number=form.number.data or "",
-        issued_on=form.issued_on.data,
-        password=form.password.data or "",
-    )
-    flash(_("The decision was signed; the awards are granted."), "success")
-    return redirect(url_for("nomination.council_session", session_id=row.id), 303)
-
-
-# --- public: the register, decisions, certificates ---------------------------------------
-
-
-@bp.route("/awards")
-def register() -> str | WResponse:
-    """The public register of awards by year, block and unit (no sign-in); export."""
-    sess = db.session()
-    year = request.args.get("year", type=int)
-    block_id = request.args.get("block", type=int)
-    unit_id = request.args.get("unit", type=int)
-    rows = decisions.register(sess, year=year, block_id=block_id, unit_id=unit_id)
-    fmt = wanted_format()
-    if fmt:
-        data = [
-            {
-                "year": g.nomination.year,
-                "block": g.block.name,
-                "unit": g.unit.name,
-                "award": g.award.name,
-                "decision": g.decision.number,
-                "date": g.decision.issued_on.isoformat(),
-                "prize": int(g.nomination.prize_amount or 0),
-                "revoked": g.revoke_reason if g.revoked_at else "",
-            }
-            for g in rows
-        ]
-        cols = [
-            ("year", _("Year")),
-            ("block", _("Block")),
-            ("unit", _("Unit")),
-            ("award", _("Award")),
-            ("decision", _("Decision")),
-            ("date", _("Date")),
-            ("prize", _("Prize money (đồng)")),
-            ("revoked", _("Revoked")),
-        ]
-        return export(fmt, "awards", cols, data)
-    blocks = list(sess.exec(select(Block).order_by(col(Block.name))).all())
-    units = list(sess.exec(select(Unit).order_by(col(Unit.name))).all())
-    years = sorted({y for y in sess.exec(select(Nomination.year).distinct()).all()}, reverse=True)
-    return render_template(
-        "awards/register.html",
-        rows=rows,
-        blocks=blocks,
-        units=units,
-        years=years,
-        args=request.args,
-        total=decisions.total_prize(rows),
-    )
-
-
-@bp.route("/decisions/<int:decision_id>.pdf")
-def decision_pdf(decision_id: int) -> Response:
-    """The signed decision (public: an award decision is a public act)."""
-    decision = load_or_404(Decision, decision_id)
-    doc = db.session().get(Document, decision.document_id) if decision.document_id else None
-    if doc is None:
-        abort(404)
-    return _stored(doc, f"decision-{decision.id}", public=True)
-
-
-@bp.route("/awards/<int:nomination_id>/certificate.pdf")
-def certificate(nomination_id: int) -> Response:
-    """The printable certificate of an awarded unit (public; refused once revoked)."""
-    sess = db.session()
-    nomination = load_or_404(Nomination, nomination_id)
-    decision = sess.get(Decision, nomination.decision_id) if nomination.decision_id else None
-    state = sess.exec(
-        select(WfInstance.state).where(WfInstance.id == nomination.instance_id)
-    ).first()
-    if decision is None or state not in ("decided", "revoked"):
-        abort(404)
-    if state == "revoked":
-        abort(410, description=_("This award was revoked."))
-    pdf = docs.render_certificate(sess, nomination, decision, decisions.council_unit(sess))
-    return _pdf(pdf, f"certificate-{nomination.id}", public=True)
+    return stored_pdf(doc, f"nomination-{nomination.id}-{doc.kind}-{doc.id}")

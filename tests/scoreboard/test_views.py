@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from tests.conftest import sign_in
-from tests.scoreboard_rows import plan_and_pact, review_row, review_version, reviews_for
+from tests.scoreboard.helpers import plan_and_pact, review_row, review_version, reviews_for
 from wflow.org.models import Block, Role, Unit, User
 from wflow.reviews.models import ReviewScore
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session, col, select
 
-from tests.mailbox import Mailbox, free_port, mailbox_fixture  # noqa: F401
+from tests.notifications.mailbox import Mailbox, free_port, mailbox_fixture  # noqa: F401
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.engine import Actor, FireContext, Scope

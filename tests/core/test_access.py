@@ -110,12 +110,12 @@ MATRIX: dict[str, dict[str, int]] = {
 }
 # Routes that are not pages to authorize per unit (public or POST-only endpoints).
 NOT_PAGES = {"/login", "/logout", "/locale", "/static/<path:filename>",
-             "/instances/{x}/fire"}  # POST only: covered in test_workflows
+             "/instances/{x}/fire"}  # POST only: covered in tests/instances/test_views
 NOT_PAGES |= {"/plans/{x}/criteria/import", "/plans/{x}/fire", "/plans/{x}/comments",
-              "/plans/{x}/comments/<int:comment_id>/answer"}  # POST only: test_plan
+              "/plans/{x}/comments/<int:comment_id>/answer"}  # POST only: tests/plans/test_views
 NOT_PAGES |= {"/account/tokens/<int:token_id>/revoke"}  # POST only: tests/api/test_account
 NOT_PAGES |= {"/notifications/<int:notification_id>/read", "/notifications/read-all",
-              "/notifications/digest"}  # POST only: tests/web/test_notifications
+              "/notifications/digest"}  # POST only: tests/notifications/test_views
 # The JSON API authenticates bearer tokens, not sessions: its authorization is in tests/api.
 NOT_PAGES |= {"/api/v1/me", "/api/v1/workflows", "/api/v1/workflows/pact/diagram.svg",
               "/api/v1/instances", "/api/v1/instances/{x}", "/api/v1/instances/{x}/fire",
@@ -123,17 +123,17 @@ NOT_PAGES |= {"/api/v1/me", "/api/v1/workflows", "/api/v1/workflows/pact/diagram
               "/api/v1/documents/0",
               "/api/v1/<path:rest>"}
 NOT_PAGES |= {"/plans/{x}/pact", "/pacts/{x}/fire", "/pacts/{x}/sign",
-              "/pacts/{x}/decline"}  # POST only: tests/web/test_pact
+              "/pacts/{x}/decline"}  # POST only: tests/pacts/test_views
 NOT_PAGES |= {"/blocks/{x}/reviews/publish", "/reviews/{x}/fire", "/reviews/{x}/evidence",
-              "/reviews/{x}/evidence/0/delete"}  # POST only: tests/web/test_review
+              "/reviews/{x}/evidence/0/delete"}  # POST only: tests/reviews/test_views
 NOT_PAGES |= {"/nominations/{x}/vote", "/nominations/{x}/written-vote", "/nominations/{x}/close",
               "/nominations/{x}/dossier", "/nominations/{x}/submit", "/nominations/{x}/fire",
-              "/council/sessions/0/decision",  # POST only: tests/web/test_nomination
-              "/nominations/{x}/preview/<kind>.pdf",  # as /nominations/{x}: test_nomination
+              "/council/sessions/0/decision",  # POST only: tests/awards/test_views
+              "/nominations/{x}/preview/<kind>.pdf",  # as /nominations/{x}: tests/awards/test_views
               "/awards", "/awards/{x}/certificate.pdf",
               "/decisions/<int:decision_id>.pdf"}  # public: the register of awards
 NOT_PAGES |= {"/verify", "/units/{x}/certificates/import",
-              "/units/{x}/certificates/revoke"}  # public; POST only: test_documents
+              "/units/{x}/certificates/revoke"}  # public; POST only: tests/signatures/test_views
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session
 
-from tests.scoreboard_rows import plan_and_pact, review_row
+from tests.scoreboard.helpers import plan_and_pact, review_row
 from wflow.org.models import Block, Unit
 from wflow.scoreboard.service import RankRow, year_ranking
 

@@ -16,7 +16,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from tests.conftest import PASSWORD
-from tests.pacts import make_block_of, pact_in_signing
+from tests.pacts.helpers import make_block_of, pact_in_signing
 from wflow.org.models import Block, Role, Unit, User
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import field_name

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from tests.conftest import PASSWORD, sign_in, submit
 from tests.documents.helpers import append_unsigned_update, pdfsig
-from tests.pacts import make_block_of, pact_in_signing, published_plan
+from tests.pacts.helpers import make_block_of, pact_in_signing, published_plan
 from wflow.documents.pki import KeyStore
 from wflow.engine.tables import WfInstance
 from wflow.org.models import Block, Role, Unit, User

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from tests.conftest import sign_in, submit
-from tests.reviews import accept_review, review_team
+from tests.reviews.helpers import accept_review, review_team
 from wflow.clock import set_clock
 from wflow.engine.tables import WfInstance
 from wflow.org.models import Block, Role, Unit, User

@@ -1,7 +1,7 @@
 """Award nominations through HTTP: eligibility, the block's and the council's secret votes,
 the signed dossier, the secretariat's review, the signed decision and the public register.
 
-The year's results are written as accepted review rows (tests/scoreboard_rows.py): the
+The year's results are written as accepted review rows (tests/scoreboard/helpers.py): the
 nomination reads the ranking, it does not drive the reviews.
 """
 
@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD, TOKEN_RE, csrf_token
-from tests.scoreboard_rows import plan_and_pact, review_row, review_version
+from tests.scoreboard.helpers import plan_and_pact, review_row, review_version
 from wflow.accounts import tokens
 from wflow.awards import catalogue as awards
 from wflow.awards import decisions as award_decision

@@ -20,7 +20,7 @@ from wflow.workflow_setup import engine
 @pytest.fixture
 def pact(app: Flask, world: dict[str, Any], session: Session) -> int:
     """A pact of block KA, prepared from its published plan by the leader unit's head."""
-    from tests.pacts import published_plan
+    from tests.pacts.helpers import published_plan
     from wflow.pacts import service as pacts
 
     leader = world["users"]["a1.head"]
@@ -65,7 +65,7 @@ def test_workflows__a_pact_is_signed_on_its_own_page_not_by_a_bare_trigger(
     tasks = other.get("/tasks").get_data(as_text=True)
     assert f"/instances/{pact}" in tasks
     before = _state(session, pact)
-    _fire(other, pact, "sign")  # no signed document: the guard refuses (tests/web/test_pact.py)
+    _fire(other, pact, "sign")  # no signed document: the guard refuses (tests/pacts/test_views.py)
     assert _state(session, pact) == before
     timeline = other.get(f"/instances/{pact}").get_data(as_text=True)
     assert "A1.Head" in timeline

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from tests.conftest import sign_in
-from tests.pacts import make_block_of, pact_in_signing
+from tests.pacts.helpers import make_block_of, pact_in_signing
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.access import current_year

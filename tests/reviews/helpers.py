@@ -44,7 +44,7 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from tests.conftest import PASSWORD
-from tests.pacts import GROUPS, NAMES, make_block_of
+from tests.pacts.helpers import GROUPS, NAMES, make_block_of
 from wflow import clock
 from wflow.clock import set_clock, utcnow
 from wflow.core import subjects
@@ -59,7 +59,9 @@ from wflow.plans.registration import TargetInput, register_targets
 from wflow.plans.text import default_rules
 from wflow.reviews import service as reviews
 from wflow.reviews.models import Review
-from wflow.reviews.rules import open_due_reviews
+from wflow.reviews.queries import lines_of, reviews_of_block
+from wflow.reviews.rules import DONE, open_due_reviews
+from wflow.reviews.sheets import GradeInput, SelfInput
 from wflow.workflow_setup import engine as app_engine
 
 # A target per criterion code of tests.pacts.GROUPS (the review pre-fills the first number).
@@ -150,7 +152,7 @@ def _open(session: Session, block: Block, year: int, on: date | datetime | None)
     now = when if isinstance(when, datetime) else datetime.combine(when, time(7, 0))
     open_due_reviews(session, now, app_engine())
     session.expire_all()
-    return reviews.reviews_of_block(session, block.id or 0, year=year)
+    return reviews_of_block(session, block.id or 0, year=year)
 
 
 def spread(
@@ -169,7 +171,7 @@ def spread(
 
 
 def _criteria(session: Session, review: Review) -> list[Criterion]:
-    return [line.criterion for line in reviews.lines_of(session, review)]
+    return [line.criterion for line in lines_of(session, review)]
 
 
 def _as_map(value: Mapping[str, Number] | Number | None, crits: list[Criterion],
@@ -220,7 +222,7 @@ def accept_review(
         review.due_date + timedelta(days=1) if late else review.due_date, time(8, 0)
     )
     reviews.assess(session, user=head, review=review, rows=[
-        reviews.SelfInput(c.id or 0, achieved="Hoàn thành", self_score=mine.get(c.code),
+        SelfInput(c.id or 0, achieved="Hoàn thành", self_score=mine.get(c.code),
                           self_bonus=my_bonus.get(c.code), self_note="")
         for c in crits
     ])  # fmt: skip
@@ -234,7 +236,7 @@ def accept_review(
     if subjects.state(session, review) != "under_review":
         reviews.fire_review(session, engine, user=grader, review=review, trigger="start_review")
     reviews.grade(session, user=grader, review=review, rows=[
-        reviews.GradeInput(c.id or 0, score=theirs.get(c.code), bonus=their_bonus.get(c.code))
+        GradeInput(c.id or 0, score=theirs.get(c.code), bonus=their_bonus.get(c.code))
         for c in crits
     ])  # fmt: skip
     reviews.fire_review(session, engine, user=grader, review=review, trigger="accept")
@@ -246,7 +248,7 @@ def accept_review(
 
 
 def _publish(session: Session, engine: Engine, block_id: int, year: int, period: str) -> bool:
-    found = reviews.reviews_of_block(session, block_id, year=year, period=period)
+    found = reviews_of_block(session, block_id, year=year, period=period)
     states = subjects.states(session, found)
     if not found or any(states.get(r.id or 0) != "accepted" for r in found):
         return False
@@ -263,11 +265,11 @@ def accept_year(
 ) -> list[Review]:  # fmt: skip
     """Accept every review of the block's year (or period) with the given totals per unit."""
     late_units = set(late)
-    found = reviews.reviews_of_block(session, block.id or 0, year=year, period=period)
+    found = reviews_of_block(session, block.id or 0, year=year, period=period)
     states = subjects.states(session, found)
     for review in found:
         total = totals.get(review.unit_id, default)
-        if total is None or states.get(review.id or 0) in reviews.DONE:
+        if total is None or states.get(review.id or 0) in DONE:
             continue
         extra = (bonus or {}).get(review.unit_id)
         accept_review(session, engine, review, None, total, self_bonus=extra,
@@ -276,4 +278,4 @@ def accept_year(
         for p in sorted({r.period for r in found}):
             _publish(session, engine, block.id or 0, year, p)
     session.expire_all()
-    return reviews.reviews_of_block(session, block.id or 0, year=year, period=period)
+    return reviews_of_block(session, block.id or 0, year=year, period=period)
