@@ -2,16 +2,20 @@
 
 from wflow.engine.audit import Broken, verify_chains
 from wflow.engine.definition import (
+    SCOPES,
+    TAGS,
     Completion,
+    DataRef,
     Deadline,
     Definition,
     Label,
     Participation,
+    Start,
     State,
     Transition,
 )
 from wflow.engine.inbox import Task
-from wflow.engine.registry import Actor, FireContext, Participant, Registry, Scope
+from wflow.engine.registry import Actor, FireContext, Participant, Registry, Scope, data_values
 from wflow.engine.runtime import Engine, FireResult
 from wflow.engine.runtime_errors import (
     AlreadyActed,
@@ -29,10 +33,13 @@ from wflow.engine.runtime_errors import (
 from wflow.engine.timers import TickReport
 
 __all__ = [
+    "SCOPES",
+    "TAGS",
     "Actor",
     "AlreadyActed",
     "Broken",
     "Completion",
+    "DataRef",
     "Deadline",
     "Definition",
     "Engine",
@@ -48,6 +55,7 @@ __all__ = [
     "Registry",
     "Scope",
     "StaleVersion",
+    "Start",
     "State",
     "Task",
     "TickReport",
@@ -57,5 +65,6 @@ __all__ = [
     "VersionConflict",
     "WorkflowError",
     "WrongState",
+    "data_values",
     "verify_chains",
 ]
