@@ -341,7 +341,8 @@ def test_vocabulary__real_workflows_declare_how_they_start() -> None:
     assert all(s is not None for s in starts.values())
     plan, pact, review, nomination = (starts[n] for n in ("plan", "pact", "review", "nomination"))
     assert plan is not None and (plan.scope, plan.roles) == ("block", ("block_leader",))
-    assert pact is not None and pact.require == ("period_end",) and pact.scope == "block"
+    assert pact is not None and (pact.scope, pact.roles) == ("block", ("block_leader",))
     assert review is not None and (review.scope, review.roles) == ("unit", ())  # tick opens them
     assert nomination is not None and nomination.scope == "block"
     assert set(nomination.roles) == {"block_leader", "secretariat", "unit_member"}
+
