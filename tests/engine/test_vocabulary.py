@@ -346,3 +346,10 @@ def test_vocabulary__real_workflows_declare_how_they_start() -> None:
     assert nomination is not None and nomination.scope == "block"
     assert set(nomination.roles) == {"block_leader", "secretariat", "unit_member"}
 
+
+def test_vocabulary__a_role_listed_twice() -> None:
+    found = problems_of(variant(("roles: [secretariat,", "roles: [secretariat, secretariat,")))
+    one(found, 8, "`secretariat` is listed twice in `roles` of `start`", fix="list it once")
+    twice = "{role: unit_head_of, from: parties}, {role: unit_head_of, from: parties}], label"
+    found = problems_of(variant((OPEN_ROLE[1:], twice)))
+    one(found, 25, "`unit_head_of(parties)` is listed twice", fix="list it once")

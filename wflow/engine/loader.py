@@ -249,6 +249,7 @@ def _read_roles(
                 ok = False
             elif ref in refs:
                 r.report(item, f"`{ref}` is listed twice in {what}", "list it once")
+                ok = False
             else:
                 refs.append(ref)
             continue
@@ -257,6 +258,7 @@ def _read_roles(
             ok = False
         elif one in plain:
             r.report(item, f"`{one}` is listed twice in {what}", "list it once")
+            ok = False
         else:
             plain.append(one)
     return (tuple(plain), tuple(refs)) if ok else None
