@@ -72,4 +72,4 @@ def test_workflows_list__shows_versions_and_counts(runner: FlaskCliRunner, app: 
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
     assert set(rows) == {"nomination", "pact", "plan", "review"}
-    assert rows["pact"][1:4] == ["1", "0", "current"]
+    assert rows["pact"][1:4] == ["2", "0", "current"]

@@ -156,6 +156,19 @@ def make_registry(journal: Journal) -> Registry:
             for u in ctx.scope.data.get("members", [])
         ]  # fmt: skip
 
+    @reg.data_role("unit_head_of")
+    def unit_head_of(scope: Scope, units: Sequence[Any]) -> Iterable[str]:
+        return [f"unit:{u}:head" for u in units]
+
+    @reg.data_resolver("unit_heads")
+    def unit_heads(ctx: FireContext, units: Sequence[Any]) -> Sequence[Participant]:
+        return [Participant(key=f"unit:{u}", principal=f"unit:{u}:head", label=f"Unit {u}")
+                for u in units]  # fmt: skip
+
+    @reg.guard("two_parties")
+    def two_parties(ctx: FireContext) -> bool | str:
+        return len(ctx.scope.data.get("parties") or ()) >= 2 or "Name at least two parties."
+
     @reg.on_reminder
     def remind(ctx: FireContext, due: datetime, principals: Sequence[str]) -> None:
         journal.reminders.append((ctx.instance_id, due, tuple(principals)))

@@ -119,15 +119,23 @@ def _permissive_registry(directory: Path) -> Registry:
     registry = Registry()
     for path in directory.glob("*.yaml"):
         doc = yaml.safe_load(path.read_text())
-        for t in doc.get("transitions") or []:
-            for kind, table in (("roles", registry.roles), ("guards", registry.guards),
-                                ("effects", registry.effects)):  # fmt: skip
+        start = doc.get("start") or {}
+        for t in [*(doc.get("transitions") or []), start]:
+            for name in t.get("roles") or []:  # a name, or {role: …, from: …} read from data
+                if isinstance(name, dict):
+                    registry.data_roles[name["role"]] = lambda *args: ()
+                else:
+                    registry.roles[name] = lambda *args: ()
+            for kind, table in (("guards", registry.guards), ("effects", registry.effects)):
                 for name in t.get(kind) or []:
                     table[name] = lambda *args: ()
         for state in (doc.get("states") or {}).values():
             part = (state or {}).get("participation") or {}
-            if part.get("who"):
-                registry.resolvers[part["who"]] = lambda ctx: ()
+            who = part.get("who")
+            if isinstance(who, dict):
+                registry.data_resolvers[who["resolver"]] = lambda *args: ()
+            elif who:
+                registry.resolvers[who] = lambda ctx: ()
             for name in part.get("guards") or []:  # guards of a participation's acts
                 registry.guards[name] = lambda *args: ()
     return registry

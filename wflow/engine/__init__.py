@@ -5,18 +5,22 @@ This module is its public surface: code outside `wflow/engine/` imports from her
 
 from wflow.engine.audit import Broken, verify_chains
 from wflow.engine.definition import (
+    SCOPES,
+    TAGS,
     Completion,
+    DataRef,
     Deadline,
     Definition,
     Label,
     Participation,
+    Start,
     State,
     Transition,
 )
 from wflow.engine.diagram import to_mermaid, to_svg, transition_table
 from wflow.engine.inbox import Task
 from wflow.engine.loader import check_files, load_directory
-from wflow.engine.registry import Actor, FireContext, Participant, Registry, Scope
+from wflow.engine.registry import Actor, FireContext, Participant, Registry, Scope, data_values
 from wflow.engine.runtime import Engine, FireResult
 from wflow.engine.runtime_errors import (
     AlreadyActed,
@@ -35,10 +39,13 @@ from wflow.engine.tables import WfDefinition, WfEvent, WfInstance, WfParticipant
 from wflow.engine.timers import TickReport
 
 __all__ = [
+    "SCOPES",
+    "TAGS",
     "Actor",
     "AlreadyActed",
     "Broken",
     "Completion",
+    "DataRef",
     "Deadline",
     "Definition",
     "Engine",
@@ -54,6 +61,7 @@ __all__ = [
     "Registry",
     "Scope",
     "StaleVersion",
+    "Start",
     "State",
     "Task",
     "TickReport",
@@ -69,6 +77,7 @@ __all__ = [
     "WorkflowError",
     "WrongState",
     "check_files",
+    "data_values",
     "load_directory",
     "to_mermaid",
     "to_svg",

@@ -8,13 +8,25 @@ path does no lookups by name and builds no objects but the proxy and the scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from transitions import Machine, MachineError
 
-from wflow.engine.definition import Definition, Participation, Transition
-from wflow.engine.registry import EffectFn, GuardFn, Registry, RoleFn, Scope
+from wflow.engine.definition import DataRef, Definition, Participation, Transition
+from wflow.engine.registry import (
+    DataResolverFn,
+    DataRoleFn,
+    EffectFn,
+    FireContext,
+    GuardFn,
+    Participant,
+    Registry,
+    ResolverFn,
+    RoleFn,
+    Scope,
+    data_values,
+)
 
 
 class _Proxy:
@@ -77,7 +89,7 @@ class Compiled:
         for t in d.transitions:
             plan = Plan(
                 transition=t,
-                roles=tuple(registry.roles[r] for r in t.roles),
+                roles=role_functions(registry, t.roles, t.data_roles),
                 guards=tuple((g, registry.guards[g]) for g in t.guards),
                 effects=tuple(registry.effects[e] for e in t.effects),
             )
@@ -86,6 +98,16 @@ class Compiled:
         self.participation: dict[str, Participation] = {
             s: st.participation for s, st in d.states.items() if st.participation is not None
         }
+        self.resolvers: dict[str, ResolverFn] = {
+            s: _resolver(registry, part) for s, part in self.participation.items()
+        }
+        start = d.start
+        self.start_roles: tuple[RoleFn, ...] = (
+            () if start is None else role_functions(registry, start.roles, start.data_roles)
+        )
+        self.start_guards: tuple[tuple[str, GuardFn], ...] = (
+            () if start is None else tuple((g, registry.guards[g]) for g in start.guards)
+        )
         self.triggers: frozenset[str] = frozenset(
             [t.trigger for t in d.transitions]
             + [p for part in self.participation.values() for p in participation_triggers(part)]
@@ -127,6 +149,34 @@ class Compiled:
                 dest = None
         self._dests[key] = dest
         return dest
+
+
+def role_functions(
+    registry: Registry, names: tuple[str, ...], refs: tuple[DataRef, ...]
+) -> tuple[RoleFn, ...]:
+    """Return the role functions of a roles list, data roles bound to the key they read."""
+    plain = tuple(registry.roles[r] for r in names)
+    return plain + tuple(_data_role(registry.data_roles[r.name], r.key) for r in refs)
+
+
+def _data_role(fn: DataRoleFn, key: str) -> RoleFn:
+    def role(scope: Scope) -> Iterable[str]:
+        return fn(scope, data_values(scope.data.get(key)))
+
+    return role
+
+
+def _resolver(registry: Registry, part: Participation) -> ResolverFn:
+    if part.who_from is None:
+        return registry.resolvers[part.who]
+    return _data_resolver(registry.data_resolvers[part.who], part.who_from)
+
+
+def _data_resolver(fn: DataResolverFn, key: str) -> ResolverFn:
+    def resolver(ctx: FireContext) -> Sequence[Participant]:
+        return fn(ctx, data_values(ctx.scope.data.get(key)))
+
+    return resolver
 
 
 def participation_triggers(part: Participation) -> Iterable[str]:

@@ -9,6 +9,29 @@ from typing import Literal
 
 LOCALES: tuple[str, ...] = ("vi", "en", "fr", "hu")
 
+# The built-in state tags: what domain code may ask of any workflow's states (documented in
+# workflows/README.md, "State tags"). A workflow adds its own in its top-level `tags:` map.
+TAGS: dict[str, str] = {
+    "editable": "the subject's owner may still change its content",
+    "commentable": "the parties may comment on the subject (a consultation is open)",
+    "answerable": "the owner may answer the comments received",
+    "signing": "the parties are signing",
+    "voting": "the participants are voting",
+    "approved": "approved, waiting for its final act (publication, decision)",
+    "published": "published: the subject is issued and applies",
+    "in_force": "in force: binds its parties",
+    "decided": "a decision was taken on it (it stays decided when later revoked)",
+    "counted": "its results count (scoreboards, rankings, year-end results)",
+    "done": "its work is finished: its results no longer change",
+    "dropped": "ended without effect (withdrawn, rejected, cancelled)",
+    "final": "a final state (never written: implied by `final: true`)",
+}
+SCOPES: dict[str, tuple[str, ...]] = {  # what an instance is about -> Scope fields it needs
+    "unit": ("unit_id",),
+    "block": ("block_id", "year"),
+    "council": (),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Label:
@@ -50,10 +73,26 @@ class Completion:
 
 
 @dataclass(frozen=True, slots=True)
+class DataRef:
+    """A registered name applied to a value of the instance's data.
+
+    `{role: unit_head_of, from: parties}` in YAML: the data role `unit_head_of` receives the
+    list stored in the instance's `data["parties"]`.
+    """
+
+    name: str  # a registered data role or data resolver
+    key: str  # the key in the instance's data it reads
+
+    def __str__(self) -> str:
+        """Return `name(key)`, as diagrams and messages show it."""
+        return f"{self.name}({self.key})"
+
+
+@dataclass(frozen=True, slots=True)
 class Participation:
     """A multi-party step: every participant from `who` acts, refuses or abstains once."""
 
-    who: str  # name of a registered resolver
+    who: str  # name of a registered resolver (a data resolver when `who_from` is set)
     act: str  # trigger a participant fires to act (sign, vote yes)
     refuse: str | None  # trigger a participant fires to refuse (decline, vote no)
     abstain: str | None  # trigger to abstain (counts as present, neither yes nor no)
@@ -64,6 +103,7 @@ class Participation:
     secret: bool = False  # the audit event of each act omits the choice; others see tallies
     require_refuse: tuple[str, ...] = ()  # fields a refusal must carry (e.g. reason)
     guards: tuple[str, ...] = ()  # registered guards an act must pass (e.g. the signed file)
+    who_from: str | None = None  # data key whose value the data resolver `who` receives
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +126,7 @@ class State:
     participation: Participation | None = None
     deadline: Deadline | None = None
     line: int = 0  # line in the source file, for error messages
+    tags: frozenset[str] = frozenset()  # as written (`final` is implied, see Definition.tagged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +137,28 @@ class Transition:
     sources: tuple[str, ...]  # ("*",) means any non-final state
     dest: str
     label: Label
-    roles: tuple[str, ...] = ()  # registered role names; empty and not system: nobody
+    roles: tuple[str, ...] = ()  # registered role names; no role at all and not system: nobody
     guards: tuple[str, ...] = ()  # registered guard names, all must pass
     require: tuple[str, ...] = ()  # keys the actor must give in `data`, non-empty
     effects: tuple[str, ...] = ()  # registered effect names, run in order, same transaction
     system: bool = False  # only the engine fires it (timers, participation completion)
+    line: int = 0
+    data_roles: tuple[DataRef, ...] = ()  # roles read from the instance's data
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Who may start an instance, what it is about, and what the starter must give.
+
+    Checked by `Engine.start` for people; code starting as the system actor skips the roles,
+    required data and guards (it is trusted), but not the scope.
+    """
+
+    scope: Literal["unit", "block", "council"]  # the Scope fields it needs: see SCOPES
+    roles: tuple[str, ...] = ()  # registered roles on the new instance; none: only code
+    data_roles: tuple[DataRef, ...] = ()  # roles read from the new instance's data
+    require: tuple[str, ...] = ()  # keys the new instance's data must hold, non-empty
+    guards: tuple[str, ...] = ()  # registered guards (ctx.instance_id is 0, ctx.state "")
     line: int = 0
 
 
@@ -116,6 +174,19 @@ class Definition:
     transitions: tuple[Transition, ...]
     source: str = ""  # the YAML text it was parsed from (stored per version)
     path: str = ""  # the file it came from, for messages
+    start: Start | None = None  # None: only code starts it, unchecked
+    own_tags: dict[str, str] = field(default_factory=dict, hash=False)  # tag -> meaning
+
+    def tagged(self, tag: str) -> frozenset[str]:
+        """Return the names of the states carrying `tag` (`final: true` implies `final`).
+
+        An unknown tag carries no state: the result is empty.
+        """
+        return frozenset(name for name, st in self.states.items() if _has(st, tag))
+
+    def has_tag(self, state: str, tag: str) -> bool:
+        """Tell whether `state` carries `tag` (KeyError for a state not in this version)."""
+        return _has(self.states[state], tag)
 
     def transitions_from(self, state: str) -> tuple[Transition, ...]:
         """Return the transitions whose source includes `state` (`*` matches non-final)."""
@@ -123,3 +194,7 @@ class Definition:
         return tuple(
             t for t in self.transitions if state in t.sources or ("*" in t.sources and not final)
         )
+
+
+def _has(state: State, tag: str) -> bool:
+    return tag in state.tags or (tag == "final" and state.final)

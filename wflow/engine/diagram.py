@@ -112,7 +112,9 @@ def to_mermaid(defn: Definition, locale: str = "vi", highlight: str | None = Non
     for state in multi:
         assert state.participation is not None
         rule = describe_completion(state.participation.complete)
-        note = clean(f"{_word('multi', locale)} — {state.participation.who}, {rule}")
+        p = state.participation
+        who = p.who if p.who_from is None else f"{p.who}({p.who_from})"
+        note = clean(f"{_word('multi', locale)} — {who}, {rule}")
         out.append(f"    note right of {ident(state.name)} : {note}")
     out.append("    classDef participation stroke-dasharray: 5 3")
     out.append(f"    classDef current fill:{_HI_FILL},stroke:{_HI_STROKE},stroke-width:3px")
@@ -140,7 +142,7 @@ def transition_table(defn: Definition, locale: str = "vi") -> list[dict[str, Any
                 "source_states": sources,
                 "dest": defn.states[t.dest].label.get(locale),
                 "dest_state": t.dest,
-                "roles": list(t.roles),
+                "roles": [*t.roles, *map(str, t.data_roles)],
                 "system": t.system,
             }
         )

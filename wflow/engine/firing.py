@@ -15,7 +15,7 @@ state. Participation acts keep their data in the participant row and the event o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -36,7 +36,7 @@ from wflow.engine.participation import (
     open_seats,
     store_seats,
 )
-from wflow.engine.registry import Actor, FireContext, Registry, Scope
+from wflow.engine.registry import Actor, FireContext, GuardFn, Registry, Scope
 from wflow.engine.runtime_errors import (
     AlreadyActed,
     GuardFailed,
@@ -69,10 +69,20 @@ def scope_of(row: InstanceRow, data: Mapping[str, Any] | None = None) -> Scope:
                  row.data if data is None else data)  # fmt: skip
 
 
-def _check_required(names: tuple[str, ...], data: Mapping[str, Any]) -> None:
+def check_required(names: tuple[str, ...], data: Mapping[str, Any]) -> None:
+    """Raise MissingFields naming each key of `names` missing or blank in `data`."""
     missing = [n for n in names if _blank(data.get(n))]
     if missing:
         raise MissingFields(missing)
+
+
+def check_guards(guards: Sequence[tuple[str, GuardFn]], ctx: FireContext) -> None:
+    """Run `(name, guard)` pairs in order; raise GuardFailed at the first that refuses."""
+    for name, guard in guards:
+        verdict = guard(ctx)
+        if verdict is not True:
+            reason = verdict if isinstance(verdict, str) and verdict else None
+            raise GuardFailed(name, reason or f"Condition {name!r} is not met.")
 
 
 def _blank(value: Any) -> bool:
@@ -154,16 +164,12 @@ class Firing:
         if expected is not None and expected != row.lock_version:
             raise StaleVersion(iid)
         if t.require:
-            _check_required(t.require, data)
+            check_required(t.require, data)
         now = utcnow()
         ctx = None
         if plan.guards or plan.effects:
             ctx = FireContext(db.session, comp.definition, iid, state, scope, actor, data, now, t)
-            for name, guard in plan.guards:
-                verdict = guard(ctx)
-                if verdict is not True:
-                    reason = verdict if isinstance(verdict, str) and verdict else None
-                    raise GuardFailed(name, reason or f"Condition {name!r} is not met.")
+            check_guards(plan.guards, ctx)
         clean = json_safe(data) if data else {}
         new_data = {**row.data, **clean} if clean else None
         moved = dest != state
@@ -252,7 +258,7 @@ class Firing:
         if part is not None:
             ctx = FireContext(db.session, comp.definition, row.id, source, scope, actor, {}, now,
                               transition)  # fmt: skip
-            seats = store_seats(db, row.id, entry, self.registry.resolvers[part.who](ctx))
+            seats = store_seats(db, row.id, entry, comp.resolvers[state](ctx))
         rows = _inbox.task_rows(comp, state, scope, row.id, due, seats)
         _inbox.write_tasks(db, row.id, rows, clear)
 
@@ -288,16 +294,12 @@ class Firing:
         if expected is not None and expected != row.lock_version:
             raise StaleVersion(iid)
         if choice == "refuse" and part.require_refuse:
-            _check_required(part.require_refuse, data)
+            check_required(part.require_refuse, data)
         now = utcnow()
         if choice == "act" and part.guards:
             ctx = FireContext(db.session, comp.definition, iid, state, scope_of(row), actor,
                               data, now)  # fmt: skip
-            for name in part.guards:
-                verdict = self.registry.guards[name](ctx)
-                if verdict is not True:
-                    reason = verdict if isinstance(verdict, str) and verdict else None
-                    raise GuardFailed(name, reason or f"Condition {name!r} is not met.")
+            check_guards([(name, self.registry.guards[name]) for name in part.guards], ctx)
         clean = json_safe(data)
         recorded = RECORD_CHOICE.run(
             db,

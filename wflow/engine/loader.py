@@ -15,11 +15,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wflow.engine.definition import (
     LOCALES,
+    SCOPES,
     Completion,
+    DataRef,
     Deadline,
     Definition,
     Label,
     Participation,
+    Start,
     State,
     Transition,
 )
@@ -29,8 +32,18 @@ from wflow.engine.validate import Draft, validate
 from wflow.engine.yamlread import NodeReader, index_lines, kind_of, line_of
 
 # key -> required?
-TOP_KEYS = {k: True for k in ("name", "version", "label", "initial", "states", "transitions")}
-STATE_KEYS = {"label": True, "final": False, "participation": False, "deadline": False}
+TOP_KEYS = {
+    **{k: True for k in ("name", "version", "label", "initial")},
+    **{k: False for k in ("tags", "start")},
+    **{k: True for k in ("states", "transitions")},
+}
+STATE_KEYS = {
+    "label": True,
+    **{k: False for k in ("final", "tags", "participation", "deadline")},
+}
+START_KEYS = {"roles": True, "scope": True, "require": False, "guards": False}
+WHO_KEYS = {"resolver": True, "from": True}
+ROLE_REF_KEYS = {"role": True, "from": True}
 PARTICIPATION_KEYS = {
     **{k: True for k in ("who", "act", "complete")},
     **{k: False for k in ("refuse", "abstain", "quorum", "of", "on_refuse", "order", "secret")},
@@ -165,8 +178,102 @@ def _read_top(r: NodeReader, root: Node, draft: Draft, stem: str | None) -> None
         draft.label = r.label(keys["label"], "the workflow")
     if "initial" in keys:
         draft.initial = r.name(keys["initial"], "initial")
+    if "tags" in keys:
+        _read_own_tags(r, keys["tags"], draft)
+    if "start" in keys:
+        draft.start = _read_start(r, keys["start"], draft)
     _read_states(r, keys.get("states"), draft)
     _read_transitions(r, keys.get("transitions"), draft)
+
+
+def _read_own_tags(r: NodeReader, node: Node, draft: Draft) -> None:
+    if not isinstance(node, MappingNode):
+        r.report(
+            node,
+            f"`tags` must be a mapping of tag names to their meaning, not {kind_of(node)}",
+            "write `tags:` followed by indented `name: what a state with it means` lines",
+        )
+        return
+    for key_node, value in node.value:
+        name = r.name(key_node, "a tag name")
+        meaning = r.text(value, f"the meaning of tag `{key_node.value}`")
+        if name is None or meaning is None:
+            continue
+        if name in draft.own_tags:
+            r.report(key_node, f"tag `{name}` is declared twice", "keep only one of them")
+        else:
+            draft.own_tags[name] = meaning
+
+
+def _read_start(r: NodeReader, node: Node, draft: Draft) -> Start | None:
+    keys = r.mapping(node, "`start`", START_KEYS)
+    if keys is None:
+        return None
+    roles = _read_roles(r, keys["roles"], "`roles` of `start`") if "roles" in keys else ((), ())
+    scope = r.choice(keys["scope"], "scope", tuple(SCOPES)) if "scope" in keys else None
+    require = r.names(keys["require"], "`require`") if "require" in keys else ()
+    guards = r.names(keys["guards"], "`guards`") if "guards" in keys else ()
+    if roles is None or scope is None or require is None or guards is None:
+        draft.start_partial = True
+    if scope is None:
+        return None
+    plain, refs = roles or ((), ())
+    return Start(
+        scope="unit" if scope == "unit" else "block" if scope == "block" else "council",
+        roles=plain,
+        data_roles=refs,
+        require=require or (),
+        guards=guards or (),
+        line=line_of(node),
+    )
+
+
+def _read_roles(
+    r: NodeReader, node: Node, what: str
+) -> tuple[tuple[str, ...], tuple[DataRef, ...]] | None:
+    """Read a roles list: names, and `{role: name, from: data_key}` items (None if wrong)."""
+    if not isinstance(node, SequenceNode):
+        r.report(
+            node,
+            f"{what} must be a list of names, not {kind_of(node)}",
+            "write a list such as `[secretariat, {role: unit_head_of, from: parties}]`",
+        )
+        return None
+    plain: list[str] = []
+    refs: list[DataRef] = []
+    ok = True
+    for item in node.value:
+        if isinstance(item, MappingNode):
+            ref = _read_ref(r, item, "role", ROLE_REF_KEYS, f"an entry of {what}")
+            if ref is None:
+                ok = False
+            elif ref in refs:
+                r.report(item, f"`{ref}` is listed twice in {what}", "list it once")
+                ok = False
+            else:
+                refs.append(ref)
+            continue
+        one = r.name(item, f"an entry of {what}")
+        if one is None:
+            ok = False
+        elif one in plain:
+            r.report(item, f"`{one}` is listed twice in {what}", "list it once")
+            ok = False
+        else:
+            plain.append(one)
+    return (tuple(plain), tuple(refs)) if ok else None
+
+
+def _read_ref(
+    r: NodeReader, node: Node, kind: str, keys: dict[str, bool], what: str
+) -> DataRef | None:
+    """Read `{<kind>: name, from: data_key}` (a data role or a data resolver)."""
+    found = r.mapping(node, what, keys)
+    if found is None:
+        return None
+    name = r.name(found[kind], f"`{kind}`") if kind in found else None
+    key = r.name(found["from"], "`from` (a data key)") if "from" in found else None
+    return DataRef(name, key) if name and key else None
 
 
 def _read_states(r: NodeReader, node: Node | None, draft: Draft) -> None:
@@ -190,17 +297,27 @@ def _read_states(r: NodeReader, node: Node | None, draft: Draft) -> None:
                 "merge the two declarations",
             )
         else:
-            draft.states[name] = _read_state(r, name, key_node, value)
+            draft.states[name] = _read_state(r, name, key_node, value, draft)
 
 
-def _read_state(r: NodeReader, name: str, key_node: Node, node: Node) -> State:
+def _read_state(r: NodeReader, name: str, key_node: Node, node: Node, draft: Draft) -> State:
     what = f"state `{name}`"
     keys = r.mapping(node, what, STATE_KEYS, owner=key_node) or {}
     label = r.label(keys["label"], what) if "label" in keys else _NO_LABEL
     final = r.flag(keys["final"], "final") if "final" in keys else False
+    tags = r.names(keys["tags"], "`tags`") if "tags" in keys else ()
+    draft.tag_order[name] = tags or ()
     part = _read_participation(r, name, keys["participation"]) if "participation" in keys else None
     deadline = _read_deadline(r, name, keys["deadline"]) if "deadline" in keys else None
-    return State(name, label, bool(final), part, deadline, line=line_of(key_node))
+    return State(
+        name,
+        label,
+        final=bool(final),
+        participation=part,
+        deadline=deadline,
+        line=line_of(key_node),
+        tags=frozenset(tags or ()),
+    )
 
 
 def _read_participation(r: NodeReader, state: str, node: Node) -> Participation | None:
@@ -209,8 +326,15 @@ def _read_participation(r: NodeReader, state: str, node: Node) -> Participation 
         return None
     names = {
         k: r.name(keys[k], f"`{k}`") if k in keys else None
-        for k in ("who", "act", "refuse", "abstain", "on_complete", "on_refuse")
+        for k in ("act", "refuse", "abstain", "on_complete", "on_refuse")
     }
+    who_from: str | None = None
+    who_node = keys.get("who")
+    if isinstance(who_node, MappingNode):
+        ref = _read_ref(r, who_node, "resolver", WHO_KEYS, "`who`")
+        names["who"], who_from = (ref.name, ref.key) if ref else (None, None)
+    elif who_node is not None:
+        names["who"] = r.name(who_node, "`who`")
     complete = _read_completion(r, keys)
     order = (
         r.choice(keys["order"], "order", ("parallel", "sequential")) if "order" in keys else None
@@ -249,6 +373,7 @@ def _read_participation(r: NodeReader, state: str, node: Node) -> Participation 
         secret=bool(secret),
         require_refuse=require or (),
         guards=guards or (),
+        who_from=who_from,
     )
 
 
@@ -372,8 +497,10 @@ def _read_transition(r: NodeReader, i: int, node: Node) -> Transition | None:
     label = r.label(keys["label"], what) if "label" in keys else _NO_LABEL
     lists = {
         k: (r.names(keys[k], f"`{k}`") if k in keys else ()) or ()
-        for k in ("roles", "guards", "require", "effects")
+        for k in ("guards", "require", "effects")
     }
+    roles = _read_roles(r, keys["roles"], "`roles`") if "roles" in keys else None
+    plain, refs = roles or ((), ())
     system = r.flag(keys["system"], "system") if "system" in keys else False
     if trigger is None or sources is None or dest is None:
         return None
@@ -382,7 +509,8 @@ def _read_transition(r: NodeReader, i: int, node: Node) -> Transition | None:
         sources=sources,
         dest=dest,
         label=label,
-        roles=lists["roles"],
+        roles=plain,
+        data_roles=refs,
         guards=lists["guards"],
         require=lists["require"],
         effects=lists["effects"],

@@ -85,6 +85,10 @@ RoleFn = Callable[[Scope], Iterable[str]]
 GuardFn = Callable[[FireContext], "bool | str"]  # True passes; False or a reason fails
 EffectFn = Callable[[FireContext], None]
 ResolverFn = Callable[[FireContext], Sequence[Participant]]
+# Read from the instance's data (`{role: …, from: key}`, `who: {resolver: …, from: key}`):
+# the second argument is `data_values(data[key])`, e.g. the unit ids listed in data.parties.
+DataRoleFn = Callable[[Scope, Sequence[Any]], Iterable[str]]
+DataResolverFn = Callable[[FireContext, Sequence[Any]], Sequence[Participant]]
 ReminderFn = Callable[[FireContext, datetime, Sequence[str]], None]  # due date, principals
 DeadlineFn = Callable[[FireContext, str, Sequence[str]], None]  # trigger fired, principals
 TickFn = Callable[["Session", datetime], int]  # a scheduled job: returns how much it did
@@ -98,13 +102,23 @@ class Registry:
     guards: dict[str, GuardFn] = field(default_factory=dict)
     effects: dict[str, EffectFn] = field(default_factory=dict)
     resolvers: dict[str, ResolverFn] = field(default_factory=dict)
+    data_roles: dict[str, DataRoleFn] = field(default_factory=dict)
+    data_resolvers: dict[str, DataResolverFn] = field(default_factory=dict)
     reminder_hooks: list[ReminderFn] = field(default_factory=list)
     deadline_hooks: list[DeadlineFn] = field(default_factory=list)
     tick_jobs: list[TickFn] = field(default_factory=list)
 
     def role(self, name: str) -> Callable[[RoleFn], RoleFn]:
         """Register a role: a function from an instance's scope to the principals holding it."""
-        return _register(self.roles, name)
+        return _register(self.roles, name, self.data_roles)
+
+    def data_role(self, name: str) -> Callable[[DataRoleFn], DataRoleFn]:
+        """Register a role read from the instance's data: `fn(scope, values) -> principals`.
+
+        A definition names it with the data key to read: `roles: [{role: name, from: key}]`;
+        `values` is `data_values(scope.data.get(key))` (e.g. the unit ids in data.parties).
+        """
+        return _register(self.data_roles, name, self.roles)
 
     def guard(self, name: str) -> Callable[[GuardFn], GuardFn]:
         """Register a guard: a predicate that must pass before a transition fires."""
@@ -116,7 +130,15 @@ class Registry:
 
     def resolver(self, name: str) -> Callable[[ResolverFn], ResolverFn]:
         """Register a resolver: the participants of a participation step."""
-        return _register(self.resolvers, name)
+        return _register(self.resolvers, name, self.data_resolvers)
+
+    def data_resolver(self, name: str) -> Callable[[DataResolverFn], DataResolverFn]:
+        """Register a resolver read from the instance's data: `fn(ctx, values) -> participants`.
+
+        A definition names it with the data key to read: `who: {resolver: name, from: key}`;
+        `values` is `data_values(ctx.scope.data.get(key))` when the step is entered.
+        """
+        return _register(self.data_resolvers, name, self.resolvers)
 
     def on_reminder(self, fn: ReminderFn) -> ReminderFn:
         """Register a hook called when a reminder timer is due (e.g. to notify people)."""
@@ -137,9 +159,24 @@ class Registry:
         return fn
 
 
-def _register(table: dict[str, Any], name: str) -> Callable[[Any], Any]:
+def data_values(value: Any) -> tuple[Any, ...]:
+    """Return a data value as the tuple a data role or resolver receives.
+
+    A list (or tuple) gives its items, a missing or null value none, any other value itself:
+    `[3, 5]` -> (3, 5), `None` -> (), `7` -> (7,).
+    """
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return (value,)
+
+
+def _register(
+    table: dict[str, Any], name: str, other: dict[str, Any] | None = None
+) -> Callable[[Any], Any]:
     def decorate(fn: Any) -> Any:
-        if name in table:
+        if name in table or (other is not None and name in other):
             raise ValueError(f"{name!r} is registered twice")
         table[name] = fn
         return fn

@@ -11,7 +11,7 @@ lock, the audit chain, participation, timers and the task index.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,13 +24,13 @@ from wflow.engine import inbox as _inbox
 from wflow.engine import timers as _timers
 from wflow.engine import versions as _versions
 from wflow.engine.audit import Broken, event_hash, json_safe, verify_chains
-from wflow.engine.compiled import participation_triggers
-from wflow.engine.definition import Definition
+from wflow.engine.compiled import Compiled, participation_triggers
+from wflow.engine.definition import SCOPES, Definition
 from wflow.engine.fastsql import Db
-from wflow.engine.firing import SYSTEM, Firing, scope_of
+from wflow.engine.firing import SYSTEM, Firing, check_guards, check_required, scope_of
 from wflow.engine.participation import load_seats, open_seats
 from wflow.engine.registry import Actor, FireContext, Scope
-from wflow.engine.runtime_errors import StaleVersion
+from wflow.engine.runtime_errors import NotAllowed, StaleVersion, WorkflowError
 from wflow.engine.statements import (
     EVT,
     INSERT_EVENT,
@@ -94,13 +94,21 @@ class Engine(Firing):
         actor: Actor,
         data: Mapping[str, Any] | None = None,
     ) -> int:
-        """Create an instance in the initial state of the current version; return its id."""
+        """Create an instance in the initial state of the current version; return its id.
+
+        When the definition has a `start:` section, the scope must carry what it is about
+        (WorkflowError), and a person (not the system actor) must hold one of its roles on
+        the new instance (NotAllowed), give its required data (MissingFields) and pass its
+        guards (GuardFailed); nothing is written when it refuses.
+        """
         comp = self._comp(workflow)
         d = comp.definition
         db = Db(session)
         now = utcnow()
         clean = json_safe(data)
         inst_data = json_safe({**scope.data, **clean})
+        if d.start is not None:
+            self._check_start(db, comp, replace(scope, data=inst_data), actor, clean, now)
         iid = INSERT_INSTANCE.insert(
             db,
             {"workflow": d.name, "version": d.version, "state": d.initial,
@@ -116,6 +124,55 @@ class Engine(Firing):
         if d.initial in comp.participation:
             self._settle(db, iid, d.initial, 1, comp, None, [], 0)
         return iid
+
+    def may_start(self, workflow: str, scope: Scope, actor: Actor) -> bool:
+        """Tell whether `actor` holds a role of the workflow's `start:` on an instance of `scope`.
+
+        `scope.data` stands for the new instance's data (data roles read it). True without a
+        `start:` section or for the system actor; required data and guards are not checked.
+        """
+        comp = self._comp(workflow)
+        if comp.definition.start is None or actor.is_system:
+            return True
+        return _holds(comp, actor.principals, scope)
+
+    def tagged(self, workflow: str, tag: str, version: int | None = None) -> frozenset[str]:
+        """Return the states carrying `tag` in one version, or in any loaded version if None.
+
+        Without `version` it spans every loaded version (the current one and the older ones
+        running instances still use), e.g. for `WfInstance.state.in_(...)` across versions.
+        """
+        if version is not None:
+            return self._comp(workflow, version).definition.tagged(tag)
+        self._comp(workflow)  # UnknownWorkflow when it is not loaded
+        out: set[str] = set()
+        for (name, _v), comp in self._compiled.items():
+            if name == workflow:
+                out |= comp.definition.tagged(tag)
+        return frozenset(out)
+
+    def _check_start(
+        self, db: Db, comp: Compiled, scope: Scope, actor: Actor, given: Mapping[str, Any],
+        now: datetime,
+    ) -> None:  # fmt: skip
+        d = comp.definition
+        start = d.start
+        assert start is not None
+        missing = [f for f in SCOPES[start.scope] if getattr(scope, f) is None]
+        if missing:
+            needs = ", ".join(missing)
+            raise WorkflowError(f"Workflow {d.name!r} is about a {start.scope}: give {needs}.")
+        if actor.is_system:
+            return
+        if not comp.start_roles:
+            raise NotAllowed(f"Workflow {d.name!r} is started by the application only.")
+        if not _holds(comp, actor.principals, scope):
+            raise NotAllowed(f"You may not start a {d.name!r} here.")
+        if start.require:
+            check_required(start.require, scope.data)
+        if comp.start_guards:
+            ctx = FireContext(db.session, d, 0, "", scope, actor, given, now)
+            check_guards(comp.start_guards, ctx)
 
     def fire(
         self,
@@ -229,3 +286,8 @@ class Engine(Firing):
              "prev_hash": row.last_hash, "hash": h},
         )  # fmt: skip
         return "reminded"
+
+
+def _holds(comp: Compiled, principals: frozenset[str], scope: Scope) -> bool:
+    """Tell whether one of the `start:` roles yields one of `principals` for `scope`."""
+    return any(p in principals for role in comp.start_roles for p in role(scope))

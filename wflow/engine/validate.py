@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from wflow.engine.definition import Definition, Label, State, Transition
+from wflow.engine.definition import TAGS, DataRef, Definition, Label, Start, State, Transition
 from wflow.engine.errors import DefinitionProblem
 from wflow.engine.registry import Registry
 
@@ -29,6 +29,10 @@ class Draft:
     transitions: list[tuple[int, Transition]] = field(default_factory=list)  # (YAML index, t)
     graph_complete: bool = True  # False when a state or transition could not be read
     partial: set[int] = field(default_factory=set)  # transitions read with some problem
+    start: Start | None = None
+    start_partial: bool = False  # `start` was read with some problem
+    own_tags: dict[str, str] = field(default_factory=dict)  # the top-level `tags:` map
+    tag_order: dict[str, tuple[str, ...]] = field(default_factory=dict)  # state -> its tags list
 
     def definition(self) -> Definition:
         """Return the frozen definition (only call when no problem was found)."""
@@ -42,6 +46,8 @@ class Draft:
             transitions=tuple(t for _, t in self.transitions),
             source=self.text,
             path=self.path,
+            start=self.start,
+            own_tags=dict(self.own_tags),
         )
 
 
@@ -90,6 +96,10 @@ class _Checker:
         self.check_duplicates()
         for state in self.d.states.values():
             self.check_state(state)
+            self.check_tags(state)
+        self.check_own_tags()
+        if self.d.start is not None and not self.d.start_partial:
+            self.check_start(self.d.start)
         if initial_ok and self.d.graph_complete:
             self.check_reachable()
             self.check_exits()
@@ -158,7 +168,7 @@ class _Checker:
                 f"transition `{t.trigger}`: unknown destination state `{t.dest}`",
                 suggest(t.dest, self.d.states, "state"),
             )
-        if t.system and t.roles:
+        if t.system and (t.roles or t.data_roles):
             self.report(
                 (*at, "roles"),
                 f"system transition `{t.trigger}` lists roles, but only the engine fires it",
@@ -166,15 +176,126 @@ class _Checker:
             )
         if partial:  # a list or flag could not be read: it was already reported
             return
-        if not t.system and not t.roles:
+        if not t.system and not t.roles and not t.data_roles:
             self.report(
                 at,
                 f"transition `{t.trigger}` has no roles, so nobody could fire it",
                 "add `roles: [...]`, or `system: true` if only the engine fires it",
             )
-        self.check_registered(at, "roles", t.roles, self.registry.roles, "role")
+        self.check_roles(at, t.roles, t.data_roles)
         self.check_registered(at, "guards", t.guards, self.registry.guards, "guard")
         self.check_registered(at, "effects", t.effects, self.registry.effects, "effect")
+
+    def check_roles(self, at: NodePath, plain: tuple[str, ...], refs: tuple[DataRef, ...]) -> None:
+        """Check a roles list: plain names are roles, `{role, from}` items data roles."""
+        items = [j for j in range(len(plain) + len(refs)) if (*at, "roles", j) in self.d.lines]
+        ref_at = [j for j in items if (*at, "roles", j, "role") in self.d.lines]
+        plain_at = [j for j in items if j not in ref_at]
+        roles, data_roles = self.registry.roles, self.registry.data_roles
+        for j, name in zip(plain_at, plain, strict=False):
+            if name in roles:
+                continue
+            if name in data_roles:
+                self.report(
+                    (*at, "roles", j),
+                    f"role `{name}` reads the instance's data: it needs the key to read",
+                    f"write `{{role: {name}, from: <data key>}}`, e.g. `from: parties`",
+                )
+            else:
+                self.report(
+                    (*at, "roles", j),
+                    f"unknown role `{name}` (not in the registry)",
+                    suggest(name, [*roles, *data_roles], "role")
+                    + " (or register it with `registry.role`)",
+                )
+        for j, ref in zip(ref_at, refs, strict=False):
+            if ref.name in data_roles:
+                continue
+            where = (*at, "roles", j, "role")
+            if ref.name in roles:
+                self.report(
+                    where,
+                    f"role `{ref.name}` does not read the instance's data",
+                    f"write `{ref.name}` alone, or register a data role with"
+                    " `registry.data_role`",
+                )
+            else:
+                self.report(
+                    where,
+                    f"unknown data role `{ref.name}` (not in the registry)",
+                    suggest(ref.name, data_roles, "data role")
+                    + " (or register it with `registry.data_role`)",
+                )
+
+    def check_who(self, pat: NodePath, who: str, key: str | None) -> None:
+        """Check `who`: a resolver, or `{resolver, from}` naming a data resolver."""
+        resolvers, data_resolvers = self.registry.resolvers, self.registry.data_resolvers
+        if key is None and who in data_resolvers:
+            self.report(
+                (*pat, "who"),
+                f"resolver `{who}` reads the instance's data: it needs the key to read",
+                f"write `who: {{resolver: {who}, from: <data key>}}`, e.g. `from: parties`",
+            )
+        elif key is not None and who in resolvers:
+            self.report(
+                (*pat, "who", "resolver"),
+                f"resolver `{who}` does not read the instance's data",
+                f"write `who: {who}`, or register a data resolver with"
+                " `registry.data_resolver`",
+            )
+        elif key is None and who not in resolvers:
+            self.report(
+                (*pat, "who"),
+                f"unknown resolver `{who}` (not in the registry)",
+                suggest(who, [*resolvers, *data_resolvers], "resolver")
+                + " (or register it with `registry.resolver`)",
+            )
+        elif key is not None and who not in data_resolvers:
+            self.report(
+                (*pat, "who", "resolver"),
+                f"unknown data resolver `{who}` (not in the registry)",
+                suggest(who, data_resolvers, "data resolver")
+                + " (or register it with `registry.data_resolver`)",
+            )
+
+    def check_tags(self, state: State) -> None:
+        known = {*TAGS, *self.d.own_tags} - {"final"}
+        for j, tag in enumerate(self.d.tag_order.get(state.name, ())):
+            where: NodePath = ("states", state.name, "tags", j)
+            if tag == "final":
+                self.report(
+                    where,
+                    "tag `final` is never written: `final: true` implies it",
+                    "remove `final` from `tags`"
+                    + ("" if state.final else ", and write `final: true` if the state ends it"),
+                )
+            elif tag not in known:
+                self.report(
+                    where,
+                    f"unknown tag `{tag}` on state `{state.name}`",
+                    suggest(tag, known, "tag")
+                    + " (or declare it in the top-level `tags:` with its meaning)",
+                )
+
+    def check_own_tags(self) -> None:
+        used = {tag for state in self.d.states.values() for tag in state.tags}
+        for tag in self.d.own_tags:
+            if tag in TAGS:
+                self.report(
+                    ("tags", tag),
+                    f"`{tag}` is a built-in tag: it is not declared again",
+                    f"remove `{tag}` from the top-level `tags:`",
+                )
+            elif tag not in used and self.d.graph_complete:
+                self.report(
+                    ("tags", tag),
+                    f"tag `{tag}` is declared but no state carries it",
+                    f"add `tags: [{tag}]` to a state, or remove the declaration",
+                )
+
+    def check_start(self, start: Start) -> None:
+        self.check_roles(("start",), start.roles, start.data_roles)
+        self.check_registered(("start",), "guards", start.guards, self.registry.guards, "guard")
 
     def check_registered(
         self, at: NodePath, key: str, names: tuple[str, ...], known: Iterable[str], kind: str
@@ -227,13 +348,7 @@ class _Checker:
             return
         if p is not None:
             pat: NodePath = (*at, "participation")
-            if p.who not in self.registry.resolvers:
-                self.report(
-                    (*pat, "who"),
-                    f"unknown resolver `{p.who}` (not in the registry)",
-                    suggest(p.who, self.registry.resolvers, "resolver")
-                    + " (or register it with `registry.resolver`)",
-                )
+            self.check_who(pat, p.who, p.who_from)
             self.check_registered(pat, "guards", p.guards, self.registry.guards, "guard")
             names = {"act": p.act, "refuse": p.refuse, "abstain": p.abstain}
             names |= {"on_complete": p.on_complete, "on_refuse": p.on_refuse}

@@ -35,6 +35,11 @@ EXAMPLES = {  # what a fix proposes to add when a required key is missing
     "source": '`source: <a state, a list of states, or "*">`',
     "dest": "`dest: <a state>`",
     "at_least": '`at_least: 3` (or `"2/3"`, or `"90%"`)',
+    "roles": "`roles: [a_registered_role]` (or `roles: []`: only code starts it)",
+    "scope": "`scope: unit` (or `block`, or `council`)",
+    "resolver": "`resolver: <a registered data resolver, e.g. unit_heads>`",
+    "role": "`role: <a registered data role, e.g. unit_head_of>`",
+    "from": "`from: <the key of the instance's data to read, e.g. parties>`",
 }
 _WHAT = {"complete": "completion rule `complete`"}
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
