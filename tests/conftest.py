@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import Session
 
-from tests.dbs import BACKENDS, fresh_database_url
-from wflow import create_app, db
+from tests import dbs
+from tests.dbs import BACKENDS
+from wflow import create_app
 from wflow.models import Block, Role, Unit, User
 from wflow.services import org
 
@@ -27,26 +28,58 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dbs.Templates:
+    """The session's migrated templates and demo provinces (see tests/dbs.py)."""
+    return dbs.Templates(*dbs.worker_folders(tmp_path_factory))
+
+
+@pytest.fixture(autouse=True)
+def _test_databases() -> Iterator[None]:
+    """Drop the PostgreSQL databases a test was given once it ends (set up first, ends last)."""
+    yield
+    dbs.end_test()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop this process's PostgreSQL databases; at the very end, whatever the run left."""
+    dbs.end_session()
+    if not hasattr(session.config, "workerinput"):  # not an xdist worker: the last one out
+        dbs.sweep_postgres()
+
+
 @pytest.fixture
-def app(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """A migrated, empty application on a fresh database of `backend`."""
+def app(
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    templates: dbs.Templates,
+    request: pytest.FixtureRequest,
+) -> Iterator[Flask]:
+    """A migrated, empty application on a database of `backend` of the test's own.
+
+    The database is a copy of the session's migrated template, exactly as `db.upgrade` leaves
+    it; a test asking for `demo` gets a copy of the demo province instead (database and
+    instance folder, as `wflow init --demo` leaves them).
+    """
     monkeypatch.setenv("WFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    url = fresh_database_url(backend, tmp_path)
-    application = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "test-secret",
-            "SESSION_COOKIE_SECURE": False,
-            "REMEMBER_COOKIE_SECURE": False,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_KIB": 1024,
-        }
-    )
-    db.upgrade(url)
+    if "demo" in request.fixturenames:
+        url = templates.demo_copy(backend, tmp_path)
+    else:
+        url = templates.migrated(backend, tmp_path)
+    application = create_app({**dbs.TEST_CONFIG, "DATABASE_URL": url})
     # No app context stays pushed: each test request gets its own, as in production.
     yield application
     application.extensions["wflow.db"].dispose()
+
+
+@pytest.fixture
+def demo(app: Flask, backend: str, templates: dbs.Templates) -> dbs.DemoBuild:
+    """The demo province in `app`'s database: what `wflow init --demo` answered building it.
+
+    The real command runs once per session and backend; every test asking for it gets a copy.
+    """
+    return templates.demo(backend)
 
 
 @pytest.fixture
