@@ -22,6 +22,33 @@ PASSWORD = "correct horse 42"
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+# pytest-xdist (make test: -n auto --dist loadgroup): tests sharing a module-scoped server run
+# in order on one worker. The browser tests walk through one year on one live server; the load
+# tests start gunicorn clusters and racing processes (one group: never two of them at once).
+XDIST_GROUPS = {"tests/browser/": "browser", "tests/load/": "load"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadgroup, grouping tests/browser and tests/load by folder.
+
+    Not by `xdist_group` marks: xdist 3.8 records them in the node id, which pytest 9.2
+    ignores (pytest-dev/pytest-xdist#1386), and the tests would silently be spread out.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FolderGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for folder, group in XDIST_GROUPS.items():
+                if nodeid.startswith(folder):
+                    return group
+            return str(super()._split_scope(nodeid))
+
+    return FolderGroups(config, log)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The database backend under test: sqlite always, postgres when configured."""
