@@ -8,7 +8,8 @@ backend, shared by the workers, and copied for the tests that read it.
 
 PostgreSQL databases are named after WFLOW_TEST_DATABASE_URL's database (`<base>`):
 `<base>__<worker>_migrated` (template), `<base>__<worker>_<n>` (one per test, dropped when the
-test ends), `<base>__demo` (the demo template). `<base>` itself is only used to administer them.
+test ends), `<base>__demo` (the demo template). `<base>` itself is only used to administer them
+(the test role needs CREATEDB, as the load tests' `<base>_load` and `<base>_tick` did already).
 """
 
 from __future__ import annotations
@@ -128,7 +129,9 @@ class Postgres:
         if "migrated" not in self._templates:
             from wflow import db
 
-            name = self.create(name=f"{self.prefix}_migrated")
+            name = f"{self.prefix}_migrated"
+            self.drop(name)  # a half-migrated one of a failed attempt
+            self.create(name=name)
             db.upgrade(self.url(name))  # disposes its engine: nobody stays connected
             self._templates["migrated"] = name
         return self._templates["migrated"]
