@@ -17,8 +17,10 @@ run: install
 	@echo "wflow serves on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	WFLOW_SECURE_COOKIES=0 $(BIN)/wflow run --host $(HOST) --port $(PORT)
 
+# pytest-xdist: a worker per core (at most 4); tests/browser and tests/load each keep to one.
+PYTEST_WORKERS ?= auto
 test: install lint typecheck check-workflows
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,13 +12,41 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlmodel import Session
 
-from tests.dbs import BACKENDS, fresh_database_url
-from wflow import create_app, db
+from tests import dbs
+from tests.dbs import BACKENDS
+from wflow import create_app
 from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, User
 
 PASSWORD = "correct horse 42"
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+# pytest-xdist (make test: -n auto --dist loadgroup): tests sharing a module-scoped server run
+# in order on one worker. The browser tests walk through one year on one live server; the load
+# tests start gunicorn clusters and racing processes (one group: never two of them at once).
+XDIST_GROUPS = {"tests/browser/": "browser", "tests/load/": "load"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadgroup, grouping tests/browser and tests/load by folder.
+
+    Not by `xdist_group` marks: xdist 3.8 records them in the node id, which pytest 9.2
+    ignores (pytest-dev/pytest-xdist#1386), and the tests would silently be spread out.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FolderGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for folder, group in XDIST_GROUPS.items():
+                if nodeid.startswith(folder):
+                    return group
+            return str(super()._split_scope(nodeid))
+
+    return FolderGroups(config, log)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -27,26 +55,58 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dbs.Templates:
+    """The session's migrated templates and demo provinces (see tests/dbs.py)."""
+    return dbs.Templates(*dbs.worker_folders(tmp_path_factory))
+
+
+@pytest.fixture(autouse=True)
+def _test_databases() -> Iterator[None]:
+    """Drop the PostgreSQL databases a test was given once it ends (set up first, ends last)."""
+    yield
+    dbs.end_test()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop this process's PostgreSQL databases; at the very end, whatever the run left."""
+    dbs.end_session()
+    if not hasattr(session.config, "workerinput"):  # not an xdist worker: the last one out
+        dbs.sweep_postgres()
+
+
 @pytest.fixture
-def app(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """A migrated, empty application on a fresh database of `backend`."""
+def app(
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    templates: dbs.Templates,
+    request: pytest.FixtureRequest,
+) -> Iterator[Flask]:
+    """A migrated, empty application on a database of `backend` of the test's own.
+
+    The database is a copy of the session's migrated template, exactly as `db.upgrade` leaves
+    it; a test asking for `demo` gets a copy of the demo province instead (database and
+    instance folder, as `wflow init --demo` leaves them).
+    """
     monkeypatch.setenv("WFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
-    url = fresh_database_url(backend, tmp_path)
-    application = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "test-secret",
-            "SESSION_COOKIE_SECURE": False,
-            "REMEMBER_COOKIE_SECURE": False,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_KIB": 1024,
-        }
-    )
-    db.upgrade(url)
+    if "demo" in request.fixturenames:
+        url = templates.demo_copy(backend, tmp_path)
+    else:
+        url = templates.migrated(backend, tmp_path)
+    application = create_app({**dbs.TEST_CONFIG, "DATABASE_URL": url})
     # No app context stays pushed: each test request gets its own, as in production.
     yield application
     application.extensions["wflow.db"].dispose()
+
+
+@pytest.fixture
+def demo(app: Flask, backend: str, templates: dbs.Templates) -> dbs.DemoBuild:
+    """The demo province in `app`'s database: what `wflow init --demo` answered building it.
+
+    The real command runs once per session and backend; every test asking for it gets a copy.
+    """
+    return templates.demo(backend)
 
 
 @pytest.fixture

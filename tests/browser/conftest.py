@@ -1,9 +1,10 @@
 """Browser tests: the real app served on a loopback port with the demo province, driven by Chromium.
 
-One server per test module (a thread running werkzeug on a fresh SQLite database set up by
-`wflow init --demo`); every test signs people in through the login form, each in a browser
-context of their own. Console errors, failed page loads and pages without the CSP header
-fail the test; a failed test leaves a screenshot and the HTML of every open page in
+One server per test module (a thread running werkzeug on a copy of the SQLite demo province
+that `wflow init --demo` built once for the session, see tests/dbs.py); every test signs
+people in through the login form, each in a browser context of their own. Console errors,
+failed page loads and pages without the CSP header fail the test; a failed test leaves a
+screenshot and the HTML of every open page in
 tests/browser/artifacts/.
 """
 
@@ -21,7 +22,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.dbs import IN_CI
+from tests.dbs import IN_CI, Templates
 from wflow import create_app
 from wflow.demo.org import DEMO_PASSWORD
 
@@ -52,14 +53,22 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Serve the app with the demo province on a fresh SQLite database (one per module)."""
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, templates: Templates
+) -> Iterator[LiveServer]:
+    """Serve the app with the demo province on a SQLite database of its own (one per module).
+
+    The province is a copy of the session's `wflow init --demo` (database and instance folder).
+    """
     folder = tmp_path_factory.mktemp("browser")
+    demo = templates.demo("sqlite")
+    assert demo.exit_code == 0, demo.output
+    url = templates.demo_copy("sqlite", folder, "wflow.sqlite3")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WFLOW_INSTANCE_PATH", str(folder / "instance"))
         app = create_app(
             {
-                "DATABASE_URL": f"sqlite:///{folder / 'wflow.sqlite3'}",
+                "DATABASE_URL": url,
                 "SECRET_KEY": "browser-test-secret",
                 "SESSION_COOKIE_SECURE": False,
                 "REMEMBER_COOKIE_SECURE": False,
@@ -68,8 +77,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 "RATELIMIT_LOGIN": "1000 per minute",  # every person signs in from 127.0.0.1
             }
         )
-    result = app.test_cli_runner().invoke(args=["init", "--demo"])
-    assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

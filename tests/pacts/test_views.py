@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
 from tests.conftest import PASSWORD, sign_in, submit
+from tests.dbs import DemoBuild
 from tests.documents.helpers import append_unsigned_update, pdfsig
 from tests.pacts.helpers import make_block_of, pact_in_signing, published_plan
 from wflow.documents.pki import KeyStore
@@ -153,12 +154,12 @@ def test_pact__tampered_files_are_caught_by_wflow_verify(
 
 
 def test_pact__demo_holds_last_years_signed_pact_and_this_years_in_signing(
-    app: Flask, session: Session
+    app: Flask, session: Session, demo: DemoBuild
 ) -> None:
     from wflow.core.access import current_year
     from wflow.pacts import service as pacts
 
-    result = app.test_cli_runner().invoke(args=["init", "--demo"])
+    result = demo  # `wflow init --demo`, run once per session: `app` holds a copy of it
     assert result.exit_code == 0, result.output
     ours = select(Block.id).where(col(Block.code).in_(("KCTXH", "KDN")))  # not the reviews'
     found = {p.year: p for p in session.exec(select(Pact).where(col(Pact.block_id).in_(ours)))}

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.conftest import csrf_token, sign_in, submit
+from tests.dbs import DemoBuild
 from wflow.clock import set_clock, utcnow
 from wflow.core import subjects
 from wflow.engine.tables import WfInstance
@@ -524,11 +525,11 @@ def test_plan__export_then_import_round_trips(
 
 
 def test_plan__demo_holds_last_years_published_plan_and_this_years_consultation(
-    app: Flask, session: Session
+    app: Flask, session: Session, demo: DemoBuild
 ) -> None:
     from wflow.core.access import current_year
 
-    result = app.test_cli_runner().invoke(args=["init", "--demo"])
+    result = demo  # `wflow init --demo`, run once per session: `app` holds a copy of it
     assert result.exit_code == 0, result.output
     from wflow.org.models import Block
 

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from tests.conftest import sign_in
+from tests.dbs import DemoBuild
 from tests.scoreboard.helpers import plan_and_pact, review_row, review_version, reviews_for
 from wflow.org.models import Block, Role, Unit, User
 from wflow.reviews.models import ReviewScore
@@ -265,14 +266,14 @@ def test_scoreboard__a_constant_number_of_queries_whatever_the_units_and_periods
 
 
 def test_review_demo__last_year_accepted_and_this_years_first_quarter_in_progress(
-    app: Flask, client: FlaskClient, session: Session
+    app: Flask, client: FlaskClient, session: Session, demo: DemoBuild
 ) -> None:
     from wflow.core.access import current_year
     from wflow.engine.tables import WfEvent, WfInstance
     from wflow.reviews.models import Review
     from wflow.scoreboard.service import year_ranking
 
-    result = app.test_cli_runner().invoke(args=["init", "--demo"])
+    result = demo  # `wflow init --demo`, run once per session: `app` holds a copy of it
     assert result.exit_code == 0, result.output
     year = current_year()
     blocks = {b.code: b for b in session.exec(select(Block)).all()}
