@@ -24,6 +24,7 @@ test: install lint typecheck check-workflows
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy

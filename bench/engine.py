@@ -177,9 +177,11 @@ def check(engine: Engine, db: sa.Engine, ids: list[int]) -> None:
     """Assert the run did the work: every fired instance approved, chains intact."""
     with Session(db) as session:
         conn = session.connection()
-        states = conn.execute(
-            sa.select(INST.c.state).where(INST.c.id.in_(ids[:500])).distinct()
-        ).scalars().all()
+        states = (
+            conn.execute(sa.select(INST.c.state).where(INST.c.id.in_(ids[:500])).distinct())
+            .scalars()
+            .all()
+        )
         assert list(states) == ["approved"], states
         assert engine.verify_chains(session) == []
 
@@ -243,8 +245,11 @@ def main() -> None:
     rates["wflow"] = rate
     print(f"wflow: {rate:,.0f} transitions/s (N={n})", flush=True)
     rates["wflow (Session per transition)"], _ = wflow_run(n, orm=True)
-    print(f"wflow, an ORM Session per transition: "
-          f"{rates['wflow (Session per transition)']:,.0f} transitions/s (N={n})", flush=True)
+    print(
+        f"wflow, an ORM Session per transition: "
+        f"{rates['wflow (Session per transition)']:,.0f} transitions/s (N={n})",
+        flush=True,
+    )
     # the same work at both sizes, twice in turn; the best of each (other load only slows)
     small, big = [], []
     for _ in range(2):
@@ -253,9 +258,12 @@ def main() -> None:
     us_small = min(r[0] for r in small)
     us_big, peak_kib, rss_kib = min(big)
     with_checkpoints = (wflow_scale(SMALL, True)[0], wflow_scale(BIG, True)[0])
-    print(f"wflow, {3 * SAMPLE:,} transitions on random instances: {us_small:,.1f} µs each "
-          f"among {SMALL:,}, {us_big:,.1f} µs among {BIG:,}; with WAL checkpoints "
-          f"{with_checkpoints[0]:,.1f} and {with_checkpoints[1]:,.1f} µs", flush=True)
+    print(
+        f"wflow, {3 * SAMPLE:,} transitions on random instances: {us_small:,.1f} µs each "
+        f"among {SMALL:,}, {us_big:,.1f} µs among {BIG:,}; with WAL checkpoints "
+        f"{with_checkpoints[0]:,.1f} and {with_checkpoints[1]:,.1f} µs",
+        flush=True,
+    )
     report(rates, us_small, us_big, with_checkpoints, peak_kib, rss_kib)
 
 
@@ -291,8 +299,14 @@ def report(
     rows.append(("cost at 100k vs 1k (checkpoints deferred)", f"{drift:+.1%}", "within 20 %",
                  "PASS" if abs(drift) <= 0.20 else "MISS"))  # fmt: skip
     small_c, big_c = with_checkpoints
-    rows.append(("same with WAL checkpoints (µs at 1k / 100k)",
-                 f"{small_c:.0f} / {big_c:.0f} ({big_c / small_c - 1:+.0%})", "(info)", ""))
+    rows.append(
+        (
+            "same with WAL checkpoints (µs at 1k / 100k)",
+            f"{small_c:.0f} / {big_c:.0f} ({big_c / small_c - 1:+.0%})",
+            "(info)",
+            "",
+        )
+    )
     rows.append(("tracemalloc peak while firing (100k)", f"{peak_kib:,.0f} KiB", "", ""))
     rows.append(("process peak RSS (100k loaded)", f"{rss_kib / 1024:,.1f} MiB", "", ""))
     width = [max(len(r[i]) for r in rows) for i in range(4)]

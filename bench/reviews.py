@@ -146,7 +146,7 @@ def seed(bind: sa.Engine, versions: dict[str, int], blocks: int, year: int) -> d
                     ]  # fmt: skip
                     form, total = rng.uniform(0.7, 0.98), Decimal(0)
                     for cid, most in criteria:
-                        score = (most * Decimal(str(min(1.0, form + rng.uniform(-0.1, 0.1)))))
+                        score = most * Decimal(str(min(1.0, form + rng.uniform(-0.1, 0.1))))
                         score = score.quantize(Decimal("0.01"))
                         total += score
                         achieved = Decimal(rng.randint(60, 210))
@@ -279,8 +279,14 @@ def measure(url: str, label: str, blocks: int) -> list[dict[str, Any]]:
                        f"{statements[name]} SQL", medians[name] * 1000, "ms",
                        baseline=base * 1000, target=f"<= {target:.0f}x",
                        passed=ratio <= target))  # fmt: skip
-    out.append(row(f"{label}: signed-in layout (GET /notifications), for reading",
-                   layout * 1000, "ms", baseline=base * 1000))
+    out.append(
+        row(
+            f"{label}: signed-in layout (GET /notifications), for reading",
+            layout * 1000,
+            "ms",
+            baseline=base * 1000,
+        )
+    )
     out.append(row(f"{label}: seed {sum(counts.values()):,} rows (Core bulk inserts)", seeded,
                    "s"))  # fmt: skip
     bind.dispose()

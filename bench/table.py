@@ -88,13 +88,14 @@ def lines(documents: list[dict[str, Any]]) -> list[str]:
     width = [max(len(t[i]) for t in (HEADERS, *table)) for i in range(len(HEADERS))]
     rule = "+".join("-" * (w + 2) for w in width)
     out = [rule, " | ".join(h.ljust(w) for h, w in zip(HEADERS, width, strict=True)), rule]
-    out += [" | ".join(c.ljust(w) for c, w in zip(t, width, strict=True)).rstrip()
-            for t in table]
+    out += [" | ".join(c.ljust(w) for c, w in zip(t, width, strict=True)).rstrip() for t in table]
     out.append(rule)
     verdicts = [t[-1] for t in table if t[-1]]
-    out.append(f"{verdicts.count('PASS')} PASS, {verdicts.count('MISS')} MISS, "
-               f"{len(table) - len(verdicts)} for information; from "
-               + ", ".join(f"{d['bench']} ({d.get('generated_at', '?')})" for d in documents))
+    out.append(
+        f"{verdicts.count('PASS')} PASS, {verdicts.count('MISS')} MISS, "
+        f"{len(table) - len(verdicts)} for information; from "
+        + ", ".join(f"{d['bench']} ({d.get('generated_at', '?')})" for d in documents)
+    )
     return out
 
 

@@ -50,13 +50,11 @@ def _refused(exc: RateLimitExceeded) -> ResponseReturnValue:
     """Answer 429: a JSON error under /api, else the error page, both saying when to retry."""
     wait = retry_after()
     if request.blueprint == "api":
-
         with force_locale(api_locale()):
             message = _("Too many requests from your address; try again in %(n)d seconds.",
                         n=wait)  # fmt: skip
         response = error_response(429, "too_many_requests", message)
     else:
-
         detail = _("Too many attempts from your address; try again in %(n)d seconds.", n=wait)
         response = current_app.make_response(render_error(429, detail))
     response.headers["Retry-After"] = str(wait)

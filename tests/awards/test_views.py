@@ -208,8 +208,11 @@ def test_story__ranking_to_signed_decision_and_register(
 
     # dossier: edited, signed by the leader's head, returned with a reason, resubmitted
     dossier = f"/nominations/{flag}"
-    texts = {"cover_letter": "Kính đề nghị tặng Cờ.", "minutes": "Hội nghị bình xét.",
-             "achievements": "Hoàn thành 13/13 chỉ tiêu."}
+    texts = {
+        "cover_letter": "Kính đề nghị tặng Cờ.",
+        "minutes": "Hội nghị bình xét.",
+        "achievements": "Hoàn thành 13/13 chỉ tiêu.",
+    }
     saved = post(leader, f"{dossier}/dossier", texts, dossier)
     assert saved.status_code == 303
     staff = as_(app, "n1.staff")
@@ -250,7 +253,8 @@ def test_story__ranking_to_signed_decision_and_register(
     for nid in (flag, merit):
         assert fire(sec, nid, "refer_to_council", session_id=sid).status_code == 303
     assert f'href="/council/sessions/{sid}"' in sec.get(f"/nominations/{flag}").get_data(
-        as_text=True)  # the committee follows the link; members read the title only
+        as_text=True
+    )  # the committee follows the link; members read the title only
     assert f'href="/council/sessions/{sid}"' not in heads[2].get(f"/nominations/{flag}").get_data(
         as_text=True)  # fmt: skip
     council = [as_(app, f"council{i}") for i in range(1, COUNCIL + 1)]

@@ -26,8 +26,14 @@ MATRIX: dict[str, dict[str, int]] = {
         "*": 403,
     },
     "/units/{b1}": {"b1.head": 200, "secretariat": 200, "council": 200, "admin": 200, "*": 403},
-    "/units/{a1}/certificates": {"a1.head": 200, "a1.staff": 200, "secretariat": 200,
-                                 "council": 200, "admin": 200, "*": 403},
+    "/units/{a1}/certificates": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
     "/blocks/{ka}": {
         "a1.head": 200,
         "a1.staff": 200,
@@ -53,87 +59,226 @@ MATRIX: dict[str, dict[str, int]] = {
     "/workflows/pact": {"*": 200},
     "/workflows/pact.svg": {"*": 200},
     "/instances": {"*": 200},
-    "/instances/{pka}": {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200,
-                         "council": 200, "admin": 200, "*": 403},
+    "/instances/{pka}": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "a2.head": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
     # Plans: the block and the committee read; the leading unit (a1) edits; members register.
-    **{path: {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200, "council": 200,
-              "admin": 200, "*": 403}
-       for path in ("/blocks/{ka}/plans", "/plans/{pl}", "/plans/{pl}/revisions",
-                    "/plans/{pl}/registrations", "/plans/{pl}.pdf")},
-    **{path: {"a1.head": 200, "a1.staff": 200, "*": 403}
-       for path in ("/blocks/{ka}/plans/new", "/plans/{pl}/edit", "/plans/{pl}/criteria")},
+    **{
+        path: {
+            "a1.head": 200,
+            "a1.staff": 200,
+            "a2.head": 200,
+            "secretariat": 200,
+            "council": 200,
+            "admin": 200,
+            "*": 403,
+        }
+        for path in (
+            "/blocks/{ka}/plans",
+            "/plans/{pl}",
+            "/plans/{pl}/revisions",
+            "/plans/{pl}/registrations",
+            "/plans/{pl}.pdf",
+        )
+    },
+    **{
+        path: {"a1.head": 200, "a1.staff": 200, "*": 403}
+        for path in ("/blocks/{ka}/plans/new", "/plans/{pl}/edit", "/plans/{pl}/criteria")
+    },
     "/plans/{pl}/register": {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "*": 403},
     "/account/tokens": {"*": 200},  # each user's own tokens only
     "/committee": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
     "/notifications": {"*": 200},  # each user's own notifications only
     # Pacts and their documents: the block's members that year and the committee only; a
     # document not rendered yet is a 404, but only after the access check.
-    **{path: {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200,
-              "council": 200, "admin": 200, "*": 403}
-       for path in ("/blocks/{ka}/pacts", "/pacts/{pc}")},
-    **{path: {"a1.head": 404, "a1.staff": 404, "a2.head": 404, "secretariat": 404,
-              "council": 404, "admin": 404, "*": 403}
-       for path in ("/pacts/{pc}.pdf", "/pacts/{pc}/documents/0.pdf")},
+    **{
+        path: {
+            "a1.head": 200,
+            "a1.staff": 200,
+            "a2.head": 200,
+            "secretariat": 200,
+            "council": 200,
+            "admin": 200,
+            "*": 403,
+        }
+        for path in ("/blocks/{ka}/pacts", "/pacts/{pc}")
+    },
+    **{
+        path: {
+            "a1.head": 404,
+            "a1.staff": 404,
+            "a2.head": 404,
+            "secretariat": 404,
+            "council": 404,
+            "admin": 404,
+            "*": 403,
+        }
+        for path in ("/pacts/{pc}.pdf", "/pacts/{pc}/documents/0.pdf")
+    },
     # The scoreboard: the block's members that year and the committee; the scoring sheet
     # without its unit and period is a 400, but only after the access check.
-    "/blocks/{ka}/scoreboard": {"a1.head": 200, "a1.staff": 200, "a2.head": 200,
-                                "secretariat": 200, "council": 200, "admin": 200, "*": 403},
-    "/blocks/{ka}/scoreboard/sheet.pdf": {"a1.head": 400, "a1.staff": 400, "a2.head": 400,
-                                          "secretariat": 400, "council": 400, "admin": 400,
-                                          "*": 403},
+    "/blocks/{ka}/scoreboard": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "a2.head": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
+    "/blocks/{ka}/scoreboard/sheet.pdf": {
+        "a1.head": 400,
+        "a1.staff": 400,
+        "a2.head": 400,
+        "secretariat": 400,
+        "council": 400,
+        "admin": 400,
+        "*": 403,
+    },
     # Reviews: the block's list to its members and the committee; one review, its exports
     # and evidence to the reviewed unit (a2), its reviewer (a1, the leader) and the committee.
-    "/blocks/{ka}/reviews": {"a1.head": 200, "a1.staff": 200, "a2.head": 200,
-                             "secretariat": 200, "council": 200, "admin": 200, "*": 403},
-    "/units/{a1}/reviews": {"a1.head": 200, "a1.staff": 200, "secretariat": 200,
-                            "council": 200, "admin": 200, "*": 403},
-    **{path: {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200,
-              "council": 200, "admin": 200, "*": 403}
-       for path in ("/reviews/{rv}", "/reviews/{rv}.csv", "/reviews/{rv}.xlsx")},
+    "/blocks/{ka}/reviews": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "a2.head": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
+    "/units/{a1}/reviews": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
+    **{
+        path: {
+            "a1.head": 200,
+            "a1.staff": 200,
+            "a2.head": 200,
+            "secretariat": 200,
+            "council": 200,
+            "admin": 200,
+            "*": 403,
+        }
+        for path in ("/reviews/{rv}", "/reviews/{rv}.csv", "/reviews/{rv}.xlsx")
+    },
     "/reviews/{rv}/assess": {"a2.head": 200, "*": 403},  # the reviewed unit only
     "/reviews/{rv}/grade": {"a1.head": 409, "a1.staff": 409, "*": 403},  # not under review yet
-    "/reviews/{rv}/evidence/0": {"a1.head": 404, "a1.staff": 404, "a2.head": 404,
-                                 "secretariat": 404, "council": 404, "admin": 404, "*": 403},
+    "/reviews/{rv}/evidence/0": {
+        "a1.head": 404,
+        "a1.staff": 404,
+        "a2.head": 404,
+        "secretariat": 404,
+        "council": 404,
+        "admin": 404,
+        "*": 403,
+    },
     # Nominations: the block's members that year and the committee; councils: the committee.
-    **{path: {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "secretariat": 200,
-              "council": 200, "admin": 200, "*": 403}
-       for path in ("/blocks/{ka}/nominations", "/nominations/{nm}")},
+    **{
+        path: {
+            "a1.head": 200,
+            "a1.staff": 200,
+            "a2.head": 200,
+            "secretariat": 200,
+            "council": 200,
+            "admin": 200,
+            "*": 403,
+        }
+        for path in ("/blocks/{ka}/nominations", "/nominations/{nm}")
+    },
     "/nominations": {"*": 200},  # each user sees the nominations of their blocks only
-    "/nominations/{nm}/documents/0.pdf": {"a1.head": 404, "a1.staff": 404, "a2.head": 404,
-                                          "secretariat": 404, "council": 404, "admin": 404,
-                                          "*": 403},
+    "/nominations/{nm}/documents/0.pdf": {
+        "a1.head": 404,
+        "a1.staff": 404,
+        "a2.head": 404,
+        "secretariat": 404,
+        "council": 404,
+        "admin": 404,
+        "*": 403,
+    },
     "/council/sessions": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
     "/council/sessions/0": {"secretariat": 404, "council": 404, "admin": 404, "*": 403},
-    **{path: {"admin": 200, "*": 403}
-       for path in ("/admin/awards", "/admin/awards/new", "/admin/settings")},
+    **{
+        path: {"admin": 200, "*": 403}
+        for path in ("/admin/awards", "/admin/awards/new", "/admin/settings")
+    },
     "/admin/awards/0": {"admin": 404, "*": 403},
 }
 # Routes that are not pages to authorize per unit (public or POST-only endpoints).
-NOT_PAGES = {"/login", "/logout", "/locale", "/static/<path:filename>",
-             "/instances/{x}/fire"}  # POST only: covered in tests/instances/test_views
-NOT_PAGES |= {"/plans/{x}/criteria/import", "/plans/{x}/fire", "/plans/{x}/comments",
-              "/plans/{x}/comments/<int:comment_id>/answer"}  # POST only: tests/plans/test_views
+NOT_PAGES = {
+    "/login",
+    "/logout",
+    "/locale",
+    "/static/<path:filename>",
+    "/instances/{x}/fire",
+}  # POST only: covered in tests/instances/test_views
+NOT_PAGES |= {
+    "/plans/{x}/criteria/import",
+    "/plans/{x}/fire",
+    "/plans/{x}/comments",
+    "/plans/{x}/comments/<int:comment_id>/answer",
+}  # POST only: tests/plans/test_views
 NOT_PAGES |= {"/account/tokens/<int:token_id>/revoke"}  # POST only: tests/api/test_account
-NOT_PAGES |= {"/notifications/<int:notification_id>/read", "/notifications/read-all",
-              "/notifications/digest"}  # POST only: tests/notifications/test_views
+NOT_PAGES |= {
+    "/notifications/<int:notification_id>/read",
+    "/notifications/read-all",
+    "/notifications/digest",
+}  # POST only: tests/notifications/test_views
 # The JSON API authenticates bearer tokens, not sessions: its authorization is in tests/api.
-NOT_PAGES |= {"/api/v1/me", "/api/v1/workflows", "/api/v1/workflows/pact/diagram.svg",
-              "/api/v1/instances", "/api/v1/instances/{x}", "/api/v1/instances/{x}/fire",
-              "/api/v1/tasks", "/api/v1/verify", "/api/v1/openapi.json", "/api/v1/docs",
-              "/api/v1/documents/0",
-              "/api/v1/<path:rest>"}
-NOT_PAGES |= {"/plans/{x}/pact", "/pacts/{x}/fire", "/pacts/{x}/sign",
-              "/pacts/{x}/decline"}  # POST only: tests/pacts/test_views
-NOT_PAGES |= {"/blocks/{x}/reviews/publish", "/reviews/{x}/fire", "/reviews/{x}/evidence",
-              "/reviews/{x}/evidence/0/delete"}  # POST only: tests/reviews/test_views
-NOT_PAGES |= {"/nominations/{x}/vote", "/nominations/{x}/written-vote", "/nominations/{x}/close",
-              "/nominations/{x}/dossier", "/nominations/{x}/submit", "/nominations/{x}/fire",
-              "/council/sessions/0/decision",  # POST only: tests/awards/test_views
-              "/nominations/{x}/preview/<kind>.pdf",  # as /nominations/{x}: tests/awards/test_views
-              "/awards", "/awards/{x}/certificate.pdf",
-              "/decisions/<int:decision_id>.pdf"}  # public: the register of awards
-NOT_PAGES |= {"/verify", "/units/{x}/certificates/import",
-              "/units/{x}/certificates/revoke"}  # public; POST only: tests/signatures/test_views
+NOT_PAGES |= {
+    "/api/v1/me",
+    "/api/v1/workflows",
+    "/api/v1/workflows/pact/diagram.svg",
+    "/api/v1/instances",
+    "/api/v1/instances/{x}",
+    "/api/v1/instances/{x}/fire",
+    "/api/v1/tasks",
+    "/api/v1/verify",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/documents/0",
+    "/api/v1/<path:rest>",
+}
+NOT_PAGES |= {
+    "/plans/{x}/pact",
+    "/pacts/{x}/fire",
+    "/pacts/{x}/sign",
+    "/pacts/{x}/decline",
+}  # POST only: tests/pacts/test_views
+NOT_PAGES |= {
+    "/blocks/{x}/reviews/publish",
+    "/reviews/{x}/fire",
+    "/reviews/{x}/evidence",
+    "/reviews/{x}/evidence/0/delete",
+}  # POST only: tests/reviews/test_views
+NOT_PAGES |= {
+    "/nominations/{x}/vote",
+    "/nominations/{x}/written-vote",
+    "/nominations/{x}/close",
+    "/nominations/{x}/dossier",
+    "/nominations/{x}/submit",
+    "/nominations/{x}/fire",
+    "/council/sessions/0/decision",  # POST only: tests/awards/test_views
+    "/nominations/{x}/preview/<kind>.pdf",  # as /nominations/{x}: tests/awards/test_views
+    "/awards",
+    "/awards/{x}/certificate.pdf",
+    "/decisions/<int:decision_id>.pdf",
+}  # public: the register of awards
+NOT_PAGES |= {
+    "/verify",
+    "/units/{x}/certificates/import",
+    "/units/{x}/certificates/revoke",
+}  # public; POST only: tests/signatures/test_views
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 
@@ -166,8 +311,12 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
 
     with app.test_request_context():
         world["plan_id"] = plans.create_plan(
-            session, engine(), user=world["users"]["a1.head"], block_id=world["blocks"]["a"].id,
-            year=world["year"], title="Kế hoạch thi đua",
+            session,
+            engine(),
+            user=world["users"]["a1.head"],
+            block_id=world["blocks"]["a"].id,
+            year=world["year"],
+            title="Kế hoạch thi đua",
         ).id
     from wflow.pacts.models import Pact
 
@@ -236,18 +385,34 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
     rules = {
         rule.rule.replace("<int:unit_id>", "{x}")
         .replace("<int:block_id>", "{x}")
-        .replace("<int:user_id>", "{x}").replace("<int:instance_id>", "{x}")
-        .replace("<int:plan_id>", "{x}").replace("<int:pact_id>", "{x}")
+        .replace("<int:user_id>", "{x}")
+        .replace("<int:instance_id>", "{x}")
+        .replace("<int:plan_id>", "{x}")
+        .replace("<int:pact_id>", "{x}")
         .replace("<int:document_id>", "0")
-        .replace("<int:review_id>", "{x}").replace("<int:evidence_id>", "0")
-        .replace("<int:nomination_id>", "{x}").replace("<int:session_id>", "0")
+        .replace("<int:review_id>", "{x}")
+        .replace("<int:evidence_id>", "0")
+        .replace("<int:nomination_id>", "{x}")
+        .replace("<int:session_id>", "0")
         .replace("<int:award_id>", "0")
         .replace("<name>", "pact")
         for rule in client.application.url_map.iter_rules()
     }
-    covered = {t.format(a1="{x}", b1="{x}", ka="{x}", kb="{x}", u="{x}", pka="{x}", pl="{x}",
-                        pc="{x}", rv="{x}", nm="{x}")
-               for t in MATRIX}
+    covered = {
+        t.format(
+            a1="{x}",
+            b1="{x}",
+            ka="{x}",
+            kb="{x}",
+            u="{x}",
+            pka="{x}",
+            pl="{x}",
+            pc="{x}",
+            rv="{x}",
+            nm="{x}",
+        )
+        for t in MATRIX
+    }
     missing = sorted(r for r in rules - covered - NOT_PAGES)
     assert not missing, f"pages without an access rule in the matrix: {missing}"
 

@@ -40,9 +40,7 @@ def test_an_untouched_log_verifies(engine: Engine, session: Session) -> None:
     assert engine.verify_chains(session) == []
     events = engine.history(session, a)
     assert [e.seq for e in events] == [1, 2, 3]
-    assert events[0].prev_hash == "" and all(
-        e.prev_hash == p.hash for p, e in pairwise(events)
-    )
+    assert events[0].prev_hash == "" and all(e.prev_hash == p.hash for p, e in pairwise(events))
 
 
 def test_an_altered_event_is_named(engine: Engine, session: Session) -> None:
@@ -79,6 +77,7 @@ def test_the_engine_never_updates_or_deletes_events(
         assert raw is not None
         raw.set_trace_callback(seen.append)  # type: ignore[attr-defined]
     else:
+
         @sa.event.listens_for(db, "before_cursor_execute")
         def _log(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
             seen.append(statement)

@@ -87,9 +87,7 @@ def test_eight_racing_fires__exactly_one_wins(engine: Engine, db: sa.Engine) -> 
     assert _count(db, iid, "submit") == 1
 
 
-def test_last_two_signatures_at_once__completion_fires_once(
-    engine: Engine, db: sa.Engine
-) -> None:
+def test_last_two_signatures_at_once__completion_fires_once(engine: Engine, db: sa.Engine) -> None:
     iid = _pact(engine, db, [1, 2, 3], opened=True)
     _fire(engine, db, iid, "sign", head(1))
     results = _race(2, lambda i: _fire(engine, db, iid, "sign", head(2 + i)))
@@ -108,9 +106,7 @@ def _each_expired_once(db: sa.Engine, ids: list[int]) -> None:
     assert [_count(db, iid, "remind") for iid in ids] == [2] * len(ids)
 
 
-def test_two_tick_threads__each_timer_once(
-    engine: Engine, db: sa.Engine, clock: Clock
-) -> None:
+def test_two_tick_threads__each_timer_once(engine: Engine, db: sa.Engine, clock: Clock) -> None:
     ids = _due_instances(engine, db, 15)
     later = clock.now + timedelta(days=30)
     reports = _race(2, lambda i: engine.tick(lambda: Session(db), later))
@@ -145,8 +141,11 @@ def test_two_tick_processes__each_timer_once(
                                          start=time.time() + 4))  # fmt: skip
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, cwd=ROOT,
+            [sys.executable, str(script)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         for _ in range(2)
     ]

@@ -508,8 +508,10 @@ def test_loader__refusable_participation_needs_on_refuse() -> None:
     one(found, 10, "can fail but has no `on_refuse`", fix="on_refuse:")
 
 
-PART = ("{who: block_member_heads, act: sign, refuse: decline, complete: all, "
-        "on_complete: all_signed, on_refuse: declined}")
+PART = (
+    "{who: block_member_heads, act: sign, refuse: decline, complete: all, "
+    "on_complete: all_signed, on_refuse: declined}"
+)
 
 
 def test_loader__manual_participation_takes_no_outcome_triggers() -> None:

@@ -249,9 +249,7 @@ def test_parties_from_data__an_objection_sends_it_back(engine: Engine, session: 
     assert result.completed == ("objected",) and result.state == "draft"
 
 
-def test_parties_from_data__read_when_the_step_is_entered(
-    engine: Engine, session: Session
-) -> None:
+def test_parties_from_data__read_when_the_step_is_entered(engine: Engine, session: Session) -> None:
     iid = engine.start(session, "programme", SCOPE, head(2), DATA)
     engine.fire(session, iid, "submit", head(2), {"parties": [2, 7]})  # data given on entry
     engine.fire(session, iid, "agree", head(2))

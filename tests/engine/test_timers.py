@@ -37,9 +37,11 @@ def _timers(session: Session, iid: int) -> list[tuple[str, datetime, bool, bool]
 
 
 def _state(session: Session, iid: int) -> tuple[str, int]:
-    row = session.connection().execute(
-        sa.select(INST.c.state, INST.c.lock_version).where(INST.c.id == iid)
-    ).one()
+    row = (
+        session.connection()
+        .execute(sa.select(INST.c.state, INST.c.lock_version).where(INST.c.id == iid))
+        .one()
+    )
     return row.state, row.lock_version
 
 

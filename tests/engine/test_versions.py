@@ -27,16 +27,24 @@ L = "{vi: %s, en: %s, fr: %s, hu: %s}"
 def approval_yaml(version: int, extra_step: bool = False) -> str:
     """Return the approval flow as YAML; v2 may add a review step before approval."""
     mid = "reviewed" if extra_step else "approved"
-    review = f"""
+    review = (
+        f"""
   - trigger: approve
     source: reviewed
     dest: approved
     label: {L % (("Duyệt",) * 4)}
     roles: [secretariat]
-""" if extra_step else ""
-    reviewed_state = f"""
+"""
+        if extra_step
+        else ""
+    )
+    reviewed_state = (
+        f"""
   reviewed:
-    label: {L % (("Đã xem",) * 4)}""" if extra_step else ""
+    label: {L % (("Đã xem",) * 4)}"""
+        if extra_step
+        else ""
+    )
     return f"""name: approval
 version: {version}
 label: {L % (("Phê duyệt",) * 4)}

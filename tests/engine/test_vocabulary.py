@@ -265,7 +265,14 @@ def test_vocabulary__only_data_roles_is_enough_to_fire() -> None:
 
 
 def test_vocabulary__system_transition_lists_no_data_role() -> None:
-    found = problems_of(variant(("dest: done, system: true,", "dest: done, system: true, roles: [{role: unit_head_of, from: parties}],")))  # noqa: E501
+    found = problems_of(
+        variant(
+            (
+                "dest: done, system: true,",
+                "dest: done, system: true, roles: [{role: unit_head_of, from: parties}],",
+            )
+        )
+    )
     one(found, 26, "system transition `all_signed` lists roles", fix="remove `roles`")
 
 
@@ -292,7 +299,9 @@ def test_vocabulary__unknown_data_resolver() -> None:
 def test_vocabulary__who_mapping_needs_resolver_and_from() -> None:
     found = problems_of(variant(("{resolver: unit_heads, from: parties}", "{from: parties}")))
     one(found, 19, "`who` has no `resolver` (required)")
-    typo = problems_of(variant(("{resolver: unit_heads, from: parties}", "{resolver: unit_heads, form: parties}")))  # noqa: E501
+    typo = problems_of(
+        variant(("{resolver: unit_heads, from: parties}", "{resolver: unit_heads, form: parties}"))
+    )
     one(typo, 19, "unknown key `form` in `who`", fix="did you mean `from`?")
 
 

@@ -509,4 +509,4 @@ def test_review__its_history_is_no_wider_than_the_review(
     bystander = _as(app, f"{codes[ids[2]]}.head")  # same block, neither unit nor reviewer
     assert bystander.get(page).status_code == 403
     listed = bystander.get("/instances?workflow=review").get_data(as_text=True)
-    assert f"/instances/{review.instance_id}\"" not in listed
+    assert f'/instances/{review.instance_id}"' not in listed

@@ -156,8 +156,10 @@ def test_security__every_page_sends_the_protective_headers(client: FlaskClient) 
 
 def test_security__hsts_only_over_tls(client: FlaskClient) -> None:
     secure = client.get("/login", base_url="https://wflow.example")
-    assert secure.headers["Strict-Transport-Security"] == HSTS == (
-        "max-age=31536000; includeSubDomains"
+    assert (
+        secure.headers["Strict-Transport-Security"]
+        == HSTS
+        == ("max-age=31536000; includeSubDomains")
     )
     # without a trusted proxy, anybody could claim HTTPS: the header is ignored
     claimed = client.get("/login", headers={"X-Forwarded-Proto": "https"})

@@ -173,9 +173,7 @@ def sign_decision(
             reason=f"Quyết định khen thưởng số {text}",
         )
     except signing.SigningFailed as exc:
-        raise ServiceError(
-            _l("The document could not be signed: %(why)s", why=str(exc))
-        ) from None
+        raise ServiceError(_l("The document could not be signed: %(why)s", why=str(exc))) from None
     doc = docs.store(session, signed, kind="decision", decision_id=decision.id, user_id=user.id)
     decision.document_id = doc.id
     session.add(decision)

@@ -69,7 +69,6 @@ def register(reg: Registry) -> None:
         ]
 
 
-
 def block_members(ctx: FireContext, suffix: str, order: str = "parallel") -> list[Participant]:
     """Return the block's member units in the instance's year, leader and deputy first.
 

@@ -153,8 +153,9 @@ def stored_versions(session: Session, engine: Engine) -> list[StoredVersion]:
     ordered = select(WfDefinition).order_by(col(WfDefinition.name), col(WfDefinition.version))
     current = {name: d.version for name, d in engine.definitions.items()}
     return [
-        StoredVersion(d.name, d.version, counts.get((d.name, d.version), 0),
-                      current.get(d.name) == d.version)
+        StoredVersion(
+            d.name, d.version, counts.get((d.name, d.version), 0), current.get(d.name) == d.version
+        )
         for d in session.exec(ordered).all()
     ]
 

@@ -61,9 +61,7 @@ def task_rows(
     return list({(r["trigger"], r["principal"]): r for r in rows}.values())
 
 
-def write_tasks(
-    db: Db, instance_id: int, rows: list[dict[str, Any]], clear: bool
-) -> None:
+def write_tasks(db: Db, instance_id: int, rows: list[dict[str, Any]], clear: bool) -> None:
     """Replace the instance's task rows (DELETE by instance, then one executemany INSERT)."""
     if clear:
         DELETE_TASKS.run(db, {"instance_id": instance_id})

@@ -67,7 +67,6 @@ class FireResult:
     state: str = ""  # the state after the consequences (== dest when there are none)
 
 
-
 class Engine(Firing):
     """Runs the loaded workflow definitions against the wf_* tables."""
 
@@ -195,6 +194,7 @@ class Engine(Firing):
             version, state = row.lock_version, row.state
         return FireResult(instance_id, trigger, source, dest, version, event_id,
                           tuple(completed), state)  # fmt: skip
+
     def available(self, session: Session, instance_id: int, actor: Actor) -> list[str]:
         """Return the triggers `actor` may fire now (roles, state, open seats; no guards)."""
         db = Db(session)

@@ -29,8 +29,10 @@ class InstanceNotFound(WorkflowError):
     status = 404
 
     def __init__(self, instance_id: int | str) -> None:
-        message = instance_id if isinstance(instance_id, str) else (
-            f"Workflow instance {instance_id} does not exist."
+        message = (
+            instance_id
+            if isinstance(instance_id, str)
+            else (f"Workflow instance {instance_id} does not exist.")
         )
         super().__init__(message)
         self.instance_id = instance_id if isinstance(instance_id, int) else None

@@ -94,18 +94,39 @@ def deadline_due(deadline: Deadline, entered: datetime, data: Mapping[str, Any])
 
 
 def schedule(
-    db: Db, deadline: Deadline, instance_id: int, entry: int, entered: datetime,
+    db: Db,
+    deadline: Deadline,
+    instance_id: int,
+    entry: int,
+    entered: datetime,
     due: datetime,
 ) -> None:
     """Insert the deadline timer of a state entry and its reminders still ahead."""
-    rows = [{"instance_id": instance_id, "entry": entry, "kind": "deadline",
-             "trigger": deadline.fire, "due_at": due, "fired_at": None, "cancelled": False}]
+    rows = [
+        {
+            "instance_id": instance_id,
+            "entry": entry,
+            "kind": "deadline",
+            "trigger": deadline.fire,
+            "due_at": due,
+            "fired_at": None,
+            "cancelled": False,
+        }
+    ]
     for before in deadline.remind_before:
         at = due - before
         if at > entered:
-            rows.append({"instance_id": instance_id, "entry": entry, "kind": "reminder",
-                         "trigger": deadline.fire, "due_at": at, "fired_at": None,
-                         "cancelled": False})
+            rows.append(
+                {
+                    "instance_id": instance_id,
+                    "entry": entry,
+                    "kind": "reminder",
+                    "trigger": deadline.fire,
+                    "due_at": at,
+                    "fired_at": None,
+                    "cancelled": False,
+                }
+            )
     INSERT_TIMER.many(db, rows)
 
 

@@ -216,8 +216,7 @@ class _Checker:
                 self.report(
                     where,
                     f"role `{ref.name}` does not read the instance's data",
-                    f"write `{ref.name}` alone, or register a data role with"
-                    " `registry.data_role`",
+                    f"write `{ref.name}` alone, or register a data role with `registry.data_role`",
                 )
             else:
                 self.report(
@@ -240,8 +239,7 @@ class _Checker:
             self.report(
                 (*pat, "who", "resolver"),
                 f"resolver `{who}` does not read the instance's data",
-                f"write `who: {who}`, or register a data resolver with"
-                " `registry.data_resolver`",
+                f"write `who: {who}`, or register a data resolver with `registry.data_resolver`",
             )
         elif key is None and who not in resolvers:
             self.report(

@@ -29,7 +29,6 @@ from wflow.org.models import BlockMembership, Position, Role, User
 log = logging.getLogger(__name__)
 
 
-
 def users_holding(session: OrmSession, principals: Iterable[str]) -> list[User]:
     """Return the active users holding any of `principals` (inverse of access.principals)."""
     wanted = set(principals)

@@ -126,9 +126,7 @@ def issue_evidence(session: Session, pact: Pact, now: datetime) -> Document:
         pdf, key=key, cert=cert, chain=chain, field=EVIDENCE_FIELD, stamp=stamp,
         box=EVIDENCE_BOX, page=-1, reason="Chứng nhận hoàn tất ký giao ước",
     )  # fmt: skip
-    doc = add_document(
-        session, pact, signed, kind="evidence", parent_id=pact.document_id
-    )
+    doc = add_document(session, pact, signed, kind="evidence", parent_id=pact.document_id)
     pact.evidence_id = doc.id
     session.add(pact)
     session.flush()

@@ -43,9 +43,7 @@ class Document(SQLModel, table=True):
     nomination's dossier form, or an award decision. It belongs to exactly one of them."""
 
     id: int | None = Field(default=None, primary_key=True)
-    pact_id: int | None = Field(
-        default=None, foreign_key="pact.id", index=True, ondelete="CASCADE"
-    )
+    pact_id: int | None = Field(default=None, foreign_key="pact.id", index=True, ondelete="CASCADE")
     nomination_id: int | None = Field(
         default=None, foreign_key="nomination.id", index=True, ondelete="CASCADE"
     )

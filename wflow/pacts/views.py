@@ -116,9 +116,7 @@ def fire(pact_id: int) -> WResponse:
         pacts.open_signing(sess, engine(), user=user(), pact=pact, expected_version=expected)
     else:
         data = (
-            {"reason": request.form.get("reason", "").strip()}
-            if "reason" in request.form
-            else {}
+            {"reason": request.form.get("reason", "").strip()} if "reason" in request.form else {}
         )
         subjects.fire(sess, engine(), user=user(), subject=pact, trigger=trigger, data=data,
                         expected_version=expected)  # fmt: skip

@@ -139,5 +139,4 @@ def import_criteria(session: Session, *, user: User, plan: Plan, data: bytes, fi
     return sum(len(g.criteria) for g in groups)
 
 
-
 __all__ = ["import_criteria", "read_rows"]

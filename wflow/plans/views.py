@@ -311,4 +311,3 @@ def fire(plan_id: int) -> WResponse:
     )
     flash(_("Done."), "success")
     return redirect(url_for("plan.show", plan_id=plan.id), 303)
-

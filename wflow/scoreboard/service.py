@@ -311,10 +311,12 @@ def _breakdown(
                 line.groups[gid] = _decimal(score)
                 line.bonus += _decimal(bonus)
         has = sa.and_(scores.c.achieved_value.is_not(None), scores.c.target_value > 0)
-        reached = sa.func.sum(sa.case((sa.and_(has, scores.c.achieved_value
-                                                >= scores.c.target_value), 1), else_=0))
-        share = sa.func.avg(sa.case((has, scores.c.achieved_value * 100.0
-                                     / scores.c.target_value), else_=None))
+        reached = sa.func.sum(
+            sa.case((sa.and_(has, scores.c.achieved_value >= scores.c.target_value), 1), else_=0)
+        )
+        share = sa.func.avg(
+            sa.case((has, scores.c.achieved_value * 100.0 / scores.c.target_value), else_=None)
+        )
         with_target = sa.func.sum(sa.case((has, 1), else_=0))  # fmt: skip
         unit_kind = sa.literal("u", sa.String).label("kind")
         criterion_kind = sa.literal("c", sa.String).label("kind")

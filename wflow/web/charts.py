@@ -97,9 +97,7 @@ def columns(
             out.append(Column(round(x0 + si * (col_w + gap), 1), round(base_y - h, 1), col_w,
                               round(h, 1), f"s{si % SERIES}",
                               f"{name}, {series[si]}: {_fmt(value)}"))  # fmt: skip
-    ticks = [
-        Tick(round(base_y - plot_h * i / 4, 1), _fmt(top * i / 4)) for i in range(5)
-    ]
+    ticks = [Tick(round(base_y - plot_h * i / 4, 1), _fmt(top * i / 4)) for i in range(5)]
     legend = [(f"s{i % SERIES}", s) for i, s in enumerate(series)]
     return ColumnChart(int(width), top_m + plot_h + bottom, left, base_y, out, ticks, labels,
                        legend)  # fmt: skip

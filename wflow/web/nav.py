@@ -24,7 +24,6 @@ def _unit_name() -> str:
 
 def _task_count() -> int:
 
-
     if "task_count" not in g:
         g.task_count = task_count(db.session(), engine(), current_user._get_current_object())
     return int(g.task_count)
