@@ -165,7 +165,7 @@ def test_start__requires_its_data(
     before = snapshot(session)
     with pytest.raises(MissingFields) as caught:
         engine.start(session, "programme", SCOPE, SECRETARIAT, data)
-    assert caught.value.fields == missing and caught.value.http_status == 422
+    assert tuple(caught.value.fields) == missing and caught.value.status == 422
     session.rollback()
     assert snapshot(session) == before
 

@@ -11,7 +11,7 @@ from wflow import db
 from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.core.errors import ServiceError
-from wflow.documents.render import render_pdf
+from wflow.documents import render
 from wflow.org.models import Block
 from wflow.plans import consultation as consult
 from wflow.plans import registration as regs
@@ -170,7 +170,7 @@ def pdf(plan_id: int) -> Response:
     block = sess.get(Block, plan.block_id)
     state = subjects.state(sess, plan)
     leader = plans.leader_unit(sess, plan)
-    body = render_pdf(
+    body = render.render_pdf(
         "pdf/plan.html",
         {
             "plan": plan,

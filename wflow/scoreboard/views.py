@@ -15,7 +15,7 @@ from wflow import db
 from wflow.clock import utcnow
 from wflow.core.access import Action, current_year
 from wflow.core.errors import NotFound
-from wflow.documents.render import render_pdf
+from wflow.documents import render
 from wflow.org import directory
 from wflow.org.models import Block
 from wflow.reviews.models import PERIOD_ORDER
@@ -191,7 +191,7 @@ def sheet(block_id: int) -> Response:
     except NotFound as exc:
         abort(404, description=str(exc.message))
     filled = found.review is not None and boards.may_see_scores(sess, user(), found)
-    body = render_pdf(
+    body = render.render_pdf(
         "pdf/scoring_sheet.html",
         {"sheet": found, "filled": filled, "period_name": SHEET_PERIODS.get(period, period),
          "date": utcnow().date(), "place": "……", "issuer_parent": found.block.name,
