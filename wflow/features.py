@@ -17,6 +17,7 @@ from wflow.org import views as org_views
 from wflow.pacts import views as pact_views
 from wflow.plans import more_views as plan_more_views
 from wflow.plans import views as plan_views
+from wflow.programmes import views as programme_views
 from wflow.reviews import views as review_views
 from wflow.scoreboard import views as scoreboard_views
 from wflow.signatures import views as signature_views
@@ -30,6 +31,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     plan_views.bp,
     signature_views.bp,
     pact_views.bp,
+    programme_views.bp,
     notification_views.bp,
     committee_views.bp,
     scoreboard_views.bp,

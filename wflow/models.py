@@ -14,12 +14,14 @@ from wflow.plans.models import (
     Registration,
     RegistrationTarget,
 )
+from wflow.programmes.models import Programme, ProgrammeParty, ProgrammeReview
 from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.signatures.models import UnitCertificate
 
 TABLES = (
     ApiToken, Award, CouncilSession, Decision, Nomination, Setting, Notification, Block,
     BlockMembership, Unit, User, Document, Pact, Criterion, CriterionGroup, Plan, PlanComment,
-    PlanRevision, Registration, RegistrationTarget, Review, ReviewEvidence, ReviewScore,
+    PlanRevision, Programme, ProgrammeParty, ProgrammeReview, Registration, RegistrationTarget,
+    Review, ReviewEvidence, ReviewScore,
     UnitCertificate,
 )  # fmt: skip

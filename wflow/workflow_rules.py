@@ -11,10 +11,13 @@ from wflow.pacts import rules as pact_rules
 from wflow.pacts.subject import PACT
 from wflow.plans import rules as plan_rules
 from wflow.plans.subject import PLAN
+from wflow.programmes import rules as programme_rules
+from wflow.programmes.subject import PROGRAMME
 from wflow.reviews import rules as review_rules
 from wflow.reviews.subject import REVIEW
 
-SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION)  # registered on import; listed for the reader
+# registered on import; listed for the reader
+SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, PROGRAMME)
 
 REGISTRARS = (
     org_rules.register,
@@ -22,6 +25,7 @@ REGISTRARS = (
     pact_rules.register,
     review_rules.register,
     award_rules.register,
+    programme_rules.register,
     notifications.register,
 )
 

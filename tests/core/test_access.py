@@ -213,6 +213,16 @@ MATRIX: dict[str, dict[str, int]] = {
         for path in ("/admin/awards", "/admin/awards/new", "/admin/settings")
     },
     "/admin/awards/0": {"admin": 404, "*": 403},
+    # Programmes: each party's people and the committee see one (a1 drafted it with b1);
+    # only a unit's people draft one, and only the drafting unit edits the draft.
+    "/programmes": {"*": 200},
+    "/programmes/new": {"secretariat": 403, "council": 403, "admin": 403, "*": 200},
+    "/programmes/{pg}": {"a2.head": 403, "*": 200},
+    "/programmes/{pg}/edit": {"a1.head": 200, "a1.staff": 200, "*": 403},
+    **{
+        path: {"a2.head": 403, "*": 404}  # rendered once every party has agreed
+        for path in ("/programmes/{pg}.pdf", "/programmes/{pg}/documents/0.pdf")
+    },
 }
 # Routes that are not pages to authorize per unit (public or POST-only endpoints).
 NOT_PAGES = {
@@ -279,6 +289,11 @@ NOT_PAGES |= {
     "/units/{x}/certificates/import",
     "/units/{x}/certificates/revoke",
 }  # public; POST only: tests/signatures/test_views
+NOT_PAGES |= {
+    "/programmes/{x}/fire",
+    "/programmes/{x}/sign",
+    "/programmes/{x}/reviews",
+}  # POST only: tests/programmes/test_views
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 
@@ -294,6 +309,7 @@ def _fill(template: str, world: dict[str, Any]) -> str:
         pc=world.get("pact_row_id", 0),
         rv=world.get("review_id", 0),
         nm=world.get("nomination_row_id", 0),
+        pg=world.get("programme_id", 0),
     )
 
 
@@ -363,6 +379,14 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
     session.add(review)
     session.commit()
     world["review_id"] = review.id
+    from wflow.programmes import service as programmes
+
+    with app.test_request_context():
+        world["programme_id"] = programmes.create(
+            session, engine(), user=world["users"]["a1.head"], title="Chương trình phối hợp",
+            year=world["year"], year_end=world["year"] + 4,
+            party_ids=[world["units"]["b1"].id],
+        ).id  # fmt: skip
     return world
 
 
@@ -395,6 +419,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
         .replace("<int:nomination_id>", "{x}")
         .replace("<int:session_id>", "0")
         .replace("<int:award_id>", "0")
+        .replace("<int:programme_id>", "{x}")
         .replace("<name>", "pact")
         for rule in client.application.url_map.iter_rules()
     }
@@ -410,6 +435,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
             pc="{x}",
             rv="{x}",
             nm="{x}",
+            pg="{x}",
         )
         for t in MATRIX
     }

@@ -21,6 +21,7 @@ from wflow.org.models import Block, Role, Unit, User
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import field_name
 from wflow.pacts.models import Pact
+from wflow.signatures import rounds
 from wflow.workflow_setup import engine
 
 pytestmark = pytest.mark.postgres
@@ -45,19 +46,19 @@ def test_a_signature_committed_mid_read_is_kept(
     secretariat = make_user("secretariat", None, roles=(Role.SECRETARIAT.value,))
     pact = pact_in_signing(app, session, team, secretariat)
     first, second = team["heads"][1], team["heads"][2]
-    real_instance = pacts._instance
+    real_instance = rounds._instance  # reads the instance's version, then the revision
     interleaved: list[bool] = []
 
-    def another_head_signs_first(sess: Session, read: Pact) -> Any:
+    def another_head_signs_first(sess: Session, instance_id: int | None) -> Any:
         if not interleaved:  # once: the first head's signature commits right now
             interleaved.append(True)
             with Session(app.extensions["wflow.db"], expire_on_commit=False) as other:
                 signer, theirs = other.get(User, first.id), other.get(Pact, pact.id)
                 assert signer is not None and theirs is not None
                 pacts.sign_pact(other, engine(), user=signer, pact=theirs, password=PASSWORD)
-        return real_instance(sess, read)
+        return real_instance(sess, instance_id)
 
-    monkeypatch.setattr(pacts, "_instance", another_head_signs_first)
+    monkeypatch.setattr(rounds, "_instance", another_head_signs_first)
     with app.test_request_context():
         pacts.sign_pact(session, engine(), user=second, pact=pact, password=PASSWORD)
 

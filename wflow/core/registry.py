@@ -1,13 +1,15 @@
 """The organisation's names workflow definitions use (roles, resolvers).
 
 Roles map an instance's scope to principals (see `core.access.principals`); resolvers list
-the parties of a multi-party step. Each feature registers its own guards and effects
-(`wflow.workflow_rules` composes them).
+the parties of a multi-party step; data roles and resolvers read the units named in the
+instance's data (`{role: unit_head_of, from: parties}`). Each feature registers its own
+guards and effects (`wflow.workflow_rules` composes them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -67,6 +69,32 @@ def register(reg: Registry) -> None:
         return [
             Participant(f"user:{u.id}", f"council:user:{u.id}", u.display_name) for u in members
         ]
+
+    @reg.data_role("unit_head_of")
+    def _head_of(_scope: Scope, values: Sequence[Any]) -> Iterable[str]:
+        return [f"unit:{uid}:head" for uid in unit_ids(values)]
+
+    @reg.data_role("unit_member_of")
+    def _member_of(_scope: Scope, values: Sequence[Any]) -> Iterable[str]:
+        return [f"unit:{uid}:member" for uid in unit_ids(values)]
+
+    @reg.data_resolver("unit_heads")
+    def _unit_heads(ctx: FireContext, values: Sequence[Any]) -> Sequence[Participant]:
+        ids = unit_ids(values)
+        query = select(Unit.id, Unit.name).where(col(Unit.id).in_(ids))
+        names: dict[int, str] = {uid: name for uid, name in ctx.session.execute(query)}
+        return [Participant(f"unit:{u}", f"unit:{u}:head", names.get(u, "")) for u in ids]
+
+
+def unit_ids(values: Sequence[Any]) -> list[int]:
+    """Return the unit ids named in an instance's data, in order, once each (others ignored)."""
+    out: list[int] = []
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and value not in out:
+            out.append(value)
+        elif isinstance(value, str) and value.isdigit() and int(value) not in out:
+            out.append(int(value))
+    return out
 
 
 def block_members(ctx: FireContext, suffix: str, order: str = "parallel") -> list[Participant]:

@@ -175,16 +175,19 @@ def add_document(
     user_id: int | None = None,
     nomination_id: int | None = None,
     decision_id: int | None = None,
+    programme_id: int | None = None,
+    pact_id: int | None = None,
 ) -> Document:
     """Store `data` and add its Document row to the session (flushed, not committed).
 
-    The document belongs to the pact, or (pact None) to a nomination or an award decision.
+    The document belongs to the pact, or (pact None) to a nomination, an award decision or a
+    programme.
     """
     sha, path = store_bytes(session, data)
     doc = Document(
-        pact_id=pact.id if pact is not None else None, nomination_id=nomination_id,
-        decision_id=decision_id, parent_id=parent_id, kind=kind, field=field, sha256=sha,
-        size=len(data), path=path, created_by_user_id=user_id,
+        pact_id=pact.id if pact is not None else pact_id, nomination_id=nomination_id,
+        decision_id=decision_id, programme_id=programme_id, parent_id=parent_id, kind=kind,
+        field=field, sha256=sha, size=len(data), path=path, created_by_user_id=user_id,
     )  # fmt: skip
     session.add(doc)
     session.flush()

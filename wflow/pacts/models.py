@@ -39,8 +39,8 @@ class Pact(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
-    """One stored PDF: a revision of a pact (each signature adds one) or its evidence, a
-    nomination's dossier form, or an award decision. It belongs to exactly one of them."""
+    """One stored PDF: a revision of a pact or a programme (each signature adds one), a pact's
+    evidence, a nomination's dossier form, or an award decision. It belongs to one of them."""
 
     id: int | None = Field(default=None, primary_key=True)
     pact_id: int | None = Field(default=None, foreign_key="pact.id", index=True, ondelete="CASCADE")
@@ -49,6 +49,9 @@ class Document(SQLModel, table=True):
     )
     decision_id: int | None = Field(
         default=None, foreign_key="decision.id", index=True, ondelete="CASCADE"
+    )
+    programme_id: int | None = Field(
+        default=None, foreign_key="programme.id", index=True, ondelete="CASCADE"
     )
     parent_id: int | None = Field(default=None, foreign_key="document.id", ondelete="SET NULL")
     kind: str = Field(max_length=20)  # pact, evidence, form01, form02, minutes, decision

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from wflow.core.registry import block_members
 from wflow.engine import FireContext, Participant, Registry
-from wflow.pacts.documents import add_document, field_name, render_pact_pdf
+from wflow.pacts.documents import render_pact_pdf
 from wflow.pacts.evidence import issue_evidence
-from wflow.pacts.models import Document, Pact
+from wflow.pacts.models import Pact
+from wflow.pacts.service import ROUND
 from wflow.plans.models import Plan
 
 MAX_SIGNING_DAYS = 90
@@ -39,43 +40,13 @@ def signing_date_ahead(ctx: FireContext) -> bool | str:
     return True
 
 
-def signed_document(ctx: FireContext) -> bool | str:
-    """Pass when the act names the stored revision in which the actor's unit just signed.
-
-    A head signs through `services.pact.sign_pact`, which stores the signed PDF first: a
-    bare "sign" from elsewhere (the generic instance page, the API) names no document.
-    """
-
-    session: Session = ctx.session  # type: ignore[assignment]
-    pact = _pact(ctx)
-    sha = str(ctx.data.get("sha256", ""))
-    # The current document as committed (the instance row is locked now), not the session's
-    # copy of the pact, which may predate another head's signature.
-    current = session.exec(select(Pact.document_id).where(Pact.id == pact.id)).first()
-    found = session.exec(
-        select(Document.id).where(
-            Document.pact_id == pact.id,
-            Document.kind == "pact",
-            Document.sha256 == sha,
-            Document.parent_id == current,
-            Document.field == field_name(ctx.actor.unit_id or 0),
-        )
-    ).first()
-    if not sha or found is None:
-        return str(_l("Sign on the pact's page: your signature goes into the document."))
-    return True
-
-
 def render_pact(ctx: FireContext) -> None:
     """Render the pact's PDF with an empty signature field per member unit and store it."""
 
     session: Session = ctx.session  # type: ignore[assignment]
     pact = _pact(ctx)
     pdf = render_pact_pdf(session, pact, ctx.now.date())
-    doc = add_document(session, pact, pdf, user_id=ctx.actor.user_id)
-    pact.document_id, pact.updated_at = doc.id, ctx.now
-    session.add(pact)
-    session.flush()
+    ROUND.make_current(session, pact, ROUND.store(session, pact, pdf, user_id=ctx.actor.user_id))
 
 
 def seal_pact(ctx: FireContext) -> None:
@@ -102,6 +73,6 @@ def register(reg: Registry) -> None:
     """Register the pact workflow's resolver, guards and effects."""
     reg.resolver("pact_signatories")(signatories)
     reg.guard("signing_date_ahead")(signing_date_ahead)
-    reg.guard("signed_document")(signed_document)
+    reg.guard("signed_document")(ROUND.signed_revision)
     reg.effect("render_pact")(render_pact)
     reg.effect("seal_pact")(seal_pact)

@@ -1,0 +1,1 @@
+"""Coordination programmes between organisations: drafted, agreed, signed, reviewed yearly."""

@@ -1,0 +1,263 @@
+"""Programme pages: the list, drafting and editing, the programme with its steps, its PDFs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlmodel import col, select
+from werkzeug.wrappers import Response as WResponse
+
+from wflow import db
+from wflow.core import subjects
+from wflow.core import workflow as wf
+from wflow.core.access import current_year
+from wflow.core.errors import ServiceError
+from wflow.org.models import Unit
+from wflow.pacts.documents import read_document
+from wflow.pacts.models import Document
+from wflow.programmes import service as programmes
+from wflow.programmes.forms import ProgrammeForm, ReviewYearForm
+from wflow.programmes.models import Programme
+from wflow.web.forms import EmptyForm
+from wflow.web.guard import load_or_404, user, visible
+from wflow.web.lists import export, filter_periods, wanted_format
+from wflow.workflow_setup import engine
+
+bp = Blueprint("programme", __name__)
+REASON_TRIGGERS = ("object", "decline", "withdraw", "close")  # the step asks for a reason
+FIRE_TRIGGERS = ("submit", "agree", *REASON_TRIGGERS)  # signing and reviews have their forms
+
+
+@bp.route("/programmes")
+@login_required
+def index() -> str | WResponse:
+    """List the programmes the user sees, filtered by year, state and text; export them."""
+    sess = db.session()
+    rows = programmes.visible_programmes(sess, user())
+    states = subjects.states(sess, rows)
+    names = dict(sess.exec(select(Unit.id, Unit.name)).all())
+    rows = filter_periods(rows, states, lambda p: (p.title, p.number, names.get(p.unit_id)))
+    defn = engine().definition(programmes.WORKFLOW)
+    fmt = wanted_format()
+    if fmt:
+        data = [
+            {
+                "number": p.number,
+                "title": p.title,
+                "unit": names.get(p.unit_id, ""),
+                "period": p.period,
+                "state": _state_words(defn, states.get(p.id or 0, defn.initial)),
+                "in_force": p.in_force_at,
+            }
+            for p in rows
+        ]
+        cols = [
+            ("number", _("Number")),
+            ("title", _("Title")),
+            ("unit", _("Drafted by")),
+            ("period", _("Period")),
+            ("state", _("State")),
+            ("in_force", _("In force since")),
+        ]
+        return export(fmt, "programmes", cols, data)
+    return render_template("programme/list.html", rows=rows, states=states, names=names,
+                           defn=defn, args=request.args)  # fmt: skip
+
+
+def _state_words(defn: Any, state: str) -> str:
+    found = defn.states.get(state)
+    return str(found.label.get(str(get_locale()))) if found else state
+
+
+def _party_choices(form: ProgrammeForm, drafter: int | None) -> None:
+    rows = db.session().exec(select(Unit.id, Unit.name).order_by(col(Unit.name))).all()
+    form.parties.choices = [(uid or 0, name) for uid, name in rows if uid != drafter]
+
+
+def _fields(form: ProgrammeForm) -> dict[str, Any]:
+    return {
+        "title": form.title.data or "",
+        "year_end": form.year_end.data,
+        "party_ids": list(form.parties.data or []),
+        "purposes": form.purposes.data or "",
+        "tasks": form.tasks.data or "",
+        "arrangements": form.arrangements.data or "",
+        "place": form.place.data or "",
+    }
+
+
+def _form_error(form: Any, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), str(exc.message)]
+    else:
+        flash(str(exc.message), "error")
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@login_required
+def new() -> str | WResponse | tuple[str, int]:
+    """Draft a programme for the user's unit with other parties."""
+    me = user()
+    if not me.unit_id:
+        abort(403, description=_("Only the people of a unit draft a programme, for their unit."))
+    form = ProgrammeForm()
+    _party_choices(form, me.unit_id)
+    if request.method == "GET":
+        form.year.data = current_year()
+    if form.validate_on_submit():
+        try:
+            programme = programmes.create(db.session(), engine(), user=me,
+                                          year=form.year.data or 0, **_fields(form))  # fmt: skip
+        except ServiceError as exc:
+            _form_error(form, exc)
+            return render_template("programme/form.html", form=form, programme=None), exc.status
+        flash(_("The programme was drafted."), "success")
+        return redirect(url_for("programme.show", programme_id=programme.id), 303)
+    status = 422 if form.errors else 200
+    return render_template("programme/form.html", form=form, programme=None), status
+
+
+@bp.route("/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(programme_id: int) -> str | WResponse | tuple[str, int]:
+    """Change the draft programme (its drafting unit)."""
+    programme = visible(Programme, programme_id)
+    sess = db.session()
+    if user().unit_id != programme.unit_id:
+        abort(403, description=_("Only the drafting unit changes the programme."))
+    if subjects.state(sess, programme) not in engine().tagged(programmes.WORKFLOW, "editable"):
+        abort(409, description=_("The programme can be changed only as a draft."))
+    form = ProgrammeForm(obj=programme if request.method == "GET" else None)
+    _party_choices(form, programme.unit_id)
+    if request.method == "GET":
+        form.parties.data = [u.id for u in programmes.parties(sess, programme)][1:]
+    if form.validate_on_submit():
+        try:
+            programmes.update(sess, engine(), user=user(), programme=programme, **_fields(form))
+        except ServiceError as exc:
+            _form_error(form, exc)
+            page = render_template("programme/form.html", form=form, programme=programme)
+            return page, exc.status
+        flash(_("The programme was saved."), "success")
+        return _back(programme)
+    status = 422 if form.errors else 200
+    return render_template("programme/form.html", form=form, programme=programme), status
+
+
+@bp.route("/programmes/<int:programme_id>")
+@login_required
+def show(programme_id: int) -> str:
+    """Show a programme: parties, state, signatures, reviews, documents, what one may do."""
+    programme = visible(Programme, programme_id)
+    sess, me = db.session(), user()
+    found = wf.view(sess, engine(), me, programme.instance_id or 0)
+    editable = found.row.state in engine().tagged(programmes.WORKFLOW, "editable")
+    return render_template(
+        "programme/show.html", programme=programme, row=found.row, defn=found.definition,
+        parties=programmes.parties(sess, programme), drafter=sess.get(Unit, programme.unit_id),
+        triggers=[t for t in found.triggers if t in FIRE_TRIGGERS],
+        reason_triggers=REASON_TRIGGERS, may_sign="sign" in found.triggers,
+        may_review="review_year" in found.triggers,
+        may_edit=editable and me.unit_id == programme.unit_id and "submit" in found.triggers,
+        progress=programmes.progress(sess, programme), reviews=programmes.reviews(sess, programme),
+        documents=programmes.revisions(sess, programme), names=dict(sess.exec(
+            select(Unit.id, Unit.name)).all()),
+        form=EmptyForm(), review_form=ReviewYearForm(formdata=None, year=current_year()),
+    )  # fmt: skip
+
+
+def _back(programme: Programme) -> WResponse:
+    return redirect(url_for("programme.show", programme_id=programme.id), 303)
+
+
+@bp.route("/programmes/<int:programme_id>/fire", methods=["POST"])
+@login_required
+def fire(programme_id: int) -> WResponse:
+    """Send for agreement, agree, ask for changes, decline, withdraw or close."""
+    programme = visible(Programme, programme_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    trigger = request.form.get("trigger", "")
+    if trigger not in FIRE_TRIGGERS:
+        abort(404, description=_("Unknown action."))
+    expected = request.form.get("expected_version", type=int)
+    sess = db.session()
+    if trigger == "submit":
+        programmes.submit(sess, engine(), user=user(), programme=programme,
+                          expected_version=expected)  # fmt: skip
+    else:
+        reason = request.form.get("reason", "")
+        programmes.act(sess, engine(), user=user(), programme=programme, trigger=trigger,
+                       reason=reason, expected_version=expected)  # fmt: skip
+    flash(_("Done."), "success")
+    return _back(programme)
+
+
+@bp.route("/programmes/<int:programme_id>/sign", methods=["POST"])
+@login_required
+def sign(programme_id: int) -> WResponse:
+    """Sign the programme for the user's unit after re-entering the password (its head)."""
+    programme = visible(Programme, programme_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    password = request.form.get("password", "")
+    if not password:
+        abort(422, description=_("Enter your password to sign."))
+    programmes.sign(db.session(), engine(), user=user(), programme=programme, password=password)
+    flash(_("Your unit's signature was added to the programme."), "success")
+    return _back(programme)
+
+
+@bp.route("/programmes/<int:programme_id>/reviews", methods=["POST"])
+@login_required
+def review(programme_id: int) -> WResponse:
+    """Record a party's review of one year of the programme."""
+    programme = visible(Programme, programme_id)
+    form = ReviewYearForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        abort(422, description="; ".join(f"{form[k].label.text}: {' '.join(v)}"
+                                         for k, v in form.errors.items()))  # fmt: skip
+    programmes.review(db.session(), engine(), user=user(), programme=programme,
+                      year=form.year.data, summary=form.summary.data or "",
+                      next_steps=form.next_steps.data or "")  # fmt: skip
+    flash(_("The year's review was recorded."), "success")
+    return _back(programme)
+
+
+def _pdf(doc: Document, name: str) -> Response:
+    try:
+        body = read_document(db.session(), doc)
+    except OSError:
+        abort(410, description=_("This document is no longer available."))
+    headers = {"Content-Disposition": f'inline; filename="{name}.pdf"',
+               "Cache-Control": "private, no-store"}  # fmt: skip
+    return Response(body, mimetype="application/pdf", headers=headers)
+
+
+@bp.route("/programmes/<int:programme_id>.pdf")
+@login_required
+def pdf(programme_id: int) -> Response:
+    """Download the programme's current PDF (its parties and the committee)."""
+    programme = visible(Programme, programme_id)
+    doc = programmes.current_document(db.session(), programme)
+    if doc is None:
+        abort(404, description=_("The programme is rendered when every party has agreed."))
+    return _pdf(doc, f"programme-{programme.id}")
+
+
+@bp.route("/programmes/<int:programme_id>/documents/<int:document_id>.pdf")
+@login_required
+def document(programme_id: int, document_id: int) -> Response:
+    """Download one stored revision of the programme."""
+    programme = visible(Programme, programme_id)
+    doc = load_or_404(Document, document_id)
+    if doc.programme_id != programme.id:
+        abort(404)
+    return _pdf(doc, f"programme-{programme.id}-{doc.id}")
