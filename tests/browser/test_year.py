@@ -608,3 +608,79 @@ def test_the_public_register_lists_the_award_with_its_decision(
     body = page.request.get(opened.value.url).body()
     reports = in_thread(partial(verify, live_server, body))
     assert len(reports) == 1 and reports[0].ok, [(r.unit, r.check) for r in reports]
+
+
+# --- a coordination programme between two organisations (seed 000) ----------------------
+
+FARMERS, VETERANS = UNIT_NAMES[4], UNIT_NAMES[5]  # Hội Nông dân, Hội Cựu chiến binh
+PROGRAMME_TITLE = "Chương trình phối hợp giúp nhau phát triển kinh tế hộ gia đình"
+
+
+def open_programme(page: Page) -> None:
+    """Open the farmers' and veterans' programme from the menu's list of programmes."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes").click()
+    page.get_by_role("link", name=PROGRAMME_TITLE).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(PROGRAMME_TITLE)
+
+
+def test_a_unit_drafts_a_programme_with_another_and_sends_it_for_agreement(
+    people: People,
+) -> None:
+    """The farmers' staff drafts a five-year programme with the veterans and sends it."""
+    page = people.sign_in("hnd.staff")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes").click()
+    page.get_by_role("link", name="Draft a programme").click()
+    page.get_by_label("Title").fill(PROGRAMME_TITLE)
+    page.get_by_label("Last year").fill(str(YEAR + 4))
+    page.get_by_role("group", name="The other parties").get_by_label(VETERANS).check()
+    page.get_by_label("The work coordinated").fill("Cho vay vốn ưu đãi\nChuyển giao kỹ thuật")
+    page.get_by_label("Place of signing").fill("Hà Tĩnh")
+    page.get_by_role("button", name="Save").click()
+    done(page, "The programme was drafted.")
+    state_is(page, "Draft")
+    expect(page.get_by_role("region", name="Parties")).to_contain_text(VETERANS)
+    page.get_by_role("button", name="Send to the parties for agreement").click()
+    done(page)
+    state_is(page, "Being agreed")
+
+
+def test_both_heads_agree_then_sign_with_the_password_again(
+    people: People, live_server: LiveServer
+) -> None:
+    """Each party's head agrees; the PDF is rendered; each signs its own box; it is in force."""
+    for login in ("hnd.head", "hccb.head"):
+        page = people.sign_in(login)
+        open_programme(page)
+        page.get_by_role("button", name="Agree").click()
+        done(page)
+    state_is(page, "Signing")
+    expect(page.get_by_role("heading", name="Signatures: 0 of 2")).to_be_visible()
+    for count, login in enumerate(("hccb.head", "hnd.head"), start=1):
+        page = people.sign_in(login)
+        open_programme(page)
+        form = page.get_by_role("group", name="Sign for your unit")
+        form.get_by_label("Your password (to confirm the signature)").fill("demo-2026!")
+        form.get_by_role("button", name="Sign the programme").click()
+        done(page, "Your unit's signature was added to the programme.")
+        expect(page.get_by_role("heading", name=f"Signatures: {count} of 2")).to_be_visible()
+    state_is(page, "In force")
+    with page.expect_response(lambda r: r.url.endswith(".pdf")) as opened:
+        page.get_by_role("link", name="Current PDF").click()
+    assert opened.value.status == 200
+    body = page.request.get(opened.value.url).body()
+    reports = in_thread(partial(verify, live_server, body))
+    assert sorted(r.unit.name for r in reports if r.unit) == sorted([FARMERS, VETERANS])
+    assert all(r.ok for r in reports), [(r.unit, r.check) for r in reports]
+
+
+def test_a_party_reviews_the_year(people: People) -> None:
+    """The veterans' staff records this year's review; both parties read it on the page."""
+    page = people.sign_in("hccb.staff")
+    open_programme(page)
+    form = page.get_by_role("group", name="Review a year")
+    form.get_by_label("What was done").fill("Hỗ trợ 120 hộ hội viên vay vốn phát triển kinh tế.")
+    form.get_by_role("button", name="Record the review").click()
+    done(page, "The year's review was recorded.")
+    reviews = page.get_by_role("region", name="Yearly reviews")
+    expect(reviews).to_contain_text(f"Year {YEAR}")
+    expect(reviews).to_contain_text("Hỗ trợ 120 hộ hội viên vay vốn phát triển kinh tế.")

@@ -22,6 +22,7 @@ from wflow.demo import awards as nomination_demo
 from wflow.demo import org as demo
 from wflow.demo import pacts as pact_demo
 from wflow.demo import plans as plan_demo
+from wflow.demo import programmes as programme_demo
 from wflow.demo import reviews as review_demo
 from wflow.org import service as org
 from wflow.org.models import Role, Unit
@@ -61,6 +62,7 @@ def init_command(with_demo: bool) -> None:
         ("pacts and signatures", lambda: pact_demo.build_pact_demo(sess, engine, year)),
         ("reviews", lambda: logins.extend(review_demo.build_review_demo(sess, engine, year))),
         ("awards", lambda: nomination_demo.build_nomination_demo(sess, engine, year)),
+        ("programmes", lambda: programme_demo.build_programme_demo(sess, engine, year)),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:
         for _name, build in bar:
