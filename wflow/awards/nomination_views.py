@@ -14,7 +14,6 @@ from wflow.awards import decisions
 from wflow.awards import documents as docs
 from wflow.awards import nominations as noms
 from wflow.awards.blueprint import bp
-from wflow.awards.downloads import pdf_response, stored_pdf
 from wflow.awards.forms import (
     DossierForm,
     ProposeForm,
@@ -32,6 +31,7 @@ from wflow.core.access import Action, current_year, may
 from wflow.org.models import Block, Unit
 from wflow.pacts.models import Document
 from wflow.scoreboard.service import year_ranking
+from wflow.web.downloads import pdf_response, stored_pdf
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format

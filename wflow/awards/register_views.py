@@ -12,11 +12,11 @@ from wflow import db
 from wflow.awards import decisions
 from wflow.awards import documents as docs
 from wflow.awards.blueprint import bp
-from wflow.awards.downloads import pdf_response, stored_pdf
 from wflow.awards.models import Decision, Nomination
 from wflow.engine import WfInstance
 from wflow.org.models import Block, Unit
 from wflow.pacts.models import Document
+from wflow.web.downloads import pdf_response, stored_pdf
 from wflow.web.guard import load_or_404
 from wflow.web.lists import export, wanted_format
 

@@ -141,12 +141,15 @@ def render_pact_pdf(
 ) -> bytes:
     """Render the pact to PDF with one empty signature field per member unit."""
     html, signers = pact_html(session, pact, when)
+    return pdf_with_boxes(html, signers, variant)
+
+
+def pdf_with_boxes(
+    html: str, signers: Sequence[Signer], variant: str | None = PDF_VARIANT
+) -> bytes:
+    """Lay out `html` with an empty signature field over each signer's box (its anchor)."""
     pdf, anchors = html_to_pdf(html, variant)
-    boxes = []
-    for s in signers:
-        page, box = box_of(anchors[s.anchor])
-        boxes.append((s.field, page, box))
-    return with_signature_fields(pdf, boxes)
+    return with_signature_fields(pdf, [(s.field, *box_of(anchors[s.anchor])) for s in signers])
 
 
 # --- storage -----------------------------------------------------------------------------

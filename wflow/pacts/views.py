@@ -13,9 +13,10 @@ from wflow.core import workflow as wf
 from wflow.core.access import Action, may
 from wflow.org.models import Block
 from wflow.pacts import service as pacts
-from wflow.pacts.documents import read_document, revisions_of
+from wflow.pacts.documents import revisions_of
 from wflow.pacts.models import Document, Pact
 from wflow.plans.models import Plan
+from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
@@ -152,16 +153,6 @@ def decline(pact_id: int) -> WResponse:
     return _back(pact)
 
 
-def _pdf(doc: Document, name: str) -> Response:
-    try:
-        body = read_document(db.session(), doc)
-    except OSError:
-        abort(410, description=_("This document is no longer available."))
-    headers = {"Content-Disposition": f'inline; filename="{name}.pdf"',
-               "Cache-Control": "private, no-store"}  # fmt: skip
-    return Response(body, mimetype="application/pdf", headers=headers)
-
-
 @bp.route("/pacts/<int:pact_id>.pdf")
 @login_required
 def pdf(pact_id: int) -> Response:
@@ -170,7 +161,7 @@ def pdf(pact_id: int) -> Response:
     doc = pacts.current_document(db.session(), pact)
     if doc is None:
         abort(404, description=_("The pact is rendered when signing opens."))
-    return _pdf(doc, f"pact-{pact.id}")
+    return stored_pdf(doc, f"pact-{pact.id}")
 
 
 @bp.route("/pacts/<int:pact_id>/documents/<int:document_id>.pdf")
@@ -181,4 +172,4 @@ def document(pact_id: int, document_id: int) -> Response:
     doc = load_or_404(Document, document_id)
     if doc.pact_id != pact.id:
         abort(404)
-    return _pdf(doc, f"pact-{pact.id}-{doc.kind}-{doc.id}")
+    return stored_pdf(doc, f"pact-{pact.id}-{doc.kind}-{doc.id}")

@@ -25,7 +25,7 @@ from wflow.plans.forms import AnswerForm, CommentForm, CriteriaForm, ImportForm,
 from wflow.plans.models import Plan
 from wflow.plans.spreadsheet import import_criteria
 from wflow.plans.text import default_rules
-from wflow.web.forms import EmptyForm
+from wflow.web.forms import EmptyForm, form_error
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
 from wflow.workflow_setup import engine
@@ -130,20 +130,12 @@ def new_plan(block_id: int) -> str | WResponse | tuple[str, int]:
                 registration_deadline=form.registration_deadline.data,
             )
         except ServiceError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             return render_template("plan/edit.html", form=form, block=block, plan=None), exc.status
         flash(_("The plan was drafted."), "success")
         return redirect(url_for("plan.show", plan_id=plan.id), 303)
     status = 422 if form.errors else 200
     return render_template("plan/edit.html", form=form, block=block, plan=None), status
-
-
-def _form_error(form: Any, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), str(exc.message)]
-    else:
-        flash(str(exc.message), "error")
 
 
 @bp.route("/plans/<int:plan_id>")
@@ -215,7 +207,7 @@ def edit(plan_id: int) -> str | WResponse | tuple[str, int]:
                 registration_deadline=form.registration_deadline.data,
             )
         except ServiceError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             block = sess.get(Block, plan.block_id)
             return render_template("plan/edit.html", form=form, block=block, plan=plan), exc.status
         flash(_("Saved."), "success")

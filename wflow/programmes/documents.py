@@ -9,13 +9,7 @@ from sqlmodel import Session, col, select
 
 from wflow.documents.render import render_html
 from wflow.org.models import Unit
-from wflow.pacts.documents import (
-    SIGN_BOX_MM,
-    Signer,
-    box_of,
-    html_to_pdf,
-    with_signature_fields,
-)
+from wflow.pacts.documents import SIGN_BOX_MM, Signer, pdf_with_boxes
 from wflow.programmes.models import Programme
 from wflow.programmes.subject import party_ids
 
@@ -44,9 +38,4 @@ def render_programme_pdf(session: Session, programme: Programme, when: date) -> 
         "issuer": " - ".join(s.name for s in boxes),  # a joint document names every party
         "doc_title_text": programme.title,
     }
-    pdf, anchors = html_to_pdf(render_html("pdf/programme.html", context))
-    fields = []
-    for s in boxes:
-        page, box = box_of(anchors[s.anchor])
-        fields.append((s.field, page, box))
-    return with_signature_fields(pdf, fields)
+    return pdf_with_boxes(render_html("pdf/programme.html", context), boxes)

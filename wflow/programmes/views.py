@@ -17,12 +17,12 @@ from wflow.core import workflow as wf
 from wflow.core.access import current_year
 from wflow.core.errors import ServiceError
 from wflow.org.models import Unit
-from wflow.pacts.documents import read_document
 from wflow.pacts.models import Document
 from wflow.programmes import service as programmes
 from wflow.programmes.forms import ProgrammeForm, ReviewYearForm
 from wflow.programmes.models import Programme
-from wflow.web.forms import EmptyForm
+from wflow.web.downloads import stored_pdf
+from wflow.web.forms import EmptyForm, form_error
 from wflow.web.guard import load_or_404, user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
 from wflow.workflow_setup import engine
@@ -90,14 +90,6 @@ def _fields(form: ProgrammeForm) -> dict[str, Any]:
     }
 
 
-def _form_error(form: Any, exc: ServiceError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), str(exc.message)]
-    else:
-        flash(str(exc.message), "error")
-
-
 @bp.route("/programmes/new", methods=["GET", "POST"])
 @login_required
 def new() -> str | WResponse | tuple[str, int]:
@@ -114,7 +106,7 @@ def new() -> str | WResponse | tuple[str, int]:
             programme = programmes.create(db.session(), engine(), user=me,
                                           year=form.year.data or 0, **_fields(form))  # fmt: skip
         except ServiceError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             return render_template("programme/form.html", form=form, programme=None), exc.status
         flash(_("The programme was drafted."), "success")
         return redirect(url_for("programme.show", programme_id=programme.id), 303)
@@ -140,7 +132,7 @@ def edit(programme_id: int) -> str | WResponse | tuple[str, int]:
         try:
             programmes.update(sess, engine(), user=user(), programme=programme, **_fields(form))
         except ServiceError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
             page = render_template("programme/form.html", form=form, programme=programme)
             return page, exc.status
         flash(_("The programme was saved."), "success")
@@ -231,16 +223,6 @@ def review(programme_id: int) -> WResponse:
     return _back(programme)
 
 
-def _pdf(doc: Document, name: str) -> Response:
-    try:
-        body = read_document(db.session(), doc)
-    except OSError:
-        abort(410, description=_("This document is no longer available."))
-    headers = {"Content-Disposition": f'inline; filename="{name}.pdf"',
-               "Cache-Control": "private, no-store"}  # fmt: skip
-    return Response(body, mimetype="application/pdf", headers=headers)
-
-
 @bp.route("/programmes/<int:programme_id>.pdf")
 @login_required
 def pdf(programme_id: int) -> Response:
@@ -249,7 +231,7 @@ def pdf(programme_id: int) -> Response:
     doc = programmes.current_document(db.session(), programme)
     if doc is None:
         abort(404, description=_("The programme is rendered when every party has agreed."))
-    return _pdf(doc, f"programme-{programme.id}")
+    return stored_pdf(doc, f"programme-{programme.id}")
 
 
 @bp.route("/programmes/<int:programme_id>/documents/<int:document_id>.pdf")
@@ -260,4 +242,4 @@ def document(programme_id: int, document_id: int) -> Response:
     doc = load_or_404(Document, document_id)
     if doc.programme_id != programme.id:
         abort(404)
-    return _pdf(doc, f"programme-{programme.id}-{doc.id}")
+    return stored_pdf(doc, f"programme-{programme.id}-{doc.id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,7 +18,17 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from wflow.config import LANGUAGES
+from wflow.core.errors import ServiceError
 from wflow.i18n import LANGUAGE_NAMES
+
+
+def form_error(form: FlaskForm, exc: ServiceError) -> None:
+    """Show a service's refusal on the field it names, or as a flash message."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), str(exc.message)]
+    else:
+        flash(str(exc.message), "error")
 
 
 class MultiCheckboxField(SelectMultipleField):

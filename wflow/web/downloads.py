@@ -1,5 +1,5 @@
-"""The PDFs the award pages send: inline, cached when public (a decision, a certificate),
-never kept by a browser or proxy otherwise."""
+"""The PDFs pages send: inline, cached when public (a decision, a certificate), never kept
+by a browser or proxy otherwise."""
 
 from __future__ import annotations
 
