@@ -36,8 +36,12 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     # CSRF tokens live as long as the session.
     WTF_CSRF_TIME_LIMIT: int | None = None
-    # Failed logins allowed before an account is locked, and for how long (seconds).
+    # Wrong passwords one login allows from one client address
+    # before each further try must wait: first LOGIN_DELAY_SECONDS, doubling with each
+    # failure, up to LOGIN_LOCK_SECONDS. Per (login, address): a stranger elsewhere never
+    # locks the account's owner out, and one office address is not one shared lock.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_DELAY_SECONDS = 30
     LOGIN_LOCK_SECONDS = 15 * 60
     # Argon2id cost of password hashes (RFC 9106 second recommendation); tests lower it.
     ARGON2_TIME_COST = 3
@@ -67,8 +71,11 @@ class Defaults:
     MAIL_FROM = "wflow@localhost"
     # Seconds to wait for the SMTP server before giving up (the failure is logged).
     MAIL_TIMEOUT = 10
-    # Rate limits (Flask-Limiter syntax) per client address: sign-in attempts, PDF checks.
+    # Rate limits (Flask-Limiter syntax): sign-in attempts per login and client address, all
+    # sign-in attempts of one address (an office of 50 behind one address signs in at a
+    # meeting; a password sprayer trying many logins is held back), PDF checks per address.
     RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_LOGIN_ADDRESS = "300 per minute"
     RATELIMIT_VERIFY = "20 per minute"
     # Where the counters live: memory:// is per process; several servers share redis://host:6379.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -78,6 +85,9 @@ class Defaults:
     PROXY_FIX = 0
     # Log lines: "text" for people (development), "json" for a log collector (production).
     LOG_FORMAT = "text"
+    # Minutes between the audit checks `wflow tick` runs (chains, instance rows, stored files;
+    # each breakage reported once to the administrators); 0 turns the periodic check off.
+    AUDIT_CHECK_MINUTES = 60
 
 
 ENV_KEYS: dict[str, str] = {
@@ -86,10 +96,12 @@ ENV_KEYS: dict[str, str] = {
     "WFLOW_WORKFLOWS_DIR": "WORKFLOWS_DIR",
     "WFLOW_MAIL_PASSWORD": "MAIL_PASSWORD",
     "WFLOW_RATELIMIT_LOGIN": "RATELIMIT_LOGIN",
+    "WFLOW_RATELIMIT_LOGIN_ADDRESS": "RATELIMIT_LOGIN_ADDRESS",
     "WFLOW_RATELIMIT_VERIFY": "RATELIMIT_VERIFY",
     "WFLOW_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "WFLOW_PROXY_FIX": "PROXY_FIX",
     "WFLOW_LOG_FORMAT": "LOG_FORMAT",
+    "WFLOW_AUDIT_CHECK_MINUTES": "AUDIT_CHECK_MINUTES",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

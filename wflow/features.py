@@ -9,12 +9,16 @@ from wflow.accounts import views as accounts_views
 from wflow.awards import admin_views as award_admin
 from wflow.awards import blueprint as award_pages
 from wflow.awards import nomination_views, register_views, session_views
+from wflow.campaigns import views as campaign_views
 from wflow.committee import views as committee_views
+from wflow.initiatives import views as initiative_views
 from wflow.instances import views as instance_views
 from wflow.notifications import views as notification_views
 from wflow.org import admin_views as org_admin
 from wflow.org import views as org_views
 from wflow.pacts import views as pact_views
+from wflow.people import registration_views as person_registration_views
+from wflow.people import views as people_views
 from wflow.plans import more_views as plan_more_views
 from wflow.plans import views as plan_views
 from wflow.programmes import views as programme_views
@@ -26,12 +30,15 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     accounts_views.bp,
     org_views.bp,
     org_admin.bp,
+    people_views.bp,
+    initiative_views.bp,
     instance_views.bp,
     token_views.bp,
     plan_views.bp,
     signature_views.bp,
     pact_views.bp,
     programme_views.bp,
+    campaign_views.bp,
     notification_views.bp,
     committee_views.bp,
     scoreboard_views.bp,
@@ -40,6 +47,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     award_admin.bp,
 )
 assert plan_more_views.bp is plan_views.bp  # the plan's second page module adds to one blueprint
+assert person_registration_views.bp is people_views.bp  # registrations add to the people pages
 # The nomination, council session and register pages add their routes to one blueprint.
 assert nomination_views.bp is session_views.bp is register_views.bp is award_pages.bp
 

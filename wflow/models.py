@@ -1,10 +1,20 @@
 """Every table of wflow; importing this registers them all on SQLModel's metadata (Alembic)."""
 
-from wflow.accounts.models import ApiToken
+from wflow.accounts.models import ApiToken, LoginThrottle
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination, Setting
+from wflow.campaigns.models import (
+    Campaign,
+    CampaignCheckpoint,
+    CampaignFigure,
+    CampaignParticipant,
+    CampaignTarget,
+)
+from wflow.initiatives.models import Initiative, InitiativeAuthor
 from wflow.notifications.models import Notification
+from wflow.ops.models import AuditAlert, AuditRun
 from wflow.org.models import Block, BlockMembership, Unit, User
 from wflow.pacts.models import Document, Pact
+from wflow.people.models import Person, PersonPosting, TitleRegistration
 from wflow.plans.models import (
     Criterion,
     CriterionGroup,
@@ -19,9 +29,10 @@ from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.signatures.models import UnitCertificate
 
 TABLES = (
-    ApiToken, Award, CouncilSession, Decision, Nomination, Setting, Notification, Block,
-    BlockMembership, Unit, User, Document, Pact, Criterion, CriterionGroup, Plan, PlanComment,
-    PlanRevision, Programme, ProgrammeParty, ProgrammeReview, Registration, RegistrationTarget,
-    Review, ReviewEvidence, ReviewScore,
-    UnitCertificate,
+    ApiToken, AuditAlert, AuditRun, Award, CouncilSession, Decision, Nomination, Setting,
+    Notification, Block, BlockMembership, Unit, User, Document, Pact, Criterion, CriterionGroup,
+    Plan, PlanComment, PlanRevision, Programme, ProgrammeParty, ProgrammeReview, Registration,
+    RegistrationTarget, Review, ReviewEvidence, ReviewScore, UnitCertificate, LoginThrottle,
+    Person, PersonPosting, TitleRegistration, Initiative, InitiativeAuthor,
+    Campaign, CampaignCheckpoint, CampaignFigure, CampaignParticipant, CampaignTarget,
 )  # fmt: skip

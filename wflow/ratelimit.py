@@ -1,4 +1,5 @@
-"""Rate limits (Flask-Limiter) per client address on sign-in and on the PDF checks.
+"""Rate limits (Flask-Limiter) on sign-in (per login and address, and per address) and on the
+PDF checks (per address).
 
 One limiter per application, its counters in RATELIMIT_STORAGE_URI: memory:// counts per
 process, redis://host:6379 shares the counters between every worker of every server.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -22,11 +24,23 @@ from wflow.api.errors import error_response
 from wflow.api.language import api_locale
 from wflow.web.errors import render_error
 
-# endpoint -> the setting holding its limit; only POST counts (showing the form is free).
-LIMITED: dict[str, str] = {
-    "auth.login": "RATELIMIT_LOGIN",
-    "documents.verify": "RATELIMIT_VERIFY",
-    "api.verify": "RATELIMIT_VERIFY",
+
+def login_and_address() -> str:
+    """Key sign-in tries by the login typed and the client address (one person's tries)."""
+    login = str(request.form.get("login") or request.form.get("pending") or "")
+    return f"{get_remote_address()}|{login.strip().lower()[:80]}"
+
+
+# endpoint -> (the setting holding a limit, what it counts by); only POST counts (showing
+# the form is free). Sign-in is limited per person and address, and, more loosely, per
+# address: fifty colleagues behind one office address all sign in within a minute.
+LIMITED: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
+    "auth.login": (
+        ("RATELIMIT_LOGIN", login_and_address),
+        ("RATELIMIT_LOGIN_ADDRESS", get_remote_address),
+    ),
+    "documents.verify": (("RATELIMIT_VERIFY", get_remote_address),),
+    "api.verify": (("RATELIMIT_VERIFY", get_remote_address),),
 }
 # Never limited, whatever default limits an operator may configure.
 EXEMPT: tuple[str, ...] = ("health.healthz",)
@@ -72,9 +86,10 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["wflow.limiter"] = limits
     views: dict[str, Any] = app.view_functions
-    for endpoint, setting in LIMITED.items():
-        rule = str(app.config[setting])
-        views[endpoint] = limits.limit(rule, methods=["POST"])(views[endpoint])
+    for endpoint, rules in LIMITED.items():
+        for setting, key in rules:
+            rule = str(app.config[setting])
+            views[endpoint] = limits.limit(rule, key_func=key, methods=["POST"])(views[endpoint])
     for endpoint in EXEMPT:
         if endpoint in views:
             views[endpoint] = limits.exempt(views[endpoint])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from wflow.awards import rules as award_rules
 from wflow.awards.subject import NOMINATION
+from wflow.campaigns import rules as campaign_rules
+from wflow.campaigns.subject import CAMPAIGN
 from wflow.core import registry as org_rules
 from wflow.engine import Registry
 from wflow.notifications import service as notifications
@@ -17,7 +19,7 @@ from wflow.reviews import rules as review_rules
 from wflow.reviews.subject import REVIEW
 
 # registered on import; listed for the reader
-SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, PROGRAMME)
+SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, PROGRAMME, CAMPAIGN)
 
 REGISTRARS = (
     org_rules.register,
@@ -26,6 +28,7 @@ REGISTRARS = (
     review_rules.register,
     award_rules.register,
     programme_rules.register,
+    campaign_rules.register,
     notifications.register,
 )
 

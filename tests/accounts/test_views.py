@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
+from tests.accounts.conftest import Clock
 from tests.conftest import PASSWORD, csrf_token, sign_in, submit
+from wflow.accounts.models import LoginThrottle
 from wflow.org.models import User
 
 
@@ -29,8 +32,12 @@ def test_auth__wrong_password_is_refused_and_counted(
     assert response.status_code == 401
     assert "Wrong login or password." in response.get_data(as_text=True)
     session.expire_all()
-    assert session.get(User, world["users"]["a1.head"].id).failed_logins == 1  # type: ignore[union-attr]
+    row = session.get(LoginThrottle, ("a1.head", "127.0.0.1"))
+    assert row is not None and row.failures == 1 and row.blocked_until is None
     assert client.get("/").status_code == 302  # still signed out
+    assert sign_in(client, "a1.head").status_code == 302  # a success forgets the failures
+    session.expire_all()
+    assert session.get(LoginThrottle, ("a1.head", "127.0.0.1")) is None
 
 
 def test_auth__unknown_user_gets_the_same_message(
@@ -44,15 +51,60 @@ def test_auth__unknown_user_gets_the_same_message(
     assert unknown.split(marker)[1][:120] == wrong.split(marker)[1][:120]
 
 
-def test_auth__account_locks_after_repeated_failures(
-    client: FlaskClient, world: dict[str, Any]
+def _from(client: FlaskClient, address: str) -> FlaskClient:
+    other = client.application.test_client()
+    other.environ_base["REMOTE_ADDR"] = address
+    return other
+
+
+def test_auth__repeated_failures_make_that_address_wait_longer_each_time(
+    client: FlaskClient, world: dict[str, Any], session: Session, clock: Clock
 ) -> None:
-    max_failures = client.application.config["LOGIN_MAX_FAILURES"]
-    for _ in range(max_failures):
-        sign_in(client, "a1.head", "bad guess 1234")
-    response = sign_in(client, "a1.head", PASSWORD)  # even the right password now waits
-    assert response.status_code == 401
+    app = client.application
+    free, first = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_DELAY_SECONDS"]
+    clock.at("2026-03-02T08:00:00")
+    for _ in range(free):
+        assert sign_in(client, "a1.head", "bad guess 1234").status_code == 401
+    refused = sign_in(client, "a1.head", PASSWORD)  # even the right password now waits
+    # signed out, the page speaks the default language: "locked here for … more seconds"
+    assert refused.status_code == 401 and "tạm khóa tại đây" in refused.get_data(as_text=True)
     assert client.get("/").status_code == 302
+    session.expire_all()
+    row = session.get(LoginThrottle, ("a1.head", "127.0.0.1"))
+    assert row is not None and row.failures == free  # tries while waiting are not counted
+    assert row.blocked_until == row.last_failure_at + timedelta(seconds=first)
+    clock.advance(timedelta(seconds=first + 1))
+    assert sign_in(client, "a1.head", "another guess").status_code == 401
+    session.expire_all()
+    row = session.get(LoginThrottle, ("a1.head", "127.0.0.1"))
+    assert row is not None  # the next failure waits twice as long
+    assert row.blocked_until == row.last_failure_at + timedelta(seconds=2 * first)
+    clock.advance(timedelta(seconds=2 * first + 1))
+    assert sign_in(client, "a1.head").status_code == 302
+
+
+def test_auth__a_stranger_elsewhere_cannot_lock_an_account_out(
+    client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    stranger = _from(client, "203.0.113.66")
+    for _ in range(12):  # issue 18: twelve wrong passwords locked the account for everyone
+        assert sign_in(stranger, "a1.head", "guessing 123").status_code in (401, 429)
+    held = sign_in(stranger, "a1.head", PASSWORD)
+    assert held.status_code in (401, 429)  # the stranger's address waits (and is rate-limited)
+    assert sign_in(client, "a1.head").status_code == 302  # the owner, from their own address
+    assert client.get("/").status_code == 200
+
+
+def test_auth__fifty_people_behind_one_address_sign_in_within_a_minute(
+    client: FlaskClient, world: dict[str, Any], make_unit: Any, make_user: Any
+) -> None:
+    unit = make_unit("HOP")
+    people = [make_user(f"person{n:02d}", unit) for n in range(50)]
+    sign_in(client, "person00", "a typo 1234")  # one colleague's typo holds nobody else back
+    for person in people:
+        office = client.application.test_client()  # every browser in the room, one address
+        assert sign_in(office, person.login).status_code == 302, person.login
+        assert office.get("/").status_code == 200
 
 
 def test_auth__post_without_csrf_token_is_refused(

@@ -60,7 +60,7 @@ def test_fire__refusals_are_typed_and_change_nothing(
     cases = [
         (member, {"trigger": "open_block_vote"}, 403, "not_allowed"),
         (other, {"trigger": "open_block_vote"}, 403, "forbidden"),
-        (head, {"trigger": "no_such_action"}, 404, "unknown_trigger"),
+        (head, {"trigger": "no_such_action"}, 422, "unknown_trigger"),  # not in the document
         (head, {"trigger": "submit_dossier"}, 409, "wrong_state"),
         (head, stale, 409, "stale_version"),
         (head, {"trigger": "withdraw", "data": {"reason": "  "}}, 422, "missing_fields"),

@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests import samples
 from tests.browser.conftest import LiveServer, People, in_thread
 from wflow import db
 from wflow.awards import catalogue as awards
@@ -213,10 +214,7 @@ AGENCIES_BLOCK = "Khối thi đua các sở, ban, ngành tỉnh"
 AGENCY = {code: name for code, name, *_ in AGENCIES}
 REVIEWED, REVIEWER, ONLOOKER = "SNNMT", "SNV", "SGDDT"  # SNNMT has not started its report
 Q1_DUE = date(YEAR, 3, 31)  # the demo plan's first-quarter report (review_demo, demo_rules)
-EVIDENCE = (  # a small PDF: the minutes of the quarter's meeting, say
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+EVIDENCE = samples.pdf("Minutes of the quarter")  # a small PDF: the meeting's minutes, say
 HALF = Decimal("0.5")
 
 
@@ -684,3 +682,88 @@ def test_a_party_reviews_the_year(people: People) -> None:
     reviews = page.get_by_role("region", name="Yearly reviews")
     expect(reviews).to_contain_text(f"Year {YEAR}")
     expect(reviews).to_contain_text("Hỗ trợ 120 hộ hội viên vay vốn phát triển kinh tế.")
+
+
+# --- a peak campaign beside the annual plan (seed 002) ------------------------------------
+
+WOMEN = UNIT_NAMES[2]  # Hội Liên hiệp Phụ nữ tỉnh Hà Tĩnh
+CAMPAIGN_TITLE = f"Đợt thi đua cao điểm “Phụ nữ với chuyển đổi số” năm {YEAR}"
+CAMPAIGN_TARGET = "Người được tập huấn chuyển đổi số"
+
+
+def open_campaign(page: Page) -> None:
+    """Open the women's campaign from the menu's list of campaigns."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Campaigns").click()
+    page.get_by_role("link", name=CAMPAIGN_TITLE).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(CAMPAIGN_TITLE)
+
+
+def test_the_secretariat_launches_a_campaign_and_opens_registration(people: People) -> None:
+    """The secretariat launches a three-week campaign for the Women's Union, with a target."""
+    page = people.sign_in("secretariat")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Campaigns").click()
+    page.get_by_role("link", name="Launch a campaign").click()
+    page.get_by_label("Title", exact=True).fill(CAMPAIGN_TITLE)
+    today = utcnow().date()
+    page.get_by_label("Start date", exact=True).fill(today.isoformat())
+    page.get_by_label("End date", exact=True).fill((today + timedelta(days=21)).isoformat())
+    page.get_by_label("Number of the superior plan").fill("46-KH/TWĐTN-TNTH")
+    page.get_by_label("Who takes part").select_option(label="Named units")
+    page.get_by_role("group", name="Units", exact=True).get_by_label(WOMEN).check()
+    target = page.get_by_role("group", name="Target 1", exact=True)
+    target.get_by_label("Target", exact=True).fill(CAMPAIGN_TARGET)
+    target.get_by_label("Unit of measure").fill("người")
+    page.get_by_role("button", name="Save").click()
+    done(page, "The campaign was launched as a draft.")
+    state_is(page, "Draft")
+    expect(page.get_by_role("region", name="Participants: 1")).to_contain_text(WOMEN)
+    page.get_by_role("button", name="Open registration").click()
+    done(page)
+    state_is(page, "Registration")
+
+
+def test_the_participant_registers_its_target_from_its_tasks(people: People) -> None:
+    """The Women's Union's staff finds the task, registers 200 people; the window opens."""
+    page = people.sign_in("hlhpn.staff")
+    page.get_by_role("link", name="My tasks").click()
+    task = page.get_by_role("row").filter(has_text="Movement or campaign")
+    expect(task.get_by_role("cell", name="Register", exact=True)).to_have_count(1)
+    open_campaign(page)
+    form = page.get_by_role("group", name="Register your unit's targets")
+    form.get_by_label(f"{CAMPAIGN_TARGET} (người)").fill("200")
+    form.get_by_role("button", name="Register").click()
+    done(page, "Your unit's targets are registered.")
+    page = people.sign_in("secretariat")
+    open_campaign(page)
+    page.get_by_role("button", name="Start the campaign now").click()
+    done(page)
+    state_is(page, "Running")
+    page.get_by_role("button", name="End the window and open reporting").click()
+    done(page)
+    state_is(page, "Reporting")
+
+
+def test_the_participant_reports_and_the_summary_shows_the_share_of_target(
+    people: People,
+) -> None:
+    """It reports 410 people trained: the summary reads 205 % of target; the launcher closes."""
+    page = people.sign_in("hlhpn.staff")
+    open_campaign(page)
+    form = page.get_by_role("group", name="Report your unit's results")
+    form.get_by_label(f"{CAMPAIGN_TARGET} (người)").fill("410")
+    form.get_by_role("button", name="Report").click()
+    done(page, "Your unit's results are reported.")
+    page.get_by_role("link", name="Summary", exact=True).click()
+    row = (
+        page.get_by_role("table", name="Per participant", exact=True)
+        .get_by_role("row")
+        .filter(has_text=WOMEN)
+    )
+    expect(row).to_contain_text("1 of 1 objectives met")
+    expect(row).to_contain_text("205 % of target")
+    expect(page.get_by_role("img", name=re.compile("Share of each target"))).to_be_visible()
+    page = people.sign_in("secretariat")
+    open_campaign(page)
+    page.get_by_role("button", name="Close and freeze the summary").click()
+    done(page)
+    state_is(page, "Closed")

@@ -67,8 +67,8 @@ def test_committee__shows_blocks_states_and_who_has_not_signed(
     session.add(row)
     session.commit()
     assert _row("Khối KCT") in client.get("/committee?overdue=1").get_data(as_text=True)
-    assert client.get("/committee?year=abc").status_code == 200  # unreadable: this year
-    assert client.get("/committee?year=99999").status_code == 400
+    assert client.get("/committee?year=abc").status_code == 422  # not a year: named, refused
+    assert client.get("/committee?year=99999").status_code == 422  # names the year
     assert client.get("/committee?format=pdf").status_code == 400
 
 

@@ -223,6 +223,54 @@ MATRIX: dict[str, dict[str, int]] = {
         path: {"a2.head": 403, "*": 404}  # rendered once every party has agreed
         for path in ("/programmes/{pg}.pdf", "/programmes/{pg}/documents/0.pdf")
     },
+    # People: a unit's people and the committee read; the unit's head and staff and the
+    # committee's clerks (secretariat, admin) change them; council members only read.
+    "/people": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
+    "/people/import-template": {"*": 200},  # an empty list with the columns read
+    # Campaigns: the secretariat launched one for a1 (and a2 did not take part); the launcher
+    # and the committee see everything, a participant its campaign and the summary.
+    "/campaigns": {"*": 200},
+    "/campaigns/new": {"council": 403, "admin": 403, "*": 200},
+    **{
+        path: {
+            "a1.head": 200,
+            "a1.staff": 200,
+            "secretariat": 200,
+            "council": 200,
+            "admin": 200,
+            "*": 403,
+        }
+        for path in (
+            "/units/{a1}/people",
+            "/units/{a1}/registrations",
+            "/people/{ps}",
+            "/initiatives/{ini}",
+        )
+    },
+    **{
+        path: {"a1.head": 200, "a1.staff": 200, "secretariat": 200, "admin": 200, "*": 403}
+        for path in (
+            "/units/{a1}/people/new",
+            "/units/{a1}/people/import",
+            "/people/{ps}/edit",
+            "/people/{ps}/move",
+            "/initiatives/{ini}/edit",
+        )
+    },
+    "/initiatives": {"*": 200},  # each unit's people see their unit's; the committee all
+    "/initiatives/new": {"council": 403, "*": 200},  # a unit's people, for their unit; clerks
+    **{
+        path: {
+            "a1.head": 200,
+            "a1.staff": 200,
+            "secretariat": 200,
+            "council": 200,
+            "admin": 200,
+            "*": 403,
+        }
+        for path in ("/campaigns/{cp}", "/campaigns/{cp}/summary")
+    },
+    "/campaigns/{cp}/edit": {"secretariat": 200, "*": 403},
 }
 # Routes that are not pages to authorize per unit (public or POST-only endpoints).
 NOT_PAGES = {
@@ -294,6 +342,15 @@ NOT_PAGES |= {
     "/programmes/{x}/sign",
     "/programmes/{x}/reviews",
 }  # POST only: tests/programmes/test_views
+NOT_PAGES |= {
+    "/registrations/<int:registration_id>/withdraw",
+    "/initiatives/{x}/delete",
+}  # POST only: tests/people/test_registrations, tests/initiatives/test_views
+NOT_PAGES |= {
+    "/campaigns/{x}/fire",
+    "/campaigns/{x}/register",
+    "/campaigns/{x}/report",
+}  # POST only: tests/campaigns/test_views
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 
@@ -310,6 +367,9 @@ def _fill(template: str, world: dict[str, Any]) -> str:
         rv=world.get("review_id", 0),
         nm=world.get("nomination_row_id", 0),
         pg=world.get("programme_id", 0),
+        ps=world.get("person_id", 0),
+        ini=world.get("initiative_id", 0),
+        cp=world.get("campaign_id", 0),
     )
 
 
@@ -387,6 +447,32 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
             year=world["year"], year_end=world["year"] + 4,
             party_ids=[world["units"]["b1"].id],
         ).id  # fmt: skip
+    from wflow.initiatives import service as initiatives
+    from wflow.people import service as people
+
+    person = people.create_person(
+        session, user=world["users"]["a1.head"], unit_id=world["units"]["a1"].id,
+        full_name="Nguyễn Thị Lan", position="Chuyên viên", sex="female", birth_year=1990,
+    )  # fmt: skip
+    world["person_id"] = person.id
+    world["initiative_id"] = initiatives.create_initiative(
+        session, user=world["users"]["a1.head"], unit_id=world["units"]["a1"].id,
+        kind="initiative", title="Sổ đoàn viên điện tử", year=world["year"],
+        recognition=initiatives.Recognition(level="unit"),
+        authors=initiatives.Authors(person_ids=[person.id or 0]),
+    ).id  # fmt: skip
+    from wflow.campaigns import service as campaigns
+
+    with app.test_request_context():
+        world["campaign_id"] = campaigns.launch(
+            session, engine(), user=world["users"]["secretariat"],
+            given=campaigns.CampaignInput(
+                title="Đợt thi đua", kind="campaign", starts_on=date(world["year"], 10, 6),
+                ends_on=date(world["year"], 10, 31), audience="units",
+                unit_ids=[world["units"]["a1"].id],
+                targets=[campaigns.TargetInput("Công trình thanh niên", "công trình")],
+            ),
+        ).id  # fmt: skip
     return world
 
 
@@ -420,6 +506,9 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
         .replace("<int:session_id>", "0")
         .replace("<int:award_id>", "0")
         .replace("<int:programme_id>", "{x}")
+        .replace("<int:person_id>", "{x}")
+        .replace("<int:initiative_id>", "{x}")
+        .replace("<int:campaign_id>", "{x}")
         .replace("<name>", "pact")
         for rule in client.application.url_map.iter_rules()
     }
@@ -436,6 +525,9 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
             rv="{x}",
             nm="{x}",
             pg="{x}",
+            ps="{x}",
+            ini="{x}",
+            cp="{x}",
         )
         for t in MATRIX
     }

@@ -156,7 +156,14 @@ def test_the_domain_workflows_compile() -> None:
     registry = _permissive_registry(directory)
     definitions = load_directory(directory, registry)
     engine = Engine(definitions, registry)
-    assert set(engine.definitions) == {"plan", "pact", "review", "nomination", "programme"}
+    assert set(engine.definitions) == {
+        "plan",
+        "pact",
+        "review",
+        "nomination",
+        "programme",
+        "campaign",
+    }
     for d in definitions.values():
         for t in d.transitions:
             for source in t.sources:

@@ -315,13 +315,17 @@ def real() -> dict[str, Definition]:
     return load_directory(WORKFLOWS, domain_registry())
 
 
-# The domain's lists of state names these tags stand for (until it asks the tags instead):
-# services/review.py EDITABLE, review_rules.py DONE, scoreboard.py COUNTED, plan.py EDITABLE
-# and ANSWERABLE, and the single states the services and views compare with.
+# The states each tag the domain code asks for stands for (it once listed these names itself:
+# review EDITABLE, GRADING and DONE, scoreboard COUNTED, plan EDITABLE and ANSWERABLE, pact
+# and nomination DEAD, and the single states the services and views compared with).
 EXPECTED = {
     ("review", "editable"): {"open", "late", "returned"},
     ("review", "done"): {"accepted", "locked"},
     ("review", "counted"): {"accepted", "locked"},
+    ("review", "approved"): {"accepted"},  # publish_period locks these
+    ("review", "published"): {"locked"},
+    ("review", "grading"): {"under_review"},
+    ("review", "overdue"): {"late"},
     ("plan", "editable"): {"draft", "revision", "returned"},
     ("plan", "answerable"): {"consultation", "revision", "returned"},
     ("plan", "commentable"): {"consultation"},
@@ -330,12 +334,16 @@ EXPECTED = {
     ("plan", "dropped"): {"cancelled"},
     ("pact", "signing"): {"signing"},
     ("pact", "in_force"): {"in_force"},
-    ("pact", "dropped"): {"withdrawn"},  # services/pact.py DEAD
+    ("pact", "dropped"): {"withdrawn"},
     ("nomination", "approved"): {"approved"},
     ("nomination", "decided"): {"decided", "revoked"},
     ("nomination", "editable"): {"dossier"},
     ("nomination", "voting"): {"block_vote", "council_vote"},
-    ("nomination", "dropped"): {"rejected", "withdrawn"},  # services/nomination.py DEAD
+    ("nomination", "dropped"): {"rejected", "withdrawn"},
+    ("nomination", "block_voting"): {"block_vote"},
+    ("nomination", "council_voting"): {"council_vote"},
+    ("nomination", "examining"): {"secretariat_review"},
+    ("nomination", "revoked"): {"revoked"},
 }
 
 

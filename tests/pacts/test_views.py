@@ -190,3 +190,9 @@ def test_pact__wrong_signing_passwords_lock_the_account_as_at_sign_in(
     page = submit(fresh, "/login", {"login": team["heads"][1].login, "password": PASSWORD},
                   page="/login")  # fmt: skip
     assert page.status_code == 401
+    # the waits hold this login from this address only: from elsewhere the head signs in
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    page = submit(elsewhere, "/login", {"login": team["heads"][1].login, "password": PASSWORD},
+                  page="/login")  # fmt: skip
+    assert page.status_code == 302

@@ -60,8 +60,9 @@ from wflow.plans.text import default_rules
 from wflow.reviews import service as reviews
 from wflow.reviews.models import Review
 from wflow.reviews.queries import lines_of, reviews_of_block
-from wflow.reviews.rules import DONE, open_due_reviews
+from wflow.reviews.rules import open_due_reviews
 from wflow.reviews.sheets import GradeInput, SelfInput
+from wflow.reviews.subject import REVIEW
 from wflow.workflow_setup import engine as app_engine
 
 # A target per criterion code of tests.pacts.GROUPS (the review pre-fills the first number).
@@ -267,9 +268,10 @@ def accept_year(
     late_units = set(late)
     found = reviews_of_block(session, block.id or 0, year=year, period=period)
     states = subjects.states(session, found)
+    done = subjects.tagged(session, REVIEW, "done")
     for review in found:
         total = totals.get(review.unit_id, default)
-        if total is None or states.get(review.id or 0) in DONE:
+        if total is None or states.get(review.id or 0) in done:
             continue
         extra = (bonus or {}).get(review.unit_id)
         accept_review(session, engine, review, None, total, self_bonus=extra,

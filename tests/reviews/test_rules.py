@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-import zipfile
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
 
+from tests import samples
 from wflow.core.errors import ServiceError
 from wflow.plans.text import clean_rules, default_rules
 from wflow.reviews.evidence import check, clean_filename, detect
@@ -64,45 +65,58 @@ def test_plan_rules__review_opening_days_and_grading_are_checked() -> None:
         assert caught.value.field in ("grading", "review_open_days")
 
 
-def _zip(entries: dict[str, bytes], first: str | None = None) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        if first:
-            archive.writestr(first, entries.pop(first), compress_type=zipfile.ZIP_STORED)
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-def test_evidence__types_told_by_content_not_by_name() -> None:
+def test_evidence__types_told_by_parsing_not_by_name_nor_first_bytes() -> None:
     book = io.BytesIO()
     Workbook().save(book)
-    docx = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
-    odt = _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<o/>"},
-               first="mimetype")  # fmt: skip
-    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
+    docx, ole = samples.docx(), samples.ole()
     cases = {
-        "a.pdf": (b"%PDF-1.7\n...", "application/pdf"),
-        "photo.jpg": (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
-        "pic": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "image/png"),
-        "anim.gif": (b"GIF89a" + b"\x00" * 20, "image/gif"),
-        "x.webp": (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+        "a.pdf": (samples.pdf(), "application/pdf"),
+        "photo.jpg": (samples.image("JPEG"), "image/jpeg"),
+        "pic": (samples.image("PNG"), "image/png"),
+        "anim.gif": (samples.image("GIF"), "image/gif"),
+        "x.webp": (samples.image("WEBP"), "image/webp"),
         "báo cáo.docx": (docx, "application/vnd.openxmlformats-officedocument."
                                "wordprocessingml.document"),
         "bảng.xlsx": (book.getvalue(), "application/vnd.openxmlformats-officedocument."
                                         "spreadsheetml.sheet"),
-        "văn bản.odt": (odt, "application/vnd.oasis.opendocument.text"),
+        "văn bản.odt": (samples.odt(), "application/vnd.oasis.opendocument.text"),
         "cũ.doc": (ole, "application/msword"),
-        "cũ.xls": (ole, "application/vnd.ms-excel"),
+        "cũ.xls": (samples.ole("Workbook"), "application/vnd.ms-excel"),
+        "cũ.ppt": (samples.ole("PowerPoint Document"), "application/vnd.ms-powerpoint"),
+        "renamed.bin": (ole, "application/msword"),  # the streams decide, not the name
     }  # fmt: skip
     for name, (data, kind) in cases.items():
         assert detect(data, name) == kind, name
-    assert detect(ole, "cũ.exe") is None
-    assert detect(_zip({"a.txt": b"x"}), "a.docx") is None  # a zip that is no document
+    # first bytes that claim a type the file does not have (issue 18: an HTML "PDF" passed)
+    for name, data in {
+        "report.pdf": samples.disguised_html(),
+        "minutes.pdf": b"%PDF-1.7\n...",
+        "photo.jpg": b"\xff\xd8\xff\xe0" + b"\x00" * 20,
+        "pic.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 20,
+        "cut.png": samples.image("PNG")[:-20],  # truncated
+        "anim.gif": b"GIF89a" + b"\x00" * 20,
+        "x.webp": b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+        "cũ.doc": samples.OLE_MAGIC + b"\x00" * 100,
+        "no-streams.doc": samples.ole("Something else"),
+        "parts.docx": samples.zipped({"[Content_Types].xml": b"<Types/>", "word/x.xml": b"<w/>"}),
+        "a.docx": samples.zipped({"a.txt": b"x"}),
+    }.items():
+        assert detect(data, name) is None, name
     assert detect(b"<svg onload=alert(1)>", "x.png") is None
     assert detect(b"MZ%PDF-1.4", "report.pdf") is None
     with pytest.raises(ServiceError, match="is a program"):
         check(b"\x7fELF\x02\x01\x01" + b"\x00" * 40, "report.pdf")
+    with pytest.raises(ServiceError, match="is not a PDF"):
+        check(samples.disguised_html(), "report.pdf")
+
+
+def test_evidence__file_names_are_nfc_without_invisible_characters() -> None:
+    decomposed = unicodedata.normalize("NFD", "Báo cáo quý.pdf")
+    assert clean_filename(decomposed) == unicodedata.normalize("NFC", "Báo cáo quý.pdf")
+    assert clean_filename("invoice\u202egpj.exe") == "invoicegpj.exe"  # right-to-left override
+    assert clean_filename("a\u200bb\u200d\ufeffc\u2066.pdf") == "abc.pdf"  # zero-width, BOM
+    assert clean_filename("line\u2028break\x85.pdf") == "linebreak.pdf"
+    assert clean_filename("\u202e\u200f") == "evidence"
     assert clean_filename("../../etc/passwd") == "passwd"
     assert clean_filename("C:\\Users\\a\\Báo cáo\x00.pdf") == "Báo cáo.pdf"
     assert clean_filename("...") == "evidence"

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
+from tests import samples
 from tests.conftest import sign_in, submit
 from tests.reviews.helpers import accept_review, review_team
 from wflow.clock import set_clock
@@ -25,8 +26,8 @@ from wflow.plans.models import Criterion
 from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.workflow_setup import engine
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = samples.pdf()
+PNG = samples.image("PNG")
 EXE = b"MZ\x90\x00" + b"\x00" * 60 + b"This program cannot be run in DOS mode."
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 60
 
@@ -372,6 +373,12 @@ def test_review__refusals_change_nothing(
         ("self_score", "2.1", "-1", "2.1: the self score cannot be negative."),
         ("self_score", "2.1", "nhiều", "2.1: the self score must be a number."),
         ("self_score", "2.1", "10.555", "2.1: the self score takes at most two decimals."),
+        # issue 18: these were a 500 (decimal.InvalidOperation in the sheet's parsing)
+        ("self_score", "2.1", "1e309", "2.1: the self score must be a number."),
+        ("self_score", "2.1", "9" * 30, "2.1: the self score is at most 40 (given 9999"),
+        ("self_bonus", "1.1", "NaN", "1.1: the bonus must be a number."),
+        ("self_score", "1.1", "-Infinity", "1.1: the self score must be a number."),
+        ("achieved_value", "1.1", "1" * 30, "1.1: give the figure achieved as a positive"),
     ):
         bad = {**good, f"{column}-{crit[code].id}": value}
         answer = submit(mttq, f"{url}/assess", bad)
@@ -411,6 +418,9 @@ def test_review__refusals_change_nothing(
         ("notes.txt", b"plain text, not a document type", 422, "is not a PDF"),
         ("fake.docx", b"PK\x03\x04not really a zip", 422, "is not a PDF"),
         ("empty.pdf", b"", 422, "The file is empty."),
+        # issue 18: an HTML page with "%PDF-" in its first kilobyte passed as a PDF
+        ("report.pdf", samples.disguised_html(), 422, "is not a PDF"),
+        ("photo.png", PNG[:40], 422, "is not a PDF"),  # a truncated image does not decode
     ):
         answer = _upload(tdoan, other, name, data)
         assert answer.status_code == status, name

@@ -209,8 +209,8 @@ def test_security__the_eleventh_sign_in_in_a_minute_is_refused(
     app: Flask, client: FlaskClient, world: dict[str, Any]
 ) -> None:
     _english(client)
-    statuses = [_login_attempt(client) for _ in range(10)]
-    assert statuses == [401] * 10  # each refused for its password, none for the rate
+    statuses = [_login_attempt(client, "a1.head") for _ in range(10)]
+    assert statuses == [401] * 10  # each refused (its password, then the throttle's wait)
     refused = submit(client, "/login", {"login": "a1.head", "password": PASSWORD})
     assert refused.status_code == 429
     page = refused.get_data(as_text=True)
@@ -218,9 +218,25 @@ def test_security__the_eleventh_sign_in_in_a_minute_is_refused(
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert client.get("/").status_code == 302  # even the right password waits
     assert client.get("/login").status_code == 200  # showing the form is not limited
-    elsewhere = app.test_client()  # another address is not held back
+    # the limit counts one login's tries from one address: a colleague behind the same
+    # office address signs in, and so does the same person from elsewhere
+    colleague = app.test_client()
+    assert sign_in(colleague, "a2.head").status_code == 302
+    elsewhere = app.test_client()
     elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.20"
     assert sign_in(elsewhere, "a1.head").status_code == 302
+
+
+def test_security__one_address_trying_many_logins_is_limited(
+    app: Flask, world: dict[str, Any]
+) -> None:
+    sprayer = _twin(app, RATELIMIT_LOGIN_ADDRESS="5 per minute")
+    try:
+        client = sprayer.test_client()
+        statuses = [_login_attempt(client, f"guess{n}") for n in range(6)]
+        assert statuses == [401] * 5 + [429]
+    finally:
+        sprayer.extensions["wflow.db"].dispose()
 
 
 def test_security__the_login_limit_is_configurable(

@@ -1,4 +1,4 @@
-"""Personal API tokens: a user's bearer credentials for /api/v1, stored only as a hash.
+"""Accounts: personal API tokens (stored only as a hash) and the sign-in throttle.
 
 Times are naive UTC (`wflow.clock.utcnow`), stored as plain DateTime on every database.
 """
@@ -26,3 +26,19 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     last_used_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Wrong passwords (or codes) for one login from one client address, and the wait they earn.
+
+    Keyed by the pair, so a stranger guessing from elsewhere never locks the account's owner
+    out, and a whole office behind one address is not held back by one person's typos.
+    """
+
+    __tablename__ = "login_throttle"
+
+    login: str = Field(max_length=80, primary_key=True)  # as typed, lower-cased (known or not)
+    address: str = Field(max_length=45, primary_key=True)  # the client's IPv4 or IPv6 address
+    failures: int = 0  # wrong answers since the last success (or since they were forgotten)
+    blocked_until: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(), index=True)

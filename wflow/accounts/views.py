@@ -40,9 +40,8 @@ def login() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         throttle = throttle_of(db.session())
         try:
-            user = authenticate(
-                db.session(), form.login.data or "", form.password.data or "", throttle
-            )
+            user = authenticate(db.session(), form.login.data or "", form.password.data or "",
+                                throttle, address=request.remote_addr)  # fmt: skip
         except LoginRefused as exc:
             flash(str(exc.message), "error")
             return render_template("auth/login.html", form=form), 401

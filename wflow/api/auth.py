@@ -18,6 +18,8 @@ from wflow.api.language import api_locale
 from wflow.org.models import User
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_json", "api.docs"})
+# Answered from the routes alone (wflow.api.methods), whoever asks: no data is shown.
+METHODS_WITHOUT_TOKEN = frozenset({"OPTIONS", "TRACE"})
 
 
 def bearer_secret() -> str | None:
@@ -36,7 +38,7 @@ def api_user() -> User:
 
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.method in METHODS_WITHOUT_TOKEN:
         return
     secret = bearer_secret()
     user = tokens.authenticate(db.session(), secret) if secret else None

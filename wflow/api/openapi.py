@@ -7,6 +7,7 @@ builder only places those schemas into paths and components.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from wflow.api import bp
 from wflow.api.errors import ApiError
 from wflow.api.language import api_locale
 from wflow.api.schemas import MAX_ID, ErrorResponse, Out, Query, Strict
+from wflow.api.vocabulary import Vocabulary, fire_request_schema
 
 View = Callable[..., Any]
 PATH_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -206,8 +208,9 @@ def _operation(op: Operation) -> dict[str, Any]:
     return out
 
 
-def document() -> dict[str, Any]:
-    """Return the OpenAPI 3.1 document of every recorded operation."""
+def document(vocab: Vocabulary) -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document of every recorded operation, with the loaded
+    definitions' workflow names, states and triggers as enums."""
     models: list[tuple[type[BaseModel], Any]] = [(ErrorResponse, "serialization")]
     for op in OPERATIONS:
         if op.body is not None:
@@ -219,6 +222,10 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in sorted(OPERATIONS, key=lambda o: (o.path, o.method)):
         paths.setdefault(op.path, {})[op.method] = _operation(op)
+    schemas = top.get("$defs", {})
+    version = schemas["FireRequest"]["properties"]["expected_version"]
+    schemas["FireRequest"] = fire_request_schema(vocab, version)
+    _enums(paths, vocab)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -231,7 +238,25 @@ def document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": top.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def _enums(paths: dict[str, dict[str, Any]], vocab: Vocabulary) -> None:
+    """Name the accepted workflows and states: in the instance filter, and one diagram path
+    per workflow with that workflow's own states."""
+    for param in paths["/api/v1/instances"]["get"]["parameters"]:
+        if param["name"] in ("workflow", "state"):
+            names = vocab.workflows if param["name"] == "workflow" else vocab.all_states
+            param["schema"] = {"type": "string", "enum": names}
+    template = paths.pop("/api/v1/workflows/{name}/diagram.svg")["get"]
+    for name in vocab.workflows:
+        op = copy.deepcopy(template)
+        op["operationId"] = f"diagram_{name}"
+        op["parameters"] = [p for p in op["parameters"] if p["name"] != "name"]
+        for param in op["parameters"]:
+            if param["name"] == "state":
+                param["schema"] = {"type": "string", "enum": list(vocab.states[name])}
+        paths[f"/api/v1/workflows/{name}/diagram.svg"] = {"get": op}

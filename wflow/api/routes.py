@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
 
 from wflow import db
 from wflow.api import bp
 from wflow.api.auth import api_user
-from wflow.api.errors import ApiError, error_response
+from wflow.api.errors import ApiError
+from wflow.api.methods import METHODS, allowed_methods, not_allowed, not_found
 from wflow.api.openapi import document, operation
 from wflow.api.schemas import (
     Diagram,
@@ -29,6 +28,7 @@ from wflow.api.schemas import (
     WorkflowList,
     WorkflowOut,
 )
+from wflow.api.vocabulary import Vocabulary, vocabulary
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.engine import Definition, Label, WorkflowError, to_mermaid, to_svg
@@ -139,9 +139,22 @@ def tasks() -> TaskList:
 # --- the document and its page (public: they describe, they reveal no data) ---------------
 
 
-@functools.cache
+def api_vocabulary() -> Vocabulary:
+    """Return what this app's API accepts, from its loaded definitions (built once)."""
+    found: Vocabulary | None = current_app.extensions.get("wflow.api.vocabulary")
+    if found is None:
+        found = vocabulary(engine().definitions.values())
+        current_app.extensions["wflow.api.vocabulary"] = found
+    return found
+
+
 def _document_json() -> str:
-    return json.dumps(document(), ensure_ascii=False, indent=1)
+    """Return this app's OpenAPI document as JSON (built once)."""
+    found: str | None = current_app.extensions.get("wflow.api.openapi")
+    if found is None:
+        found = json.dumps(document(api_vocabulary()), ensure_ascii=False, indent=1)
+        current_app.extensions["wflow.api.openapi"] = found
+    return found
 
 
 @bp.route("/openapi.json")
@@ -185,21 +198,8 @@ def docs() -> str:
     return render_template("api/docs.html", doc=doc, ops=ops, schemas=schemas, type_of=_type)
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/<path:rest>", methods=[*METHODS, "TRACE"])
 def unknown(rest: str) -> Response:
     """Answer paths and methods the API does not have with its own JSON errors (404, 405)."""
-    adapter = current_app.url_map.bind("localhost")
-    allowed = set()
-    for method in ("GET", "POST"):
-        try:
-            endpoint, _args = adapter.match(request.path, method)
-        except HTTPException:
-            continue
-        if endpoint != "api.unknown":
-            allowed.add(method)
-    if allowed:
-        message = _("This method is not available here.")
-        response = error_response(405, "method_not_allowed", message)
-        response.headers["Allow"] = ", ".join(sorted(allowed | {"OPTIONS"}))
-        return response
-    return error_response(404, "not_found", _("This resource does not exist."))
+    allowed = allowed_methods(request.path)
+    return not_allowed(allowed) if allowed else not_found()

@@ -8,7 +8,7 @@ from wflow import db
 from wflow.api.auth import api_user
 from wflow.api.errors import ApiError
 from wflow.api.openapi import operation
-from wflow.api.routes import state_label, trigger_label
+from wflow.api.routes import api_vocabulary, state_label, trigger_label
 from wflow.api.schemas import (
     EventOut,
     FireRequest,
@@ -20,6 +20,7 @@ from wflow.api.schemas import (
     ParticipantOut,
     TriggerOut,
 )
+from wflow.api.vocabulary import data_problems
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
@@ -56,6 +57,12 @@ def visible(instance_id: int) -> wf.InstanceView:
 def instances(query: InstanceFilter) -> InstancePage:
     """Instances the caller may see, newest first, filtered by workflow, state, block, year."""
     sess, me = db.session(), api_user()
+    vocab = api_vocabulary()
+    for name, value, known in (("workflow", query.workflow, vocab.workflows),
+                               ("state", query.state, vocab.all_states)):  # fmt: skip
+        if value is not None and value not in known:
+            message = _("The data given is not valid: %(why)s.", why=f"{name}: {value}")
+            raise ApiError(422, "invalid_input", message, [name])
     rows = wf.instances(sess, workflow=query.workflow, state=query.state,
                         block_id=query.block, year=query.year)  # fmt: skip
     if not is_committee(me):
@@ -63,6 +70,25 @@ def instances(query: InstanceFilter) -> InstancePage:
     page = rows[query.offset : query.offset + query.limit]
     items = [instance_out(r, engine().definition(r.workflow, r.version)) for r in page]
     return InstancePage(items=items, total=len(rows), limit=query.limit, offset=query.offset)
+
+
+def _check_data(body: FireRequest) -> None:
+    """Refuse, as the OpenAPI document does, a trigger people cannot fire or data it never
+    takes or that is not in its field's form (422 naming the fields)."""
+    vocab = api_vocabulary()
+    if body.trigger not in vocab.triggers:
+        message = _("Unknown action: %(name)s.", name=body.trigger)
+        raise ApiError(422, "unknown_trigger", message, ["trigger"])
+    problems = data_problems(vocab, body.trigger, body.data)
+    unknown = sorted(k for k, why in problems.items() if why == "unknown")
+    if unknown:
+        names = ", ".join(k.removeprefix("data.") for k in unknown)
+        message = _("This action takes no such data: %(names)s.", names=names)
+        raise ApiError(422, "unknown_fields", message, unknown)
+    if problems:
+        names = ", ".join(k.removeprefix("data.") for k in sorted(problems))
+        message = _("Give these data in their documented form: %(names)s.", names=names)
+        raise ApiError(422, "invalid_input", message, sorted(problems))
 
 
 def _participants(found: wf.InstanceView) -> list[ParticipantOut]:
@@ -107,10 +133,13 @@ def fire(instance_id: int, body: FireRequest) -> FireResult:
     if someone changed the instance meanwhile. Data other than the trigger's required
     fields is refused (422): data given to a fire is merged into the instance's own.
     """
+    _check_data(body)
     found = visible(instance_id)
-    needed = wf.required_fields(found.definition, found.row.state, body.trigger)
+    defn, state = found.definition, found.row.state
+    needed = wf.required_fields(defn, state, body.trigger)
     extra = sorted(set(body.data) - set(needed))
-    if extra:
+    # A trigger this state has not: the engine answers 404 (no such action) or 409 (not now).
+    if extra and wf.possible_in(defn, state, body.trigger):
         fields = [f"data.{k}" for k in extra]
         message = _("This action takes no such data: %(names)s.", names=", ".join(extra))
         raise ApiError(422, "unknown_fields", message, fields)

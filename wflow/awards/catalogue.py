@@ -8,7 +8,7 @@ administrators' to change: every threshold is configuration, never a constant in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +18,7 @@ from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Setting
 from wflow.clock import utcnow
 from wflow.core.errors import Conflict, ServiceError
+from wflow.core.numbers import NumberRefused, read_decimal, read_int
 from wflow.core.uow import transactional
 from wflow.org.models import User
 from wflow.org.service import clean_text
@@ -129,18 +130,8 @@ def _share(value: Any, field: str) -> str:
 
 
 def _decimal(value: Any, field: str, *, low: Decimal, high: Decimal, blank: bool) -> Any:
-    text = str(value if value is not None else "").strip().replace(",", ".")
-    if not text:
-        if blank:
-            return None
-        raise ServiceError(_l("Give a number."), field)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ServiceError(_l("Give a number."), field) from None
-    if not number.is_finite() or not low <= number <= high:
-        raise ServiceError(_l("Give a number from %(a)s to %(b)s.", a=low, b=high), field)
-    return number.quantize(Decimal("0.01"))
+    return read_decimal(value, field, max_digits=8, places=2, minimum=low, maximum=high,
+                        required=not blank)  # fmt: skip
 
 
 def clean_award(raw: dict[str, Any]) -> dict[str, Any]:
@@ -159,15 +150,13 @@ def clean_award(raw: dict[str, Any]) -> dict[str, Any]:
     if not proposers or any(p not in PROPOSERS for p in proposers):
         raise ServiceError(_l("Choose who may propose it."), "proposers")
     rank = raw.get("max_rank")
-    if rank in (None, "", 0):
-        max_rank = None
-    else:
-        try:
-            max_rank = int(rank)
-        except (TypeError, ValueError):
-            max_rank = 0
-        if not 1 <= max_rank <= 100:
-            raise ServiceError(_l("Give a rank from 1 to 100, or leave it empty."), "max_rank")
+    try:
+        max_rank = read_int(None if rank == 0 else rank, "max_rank", minimum=1, maximum=100,
+                            required=False)  # fmt: skip
+    except NumberRefused:
+        raise ServiceError(
+            _l("Give a rank from 1 to 100, or leave it empty."), "max_rank"
+        ) from None
     score = _decimal(
         raw.get("min_score_percent"),
         "min_score_percent",
@@ -193,7 +182,8 @@ def clean_award(raw: dict[str, Any]) -> dict[str, Any]:
         "min_score_percent": score,
         "active": bool(raw.get("active")),
     }
-    out["position"] = int(raw.get("position") or 0)
+    out["position"] = read_int(raw.get("position") or 0, "position", minimum=-10_000,
+                               maximum=10_000)  # fmt: skip
     return out
 
 
@@ -244,9 +234,14 @@ def base_salary(session: Session) -> Decimal:
 @transactional
 def set_base_salary(session: Session, user: User, value: Any) -> Decimal:
     """Change the base salary (a whole number of đồng); commit and return it."""
-    text = str(value or "").strip().replace(".", "").replace(",", "").replace(" ", "")
-    if not text.isdigit() or not 100_000 <= int(text) <= 1_000_000_000:
-        raise ServiceError(_l("Give the base salary in đồng, e.g. 2340000."), "base_salary")
+    text = str(value or "").strip().replace(".", "").replace(",", "")  # thousands separators
+    try:
+        amount = read_int(text, "base_salary", minimum=100_000, maximum=1_000_000_000)
+    except NumberRefused:
+        raise ServiceError(
+            _l("Give the base salary in đồng, e.g. 2340000."), "base_salary"
+        ) from None
+    text = str(amount)
     row = session.get(Setting, BASE_SALARY) or Setting(key=BASE_SALARY, value=text)
     row.value, row.updated_by_user_id, row.updated_at = text, user.id, utcnow()
     session.add(row)

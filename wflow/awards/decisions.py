@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
-from wflow.accounts import passwords
+from wflow.accounts import service as auth
 from wflow.awards import catalogue as awards
 from wflow.awards import documents as docs
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
+from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.core import workflow as wf
@@ -125,6 +126,7 @@ def sign_decision(
     number: str,
     issued_on: date | None,
     password: str,
+    address: str | None = None,
 ) -> Decision:
     """Compile, sign with the council's key and store the session's decision; decide every
     approved nomination of the session in the same transaction (the secretariat)."""
@@ -139,11 +141,12 @@ def sign_decision(
         raise Conflict(_l("Another decision has this number."), "number")
     listed = agenda(session, council_session)
     states = subjects.states(session, listed)
-    approved = [n for n in listed if states.get(n.id or 0) == "approved"]
+    passed = subjects.tagged(session, NOMINATION, "approved")
+    approved = [n for n in listed if states.get(n.id or 0) in passed]
     if not approved:
         raise Conflict(_l("No nomination of this session has been approved by the council."))
-    if not passwords.verify_password(user.password_hash, password or ""):
-        raise Forbidden(_l("The password is wrong: nothing was signed."), "password")
+    # the password re-entered: wrong ones count toward the waits
+    auth.confirm_signer(session, user, password, address=address)
     council = council_unit(session)
     salary = awards.base_salary(session)
     actor = wf.actor_for(session, user)
@@ -222,7 +225,7 @@ def register(
         .join(Award, col(Award.id) == Nomination.award_id)
         .join(Decision, col(Decision.id) == Nomination.decision_id)
         .join(WfInstance, col(WfInstance.id) == Nomination.instance_id)
-        .where(col(WfInstance.state).in_(("decided", "revoked")))
+        .where(col(WfInstance.state).in_(subjects.tagged(session, NOMINATION, "decided")))
     )
     if year:
         query = query.where(col(Nomination.year) == year)

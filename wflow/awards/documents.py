@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from wflow.awards.catalogue import prize
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
 from wflow.awards.votes import VoteRule, show
+from wflow.core import subjects
 from wflow.documents.render import render_html
 from wflow.engine import WfInstance
 from wflow.org.models import Block, BlockMembership, Position, Unit
@@ -24,7 +25,8 @@ from wflow.pacts.documents import SIGN_BOX_MM, add_document, box_of, html_to_pdf
 from wflow.pacts.models import Document
 from wflow.plans.models import Criterion, CriterionGroup
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewScore
-from wflow.scoreboard.service import COUNTED, plan_of_year, year_ranking
+from wflow.reviews.subject import REVIEW
+from wflow.scoreboard.service import plan_of_year, year_ranking
 
 DOSSIER_KINDS = ("form01", "form02", "minutes")
 TITLES = {
@@ -76,7 +78,7 @@ def reviews_of(session: Session, nomination: Nomination) -> list[Review]:
             Review.unit_id == nomination.unit_id,
             Review.block_id == nomination.block_id,
             Review.year == nomination.year,
-            col(WfInstance.state).in_(COUNTED),
+            col(WfInstance.state).in_(subjects.tagged(session, REVIEW, "counted")),
         )
     ).all()
     return sorted(rows, key=lambda r: PERIOD_ORDER.get(r.period, 9))
@@ -141,7 +143,9 @@ def default_texts(session: Session, nomination: Nomination) -> dict[str, str]:
     }
 
 
-def dossier_context(session: Session, nomination: Nomination, kind: str, when: date) -> dict:
+def dossier_context(
+    session: Session, nomination: Nomination, kind: str, when: date
+) -> dict[str, Any]:
     """Return what a dossier form shows: the unit, the award, the ranking, scores, the vote."""
     unit = session.get(Unit, nomination.unit_id)
     block = session.get(Block, nomination.block_id)

@@ -31,6 +31,7 @@ from wflow.core.access import Action, current_year, may
 from wflow.org.models import Block, Unit
 from wflow.pacts.models import Document
 from wflow.scoreboard.service import year_ranking
+from wflow.web.args import arg_int, arg_year
 from wflow.web.downloads import pdf_response, stored_pdf
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user, visible
@@ -53,7 +54,7 @@ def _back(nomination: Nomination) -> WResponse:
 def block(block_id: int) -> str | WResponse:
     """The block's year-end ranking with each award's eligibility; propose (GET / POST)."""
     blk = load_or_404(Block, block_id)
-    year = request.args.get("year", type=int) or current_year()
+    year = arg_year() or current_year()
     ensure(Action.VIEW, block_id=block_id, year=year)
     sess, me = db.session(), user()
     catalogue = awards.catalogue(sess, active_only=True)
@@ -108,7 +109,7 @@ def block(block_id: int) -> str | WResponse:
 def index() -> str | WResponse:
     """Every nomination the user may see, filtered by year, state, block and text; export."""
     sess, me = db.session(), user()
-    year = request.args.get("year", type=int)
+    year = arg_year()
     state, q = request.args.get("state", ""), request.args.get("q", "")
     rows = subjects.visible(sess, me, noms.all_nominations(sess, year))
     states = subjects.states(sess, rows)
@@ -168,8 +169,10 @@ def show(nomination_id: int) -> str:
     sess, me = db.session(), user()
     found = wf.view(sess, engine(), me, nomination.instance_id or 0)
     state = found.row.state
+    editable = state in subjects.tagged(sess, noms.WORKFLOW, "editable")  # the dossier
+    decided = state in subjects.tagged(sess, noms.WORKFLOW, "decided")
     dossier = DossierForm(formdata=None, obj=nomination)
-    if state == "dossier":
+    if editable:
         defaults = docs.default_texts(sess, nomination)
         for key, text in defaults.items():
             if not getattr(nomination, key):
@@ -189,6 +192,9 @@ def show(nomination_id: int) -> str:
         defn=found.definition,
         triggers=found.triggers,
         state=state,
+        editable=editable,
+        examining=state in subjects.tagged(sess, noms.WORKFLOW, "examining"),
+        certified=decided and state not in subjects.tagged(sess, noms.WORKFLOW, "revoked"),
         unit=sess.get(Unit, nomination.unit_id),
         block=sess.get(Block, nomination.block_id),
         award=sess.get(Award, nomination.award_id),
@@ -196,8 +202,8 @@ def show(nomination_id: int) -> str:
         may_vote=noms.may_vote(sess, engine(), me, nomination),
         vote_form=VoteForm(formdata=None),
         written_form=written,
-        may_write=state == "council_vote" and "secretariat" in me.roles,
-        may_edit=state == "dossier"
+        may_write=noms.open_vote(sess, state) == "council" and "secretariat" in me.roles,
+        may_edit=editable
         and may(sess, me, Action.ACT, block_id=nomination.block_id, year=nomination.year),
         may_submit="submit_dossier" in found.triggers,
         dossier=dossier,
@@ -270,7 +276,7 @@ def close(nomination_id: int) -> WResponse:
         engine(),
         user=user(),
         nomination=nomination,
-        expected_version=request.form.get("expected_version", type=int),
+        expected_version=arg_int("expected_version"),
     )
     flash(
         _(
@@ -319,6 +325,7 @@ def submit(nomination_id: int) -> WResponse:
         user=user(),
         nomination=nomination,
         password=form.password.data or "",
+        address=request.remote_addr,
     )
     flash(_("The dossier was signed and submitted."), "success")
     return _back(nomination)
@@ -346,7 +353,7 @@ def fire(nomination_id: int) -> WResponse:
         subject=nomination,
         trigger=trigger,
         data=data,
-        expected_version=request.form.get("expected_version", type=int),
+        expected_version=arg_int("expected_version"),
     )
     flash(_("Done."), "success")
     return _back(nomination)

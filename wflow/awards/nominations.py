@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
@@ -22,6 +22,7 @@ from wflow.awards import documents as docs
 from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Nomination
 from wflow.awards.rules import WRITTEN, ballots, count, current_tally, explain
+from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.core import workflow as wf
@@ -36,8 +37,7 @@ from wflow.scoreboard.service import RankRow, plan_of_year, year_ranking
 from wflow.signatures import keys
 
 WORKFLOW = "nomination"
-DEAD = frozenset({"rejected", "withdrawn"})  # a nomination here no longer holds the achievement
-VOTES = {"block_vote": "block", "council_vote": "council"}
+VOTES = {"block": "block_voting", "council": "council_voting"}  # each vote and its state tag
 CHOICES = {"yes": "vote_yes", "no": "vote_no", "abstain": "vote_abstain"}
 SHOWN = {"act": "yes", "refuse": "no", "abstain": "abstain"}
 Choice = Literal["yes", "no", "abstain"]
@@ -53,7 +53,8 @@ def _live(session: Session, unit_id: int, block_id: int, year: int) -> list[Nomi
         )
     ).all()
     states = subjects.states(session, rows)
-    return [n for n in rows if states.get(n.id or 0) not in DEAD]
+    dropped = subjects.tagged(session, NOMINATION, "dropped")  # no longer holds the achievement
+    return [n for n in rows if states.get(n.id or 0) not in dropped]
 
 
 def ineligible(
@@ -124,7 +125,9 @@ def may_propose(
     )
 
 
-def _rules(session: Session, award: Award, block_id: int, year: int) -> tuple[dict, dict]:
+def _rules(
+    session: Session, award: Award, block_id: int, year: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return the block and council vote rules kept with a new nomination."""
     plan = plan_of_year(session, block_id, year)
     rules = plan.rules if plan else {}
@@ -198,6 +201,14 @@ def propose(
 # --- firing and voting -------------------------------------------------------------------
 
 
+def open_vote(session: Session, state: str) -> str | None:
+    """Return which vote (block, council) is open in `state`, if any."""
+    for which, tag in VOTES.items():
+        if state in subjects.tagged(session, NOMINATION, tag):
+            return which
+    return None
+
+
 def _instance(session: Session, nomination: Nomination) -> WfInstance:
     row = session.get(WfInstance, nomination.instance_id) if nomination.instance_id else None
     if row is None:
@@ -213,7 +224,7 @@ def cast_vote(
     if choice not in CHOICES:
         raise ServiceError(_l("Vote yes, no or abstain."), "choice")
     row = _instance(session, nomination)
-    if row.state not in VOTES:
+    if open_vote(session, row.state) is None:
         raise Conflict(_l("No vote is open on this nomination."))
     return wf.fire(session, engine, user, row.id or 0, CHOICES[choice])
 
@@ -237,7 +248,7 @@ def record_written_vote(
     if choice not in CHOICES:
         raise ServiceError(_l("Vote yes, no or abstain."), "choice")
     row = _instance(session, nomination)
-    if row.state != "council_vote":
+    if open_vote(session, row.state) != "council":
         raise Conflict(_l("No council vote is open on this nomination."))
     member = session.get(User, member_id)
     seat = next(
@@ -268,7 +279,7 @@ def close_vote(
 ) -> FireResult:
     """Close the open vote and record its result: approved or rejected, by the count."""
     row = _instance(session, nomination)
-    which = VOTES.get(row.state)
+    which = open_vote(session, row.state)
     if which is None:
         raise Conflict(_l("No vote is open on this nomination."))
     rule = award_votes.VoteRule.from_json(
@@ -299,7 +310,7 @@ class VoteView:
     which: str  # block | council
     rule: award_votes.VoteRule
     seats: list[Seat]  # turnout: who has voted (open votes only)
-    tally: dict | None  # the count, once closed
+    tally: dict[str, Any] | None  # the count, once closed
     mine: str | None  # the viewer's own ballot: yes | no | abstain | None
     open: bool
     explanation: str = ""
@@ -328,13 +339,14 @@ def votes(session: Session, user: User, nomination: Nomination) -> list[VoteView
     if row is None:
         return []
     out: list[VoteView] = []
-    for which, state in (("block", "block_vote"), ("council", "council_vote")):
+    which_open = open_vote(session, row.state)
+    for which in VOTES:
         raw = nomination.block_rule if which == "block" else nomination.council_rule
         if not raw:
             continue
         rule = award_votes.VoteRule.from_json(raw)
         stored = nomination.block_tally if which == "block" else nomination.council_tally
-        is_open = row.state == state
+        is_open = which_open == which
         if not is_open and stored is None:
             continue
         seats: list[WfParticipant] = []
@@ -379,7 +391,7 @@ def may_vote(session: Session, engine: Engine, user: User, nomination: Nominatio
 def absent_members(session: Session, nomination: Nomination) -> list[tuple[int, str]]:
     """Return the council members who have not voted (for written ballots), as (id, name)."""
     row = session.get(WfInstance, nomination.instance_id) if nomination.instance_id else None
-    if row is None or row.state != "council_vote":
+    if row is None or open_vote(session, row.state) != "council":
         return []
     seats = ballots(session, row.id or 0, row.entry)
     return [(int(s.key.split(":")[1]), s.label) for s in seats if s.choice is None]
@@ -401,7 +413,7 @@ def save_dossier(
     """Change the dossier's texts before submission (the block's leading unit)."""
     if not may(session, user, Action.ACT, block_id=nomination.block_id, year=nomination.year):
         raise Forbidden(_l("Only the block's leading unit prepares the dossier."))
-    if subjects.state(session, nomination) != "dossier":
+    if not subjects.has_tag(session, nomination, "editable"):
         raise Conflict(_l("The dossier can be changed only before it is submitted."))
     nomination.cover_letter = clean_text(
         cover_letter, "cover_letter", max_len=20_000, required=False
@@ -417,13 +429,20 @@ def save_dossier(
 
 @transactional
 def submit_dossier(
-    session: Session, engine: Engine, *, user: User, nomination: Nomination, password: str
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    nomination: Nomination,
+    password: str,
+    address: str | None = None,
 ) -> FireResult:
     """Render Forms 01 and 02 and the minutes, sign each with the leading unit's key
-    (its head, password re-checked), store them and submit the dossier, in one transaction."""
+    (its head, who proves who they are once), store them and submit the dossier, in one
+    transaction."""
 
     row = _instance(session, nomination)
-    if row.state != "dossier":
+    if row.state not in subjects.tagged(session, NOMINATION, "editable"):
         raise Conflict(_l("The dossier is not open for submission."))
     leader = docs.leader_unit(session, nomination)
     if leader is None or user.unit_id != leader.id or not user.has_role(Role.UNIT_HEAD):
@@ -431,6 +450,7 @@ def submit_dossier(
     actor = wf.actor_for(session, user)
     if "submit_dossier" not in engine.available(session, row.id or 0, actor):
         raise Forbidden(_l("You may not submit this dossier."))
+    keys.confirm_signer(session, user, password, unit=leader, address=address)
     now = utcnow()
     try:
         nomination.submitted_at = now
@@ -438,14 +458,13 @@ def submit_dossier(
         session.flush()
         for kind in docs.DOSSIER_KINDS:
             pdf, page, box = docs.render_dossier_form(session, nomination, kind, now.date())
-            signed = keys.sign_as_unit(
+            signed = keys.sign_for_unit(
                 session,
                 user,
-                password,
+                leader,
                 pdf,
                 docs.field_name(leader.id or 0),
                 box,
-                unit=leader,
                 page=page,
                 reason=f"{docs.TITLES[kind]} - đề nghị khen thưởng",
             )
@@ -478,7 +497,9 @@ def all_nominations(session: Session, year: int | None = None) -> list[Nominatio
     return list(session.exec(query.order_by(col(Nomination.id).desc())).all())
 
 
-def names(session: Session, rows: Iterable[Nomination]) -> tuple[dict, dict, dict]:
+def names(
+    session: Session, rows: Iterable[Nomination]
+) -> tuple[dict[int | None, Unit], dict[int | None, Block], dict[int | None, Award]]:
     """Return units, blocks and awards by id for a list of nominations."""
     rows = list(rows)
     unit_ids = {n.unit_id for n in rows}

@@ -13,9 +13,11 @@ from wflow.awards import decisions
 from wflow.awards import documents as docs
 from wflow.awards.blueprint import bp
 from wflow.awards.models import Decision, Nomination
-from wflow.engine import WfInstance
+from wflow.awards.subject import NOMINATION
+from wflow.core import subjects
 from wflow.org.models import Block, Unit
 from wflow.pacts.models import Document
+from wflow.web.args import arg_int, arg_year
 from wflow.web.downloads import pdf_response, stored_pdf
 from wflow.web.guard import load_or_404
 from wflow.web.lists import export, wanted_format
@@ -25,9 +27,9 @@ from wflow.web.lists import export, wanted_format
 def register() -> str | WResponse:
     """The public register of awards by year, block and unit (no sign-in); export."""
     sess = db.session()
-    year = request.args.get("year", type=int)
-    block_id = request.args.get("block", type=int)
-    unit_id = request.args.get("unit", type=int)
+    year = arg_year()
+    block_id = arg_int("block", minimum=1)
+    unit_id = arg_int("unit", minimum=1)
     rows = decisions.register(sess, year=year, block_id=block_id, unit_id=unit_id)
     fmt = wanted_format()
     if fmt:
@@ -85,12 +87,10 @@ def certificate(nomination_id: int) -> Response:
     sess = db.session()
     nomination = load_or_404(Nomination, nomination_id)
     decision = sess.get(Decision, nomination.decision_id) if nomination.decision_id else None
-    state = sess.exec(
-        select(WfInstance.state).where(WfInstance.id == nomination.instance_id)
-    ).first()
-    if decision is None or state not in ("decided", "revoked"):
+    state = subjects.state(sess, nomination)
+    if decision is None or state not in subjects.tagged(sess, NOMINATION, "decided"):
         abort(404)
-    if state == "revoked":
+    if state in subjects.tagged(sess, NOMINATION, "revoked"):
         abort(410, description=_("This award was revoked."))
     pdf = docs.render_certificate(sess, nomination, decision, decisions.council_unit(sess))
     return pdf_response(pdf, f"certificate-{nomination.id}", public=True)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from wflow.awards.models import CouncilSession, Decision, Nomination
 from wflow.awards.votes import Tally, Verdict, VoteRule, decide_tally, show
+from wflow.core.numbers import NumberRefused, read_int
 from wflow.engine import FireContext, Registry, WfInstance, WfParticipant
 from wflow.pacts.models import Document
 
@@ -163,8 +164,8 @@ def session_open(ctx: FireContext) -> bool | str:
     """Pass when `session_id` names a council session of the nomination's year."""
     session: Session = ctx.session  # type: ignore[assignment]
     try:
-        sid = int(str(ctx.data.get("session_id", "")).strip())
-    except ValueError:
+        sid = read_int(ctx.data.get("session_id"), "session_id", minimum=1) or 0
+    except NumberRefused:
         sid = 0
     found = session.get(CouncilSession, sid) if sid else None
     if found is None:
@@ -181,7 +182,7 @@ def assign_session(ctx: FireContext) -> None:
     """Put the nomination on the agenda of the chosen council session."""
     session: Session = ctx.session  # type: ignore[assignment]
     nomination = nomination_of(session, ctx.instance_id)
-    nomination.session_id = int(str(ctx.data["session_id"]).strip())
+    nomination.session_id = read_int(ctx.data["session_id"], "session_id", minimum=1)
     nomination.updated_at = ctx.now
     session.add(nomination)
     session.flush()

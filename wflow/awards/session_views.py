@@ -68,6 +68,7 @@ def council_session(session_id: int) -> str:
     row = load_or_404(CouncilSession, session_id)
     listed = decisions.agenda(sess, row)
     states = subjects.states(sess, listed)
+    approved = subjects.tagged(sess, noms.WORKFLOW, "approved")
     units, blocks, award_map = noms.names(sess, listed)
     decision = decisions.decision_of(sess, row)
     form = DecisionForm(formdata=None)
@@ -85,7 +86,7 @@ def council_session(session_id: int) -> str:
         form=form,
         may_sign="secretariat" in me.roles
         and decision is None
-        and any(s == "approved" for s in states.values()),
+        and any(s in approved for s in states.values()),
         defn=engine().definition(noms.WORKFLOW),
     )
 
@@ -107,6 +108,7 @@ def sign_decision(session_id: int) -> WResponse:
         number=form.number.data or "",
         issued_on=form.issued_on.data,
         password=form.password.data or "",
+        address=request.remote_addr,
     )
     flash(_("The decision was signed; the awards are granted."), "success")
     return redirect(url_for("nomination.council_session", session_id=row.id), 303)

@@ -18,7 +18,10 @@ from fractions import Fraction
 from typing import Any, Literal
 
 Base = Literal["all", "present"]
-_SHARE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$|^\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
+# Bounded digits: a share is a few digits, and int() of thousands of them raises ValueError.
+_SHARE = re.compile(
+    r"^\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*$|^\s*([0-9]{1,3}(?:[.,][0-9]{1,4})?)\s*%\s*$"
+)
 
 
 class BadShare(ValueError):

@@ -12,6 +12,8 @@ from sqlmodel import select
 
 from wflow import create_app
 from wflow import db as database
+from wflow.cli import audit as cli_audit
+from wflow.cli import backup as cli_backup
 from wflow.cli import keys as cli_keys
 from wflow.cli import notify as cli_notify
 from wflow.cli import workflows as cli_workflows
@@ -19,8 +21,10 @@ from wflow.core import workflow as wf
 from wflow.core.access import current_year
 from wflow.core.errors import ServiceError
 from wflow.demo import awards as nomination_demo
+from wflow.demo import campaigns as campaign_demo
 from wflow.demo import org as demo
 from wflow.demo import pacts as pact_demo
+from wflow.demo import people as people_demo
 from wflow.demo import plans as plan_demo
 from wflow.demo import programmes as programme_demo
 from wflow.demo import reviews as review_demo
@@ -63,6 +67,8 @@ def init_command(with_demo: bool) -> None:
         ("reviews", lambda: logins.extend(review_demo.build_review_demo(sess, engine, year))),
         ("awards", lambda: nomination_demo.build_nomination_demo(sess, engine, year)),
         ("programmes", lambda: programme_demo.build_programme_demo(sess, engine, year)),
+        ("people and initiatives", lambda: people_demo.build_people_demo(sess, year)),
+        ("campaigns", lambda: campaign_demo.build_campaign_demo(sess, engine, year)),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:
         for _name, build in bar:
@@ -167,5 +173,8 @@ main.add_command(cli_workflows.workflows_group)
 
 def init_app(app: Flask) -> None:
     """Register wflow's commands on the app (so `flask` and `wflow` both see them)."""
-    for command in COMMANDS + cli_workflows.COMMANDS + cli_keys.COMMANDS + cli_notify.COMMANDS:
+    for command in (
+        COMMANDS + cli_workflows.COMMANDS + cli_audit.COMMANDS + cli_backup.COMMANDS
+        + cli_keys.COMMANDS + cli_notify.COMMANDS
+    ):  # fmt: skip
         app.cli.add_command(command)

@@ -1,4 +1,4 @@
-"""`wflow workflows check|list`, `wflow audit verify`, `wflow tick`: the engine's commands."""
+"""`wflow workflows check|list` and `wflow tick`: the engine's commands (audit: cli/audit.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from flask.cli import with_appcontext
 from sqlmodel import Session
 
 from wflow import db as database
+from wflow.cli import audit as cli_audit
 from wflow.config import PROJECT_ROOT
 from wflow.core import workflow as wf
-from wflow.engine import check_files, verify_chains
+from wflow.engine import check_files
 from wflow.workflow_rules import build_registry
 from wflow.workflow_setup import engine as app_engine
 
@@ -56,24 +57,6 @@ def workflows_list() -> None:
         click.echo(f"{d.name:<14}{d.version:>8}{d.instances:>11}  {mark}")
 
 
-@click.group("audit")
-def audit_group() -> None:
-    """The audit log."""
-
-
-@audit_group.command("verify")
-@with_appcontext
-def audit_verify() -> None:
-    """Recompute every instance's hash chain; exit 1 and name the first broken link."""
-    broken = verify_chains(database.session())
-    for b in broken:
-        click.echo(f"instance {b.instance_id}: event {b.seq}: {b.reason}", err=True)
-    if broken:
-        raise click.ClickException(f"{len(broken)} broken audit chain(s)")
-    count = wf.instance_count(database.session())
-    click.echo(f"audit chains intact: {count} instance(s)")
-
-
 @click.command("tick")
 @click.option("--now", "now_text", default=None, help="Pretend it is this ISO date-time (UTC).")
 @with_appcontext
@@ -91,6 +74,7 @@ def tick_command(now_text: str | None) -> None:
         f"tick: {report.done} item(s) opened, {report.fired} deadline(s) fired, "
         f"{report.reminded} reminder(s) sent"
     )
+    cli_audit.periodic_check(now)
 
 
-COMMANDS: list[click.Command] = [workflows_group, audit_group, tick_command]
+COMMANDS: list[click.Command] = [workflows_group, tick_command]

@@ -17,6 +17,7 @@ from wflow.committee import service as dashboard
 from wflow.core.access import current_year, is_committee
 from wflow.engine import Definition
 from wflow.org.models import Block
+from wflow.web.args import arg_int
 from wflow.web.guard import user
 from wflow.web.labels import PERIODS
 from wflow.web.lists import export, wanted_format
@@ -64,10 +65,8 @@ def _label(defs: dict[str, Definition], workflow: str, state: str | None = None)
 
 def _filters() -> dict[str, Any]:
     args = request.args
-    year = args.get("year", type=int) or current_year()
-    if not 1900 <= year <= 2200:
-        abort(400, description=_("Give a year between 1900 and 2200."))
-    return {"year": year, "block_id": args.get("block", type=int) or None,
+    year = arg_int("year", minimum=1900, maximum=2200) or current_year()
+    return {"year": year, "block_id": arg_int("block", minimum=1) or None,
             "state": (args.get("state") or "").strip()[:100] or None,
             "overdue": args.get("overdue") in ("1", "on", "true")}  # fmt: skip
 

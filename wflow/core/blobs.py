@@ -50,3 +50,25 @@ class BlobStore:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise OSError(f"stored {what} was changed on disk")
         return data
+
+    def check(self, relative: str, sha256: str) -> str | None:
+        """Return what is wrong with a stored file ("missing", or how its hash differs), or None."""
+        path = self.root / relative
+        try:
+            found = _file_sha256(path)
+        except FileNotFoundError:
+            return "missing"
+        except OSError as exc:
+            return f"unreadable ({exc.strerror or exc})"
+        if found != sha256:
+            return f"sha256: expected {sha256}, found {found} (the file was altered)"
+        return None
+
+
+def _file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

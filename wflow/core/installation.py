@@ -40,13 +40,24 @@ class Settings:
 
     @property
     def login_max_failures(self) -> int:
-        """Return how many wrong passwords lock an account (LOGIN_MAX_FAILURES)."""
+        """Return how many wrong answers a login allows from one address (LOGIN_MAX_FAILURES)."""
         return int(self.config.get("LOGIN_MAX_FAILURES", 5))
 
     @property
+    def login_delay(self) -> timedelta:
+        """Return the first wait after those, doubled with each failure (LOGIN_DELAY_SECONDS)."""
+        return timedelta(seconds=int(self.config.get("LOGIN_DELAY_SECONDS", 30)))
+
+    @property
     def login_lock(self) -> timedelta:
-        """Return how long a locked account stays locked (LOGIN_LOCK_SECONDS)."""
+        """Return the longest wait (LOGIN_LOCK_SECONDS)."""
         return timedelta(seconds=int(self.config.get("LOGIN_LOCK_SECONDS", 15 * 60)))
+
+    @property
+    def audit_interval(self) -> timedelta | None:
+        """Return the time between periodic audit checks (AUDIT_CHECK_MINUTES; None: off)."""
+        minutes = float(self.config.get("AUDIT_CHECK_MINUTES", 60) or 0)
+        return timedelta(minutes=minutes) if minutes > 0 else None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ guards and effects (`wflow.workflow_rules` composes them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlmodel import col, select
@@ -78,12 +78,17 @@ def register(reg: Registry) -> None:
     def _member_of(_scope: Scope, values: Sequence[Any]) -> Iterable[str]:
         return [f"unit:{uid}:member" for uid in unit_ids(values)]
 
-    @reg.data_resolver("unit_heads")
-    def _unit_heads(ctx: FireContext, values: Sequence[Any]) -> Sequence[Participant]:
-        ids = unit_ids(values)
-        query = select(Unit.id, Unit.name).where(col(Unit.id).in_(ids))
-        names: dict[int, str] = {uid: name for uid, name in ctx.session.execute(query)}
-        return [Participant(f"unit:{u}", f"unit:{u}:head", names.get(u, "")) for u in ids]
+    def units(suffix: str) -> Callable[[FireContext, Sequence[Any]], Sequence[Participant]]:
+        def resolve(ctx: FireContext, values: Sequence[Any]) -> Sequence[Participant]:
+            ids = unit_ids(values)
+            query = select(Unit.id, Unit.name).where(col(Unit.id).in_(ids))
+            names: dict[int, str] = {uid: name for uid, name in ctx.session.execute(query)}
+            return [Participant(f"unit:{u}", f"unit:{u}:{suffix}", names.get(u, "")) for u in ids]
+
+        return resolve
+
+    reg.data_resolver("unit_heads")(units("head"))  # the head acts for the unit
+    reg.data_resolver("unit_members")(units("member"))  # its head or staff acts for it
 
 
 def unit_ids(values: Sequence[Any]) -> list[int]:

@@ -2,7 +2,8 @@
 
 Each feature registers its kind once (model, workflow, scope, who may view, words for people,
 page); `state`, `states`, `start`, `fire` and `may_view` then work for every kind, so a new
-kind of workflow needs a model, a YAML file and one `SubjectKind`.
+kind of workflow needs a model, a YAML file and one `SubjectKind`. What a state means to the
+code is asked of its tags (`tagged`, `has_tag`), never of its name.
 """
 
 from __future__ import annotations
@@ -86,6 +87,21 @@ def state(session: Session, subject: Subject) -> str:
     return session.exec(query).first() or _initial(session, kind_of(subject))
 
 
+def tagged(session: Session, kind_or_workflow: SubjectKind[Any] | str, tag: str) -> frozenset[str]:
+    """Return the states carrying `tag` in any loaded version of a kind's (or named) workflow.
+
+    Every loaded version counts, so a query or a comparison also holds for the instances
+    still driven by an older version of the definition.
+    """
+    workflow = kind_or_workflow if isinstance(kind_or_workflow, str) else kind_or_workflow.workflow
+    return installation.workflows_of(session).tagged(workflow, tag)
+
+
+def has_tag(session: Session, subject: Subject, tag: str) -> bool:
+    """Tell whether the subject's current state (read fresh) carries `tag`."""
+    return state(session, subject) in tagged(session, kind_of(subject), tag)
+
+
 def states(session: Session, subjects: Iterable[Subject]) -> dict[int, str]:
     """Return the workflow state of each subject, by subject id (one query)."""
     by_instance = {x.instance_id: x.id or 0 for x in subjects if x.instance_id}
@@ -120,13 +136,16 @@ def fire(
     session: Session,
     engine: Engine,
     *,
-    user: User,
+    user: User | None,
     subject: Subject,
     trigger: str,
     data: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
 ) -> FireResult:
-    """Fire a trigger on the subject's workflow as `user` (roles and guards by the engine)."""
+    """Fire a trigger on the subject's workflow as `user` (roles and guards by the engine).
+
+    `user` None is the system: a scheduled job firing a `system: true` trigger.
+    """
     if subject.instance_id is None:
         raise NotFound(_l("This has no workflow."))
     return wf.fire(session, engine, user, subject.instance_id, trigger, data, expected_version)

@@ -107,7 +107,7 @@ def start(
 def fire(
     session: Session,
     engine: Engine,
-    user: User,
+    user: User | None,
     instance_id: int,
     trigger: str,
     data: Mapping[str, Any] | None = None,
@@ -118,9 +118,10 @@ def fire(
     """Fire `trigger` as `user` (or as `actor`, e.g. a written ballot) in one unit of work.
 
     Every transition people cause goes through here, so the inbox and the notifications
-    always follow; a refusal rolls the whole unit back and re-raises.
+    always follow; a refusal rolls the whole unit back and re-raises. `user` None is the
+    system (a scheduled job).
     """
-    actor = actor or actor_for(session, user)
+    actor = actor or (actor_for(session, user) if user is not None else Actor.system())
     with unit_of_work(session):
         before = task_keys(session, instance_id)
         result = engine.fire(session, instance_id, trigger, actor, data, expected_version)
@@ -271,6 +272,14 @@ def participants(session: Session, row: WfInstance) -> list[WfParticipant]:
         .order_by(col(WfParticipant.position))
     )
     return list(session.exec(query).all())
+
+
+def possible_in(definition: Definition, state: str, trigger: str) -> bool:
+    """Tell whether `trigger` may be fired from `state` at all (its step's act, or a transition)."""
+    part = definition.states[state].participation
+    if part is not None and trigger in (part.act, part.refuse, part.abstain):
+        return True
+    return any(t.trigger == trigger for t in definition.transitions_from(state))
 
 
 def required_fields(definition: Definition, state: str, trigger: str) -> tuple[str, ...]:

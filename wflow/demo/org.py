@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from wflow.core.errors import ServiceError
 from wflow.org import service as org
 from wflow.org.models import Role, Unit, UnitKind
 
@@ -88,7 +89,7 @@ def build_demo(
 ) -> list[DemoLogin]:
     """Create the demo province for `year` (and its leadership for `year - 1`)."""
     if session.exec(select(Unit.id)).first() is not None:
-        raise org.ServiceError("the database already holds units: the demo needs an empty one")
+        raise ServiceError("the database already holds units: the demo needs an empty one")
     logins: list[DemoLogin] = []
     units: dict[str, Unit] = {}
     for code, name, kind, head, staff in POLITICAL + ENTERPRISES:

@@ -146,7 +146,7 @@ def build_review_demo(
 def _last_year(session: Session, engine: Engine, year: int) -> None:
     block = session.exec(select(Block).where(Block.code == "KCTXH")).one()
     pact = session.exec(select(Pact).where(Pact.block_id == block.id, Pact.year == year)).one()
-    if subjects.state(session, pact) != "in_force":
+    if not subjects.has_tag(session, pact, "in_force"):
         raise RuntimeError("the review demo needs last year's pact in force (the pact demo)")
     plan = session.get(Plan, pact.plan_id)
     assert plan is not None

@@ -109,6 +109,17 @@ def decrypt_key(pem: str, kek: bytes) -> PrivateKey:
     return key
 
 
+def kek_opens(pem: str, kek: bytes) -> bool:
+    """Tell whether `kek` decrypts an encrypted PKCS#8 key (RSA checks skipped: a quick test)."""
+    try:
+        serialization.load_pem_private_key(
+            pem.encode("ascii"), password=kek, unsafe_skip_rsa_key_validation=True
+        )
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 class KeyStore:
     """The instance's key folder: the key-encryption secret and the certificate authority."""
 
@@ -140,6 +151,13 @@ class KeyStore:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48) + "\n")
         return path.read_bytes().strip()
+
+    def existing_kek(self) -> bytes | None:
+        """Return the key-encryption secret if one is set or stored; never create one."""
+        if self._passphrase:
+            return self._passphrase.encode("utf-8")
+        path = self.root / "keys" / "kek"
+        return path.read_bytes().strip() if path.exists() else None
 
     def has_ca(self) -> bool:
         """Tell whether the certificate authority exists."""

@@ -21,7 +21,7 @@ class FetchRefused(ValueError):
     """A document tried to load something other than wflow's own static files."""
 
 
-class LocalFetcher(URLFetcher):
+class LocalFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints
     """Load only files under wflow/static/ (fonts, images) and data: URLs; refuse the rest."""
 
     def __init__(self) -> None:
@@ -52,5 +52,5 @@ def render_pdf(
     html = render_html(template, {**context, "doc_title_text": title})
     document = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=LocalFetcher())
     pdf = document.write_pdf(font_config=_fonts, pdf_variant=variant)
-    assert pdf is not None
+    assert isinstance(pdf, bytes)
     return pdf

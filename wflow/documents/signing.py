@@ -92,7 +92,8 @@ class StampFont(GlyphAccumulatorFactory):
     ) -> GlyphAccumulator:
         """Return a glyph accumulator over the rescaled font."""
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-            obj_stream = writer.prepare_object_stream()
+            # pyHanko leaves prepare_object_stream unannotated
+            obj_stream = writer.prepare_object_stream()  # type: ignore[no-untyped-call]
         return GlyphAccumulator(
             writer=writer,
             font_handle=BytesIO(_font_bytes(self.font_file)),
@@ -117,7 +118,10 @@ def _signer(
     return signers.SimpleSigner(
         signing_cert=_asn1_cert(cert),
         signing_key=asn1_keys.PrivateKeyInfo.load(der),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in chain]),
+        # pyHanko's certificate store is unannotated
+        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+            [_asn1_cert(c) for c in chain]
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 This module is its public surface: code outside `wflow/engine/` imports from here only.
 """
 
-from wflow.engine.audit import Broken, verify_chains
+from wflow.engine.audit import Broken, Drift, verify_chains, verify_instances
 from wflow.engine.definition import (
     SCOPES,
     TAGS,
@@ -48,6 +48,7 @@ __all__ = [
     "DataRef",
     "Deadline",
     "Definition",
+    "Drift",
     "Engine",
     "FireContext",
     "FireResult",
@@ -83,4 +84,5 @@ __all__ = [
     "to_svg",
     "transition_table",
     "verify_chains",
+    "verify_instances",
 ]

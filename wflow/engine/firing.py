@@ -23,7 +23,7 @@ from typing import Any
 from wflow.clock import utcnow
 from wflow.engine import inbox as _inbox
 from wflow.engine import timers as _timers
-from wflow.engine.audit import event_hash, json_safe
+from wflow.engine.audit import HASH_V, event_hash, json_safe
 from wflow.engine.compiled import Compiled
 from wflow.engine.definition import Definition, Participation, Transition
 from wflow.engine.fastsql import Db
@@ -204,12 +204,19 @@ class Firing:
         entry: int,
         due: datetime | None,
         new_data: dict[str, Any] | None,
+        snapshot: bool = False,
     ) -> tuple[int, int]:
-        """Move the instance row (optimistic lock) and append the chained audit event."""
+        """Move the instance row (optimistic lock) and append the chained audit event.
+
+        The event's hash covers the row as this leaves it (state, lock_version, data); the
+        event keeps the data when it changed (`new_data`) or when asked to (`snapshot`).
+        """
         seq = row.last_seq + 1
         version = row.lock_version + 1
+        after = row.data if new_data is None else new_data
+        kept = new_data if new_data is not None else (row.data if snapshot else None)
         h = event_hash(row.last_hash, row.id, seq, version, now, actor.user_id, actor.unit_id,
-                       actor.name, trigger, source, dest, data)  # fmt: skip
+                       actor.name, trigger, source, dest, data, after)  # fmt: skip
         params = {"b_id": row.id, "b_lock": row.lock_version, "b_seq": row.last_seq,
                   "state": dest, "lock_version": version, "entry": entry, "last_seq": seq,
                   "last_hash": h, "due_at": due, "updated_at": now}  # fmt: skip
@@ -224,7 +231,8 @@ class Firing:
             {"instance_id": row.id, "seq": seq, "version": version, "at": now,
              "actor_user_id": actor.user_id, "actor_unit_id": actor.unit_id,
              "actor_name": actor.name, "trigger": trigger, "source": source, "dest": dest,
-             "data": data, "prev_hash": row.last_hash, "hash": h},
+             "data": data, "prev_hash": row.last_hash, "hash": h, "hash_v": HASH_V,
+             "data_after": kept},
         )  # fmt: skip
         return version, event_id
 

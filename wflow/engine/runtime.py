@@ -23,7 +23,7 @@ from wflow.clock import utcnow
 from wflow.engine import inbox as _inbox
 from wflow.engine import timers as _timers
 from wflow.engine import versions as _versions
-from wflow.engine.audit import Broken, event_hash, json_safe, verify_chains
+from wflow.engine.audit import HASH_V, Broken, Drift, event_hash, json_safe, verify_instances
 from wflow.engine.compiled import Compiled, participation_triggers
 from wflow.engine.definition import SCOPES, Definition
 from wflow.engine.fastsql import Db
@@ -118,7 +118,7 @@ class Engine(Firing):
         )  # fmt: skip
         row = SELECT_INSTANCE.first(db, {"id": iid})
         due = self._due(comp, d.initial, now, inst_data)
-        self._advance(db, row, actor, "start", "", d.initial, clean, now, 1, due, None)
+        self._advance(db, row, actor, "start", "", d.initial, clean, now, 1, due, None, True)
         self._enter(db, comp, row, d.initial, "", 1, scope_of(row), actor, now, due, None)
         if d.initial in comp.participation:
             self._settle(db, iid, d.initial, 1, comp, None, [], 0)
@@ -235,7 +235,11 @@ class Engine(Firing):
 
     def verify_chains(self, session: Session) -> list[Broken]:
         """Recompute every audit chain; return the first broken link of each instance."""
-        return verify_chains(session)
+        return [f for f in verify_instances(session) if isinstance(f, Broken)]
+
+    def verify_instances(self, session: Session) -> list[Broken | Drift]:
+        """Recompute every chain and check every instance row against its head (first finding)."""
+        return verify_instances(session)
 
     # ---------------------------------------------------------------- timers
     def tick(
@@ -271,7 +275,7 @@ class Engine(Firing):
         data = {"due_at": deadline_at.isoformat(), "principals": principals}
         seq = row.last_seq + 1
         h = event_hash(row.last_hash, instance_id, seq, row.lock_version, now, None, None,
-                       SYSTEM.name, "remind", row.state, row.state, data)  # fmt: skip
+                       SYSTEM.name, "remind", row.state, row.state, data, row.data)  # fmt: skip
         moved = UPDATE_CHAIN_HEAD.run(
             db, {"b_id": instance_id, "b_seq": row.last_seq, "last_seq": seq,
                                 "last_hash": h},
@@ -283,7 +287,7 @@ class Engine(Firing):
             {"instance_id": instance_id, "seq": seq, "version": row.lock_version, "at": now,
              "actor_user_id": None, "actor_unit_id": None, "actor_name": SYSTEM.name,
              "trigger": "remind", "source": row.state, "dest": row.state, "data": data,
-             "prev_hash": row.last_hash, "hash": h},
+             "prev_hash": row.last_hash, "hash": h, "hash_v": HASH_V, "data_after": None},
         )  # fmt: skip
         return "reminded"
 

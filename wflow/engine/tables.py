@@ -66,7 +66,7 @@ class WfInstance(SQLModel, table=True):
 
 
 class WfEvent(SQLModel, table=True):
-    """One audit event, append-only, chained per instance by `hash`."""
+    """One audit event, append-only, chained per instance by `hash` (see wflow.engine.audit)."""
 
     __tablename__ = "wf_event"
     __table_args__ = (sa.UniqueConstraint("instance_id", "seq", name="uq_wf_event_instance_seq"),)
@@ -85,6 +85,12 @@ class WfEvent(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(max_length=64)
+    # the format of `hash` (wflow.engine.audit): 1 for events written before migration 0020
+    hash_v: int = Field(default=2, sa_column_kwargs={"server_default": "1"})
+    # the instance's data after this event, when the event changed it (None: unchanged)
+    data_after: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(none_as_null=True), nullable=True)
+    )
 
 
 class WfParticipant(SQLModel, table=True):

@@ -16,6 +16,7 @@ from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.core.errors import describe
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
+from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
 from wflow.web.lists import export, wanted_format
@@ -72,7 +73,7 @@ def definition(name: str) -> str:
 @login_required
 def diagram(name: str) -> Response:
     """Draw a workflow's state diagram, the given instance's state highlighted."""
-    version = request.args.get("version", type=int)
+    version = arg_int("version", minimum=1)
     try:
         defn = engine().definition(name, version)
     except WorkflowError:
@@ -103,7 +104,7 @@ def instances() -> str | WResponse:
     args = request.args
     rows = wf.instances(
         db.session(), workflow=args.get("workflow") or None, state=args.get("state") or None,
-        year=args.get("year", type=int), block_id=args.get("block", type=int),
+        year=arg_year(), block_id=arg_int("block", minimum=1),
     )  # fmt: skip
     me = user()
     if not is_committee(me):
@@ -154,7 +155,7 @@ def fire(instance_id: int) -> WResponse:
     trigger = request.form.get("trigger", "")
     needed = wf.required_fields(found.definition, found.row.state, trigger)
     data = {k: request.form.get(k, "").strip() for k in needed}
-    expected = request.form.get("expected_version", type=int)
+    expected = arg_int("expected_version")
     try:
         wf.fire(db.session(), engine(), user(), instance_id, trigger, data, expected)
     except WorkflowError as exc:

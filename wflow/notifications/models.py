@@ -21,6 +21,7 @@ class NotificationKind(StrEnum):
     REMINDER = "reminder"
     DEADLINE = "deadline"
     DIGEST = "digest"
+    AUDIT = "audit"  # the periodic audit found records changed outside wflow
 
 
 class Notification(SQLModel, table=True):

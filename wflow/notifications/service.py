@@ -167,6 +167,41 @@ def register(reg: Registry) -> None:
         send_after_commit(ctx.session, mails)
 
 
+AUDIT_LINES_SHOWN = 20  # the rest is one `wflow audit verify` away
+
+
+def alert_admins(session: Session, lines: Sequence[str], found_at: datetime) -> int:
+    """Tell every active administrator what the audit newly found; return how many were told.
+
+    One notification each (and an e-mail after the commit), in their language; the findings
+    themselves are technical lines, as `wflow audit verify` prints them.
+    """
+    if not lines:
+        return 0
+    admins = users_holding(session, {Role.ADMIN.value})
+    shown = "\n".join(lines[:AUDIT_LINES_SHOWN])
+    mails: list[mailer.Mail | None] = []
+    for user in admins:
+        with force_locale(user.locale or "vi"):
+            title = _("Audit: records were changed outside wflow")
+            body = _(
+                "The audit of %(when)s UTC found %(count)d new problem(s):",
+                when=found_at.strftime("%Y-%m-%d %H:%M"), count=len(lines),
+            )  # fmt: skip
+            body += "\n" + shown
+            if len(lines) > AUDIT_LINES_SHOWN:
+                body += "\n" + _("…and %(count)d more.", count=len(lines) - AUDIT_LINES_SHOWN)
+            body += "\n" + _("Run `wflow audit verify` on the server for the full list.")
+        session.add(Notification(user_id=user.id or 0, kind=NotificationKind.AUDIT.value,
+                                 title=title, body=body))  # fmt: skip
+        sender = mailer_of(session)
+        if sender is not None:
+            mails.append(sender.compose(user, "notification", {"title": title, "body": body,
+                                                               "instance_id": None}))  # fmt: skip
+    send_after_commit(session, mails)
+    return len(admins)
+
+
 def send_after_commit(session: OrmSession, mails: Sequence[mailer.Mail | None]) -> None:
     """Send `mails` once the session's transaction commits (dropped on rollback)."""
     if not any(mails):

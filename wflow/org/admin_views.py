@@ -17,6 +17,7 @@ from wflow.core.errors import ServiceError
 from wflow.org import directory
 from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, User
+from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import BlockForm, BlockYearForm, NewBlockForm, UnitForm, UserForm
 from wflow.web.guard import ensure, load_or_404
 from wflow.web.labels import POSITIONS, ROLES, UNIT_KINDS
@@ -145,7 +146,7 @@ def unit_edit(unit_id: int) -> Page:
 def blocks() -> Page:
     """List blocks with their members in a year, filtered by text; export as CSV or XLSX."""
     q = request.args.get("q", "").strip()
-    year = request.args.get("year", type=int) or current_year()
+    year = arg_year() or current_year()
     found = directory.block_years(db.session(), year=year)
     rows = [by for by in found if matches(q, by.block.name, by.block.code)]
     fmt = wanted_format()
@@ -218,7 +219,7 @@ def block_new() -> Page:
 def block_edit(block_id: int) -> Page:
     """Change a block, and its members, leader and deputy for a year."""
     block = load_or_404(Block, block_id)
-    year = request.args.get("year", type=int) or current_year()
+    year = arg_year() or current_year()
     form = BlockForm(obj=block, prefix="block")
     year_form = BlockYearForm(prefix="year")
     _year_form(year_form)
@@ -276,7 +277,7 @@ def block_edit(block_id: int) -> Page:
 def users() -> Page:
     """List users, filtered by text, unit and role; export as CSV or XLSX."""
     q = request.args.get("q", "").strip()
-    unit_id = request.args.get("unit", type=int)
+    unit_id = arg_int("unit", minimum=1)
     role = request.args.get("role", "")
     units = {u.id: u for u in _units()}
     every = db.session().exec(select(User).order_by(col(User.display_name))).all()

@@ -89,8 +89,6 @@ class User(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="RESTRICT")
     roles: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime())
     last_login_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     # Bumped on sign-out: session cookies of earlier sign-ins (copies included) stop working.

@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wflow.accounts import passwords
+from wflow.accounts.models import LoginThrottle
 from wflow.core.errors import Conflict, NotFound, ServiceError
 from wflow.core.uow import transactional
 from wflow.org.models import Block, BlockMembership, Position, Role, Unit, UnitKind, User
@@ -250,8 +251,8 @@ def update_user(
     new_hash = passwords.hash_password(_password(password)) if password else user.password_hash
     user.display_name, user.unit_id, user.roles, user.active = name, unit, role_list, active
     user.password_hash, user.email = new_hash, address
-    if password:
-        user.failed_logins, user.locked_until = 0, None
+    if password:  # a new password: waits earned guessing the old one are forgotten
+        session.execute(delete(LoginThrottle).where(col(LoginThrottle.login) == user.login))
     session.add(user)
     return user
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -10,6 +10,7 @@ from wflow import db
 from wflow.core.access import Action, current_year, is_committee
 from wflow.org import directory
 from wflow.org.models import Block, Unit
+from wflow.web.args import arg_year
 from wflow.web.guard import ensure, load_or_404, user
 
 bp = Blueprint("main", __name__)
@@ -55,7 +56,7 @@ def block(block_id: int) -> str:
     """Show a block in a year: members, leader and deputy (members or the committee only)."""
     row = load_or_404(Block, block_id)
     years = directory.block_years_of(db.session(), block_id)
-    year = request.args.get("year", type=int) or (years[0] if years else current_year())
+    year = arg_year() or (years[0] if years else current_year())
     ensure(Action.VIEW, block_id=block_id, year=year)
     found = directory.block_years(db.session(), block_id=block_id, year=year)
     return render_template(

@@ -132,7 +132,7 @@ def with_signature_fields(pdf: bytes, boxes: Sequence[tuple[str, int, Any]]) -> 
             writer, fields.SigFieldSpec(sig_field_name=name, on_page=page, box=box)
         )
     out = BytesIO()
-    writer.write(out)
+    writer.write(out)  # type: ignore[no-untyped-call]  # pyHanko leaves write() unannotated
     return out.getvalue()
 
 

@@ -29,7 +29,6 @@ from wflow.plans.models import Plan
 from wflow.signatures.rounds import Progress, SigningRound
 
 WORKFLOW = "pact"
-DEAD = frozenset({"withdrawn"})  # a pact in these states no longer holds its plan
 DEFAULT_SIGNING_DAYS = 21
 
 
@@ -66,11 +65,12 @@ def prepare_pact(session: Session, engine: Engine, *, user: User, plan: Plan) ->
     """Prepare the pact of a published plan and start its workflow; the block's leader only."""
     if not plans.is_leader(session, user, plan):
         raise Forbidden(_l("Only the block's leading unit may do this."))
-    if subjects.state(session, plan) != "published":
+    if not subjects.has_tag(session, plan, "published"):
         raise Conflict(_l("A pact is prepared from a published plan."))
     others = list(session.exec(select(Pact).where(Pact.plan_id == plan.id)).all())
     states = subjects.states(session, others)
-    if any(states.get(p.id or 0) not in DEAD for p in others):
+    dropped = subjects.tagged(session, WORKFLOW, "dropped")  # no longer holds its plan
+    if any(states.get(p.id or 0) not in dropped for p in others):
         raise Conflict(_l("This plan already has a pact."))
     block = session.get(Block, plan.block_id)
     if block is None:
@@ -114,10 +114,18 @@ def current_document(session: Session, pact: Pact) -> Document | None:
 
 
 def sign_pact(
-    session: Session, engine: Engine, *, user: User, pact: Pact, password: str
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    pact: Pact,
+    password: str,
+    address: str | None = None,
 ) -> Document:
-    """Sign the pact for the user's unit (its head, password re-checked); return the revision."""
-    return ROUND.sign(session, engine, user=user, subject=pact, password=password)
+    """Sign the pact for the user's unit (its head, who proves who they are); return the
+    revision."""
+    return ROUND.sign(session, engine, user=user, subject=pact, password=password,
+                      address=address)  # fmt: skip
 
 
 def decline_pact(
@@ -125,7 +133,7 @@ def decline_pact(
 ) -> FireResult:
     """Decline to sign for the user's unit, with a reason: the pact goes back to the leader."""
     text = clean_text(reason, "reason", max_len=2000)
-    if subjects.state(session, pact) != "signing":
+    if not subjects.has_tag(session, pact, "signing"):
         raise Conflict(_l("The pact is not open for signing."))
     return subjects.fire(
         session, engine, user=user, subject=pact, trigger="decline", data={"reason": text}

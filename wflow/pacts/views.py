@@ -16,6 +16,7 @@ from wflow.pacts import service as pacts
 from wflow.pacts.documents import revisions_of
 from wflow.pacts.models import Document, Pact
 from wflow.plans.models import Plan
+from wflow.web.args import arg_int
 from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user, visible
@@ -85,11 +86,12 @@ def show(pact_id: int) -> str:
     sess, me = db.session(), user()
     found = wf.view(sess, engine(), me, pact.instance_id or 0)
     done = pacts.progress(sess, pact)
-    may_sign = found.row.state == "signing" and "sign" in found.triggers
+    signing = found.row.state in subjects.tagged(sess, pacts.WORKFLOW, "signing")
     return render_template(
         "pact/show.html", pact=pact, block=sess.get(Block, pact.block_id),
         plan=sess.get(Plan, pact.plan_id), row=found.row, defn=found.definition,
-        triggers=[t for t in found.triggers if t in FIRE_TRIGGERS], may_sign=may_sign,
+        triggers=[t for t in found.triggers if t in FIRE_TRIGGERS], signing=signing,
+        may_sign=signing and "sign" in found.triggers,
         may_decline="decline" in found.triggers, progress=done,
         reminders=pacts.reminders(sess, pact),
         documents=revisions_of(sess, pact.id or 0),
@@ -111,7 +113,7 @@ def fire(pact_id: int) -> WResponse:
     trigger = request.form.get("trigger", "")
     if trigger not in FIRE_TRIGGERS:
         abort(404, description=_("Unknown action."))
-    expected = request.form.get("expected_version", type=int)
+    expected = arg_int("expected_version")
     sess = db.session()
     if trigger == "open_signing":
         pacts.open_signing(sess, engine(), user=user(), pact=pact, expected_version=expected)
@@ -135,7 +137,8 @@ def sign(pact_id: int) -> WResponse:
     password = request.form.get("password", "")
     if not password:
         abort(422, description=_("Enter your password to sign."))
-    pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password)
+    pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password,
+                    address=request.remote_addr)  # fmt: skip
     flash(_("Your unit's signature was added to the pact."), "success")
     return _back(pact)
 

@@ -15,7 +15,6 @@ from wflow.org.models import Unit, User
 from wflow.org.service import clean_text
 from wflow.plans.models import Criterion, Plan, PlanComment
 from wflow.plans.service import (
-    ANSWERABLE,
     SECTION_LABELS,
     SECTIONS,
     _ensure_leader,
@@ -35,7 +34,7 @@ def comment(
 ) -> PlanComment:
     """Comment, as a member unit, on a section or a criterion while the consultation is open."""
     unit_id = _member_unit(session, user, plan)
-    if subjects.state(session, plan) != "consultation":
+    if not subjects.has_tag(session, plan, "commentable"):
         raise Conflict(_l("Comments are taken only while the consultation is open."))
     if section not in SECTIONS:
         raise ServiceError(_l("Choose what the comment is about from the list."), "target")
@@ -69,7 +68,7 @@ def answer_comment(
     row = session.get(PlanComment, comment_id)
     if row is None or row.plan_id != plan.id:
         raise NotFound(_l("Not found."))
-    if subjects.state(session, plan) not in ANSWERABLE:
+    if not subjects.has_tag(session, plan, "answerable"):
         raise Conflict(_l("Comments are answered during the consultation and the revision."))
     row.answer = clean_text(answer, "answer", max_len=5000)
     row.answered_by_user_id, row.answered_at = user.id, utcnow()

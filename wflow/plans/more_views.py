@@ -21,6 +21,7 @@ from wflow.plans.diff import compare
 from wflow.plans.forms import AnswerForm, CommentForm
 from wflow.plans.models import Plan
 from wflow.plans.views import bp, comment_targets
+from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user, visible
 from wflow.web.lists import export, matches, wanted_format
@@ -34,8 +35,8 @@ def revisions(plan_id: int) -> str:
     sess = db.session()
     kept = plans.revisions_of(sess, plan.id or 0)
     numbers = {r.number: r for r in kept}
-    a = request.args.get("a", type=int)
-    b = request.args.get("b", type=int)
+    a = arg_int("a", minimum=1)
+    b = arg_int("b", minimum=1)
     if a is None and len(kept) >= 2:
         a, b = kept[-2].number, kept[-1].number
     diff = None
@@ -58,7 +59,7 @@ def registrations(plan_id: int) -> str | WResponse:
     """Show which member units registered their targets for a year, and which have not."""
     plan = visible(Plan, plan_id)
     sess = db.session()
-    year = request.args.get("year", type=int) or plan.year
+    year = arg_year() or plan.year
     if not plan.year <= year <= plan.year_end:
         abort(404, description=_("Choose a year of the plan's period."))
     status = request.args.get("status", "")
@@ -107,7 +108,7 @@ def register(plan_id: int) -> str | WResponse | tuple[str, int]:
     """Register the unit's target for every criterion (member units, by the deadline)."""
     plan = visible(Plan, plan_id)
     sess, me = db.session(), user()
-    year = request.values.get("year", type=int) or plan.year
+    year = arg_year() or plan.year
     if not plan.year <= year <= plan.year_end:
         abort(404, description=_("Choose a year of the plan's period."))
     if me.unit_id is None or not any(
@@ -168,7 +169,7 @@ def pdf(plan_id: int) -> Response:
     plan = visible(Plan, plan_id)
     sess = db.session()
     block = sess.get(Block, plan.block_id)
-    state = subjects.state(sess, plan)
+    published = subjects.has_tag(sess, plan, "published")
     leader = plans.leader_unit(sess, plan)
     body = render.render_pdf(
         "pdf/plan.html",
@@ -176,7 +177,7 @@ def pdf(plan_id: int) -> Response:
             "plan": plan,
             "groups": load_groups(sess, plan.id or 0),
             "date": utcnow().date(),
-            "draft": "DỰ THẢO" if state != "published" else "",
+            "draft": "" if published else "DỰ THẢO",
             "place": "……",
             "issuer_parent": block.name if block else "",
             "issuer": leader.name if leader else "",

@@ -33,8 +33,6 @@ from wflow.plans.models import Plan, PlanRevision
 from wflow.plans.text import clean_contents, clean_period, clean_rules, clean_scale, default_rules
 
 WORKFLOW = "plan"
-EDITABLE = frozenset({"draft", "revision", "returned"})  # states in which the leader edits
-ANSWERABLE = frozenset({"consultation", "revision", "returned"})
 SECTIONS = ("title", "legal_bases", "purposes", "contents", "rules", "criterion")
 SECTION_LABELS = {
     "title": _l("Title"),
@@ -57,7 +55,7 @@ def _ensure_leader(session: Session, user: User, plan: Plan) -> None:
 
 
 def _ensure_editable(session: Session, plan: Plan) -> None:
-    if subjects.state(session, plan) not in EDITABLE:
+    if not subjects.has_tag(session, plan, "editable"):
         raise Conflict(_l("The plan can be edited only as a draft, in revision or when returned."))
 
 
@@ -123,8 +121,9 @@ def _no_overlap(session: Session, plan: Plan) -> None:
         query = query.where(Plan.id != plan.id)
     others = list(session.exec(query).all())
     states = subjects.states(session, others)
+    dropped = subjects.tagged(session, WORKFLOW, "dropped")
     for other in others:
-        if states.get(other.id or 0) != "cancelled":
+        if states.get(other.id or 0) not in dropped:
             raise Conflict(
                 _l("The block already has a plan for %(period)s.", period=other.period), "year"
             )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from wflow.core.errors import ServiceError
+from wflow.core.numbers import NumberRefused, read_decimal, read_int
 from wflow.org.service import clean_text
 
 SCALES = (100, 1000)
@@ -44,7 +45,10 @@ DEFAULT_RULES: dict[str, Any] = {
 }
 SIGNING_ORDERS = ("parallel", "leader_last", "in_order")  # how the heads sign the pact
 GRADINGS = ("leader", "cross")  # the block leader grades every review, or units cross-grade
-_FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$|^\s*(\d+(?:[.,]\d+)?)\s*%\s*$")
+# Bounded digits: a share is a few digits, and int() of thousands of them raises ValueError.
+_FRACTION = re.compile(
+    r"^\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*$|^\s*([0-9]{1,3}(?:[.,][0-9]{1,4})?)\s*%\s*$"
+)
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
@@ -108,24 +112,22 @@ def clean_fraction(value: str | None, field: str) -> str:
 
 def clean_points(value: Any, field: str, *, allow_zero: bool = True) -> Decimal:
     """Return points as an exact decimal (comma or dot), at most two decimals, not negative."""
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = Decimal(str(value))
-    else:
-        try:
-            number = Decimal(str(value or "").strip().replace(",", "."))
-        except InvalidOperation:
-            raise ServiceError(_l("Points must be a number."), field) from None
-    if not number.is_finite():
-        raise ServiceError(_l("Points must be a number."), field)
-    if number < 0 or (number == 0 and not allow_zero):
+    try:
+        number = read_decimal(value, field, max_digits=7, places=2, minimum=0,
+                              maximum=Decimal("99999.99"))  # fmt: skip
+    except NumberRefused as exc:
+        messages = {
+            "places": _l("Points take at most two decimals."),
+            "below": _l("Points must be more than zero."),
+            "above": _l("Points must be less than 100,000."),
+        }
+        raise ServiceError(
+            messages.get(exc.reason, _l("Points must be a number.")), field
+        ) from None
+    assert number is not None
+    if number == 0 and not allow_zero:
         raise ServiceError(_l("Points must be more than zero."), field)
-    if number != number.quantize(Decimal("0.01")):
-        raise ServiceError(_l("Points take at most two decimals."), field)
-    if number >= 100_000:
-        raise ServiceError(_l("Points must be less than 100,000."), field)
-    return number.quantize(Decimal("0.01"))
+    return number
 
 
 def clean_rules(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -182,8 +184,8 @@ def clean_rules(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _int(value: Any) -> int | None:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return read_int(value, "", minimum=None, maximum=None)
+    except NumberRefused:
         return None
 
 

@@ -25,6 +25,7 @@ from wflow.plans.forms import AnswerForm, CommentForm, CriteriaForm, ImportForm,
 from wflow.plans.models import Plan
 from wflow.plans.spreadsheet import import_criteria
 from wflow.plans.text import default_rules
+from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm, form_error
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
@@ -43,7 +44,7 @@ def leader_plan(plan_id: int) -> Plan:
 def editable_plan(plan_id: int) -> Plan:
     """Load a plan its leader may edit now (draft, in revision, returned), or 403/404/409."""
     plan = leader_plan(plan_id)
-    if subjects.state(db.session(), plan) not in plans.EDITABLE:
+    if not subjects.has_tag(db.session(), plan, "editable"):
         abort(
             409,
             description=_("The plan can be edited only as a draft, in revision or when returned."),
@@ -106,7 +107,7 @@ def block_plans(block_id: int) -> str | WResponse:
 def new_plan(block_id: int) -> str | WResponse | tuple[str, int]:
     """Draft a new plan (the block's leading unit)."""
     block = load_or_404(Block, block_id)
-    ensure(Action.ACT, block_id=block_id, year=request.form.get("year", type=int) or current_year())
+    ensure(Action.ACT, block_id=block_id, year=arg_year() or current_year())
     form = PlanForm()
     if request.method == "GET":
         form.year.data = current_year()
@@ -153,6 +154,7 @@ def show(plan_id: int) -> str | WResponse:
     comment_form = CommentForm()
     comment_form.target.choices = comment_targets(groups)
     is_member = plans.member_unit_of(sess, me, plan) is not None
+    state = found.row.state
     return render_template(
         "plan/show.html",
         plan=plan,
@@ -167,7 +169,9 @@ def show(plan_id: int) -> str | WResponse:
         answer_form=AnswerForm(),
         is_member=is_member,
         is_leader=plans.is_leader(sess, me, plan),
-        editable=found.row.state in plans.EDITABLE,
+        editable=state in subjects.tagged(sess, plans.WORKFLOW, "editable"),
+        commentable=state in subjects.tagged(sess, plans.WORKFLOW, "commentable"),
+        answerable=state in subjects.tagged(sess, plans.WORKFLOW, "answerable"),
         revisions=plans.revisions_of(sess, plan.id or 0),
         labels=plans.SECTION_LABELS,
     )
@@ -299,7 +303,7 @@ def fire(plan_id: int) -> WResponse:
         subject=plan,
         trigger=trigger,
         data=data,
-        expected_version=request.form.get("expected_version", type=int),
+        expected_version=arg_int("expected_version"),
     )
     flash(_("Done."), "success")
     return redirect(url_for("plan.show", plan_id=plan.id), 303)

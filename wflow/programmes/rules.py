@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
+from wflow.core.numbers import NumberRefused, read_int
 from wflow.core.registry import unit_ids
 from wflow.engine import FireContext, Registry
 from wflow.programmes.documents import render_programme_pdf
@@ -32,8 +33,8 @@ def review_year_open(ctx: FireContext) -> bool | str:
     """Pass for a year of the period, not after this one, not reviewed yet."""
     session, programme = _programme(ctx)
     try:
-        year = int(ctx.data.get("review_year", 0))
-    except (TypeError, ValueError):
+        year = read_int(ctx.data.get("review_year"), "review_year", maximum=9999) or 0
+    except NumberRefused:
         year = 0
     if not programme.year <= year <= min(programme.year_end, ctx.now.year):
         return str(_l("Review a year of the programme's period, up to this year."))
@@ -65,7 +66,7 @@ def record_review(ctx: FireContext) -> None:
     """Store the year's review the act carries."""
     session, programme = _programme(ctx)
     session.add(ProgrammeReview(
-        programme_id=programme.id or 0, year=int(ctx.data["review_year"]),
+        programme_id=programme.id or 0, year=read_int(ctx.data["review_year"], "review_year") or 0,
         summary=str(ctx.data["review_summary"]),
         next_steps=str(ctx.data.get("review_next_steps", "")),
         unit_id=ctx.actor.unit_id, created_by_user_id=ctx.actor.user_id, created_at=ctx.now,

@@ -221,10 +221,17 @@ def submit(
 
 
 def sign(
-    session: Session, engine: Engine, *, user: User, programme: Programme, password: str
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    programme: Programme,
+    password: str,
+    address: str | None = None,
 ) -> Document:
     """Sign the programme for the user's unit (its head, password re-checked)."""
-    return ROUND.sign(session, engine, user=user, subject=programme, password=password)
+    return ROUND.sign(session, engine, user=user, subject=programme, password=password,
+                      address=address)  # fmt: skip
 
 
 def review(

@@ -21,6 +21,7 @@ from wflow.pacts.models import Document
 from wflow.programmes import service as programmes
 from wflow.programmes.forms import ProgrammeForm, ReviewYearForm
 from wflow.programmes.models import Programme
+from wflow.web.args import arg_int
 from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm, form_error
 from wflow.web.guard import load_or_404, user, visible
@@ -177,7 +178,7 @@ def fire(programme_id: int) -> WResponse:
     trigger = request.form.get("trigger", "")
     if trigger not in FIRE_TRIGGERS:
         abort(404, description=_("Unknown action."))
-    expected = request.form.get("expected_version", type=int)
+    expected = arg_int("expected_version")
     sess = db.session()
     if trigger == "submit":
         programmes.submit(sess, engine(), user=user(), programme=programme,
@@ -200,7 +201,8 @@ def sign(programme_id: int) -> WResponse:
     password = request.form.get("password", "")
     if not password:
         abort(422, description=_("Enter your password to sign."))
-    programmes.sign(db.session(), engine(), user=user(), programme=programme, password=password)
+    programmes.sign(db.session(), engine(), user=user(), programme=programme, password=password,
+                    address=request.remote_addr)  # fmt: skip
     flash(_("Your unit's signature was added to the programme."), "success")
     return _back(programme)
 

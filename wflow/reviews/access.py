@@ -6,15 +6,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
+from wflow.core import subjects
 from wflow.core.access import Action, may
 from wflow.core.errors import Conflict, Forbidden, NotFound
 from wflow.engine import WfInstance
 from wflow.org.models import Role, User
 from wflow.reviews.models import Review
-from wflow.reviews.subject import acts_for
+from wflow.reviews.subject import REVIEW, acts_for
 
-EDITABLE = frozenset({"open", "late", "returned"})  # the unit writes its assessment
-GRADING = frozenset({"under_review"})  # the reviewer writes scores
 UNIT_TRIGGERS = ("submit", "resubmit")
 REVIEWER_TRIGGERS = ("start_review", "return_review", "accept")
 
@@ -43,29 +42,29 @@ def may_publish(session: Session, user: User, block_id: int, year: int) -> bool:
     )
 
 
-def refuse_done(state: str) -> None:
+def refuse_done(session: Session, state: str) -> None:
     """Refuse (409) any change once the review is accepted or its results are locked."""
-    if state == "locked":
+    if state in subjects.tagged(session, REVIEW, "published"):
         raise Conflict(
             _l("The results of this review are published and locked: nothing can change.")
         )
-    if state == "accepted":
+    if state in subjects.tagged(session, REVIEW, "done"):
         raise Conflict(_l("This review is accepted: nothing can change."))
 
 
-def check_unit_state(state: str) -> None:
+def check_unit_state(session: Session, state: str) -> None:
     """Refuse (409) unless the unit may change its self-assessment in `state`."""
-    refuse_done(state)
-    if state not in EDITABLE:
+    refuse_done(session, state)
+    if state not in subjects.tagged(session, REVIEW, "editable"):
         raise Conflict(
             _l("The self-assessment can be changed only while the review is open or returned.")
         )
 
 
-def check_grading_state(state: str) -> None:
+def check_grading_state(session: Session, state: str) -> None:
     """Refuse (409) unless the reviewer may change the grading in `state`."""
-    refuse_done(state)
-    if state not in GRADING:
+    refuse_done(session, state)
+    if state not in subjects.tagged(session, REVIEW, "grading"):
         raise Conflict(
             _l("Start grading first: scores are given while the review is under review.")
         )
@@ -76,7 +75,7 @@ def ensure_unit_edits(session: Session, user: User, review: Review) -> str:
     if not acts_for(session, user, review.unit_id):
         raise Forbidden(_l("Only the reviewed unit writes its self-assessment."))
     state = locked_state(session, review)
-    check_unit_state(state)
+    check_unit_state(session, state)
     return state
 
 
@@ -87,5 +86,5 @@ def ensure_reviewer_grades(session: Session, user: User, review: Review) -> str:
     if not is_reviewer(session, user, review):
         raise Forbidden(_l("Only the unit assigned to grade this review may do this."))
     state = locked_state(session, review)
-    check_grading_state(state)
+    check_grading_state(session, state)
     return state

@@ -13,7 +13,6 @@ from wflow.org.models import Unit
 from wflow.plans.models import Criterion, CriterionGroup
 from wflow.plans.text import REVIEW_PERIOD_LABELS
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewEvidence, ReviewScore
-from wflow.reviews.rules import DONE
 
 
 @dataclass(frozen=True)
@@ -108,11 +107,16 @@ def unit_names(session: Session, unit_ids: Iterable[int | None]) -> dict[int, st
     return {int(i or 0): n for i, n in rows}
 
 
-def ranks(reviews: Iterable[Review], states: Mapping[int, str]) -> dict[int, int]:
-    """Return each accepted review's rank in its year and period by final total (ties share)."""
+def ranks(
+    reviews: Iterable[Review], states: Mapping[int, str], done: frozenset[str]
+) -> dict[int, int]:
+    """Return each review's rank in its year and period by final total (ties share).
+
+    Only reviews in a `done` state (their results no longer change) are ranked.
+    """
     groups: dict[tuple[int, int, str], list[Review]] = {}
     for r in reviews:
-        if states.get(r.id or 0) in DONE and r.final_total is not None:
+        if states.get(r.id or 0) in done and r.final_total is not None:
             groups.setdefault((r.block_id, r.year, r.period), []).append(r)
     out: dict[int, int] = {}
     for rows in groups.values():

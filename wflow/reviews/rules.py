@@ -22,15 +22,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
-from wflow.core import installation
+from wflow.core import installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import ServiceError
 from wflow.core.uow import unit_of_work
 from wflow.engine import FireContext, Registry, Scope, WfInstance
 from wflow.org.models import BlockMembership, Position, Unit
 from wflow.pacts.models import Pact
+from wflow.pacts.subject import PACT
 from wflow.plans.models import Criterion, Plan, Registration, RegistrationTarget
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewScore
+from wflow.reviews.subject import REVIEW
 
 if TYPE_CHECKING:
     from wflow.engine import Engine
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORKFLOW = "review"
-DONE = frozenset({"accepted", "locked"})  # results that count and no longer change
 DEFAULT_OPEN_DAYS = 30
 _NUMBER = re.compile(r"\d[\d.,\s]*")
 _ZERO = Decimal(0)
@@ -147,7 +148,10 @@ def pacts_in_force(session: Session) -> list[Pact]:
     query = (
         select(Pact)
         .join(WfInstance, col(WfInstance.id) == Pact.instance_id)
-        .where(WfInstance.workflow == "pact", WfInstance.state == "in_force")
+        .where(
+            WfInstance.workflow == PACT.workflow,
+            col(WfInstance.state).in_(subjects.tagged(session, PACT, "in_force")),
+        )
         .order_by(col(Pact.id))
     )
     return list(session.exec(query).all())
@@ -329,7 +333,7 @@ def _sum(values: Iterable[Decimal | None]) -> Decimal:
 def record_submission(ctx: FireContext) -> None:
     """Date the submission, total the self scores; the first submission decides lateness.
 
-    A review is late when it is first submitted from the `late` state or after its due date;
+    A review is late when it is first submitted from an `overdue` state or after its due date;
     it then carries the plan's `late_report_penalty`. A resubmission after a return is never
     late: the unit answers the reviewer, not the calendar.
     """
@@ -339,7 +343,8 @@ def record_submission(ctx: FireContext) -> None:
     first = review.submitted_at is None
     review.submitted_at = review.updated_at = ctx.now
     review.self_total = _sum(s.self_score for s, _c in rows) + _sum(s.self_bonus for s, _c in rows)
-    if first and (ctx.state == "late" or ctx.now.date() > review.due_date):
+    overdue = ctx.state in subjects.tagged(session, REVIEW, "overdue")
+    if first and (overdue or ctx.now.date() > review.due_date):
         plan = session.get(Plan, review.plan_id)
         penalty = str((plan.rules if plan else {}).get("late_report_penalty", "0"))
         review.late, review.penalty = True, Decimal(penalty).quantize(Decimal("0.01"))
@@ -391,7 +396,8 @@ def period_accepted(ctx: FireContext) -> bool | str:
             Review.period == review.period,
         )
     )
-    waiting = sorted(name for name, state in session.exec(query).all() if state not in DONE)
+    done = subjects.tagged(session, REVIEW, "done")
+    waiting = sorted(name for name, state in session.exec(query).all() if state not in done)
     if waiting:
         return str(_l("Not every review is accepted yet: %(units)s.", units=", ".join(waiting)))
     return True

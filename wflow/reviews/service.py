@@ -29,7 +29,6 @@ from wflow.reviews import access
 from wflow.reviews import evidence as files
 from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.reviews.queries import evidence_of, reviews_of_block, unit_names
-from wflow.reviews.rules import DONE
 from wflow.reviews.sheets import (
     GradeInput,
     Problems,
@@ -41,6 +40,7 @@ from wflow.reviews.sheets import (
     fill_self,
     sheet_of,
 )
+from wflow.reviews.subject import REVIEW
 
 
 @transactional
@@ -153,7 +153,7 @@ def fire_review(
         and user.unit_id == review.unit_id
     ):
         raise Forbidden(_l("A unit never grades its own review."))
-    access.refuse_done(subjects.state(session, review))
+    access.refuse_done(session, subjects.state(session, review))
     given = dict(data or {})
     if "reason" in given:
         given["reason"] = clean_text(given["reason"], "reason", max_len=2000, required=False)
@@ -171,14 +171,16 @@ def publish_period(
     if not reviews:
         raise Conflict(_l("There is no review of this period to publish."))
     states = subjects.states(session, reviews)
-    waiting = [r for r in reviews if states.get(r.id or 0) not in DONE]
+    done = subjects.tagged(session, REVIEW, "done")
+    waiting = [r for r in reviews if states.get(r.id or 0) not in done]
     if waiting:
         names = unit_names(session, [r.unit_id for r in waiting])
         raise Conflict(
             _l("Not every review is accepted yet: %(units)s.",
                units=", ".join(names.get(r.unit_id, str(r.unit_id)) for r in waiting))
         )  # fmt: skip
-    todo = [r for r in reviews if states.get(r.id or 0) == "accepted"]
+    approved = subjects.tagged(session, REVIEW, "approved")  # accepted, not yet published
+    todo = [r for r in reviews if states.get(r.id or 0) in approved]
     if not todo:
         raise Conflict(_l("These results are already published."))
     actor = wf.actor_for(session, user)

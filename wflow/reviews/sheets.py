@@ -3,22 +3,22 @@ scores within the criterion's limits (refused, never clamped), every problem nam
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.core.errors import ServiceError
+from wflow.core.numbers import NumberRefused, read_decimal
 from wflow.org.service import clean_text
 from wflow.plans.models import Criterion
 from wflow.reviews.models import Review, ReviewScore
 
 CENT = Decimal("0.01")
-MAX_FIGURE = Decimal("1e12")
+MAX_FIGURE = Decimal("999999999999.99")  # below 10^12
 
 
 class ScoreErrors(ServiceError):
@@ -59,25 +59,6 @@ Sheet = dict[int, tuple[ReviewScore, Criterion]]  # criterion id -> its score an
 # --- numbers and texts ---------------------------------------------------------------------
 
 
-def _decimal(value: Any) -> Decimal | str | None:
-    """Return the number written (comma or dot), None when empty, "" when not a number."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = Decimal(str(value))
-    else:
-        text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "")
-        if not text:
-            return None
-        try:
-            number = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            return ""
-    return number if number.is_finite() else ""
-
-
 def _fmt(value: Decimal) -> str:
     return f"{Decimal(value).normalize():f}"
 
@@ -85,45 +66,34 @@ def _fmt(value: Decimal) -> str:
 def _points(value: Any, code: str, limit: Decimal, what: str, problems: dict[str, str],
             field: str) -> Decimal | None:  # fmt: skip
     """Check a score or bonus against [0, limit]; record the problem and return None if bad."""
-    number = _decimal(value)
-    if number is None:
-        return None
-    if number == "":
-        problems[field] = str(_l("%(code)s: the %(what)s must be a number.", code=code, what=what))
-        return None
-    assert isinstance(number, Decimal)
-    if number < 0:
-        problems[field] = str(
-            _l("%(code)s: the %(what)s cannot be negative.", code=code, what=what)
-        )
-    elif number != number.quantize(CENT):
-        problems[field] = str(
-            _l("%(code)s: the %(what)s takes at most two decimals.", code=code, what=what)
-        )
-    elif number > limit:
-        problems[field] = str(
-            _l("%(code)s: the %(what)s is at most %(max)s (given %(given)s).",
-               code=code, what=what, max=_fmt(limit), given=_fmt(number))
-        )  # fmt: skip
-    else:
-        return number.quantize(CENT)
+    try:
+        return read_decimal(value, field, places=2, minimum=0, maximum=limit, required=False)
+    except NumberRefused as exc:
+        messages = {
+            "not_a_number": _l("%(code)s: the %(what)s must be a number.", code=code, what=what),
+            "below": _l("%(code)s: the %(what)s cannot be negative.", code=code, what=what),
+            "places": _l("%(code)s: the %(what)s takes at most two decimals.", code=code,
+                         what=what),
+            "above": _l("%(code)s: the %(what)s is at most %(max)s (given %(given)s).",
+                        code=code, what=what, max=_fmt(limit), given=exc.given),
+        }  # fmt: skip
+        problems[field] = str(messages.get(exc.reason, messages["not_a_number"]))
     return None
 
 
 def _figure(value: Any, code: str, problems: dict[str, str], field: str) -> Decimal | None:
-    number = _decimal(value)
-    if number is None:
-        return None
-    if number == "" or not isinstance(number, Decimal):
-        problems[field] = str(_l("%(code)s: the figure achieved must be a number.", code=code))
-        return None
-    if number < 0 or number >= MAX_FIGURE or number != number.quantize(CENT):
-        problems[field] = str(
-            _l("%(code)s: give the figure achieved as a positive number with at most two "
-               "decimals.", code=code)
-        )  # fmt: skip
-        return None
-    return number.quantize(CENT)
+    try:
+        return read_decimal(value, field, places=2, minimum=0, maximum=MAX_FIGURE,
+                            required=False)  # fmt: skip
+    except NumberRefused as exc:
+        if exc.reason == "not_a_number":
+            problems[field] = str(_l("%(code)s: the figure achieved must be a number.", code=code))
+        else:
+            problems[field] = str(
+                _l("%(code)s: give the figure achieved as a positive number with at most two "
+                   "decimals.", code=code)
+            )  # fmt: skip
+    return None
 
 
 def _text(value: str | None, code: str, max_len: int, problems: dict[str, str],

@@ -50,7 +50,8 @@ from wflow.reviews.forms import (
 )
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewEvidence
 from wflow.reviews.sheets import ScoreErrors
-from wflow.reviews.subject import acts_for
+from wflow.reviews.subject import REVIEW, acts_for
+from wflow.web.args import arg_int, arg_year
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format
 from wflow.workflow_setup import engine
@@ -80,12 +81,14 @@ def _list_rows(reviews_: list[Review], states: dict[int, str]) -> list[dict[str,
     names = queries.unit_names(
         sess, [r.unit_id for r in reviews_] + [r.reviewer_unit_id for r in reviews_]
     )
-    placed = queries.ranks(reviews_, states)
+    finished = subjects.tagged(sess, REVIEW, "done")
+    placed = queries.ranks(reviews_, states, finished)
+    initial = engine().definition(review_rules.WORKFLOW).initial
     out = []
     for r in reviews_:
-        state = states.get(r.id or 0, "open")
+        state = states.get(r.id or 0, initial)
         opens = subjects.may_view(sess, me, r)
-        done = state in review_rules.DONE
+        done = state in finished
         out.append({
             "review": r, "id": r.id, "year": r.year, "period": r.period,
             "period_label": queries.period_label(r.period), "unit": names.get(r.unit_id, ""),
@@ -138,7 +141,7 @@ def block_reviews(block_id: int) -> str | WResponse:
     block = load_or_404(Block, block_id)
     sess, me = db.session(), user()
     years = queries.years_of_block(sess, block_id)
-    year = request.args.get("year", type=int) or (years[0] if years else current_year())
+    year = arg_year() or (years[0] if years else current_year())
     ensure(Action.VIEW, block_id=block_id, year=year)
     period = request.args.get("period", "")
     if period and period not in PERIOD_ORDER:
@@ -194,7 +197,7 @@ def unit_reviews(unit_id: int) -> str:
     ensure(Action.VIEW, unit_id=unit_id)
     sess = db.session()
     found = queries.reviews_of_unit(sess, unit_id)
-    year = request.args.get("year", type=int)
+    year = arg_year()
     if year:
         found = [r for r in found if r.year == year]
     states = subjects.states(sess, found)
@@ -237,8 +240,9 @@ def show(review_id: int) -> str:
         block=sess.get(Block, review.block_id), lines=lines, names=names, num=num,
         period_label=queries.period_label(review.period),
         evidence=queries.evidence_of(sess, review), steps=steps,
-        may_edit=own and state in review_access.EDITABLE,
-        may_grade=review_access.is_reviewer(sess, me, review) and state in review_access.GRADING,
+        may_edit=own and state in subjects.tagged(sess, REVIEW, "editable"),
+        may_grade=review_access.is_reviewer(sess, me, review)
+        and state in subjects.tagged(sess, REVIEW, "grading"),
         graded=any(line.score.score is not None for line in lines),
         evidence_form=_evidence_form(lines), step_form=StepForm(formdata=None),
         delete_form=SheetForm(formdata=None), max_files=files.MAX_FILES,
@@ -282,7 +286,7 @@ def assess(review_id: int) -> tuple[str, int] | WResponse:
     sess, me = db.session(), user()
     if not acts_for(sess, me, review.unit_id):
         abort(403, description=_("Only the reviewed unit writes its self-assessment."))
-    review_access.check_unit_state(subjects.state(sess, review))
+    review_access.check_unit_state(sess, subjects.state(sess, review))
     lines = queries.lines_of(sess, review)
     if request.method == "POST":
         return _save_sheet(
@@ -304,7 +308,7 @@ def grade(review_id: int) -> tuple[str, int] | WResponse:
         abort(403, description=_("A unit never grades its own review."))
     if not review_access.is_reviewer(sess, me, review):
         abort(403, description=_("Only the unit assigned to grade this review may do this."))
-    review_access.check_grading_state(subjects.state(sess, review))
+    review_access.check_grading_state(sess, subjects.state(sess, review))
     lines = queries.lines_of(sess, review)
     if request.method == "POST":
         return _save_sheet(
@@ -336,7 +340,7 @@ def fire(review_id: int) -> WResponse:
     if trigger not in STEPS:
         abort(404, description=_("Unknown action."))
     data = {"reason": form.reason.data or ""} if trigger == "return_review" else {}
-    expected = request.form.get("expected_version", type=int)
+    expected = arg_int("expected_version")
     reviews.fire_review(db.session(), engine(), user=user(), review=review, trigger=trigger,
                         data=data, expected_version=expected)  # fmt: skip
     messages = {

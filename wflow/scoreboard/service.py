@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from wflow.core import subjects
 from wflow.core.errors import NotFound
@@ -24,8 +24,8 @@ from wflow.org.models import Block, BlockMembership, Position, Unit, User
 from wflow.plans.models import Criterion, CriterionGroup, Plan
 from wflow.plans.text import DEFAULT_RULES
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewScore
+from wflow.reviews.subject import REVIEW
 
-COUNTED = ("accepted", "locked")  # review states whose results count
 YEAR_END = "year_end"
 CENT = Decimal("0.01")
 
@@ -48,10 +48,10 @@ class RankRow:
 
 def plan_of_year(session: Session, block_id: int, year: int) -> Plan | None:
     """Return the block's plan covering `year`: the newest published, else the newest (1 query)."""
-    query = sa.select(Plan).where(
+    query = select(Plan).where(
         col(Plan.block_id) == block_id, col(Plan.year) <= year, col(Plan.year_end) >= year
     )
-    plans = list(session.execute(query).scalars().all())
+    plans = list(session.exec(query).all())
     if not plans:
         return None
     return max(plans, key=lambda p: (p.published_at is not None, p.id or 0))
@@ -83,7 +83,7 @@ def counted_totals(session: Session, block_id: int, year: int) -> dict[int, dict
         .where(
             col(Review.block_id) == block_id,
             col(Review.year) == year,
-            col(WfInstance.state).in_(COUNTED),
+            col(WfInstance.state).in_(subjects.tagged(session, REVIEW, "counted")),
         )
     )
     out: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -228,8 +228,9 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
         .outerjoin(WfInstance, col(WfInstance.id) == Review.instance_id)
         .where(col(Review.block_id) == block_id, col(Review.year) == year)
     )  # fmt: skip
+    counts = subjects.tagged(session, REVIEW, "counted")
     for rid, uid, per, state, final, late, penalty in session.connection().execute(query):
-        counted = state in COUNTED
+        counted = state in counts
         shown = Decimal(final).quantize(CENT) if counted and final is not None else None
         cells[uid][per] = Cell(int(rid or 0), state or "", counted, shown, bool(late),
                                Decimal(penalty or 0))  # fmt: skip
@@ -286,6 +287,7 @@ def _breakdown(
     counted: dict[int, int] = {}
     ratios: dict[int, Decimal] = {}
     if period is not None:
+        counts = subjects.tagged(session, REVIEW, "counted")
         # The database adds up: rows per (unit, group), per unit and per criterion, never the
         # units x criteria scores themselves.
         scores = (
@@ -293,7 +295,7 @@ def _breakdown(
             .join(Review, col(Review.id) == ReviewScore.review_id)
             .join(WfInstance, col(WfInstance.id) == Review.instance_id)
             .where(col(Review.block_id) == block_id, col(Review.year) == year,
-                   col(Review.period) == period, col(WfInstance.state).in_(COUNTED))
+                   col(Review.period) == period, col(WfInstance.state).in_(counts))
             .add_columns(col(Review.unit_id).label("unit_id"))
             .subquery()
         )  # fmt: skip
@@ -361,13 +363,9 @@ class Sheet:
     groups: list[tuple[CriterionGroup, list[SheetRow]]]
     review: Review | None
     state: str | None  # the review's workflow state
+    counted: bool  # the review is accepted or locked (tag `counted`): its result is the block's
     reviewer: Unit | None
     leader: Unit | None  # the block's leading unit in the year
-
-    @property
-    def counted(self) -> bool:
-        """Tell whether the review is accepted or locked (its result is the block's)."""
-        return self.state in COUNTED
 
     def total(self, attr: str) -> Decimal | None:
         """Return the sum of one score column (self_score, self_bonus, score, bonus), if any."""
@@ -430,6 +428,7 @@ def scoring_sheet(session: Session, block_id: int, year: int, unit_id: int, peri
         groups=[(g, [SheetRow(c, scores.get(c.id or 0)) for c in criteria if c.group_id == g.id])
                 for g in groups],
         review=review, state=state,
+        counted=state is not None and state in subjects.tagged(session, REVIEW, "counted"),
         reviewer=session.get(Unit, review.reviewer_unit_id)
         if review and review.reviewer_unit_id else None,
         leader=session.get(Unit, leader_id) if leader_id else None,

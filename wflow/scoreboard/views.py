@@ -21,6 +21,7 @@ from wflow.org.models import Block
 from wflow.reviews.models import PERIOD_ORDER
 from wflow.scoreboard import service as boards
 from wflow.web import charts
+from wflow.web.args import arg_int
 from wflow.web.guard import ensure, load_or_404, user
 from wflow.web.labels import PERIODS
 from wflow.web.lists import export, wanted_format
@@ -54,11 +55,8 @@ def points(value: Decimal | None) -> str:
 
 
 def _year(block_id: int) -> int:
-    raw = request.args.get("year")
-    if raw:
-        year = request.args.get("year", type=int)
-        if year is None or not 1900 <= year <= 2200:
-            abort(400, description=_("Give a year between 1900 and 2200."))
+    year = arg_int("year", minimum=1900, maximum=2200)  # 422 naming the year otherwise
+    if year is not None:
         return year
     years = directory.block_years_of(db.session(), block_id)
     return years[0] if years else current_year()
@@ -182,7 +180,7 @@ def sheet(block_id: int) -> Response:
     ensure(Action.VIEW, block_id=block_id, year=year)
     period = _period(required=True)
     assert period is not None
-    unit_id = request.args.get("unit", type=int)
+    unit_id = arg_int("unit", minimum=1)
     if unit_id is None:
         abort(400, description=_("Choose a unit."))
     sess = db.session()

@@ -189,27 +189,40 @@ def signing_identity(
     return key, x509.load_pem_x509_certificate(row.cert_pem.encode("ascii")), chain
 
 
-def sign_as_unit(
+def confirm_signer(
     session: Session,
     user: User,
     password: str,
-    pdf: bytes,
-    field: str,
-    box: signing.Box | None,
     *,
     unit: Unit | None = None,
-    page: int = -1,
-    reason: str | None = None,
-    store: pki.KeyStore | None = None,
-) -> bytes:
-    """Sign `pdf` in `field` for the user's unit, after re-checking the user's password."""
+    address: str | None = None,
+) -> Unit:
+    """Return the unit the user signs for: its head, who proves who they are (403 if not).
+
+    The password is re-entered; wrong ones count toward the sign-in waits of the user's
+    login from `address`.
+    """
     unit = unit or (session.get(Unit, user.unit_id) if user.unit_id else None)
     is_head = user.is_active and user.has_role(Role.UNIT_HEAD)
     if unit is None or not is_head or user.unit_id != unit.id:
         raise Forbidden(_l("Only the head of the unit may sign for it."))
-    throttle = auth.throttle_of(session)
-    if not auth.recheck_password(session, user, password, throttle):
-        raise Forbidden(_l("The password is wrong: nothing was signed."), "password")
+    auth.confirm_signer(session, user, password, address=address)
+    return unit
+
+
+def sign_for_unit(
+    session: Session,
+    user: User,
+    unit: Unit,
+    pdf: bytes,
+    field: str,
+    box: signing.Box | None,
+    *,
+    page: int = -1,
+    reason: str | None = None,
+    store: pki.KeyStore | None = None,
+) -> bytes:
+    """Sign `pdf` in `field` with the unit's key (its head confirmed by `confirm_signer`)."""
     key, cert, chain = signing_identity(session, unit, store=store)
     stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow())
     try:
@@ -228,6 +241,26 @@ def sign_as_unit(
         raise ServiceError(_l("The document could not be signed: %(why)s", why=str(exc))) from None
     log.info("unit %s signed field %s (user %s)", unit.code, field, user.login)
     return signed
+
+
+def sign_as_unit(
+    session: Session,
+    user: User,
+    password: str,
+    pdf: bytes,
+    field: str,
+    box: signing.Box | None,
+    *,
+    unit: Unit | None = None,
+    page: int = -1,
+    reason: str | None = None,
+    store: pki.KeyStore | None = None,
+    address: str | None = None,
+) -> bytes:
+    """Sign `pdf` in `field` for the user's unit, after the user proves who they are."""
+    unit = confirm_signer(session, user, password, unit=unit, address=address)
+    return sign_for_unit(session, user, unit, pdf, field, box, page=page, reason=reason,
+                         store=store)  # fmt: skip
 
 
 # --- verification ------------------------------------------------------------------------

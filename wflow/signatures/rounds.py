@@ -102,9 +102,16 @@ class SigningRound(Generic[T]):
         session.flush()
 
     def sign(
-        self, session: Session, engine: Engine, *, user: User, subject: T, password: str
+        self,
+        session: Session,
+        engine: Engine,
+        *,
+        user: User,
+        subject: T,
+        password: str,
+        address: str | None = None,
     ) -> Document:
-        """Sign the subject's PDF for the user's unit (its head, password re-checked).
+        """Sign the subject's PDF for the user's unit (its head, who proves who they are).
 
         When another head signed meanwhile, sign again on the fresh revision (a few attempts),
         so that neither signature is lost. A refusal leaves the document and the state as
@@ -129,7 +136,8 @@ class SigningRound(Generic[T]):
                 raise Conflict(_l("The document has not been rendered yet."))
             field = field_name(user.unit_id or 0)
             signed = keys.sign_as_unit(session, user, password, read_document(session, current),
-                                       field, None, reason=self.reason(fresh))  # fmt: skip
+                                       field, None, reason=self.reason(fresh),
+                                       address=address)  # fmt: skip
             try:
                 with uow.unit_of_work(session):
                     doc = self.store(session, fresh, signed, user_id=user.id, field=field,

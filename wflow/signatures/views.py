@@ -15,11 +15,13 @@ from wtforms.validators import DataRequired, Length
 from wflow import db
 from wflow.core.access import Action, may
 from wflow.core.errors import ServiceError
+from wflow.core.numbers import INT32
 from wflow.documents import pki
 from wflow.documents.verify import Limits
 from wflow.org.models import Role, Unit
 from wflow.signatures import keys
 from wflow.signatures.models import UnitCertificate
+from wflow.web.args import read_request_int
 from wflow.web.guard import ensure, load_or_404, user
 
 bp = Blueprint("documents", __name__)
@@ -131,8 +133,8 @@ def revoke_certificate(unit_id: int) -> ResponseReturnValue:
     form = RevokeForm()
     if not form.validate_on_submit():
         return _page(unit, Pkcs12Form(formdata=None), form, 422)
-    cert_id = int(form.cert_id.data) if str(form.cert_id.data).isdigit() else 0
-    cert = db.session().get(UnitCertificate, cert_id)
+    cert_id = read_request_int(form.cert_id.data, "cert_id", minimum=1, maximum=INT32)
+    cert = db.session().get(UnitCertificate, cert_id) if cert_id else None
     if cert is None or cert.unit_id != unit_id:
         abort(404)
     try:

@@ -10,6 +10,8 @@ from typing import Any
 from flask import Response, abort, request
 from openpyxl import Workbook
 
+from wflow.web.args import arg_year
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -65,7 +67,7 @@ def filter_periods(
     rows: Iterable[Any], states: Mapping[int, str], text: Callable[[Any], Iterable[Any]]
 ) -> list[Any]:
     """Keep rows (plans, pacts) covering ?year=, in workflow state ?state=, matching ?q=."""
-    year = request.args.get("year", type=int)
+    year = arg_year()
     state, q = request.args.get("state", ""), request.args.get("q", "")
     return [
         r for r in rows

@@ -1,0 +1,1 @@
+"""The register of initiatives, models and research topics (sáng kiến, mô hình, đề tài)."""

@@ -1,0 +1,1 @@
+"""People of the units: a directory per unit, postings, individual title registrations."""
