@@ -1,4 +1,4 @@
-"""Account fixtures: a clock the test moves (throttle waits, second-factor time steps)."""
+"""Account fixtures: a clock the test moves (throttle waits)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from wflow.accounts import passwords
 from wflow.accounts.models import LoginThrottle
+from wflow.accounts.policy import check_password
 from wflow.core.errors import Conflict, NotFound, ServiceError
 from wflow.core.uow import transactional
 from wflow.org.models import Block, BlockMembership, Position, Role, Unit, UnitKind, User
@@ -220,7 +221,9 @@ def create_user(
         email=clean_email(email),
         login=_login(login),
         display_name=clean_text(display_name, "display_name"),
-        password_hash=passwords.hash_password(_password(password)),
+        password_hash=passwords.hash_password(
+            check_password(password, login=login, name=display_name)
+        ),
         unit_id=_unit_for_roles(session, unit_id, list(roles)),
         roles=_roles(roles),
         locale=_locale(locale),
@@ -248,7 +251,11 @@ def update_user(
     name = clean_text(display_name, "display_name")
     role_list = _roles(roles)
     unit = _unit_for_roles(session, unit_id, role_list)
-    new_hash = passwords.hash_password(_password(password)) if password else user.password_hash
+    new_hash = (
+        passwords.hash_password(check_password(password, login=user.login, name=name))
+        if password
+        else user.password_hash
+    )
     user.display_name, user.unit_id, user.roles, user.active = name, unit, role_list, active
     user.password_hash, user.email = new_hash, address
     if password:  # a new password: waits earned guessing the old one are forgotten
@@ -284,14 +291,6 @@ def _login(login: str) -> str:
             _l("Use 3 to 80 lower-case letters, digits, dots, dashes or underscores."), "login"
         )
     return value
-
-
-def _password(password: str) -> str:
-    if len(password or "") < 8:
-        raise ServiceError(_l("A password needs at least 8 characters."), "password")
-    if len(password) > 256:
-        raise ServiceError(_l("At most %(n)d characters.", n=256), "password")
-    return password
 
 
 def _roles(roles: Iterable[str]) -> list[str]:

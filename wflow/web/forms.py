@@ -103,5 +103,8 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(min=8, max=256)],
-        description=_l("At least 8 characters. Leave empty to keep the current password."),
+        description=_l(
+            "At least 8 characters, hard to guess and without your login or name (a phrase of "
+            "several words is best). Leave empty to keep the current password."
+        ),
     )
