@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from wflow.accounts import token_views
+from wflow.accounts import second_factor_views, token_views
 from wflow.accounts import views as accounts_views
 from wflow.awards import admin_views as award_admin
 from wflow.awards import blueprint as award_pages
@@ -34,6 +34,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     initiative_views.bp,
     instance_views.bp,
     token_views.bp,
+    second_factor_views.bp,
     plan_views.bp,
     signature_views.bp,
     pact_views.bp,

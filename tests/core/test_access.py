@@ -93,6 +93,7 @@ MATRIX: dict[str, dict[str, int]] = {
     },
     "/plans/{pl}/register": {"a1.head": 200, "a1.staff": 200, "a2.head": 200, "*": 403},
     "/account/tokens": {"*": 200},  # each user's own tokens only
+    "/account/two-step": {"*": 200},  # each user's own second factor only
     "/committee": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
     "/notifications": {"*": 200},  # each user's own notifications only
     # Pacts and their documents: the block's members that year and the committee only; a
@@ -287,6 +288,12 @@ NOT_PAGES |= {
     "/plans/{x}/comments/<int:comment_id>/answer",
 }  # POST only: tests/plans/test_views
 NOT_PAGES |= {"/account/tokens/<int:token_id>/revoke"}  # POST only: tests/api/test_account
+NOT_PAGES |= {
+    "/login/code",
+    "/account/two-step/begin",
+    "/account/two-step/confirm",
+    "/account/two-step/off",
+}  # the sign-in's second step and POST only: tests/accounts/test_second_factor
 NOT_PAGES |= {
     "/notifications/<int:notification_id>/read",
     "/notifications/read-all",

@@ -196,3 +196,45 @@ def test_pact__wrong_signing_passwords_lock_the_account_as_at_sign_in(
     page = submit(elsewhere, "/login", {"login": team["heads"][1].login, "password": PASSWORD},
                   page="/login")  # fmt: skip
     assert page.status_code == 302
+
+
+def test_pact__a_head_with_two_step_sign_in_signs_with_the_code(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    from datetime import UTC, timedelta
+
+    import pyotp
+
+    from wflow.accounts import second_factor
+    from wflow.clock import set_clock, utcnow
+    from wflow.pacts import service as pacts
+
+    moment = [utcnow()]
+    set_clock(lambda: moment[0])  # the app's codes follow wflow's clock, moved by the test
+    try:
+        pact = pact_in_signing(app, session, team, team["secretariat"])
+        url, head_user = f"/pacts/{pact.id}", team["heads"][1]
+
+        def code() -> str:
+            moment[0] += timedelta(seconds=30)  # a new code every time, as the app shows
+            return pyotp.TOTP(secret).at(moment[0].replace(tzinfo=UTC))
+
+        with app.app_context():
+            secret = second_factor.begin(session, head_user)
+            second_factor.confirm(session, head_user, code())
+        head = app.test_client()
+        sign_in(head, head_user.login)
+        assert submit(head, "/login/code", {"code": code()}, page="/login/code").status_code == 302
+        assert 'name="code"' in head.get(url).get_data(as_text=True)  # the form asks for it
+        missing = submit(head, f"{url}/sign", {"password": PASSWORD}, page=url)
+        assert missing.status_code in (403, 422)
+        assert "authenticator app" in missing.get_data(as_text=True)
+        with app.app_context():
+            assert len(pacts.progress(session, pact).signed) == 0  # nothing was signed
+        signed = submit(head, f"{url}/sign", {"password": PASSWORD, "code": code()}, page=url)
+        assert signed.status_code in (302, 303)
+        session.expire_all()
+        with app.app_context():
+            assert len(pacts.progress(session, pact).signed) == 1
+    finally:
+        set_clock(None)

@@ -42,3 +42,19 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0  # wrong answers since the last success (or since they were forgotten)
     blocked_until: datetime | None = Field(default=None, sa_type=sa.DateTime())
     last_failure_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(), index=True)
+
+
+class SecondFactor(SQLModel, table=True):
+    """A person's authenticator app (TOTP, RFC 6238): its secret, sealed with the key secret.
+
+    Made when the person starts setting it up, enabled once they type a first right code;
+    `last_step` is the time step of the last code accepted, so a code works only once.
+    """
+
+    __tablename__ = "second_factor"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    secret_sealed: str = Field(max_length=200)  # AES-GCM under a key derived from the KEK
+    enabled_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    last_step: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from wflow.accounts import passwords, throttle
+from wflow.accounts import passwords, second_factor, throttle
 from wflow.accounts.throttle import LoginRefused, Throttle, throttle_of
 from wflow.clock import utcnow
 from wflow.core.errors import Forbidden
@@ -16,10 +16,12 @@ __all__ = [
     "LoginRefused",
     "Throttle",
     "authenticate",
+    "complete_sign_in",
     "confirm_signer",
     "end_sessions",
     "recheck_password",
     "throttle_of",
+    "turn_off_second_factor",
 ]
 
 
@@ -69,14 +71,49 @@ def recheck_password(
 
 
 def confirm_signer(
-    session: Session, user: User, password: str, *, address: str | None = None
+    session: Session, user: User, password: str, *, code: str = "", address: str | None = None
 ) -> None:
     """Check, before a signature, that the signed-in user proves who they are (403 if not).
 
-    The password is re-entered; wrong ones count toward the waits of (login, `address`).
+    The password is re-entered, and the authenticator app's code when two-step sign-in is
+    on; wrong answers count toward the waits of (login, `address`).
     """
     if not recheck_password(session, user, password, throttle_of(session), address=address):
         raise Forbidden(_l("The password is wrong: nothing was signed."), "password")
+    if second_factor.is_on(session, user):
+        if not "".join(code.split()):
+            raise Forbidden(_l("Enter the code your authenticator app shows: nothing was signed."),
+                            "code")  # fmt: skip
+        if not second_factor.check_code(session, user, code, address=address):
+            raise Forbidden(_l("The code is wrong or already used: nothing was signed."), "code")
+
+
+def complete_sign_in(
+    session: Session, user_id: int, epoch: int, code: str, *, address: str | None = None
+) -> User:
+    """Return the user whose password was right once their app's code is right too.
+
+    Refused (LoginRefused, 401) when the account changed since the password (signed out
+    everywhere, deactivated), or the code is wrong (counted toward the waits) or reused.
+    """
+    with unit_of_work(session):
+        user = session.get(User, user_id)
+        if user is None or not user.active or user.session_epoch != epoch:
+            raise LoginRefused(_l("Sign in again."))
+        if not second_factor.check_code(session, user, code, address=address):
+            raise LoginRefused(_l("The code is wrong or already used."))
+        user.last_login_at = utcnow()
+        session.add(user)
+    return user
+
+
+@transactional
+def turn_off_second_factor(
+    session: Session, user: User, password: str, *, code: str, address: str | None = None
+) -> None:
+    """Turn two-step sign-in off once the person gives their password and a code (403 if not)."""
+    confirm_signer(session, user, password, code=code, address=address)
+    second_factor.turn_off(session, user)
 
 
 @transactional

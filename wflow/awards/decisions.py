@@ -126,6 +126,7 @@ def sign_decision(
     number: str,
     issued_on: date | None,
     password: str,
+    code: str = "",
     address: str | None = None,
 ) -> Decision:
     """Compile, sign with the council's key and store the session's decision; decide every
@@ -145,8 +146,8 @@ def sign_decision(
     approved = [n for n in listed if states.get(n.id or 0) in passed]
     if not approved:
         raise Conflict(_l("No nomination of this session has been approved by the council."))
-    # the password re-entered: wrong ones count toward the waits
-    auth.confirm_signer(session, user, password, address=address)
+    # the password (and code) re-entered: wrong ones count toward the waits
+    auth.confirm_signer(session, user, password, code=code, address=address)
     council = council_unit(session)
     salary = awards.base_salary(session)
     actor = wf.actor_for(session, user)

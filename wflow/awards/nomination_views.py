@@ -325,6 +325,7 @@ def submit(nomination_id: int) -> WResponse:
         user=user(),
         nomination=nomination,
         password=form.password.data or "",
+        code=request.form.get("code", ""),
         address=request.remote_addr,
     )
     flash(_("The dossier was signed and submitted."), "success")

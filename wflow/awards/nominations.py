@@ -435,6 +435,7 @@ def submit_dossier(
     user: User,
     nomination: Nomination,
     password: str,
+    code: str = "",
     address: str | None = None,
 ) -> FireResult:
     """Render Forms 01 and 02 and the minutes, sign each with the leading unit's key
@@ -450,7 +451,7 @@ def submit_dossier(
     actor = wf.actor_for(session, user)
     if "submit_dossier" not in engine.available(session, row.id or 0, actor):
         raise Forbidden(_l("You may not submit this dossier."))
-    keys.confirm_signer(session, user, password, unit=leader, address=address)
+    keys.confirm_signer(session, user, password, unit=leader, code=code, address=address)
     now = utcnow()
     try:
         nomination.submitted_at = now

@@ -108,6 +108,7 @@ def sign_decision(session_id: int) -> WResponse:
         number=form.number.data or "",
         issued_on=form.issued_on.data,
         password=form.password.data or "",
+        code=request.form.get("code", ""),
         address=request.remote_addr,
     )
     flash(_("The decision was signed; the awards are granted."), "success")

@@ -120,12 +120,13 @@ def sign_pact(
     user: User,
     pact: Pact,
     password: str,
+    code: str = "",
     address: str | None = None,
 ) -> Document:
     """Sign the pact for the user's unit (its head, who proves who they are); return the
     revision."""
     return ROUND.sign(session, engine, user=user, subject=pact, password=password,
-                      address=address)  # fmt: skip
+                      code=code, address=address)  # fmt: skip
 
 
 def decline_pact(

@@ -138,7 +138,7 @@ def sign(pact_id: int) -> WResponse:
     if not password:
         abort(422, description=_("Enter your password to sign."))
     pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password,
-                    address=request.remote_addr)  # fmt: skip
+                    code=request.form.get("code", ""), address=request.remote_addr)  # fmt: skip
     flash(_("Your unit's signature was added to the pact."), "success")
     return _back(pact)
 

@@ -227,11 +227,12 @@ def sign(
     user: User,
     programme: Programme,
     password: str,
+    code: str = "",
     address: str | None = None,
 ) -> Document:
     """Sign the programme for the user's unit (its head, password re-checked)."""
     return ROUND.sign(session, engine, user=user, subject=programme, password=password,
-                      address=address)  # fmt: skip
+                      code=code, address=address)  # fmt: skip
 
 
 def review(

@@ -202,7 +202,7 @@ def sign(programme_id: int) -> WResponse:
     if not password:
         abort(422, description=_("Enter your password to sign."))
     programmes.sign(db.session(), engine(), user=user(), programme=programme, password=password,
-                    address=request.remote_addr)  # fmt: skip
+                    code=request.form.get("code", ""), address=request.remote_addr)  # fmt: skip
     flash(_("Your unit's signature was added to the programme."), "success")
     return _back(programme)
 

@@ -195,18 +195,19 @@ def confirm_signer(
     password: str,
     *,
     unit: Unit | None = None,
+    code: str = "",
     address: str | None = None,
 ) -> Unit:
     """Return the unit the user signs for: its head, who proves who they are (403 if not).
 
-    The password is re-entered; wrong ones count toward the sign-in waits of the user's
-    login from `address`.
+    The password is re-entered (and the authenticator app's code when two-step sign-in is
+    on); wrong answers count toward the sign-in waits of the user's login from `address`.
     """
     unit = unit or (session.get(Unit, user.unit_id) if user.unit_id else None)
     is_head = user.is_active and user.has_role(Role.UNIT_HEAD)
     if unit is None or not is_head or user.unit_id != unit.id:
         raise Forbidden(_l("Only the head of the unit may sign for it."))
-    auth.confirm_signer(session, user, password, address=address)
+    auth.confirm_signer(session, user, password, code=code, address=address)
     return unit
 
 
@@ -255,10 +256,11 @@ def sign_as_unit(
     page: int = -1,
     reason: str | None = None,
     store: pki.KeyStore | None = None,
+    code: str = "",
     address: str | None = None,
 ) -> bytes:
     """Sign `pdf` in `field` for the user's unit, after the user proves who they are."""
-    unit = confirm_signer(session, user, password, unit=unit, address=address)
+    unit = confirm_signer(session, user, password, unit=unit, code=code, address=address)
     return sign_for_unit(session, user, unit, pdf, field, box, page=page, reason=reason,
                          store=store)  # fmt: skip
 

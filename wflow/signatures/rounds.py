@@ -109,6 +109,7 @@ class SigningRound(Generic[T]):
         user: User,
         subject: T,
         password: str,
+        code: str = "",
         address: str | None = None,
     ) -> Document:
         """Sign the subject's PDF for the user's unit (its head, who proves who they are).
@@ -137,7 +138,7 @@ class SigningRound(Generic[T]):
             field = field_name(user.unit_id or 0)
             signed = keys.sign_as_unit(session, user, password, read_document(session, current),
                                        field, None, reason=self.reason(fresh),
-                                       address=address)  # fmt: skip
+                                       code=code, address=address)  # fmt: skip
             try:
                 with uow.unit_of_work(session):
                     doc = self.store(session, fresh, signed, user_id=user.id, field=field,

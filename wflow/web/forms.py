@@ -45,6 +45,16 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
+class CodeForm(FlaskForm):
+    """The six-digit code an authenticator app shows."""
+
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )
+
+
 class LocaleForm(FlaskForm):
     """Choose the interface language."""
 
