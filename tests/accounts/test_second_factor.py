@@ -112,3 +112,29 @@ def test_two_step__pages_need_a_session_and_a_token(client: FlaskClient, world: 
     sign_in(client, "a1.head")
     assert client.post("/account/two-step/begin").status_code == 400  # no CSRF token
     assert client.get("/login/code").status_code == 302  # nothing pending: back to sign in
+
+
+def test_two_step__a_secret_sealed_under_another_key_is_named_and_reset_by_the_cli(
+    client: FlaskClient, world: dict[str, Any], session: Session, clock: Clock
+) -> None:
+    sign_in(client, "a1.head")
+    secret = _turn_on(client, clock)
+    row = session.exec(select(SecondFactor)).one()
+    version, _, body = row.secret_sealed.partition(":")
+    row.secret_sealed = f"{version}:{body[:-6]}AAAAA="  # as if sealed under another key secret
+    session.add(row)
+    session.commit()
+    fresh = client.application.test_client()
+    sign_in(fresh, "a1.head")
+    clock.advance(timedelta(seconds=30))
+    refused = submit(fresh, "/login/code", {"code": _code(secret, clock)})
+    assert refused.status_code == 403
+    assert "reset-two-step" in refused.get_data(as_text=True)
+    runner = client.application.test_cli_runner()
+    reset = runner.invoke(args=["users", "reset-two-step", "a1.head"])
+    assert reset.exit_code == 0, reset.output
+    again = runner.invoke(args=["users", "reset-two-step", "a1.head"])
+    assert again.exit_code != 0 and "has no two-step sign-in" in again.output
+    unknown = runner.invoke(args=["users", "reset-two-step", "nobody"])
+    assert unknown.exit_code != 0 and "no user with login" in unknown.output
+    assert sign_in(client.application.test_client(), "a1.head").location.endswith("/")

@@ -17,6 +17,7 @@ from io import BytesIO
 
 import pyotp
 import segno
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -28,7 +29,7 @@ from wflow.accounts.models import SecondFactor
 from wflow.accounts.throttle import LoginRefused
 from wflow.clock import utcnow
 from wflow.core import installation
-from wflow.core.errors import Conflict, ServiceError
+from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
 from wflow.org.models import User
 
@@ -55,7 +56,18 @@ def _open(session: Session, row: SecondFactor) -> str:
     if version != SEAL_VERSION:
         raise RuntimeError(f"unknown sealing {version!r} for user {row.user_id}")
     raw = base64.b64decode(body)
-    secret = AESGCM(_sealing_key(session)).decrypt(raw[:12], raw[12:], str(row.user_id).encode())
+    try:
+        secret = AESGCM(_sealing_key(session)).decrypt(
+            raw[:12], raw[12:], str(row.user_id).encode()
+        )
+    except InvalidTag:  # sealed under another key secret (restored elsewhere, KEK changed)
+        raise Forbidden(
+            _l(
+                "Your two-step sign-in cannot be checked here (the installation's key secret "
+                "changed). Ask an administrator to reset it: wflow users reset-two-step LOGIN."
+            ),
+            "code",
+        ) from None
     return secret.decode()
 
 

@@ -90,9 +90,9 @@ def code() -> Response | str | tuple[str, int]:
         try:
             user = complete_sign_in(db.session(), int(pending["user"]), int(pending["epoch"]),
                                     form.code.data or "", address=request.remote_addr)  # fmt: skip
-        except LoginRefused as exc:
+        except ServiceError as exc:  # a wrong or used code, a wait, a secret that won't open
             form.code.errors = [str(exc.message)]
-            return render_template("auth/code.html", form=form), 401
+            return render_template("auth/code.html", form=form), exc.status
         return _welcome(user, str(pending.get("next") or url_for("main.home")))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/code.html", form=form), status

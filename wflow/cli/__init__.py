@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from wflow import create_app
 from wflow import db as database
+from wflow.accounts import second_factor
 from wflow.cli import audit as cli_audit
 from wflow.cli import backup as cli_backup
 from wflow.cli import keys as cli_keys
@@ -29,7 +30,7 @@ from wflow.demo import plans as plan_demo
 from wflow.demo import programmes as programme_demo
 from wflow.demo import reviews as review_demo
 from wflow.org import service as org
-from wflow.org.models import Role, Unit
+from wflow.org.models import Role, Unit, User
 from wflow.workflow_setup import engine as workflow_engine
 
 main = FlaskGroup(
@@ -164,6 +165,21 @@ def users_create(
     except ServiceError as exc:
         raise _fail(exc) from None
     click.echo(f"user {user.login} created")
+
+
+@users_group.command("reset-two-step")
+@click.argument("login")
+@with_appcontext
+def users_reset_two_step(login: str) -> None:
+    """Turn a person's two-step sign-in off (a lost phone; a restore under another key secret)."""
+    sess = database.session()
+    user = sess.exec(select(User).where(User.login == login.strip().lower())).first()
+    if user is None:
+        raise click.ClickException(f"no user with login {login!r}")
+    if second_factor.factor_of(sess, user) is None:
+        raise click.ClickException(f"{user.login} has no two-step sign-in")
+    second_factor.turn_off(sess, user)
+    click.echo(f"two-step sign-in of {user.login} turned off: the password alone signs in")
 
 
 COMMANDS: list[click.Command] = [init_command, demo_logins_command, db_group, users_group]
