@@ -223,3 +223,40 @@ def test_verify__cli_reports_and_fails_on_bad_signatures(
     runner.app.config["VERIFY_MAX_BYTES"] = 1024
     result = runner.invoke(args=["verify", str(good)])
     assert result.exit_code == 2 and "larger than" in result.output
+
+
+def _damage_signature(pdf: bytes, which: int) -> bytes:
+    """Overwrite the start of the `which`-th signature's CMS container (same length)."""
+    data = bytearray(pdf)
+    at = -1
+    for _ in range(which + 1):
+        at = data.index(b"/Contents <", at + 1)
+    start = at + len(b"/Contents <")
+    data[start : start + 64] = b"0" * 64
+    return bytes(data)
+
+
+def test_verify__a_damaged_signature_is_invalid_and_named_not_unreadable(
+    app: Flask,
+    session: Session,
+    store: pki.KeyStore,
+    trio: dict[str, Any],
+    signed: list[bytes],
+    runner: FlaskCliRunner,
+    tmp_path: Any,
+) -> None:
+    damaged = _damage_signature(signed[-1], 1)
+    reports = _verify(app, session, damaged, store)
+    assert [r.check.field for r in reports] == [f"sig_{u.code}" for u in trio["units"]]
+    first, broken, last = (r.check for r in reports)
+    assert first.intact and first.valid  # signed before the damage, untouched by it
+    assert not broken.valid and not broken.intact and broken.certificate is None
+    assert "damaged" in broken.modification
+    assert not last.intact  # it covers the damaged bytes
+    assert not any(r.ok for r in reports[1:])
+    path = tmp_path / "damaged.pdf"
+    path.write_bytes(damaged)
+    result = runner.invoke(args=["verify", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"sig_{trio['units'][1].code}" in result.output
+    assert "cannot be read" not in result.output

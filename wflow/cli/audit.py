@@ -36,8 +36,11 @@ def audit_verify() -> None:
 
 
 def periodic_check(now: datetime | None) -> None:
-    """Run the audit when its interval has passed (from `wflow tick`); say what it found."""
+    """Settle staged leftovers; run the audit when its interval has passed (`wflow tick`)."""
     sess = database.session()
+    swept = audit.sweep_staging(sess, now or utcnow())
+    if swept.published or swept.deleted:
+        click.echo(f"staging: {swept.published} file(s) stored, {swept.deleted} deleted")
     report = audit.watch(sess, now or utcnow(), installation.of(sess).settings.audit_interval)
     if not report.ran:
         return

@@ -1,13 +1,48 @@
-"""Files kept by content hash under the instance folder: written once, atomically, checked."""
+"""Files kept by content hash under the instance folder: written once, atomically, checked.
+
+A file a transaction writes (a signed PDF, an evidence file) is staged first, in `.staging/`,
+and moved into the store only once the transaction commits (`store_on_commit`): a server
+killed mid-way leaves no file in the store that no record vouches for. Leftovers in the
+staging folder are swept by `wflow tick` (`wflow.ops.audit.sweep_staging`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+import threading
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlmodel import Session
+
+from wflow.core.uow import after_commit, after_rollback
+
+STAGING = ".staging"
+_PENDING: dict[Path, Path] = {}  # target → its staged file, while the writer's unit is open
+_PENDING_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file written to the staging folder, waiting for its transaction's commit."""
+
+    sha256: str
+    relative: str  # where it goes in the store
+    path: Path  # where it waits
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A staged file a killed process left behind."""
+
+    path: Path
+    relative: str  # where it was going
+    modified: datetime  # naive UTC
 
 
 @dataclass(frozen=True)
@@ -44,9 +79,63 @@ class BlobStore:
                 raise
         return sha, relative
 
+    def stage(self, data: bytes, place: Callable[[str], str]) -> Staged:
+        """Write `data` to the staging folder, named after where it goes (`place(sha256)`)."""
+        sha = hashlib.sha256(data).hexdigest()
+        relative = place(sha)
+        name = f"{uuid.uuid4().hex}__{relative.replace('/', '~')}"
+        path = self.folder(STAGING) / name
+        with path.open("xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with _PENDING_LOCK:
+            _PENDING[self.root / relative] = path
+        return Staged(sha, relative, path)
+
+    def publish(self, staged: Staged) -> None:
+        """Move a staged file into the store (a file already there is the same content)."""
+        target = self.root / staged.relative
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if target.exists():
+            staged.path.unlink(missing_ok=True)
+        else:
+            os.replace(staged.path, target)
+        self._forget(staged)
+
+    def drop(self, staged: Staged) -> None:
+        """Delete a staged file whose transaction rolled back."""
+        staged.path.unlink(missing_ok=True)
+        self._forget(staged)
+
+    def _forget(self, staged: Staged) -> None:
+        with _PENDING_LOCK:
+            if _PENDING.get(self.root / staged.relative) == staged.path:
+                del _PENDING[self.root / staged.relative]
+
+    def leftovers(self) -> Iterator[Leftover]:
+        """Yield the staged files no open transaction of this process is waiting for."""
+        folder = self.root / STAGING
+        if not folder.is_dir():
+            return
+        with _PENDING_LOCK:
+            waiting = set(_PENDING.values())
+        for path in sorted(folder.iterdir()):
+            _, sep, encoded = path.name.partition("__")
+            if path in waiting or not sep:
+                continue
+            modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+            yield Leftover(path, encoded.replace("~", "/"), modified)
+
     def read(self, relative: str, sha256: str, what: str) -> bytes:
-        """Return a stored file's bytes; OSError when it is gone or its hash no longer matches."""
-        data = (self.root / relative).read_bytes()
+        """Return a stored file's bytes; OSError when it is gone or its hash no longer matches.
+
+        A file staged by the caller's own open transaction is read where it waits.
+        """
+        target = self.root / relative
+        with _PENDING_LOCK:
+            staged = _PENDING.get(target)
+        data = (staged if staged is not None and not target.exists() else target).read_bytes()
         if hashlib.sha256(data).hexdigest() != sha256:
             raise OSError(f"stored {what} was changed on disk")
         return data
@@ -63,6 +152,20 @@ class BlobStore:
         if found != sha256:
             return f"sha256: expected {sha256}, found {found} (the file was altered)"
         return None
+
+
+def store_on_commit(
+    session: Session, blobs: BlobStore, data: bytes, place: Callable[[str], str]
+) -> tuple[str, str]:
+    """Stage `data` now and move it into the store when the session's unit commits.
+
+    Return (sha256, relative path) for the record that vouches for it; on rollback the
+    staged file is deleted. Outside a unit of work it is stored at once.
+    """
+    staged = blobs.stage(data, place)
+    after_rollback(session, lambda: blobs.drop(staged))
+    after_commit(session, lambda: blobs.publish(staged))
+    return staged.sha256, staged.relative
 
 
 def _file_sha256(path: Path) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -19,6 +20,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodeLimits
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -70,7 +72,7 @@ class SignatureCheck:
     modified_after: bool  # an update other than later signatures follows this signature
     whole_file: bool  # the signature covers the whole file
     modification: str  # pyHanko's verdict on later updates (NONE, FORM_FILLING, ...)
-    certificate: x509.Certificate
+    certificate: x509.Certificate | None  # None when the signature's container is damaged
 
 
 def precheck(data: bytes, limits: Limits) -> None:
@@ -144,17 +146,34 @@ def _context(trust_roots: Sequence[x509.Certificate]) -> ValidationContext:
 def verify_pdf(
     data: bytes, trust_roots: Sequence[x509.Certificate], limits: Limits | None = None
 ) -> list[SignatureCheck]:
-    """Return a check per signature of the PDF, in signing order (BadDocument if unreadable)."""
+    """Return a check per signature of the PDF, in signing order (BadDocument if unreadable).
+
+    A signature whose own container cannot be parsed is still a signature of a readable PDF:
+    its check says invalid and names its field; the others are checked as usual.
+    """
     reader = open_pdf(data, limits or Limits())
     try:
-        every = list(reader.embedded_signatures)
-        signature_revisions = {sig.signed_revision for sig in every}
+        found = [
+            _embedded(reader, name, obj, field) for name, obj, field in _signature_fields(reader)
+        ]
+        found.sort(key=lambda pair: pair[0])
+        signature_revisions = {revision for revision, _sig in found}
         total = reader.xrefs.total_revisions
         checks = []
-        for sig in reader.embedded_regular_signatures:
-            later = range(sig.signed_revision + 1, total)
+        for revision, sig in found:
+            if isinstance(sig, _Damaged):
+                checks.append(_damaged(sig))
+                continue
+            if sig.sig_object_type != "/Sig":  # document timestamps are not signatures
+                continue
+            later = range(revision + 1, total)
             unsigned_later = any(r not in signature_revisions for r in later)
-            checks.append(_check(sig, trust_roots, unsigned_later))
+            try:
+                checks.append(_check(sig, trust_roots, unsigned_later))
+            except PdfDecodeLimitError:
+                raise
+            except Exception as exc:  # the signer info or certificates inside are damaged
+                checks.append(_damaged(_Damaged(str(sig.field_name), exc)))
     except BadDocument:
         raise
     except PdfDecodeLimitError:
@@ -162,6 +181,50 @@ def verify_pdf(
     except Exception as exc:  # a malformed signature dictionary, a broken xref ...
         raise BadDocument(f"the PDF's signatures cannot be read ({type(exc).__name__})") from exc
     return checks
+
+
+@dataclass(frozen=True)
+class _Damaged:
+    """A signature field whose signature container cannot be parsed."""
+
+    field_name: str
+    error: Exception
+
+
+def _signature_fields(reader: PdfFileReader) -> list[tuple[str, Any, Any]]:
+    """Return (name, signature object, field) of every filled signature field."""
+    return list(enumerate_sig_fields(reader, filled_status=True))
+
+
+def _embedded(
+    reader: PdfFileReader, name: str, sig_obj: Any, field: Any
+) -> tuple[int, EmbeddedPdfSignature | _Damaged]:
+    """Return the signature of a field with the revision it was signed in (or it is damaged)."""
+    revision = reader.xrefs.get_last_change(sig_obj.reference)
+    try:
+        return revision, EmbeddedPdfSignature(reader, field, name)
+    except PdfDecodeLimitError:
+        raise
+    except Exception as exc:  # its CMS container does not parse
+        return revision, _Damaged(name, exc)
+
+
+def _damaged(sig: _Damaged) -> SignatureCheck:
+    """Return the verdict on a signature whose container cannot be parsed: invalid, named."""
+    return SignatureCheck(
+        field=sig.field_name,
+        signer_name="",
+        subject="",
+        fingerprint="",
+        signed_at=None,
+        intact=False,
+        valid=False,
+        trusted=False,
+        modified_after=False,
+        whole_file=False,
+        modification=f"ERROR: damaged signature container ({type(sig.error).__name__})",
+        certificate=None,
+    )
 
 
 def _check(

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from wflow.core import installation
-from wflow.core.blobs import BlobStore
+from wflow.core.blobs import BlobStore, Staged
 from wflow.core.uow import unit_of_work
 from wflow.engine import verify_instances
 from wflow.notifications import service as notifications
@@ -60,6 +60,46 @@ def verify(session: Session, blobs: BlobStore | None = None) -> list[Finding]:
             if problem is not None:
                 found.append(Finding(f"{kind} {row_id}: {path}: {problem}"))
     return found
+
+
+STAGING_GRACE = timedelta(minutes=10)  # a staged file younger than this may still be committing
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """What sweeping the staging folder did with the files killed processes left there."""
+
+    published: int = 0  # its record was committed: the file belongs in the store
+    deleted: int = 0  # no record vouches for it: never stored
+
+
+def sweep_staging(session: Session, now: datetime, blobs: BlobStore | None = None) -> SweepReport:
+    """Settle the staged files older than the grace: store those a committed record names."""
+    store = blobs or installation.of(session).blobs
+    published = deleted = 0
+    for left in store.leftovers():
+        if now - left.modified < STAGING_GRACE:
+            continue
+        sha = hashlib.sha256(left.path.read_bytes()).hexdigest()
+        if _recorded(session, left.relative, sha):
+            store.publish(Staged(sha, left.relative, left.path))
+            published += 1
+            log.warning("staging: stored %s (its record was committed)", left.relative)
+        else:
+            left.path.unlink(missing_ok=True)
+            deleted += 1
+            log.warning("staging: deleted %s (no record names it)", left.relative)
+    return SweepReport(published=published, deleted=deleted)
+
+
+def _recorded(session: Session, relative: str, sha256: str) -> bool:
+    """Tell whether a committed document or evidence record names this file."""
+    for model in (Document, ReviewEvidence):
+        query = sa.select(col(model.id)).where(col(model.path) == relative,
+                                               col(model.sha256) == sha256)  # fmt: skip
+        if session.execute(query.limit(1)).first() is not None:
+            return True
+    return False
 
 
 def file_count(session: Session) -> int:

@@ -20,6 +20,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from wflow.core import installation
+from wflow.core.blobs import store_on_commit
 from wflow.documents.render import STATIC, LocalFetcher, render_html
 from wflow.org.models import Block, BlockMembership, Position, Unit
 from wflow.pacts.models import Document, Pact
@@ -156,10 +157,9 @@ def pdf_with_boxes(
 
 
 def store_bytes(session: Session, data: bytes) -> tuple[str, str]:
-    """Write `data` as documents/<sha256>.pdf atomically (once); return (sha256, path)."""
+    """Stage `data` for documents/<sha256>.pdf, stored when the unit commits; (sha256, path)."""
     blobs = installation.of(session).blobs
-    blobs.folder("documents")
-    return blobs.store(data, lambda sha: f"documents/{sha}.pdf")
+    return store_on_commit(session, blobs, data, lambda sha: f"documents/{sha}.pdf")
 
 
 def read_document(session: Session, doc: Document) -> bytes:

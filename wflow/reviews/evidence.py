@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session
 
 from wflow.core import installation
+from wflow.core.blobs import store_on_commit
 from wflow.core.errors import ServiceError, TooLarge
 from wflow.documents import verify
 from wflow.reviews.models import ReviewEvidence
@@ -198,10 +199,9 @@ def check(data: bytes, filename: str, limit: int = DEFAULT_MAX_BYTES) -> str:
 
 
 def store(session: Session, data: bytes) -> tuple[str, str]:
-    """Write `data` as evidence/<sha[:2]>/<sha256> atomically (once); return (sha256, path)."""
+    """Stage `data` for evidence/<sha[:2]>/<sha256>, stored when the unit commits; (sha, path)."""
     blobs = installation.of(session).blobs
-    blobs.folder(FOLDER)
-    return blobs.store(data, lambda sha: f"{FOLDER}/{sha[:2]}/{sha}")
+    return store_on_commit(session, blobs, data, lambda sha: f"{FOLDER}/{sha[:2]}/{sha}")
 
 
 def read(session: Session, evidence: ReviewEvidence) -> bytes:
