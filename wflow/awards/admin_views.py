@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from wflow import db
 from wflow.awards import catalogue as awards
+from wflow.awards import prerequisites as prereq
 from wflow.awards.forms import AwardForm, SettingsForm
 from wflow.awards.models import Award
 from wflow.core.access import Action
@@ -78,6 +79,7 @@ def _edit(award: Award | None) -> Page:
     if award is not None and request.method == "GET":
         form.min_score_percent.data = str(award.min_score_percent or "")
         form.prize_multiple.data = str(award.prize_multiple)
+        form.prerequisites.data = prereq.as_text(award.prerequisites)
     status = 200
     if form.validate_on_submit():
         try:
