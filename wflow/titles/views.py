@@ -9,11 +9,13 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
+from wflow.awards.models import Award
 from wflow.core.access import Action, current_year, is_committee
 from wflow.core.errors import ServiceError
 from wflow.org.models import Unit
 from wflow.people import registration as regs
 from wflow.people import service as people
+from wflow.people.models import Person
 from wflow.titles import history, rules
 from wflow.titles import service as titles
 from wflow.titles.forms import DecisionForm
@@ -34,6 +36,18 @@ def _grants(values: list[str]) -> list[titles.Grant]:
             abort(400)
         out.append(titles.Grant(person_id=int(person), award_code=code))
     return out
+
+
+def _keep_choices(form: DecisionForm, unit_id: int, by_code: dict[str, Award]) -> None:
+    """Keep on the form the unit's people chosen but not offered (e.g. not registered)."""
+    offered = {value for value, _label in form.grants.choices or []}
+    sess = db.session()
+    for value in request.form.getlist("grants"):
+        code, _sep, pid = value.partition(":")
+        found = sess.get(Person, int(pid)) if pid.isdigit() and value not in offered else None
+        if found is not None and found.unit_id == unit_id and code in by_code:
+            label = f"{found.full_name} — {by_code[code].name}"
+            form.grants.choices = [*(form.grants.choices or []), (value, label)]
 
 
 @bp.route("/units/<int:unit_id>/titles", methods=["GET", "POST"])
@@ -58,6 +72,7 @@ def unit_titles(unit_id: int) -> Page:
     if request.method == "POST":
         if not can:
             abort(403)
+        _keep_choices(form, unit_id, by_code)
         if form.validate_on_submit():
             try:
                 decision = titles.decide(
