@@ -52,7 +52,7 @@ def parse_line(line: str, codes: frozenset[str]) -> dict[str, Any]:
         except InvalidOperation:
             raise _refuse(line) from None
         if 0 < percent <= 100:
-            return {"rule": rule, "of": words[1], "percent": str(percent.normalize())}
+            return {"rule": rule, "of": words[1], "percent": format(percent.normalize(), "f")}
     raise _refuse(line)
 
 
