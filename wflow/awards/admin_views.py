@@ -62,7 +62,10 @@ def awards_list() -> Page:
             ("active", _("Granted")),
         ]
         return export(fmt, "awards", cols, data)
-    return render_template("admin/awards.html", rows=rows, salary=awards.base_salary(db.session()))
+    needs = {a.id: prereq.as_text(a.prerequisites).replace("\n", "; ") for a in rows}
+    return render_template(
+        "admin/awards.html", rows=rows, salary=awards.base_salary(db.session()), needs=needs
+    )
 
 
 def _raw(form: AwardForm) -> dict[str, Any]:
