@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from wflow.awards import catalogue as awards
@@ -188,10 +189,17 @@ def decide(
     decision = TitleDecision(unit_id=unit_id, year=year, number=text, issued_on=day,
                              decided_by_user_id=user.id)  # fmt: skip
     session.add(decision)
-    session.flush()
-    for c in chosen:
-        session.add(PersonTitle(decision_id=decision.id or 0, person_id=c.person.id or 0,
-                                award_id=c.award.id or 0, unit_id=unit_id, year=year))  # fmt: skip
+    try:
+        session.flush()
+        for c in chosen:
+            row = PersonTitle(decision_id=decision.id or 0, person_id=c.person.id or 0,
+                              award_id=c.award.id or 0, unit_id=unit_id, year=year)  # fmt: skip
+            session.add(row)
+        session.flush()
+    except IntegrityError:  # a concurrent decision granted one of them (or took the number)
+        raise Conflict(
+            _l("This was changed meanwhile; reload the page and try again."), FIELD
+        ) from None
     return decision
 
 
