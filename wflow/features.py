@@ -25,6 +25,7 @@ from wflow.programmes import views as programme_views
 from wflow.reviews import views as review_views
 from wflow.scoreboard import views as scoreboard_views
 from wflow.signatures import views as signature_views
+from wflow.titles import views as title_views
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
     accounts_views.bp,
@@ -32,6 +33,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     org_admin.bp,
     people_views.bp,
     initiative_views.bp,
+    title_views.bp,
     instance_views.bp,
     token_views.bp,
     second_factor_views.bp,

@@ -228,6 +228,8 @@ MATRIX: dict[str, dict[str, int]] = {
     # committee's clerks (secretariat, admin) change them; council members only read.
     "/people": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
     "/people/import-template": {"*": 200},  # an empty list with the columns read
+    # The award history: the committee searches everyone, a unit its own people and awards.
+    "/titles/history": {"*": 200},
     # Campaigns: the secretariat launched one for a1 (and a2 did not take part); the launcher
     # and the committee see everything, a participant its campaign and the summary.
     "/campaigns": {"*": 200},
@@ -244,6 +246,7 @@ MATRIX: dict[str, dict[str, int]] = {
         for path in (
             "/units/{a1}/people",
             "/units/{a1}/registrations",
+            "/units/{a1}/titles",  # decided by the head only: tests/titles/test_decisions
             "/people/{ps}",
             "/initiatives/{ini}",
         )

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from wflow import db
 from wflow.awards import catalogue as awards
+from wflow.awards import prerequisites as prereq
 from wflow.awards.forms import AwardForm, SettingsForm
 from wflow.awards.models import Award
 from wflow.core.access import Action
@@ -61,7 +62,10 @@ def awards_list() -> Page:
             ("active", _("Granted")),
         ]
         return export(fmt, "awards", cols, data)
-    return render_template("admin/awards.html", rows=rows, salary=awards.base_salary(db.session()))
+    needs = {a.id: prereq.as_text(a.prerequisites).replace("\n", "; ") for a in rows}
+    return render_template(
+        "admin/awards.html", rows=rows, salary=awards.base_salary(db.session()), needs=needs
+    )
 
 
 def _raw(form: AwardForm) -> dict[str, Any]:
@@ -78,6 +82,7 @@ def _edit(award: Award | None) -> Page:
     if award is not None and request.method == "GET":
         form.min_score_percent.data = str(award.min_score_percent or "")
         form.prize_multiple.data = str(award.prize_multiple)
+        form.prerequisites.data = prereq.as_text(award.prerequisites)
     status = 200
     if form.validate_on_submit():
         try:

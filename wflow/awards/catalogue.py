@@ -3,6 +3,8 @@
 The catalogue is seeded from DOMAIN.md (emulation flag, certificate of merit, excellent
 collective, commendation certificate) the first time it is read, and is then the
 administrators' to change: every threshold is configuration, never a constant in code.
+The titles of people and the advanced collective (Law 06/2022/QH15 art. 23-28, Decree
+98/2023) are seeded once as well, also into a catalogue that existed before them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
+from wflow.awards import prerequisites as prereq
 from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Setting
 from wflow.clock import utcnow
@@ -29,6 +32,9 @@ PRIZE_ROUNDING = Decimal(10_000)  # prize money is rounded up to the ten thousan
 LEVELS = ("national", "provincial", "commune")
 PROPOSERS = ("block_leader", "member_unit", "secretariat")
 BASES = ("all", "present")
+NOMINEES = ("unit", "person")
+DECIDERS = ("council", "unit_head")
+TITLES_SEEDED = "catalogue_titles"  # the Setting saying the titles were seeded once
 
 
 @dataclass(frozen=True)
@@ -86,11 +92,52 @@ SEEDS = (
 SEED_CODES = frozenset(s.code for s in SEEDS)
 
 
+@dataclass(frozen=True)
+class TitleSeed:
+    """A default title or award of people and collectives (the law's defaults), created once."""
+
+    code: str  # the person titles reuse wflow.people.models.IndividualTitle's codes
+    name: str
+    name_en: str
+    position: int
+    nominee: str
+    decided_by: str
+    prize_multiple: Decimal
+    prerequisites: tuple[tuple[str, ...], ...] = ()
+    min_score_percent: Decimal | None = None
+
+
+# Prize multiples: Decree 98/2023 art. 72-73 (advanced worker 0.3, grassroots fighter 1,
+# provincial fighter 3, a province's certificate of merit to a person 1, advanced collective 0.8).
+TITLE_SEEDS = (
+    TitleSeed("advanced_collective", "Tập thể lao động tiên tiến", "Advanced collective", 5,
+              "unit", "council", Decimal("0.8"), min_score_percent=Decimal(70)),
+    TitleSeed("person_certificate_of_merit", "Bằng khen (cá nhân)",
+              "Certificate of merit to a person", 10, "person", "council", Decimal(1)),
+    TitleSeed("provincial_fighter", "Chiến sĩ thi đua cấp tỉnh", "Provincial emulation fighter",
+              11, "person", "council", Decimal(3),
+              (("consecutive", "grassroots_fighter", "3"), ("initiative", "province"))),
+    TitleSeed("grassroots_fighter", "Chiến sĩ thi đua cơ sở", "Grassroots emulation fighter",
+              12, "person", "unit_head", Decimal(1),
+              (("same_year", "advanced_worker"), ("initiative", "unit"),
+               ("quota", "advanced_worker", "15%"))),
+    TitleSeed("advanced_worker", "Lao động tiên tiến", "Advanced worker", 13, "person",
+              "unit_head", Decimal("0.3")),
+)  # fmt: skip
+TITLE_SEED_CODES = frozenset(s.code for s in TITLE_SEEDS)
+
+
 @transactional
 def ensure_catalogue(session: Session) -> None:
-    """Create the default award types when the catalogue is empty (commits)."""
-    if session.exec(select(Award.id)).first() is not None:
-        return
+    """Create the default award types when the catalogue is empty, the titles once (commits)."""
+    if session.exec(select(Award.id)).first() is None:
+        _seed_units(session)
+    if session.get(Setting, TITLES_SEEDED) is None:
+        _seed_titles(session)
+
+
+def _seed_units(session: Session) -> None:
+    """Add the default awards of units (DOMAIN.md)."""
     for s in SEEDS:
         session.add(
             Award(
@@ -109,13 +156,48 @@ def ensure_catalogue(session: Session) -> None:
         )
 
 
-def catalogue(session: Session, *, active_only: bool = False) -> list[Award]:
-    """Return the award types, highest first (seeding the defaults on first use)."""
+def _seed_titles(session: Session) -> None:
+    """Add the titles of people and collectives missing from the catalogue, and say so."""
+    there = set(session.exec(select(Award.code)).all())
+    for s in TITLE_SEEDS:
+        if s.code in there:
+            continue
+        codes = TITLE_SEED_CODES | SEED_CODES
+        session.add(
+            Award(
+                code=s.code, name=s.name, name_en=s.name_en, position=s.position,
+                level="provincial",
+                proposers=["member_unit"] if s.nominee == "person" else ["block_leader"],
+                min_score_percent=s.min_score_percent, council_threshold="2/3",
+                council_of="all" if s.nominee == "person" else "present",
+                prize_multiple=s.prize_multiple, nominee=s.nominee, decided_by=s.decided_by,
+                prerequisites=[prereq.parse_line(" ".join(p), codes) for p in s.prerequisites],
+            )
+        )  # fmt: skip
+    session.add(Setting(key=TITLES_SEEDED, value=utcnow().date().isoformat()))
+    session.flush()
+
+
+def catalogue(
+    session: Session, *, active_only: bool = False, nominee: str | None = None
+) -> list[Award]:
+    """Return the award types, highest first (seeding the defaults on first use).
+
+    `nominee` keeps the awards of units ("unit") or of people ("person") only.
+    """
     ensure_catalogue(session)
     query = select(Award).order_by(col(Award.position), col(Award.id))
     if active_only:
         query = query.where(Award.active == True)  # noqa: E712
+    if nominee is not None:
+        query = query.where(Award.nominee == nominee)
     return list(session.exec(query).all())
+
+
+def award_by_code(session: Session, code: str) -> Award | None:
+    """Return the award type with this code (seeding the defaults on first use), or None."""
+    ensure_catalogue(session)
+    return session.exec(select(Award).where(Award.code == code)).first()
 
 
 def _share(value: Any, field: str) -> str:
@@ -134,8 +216,11 @@ def _decimal(value: Any, field: str, *, low: Decimal, high: Decimal, blank: bool
                         required=not blank)  # fmt: skip
 
 
-def clean_award(raw: dict[str, Any]) -> dict[str, Any]:
-    """Return an award's fields checked (ServiceError naming the first wrong field)."""
+def clean_award(raw: dict[str, Any], codes: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return an award's fields checked (ServiceError naming the first wrong field).
+
+    `codes` are the award codes a prerequisite may name (besides this award's own).
+    """
     out: dict[str, Any] = {
         "code": clean_text(raw.get("code"), "code", max_len=40).lower(),
         "name": clean_text(raw.get("name"), "name", max_len=200),
@@ -175,7 +260,18 @@ def clean_award(raw: dict[str, Any]) -> dict[str, Any]:
     out["prize_multiple"] = _decimal(
         raw.get("prize_multiple"), "prize_multiple", low=Decimal(0), high=Decimal(1000), blank=False
     )
+    nominee = str(raw.get("nominee") or "unit")
+    if nominee not in NOMINEES:
+        raise ServiceError(_l("Choose who receives it from the list."), "nominee")
+    decided_by = str(raw.get("decided_by") or "council")
+    if decided_by not in DECIDERS:
+        raise ServiceError(_l("Choose who decides it from the list."), "decided_by")
+    if decided_by == "unit_head" and nominee != "person":
+        raise ServiceError(_l("A unit's head decides titles of people only."), "decided_by")
+    out["prerequisites"] = prereq.parse(raw.get("prerequisites"), codes | {out["code"]})
     out |= {
+        "nominee": nominee,
+        "decided_by": decided_by,
         "level": level,
         "proposers": proposers,
         "max_rank": max_rank,
@@ -190,7 +286,8 @@ def clean_award(raw: dict[str, Any]) -> dict[str, Any]:
 @transactional
 def save_award(session: Session, award: Award | None, raw: dict[str, Any]) -> Award:
     """Create (`award` None) or change an award type; commit and return it."""
-    fields = clean_award(raw)
+    codes = frozenset(session.exec(select(Award.code)).all())
+    fields = clean_award(raw, codes)
     clash = session.exec(select(Award).where(Award.code == fields["code"])).first()
     if clash is not None and (award is None or clash.id != award.id):
         raise Conflict(_l("Another award has this code."), "code")

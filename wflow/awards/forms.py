@@ -30,6 +30,8 @@ PROPOSERS = [
     ("secretariat", _l("The secretariat")),
 ]
 BASES = [("all", _l("of all members")), ("present", _l("of those who voted"))]
+NOMINEES = [("unit", _l("A unit (collective)")), ("person", _l("A person"))]
+DECIDERS = [("council", _l("The council")), ("unit_head", _l("The head of the person's unit"))]
 
 
 class ProposeForm(FlaskForm):
@@ -139,6 +141,19 @@ class AwardForm(FlaskForm):
         _l("Prize money (times the base salary)"), validators=[DataRequired(), Length(max=10)]
     )
     active = BooleanField(_l("Granted"), default=True)
+    nominee = SelectField(_l("Who receives it"), choices=NOMINEES)
+    decided_by = SelectField(_l("Who decides it"), choices=DECIDERS)
+    prerequisites = TextAreaField(
+        _l("Prerequisites (one per line)"),
+        validators=[Length(max=2000)],
+        description=_l(
+            '"same_year advanced_worker": holds that award the same year; "initiative unit": '
+            "an initiative recognised that year at that level or higher (unit, province, "
+            'national); "consecutive grassroots_fighter 3": that award in each of the 3 years '
+            'ending that year; "quota advanced_worker 15%": at most that share of the unit\'s '
+            "holders of that award that year."
+        ),
+    )
 
 
 class SettingsForm(FlaskForm):

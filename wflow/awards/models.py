@@ -1,7 +1,9 @@
 """Awards (khen thưởng): the catalogue, nominations, council sessions, decisions, settings.
 
 An `Award` is a type of award with its eligibility and vote rules (shares kept as text,
-"2/3" or "90%"); a `Nomination` proposes one unit of a block for one award for one year's
+"2/3" or "90%"), its nominee (a unit or a person), who decides it (the council, or the head
+of the unit for Lao động tiên tiến and Chiến sĩ thi đua cơ sở) and its prerequisites as
+data; a `Nomination` proposes one unit of a block for one award for one year's
 result, its workflow state living in the engine's instance; a `CouncilSession` groups the
 nominations the council votes on; a `Decision` (quyết định khen thưởng) grants the approved
 ones, signed with the council's key. `Setting` holds installation-wide values such as the
@@ -47,6 +49,15 @@ class Award(SQLModel, table=True):
     council_secret: bool = True
     prize_multiple: Decimal = Field(default=Decimal(0), sa_type=MULTIPLE)
     active: bool = True
+    nominee: str = Field(default="unit", max_length=10)  # unit | person (a `Nominee`)
+    decided_by: str = Field(default="council", max_length=20)  # council | unit_head
+    # prerequisites kept as data, each a dict with a "rule" (see wflow.titles.rules):
+    # {"rule": "same_year", "award": "advanced_worker"}, {"rule": "initiative", "level": "unit"},
+    # {"rule": "consecutive", "award": "grassroots_fighter", "years": 3},
+    # {"rule": "quota", "of": "advanced_worker", "percent": "15"}
+    prerequisites: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
 

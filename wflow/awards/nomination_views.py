@@ -57,7 +57,7 @@ def block(block_id: int) -> str | WResponse:
     year = arg_year() or current_year()
     ensure(Action.VIEW, block_id=block_id, year=year)
     sess, me = db.session(), user()
-    catalogue = awards.catalogue(sess, active_only=True)
+    catalogue = awards.catalogue(sess, active_only=True, nominee="unit")
     ranking = year_ranking(sess, block_id, year)
     form = ProposeForm()
     form.unit_id.choices = [(r.unit_id, r.unit_name) for r in ranking]

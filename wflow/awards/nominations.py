@@ -68,6 +68,8 @@ def ineligible(
     """Return why the unit may not be proposed for the award (None: it may)."""
     if not award.active:
         return str(_l("This award is no longer granted."))
+    if award.nominee != "unit":
+        return str(_l("This award goes to people, not to units."))
     plan = plan_of_year(session, block_id, year)
     listed = (plan.rules if plan else {}).get("award_types")
     if listed and award.code in awards.SEED_CODES and award.code not in listed:

@@ -29,6 +29,7 @@ from wflow.demo import people as people_demo
 from wflow.demo import plans as plan_demo
 from wflow.demo import programmes as programme_demo
 from wflow.demo import reviews as review_demo
+from wflow.demo import titles as titles_demo
 from wflow.org import service as org
 from wflow.org.models import Role, Unit, User
 from wflow.workflow_setup import engine as workflow_engine
@@ -69,6 +70,7 @@ def init_command(with_demo: bool) -> None:
         ("awards", lambda: nomination_demo.build_nomination_demo(sess, engine, year)),
         ("programmes", lambda: programme_demo.build_programme_demo(sess, engine, year)),
         ("people and initiatives", lambda: people_demo.build_people_demo(sess, year)),
+        ("individual titles", lambda: titles_demo.build_titles_demo(sess, year)),
         ("campaigns", lambda: campaign_demo.build_campaign_demo(sess, engine, year)),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:

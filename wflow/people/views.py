@@ -26,6 +26,7 @@ from wflow.people.forms import ImportForm, MoveForm, PersonForm
 from wflow.people.models import Person
 from wflow.people.spreadsheet import HEADERS, MAX_ROWS, RowsRejected, import_people
 from wflow.people.text import POSITIONS, SEX_LABELS, TITLE_LABELS
+from wflow.titles import history
 from wflow.web.guard import ensure, load_or_404, user
 from wflow.web.lists import export, wanted_format
 
@@ -179,7 +180,7 @@ def new(unit_id: int) -> Page:
 @bp.route("/people/<int:person_id>")
 @login_required
 def show(person_id: int) -> str:
-    """Show a person: details, postings across units, title registrations, initiatives."""
+    """Show a person: details, postings, title registrations, titles and awards, initiatives."""
     person = visible_person(person_id)
     sess, me = db.session(), user()
     authored = initiatives.initiatives_of_person(sess, person.id or 0)
@@ -187,6 +188,7 @@ def show(person_id: int) -> str:
         "people/show.html", person=person, names=people.unit_names(sess),
         postings=people.postings_of(sess, person.id or 0),
         registrations=regs.registrations_of_person(sess, person.id or 0),
+        awarded=history.history_of_person(sess, person.id or 0),
         initiatives=[(i, initiatives.may_see(sess, me, i)) for i in authored],
         account=sess.get(User, person.user_id) if person.user_id else None,
         may_manage=people.may_manage(sess, me, person.unit_id),

@@ -1,0 +1,1 @@
+"""Titles and awards of people decided by their unit, and the award history (tra cứu)."""

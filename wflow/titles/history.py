@@ -1,0 +1,124 @@
+"""The award history (tra cứu khen thưởng): titles of people and awards of units across years.
+
+Units' awards come from the council's signed decisions on nominations (revoked ones marked);
+people's titles from their units' decisions, whichever unit they work in now. The committee
+searches everyone; a unit searches its own people (titles it granted, and the whole history
+of the people working there now) and its own awards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from wflow.awards import decisions as council
+from wflow.awards.models import Award
+from wflow.core.access import is_committee
+from wflow.org.models import Unit, UnitKind, User
+from wflow.people import service as people
+from wflow.people.models import Person
+from wflow.titles.models import PersonTitle, TitleDecision
+
+KINDS = ("person", "unit")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One award in someone's history: who, which year, what, by which decision."""
+
+    kind: str  # "person" | "unit"
+    name: str
+    person_id: int | None
+    unit_id: int  # the unit that received or decided it
+    unit_name: str
+    year: int
+    award_code: str
+    award_name: str
+    decision_number: str
+    decision_date: date
+    decided_by: str  # the deciding unit's name, or the council's
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the look-up asks: a name (without diacritics is fine), a year, an award, a unit."""
+
+    q: str = ""
+    year: int | None = None
+    award: str = ""  # an award code
+    unit_id: int | None = None
+    kind: str = ""  # "", "person" or "unit"
+
+
+def scope(user: User) -> int | None:
+    """Return the unit a user's look-up is limited to (None: everything, the committee)."""
+    return None if is_committee(user) else user.unit_id
+
+
+def _person_entries(
+    session: Session, only_unit: int | None, person_id: int | None = None
+) -> list[Entry]:
+    query = (
+        sa.select(PersonTitle, Person, Award, TitleDecision, Unit)
+        .join(Person, col(Person.id) == PersonTitle.person_id)
+        .join(Award, col(Award.id) == PersonTitle.award_id)
+        .join(TitleDecision, col(TitleDecision.id) == PersonTitle.decision_id)
+        .join(Unit, col(Unit.id) == PersonTitle.unit_id)
+    )
+    if only_unit is not None:
+        query = query.where(
+            (col(PersonTitle.unit_id) == only_unit) | (col(Person.unit_id) == only_unit)
+        )
+    if person_id is not None:
+        query = query.where(col(PersonTitle.person_id) == person_id)
+    return [
+        Entry("person", p.full_name, p.id, u.id or 0, u.name, t.year, a.code, a.name, d.number,
+              d.issued_on, u.name)
+        for t, p, a, d, u in session.execute(query).all()
+    ]  # fmt: skip
+
+
+def _unit_entries(session: Session, only_unit: int | None) -> list[Entry]:
+    chair = session.exec(
+        select(Unit.name).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
+    ).first()  # the council that signed (read only: never created here)
+    by = chair or ""
+    return [
+        Entry("unit", g.unit.name, None, g.unit.id or 0, g.unit.name, g.nomination.year,
+              g.award.code, g.award.name, g.decision.number, g.decision.issued_on, by,
+              g.revoked_at is not None)
+        for g in council.register(session, unit_id=only_unit)
+    ]  # fmt: skip
+
+
+def search(session: Session, user: User, query: Query) -> list[Entry]:
+    """Return the history entries the user may see matching `query`, newest year first."""
+    only = scope(user)
+    if only is None and not is_committee(user):
+        return []
+    rows: list[Entry] = []
+    if query.kind in ("", "person"):
+        rows += _person_entries(session, only)
+    if query.kind in ("", "unit"):
+        rows += _unit_entries(session, only)
+    name = people.fold(query.q)
+    kept = [
+        e for e in rows
+        if name in people.fold(e.name)
+        and (not query.year or e.year == query.year)
+        and (not query.award or e.award_code == query.award)
+        and (not query.unit_id or e.unit_id == query.unit_id)
+    ]  # fmt: skip
+    kept.sort(key=lambda e: (-e.year, e.kind, people.fold(e.name), e.award_name))
+    return kept
+
+
+def history_of_person(session: Session, person_id: int) -> list[Entry]:
+    """Return a person's titles and awards across years and units, newest first."""
+    rows = _person_entries(session, None, person_id)
+    rows.sort(key=lambda e: (-e.year, e.award_name))
+    return rows
