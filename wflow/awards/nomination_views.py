@@ -31,6 +31,7 @@ from wflow.core.access import Action, current_year, may
 from wflow.org.models import Block, Unit
 from wflow.pacts.models import Document
 from wflow.scoreboard.service import year_ranking
+from wflow.web import formats
 from wflow.web.args import arg_int, arg_year
 from wflow.web.downloads import pdf_response, stored_pdf
 from wflow.web.forms import EmptyForm
@@ -179,7 +180,7 @@ def show(nomination_id: int) -> str:
                 getattr(dossier, key).data = text
     refer = ReferForm(formdata=None)
     refer.session_id.choices = [
-        (s.id or 0, f"{s.title} ({s.held_on.isoformat()})")
+        (s.id or 0, f"{s.title} ({formats.local_date(s.held_on)})")
         for s in decisions.open_sessions(sess, nomination.year)
     ]
     written = WrittenVoteForm(formdata=None)

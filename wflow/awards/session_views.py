@@ -16,7 +16,7 @@ from wflow.awards.blueprint import bp
 from wflow.awards.forms import DecisionForm, SessionForm
 from wflow.awards.models import CouncilSession, Decision
 from wflow.clock import utcnow
-from wflow.core import subjects
+from wflow.core import installation, subjects
 from wflow.core.access import current_year, is_committee
 from wflow.web.guard import load_or_404, user
 from wflow.workflow_setup import engine
@@ -35,7 +35,10 @@ def sessions() -> str | WResponse:
     sess, me = db.session(), user()
     form = SessionForm()
     if request.method == "GET":
-        form.year.data, form.held_on.data = current_year() - 1, utcnow().date()
+        form.year.data, form.held_on.data = (
+            current_year() - 1,
+            installation.local_date(db.session(), utcnow()),
+        )
     elif form.validate_on_submit():
         created = decisions.create_session(
             sess,
@@ -72,8 +75,8 @@ def council_session(session_id: int) -> str:
     units, blocks, award_map = noms.names(sess, listed)
     decision = decisions.decision_of(sess, row)
     form = DecisionForm(formdata=None)
-    form.number.data = decisions.next_number(sess, utcnow().date())
-    form.issued_on.data = utcnow().date()
+    form.number.data = decisions.next_number(sess, installation.local_date(sess, utcnow()))
+    form.issued_on.data = installation.local_date(sess, utcnow())
     return render_template(
         "nomination/session.html",
         row=row,

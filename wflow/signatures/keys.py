@@ -224,7 +224,8 @@ def sign_for_unit(
 ) -> bytes:
     """Sign `pdf` in `field` with the unit's key (its head confirmed by `confirm_signer`)."""
     key, cert, chain = signing_identity(session, unit, store=store)
-    stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow())
+    stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow(),
+                          zone=installation.zone(session))  # fmt: skip
     try:
         signed = signing.sign_pdf(
             pdf,
