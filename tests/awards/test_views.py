@@ -217,7 +217,11 @@ def test_story__ranking_to_signed_decision_and_register(
     assert saved.status_code == 303
     staff = as_(app, "n1.staff")
     assert post(staff, f"{dossier}/submit", {"password": PASSWORD}, dossier).status_code == 403
-    assert post(leader, f"{dossier}/submit", {"password": "wrong"}, dossier).status_code == 403
+    refused = post(leader, f"{dossier}/submit", {"password": "wrong"}, dossier)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and state(session, flag) == "dossier"
+    assert "<li>The password is wrong: nothing was signed.</li>" in page
+    assert f'action="/nominations/{flag}/submit"' in page and 'name="password"' in page
     assert post(leader, f"{dossier}/submit", {"password": PASSWORD}, dossier).status_code == 303
     assert state(session, flag) == "submitted"
     assert fire(sec, flag, "return_dossier", reason="").status_code == 422
@@ -279,7 +283,10 @@ def test_story__ranking_to_signed_decision_and_register(
     spage = f"/council/sessions/{sid}"
     bad = post(sec, f"{spage}/decision", {"number": "123/QĐ-HĐTĐKT", "issued_on": "2026-12-28",
                                           "password": "wrong"}, spage)  # fmt: skip
-    assert bad.status_code == 403
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and state(session, flag) == "approved"  # nothing signed
+    assert "<li>The password is wrong: nothing was signed.</li>" in page
+    assert 'value="123/QĐ-HĐTĐKT"' in page and 'name="password"' in page  # the form as typed
     signed = post(sec, f"{spage}/decision", {"number": "123/QĐ-HĐTĐKT",
                                              "issued_on": "2026-12-28", "password": PASSWORD},
                   spage)  # fmt: skip

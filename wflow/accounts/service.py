@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from wflow.accounts import passwords, throttle
 from wflow.accounts.throttle import LoginRefused, Throttle, throttle_of
 from wflow.clock import utcnow
-from wflow.core.errors import Forbidden
+from wflow.core.errors import WrongPassword
 from wflow.core.uow import transactional, unit_of_work
 from wflow.org.models import User
 
@@ -71,12 +71,12 @@ def recheck_password(
 def confirm_signer(
     session: Session, user: User, password: str, *, address: str | None = None
 ) -> None:
-    """Check, before a signature, that the signed-in user proves who they are (403 if not).
+    """Check, before a signature, that the signed-in user proves who they are (422 if not).
 
     The password is re-entered; wrong ones count toward the waits of (login, `address`).
     """
     if not recheck_password(session, user, password, throttle_of(session), address=address):
-        raise Forbidden(_l("The password is wrong: nothing was signed."), "password")
+        raise WrongPassword(_l("The password is wrong: nothing was signed."))
 
 
 @transactional

@@ -40,6 +40,13 @@ class Forbidden(ServiceError):
     status = 403
 
 
+class WrongPassword(ServiceError):
+    """The password re-entered to confirm a signature is wrong: a 422 on the signing form."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message, "password")
+
+
 class Conflict(ServiceError):
     """The request clashes with existing data (a duplicate code, a stale version)."""
 

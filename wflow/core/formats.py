@@ -27,7 +27,7 @@ DEFAULT_LOCALE = "vi"
 # One pattern per language (CLDR patterns); others fall back to Babel's medium formats.
 _DATE = {"vi": "dd/MM/yyyy", "fr": "dd/MM/yyyy", "hu": "yyyy. MM. dd.", "en": "d MMM yyyy"}
 _DATETIME = {
-    "vi": "HH:mm dd/MM/yyyy",
+    "vi": "dd/MM/yyyy HH:mm",
     "fr": "dd/MM/yyyy HH:mm",
     "hu": "yyyy. MM. dd. HH:mm",
     "en": "d MMM yyyy, HH:mm",
@@ -75,7 +75,7 @@ def format_date(value: date | None, locale: str | None = None, tz: Any = None) -
 def format_datetime(
     value: datetime | None, locale: str | None = None, tz: Any = None, *, seconds: bool = False
 ) -> str:
-    """Return a stored (naive UTC) datetime in local time ("00:30 18/12/2026" in vi)."""
+    """Return a stored (naive UTC) datetime in local time ("18/12/2026 00:30" in vi)."""
     if value is None:
         return ""
     lang = _lang(locale)

@@ -61,7 +61,7 @@ class Stamp:
             SIGNED_MARK,
             self.unit_name,
             self.signer_name,
-            f"{local:%H:%M %d/%m/%Y} ({offset_label(local)})",  # the stamp is Vietnamese
+            f"{local:%d/%m/%Y %H:%M} ({offset_label(local)})",  # as Vietnamese pages write it
         ]
         out: list[str] = []
         for line in raw:

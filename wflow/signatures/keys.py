@@ -197,10 +197,10 @@ def confirm_signer(
     unit: Unit | None = None,
     address: str | None = None,
 ) -> Unit:
-    """Return the unit the user signs for: its head, who proves who they are (403 if not).
+    """Return the unit the user signs for: its head (403 if not), who proves who they are.
 
-    The password is re-entered; wrong ones count toward the sign-in waits of the user's
-    login from `address`.
+    The password is re-entered (422 when wrong); wrong ones count toward the sign-in waits
+    of the user's login from `address`.
     """
     unit = unit or (session.get(Unit, user.unit_id) if user.unit_id else None)
     is_head = user.is_active and user.has_role(Role.UNIT_HEAD)
