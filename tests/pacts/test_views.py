@@ -116,8 +116,10 @@ def test_pact__refusals_through_the_pages_change_nothing(
     refused = submit(wrong, f"{url}/sign", {"password": "nope"}, page=url)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422  # the pact's page again, the form with the reason
-    assert '<p class="error" id="sign-password-error" role="alert">The password is wrong: ' \
+    assert (
+        '<p class="error" id="sign-password-error" role="alert">The password is wrong: '
         "nothing was signed.</p>" in page
+    )
     assert 'id="sign-password" name="password"' in page and "Signatures: 0 of" in page
     empty = submit(wrong, f"{url}/sign", {"password": ""}, page=url)
     assert empty.status_code == 422 and "Enter your password to sign." in empty.get_data(
