@@ -41,10 +41,10 @@ class Forbidden(ServiceError):
 
 
 class WrongPassword(ServiceError):
-    """The password re-entered to confirm a signature is wrong: a 422 on the signing form."""
+    """What a signer re-entered to confirm a signature is wrong: a 422 on the signing form."""
 
-    def __init__(self, message: Any) -> None:
-        super().__init__(message, "password")
+    def __init__(self, message: Any, field: str = "password") -> None:
+        super().__init__(message, field)
 
 
 class Conflict(ServiceError):
