@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -20,7 +21,9 @@ class Defaults:
     DATABASE_URL: str | None = None
     # Language of pages for visitors who have not chosen one.
     BABEL_DEFAULT_LOCALE = "vi"
-    # Dates shown in the province's time zone; stored values are UTC.
+    # The installation's time zone (an IANA name): every date and time shown in pages,
+    # e-mails, PDFs, signature stamps, /verify and exports, and the local midnight at which a
+    # date-only deadline ends. Stored values are UTC. (WFLOW_TIMEZONE sets it.)
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     # Session cookie only over HTTPS; `make run` on http://127.0.0.1 turns it off.
     SESSION_COOKIE_SECURE = True
@@ -102,6 +105,7 @@ ENV_KEYS: dict[str, str] = {
     "WFLOW_PROXY_FIX": "PROXY_FIX",
     "WFLOW_LOG_FORMAT": "LOG_FORMAT",
     "WFLOW_AUDIT_CHECK_MINUTES": "AUDIT_CHECK_MINUTES",
+    "WFLOW_TIMEZONE": "BABEL_DEFAULT_TIMEZONE",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +133,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'wflow.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+    ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])  # an unknown zone stops the start-up
     if not app.config.get("WORKFLOWS_DIR"):
         app.config["WORKFLOWS_DIR"] = str(PROJECT_ROOT / "workflows")
 

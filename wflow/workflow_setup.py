@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request
 
@@ -16,7 +17,7 @@ def init_app(app: Flask) -> None:
     """Build the engine from WORKFLOWS_DIR; an invalid definition stops the app from starting."""
     registry = build_registry()
     definitions = load_directory(Path(app.config["WORKFLOWS_DIR"]), registry)  # raises on error
-    engine = Engine(definitions, registry)
+    engine = Engine(definitions, registry, ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"]))
     app.extensions["wflow.engine"] = engine
     synced: list[bool] = []
 

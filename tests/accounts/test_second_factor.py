@@ -15,7 +15,7 @@ from tests.accounts.conftest import Clock
 from tests.conftest import PASSWORD, sign_in, submit
 from wflow.accounts.models import SecondFactor
 from wflow.accounts.service import confirm_signer
-from wflow.core.errors import Forbidden
+from wflow.core.errors import WrongPassword
 from wflow.org.models import User
 
 KEY_RE = re.compile(r'id="key" type="text" readonly value="([A-Z2-7]+)"')
@@ -74,16 +74,16 @@ def test_two_step__signing_asks_for_the_code(
     sign_in(client, "a1.head")
     secret = _turn_on(client, clock)
     head = session.exec(select(User).where(User.login == "a1.head")).one()
-    with pytest.raises(Forbidden) as missing:
+    with pytest.raises(WrongPassword) as missing:
         confirm_signer(session, head, PASSWORD)
     assert missing.value.field == "code"
-    with pytest.raises(Forbidden) as wrong:
+    with pytest.raises(WrongPassword) as wrong:
         confirm_signer(session, head, PASSWORD, code="999999")
     assert wrong.value.field == "code"
     clock.advance(timedelta(seconds=30))
     confirm_signer(session, head, PASSWORD, code=_code(secret, clock))  # passes
     session.commit()
-    with pytest.raises(Forbidden):  # the same code a second time
+    with pytest.raises(WrongPassword):  # the same code a second time
         confirm_signer(session, head, PASSWORD, code=_code(secret, clock))
 
 

@@ -8,6 +8,7 @@ nomination reads the ranking, it does not drive the reviews.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -157,6 +158,13 @@ def make_certificate_strict(app: Flask, session: Session) -> None:
 # --- eligibility -------------------------------------------------------------------------
 
 
+def pdf_text(pdf: bytes) -> str:
+    """Return a PDF's text as poppler's pdftotext reads it (lines joined by spaces)."""
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                         check=True)  # fmt: skip
+    return " ".join(out.stdout.decode().split())
+
+
 def test_eligibility__refusals_name_the_reason(app: Flask, year_end: dict[str, Any],
                                                session: Session) -> None:  # fmt: skip
     leader = as_(app, "n1.head")
@@ -217,7 +225,11 @@ def test_story__ranking_to_signed_decision_and_register(
     assert saved.status_code == 303
     staff = as_(app, "n1.staff")
     assert post(staff, f"{dossier}/submit", {"password": PASSWORD}, dossier).status_code == 403
-    assert post(leader, f"{dossier}/submit", {"password": "wrong"}, dossier).status_code == 403
+    refused = post(leader, f"{dossier}/submit", {"password": "wrong"}, dossier)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and state(session, flag) == "dossier"
+    assert "<li>The password is wrong: nothing was signed.</li>" in page
+    assert f'action="/nominations/{flag}/submit"' in page and 'name="password"' in page
     assert post(leader, f"{dossier}/submit", {"password": PASSWORD}, dossier).status_code == 303
     assert state(session, flag) == "submitted"
     assert fire(sec, flag, "return_dossier", reason="").status_code == 422
@@ -279,7 +291,10 @@ def test_story__ranking_to_signed_decision_and_register(
     spage = f"/council/sessions/{sid}"
     bad = post(sec, f"{spage}/decision", {"number": "123/QĐ-HĐTĐKT", "issued_on": "2026-12-28",
                                           "password": "wrong"}, spage)  # fmt: skip
-    assert bad.status_code == 403
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and state(session, flag) == "approved"  # nothing signed
+    assert "<li>The password is wrong: nothing was signed.</li>" in page
+    assert 'value="123/QĐ-HĐTĐKT"' in page and 'name="password"' in page  # the form as typed
     signed = post(sec, f"{spage}/decision", {"number": "123/QĐ-HĐTĐKT",
                                              "issued_on": "2026-12-28", "password": PASSWORD},
                   spage)  # fmt: skip
@@ -296,6 +311,11 @@ def test_story__ranking_to_signed_decision_and_register(
     assert decision_pdf
     signed_pdf = public.get(decision_pdf.group(0))
     assert signed_pdf.status_code == 200
+    text = pdf_text(signed_pdf.data)  # the decision in Vietnamese formats, dated locally
+    assert "mức lương cơ sở 2.340.000 đồng" in text and "tổng số tiền 28.080.000 đồng" in text
+    assert "Quyết định số 123/QĐ-HĐTĐKT ngày 28/12/2026" in text
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d \(GMT\+7\)", text)  # the stamp: local time
+    assert "28.080.000" in register and "28,080,000" not in register  # the public register (vi)
     with app.app_context():
         reports = keys.verify_document(session, signed_pdf.data)
     assert len(reports) == 1 and reports[0].ok and reports[0].unit is not None

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD
 from tests.documents.helpers import BOXES, blank_pdf, pdfsig
-from wflow.core.errors import Forbidden, ServiceError
+from wflow.core.errors import Forbidden, ServiceError, WrongPassword
 from wflow.documents import pki, signing
 from wflow.signatures import keys
 from wflow.signatures.models import UnitCertificate
@@ -58,7 +58,7 @@ def test_signing__wrong_password_signs_nothing(
 ) -> None:
     head, unit = trio["heads"][0], trio["units"][0]
     pdf = blank_pdf()
-    with app.app_context(), pytest.raises(Forbidden) as refused:
+    with app.app_context(), pytest.raises(WrongPassword) as refused:
         keys.sign_as_unit(session, head, "not my password", pdf, "sig_x", BOXES[0], store=store)
     assert refused.value.field == "password"
     assert signing.signature_fields(pdf) == []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -137,6 +138,15 @@ def test_deadline_due_forms() -> None:
     )
     assert deadline_due(at, entered, {}) is None
     assert deadline_due(at, entered, {"due": "soon"}) is None
+    # in an installation's time zone, a date ends at its local midnight (stored as naive UTC)
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    assert deadline_due(at, entered, {"due": "2025-04-01"}, hanoi) == datetime(
+        2025, 4, 1, 16, 59, 59, 999999
+    )
+    assert deadline_due(at, entered, {"due": date(2025, 4, 1)}, hanoi) == datetime(
+        2025, 4, 1, 16, 59, 59, 999999
+    )
+    assert deadline_due(after, entered, {}, hanoi) == datetime(2025, 3, 3, 8, 0)  # unchanged
 
 
 def test_a_refused_timer_is_cancelled_not_retried(

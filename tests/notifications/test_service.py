@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask
@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from tests.notifications.mailbox import Mailbox, free_port, mailbox_fixture  # noqa: F401
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
+from wflow.core.formats import local_end_of_day
 from wflow.engine import Actor, FireContext, Scope
 from wflow.engine.tables import WfInstance
 from wflow.notifications import service as notify
@@ -118,13 +119,14 @@ def test_notify__reminders_reach_the_task_holders_after_commit(
 ) -> None:
     head = world["users"]["a1.head"]
     _set(session, head, email="a1.head@example.test", locale="en")
+    _set(session, world["users"]["a1.staff"], locale="vi")
     iid = _start_pact(app, session, world)
     mailbox.wait()
     mailbox.messages.clear()
     eng = app.extensions["wflow.engine"]
     row = session.get(WfInstance, iid)
     assert row is not None
-    due = utcnow() + timedelta(days=3)
+    due = local_end_of_day(date(2026, 12, 17))  # a date-only deadline: 16:59:59 UTC
     ka = world["blocks"]["a"].id
     with app.app_context():
         ctx = FireContext(session, eng.definition("pact"), iid, row.state,
@@ -138,9 +140,12 @@ def test_notify__reminders_reach_the_task_holders_after_commit(
     mailbox.wait()
     [mail] = mailbox.to("a1.head@example.test")
     assert mail["Subject"].startswith("Reminder") and mail["Content-Language"] == "en"
+    assert "Due: 17 Dec 2026\r\n" in mail.get_content()  # the local date, no UTC hour
     kinds = [n.kind for n in _notes(session, head)]
     assert kinds == ["new_task", "reminder"]
     assert {n.kind for n in _notes(session, world["users"]["a1.staff"])} == {"new_task", "reminder"}
+    [reminder] = [n for n in _notes(session, world["users"]["a1.staff"]) if n.kind == "reminder"]
+    assert reminder.body.endswith("\nHạn xử lý: 17/12/2026")  # Vietnamese, the local date
 
 
 def test_notify__digest_is_sent_once_a_day_to_those_who_asked(

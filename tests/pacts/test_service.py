@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD
 from tests.pacts.helpers import make_block_of, pact_in_signing, published_plan
 from wflow.core import subjects
 from wflow.core import workflow as wf
-from wflow.core.errors import Conflict, Forbidden, ServiceError
+from wflow.core.errors import Conflict, Forbidden, ServiceError, WrongPassword
 from wflow.documents import signing
 from wflow.engine import GuardFailed
 from wflow.engine.tables import WfEvent
@@ -144,7 +144,7 @@ def test_pact__refusals_leave_the_document_and_the_state_unchanged(
     for who, password, error in (
         (team["staff"], PASSWORD, Forbidden),  # staff of a member unit
         (stranger, PASSWORD, Forbidden),  # the head of a unit outside the block
-        (team["heads"][2], "wrong password", Forbidden),
+        (team["heads"][2], "wrong password", WrongPassword),
         (team["heads"][1], PASSWORD, Conflict),  # already signed
     ):
         with pytest.raises(error):

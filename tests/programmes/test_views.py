@@ -114,6 +114,11 @@ def test_programme__drafted_agreed_signed_reviewed_and_closed_through_the_pages(
     assert _state(session, programme) == "signing"
     first = party_head.get(f"{url}.pdf").data
     assert first.startswith(b"%PDF")
+    wrong = submit(party_head, f"{url}/sign", {"password": "nope"}, page=url)
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422  # the programme's page again, the form with the reason
+    assert "The password is wrong: nothing was signed." in page and 'name="password"' in page
+    assert "Signatures: 0 of 2" in page and party_head.get(f"{url}.pdf").data == first
     for i, head in enumerate((party_head, youth_head)):
         page = head.get(url).get_data(as_text=True)
         assert f"Signatures: {i} of 2" in page and 'name="password"' in page

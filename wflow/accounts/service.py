@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from wflow.accounts import passwords, second_factor, throttle
 from wflow.accounts.throttle import LoginRefused, Throttle, throttle_of
 from wflow.clock import utcnow
-from wflow.core.errors import Forbidden
+from wflow.core.errors import WrongPassword
 from wflow.core.uow import transactional, unit_of_work
 from wflow.org.models import User
 
@@ -73,19 +73,22 @@ def recheck_password(
 def confirm_signer(
     session: Session, user: User, password: str, *, code: str = "", address: str | None = None
 ) -> None:
-    """Check, before a signature, that the signed-in user proves who they are (403 if not).
+    """Check, before a signature, that the signed-in user proves who they are (422 if not).
 
     The password is re-entered, and the authenticator app's code when two-step sign-in is
     on; wrong answers count toward the waits of (login, `address`).
     """
     if not recheck_password(session, user, password, throttle_of(session), address=address):
-        raise Forbidden(_l("The password is wrong: nothing was signed."), "password")
+        raise WrongPassword(_l("The password is wrong: nothing was signed."))
     if second_factor.is_on(session, user):
         if not "".join(code.split()):
-            raise Forbidden(_l("Enter the code your authenticator app shows: nothing was signed."),
-                            "code")  # fmt: skip
+            raise WrongPassword(
+                _l("Enter the code your authenticator app shows: nothing was signed."), "code"
+            )
         if not second_factor.check_code(session, user, code, address=address):
-            raise Forbidden(_l("The code is wrong or already used: nothing was signed."), "code")
+            raise WrongPassword(
+                _l("The code is wrong or already used: nothing was signed."), "code"
+            )
 
 
 def complete_sign_in(
@@ -111,7 +114,7 @@ def complete_sign_in(
 def turn_off_second_factor(
     session: Session, user: User, password: str, *, code: str, address: str | None = None
 ) -> None:
-    """Turn two-step sign-in off once the person gives their password and a code (403 if not)."""
+    """Turn two-step sign-in off once the person gives their password and a code (422 if not)."""
     confirm_signer(session, user, password, code=code, address=address)
     second_factor.turn_off(session, user)
 

@@ -24,7 +24,7 @@ from wflow.awards import documents as docs
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
 from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
-from wflow.core import subjects
+from wflow.core import installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
@@ -163,7 +163,8 @@ def sign_decision(
     session.flush()
     pdf, page, box = docs.render_decision(session, decision, council, approved)
     key, cert, chain = keys.signing_identity(session, council)
-    stamp = signing.Stamp(unit_name=council.name, signer_name=user.display_name, when=utcnow())
+    stamp = signing.Stamp(unit_name=council.name, signer_name=user.display_name, when=utcnow(),
+                          zone=installation.zone(session))  # fmt: skip
     try:
         signed = signing.sign_pdf(
             pdf,

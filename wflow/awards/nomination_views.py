@@ -28,12 +28,14 @@ from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
+from wflow.core.errors import WrongPassword
 from wflow.org.models import Block, Unit
 from wflow.pacts.models import Document
 from wflow.scoreboard.service import year_ranking
+from wflow.web import formats
 from wflow.web.args import arg_int, arg_year
 from wflow.web.downloads import pdf_response, stored_pdf
-from wflow.web.forms import EmptyForm
+from wflow.web.forms import EmptyForm, form_error
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format
 from wflow.workflow_setup import engine
@@ -163,7 +165,7 @@ def index() -> str | WResponse:
 
 @bp.route("/nominations/<int:nomination_id>")
 @login_required
-def show(nomination_id: int) -> str:
+def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> str:
     """A nomination: state, votes (turnout, then tally), dossier, what the user may do."""
     nomination = visible(Nomination, nomination_id)
     sess, me = db.session(), user()
@@ -179,7 +181,7 @@ def show(nomination_id: int) -> str:
                 getattr(dossier, key).data = text
     refer = ReferForm(formdata=None)
     refer.session_id.choices = [
-        (s.id or 0, f"{s.title} ({s.held_on.isoformat()})")
+        (s.id or 0, f"{s.title} ({formats.local_date(s.held_on)})")
         for s in decisions.open_sessions(sess, nomination.year)
     ]
     written = WrittenVoteForm(formdata=None)
@@ -207,7 +209,7 @@ def show(nomination_id: int) -> str:
         and may(sess, me, Action.ACT, block_id=nomination.block_id, year=nomination.year),
         may_submit="submit_dossier" in found.triggers,
         dossier=dossier,
-        submit_form=SubmitDossierForm(formdata=None),
+        submit_form=submit_form or SubmitDossierForm(formdata=None),
         reason_form=ReasonForm(formdata=None),
         refer_form=refer,
         plain=[t for t in found.triggers if t in PLAIN_TRIGGERS],
@@ -313,21 +315,31 @@ def dossier(nomination_id: int) -> WResponse:
 
 @bp.route("/nominations/<int:nomination_id>/submit", methods=["POST"])
 @login_required
-def submit(nomination_id: int) -> WResponse:
-    """Sign the dossier's forms with the leading unit's key and submit it (its head)."""
+def submit(nomination_id: int) -> WResponse | tuple[str, int]:
+    """Sign the dossier's forms with the leading unit's key and submit it (its head).
+
+    A missing or wrong password keeps the person on the nomination's page, the form with the
+    reason.
+    """
     nomination = visible(Nomination, nomination_id)
     form = SubmitDossierForm()
     if not form.validate_on_submit():
-        abort(422, description=_("Enter your password to sign."))
-    noms.submit_dossier(
-        db.session(),
-        engine(),
-        user=user(),
-        nomination=nomination,
-        password=form.password.data or "",
-        code=request.form.get("code", ""),
-        address=request.remote_addr,
-    )
+        if form.csrf_token.errors:
+            abort(400)
+        return show(nomination_id, submit_form=form), 422
+    try:
+        noms.submit_dossier(
+            db.session(),
+            engine(),
+            user=user(),
+            nomination=nomination,
+            password=form.password.data or "",
+            code=request.form.get("code", ""),
+            address=request.remote_addr,
+        )
+    except WrongPassword as exc:
+        form_error(form, exc)
+        return show(nomination_id, submit_form=form), exc.status
     flash(_("The dossier was signed and submitted."), "success")
     return _back(nomination)
 

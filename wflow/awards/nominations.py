@@ -24,7 +24,7 @@ from wflow.awards.models import Award, Nomination
 from wflow.awards.rules import WRITTEN, ballots, count, current_tally, explain
 from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
-from wflow.core import subjects
+from wflow.core import installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, may, principals
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -460,7 +460,9 @@ def submit_dossier(
         session.add(nomination)
         session.flush()
         for kind in docs.DOSSIER_KINDS:
-            pdf, page, box = docs.render_dossier_form(session, nomination, kind, now.date())
+            pdf, page, box = docs.render_dossier_form(
+                session, nomination, kind, installation.local_date(session, now)
+            )
             signed = keys.sign_for_unit(
                 session,
                 user,

@@ -40,7 +40,7 @@ def register() -> str | WResponse:
                 "unit": g.unit.name,
                 "award": g.award.name,
                 "decision": g.decision.number,
-                "date": g.decision.issued_on.isoformat(),
+                "date": g.decision.issued_on,
                 "prize": int(g.nomination.prize_amount or 0),
                 "revoked": g.revoke_reason if g.revoked_at else "",
             }

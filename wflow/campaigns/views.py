@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlmodel import col, select
@@ -29,7 +29,7 @@ from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import ServiceError
 from wflow.org.models import Block, Unit, User
-from wflow.web import charts
+from wflow.web import charts, formats
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user, visible
 from wflow.web.lists import export, filter_periods, matches, wanted_format
@@ -43,14 +43,12 @@ STATUSES = ("registered", "not_registered", "reported", "not_reported", "all_met
 
 def num(value: Decimal | None) -> str:
     """Return a figure as people of the page's language write it (204.650 in Vietnamese)."""
-    if value is None:
-        return "—"
-    return str(format_decimal(value, format="#,##0.##"))
+    return "—" if value is None else formats.number(value, places=2)
 
 
 def pct(value: int | None) -> str:
-    """Return a share of a target as "205 %"."""
-    return "—" if value is None else f"{value} %"
+    """Return a share of a target as "205 %" (in the page language's style)."""
+    return "—" if value is None else formats.percent(value)
 
 
 def _state_words(defn: Any, state: str) -> str:
@@ -74,7 +72,7 @@ def index() -> str | WResponse:
     if fmt:
         data = [
             {"title": c.title, "kind": str(KINDS.get(c.kind, c.kind)), "launcher": launcher[c.id],
-             "starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(),
+             "starts_on": c.starts_on, "ends_on": c.ends_on,
              "basis": c.basis_number,
              "state": _state_words(defn, states.get(c.id or 0, defn.initial))}
             for c in rows

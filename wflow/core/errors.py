@@ -40,6 +40,13 @@ class Forbidden(ServiceError):
     status = 403
 
 
+class WrongPassword(ServiceError):
+    """What a signer re-entered to confirm a signature is wrong: a 422 on the signing form."""
+
+    def __init__(self, message: Any, field: str = "password") -> None:
+        super().__init__(message, field)
+
+
 class Conflict(ServiceError):
     """The request clashes with existing data (a duplicate code, a stale version)."""
 

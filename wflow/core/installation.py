@@ -12,9 +12,10 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -37,6 +38,11 @@ class Settings:
     def evidence_max_bytes(self) -> int:
         """Return the largest evidence file accepted (REVIEW_EVIDENCE_MAX_BYTES)."""
         return int(self.config.get("REVIEW_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+
+    @property
+    def timezone(self) -> str:
+        """Return the installation's time zone name (BABEL_DEFAULT_TIMEZONE)."""
+        return str(self.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Ho_Chi_Minh")
 
     @property
     def login_max_failures(self) -> int:
@@ -101,6 +107,18 @@ def workflows_of(session: Session) -> Engine:
     if engine is None:
         raise RuntimeError("this installation has no workflow engine")
     return engine
+
+
+def zone(session: Session) -> str:
+    """Return the installation's time zone name (the default one outside an app)."""
+    found = maybe(session)
+    return found.settings.timezone if found is not None else "Asia/Ho_Chi_Minh"
+
+
+def local_date(session: Session, moment: datetime) -> date:
+    """Return the installation's local date at `moment` (naive UTC): a document's date."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone(session))).date()
 
 
 def of(session: Session) -> Installation:

@@ -9,11 +9,13 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from flask import render_template
+from flask_babel import force_locale
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+DOCUMENT_LOCALE = "vi"  # the language of administrative documents (Decree 30/2020)
 _fonts = FontConfiguration()  # shared: fonts are loaded once per process
 
 
@@ -40,8 +42,12 @@ class LocalFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no typ
 
 
 def render_html(template: str, context: Mapping[str, Any]) -> str:
-    """Render a document template to HTML, with every text NFC-normalised (Vietnamese)."""
-    html = render_template(template, static_root=STATIC.as_uri(), **context)
+    """Render a document template to HTML, with every text NFC-normalised (Vietnamese).
+
+    Documents are Vietnamese whoever renders them: dates and numbers in Vietnamese formats.
+    """
+    with force_locale(DOCUMENT_LOCALE):
+        html = render_template(template, static_root=STATIC.as_uri(), **context)
     return unicodedata.normalize("NFC", html)
 
 

@@ -10,9 +10,10 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -34,7 +35,6 @@ from wflow.documents.pki import PrivateKey
 
 FONT = Path(__file__).resolve().parent.parent / "static" / "fonts" / "LiberationSerif-Regular.ttf"
 SIGNED_MARK = "Đã ký số"  # "digitally signed", printed on every stamp
-VIETNAM = timezone(timedelta(hours=7), "GMT+7")  # Asia/Ho_Chi_Minh has no daylight saving
 STAMP_WIDTH = 48  # characters per stamp line before wrapping
 
 Box = tuple[float, float, float, float]
@@ -51,22 +51,32 @@ class Stamp:
     unit_name: str
     signer_name: str
     when: datetime
+    zone: str = "Asia/Ho_Chi_Minh"  # the installation's time zone (BABEL_DEFAULT_TIMEZONE)
 
     def lines(self) -> list[str]:
         """Return the stamp's lines, NFC-normalised and wrapped to the stamp's width."""
         moment = self.when if self.when.tzinfo else self.when.replace(tzinfo=UTC)
-        local = moment.astimezone(VIETNAM)
+        local = moment.astimezone(ZoneInfo(self.zone))
         raw = [
             SIGNED_MARK,
             self.unit_name,
             self.signer_name,
-            f"{local:%d/%m/%Y %H:%M} (GMT+7)",
+            f"{local:%d/%m/%Y %H:%M} ({offset_label(local)})",  # as Vietnamese pages write it
         ]
         out: list[str] = []
         for line in raw:
             text = unicodedata.normalize("NFC", line.strip())
             out.extend(textwrap.wrap(text, STAMP_WIDTH) or [""])
         return out
+
+
+def offset_label(moment: datetime) -> str:
+    """Return an aware moment's offset from UTC as people read it: "GMT+7", "GMT+5:30"."""
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from wflow.clock import utcnow
@@ -96,8 +96,11 @@ def _blank(value: Any) -> bool:
 class Firing:
     """The loaded definitions and the write path of firing."""
 
-    def __init__(self, definitions: Mapping[str, Definition], registry: Registry) -> None:
+    def __init__(
+        self, definitions: Mapping[str, Definition], registry: Registry, zone: tzinfo = UTC
+    ) -> None:
         self.registry = registry
+        self.zone = zone  # where a date-only deadline ends: local midnight
         self._current: dict[str, int] = {}
         self._compiled: dict[tuple[str, int], Compiled] = {}
         for d in definitions.values():
@@ -240,7 +243,7 @@ class Firing:
         self, comp: Compiled, state: str, now: datetime, data: Mapping[str, Any]
     ) -> datetime | None:
         deadline = comp.definition.states[state].deadline
-        return None if deadline is None else _timers.deadline_due(deadline, now, data)
+        return None if deadline is None else _timers.deadline_due(deadline, now, data, self.zone)
 
     def _enter(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -63,11 +63,13 @@ class TickReport:
     done: int = 0  # what the registry's tick jobs did (e.g. reviews opened)
 
 
-def deadline_due(deadline: Deadline, entered: datetime, data: Mapping[str, Any]) -> datetime | None:
+def deadline_due(
+    deadline: Deadline, entered: datetime, data: Mapping[str, Any], zone: tzinfo = UTC
+) -> datetime | None:
     """Return when a deadline is due: `after` from entering, or the date/datetime in data.
 
-    A date means the end of that day (UTC); an aware datetime is converted to naive UTC;
-    a missing or unreadable value sets no deadline.
+    A date means the end of that day in the installation's time zone `zone` (as naive UTC);
+    an aware datetime is converted to naive UTC; a missing or unreadable value sets none.
     """
     if deadline.after is not None:
         return entered + deadline.after
@@ -77,11 +79,11 @@ def deadline_due(deadline: Deadline, entered: datetime, data: Mapping[str, Any])
     if isinstance(raw, datetime):
         value = raw
     elif isinstance(raw, date):
-        return datetime.combine(raw, time.max)
+        return _end_of_day(raw, zone)
     elif isinstance(raw, str):
         try:
             if len(raw) == 10:
-                return datetime.combine(date.fromisoformat(raw), time.max)
+                return _end_of_day(date.fromisoformat(raw), zone)
             value = datetime.fromisoformat(raw)
         except ValueError:
             log.warning("deadline %r: %r is not an ISO date", deadline.at, raw)
@@ -91,6 +93,10 @@ def deadline_due(deadline: Deadline, entered: datetime, data: Mapping[str, Any])
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def _end_of_day(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def schedule(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import installation, mailer
+from wflow.core import formats, installation, mailer
 from wflow.core import workflow as wf
 from wflow.core.uow import best_effort, transactional
 from wflow.core.workflow import TaskKeys, task_keys
@@ -125,7 +125,8 @@ def _notify(
             title = _("New task: %(what)s", what=what)
         body = _("State: %(state)s", state=state)
         if due_at is not None:
-            body += "\n" + _("Due: %(due)s UTC", due=due_at.strftime("%Y-%m-%d %H:%M"))
+            due = formats.format_deadline(due_at, locale, installation.zone(session))
+            body += "\n" + _("Due: %(due)s", due=due)
     session.add(Notification(user_id=user.id or 0, kind=kind.value, instance_id=row.id,
                              title=title, body=body))  # fmt: skip
     context = {"title": title, "body": body, "instance_id": row.id}
@@ -185,8 +186,9 @@ def alert_admins(session: Session, lines: Sequence[str], found_at: datetime) -> 
         with force_locale(user.locale or "vi"):
             title = _("Audit: records were changed outside wflow")
             body = _(
-                "The audit of %(when)s UTC found %(count)d new problem(s):",
-                when=found_at.strftime("%Y-%m-%d %H:%M"), count=len(lines),
+                "The audit of %(when)s found %(count)d new problem(s):",
+                when=formats.format_datetime(found_at, user.locale, installation.zone(session)),
+                count=len(lines),
             )  # fmt: skip
             body += "\n" + shown
             if len(lines) > AUDIT_LINES_SHOWN:

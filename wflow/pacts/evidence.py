@@ -13,11 +13,13 @@ import os
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlmodel import Session, col, select
 
+from wflow.core import installation
 from wflow.documents import pki, signing
 from wflow.documents.pki import fingerprint, naive_utc
 from wflow.documents.render import render_html as _render_html
@@ -85,6 +87,12 @@ def signatures_in(pdf: bytes) -> list[tuple[str, str, str, datetime | None]]:
     return out
 
 
+def zone_label(session: Session, now: datetime) -> str:
+    """Return the installation's time zone as the certificate names it ("GMT+7")."""
+    aware = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return signing.offset_label(aware.astimezone(ZoneInfo(installation.zone(session))))
+
+
 def evidence_html(session: Session, pact: Pact, now: datetime) -> str:
     """Return the certificate of completion as HTML."""
     revisions = list(
@@ -110,7 +118,8 @@ def evidence_html(session: Session, pact: Pact, now: datetime) -> str:
         "pdf/pact_evidence.html",
         {
             "pact": pact, "block": block, "revisions": revisions, "users": users,
-            "signed": signed, "events": events, "date": now.date(), "now": now,
+            "signed": signed, "events": events, "date": installation.local_date(session, now),
+            "now": now, "zone_label": zone_label(session, now),
             "number": pact.number, "place": "……", "issuer_parent": block.name if block else "",
             "issuer": "Hệ thống wflow", "doc_title_text": "Chứng nhận hoàn tất ký giao ước",
         },
@@ -121,7 +130,9 @@ def issue_evidence(session: Session, pact: Pact, now: datetime) -> Document:
     """Render, sign with the system identity and store the certificate of completion."""
     pdf, _anchors = html_to_pdf(evidence_html(session, pact, now))
     key, cert, chain = system_identity(keys.key_store(session))
-    stamp = signing.Stamp(unit_name="wflow", signer_name=SYSTEM_NAME, when=now)
+    stamp = signing.Stamp(
+        unit_name="wflow", signer_name=SYSTEM_NAME, when=now, zone=installation.zone(session)
+    )
     signed = signing.sign_pdf(
         pdf, key=key, cert=cert, chain=chain, field=EVIDENCE_FIELD, stamp=stamp,
         box=EVIDENCE_BOX, page=-1, reason="Chứng nhận hoàn tất ký giao ước",

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from wflow.core import installation
 from wflow.core.registry import block_members
 from wflow.engine import FireContext, Participant, Registry
 from wflow.pacts.documents import render_pact_pdf
@@ -45,7 +46,7 @@ def render_pact(ctx: FireContext) -> None:
 
     session: Session = ctx.session  # type: ignore[assignment]
     pact = _pact(ctx)
-    pdf = render_pact_pdf(session, pact, ctx.now.date())
+    pdf = render_pact_pdf(session, pact, installation.local_date(session, ctx.now))
     ROUND.make_current(session, pact, ROUND.store(session, pact, pdf, user_id=ctx.actor.user_id))
 
 

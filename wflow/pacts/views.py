@@ -11,6 +11,7 @@ from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, may
+from wflow.core.errors import WrongPassword
 from wflow.org.models import Block
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import revisions_of
@@ -80,7 +81,7 @@ def prepare(plan_id: int) -> WResponse:
 
 @bp.route("/pacts/<int:pact_id>")
 @login_required
-def show(pact_id: int) -> str:
+def show(pact_id: int, sign_error: str | None = None) -> str:
     """Show a pact: state, signing progress, reminders, documents, what the user may do."""
     pact = visible(Pact, pact_id)
     sess, me = db.session(), user()
@@ -95,7 +96,7 @@ def show(pact_id: int) -> str:
         may_decline="decline" in found.triggers, progress=done,
         reminders=pacts.reminders(sess, pact),
         documents=revisions_of(sess, pact.id or 0),
-        form=EmptyForm(),
+        form=EmptyForm(), sign_error=sign_error,
     )  # fmt: skip
 
 
@@ -129,16 +130,22 @@ def fire(pact_id: int) -> WResponse:
 
 @bp.route("/pacts/<int:pact_id>/sign", methods=["POST"])
 @login_required
-def sign(pact_id: int) -> WResponse:
-    """Sign the pact for the user's unit after re-entering the password (its head)."""
+def sign(pact_id: int) -> WResponse | tuple[str, int]:
+    """Sign the pact for the user's unit after re-entering the password (its head).
+
+    A missing or wrong password keeps the person on the pact's page, the form with the reason.
+    """
     pact = visible(Pact, pact_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     password = request.form.get("password", "")
     if not password:
-        abort(422, description=_("Enter your password to sign."))
-    pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password,
-                    code=request.form.get("code", ""), address=request.remote_addr)  # fmt: skip
+        return show(pact_id, sign_error=_("Enter your password to sign.")), 422
+    try:
+        pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password,
+                        code=request.form.get("code", ""), address=request.remote_addr)  # fmt: skip
+    except WrongPassword as exc:
+        return show(pact_id, sign_error=str(exc.message)), exc.status
     flash(_("Your unit's signature was added to the pact."), "success")
     return _back(pact)
 

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.clock import utcnow
-from wflow.core import subjects
+from wflow.core import installation, subjects
 from wflow.core.errors import ServiceError
 from wflow.documents import render
 from wflow.org.models import Block
@@ -176,7 +176,7 @@ def pdf(plan_id: int) -> Response:
         {
             "plan": plan,
             "groups": load_groups(sess, plan.id or 0),
-            "date": utcnow().date(),
+            "date": installation.local_date(db.session(), utcnow()),
             "draft": "" if published else "DỰ THẢO",
             "place": "……",
             "issuer_parent": block.name if block else "",

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
+from wflow.core import formats, installation
 from wflow.core.access import Action, may
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
@@ -81,10 +82,9 @@ def register_targets(
     deadline = deadline_for(plan, year)
     if deadline is None:
         raise Conflict(_l("Registration opens when the plan is published."))
-    if utcnow().date() > deadline:
-        raise Conflict(
-            _l("The registration deadline (%(day)s) has passed.", day=deadline.isoformat())
-        )
+    if installation.local_date(session, utcnow()) > deadline:  # it ends at local midnight
+        day = formats.format_date(deadline, user.locale, installation.zone(session))
+        raise Conflict(_l("The registration deadline (%(day)s) has passed.", day=day))
     criteria = {
         c.id: c for c in session.exec(select(Criterion).where(Criterion.plan_id == plan.id))
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
+from wflow.core import installation
 from wflow.core.numbers import NumberRefused, read_int
 from wflow.core.registry import unit_ids
 from wflow.engine import FireContext, Registry
@@ -49,7 +50,7 @@ def review_year_open(ctx: FireContext) -> bool | str:
 def render_programme(ctx: FireContext) -> None:
     """Render the agreed programme with an empty signature box per party and store it."""
     session, programme = _programme(ctx)
-    pdf = render_programme_pdf(session, programme, ctx.now.date())
+    pdf = render_programme_pdf(session, programme, installation.local_date(session, ctx.now))
     ROUND.make_current(session, programme, ROUND.store(session, programme, pdf,
                                                        user_id=ctx.actor.user_id))  # fmt: skip
 

@@ -15,7 +15,7 @@ from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import current_year
-from wflow.core.errors import ServiceError
+from wflow.core.errors import ServiceError, WrongPassword
 from wflow.org.models import Unit
 from wflow.pacts.models import Document
 from wflow.programmes import service as programmes
@@ -144,7 +144,7 @@ def edit(programme_id: int) -> str | WResponse | tuple[str, int]:
 
 @bp.route("/programmes/<int:programme_id>")
 @login_required
-def show(programme_id: int) -> str:
+def show(programme_id: int, sign_error: str | None = None) -> str:
     """Show a programme: parties, state, signatures, reviews, documents, what one may do."""
     programme = visible(Programme, programme_id)
     sess, me = db.session(), user()
@@ -161,6 +161,7 @@ def show(programme_id: int) -> str:
         documents=programmes.revisions(sess, programme), names=dict(sess.exec(
             select(Unit.id, Unit.name)).all()),
         form=EmptyForm(), review_form=ReviewYearForm(formdata=None, year=current_year()),
+        sign_error=sign_error,
     )  # fmt: skip
 
 
@@ -193,16 +194,24 @@ def fire(programme_id: int) -> WResponse:
 
 @bp.route("/programmes/<int:programme_id>/sign", methods=["POST"])
 @login_required
-def sign(programme_id: int) -> WResponse:
-    """Sign the programme for the user's unit after re-entering the password (its head)."""
+def sign(programme_id: int) -> WResponse | tuple[str, int]:
+    """Sign the programme for the user's unit after re-entering the password (its head).
+
+    A missing or wrong password keeps the person on the programme's page, the form with the
+    reason.
+    """
     programme = visible(Programme, programme_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     password = request.form.get("password", "")
     if not password:
-        abort(422, description=_("Enter your password to sign."))
-    programmes.sign(db.session(), engine(), user=user(), programme=programme, password=password,
-                    code=request.form.get("code", ""), address=request.remote_addr)  # fmt: skip
+        return show(programme_id, sign_error=_("Enter your password to sign.")), 422
+    try:
+        programmes.sign(db.session(), engine(), user=user(), programme=programme,
+                        password=password, code=request.form.get("code", ""),
+                        address=request.remote_addr)  # fmt: skip
+    except WrongPassword as exc:
+        return show(programme_id, sign_error=str(exc.message)), exc.status
     flash(_("Your unit's signature was added to the programme."), "success")
     return _back(programme)
 

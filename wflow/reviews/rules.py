@@ -344,7 +344,8 @@ def record_submission(ctx: FireContext) -> None:
     review.submitted_at = review.updated_at = ctx.now
     review.self_total = _sum(s.self_score for s, _c in rows) + _sum(s.self_bonus for s, _c in rows)
     overdue = ctx.state in subjects.tagged(session, REVIEW, "overdue")
-    if first and (overdue or ctx.now.date() > review.due_date):
+    late = installation.local_date(session, ctx.now) > review.due_date  # ends at local midnight
+    if first and (overdue or late):
         plan = session.get(Plan, review.plan_id)
         penalty = str((plan.rules if plan else {}).get("late_report_penalty", "0"))
         review.late, review.penalty = True, Decimal(penalty).quantize(Decimal("0.01"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from flask import (
@@ -51,6 +50,7 @@ from wflow.reviews.forms import (
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewEvidence
 from wflow.reviews.sheets import ScoreErrors
 from wflow.reviews.subject import REVIEW, acts_for
+from wflow.web import formats
 from wflow.web.args import arg_int, arg_year
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format
@@ -62,11 +62,8 @@ PERIODS = tuple(sorted(PERIOD_ORDER, key=PERIOD_ORDER.__getitem__))
 
 
 def num(value: Any) -> str:
-    """Return a number as people write it: 30, 27.5, 0.25 (empty for none)."""
-    if value is None or value == "":
-        return ""
-    text = f"{Decimal(value).normalize():f}"
-    return text
+    """Return a number as people of the page's language write it: 30, 27,5 (empty for none)."""
+    return formats.number(value, places=4)
 
 
 def _back(review: Review, anchor: str = "") -> WResponse:

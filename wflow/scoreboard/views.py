@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.clock import utcnow
+from wflow.core import installation
 from wflow.core.access import Action, current_year
 from wflow.core.errors import NotFound
 from wflow.documents import render
@@ -20,7 +21,7 @@ from wflow.org import directory
 from wflow.org.models import Block
 from wflow.reviews.models import PERIOD_ORDER
 from wflow.scoreboard import service as boards
-from wflow.web import charts
+from wflow.web import charts, formats
 from wflow.web.args import arg_int
 from wflow.web.guard import ensure, load_or_404, user
 from wflow.web.labels import PERIODS
@@ -48,10 +49,8 @@ def state_label(state: str) -> str:
 
 
 def points(value: Decimal | None) -> str:
-    """Return points as people write them (85.5, 90); an empty string for none."""
-    if value is None:
-        return ""
-    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+    """Return points as people of the page's language write them (85,5, 90); "" for none."""
+    return formats.points(value)
 
 
 def _year(block_id: int) -> int:
@@ -192,7 +191,8 @@ def sheet(block_id: int) -> Response:
     body = render.render_pdf(
         "pdf/scoring_sheet.html",
         {"sheet": found, "filled": filled, "period_name": SHEET_PERIODS.get(period, period),
-         "date": utcnow().date(), "place": "……", "issuer_parent": found.block.name,
+         "date": installation.local_date(db.session(), utcnow()), "place": "……",
+         "issuer_parent": found.block.name,
          "issuer": found.unit.name, "points": points,
          "draft": "" if not filled or found.counted else "DỰ THẢO"},
         title=f"Phiếu chấm điểm thi đua {SHEET_PERIODS.get(period, period)} năm {year}",

@@ -198,7 +198,7 @@ def confirm_signer(
     code: str = "",
     address: str | None = None,
 ) -> Unit:
-    """Return the unit the user signs for: its head, who proves who they are (403 if not).
+    """Return the unit the user signs for: its head (403 if not), who proves who they are.
 
     The password is re-entered (and the authenticator app's code when two-step sign-in is
     on); wrong answers count toward the sign-in waits of the user's login from `address`.
@@ -225,7 +225,8 @@ def sign_for_unit(
 ) -> bytes:
     """Sign `pdf` in `field` with the unit's key (its head confirmed by `confirm_signer`)."""
     key, cert, chain = signing_identity(session, unit, store=store)
-    stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow())
+    stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow(),
+                          zone=installation.zone(session))  # fmt: skip
     try:
         signed = signing.sign_pdf(
             pdf,

@@ -128,7 +128,7 @@ def lookup() -> Page:
                 "unit": e.unit_name,
                 "award": e.award_name,
                 "decision": e.decision_number,
-                "date": e.decision_date.isoformat(),
+                "date": e.decision_date,
                 "decided_by": e.decided_by,
                 "revoked": _("yes") if e.revoked else "",
             }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from wflow.web import errors, health, nav
+from wflow.web import errors, formats, health, nav
 from wflow.web.args import IdConverter
 
 
@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     health.init_app(app)
     errors.init_app(app)
     nav.init_app(app)
+    formats.init_app(app)

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from wflow.web import formats
+
 SERIES = 8  # colour classes s0 … s7 (Okabe-Ito, colour-blind safe)
 
 
 def _fmt(value: Decimal) -> str:
-    """Return points as people write them: 85.5, 90 (no trailing zeros)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+    """Return points as people of the page's language write them: 85,5, 90."""
+    return formats.points(value)
 
 
 def nice_top(value: Decimal) -> Decimal:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -30,6 +32,18 @@ def _messages() -> dict[int, str]:
     }
 
 
+def back_link() -> str | None:
+    """Return the page the person came from, when it is one of ours and not this one."""
+    referrer = request.referrer or ""
+    found = urlsplit(referrer)
+    if not referrer or found.netloc != request.host or found.scheme not in ("http", "https"):
+        return None
+    here = urlsplit(request.url)
+    if (found.path, found.query) == (here.path, here.query):
+        return None
+    return urlunsplit(("", "", found.path or "/", found.query, ""))
+
+
 def render_error(status: int, detail: str | None = None) -> ResponseReturnValue:
     """Render the error page (or JSON under /api) for `status` with an optional reason."""
     message = _messages().get(status, _("Error"))
@@ -38,7 +52,7 @@ def render_error(status: int, detail: str | None = None) -> ResponseReturnValue:
         return jsonify(error={"status": status, "code": code, "message": detail or message,
                               "fields": []}), status  # fmt: skip
     return render_template(
-        "errors/error.html", status=status, message=message, detail=detail
+        "errors/error.html", status=status, message=message, detail=detail, back=back_link()
     ), status
 
 

@@ -1,15 +1,23 @@
-"""Every list can be filtered and exported: one helper for CSV and XLSX downloads."""
+"""Every list can be filtered and exported: one helper for CSV and XLSX downloads.
+
+Exports: XLSX keeps typed date and number cells; CSV writes ISO 8601 dates (local time for
+stored times) and numbers with a decimal point, no grouping (see `_cell`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, abort, request
 from openpyxl import Workbook
 
+from wflow.core import formats as core_formats
+from wflow.web import formats
 from wflow.web.args import arg_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,7 +38,8 @@ def export(
 ) -> Response:
     """Answer a CSV or XLSX download of `rows` with the given (key, header) columns."""
     headers = [str(label) for _key, label in columns]
-    table = [[_cell(row.get(key)) for key, _label in columns] for row in rows]
+    zone = formats.timezone()
+    table = [[_cell(row.get(key), fmt, zone) for key, _label in columns] for row in rows]
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")  # BOM so spreadsheet programs read UTF-8 Vietnamese correctly
@@ -46,6 +55,12 @@ def export(
         ws.append(headers)
         for line in table:
             ws.append(line)
+        for cells in ws.iter_rows(min_row=2):
+            for cell in cells:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                elif isinstance(cell.value, date):
+                    cell.number_format = "yyyy-mm-dd"
         out = io.BytesIO()
         wb.save(out)
         body, mimetype = out.getvalue(), XLSX
@@ -53,9 +68,24 @@ def export(
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, fmt: str, zone: str) -> Any:
+    """Return one exported cell: typed in XLSX, ISO 8601 and plain decimals in CSV.
+
+    Times are the installation's local time (stored ones are UTC); XLSX keeps real date and
+    number cells (spreadsheets sort and sum them); CSV, read by programs as much as by
+    people, writes dates as 2026-12-17, times as 2026-12-17 00:30 and numbers as 85.5.
+    """
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, datetime):
+        local = core_formats.to_local(value, zone).replace(tzinfo=None)
+        return local if fmt == "xlsx" else local.isoformat(" ", "minutes")
+    if isinstance(value, date):
+        return value if fmt == "xlsx" else value.isoformat()
+    if isinstance(value, Decimal):
+        return value if fmt == "xlsx" else f"{value.normalize():f}"
     if isinstance(value, (int, float)):
         return value
     text = str(value)
