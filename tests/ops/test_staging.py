@@ -53,6 +53,9 @@ def test_staging__tick_stores_what_a_record_names_and_deletes_the_rest(
     orphan = blobs.stage(b"%PDF-1.7 never committed", _place)  # killed before its commit
     for staged in (lost, orphan):  # as another process leaves them: nobody waits for them
         blobs._forget(staged)
+    # its record is committed: readers and the audit find the file where it waits
+    assert blobs.read(doc.path, doc.sha256, "the document") == body
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     soon = runner.invoke(args=["tick", "--now", utcnow().isoformat()])
     assert soon.exit_code == 0 and "staging:" not in soon.output  # may still be committing
     later = (utcnow() + timedelta(minutes=11)).isoformat()

@@ -124,29 +124,63 @@ class BlobStore:
             _, sep, encoded = path.name.partition("__")
             if path in waiting or not sep:
                 continue
-            modified = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+            try:
+                stamp = path.stat().st_mtime
+            except FileNotFoundError:  # moved into the store meanwhile
+                continue
+            modified = datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)
             yield Leftover(path, encoded.replace("~", "/"), modified)
 
     def read(self, relative: str, sha256: str, what: str) -> bytes:
         """Return a stored file's bytes; OSError when it is gone or its hash no longer matches.
 
-        A file staged by the caller's own open transaction is read where it waits.
+        A staged file is read where it waits: the caller's own unit's, or one whose record
+        another process has just committed (or was killed before moving it).
         """
-        target = self.root / relative
-        with _PENDING_LOCK:
-            staged = _PENDING.get(target)
-        data = (staged if staged is not None and not target.exists() else target).read_bytes()
+        data = self._bytes(relative)
         if hashlib.sha256(data).hexdigest() != sha256:
             raise OSError(f"stored {what} was changed on disk")
         return data
 
+    def _bytes(self, relative: str) -> bytes:
+        """Return the file's bytes from the store, or from the staging folder while it waits.
+
+        A record is committed a moment before its file moves into the store, so a reader in
+        another process may come between: the staged file is the committed content.
+        """
+        target = self.root / relative
+        for _ in range(3):  # the file may move from staging to the store while we look
+            try:
+                return target.read_bytes()
+            except FileNotFoundError:
+                for staged in self._staged(relative):
+                    try:
+                        return staged.read_bytes()
+                    except FileNotFoundError:
+                        continue
+        return target.read_bytes()  # gone from both: FileNotFoundError
+
+    def _staged(self, relative: str) -> list[Path]:
+        """Return the staged files bound for `relative` (this process's own first)."""
+        with _PENDING_LOCK:
+            own = _PENDING.get(self.root / relative)
+        encoded = relative.replace("/", "~")
+        folder = self.root / STAGING
+        others = sorted(folder.glob(f"*__{encoded}")) if folder.is_dir() else []
+        return [p for p in (own, *others) if p is not None]
+
     def check(self, relative: str, sha256: str) -> str | None:
-        """Return what is wrong with a stored file ("missing", or how its hash differs), or None."""
+        """Return what is wrong with a stored file ("missing", or how its hash differs), or None.
+
+        A file still in the staging folder with the recorded hash is not missing: its record
+        was committed and `wflow tick` moves it into the store.
+        """
         path = self.root / relative
         try:
             found = _file_sha256(path)
         except FileNotFoundError:
-            return "missing"
+            staged = [p for p in self._staged(relative) if p.exists() and _file_sha256(p) == sha256]
+            return None if staged else "missing"
         except OSError as exc:
             return f"unreadable ({exc.strerror or exc})"
         if found != sha256:
