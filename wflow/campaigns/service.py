@@ -428,10 +428,8 @@ def act(
     expected_version: int | None = None,
 ) -> FireResult:
     """Start now, end the window, close or cancel (a reason where the step asks for one)."""
-    text = clean_text(reason, "reason", max_len=2000, required=False)
-    data = {"reason": text} if text else {}
-    return subjects.fire(session, engine, user=user, subject=campaign, trigger=trigger,
-                         data=data, expected_version=expected_version)  # fmt: skip
+    return subjects.fire_with_reason(session, engine, user=user, subject=campaign, trigger=trigger,
+                                     reason=reason, expected_version=expected_version)  # fmt: skip
 
 
 # --- registering and reporting ---------------------------------------------------------------

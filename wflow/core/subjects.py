@@ -22,6 +22,7 @@ from wflow.core.errors import NotFound
 from wflow.core.uow import unit_of_work
 from wflow.engine import Engine, FireResult, Scope, WfInstance
 from wflow.org.models import User
+from wflow.org.service import clean_text
 
 
 class Subject(Protocol):
@@ -149,6 +150,23 @@ def fire(
     if subject.instance_id is None:
         raise NotFound(_l("This has no workflow."))
     return wf.fire(session, engine, user, subject.instance_id, trigger, data, expected_version)
+
+
+def fire_with_reason(
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    subject: Subject,
+    trigger: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> FireResult:
+    """Fire `trigger` with the person's reason when one is given (steps that ask for one)."""
+    text = clean_text(reason, "reason", max_len=2000, required=False)
+    data = {"reason": text} if text else {}
+    return fire(session, engine, user=user, subject=subject, trigger=trigger, data=data,
+                expected_version=expected_version)  # fmt: skip
 
 
 def may_view(session: Session, user: User | None, subject: Subject) -> bool:

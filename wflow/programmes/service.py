@@ -269,7 +269,5 @@ def act(
     expected_version: int | None = None,
 ) -> FireResult:
     """Agree, object, decline, withdraw or close (a reason where the step asks for one)."""
-    text = clean_text(reason, "reason", max_len=2000, required=False)
-    data = {"reason": text} if text else {}
-    return subjects.fire(session, engine, user=user, subject=programme, trigger=trigger,
-                         data=data, expected_version=expected_version)  # fmt: skip
+    return subjects.fire_with_reason(session, engine, user=user, subject=programme, trigger=trigger,
+                                     reason=reason, expected_version=expected_version)  # fmt: skip
