@@ -91,3 +91,47 @@ def test_migrations__0020_seals_every_chain_so_the_present_is_covered(
             ]
     finally:
         engine.dispose()
+
+
+def test_migrations__0055_moves_secret_choices_into_ballots_and_drops_the_link(
+    backend: str, tmp_path: Path
+) -> None:
+    """A nomination's votes become ballots with random ids; a pact's signatures stay as they are."""
+    import sqlalchemy as sa
+
+    url = fresh_database_url(backend, tmp_path)
+    upgrade(url, "0050_titles")
+    engine = make_engine(url)
+    at = datetime(2025, 12, 1, 8, 0)
+    try:
+        with engine.begin() as conn:
+            for iid, workflow in ((1, "nomination"), (2, "pact")):
+                conn.execute(sa.text(
+                    "INSERT INTO wf_instance (id, workflow, version, state, subject_type,"
+                    " subject_id, data, lock_version, entry, last_seq, last_hash, created_at,"
+                    " updated_at) VALUES (:i, :w, 1, 'x', :w, :i, '{}', 1, 3, 0, '', :at, :at)"
+                ), {"i": iid, "w": workflow, "at": at})  # fmt: skip
+            seats = [(1, "unit:1", "act", 11), (1, "unit:2", "refuse", 12),
+                     (1, "unit:3", None, None), (2, "unit:1", "act", 11)]  # fmt: skip
+            for n, (iid, key, choice, actor) in enumerate(seats):
+                conn.execute(sa.text(
+                    "INSERT INTO wf_participant (instance_id, round, position, stage, key,"
+                    " principal, label, choice, actor_user_id, data) VALUES (:i, 3, :n, 0, :k,"
+                    " :k, :k, :c, :a, '{}')"
+                ), {"i": iid, "n": n, "k": key, "c": choice, "a": actor})  # fmt: skip
+        engine.dispose()
+        upgrade(url)
+        with engine.connect() as conn:
+            left = conn.execute(sa.text(
+                "SELECT instance_id, key, choice FROM wf_participant ORDER BY instance_id, key"
+            )).all()  # fmt: skip
+            ballots = conn.execute(sa.text(
+                "SELECT id, instance_id, round, choice FROM wf_ballot ORDER BY choice"
+            )).all()  # fmt: skip
+        assert [tuple(r) for r in left] == [
+            (1, "unit:1", "cast"), (1, "unit:2", "cast"), (1, "unit:3", None), (2, "unit:1", "act")
+        ]  # fmt: skip
+        assert [(i, r, c) for _id, i, r, c in ballots] == [(1, 3, "act"), (1, 3, "refuse")]
+        assert all(len(b.id) == 20 and int(b.id, 16) >= 0 for b in ballots)
+    finally:
+        engine.dispose()

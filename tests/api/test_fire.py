@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,9 +38,11 @@ def test_fire__nomination_is_voted_by_every_head(
         "state": "block_vote",
         "version": version + 1,
         "completed": [],
+        "receipt": None,
     }
     voted = _fire(client, nomination, a1, {"trigger": "vote_yes"}).get_json()
     assert voted["state"] == "block_vote"
+    assert re.fullmatch(r"[0-9a-f]{20}", voted["receipt"])  # a secret ballot's receipt
     both = _fire(client, nomination, a2, {"trigger": "vote_yes", "data": {}}).get_json()
     assert (both["state"], both["completed"]) == ("block_vote", [])  # the leader closes it
     done = _fire(client, nomination, a1, {"trigger": "block_approved"}).get_json()

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
@@ -26,7 +27,7 @@ from wflow.awards import catalogue as awards
 from wflow.awards import decisions as award_decision
 from wflow.awards.models import Award, Decision, Nomination
 from wflow.core.access import current_year
-from wflow.engine.tables import WfEvent, WfInstance, WfParticipant
+from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.org.models import Block, Role, Unit, User
 from wflow.plans.models import Registration
 from wflow.signatures import keys
@@ -207,12 +208,13 @@ def test_story__ranking_to_signed_decision_and_register(
         assert vote(client, flag, "abstain" if i == 5 else "yes").status_code == 303
         assert vote(client, merit, "no" if i in (4, 5) else "yes").status_code == 303
     page = heads[2].get(f"/nominations/{flag}").get_data(as_text=True)
-    assert "6 of 6 have voted" in page and "Your ballot" in page
+    assert "6 of 6 have voted" in page and "You have voted" in page
     assert close(leader, flag).status_code == 303
     assert close(leader, merit).status_code == 303
     assert state(session, flag) == "dossier" and state(session, merit) == "dossier"
     shown = heads[3].get(f"/nominations/{flag}").get_data(as_text=True)
-    assert "passed" in shown and "Your ballot" not in shown  # the tally, once closed
+    assert "passed" in shown and "You have voted" not in shown  # the tally, once closed
+    assert "Ballots (6)" in shown  # and every ballot by its receipt
 
     # dossier: edited, signed by the leader's head, returned with a reason, resubmitted
     dossier = f"/nominations/{flag}"
@@ -400,10 +402,10 @@ def test_secrecy__no_page_or_api_reveals_another_voter_s_choice(
                      f"/instances/{iid}?as_of=2100-01-01", "/nominations?format=csv",
                      "/tasks", "/notifications"):  # fmt: skip
             body = client.get(path).get_data(as_text=True)
-            assert "Your ballot" not in body, path
-            assert not re.search(r"(refused|abstained|\bNo</strong>)", body), path
+            assert "You have voted" not in body, path
+            assert not re.search(r"(refused|abstained|\bNo</strong>|\bNo</td>)", body), path
     mine = as_(app, "n2.head").get(f"/nominations/{nid}").get_data(as_text=True)
-    assert re.search(r"Your ballot: <strong>No</strong>", mine)
+    assert "You have voted" in mine and not re.search(r"\bNo</(strong|td)>", mine)
     with app.app_context():
         n3 = session.exec(select(User).where(User.login == "n3.head")).one()
         _row, secret = tokens.create_token(session, user=n3, name="t")
@@ -413,7 +415,75 @@ def test_secrecy__no_page_or_api_reveals_another_voter_s_choice(
     statuses = [p["status"] for p in api.get_json()["participants"]]
     assert sorted(statuses) == ["voted", "voted", "waiting", "waiting", "waiting", "waiting"]
     assert "refuse" not in api.get_data(as_text=True)
-    assert session.exec(select(WfParticipant).where(WfParticipant.choice == "refuse")).first()
+
+
+RECEIPT_RE = re.compile(r"Receipt: ([0-9A-F]{4}(?:-[0-9A-F]{4}){4})")
+
+
+def test_secrecy__the_voter_checks_the_ballot_by_its_receipt_once_closed(
+    app: Flask, year_end: dict[str, Any], session: Session
+) -> None:
+    nid, leader = _open_vote(app, year_end, session)
+    page = f"/nominations/{nid}"
+    receipts: dict[str, str] = {}
+    for login, choice in (("n2.head", "no"), ("n3.head", "abstain"), ("n4.head", "yes"),
+                          ("n1.head", "yes")):  # fmt: skip
+        client = leader if login == "n1.head" else as_(app, login)
+        done = vote(client, nid, choice)
+        assert done.status_code == 303
+        flashed = client.get(page).get_data(as_text=True)
+        found = RECEIPT_RE.search(flashed)
+        assert found, login
+        receipts[found.group(1)] = {"yes": "Yes", "no": "No", "abstain": "Abstain"}[choice]
+    assert "Ballots (" not in leader.get(page).get_data(as_text=True)  # not while open
+    assert close(leader, nid).status_code == 303
+    board = as_(app, "n5.head").get(page).get_data(as_text=True)
+    listed = dict(re.findall(r"<code>([0-9A-F-]+)</code></td><td>(\w+)</td>", board))
+    assert listed == receipts  # each voter finds the choice made, and the count is the list's
+
+
+def _cells(session: Session, table: sa.Table) -> list[tuple[str, list[Any]]]:
+    return [(table.name, list(r)) for r in session.execute(sa.select(table)).all()]
+
+
+def test_secrecy__no_row_of_any_table_pairs_a_voter_with_a_choice(
+    app: Flask, year_end: dict[str, Any], session: Session
+) -> None:
+    """Every table is read whole after a vote: the choices live in rows that name no one."""
+    from sqlmodel import SQLModel
+
+    nid, leader = _open_vote(app, year_end, session)
+    for login, choice in (("n2.head", "no"), ("n3.head", "abstain"), ("n4.head", "yes")):
+        assert vote(as_(app, login), nid, choice).status_code == 303
+    assert vote(leader, nid, "yes").status_code == 303
+    session.expire_all()
+    iid = session.get(Nomination, nid).instance_id  # type: ignore[union-attr]
+    choices = {"act", "refuse", "abstain", "vote_yes", "vote_no", "vote_abstain"}
+    holding: dict[str, int] = {}
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in ("wf_definition", "wf_task"):  # the workflow's text; who may vote
+            continue
+        rows = _cells(session, table)
+        if "instance_id" in table.c:  # the vote's own rows; other instances (pacts) sign openly
+            at = list(table.c.keys()).index("instance_id")
+            rows = [(n, r) for n, r in rows if r[at] == iid]
+        for name, row in rows:
+            text = " ".join(str(v) for v in row)
+            named = any(isinstance(v, str) and v in choices for v in row)
+            if named or re.search(r"vote_(yes|no|abstain)", text):
+                holding[name] = holding.get(name, 0) + 1
+    assert holding == {"wf_ballot": 4}
+    ballot = SQLModel.metadata.tables["wf_ballot"]
+    assert sorted(ballot.c.keys()) == ["choice", "id", "instance_id", "round"]
+    assert not ballot.foreign_keys - {fk for fk in ballot.foreign_keys
+                                      if fk.column.table.name == "wf_instance"}  # fmt: skip
+    cast = session.exec(select(WfParticipant).where(WfParticipant.instance_id == iid)).all()
+    assert sorted(str(p.choice) for p in cast) == ["None", "None", "cast", "cast", "cast", "cast"]
+    # the task index offers the vote to those who have not voted, and to no one else
+    tasks = session.execute(
+        sa.select(WfTask.principal).where(WfTask.instance_id == iid, WfTask.trigger == "vote_yes")
+    ).scalars()
+    assert set(tasks) == {p.principal for p in cast if p.choice is None}
 
 
 def test_pages__forms_carry_csrf_and_public_pages_need_no_login(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.engine.flows import (
@@ -126,11 +127,66 @@ def test_sequential__each_waits_for_the_one_before(journal: Journal, session: Se
 
 
 def test_secret__events_tell_who_took_part_not_how(journal: Journal, session: Session) -> None:
-    engine = _engine(journal, TWO_THIRDS, secret=True)
+    engine = _engine(journal, TWO_THIRDS, secret=True, require_refuse=())
     iid = _signing(engine, session)
-    engine.fire(session, iid, "decline", head(1), {"reason": "no"})
+    engine.fire(session, iid, "decline", head(1))
     events = engine.history(session, iid)
     assert (events[-1].trigger, events[-1].data) == ("participate", {"participant": "unit:1"})
+
+
+def _rows(session: Session, sql: str, **params: object) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in session.execute(sa.text(sql), params).all()]
+
+
+def test_secret__the_choice_is_a_ballot_apart_from_the_voter(
+    journal: Journal, session: Session
+) -> None:
+    engine = _engine(journal, Completion(kind="manual"), secret=True, require_refuse=())
+    iid = _signing(engine, session)
+    receipts = [
+        engine.fire(session, iid, trigger, head(unit)).receipt
+        for trigger, unit in (("abstain", 3), ("sign", 1), ("decline", 2))
+    ]
+    session.commit()
+    seats = _rows(session, "select key, choice, actor_user_id from wf_participant "
+                  "where instance_id = :i order by key", i=iid)  # fmt: skip
+    assert seats == [(f"unit:{n}", "cast", head(n).user_id) for n in (1, 2, 3)]
+    # the ballot table holds the choice and what it belongs to, nothing of who or when
+    columns = [c["name"] for c in sa.inspect(session.get_bind()).get_columns("wf_ballot")]
+    assert sorted(columns) == ["choice", "id", "instance_id", "round"]
+    ballots = _rows(session, "select id, choice from wf_ballot where instance_id = :i", i=iid)
+    assert sorted(c for _, c in ballots) == ["abstain", "act", "refuse"]
+    assert sorted(receipts) == sorted(i for i, _ in ballots)
+    # stored in the order of their random ids, not in the order they were cast
+    assert [i for i, _ in ballots] == sorted(i for i, _ in ballots)
+    if session.get_bind().dialect.name == "postgresql":
+        physical = _rows(session, "select id, xmin::text from wf_ballot where instance_id = :i "
+                         "order by ctid", i=iid)  # fmt: skip
+        assert [i for i, _ in physical] == sorted(i for i, _ in physical)
+        assert len({x for _, x in physical}) == 1  # one transaction id for the whole round
+    (entry,) = _rows(session, "select entry from wf_instance where id = :i", i=iid)[0]
+    assert sorted(engine.ballots(session, iid, int(entry))) == ["abstain", "act", "refuse"]
+
+
+def test_secret__the_outcome_is_counted_from_the_ballots(
+    journal: Journal, session: Session
+) -> None:
+    engine = _engine(journal, TWO_THIRDS, secret=True, require_refuse=())
+    iid = _signing(engine, session)
+    assert engine.fire(session, iid, "sign", head(1)).completed == ()
+    assert engine.fire(session, iid, "sign", head(3)).completed == ("all_signed",)
+    with pytest.raises(WrongState):
+        engine.fire(session, iid, "sign", head(2))
+
+
+def test_secret__a_voter_takes_part_once(journal: Journal, session: Session) -> None:
+    engine = _engine(journal, Completion(kind="manual"), secret=True, require_refuse=())
+    iid = _signing(engine, session)
+    engine.fire(session, iid, "sign", head(1))
+    with pytest.raises(AlreadyActed):
+        engine.fire(session, iid, "decline", head(1))
+    (entry,) = _rows(session, "select entry from wf_instance where id = :i", i=iid)[0]
+    assert engine.ballots(session, iid, int(entry)) == ["act"]
 
 
 @pytest.mark.parametrize(
@@ -229,3 +285,23 @@ def test_stages__a_later_stage_opens_when_the_earlier_one_has_answered(
     assert [t.trigger for t in engine.inbox(session, head(1)) if t.trigger == "sign"] == ["sign"]
     last = engine.fire(session, iid, "sign", head(1))
     assert last.completed == ("all_signed",)
+
+
+def test_secret__the_audit_counts_ballots_against_the_chain(
+    journal: Journal, session: Session
+) -> None:
+    engine = _engine(journal, Completion(kind="manual"), secret=True, require_refuse=())
+    iid = _signing(engine, session)
+    kept = engine.fire(session, iid, "sign", head(1)).receipt
+    engine.fire(session, iid, "decline", head(2))
+    session.commit()
+    assert engine.verify_instances(session) == []
+    session.execute(sa.text("delete from wf_ballot where id <> :k"), {"k": kept})
+    session.commit()
+    (found,) = engine.verify_instances(session)
+    assert (found.instance_id, found.field, found.expected, found.found) == (
+        iid,
+        "ballots",
+        "2",
+        "1",
+    )

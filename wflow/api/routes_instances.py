@@ -146,4 +146,5 @@ def fire(instance_id: int, body: FireRequest) -> FireResult:
     result = wf.fire(db.session(), engine(), api_user(), instance_id, body.trigger,
                      dict(body.data), body.expected_version)  # fmt: skip
     return FireResult(instance_id=instance_id, trigger=result.trigger, state=result.state,
-                      version=result.version, completed=list(result.completed))  # fmt: skip
+                      version=result.version, completed=list(result.completed),
+                      receipt=result.receipt)  # fmt: skip

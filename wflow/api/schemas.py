@@ -261,6 +261,11 @@ class FireResult(Out):
     state: str
     version: int
     completed: list[str] = Field(description="System triggers that followed, in order.")
+    receipt: str | None = Field(
+        default=None,
+        description="A secret ballot's receipt: the ballot is listed under it once the vote"
+        " is closed; nothing else links it to the voter.",
+    )
 
 
 # --- tasks -------------------------------------------------------------------------------

@@ -226,6 +226,22 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
     )
 
 
+def _receipt_message(done: str, receipt: str | None) -> str:
+    """Say a ballot was recorded and give its receipt, to check it once the vote is closed."""
+    if receipt is None:
+        return done
+    code = noms.show_receipt(receipt)
+    return (
+        done
+        + " "
+        + _(
+            "Receipt: %(code)s. Note it: once the vote is closed, the list of ballots shows it"
+            " with the vote it holds.",
+            code=code,
+        )
+    )
+
+
 @bp.route("/nominations/<int:nomination_id>/vote", methods=["POST"])
 @login_required
 def vote(nomination_id: int) -> WResponse:
@@ -234,14 +250,14 @@ def vote(nomination_id: int) -> WResponse:
     form = VoteForm()
     if not form.validate_on_submit():
         abort(422, description=_("Vote yes, no or abstain."))
-    noms.cast_vote(
+    done = noms.cast_vote(
         db.session(),
         engine(),
         user=user(),
         nomination=nomination,
         choice=form.choice.data or "",
     )
-    flash(_("Your vote was recorded. It stays secret."), "success")
+    flash(_receipt_message(_("Your vote was recorded. It stays secret."), done.receipt), "success")
     return _back(nomination)
 
 
@@ -254,7 +270,7 @@ def written_vote(nomination_id: int) -> WResponse:
     form.member_id.choices = noms.absent_members(db.session(), nomination)
     if not form.validate_on_submit():
         abort(422, description=_("Choose an absent member and the vote."))
-    noms.record_written_vote(
+    done = noms.record_written_vote(
         db.session(),
         engine(),
         user=user(),
@@ -262,7 +278,7 @@ def written_vote(nomination_id: int) -> WResponse:
         member_id=form.member_id.data or 0,
         choice=form.choice.data or "",
     )
-    flash(_("The written ballot was recorded."), "success")
+    flash(_receipt_message(_("The written ballot was recorded."), done.receipt), "success")
     return _back(nomination)
 
 

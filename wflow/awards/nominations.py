@@ -10,7 +10,7 @@ who has voted and, once the vote is closed, the tally; a voter sees their own ba
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from wflow.awards import catalogue as awards
 from wflow.awards import documents as docs
 from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Nomination
-from wflow.awards.rules import WRITTEN, ballots, count, current_tally, explain
+from wflow.awards.rules import WRITTEN, current_tally, explain, receipts, seats
 from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
 from wflow.core import installation, subjects
@@ -254,7 +254,7 @@ def record_written_vote(
         raise Conflict(_l("No council vote is open on this nomination."))
     member = session.get(User, member_id)
     seat = next(
-        (s for s in ballots(session, row.id or 0, row.entry) if s.key == f"user:{member_id}"), None
+        (s for s in seats(session, row.id or 0, row.entry) if s.key == f"user:{member_id}"), None
     )
     if member is None or seat is None:
         raise ServiceError(_l("Choose a member of the council."), "member_id")
@@ -313,9 +313,10 @@ class VoteView:
     rule: award_votes.VoteRule
     seats: list[Seat]  # turnout: who has voted (open votes only)
     tally: dict[str, Any] | None  # the count, once closed
-    mine: str | None  # the viewer's own ballot: yes | no | abstain | None
+    voted_myself: bool  # the viewer has cast a ballot in this open vote (never how)
     open: bool
     explanation: str = ""
+    board: list[tuple[str, str]] = field(default_factory=list)  # closed: (receipt, yes|no|…)
 
     @property
     def voted(self) -> int:
@@ -323,20 +324,25 @@ class VoteView:
         return sum(1 for s in self.seats if s.voted)
 
 
-def _mine(session: Session, user: User, seats: list[WfParticipant]) -> str | None:
+def show_receipt(receipt: str) -> str:
+    """Return a ballot's receipt as people copy it: groups of four, upper case."""
+    text = receipt.upper()
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def _voted_myself(session: Session, user: User, voters: list[WfParticipant]) -> bool:
     held = principals(session, user)
-    for s in seats:
-        if (
-            s.choice
-            and (s.principal in held or s.actor_user_id == user.id)
-            and not ((s.data or {}).get("mode") == WRITTEN and s.principal not in held)
-        ):
-            return SHOWN.get(s.choice)
-    return None
+    return any(
+        s.choice and s.principal in held and (s.data or {}).get("mode") != WRITTEN for s in voters
+    )
 
 
 def votes(session: Session, user: User, nomination: Nomination) -> list[VoteView]:
-    """Return the nomination's votes (block, council) as `user` may see them."""
+    """Return the nomination's votes (block, council) as `user` may see them.
+
+    A closed vote shows its count and every ballot by receipt (the bulletin board): each
+    voter finds the receipt given when voting with the choice made, and anyone can recount.
+    """
     row = session.get(WfInstance, nomination.instance_id) if nomination.instance_id else None
     if row is None:
         return []
@@ -351,14 +357,15 @@ def votes(session: Session, user: User, nomination: Nomination) -> list[VoteView
         is_open = which_open == which
         if not is_open and stored is None:
             continue
-        seats: list[WfParticipant] = []
+        voters: list[WfParticipant] = []
         if is_open:
-            seats = ballots(session, row.id or 0, row.entry)
+            voters = seats(session, row.id or 0, row.entry)
         shown = [
             Seat(s.label, s.choice is not None, (s.data or {}).get("mode") == WRITTEN, s.key)
-            for s in seats
+            for s in voters
         ]
         explanation = ""
+        board: list[tuple[str, str]] = []
         if stored is not None:
             tally = award_votes.Tally(
                 stored["yes"],
@@ -368,15 +375,21 @@ def votes(session: Session, user: User, nomination: Nomination) -> list[VoteView
                 stored.get("written", 0),
             )
             explanation = explain(rule, tally, award_votes.decide_tally(rule, tally))
+            if not is_open and stored.get("round"):
+                board = [
+                    (show_receipt(r), SHOWN.get(c, c))
+                    for r, c in receipts(session, row.id or 0, int(stored["round"]))
+                ]
         out.append(
             VoteView(
                 which,
                 rule,
                 shown,
                 stored,
-                _mine(session, user, seats) if is_open else None,
+                is_open and _voted_myself(session, user, voters),
                 is_open,
                 explanation,
+                board,
             )
         )
     return out
@@ -395,8 +408,8 @@ def absent_members(session: Session, nomination: Nomination) -> list[tuple[int, 
     row = session.get(WfInstance, nomination.instance_id) if nomination.instance_id else None
     if row is None or open_vote(session, row.state) != "council":
         return []
-    seats = ballots(session, row.id or 0, row.entry)
-    return [(int(s.key.split(":")[1]), s.label) for s in seats if s.choice is None]
+    voters = seats(session, row.id or 0, row.entry)
+    return [(int(s.key.split(":")[1]), s.label) for s in voters if s.choice is None]
 
 
 # --- dossier -----------------------------------------------------------------------------
@@ -523,4 +536,4 @@ def names(
     return units, blocks, award_map
 
 
-__all__ = ["ServiceError", "cast_vote", "close_vote", "count", "propose", "submit_dossier"]
+__all__ = ["ServiceError", "cast_vote", "close_vote", "propose", "submit_dossier"]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from wflow.awards.models import CouncilSession, Decision, Nomination
 from wflow.awards.votes import Tally, Verdict, VoteRule, decide_tally, show
 from wflow.core.numbers import NumberRefused, read_int
-from wflow.engine import FireContext, Registry, WfInstance, WfParticipant
+from wflow.engine import FireContext, Registry, WfBallot, WfInstance, WfParticipant
 from wflow.pacts.models import Document
 
 WRITTEN = "written"  # participant data {"mode": "written"}: an absent member's written ballot
@@ -41,8 +41,8 @@ def vote_round(session: Session, instance_id: int) -> int | None:
     return int(got) if got is not None else None
 
 
-def ballots(session: Session, instance_id: int, round_: int) -> list[WfParticipant]:
-    """Return the seats of one vote, in order (choice, data: never shown to other voters)."""
+def seats(session: Session, instance_id: int, round_: int) -> list[WfParticipant]:
+    """Return the voters of one vote, in order: who took part ("cast") and how (in writing)."""
     query = (
         select(WfParticipant)
         .where(WfParticipant.instance_id == instance_id, WfParticipant.round == round_)
@@ -51,21 +51,41 @@ def ballots(session: Session, instance_id: int, round_: int) -> list[WfParticipa
     return list(session.exec(query).all())
 
 
-def count(seats: list[WfParticipant]) -> Tally:
-    """Count the ballots of one vote: yes, no, abstain, members, written."""
+def choices(session: Session, instance_id: int, round_: int) -> list[str]:
+    """Return the choices of one vote's ballots, stored apart from the voters (WfBallot)."""
+    query = select(WfBallot.choice).where(
+        WfBallot.instance_id == instance_id, WfBallot.round == round_
+    )
+    return list(session.exec(query).all())
 
-    def n(choice: str) -> int:
-        return sum(1 for s in seats if s.choice == choice)
 
-    written = sum(1 for s in seats if s.choice and (s.data or {}).get("mode") == WRITTEN)
+def receipts(session: Session, instance_id: int, round_: int) -> list[tuple[str, str]]:
+    """Return one vote's ballots as (receipt, choice), in receipt order (the bulletin board)."""
+    query = (
+        select(WfBallot.id, WfBallot.choice)
+        .where(WfBallot.instance_id == instance_id, WfBallot.round == round_)
+        .order_by(col(WfBallot.id))
+    )
+    return [(i, c) for i, c in session.exec(query).all()]
+
+
+def count(session: Session, instance_id: int, round_: int) -> Tally:
+    """Count one vote: yes, no, abstain from the ballots; members and written from the voters."""
+    voters = seats(session, instance_id, round_)
+    cast = choices(session, instance_id, round_)
+    written = sum(1 for s in voters if s.choice and (s.data or {}).get("mode") == WRITTEN)
     return Tally(
-        yes=n("act"), no=n("refuse"), abstain=n("abstain"), members=len(seats), written=written
+        yes=cast.count("act"),
+        no=cast.count("refuse"),
+        abstain=cast.count("abstain"),
+        members=len(voters),
+        written=written,
     )
 
 
 def current_tally(session: Session, row: WfInstance) -> Tally:
     """Count the ballots of the vote the instance is in now."""
-    return count(ballots(session, row.id or 0, row.entry))
+    return count(session, row.id or 0, row.entry)
 
 
 def explain(rule: VoteRule, tally: Tally, verdict: Verdict) -> str:
@@ -122,10 +142,11 @@ def _record_tally(which: str) -> Any:
         session: Session = ctx.session  # type: ignore[assignment]
         nomination = nomination_of(session, ctx.instance_id)
         round_ = vote_round(session, ctx.instance_id)
-        tally = count(ballots(session, ctx.instance_id, round_ or 0))
+        tally = count(session, ctx.instance_id, round_ or 0)
         raw = nomination.block_rule if which == "block" else nomination.council_rule
         verdict = decide_tally(VoteRule.from_json(raw), tally)
-        stored = {**tally.to_json(), "passed": verdict.passed, "closed_at": ctx.now.isoformat()}
+        stored = {**tally.to_json(), "passed": verdict.passed, "closed_at": ctx.now.isoformat(),
+                  "round": round_}  # fmt: skip
         if which == "block":
             nomination.block_tally = stored
         else:

@@ -35,7 +35,7 @@ from wflow.engine.runtime_errors import (
     WorkflowError,
     WrongState,
 )
-from wflow.engine.tables import WfDefinition, WfEvent, WfInstance, WfParticipant, WfTask
+from wflow.engine.tables import WfBallot, WfDefinition, WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.engine.timers import TickReport
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "UnknownTrigger",
     "UnknownWorkflow",
     "VersionConflict",
+    "WfBallot",
     "WfDefinition",
     "WfEvent",
     "WfInstance",

@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from wflow.engine.statements import EVT, INST
+from wflow.engine.statements import BALLOT, EVT, INST, PART
 
 _dumps = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
@@ -247,7 +247,41 @@ def verify_instances(session: Session, instance_id: int | None = None) -> list[B
             problem = _row_problem(row, heads.get(iid, _Head()))
             if problem is not None:
                 found[iid] = problem
+    for iid, drift in _ballot_drifts(session, instance_id).items():
+        if iid in rows:
+            found.setdefault(iid, drift)
     return sorted(found.values(), key=lambda f: f.instance_id)
+
+
+def _per_instance(session: Session, query: sa.Select[Any]) -> dict[int, int]:
+    return {int(i): int(n) for i, n in session.connection().execute(query)}
+
+
+def _ballot_drifts(session: Session, instance_id: int | None) -> dict[int, Drift]:
+    """Check each instance's secret ballots against its chain: one per "participate" event.
+
+    A ballot names no voter, so a changed choice cannot be told from the chain; a ballot
+    added or removed can, as can a participant row set to "cast" without its event.
+    """
+    counted: dict[str, sa.Select[Any]] = {
+        "ballots": sa.select(BALLOT.c.instance_id, sa.func.count()).group_by(BALLOT.c.instance_id),
+        "cast": sa.select(PART.c.instance_id, sa.func.count())
+        .where(PART.c.choice == "cast")
+        .group_by(PART.c.instance_id),
+    }
+    events = sa.select(EVT.c.instance_id, sa.func.count()).where(EVT.c.trigger == "participate")
+    if instance_id is not None:
+        events = events.where(EVT.c.instance_id == instance_id)
+        counted = {k: q.where(q.selected_columns[0] == instance_id) for k, q in counted.items()}
+    chained = _per_instance(session, events.group_by(EVT.c.instance_id))
+    out: dict[int, Drift] = {}
+    for what, query in counted.items():
+        stored = _per_instance(session, query)
+        for iid in sorted(stored.keys() | chained.keys()):
+            want, got = chained.get(iid, 0), stored.get(iid, 0)
+            if want != got:
+                out.setdefault(iid, Drift(iid, what, str(want), str(got)))
+    return out
 
 
 def _link_problem(head: _Head, ev: Any) -> str | None:

@@ -10,13 +10,15 @@ event, but keeps the entry's participants, timers and tasks.
 
 The data given to a successful transition is stored in its event and merged into the
 instance's data (latest wins), so a deadline `at` can name a date given when entering the
-state. Participation acts keep their data in the participant row and the event only.
+state. Participation acts keep their data in the participant row and the event only; a
+secret step's choice is a ballot apart (`participation.cast_ballot`), its receipt returned
+in the fire's `Trail`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -28,9 +30,12 @@ from wflow.engine.compiled import Compiled
 from wflow.engine.definition import Definition, Participation, Transition
 from wflow.engine.fastsql import Db
 from wflow.engine.participation import (
+    CAST,
     Choice,
     Seat,
+    cast_ballot,
     choice_of,
+    choices_of,
     decide,
     load_seats,
     open_seats,
@@ -61,6 +66,14 @@ from wflow.engine.statements import (
 InstanceRow = Any  # a row of statements.INSTANCE_COLUMNS
 MAX_CASCADE = 20  # completion triggers fired in a row before we call it a loop
 SYSTEM = Actor.system()
+
+
+@dataclass(slots=True)
+class Trail:
+    """What one fire leaves besides its move: consequences fired, a secret ballot's receipt."""
+
+    completed: list[str] = field(default_factory=list)
+    receipt: str | None = None
 
 
 def scope_of(row: InstanceRow, data: Mapping[str, Any] | None = None) -> Scope:
@@ -135,7 +148,7 @@ class Firing:
         actor: Actor,
         data: Mapping[str, Any],
         expected: int | None,
-        completed: list[str],
+        trail: Trail,
         depth: int,
     ) -> tuple[str, str, int, int]:
         row = SELECT_INSTANCE_FOR_FIRE.first(db, {"id": iid})
@@ -151,7 +164,7 @@ class Firing:
             if choice is not None:
                 return self._participate(
                     db, row, comp, part, trigger, choice, actor, data, expected,
-                    completed, depth,
+                    trail, depth,
                 )  # fmt: skip
         dest = comp.dest(trigger, state)
         if dest is None:
@@ -191,7 +204,7 @@ class Firing:
             for effect in plan.effects:
                 effect(ctx)
         if moved and dest in comp.participation:
-            self._settle(db, iid, dest, entry, comp, None, completed, depth)
+            self._settle(db, iid, dest, entry, comp, None, trail, depth)
         return state, dest, version, event_id
 
     def _advance(
@@ -286,7 +299,7 @@ class Firing:
         actor: Actor,
         data: Mapping[str, Any],
         expected: int | None,
-        completed: list[str],
+        trail: Trail,
         depth: int,
     ) -> tuple[str, str, int, int]:
         iid, state = row.id, row.state
@@ -312,13 +325,16 @@ class Firing:
                               data, now)  # fmt: skip
             check_guards([(name, self.registry.guards[name]) for name in part.guards], ctx)
         clean = json_safe(data)
+        stored = CAST if part.secret else choice  # a secret choice is a ballot, apart
         recorded = RECORD_CHOICE.run(
             db,
-            {"b_instance_id": iid, "b_round": row.entry, "b_key": seat.key, "choice": choice,
+            {"b_instance_id": iid, "b_round": row.entry, "b_key": seat.key, "choice": stored,
              "acted_at": now, "actor_user_id": actor.user_id, "data": clean},
         )  # fmt: skip
         if recorded.rowcount != 1:
             raise AlreadyActed(f"{seat.label or seat.key} has already taken part.")
+        if part.secret:
+            trail.receipt = cast_ballot(db, iid, row.entry, choice)
         # a secret step records who took part, never how (neither choice nor trigger)
         ev_trigger, ev_data = (
             ("participate", {"participant": seat.key}) if part.secret
@@ -327,10 +343,10 @@ class Firing:
         version, event_id = self._advance(
             db, row, actor, ev_trigger, state, state, ev_data, now, row.entry, row.due_at, None
         )
-        seats = [replace(s, choice=choice) if s.key == seat.key else s for s in seats]
+        seats = [replace(s, choice=stored) if s.key == seat.key else s for s in seats]
         rows = _inbox.task_rows(comp, state, scope_of(row), iid, row.due_at, seats)
         _inbox.write_tasks(db, iid, rows, clear=True)
-        self._settle(db, iid, state, row.entry, comp, seats, completed, depth)
+        self._settle(db, iid, state, row.entry, comp, seats, trail, depth)
         return state, state, version, event_id
 
     def _settle(
@@ -341,14 +357,14 @@ class Firing:
         entry: int,
         comp: Compiled,
         seats: list[Seat] | None,
-        completed: list[str],
+        trail: Trail,
         depth: int,
     ) -> None:
         """Fire the step's completion or refusal trigger once its outcome is certain."""
         part = comp.participation[state]
         if seats is None:
             seats = load_seats(db, iid, entry)
-        outcome = decide(part.complete, [s.choice for s in seats])
+        outcome = decide(part.complete, choices_of(part, db, iid, entry, seats))
         trigger = part.on_complete if outcome == "complete" else None
         if outcome == "refuse":
             trigger = part.on_refuse
@@ -356,8 +372,8 @@ class Firing:
             return
         if depth >= MAX_CASCADE:
             raise WorkflowError(f"Workflow {comp.definition.name!r} loops through {trigger!r}.")
-        completed.append(trigger)
-        self._fire(db, iid, trigger, SYSTEM, {}, None, completed, depth + 1)
+        trail.completed.append(trigger)
+        self._fire(db, iid, trigger, SYSTEM, {}, None, trail, depth + 1)
 
     # ---------------------------------------------------------------- reading
     def _row(self, db: Db, instance_id: int) -> InstanceRow:

@@ -7,11 +7,15 @@ acted. A quorum must be met by those who already took part before success is dec
 A `manual` step is never decided here: a transition leaving the state (a closing trigger
 whose guard counts the answers) ends it.
 A step that must end without everyone (absent members) ends by its deadline trigger.
+
+A `secret` step keeps who took part apart from how: the participant row says "cast", the
+choice is a ballot (`WfBallot`) with a random id, the voter's receipt, and nothing else.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -19,10 +23,17 @@ from typing import Literal
 from wflow.engine.definition import Completion, Participation
 from wflow.engine.fastsql import Db
 from wflow.engine.registry import Participant
-from wflow.engine.statements import INSERT_PARTICIPANT, SELECT_PARTICIPANTS
+from wflow.engine.statements import (
+    DELETE_BALLOTS,
+    INSERT_BALLOT,
+    INSERT_PARTICIPANT,
+    SELECT_BALLOTS,
+    SELECT_PARTICIPANTS,
+)
 
 Choice = Literal["act", "refuse", "abstain"]
 Outcome = Literal["complete", "refuse"]
+CAST = "cast"  # a secret step's participant row: took part; the choice is a ballot
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,41 @@ def store_seats(
             ],
         )  # fmt: skip
     return seats
+
+
+def cast_ballot(db: Db, instance_id: int, round_: int, choice: Choice) -> str:
+    """Add a ballot to a secret round and return its receipt (its random id).
+
+    The round's ballots are deleted and inserted again in id order with the new one, in
+    the caller's transaction: their physical order is the order of their random ids, and on
+    PostgreSQL they all carry the latest voter's transaction id, so neither pairs a ballot
+    with the participation written beside it.
+    """
+    params = {"instance_id": instance_id, "round": round_}
+    kept = [(r.id, r.choice) for r in SELECT_BALLOTS.all(db, params)]
+    receipt = secrets.token_hex(10)
+    ballots = sorted([*kept, (receipt, choice)])
+    DELETE_BALLOTS.run(db, params)
+    INSERT_BALLOT.many(db, [{**params, "id": i, "choice": c} for i, c in ballots])
+    return receipt
+
+
+def load_choices(db: Db, instance_id: int, round_: int) -> list[str]:
+    """Return the choices of a secret round's ballots (in the order of their random ids)."""
+    return [r.choice for r in SELECT_BALLOTS.all(db, {"instance_id": instance_id, "round": round_})]
+
+
+def choices_of(
+    part: Participation, db: Db, instance_id: int, round_: int, seats: Sequence[Seat]
+) -> list[str | None]:
+    """Return one entry per seat for `decide`: the choices made, None for each pending seat.
+
+    In a secret step the choices come from the ballots, not from the seats.
+    """
+    if not part.secret:
+        return [s.choice for s in seats]
+    pending: list[str | None] = [None] * sum(1 for s in seats if s.choice is None)
+    return [*load_choices(db, instance_id, round_), *pending]
 
 
 def open_seats(part: Participation, seats: Sequence[Seat]) -> list[Seat]:

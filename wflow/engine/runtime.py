@@ -27,8 +27,8 @@ from wflow.engine.audit import HASH_V, Broken, Drift, event_hash, json_safe, ver
 from wflow.engine.compiled import Compiled, participation_triggers
 from wflow.engine.definition import SCOPES, Definition
 from wflow.engine.fastsql import Db
-from wflow.engine.firing import SYSTEM, Firing, check_guards, check_required, scope_of
-from wflow.engine.participation import load_seats, open_seats
+from wflow.engine.firing import SYSTEM, Firing, Trail, check_guards, check_required, scope_of
+from wflow.engine.participation import load_choices, load_seats, open_seats
 from wflow.engine.registry import Actor, FireContext, Scope
 from wflow.engine.runtime_errors import NotAllowed, StaleVersion, WorkflowError
 from wflow.engine.statements import (
@@ -65,6 +65,7 @@ class FireResult:
     event_id: int
     completed: tuple[str, ...] = ()  # system triggers fired as a consequence, in order
     state: str = ""  # the state after the consequences (== dest when there are none)
+    receipt: str | None = None  # a secret ballot's receipt, for the voter to check it
 
 
 class Engine(Firing):
@@ -121,7 +122,7 @@ class Engine(Firing):
         self._advance(db, row, actor, "start", "", d.initial, clean, now, 1, due, None, True)
         self._enter(db, comp, row, d.initial, "", 1, scope_of(row), actor, now, due, None)
         if d.initial in comp.participation:
-            self._settle(db, iid, d.initial, 1, comp, None, [], 0)
+            self._settle(db, iid, d.initial, 1, comp, None, Trail(), 0)
         return iid
 
     def may_start(self, workflow: str, scope: Scope, actor: Actor) -> bool:
@@ -184,16 +185,16 @@ class Engine(Firing):
     ) -> FireResult:
         """Fire `trigger` on an instance as `actor` in the caller's transaction (no commit)."""
         db = Db(session)
-        completed: list[str] = []
+        trail = Trail()
         source, dest, version, event_id = self._fire(
-            db, instance_id, trigger, actor, data or {}, expected_version, completed, 0
+            db, instance_id, trigger, actor, data or {}, expected_version, trail, 0
         )
         state = dest
-        if completed:
+        if trail.completed:
             row = SELECT_INSTANCE.first(db, {"id": instance_id})
             version, state = row.lock_version, row.state
         return FireResult(instance_id, trigger, source, dest, version, event_id,
-                          tuple(completed), state)  # fmt: skip
+                          tuple(trail.completed), state, trail.receipt)  # fmt: skip
 
     def available(self, session: Session, instance_id: int, actor: Actor) -> list[str]:
         """Return the triggers `actor` may fire now (roles, state, open seats; no guards)."""
@@ -211,6 +212,10 @@ class Engine(Firing):
             if any(s.principal in actor.principals for s in turn):
                 out.extend(participation_triggers(part))
         return list(dict.fromkeys(out))
+
+    def ballots(self, session: Session, instance_id: int, round_: int) -> list[str]:
+        """Return the choices of a secret round's ballots (act, refuse, abstain; unordered)."""
+        return load_choices(Db(session), instance_id, round_)
 
     def history(self, session: Session, instance_id: int) -> list[WfEvent]:
         """Return the instance's audit events in order."""
@@ -261,7 +266,7 @@ class Engine(Firing):
         principals = sorted(db.conn.execute(_PRINCIPALS_OF, {"i": instance_id}).scalars())
         now = utcnow()
         if kind == "deadline":
-            self._fire(db, instance_id, trigger, SYSTEM, {}, None, [], 0)
+            self._fire(db, instance_id, trigger, SYSTEM, {}, None, Trail(), 0)
             ctx = FireContext(db.session, comp.definition, instance_id, row.state, scope_of(row),
                               SYSTEM, {}, now)  # fmt: skip
             for deadline_hook in self.registry.deadline_hooks:

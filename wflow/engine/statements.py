@@ -12,13 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from wflow.engine.fastsql import Prepared
-from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask, WfTimer
+from wflow.engine.tables import WfBallot, WfEvent, WfInstance, WfParticipant, WfTask, WfTimer
 
 INST: sa.Table = WfInstance.__table__  # type: ignore[attr-defined]
 EVT: sa.Table = WfEvent.__table__  # type: ignore[attr-defined]
 PART: sa.Table = WfParticipant.__table__  # type: ignore[attr-defined]
 TMR: sa.Table = WfTimer.__table__  # type: ignore[attr-defined]
 TASK: sa.Table = WfTask.__table__  # type: ignore[attr-defined]
+BALLOT: sa.Table = WfBallot.__table__  # type: ignore[attr-defined]
 
 _b = sa.bindparam
 
@@ -94,6 +95,14 @@ RECORD_CHOICE = Prepared(
         data=_b("data"),
     )
 )  # fmt: skip
+
+# a secret round's ballots: read and rewritten whole, in id order (see WfBallot)
+_ROUND = (BALLOT.c.instance_id == _b("instance_id")) & (BALLOT.c.round == _b("round"))
+SELECT_BALLOTS = Prepared(
+    sa.select(BALLOT.c.id, BALLOT.c.choice).where(_ROUND).order_by(BALLOT.c.id)
+)
+DELETE_BALLOTS = Prepared(sa.delete(BALLOT).where(_ROUND))
+INSERT_BALLOT = Prepared(sa.insert(BALLOT).values({c.name: _b(c.name) for c in BALLOT.c}))
 
 INSERT_TIMER = _insert(TMR)
 CANCEL_TIMERS = Prepared(

@@ -109,10 +109,33 @@ class WfParticipant(SQLModel, table=True):
     key: str = Field(max_length=200)
     principal: str = Field(max_length=200)
     label: str = Field(default="", max_length=300)
-    choice: str | None = Field(default=None, max_length=10)  # None | act | refuse | abstain
+    # None | act | refuse | abstain; "cast" in a secret step (the choice is a WfBallot)
+    choice: str | None = Field(default=None, max_length=10)
     acted_at: datetime | None = Field(default=None, sa_type=sa.DateTime)
     actor_user_id: int | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+
+
+class WfBallot(SQLModel, table=True):
+    """A secret step's ballot: the choice alone, stored apart from who cast it.
+
+    Its id is random (the voter's receipt); it has no voter, time, position or data. The
+    participant row of whoever cast it says only "cast". A round's ballots are rewritten in
+    id order at each vote (`participation.cast_ballot`), so neither their physical order nor
+    PostgreSQL's transaction ids pair a ballot with a participation; on SQLite the table has
+    no rowid and is kept in id order.
+    """
+
+    __tablename__ = "wf_ballot"
+    __table_args__ = (
+        sa.Index("ix_wf_ballot_round", "instance_id", "round"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    instance_id: int = Field(foreign_key="wf_instance.id")
+    round: int
+    choice: str = Field(max_length=10)  # act | refuse | abstain
 
 
 class WfTimer(SQLModel, table=True):
@@ -155,5 +178,5 @@ class WfTask(SQLModel, table=True):
 
 TABLES: tuple[sa.Table, ...] = tuple(
     getattr(m, "__table__")  # noqa: B009 (SQLModel classes are not typed with __table__)
-    for m in (WfDefinition, WfInstance, WfEvent, WfParticipant, WfTimer, WfTask)
+    for m in (WfDefinition, WfInstance, WfEvent, WfParticipant, WfBallot, WfTimer, WfTask)
 )

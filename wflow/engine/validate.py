@@ -374,6 +374,12 @@ class _Checker:
                     "`require_refuse` without a `refuse` trigger",
                     "add `refuse: decline` or remove `require_refuse`",
                 )
+            if p.require_refuse and p.secret:
+                self.report(
+                    (*pat, "require_refuse"),
+                    "`require_refuse` in a secret step would keep a reason beside the voter",
+                    "remove `require_refuse` or `secret: true`",
+                )
             if p.on_complete:
                 self.check_fired(state, p.on_complete, (*pat, "on_complete"))
             if p.on_refuse:
