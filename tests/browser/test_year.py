@@ -427,7 +427,8 @@ def vote(page: Page, choice: str) -> None:
     ballot.get_by_role("radio", name=choice, exact=True).check()
     ballot.get_by_role("button", name="Cast my vote").click()
     done(page, "Your vote was recorded. It stays secret.")
-    expect(page.get_by_text(f"Your ballot: {choice}")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Receipt: ")).to_be_visible()
+    expect(page.get_by_text("You have voted.")).to_be_visible()
     expect(page.get_by_role("group", name="Your secret ballot")).to_have_count(0)
 
 

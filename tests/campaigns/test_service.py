@@ -137,8 +137,17 @@ def test_service__a_draft_alone_is_edited_and_registration_waits_for_the_start(
         finally:
             set_clock(None)
         assert report.fired == 0 and subjects.state(session, launched) == "registration"
-    row = session.get(WfInstance, launched.instance_id)
-    assert row is not None and row.due_at == datetime.combine(launched.starts_on, time())
+        # the window opens at local midnight (Asia/Ho_Chi_Minh, UTC+7): 17:00 UTC the day before
+        row = session.get(WfInstance, launched.instance_id)
+        opens = datetime.combine(launched.starts_on - timedelta(1), time(17))
+        assert row is not None and row.due_at == opens
+        set_clock(lambda: opens)
+        try:
+            report = eng.tick(lambda: Session(session.get_bind()))
+        finally:
+            set_clock(None)
+        session.expire_all()
+        assert report.fired == 1 and subjects.state(session, launched) != "registration"
 
 
 def test_demo__last_years_peak_campaign_is_closed_and_this_years_movement_runs(

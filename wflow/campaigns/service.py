@@ -31,7 +31,7 @@ from wflow.campaigns.models import (
 )
 from wflow.campaigns.subject import is_participant, participant_ids
 from wflow.clock import utcnow
-from wflow.core import subjects
+from wflow.core import formats, installation, subjects
 from wflow.core.access import Action, is_committee, may
 from wflow.core.errors import Forbidden, ServiceError
 from wflow.core.uow import transactional, unit_of_work
@@ -344,7 +344,10 @@ def _data(session: Session, campaign: Campaign) -> dict[str, object]:
     """Return the instance data the workflow reads: participants and the window's dates."""
     return {
         "participants": participant_ids(session, campaign),
-        "starts_at": datetime.combine(campaign.starts_on, time.min).isoformat(),
+        # the window opens at the start of its first day where the installation is
+        "starts_at": datetime.combine(
+            campaign.starts_on, time.min, tzinfo=formats.zone(installation.zone(session))
+        ).isoformat(),
         "ends_at": campaign.ends_on.isoformat(),
         "reports_due": campaign.reports_due.isoformat(),
     }
