@@ -41,7 +41,7 @@ DUE = {"q1": (3, 31), "mid_year": (6, 15), "q3": (9, 30), "year_end": (11, 30)}
 SAMPLES, WARM = 25, 3
 PASSWORD = "bench-password-1"
 # Targets: a page that reads a whole block (or all blocks) within this many trivial pages.
-TARGETS = {"scoreboard": 10.0, "committee": 10.0}
+TARGETS = {"scoreboard": 5.0, "committee": 5.0}
 CHUNK = 5_000
 
 
