@@ -18,8 +18,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.core import Locale
 from babel.dates import format_datetime as _babel_datetime
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LOCALE = "vi"
@@ -116,8 +117,15 @@ def format_number(value: Any, locale: str | None = None, places: int = 3) -> str
     """Return a number with the language's grouping and decimal mark ("3.510.000", "27,5")."""
     if value is None or value == "":
         return ""
+    pattern, lang = _number_format(_lang(locale), places)
+    return str(format_decimal(Decimal(str(value)), pattern, locale=lang))
+
+
+@functools.lru_cache(maxsize=64)
+def _number_format(lang: str, places: int) -> tuple[NumberPattern, Locale]:
+    """Return the parsed pattern and locale of a number format (parsed once, not per number)."""
     pattern = "#,##0" + ("." + "#" * places if places > 0 else "")
-    return str(format_decimal(Decimal(str(value)), pattern, locale=_lang(locale)))
+    return parse_pattern(pattern), Locale.parse(lang)
 
 
 def format_points(value: Any, locale: str | None = None) -> str:
