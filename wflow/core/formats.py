@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime, time, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -117,8 +117,21 @@ def format_number(value: Any, locale: str | None = None, places: int = 3) -> str
     """Return a number with the language's grouping and decimal mark ("3.510.000", "27,5")."""
     if value is None or value == "":
         return ""
+    number = Decimal(str(value))
     pattern, lang = _number_format(_lang(locale), places)
-    return str(format_decimal(Decimal(str(value)), pattern, locale=lang))
+    if 0 <= number < 1000 and places >= 0:  # no grouping, no sign: the decimal mark alone
+        rounded = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+        if rounded < 1000:
+            whole, _dot, fraction = f"{rounded:f}".partition(".")
+            fraction = fraction.rstrip("0")
+            return f"{whole}{_decimal_mark(lang)}{fraction}" if fraction else whole
+    return str(format_decimal(number, pattern, locale=lang))
+
+
+@functools.lru_cache(maxsize=16)
+def _decimal_mark(lang: Locale) -> str:
+    """Return the language's decimal mark, as babel writes it."""
+    return str(format_decimal(Decimal("0.5"), "0.#", locale=lang))[1:-1]
 
 
 @functools.lru_cache(maxsize=64)
