@@ -32,7 +32,9 @@ typecheck: install
 check-workflows: install
 	$(BIN)/wflow workflows check
 
+PEERS := ../shared/bench/peers.py
 bench: install
+	@test -f $(PEERS) || { echo "make bench: the peer harness $(PEERS) is missing (clone the project with ../shared beside it)"; exit 1; }
 	$(BIN)/pip install -q -e '.[test,bench]'
 	rm -rf bench/results
 	$(BIN)/python bench/engine.py

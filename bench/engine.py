@@ -1,65 +1,79 @@
 """Benchmark wflow's engine against the peers of ../shared/bench/peers.py.
 
-Usage: python bench/engine.py [N]   (default 1000)
+Usage: python bench/engine.py [N ...]   (default 1000 10000)
+       python bench/engine.py --profile   (cProfile of the application path, top 25 cumulative)
 
 Every row does the same work: N approval workflows (draft -> submitted -> reviewed ->
 approved), each transition in its own transaction with an audit row, on a fresh SQLite file
-in WAL mode with synchronous=NORMAL. The wflow row fires through `Engine.fire` with a real
-role check, the optimistic lock, the chained audit event and the task index.
-Prints transitions/s, the ratios with their targets, the per-transition cost at 1,000 and
-at 100,000 instances, and memory. Exits 0 whether targets are met or not.
+in WAL mode with synchronous=NORMAL (the peers' settings and the application's).
+
+The headline row is the path a view takes: per transition a new ORM session
+(`expire_on_commit=False`, as `wflow.db.session()` opens one per request), the signed-in
+user loaded, and `wflow.core.workflow.fire`, the service function every view calls, which
+computes the user's principals (the access check), fires through the engine (role check,
+optimistic lock, chained audit event, task index), commits, and then tells the
+notifications (the new task holders' inbox notices, in their own unit of work). The
+database is the application's (`wflow.db.make_engine`, its migrations, its pragmas). The
+bare `Engine.fire` over one long-lived connection, and with a session per transition, are
+rows for information. The cost per transition among 100,000 instances against 1,000 is
+measured on the same application path and settings. Exits 1 when the peer harness is
+missing; 0 whether the targets are met or not.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
+import os
 import random
 import resource
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from flask import Flask
+from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wflow.engine import Actor, Engine, Registry, Scope  # noqa: E402
+from wflow.engine import Actor, Engine  # noqa: E402
 from wflow.engine.definition import Definition, Label, State, Transition  # noqa: E402
-from wflow.engine.statements import INST, TASK  # noqa: E402
-from wflow.engine.tables import TABLES  # noqa: E402
+from wflow.engine.statements import EVT, INST, TASK  # noqa: E402
 
-PEERS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "peers.py"
+PEERS = ROOT.parent / "shared" / "bench" / "peers.py"
+# the distributions each peer runs on, for the versions printed with the results
+PEER_DISTS = {
+    "raw": ("sqlite3",),
+    "handwritten": ("transitions", "sqlmodel", "SQLAlchemy"),
+    "spiff": ("SpiffWorkflow",),
+    "statemachine": ("python-statemachine", "sqlmodel"),
+    "viewflow": ("django-viewflow", "Django"),
+}
 STEPS = ("submit", "review", "approve")
-UNITS = 50  # instances spread over 50 units of one block
+UNITS = 50  # instances spread over the 50 member units of one block
 SMALL, BIG = 1_000, 100_000  # instances loaded when comparing the cost per transition
 SAMPLE = 800  # instances timed (3 transitions each) at each size
-CACHE_MIB = 64  # SQLite page cache of the size comparison (the 100k database is ~40 MiB)
 WARM = 100  # instances fired before timing, and others under tracemalloc
-
+PASSWORD = "bench-password-1"
 
 _SCRATCH = tempfile.TemporaryDirectory(prefix="wflow-bench-")
+os.environ.setdefault("WFLOW_INSTANCE_PATH", _SCRATCH.name)
 
 
-def _scratch(name: str) -> str:
-    """Return a fresh path in the bench's scratch directory (removed at exit)."""
-    path = Path(_SCRATCH.name) / name
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return str(path)
-
-
-def load_peers() -> ModuleType | None:
-    """Import peers.py by path; None (with a message) when it is absent."""
+def load_peers() -> ModuleType:
+    """Import peers.py by path; exit with one clear line when it is absent."""
     if not PEERS.exists():
-        print(f"peers: {PEERS} not found; peer rows skipped", flush=True)
-        return None
+        sys.exit(
+            f"bench: the peer harness {PEERS} is missing; clone the project with ../shared "
+            "beside it (every peer row needs it)"
+        )
     spec = importlib.util.spec_from_file_location("peers", PEERS)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -67,295 +81,297 @@ def load_peers() -> ModuleType | None:
     return module
 
 
+def _version(dist: str) -> str:
+    if dist == "sqlite3":
+        import sqlite3
+
+        return sqlite3.sqlite_version
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def peer_versions(names: list[str]) -> str:
+    """Return the peers that ran with the versions of their libraries, for the report."""
+    return "; ".join(
+        f"{name} ({', '.join(f'{d} {_version(d)}' for d in PEER_DISTS.get(name, ()))})"
+        for name in names
+    )
+
+
 def _label(text: str) -> Label:
     return Label(vi=text, en=text, fr=text, hu=text)
 
 
-def approval() -> tuple[Definition, Registry]:
-    """Return the approval flow and a registry whose roles are scoped to the instance."""
-    reg = Registry()
-
-    @reg.role("unit_head")
-    def unit_head(scope: Scope) -> Iterable[str]:
-        return (f"unit:{scope.unit_id}:head",)
-
-    @reg.role("block_leader")
-    def block_leader(scope: Scope) -> Iterable[str]:
-        return (f"block:{scope.block_id}:leader",)
-
-    @reg.role("secretariat")
-    def secretariat(scope: Scope) -> Iterable[str]:
-        return ("secretariat",)
-
+def approval() -> Definition:
+    """Return the approval flow, with the application's own role names."""
     states = {n: State(n, _label(n), final=n == "approved")
               for n in ("draft", "submitted", "reviewed", "approved")}  # fmt: skip
     moves = [("submit", "draft", "submitted", "unit_head"),
              ("review", "submitted", "reviewed", "block_leader"),
              ("approve", "reviewed", "approved", "secretariat")]  # fmt: skip
     transitions = tuple(Transition(t, (s,), d, _label(t), roles=(r,)) for t, s, d, r in moves)
-    return Definition("approval", 1, "draft", _label("approval"), states, transitions), reg
+    return Definition("approval", 1, "draft", _label("approval"), states, transitions)
 
 
-def sqlite_engine(path: str, cache_mib: int = 0, checkpoint: bool = True) -> sa.Engine:
-    """Return an engine on a SQLite file in WAL mode with synchronous=NORMAL, like the peers.
+class AppDb:
+    """A fresh application database (migrations, pragmas) with one block of UNITS units,
+    their heads, the secretariat, and `total` approval instances in `draft`."""
 
-    For the runs that compare sizes: `cache_mib` sets SQLite's page cache (default 2 MiB);
-    `checkpoint=False` defers WAL checkpoints past the run (they write scattered pages back to
-    the database file and sync it, a cost of the disk that grows with the file, not the engine).
-    """
-    db = sa.create_engine(f"sqlite:///{path}")
+    def __init__(self, name: str, total: int) -> None:
+        from wflow import create_app, db
+        from wflow.core import workflow as wf
+        from wflow.core.access import current_year
+        from wflow.org import service as org
+        from wflow.org.models import Role
 
-    @sa.event.listens_for(db, "connect")
-    def _pragmas(dbapi_conn: Any, _: Any) -> None:
-        dbapi_conn.execute("pragma journal_mode=wal")
-        dbapi_conn.execute("pragma synchronous=normal")
-        if cache_mib:
-            dbapi_conn.execute(f"pragma cache_size=-{cache_mib * 1024}")
-        if not checkpoint:
-            dbapi_conn.execute("pragma wal_autocheckpoint=1000000")
+        path = Path(_SCRATCH.name) / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+        # Argon2 only hashes the users' passwords here, never on the path measured
+        config = {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
+                  "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}  # fmt: skip
+        self.app: Flask = create_app(config)
+        db.upgrade(url)
+        self.bind: sa.Engine = self.app.extensions["wflow.db"]
+        base: Engine = self.app.extensions["wflow.engine"]
+        self.engine = Engine({**base.definitions, "approval": approval()}, base.registry,
+                             base.zone)  # fmt: skip
+        self.year = current_year()
+        with self.app.app_context(), Session(self.bind, expire_on_commit=False) as s:
+            wf.sync_versions(s, self.engine)
+            units = [org.create_unit(s, code=f"DV{i:02d}", name=f"Đơn vị số {i}",
+                                     kind="agency") for i in range(UNITS)]  # fmt: skip
+            self.unit_ids = [u.id or 0 for u in units]
+            block = org.create_block(s, name="Khối thi đua", code="KBENCH", year=self.year,
+                                     member_ids=self.unit_ids, leader_id=self.unit_ids[0],
+                                     deputy_id=self.unit_ids[1])  # fmt: skip
+            self.block_id = block.id or 0
+            heads = [org.create_user(s, login=f"head{i:02d}", display_name=f"Thủ trưởng {i}",
+                                     password=PASSWORD, unit_id=uid,
+                                     roles=[Role.UNIT_HEAD.value])
+                     for i, uid in enumerate(self.unit_ids)]  # fmt: skip
+            sec = org.create_user(s, login="secretariat", display_name="Ban Thi đua",
+                                  password=PASSWORD, unit_id=None,
+                                  roles=[Role.SECRETARIAT.value])  # fmt: skip
+        self.head_ids = [h.id or 0 for h in heads]
+        # who fires each step of instance i: its unit's head, the block leader's head, the
+        # secretariat
+        self.who = {"submit": self.head_ids, "review": [self.head_ids[0]] * UNITS,
+                    "approve": [sec.id or 0] * UNITS}  # fmt: skip
+        self.preload(total)
 
-    from sqlmodel import SQLModel
+    def unit_of(self, i: int) -> int:
+        """Return the position of instance i's unit among the block's units."""
+        return i % UNITS
 
-    SQLModel.metadata.create_all(db, tables=list(TABLES))
-    return db
+    def preload(self, n: int) -> None:
+        """Bulk-insert n instances in `draft` with their task rows (what `start` leaves)."""
+        now = datetime(self.year, 1, 2, 9, 0)
+        with self.bind.begin() as conn:
+            for lo in range(0, n, 10_000):
+                ids = range(lo + 1, min(n, lo + 10_000) + 1)
+                conn.execute(
+                    sa.insert(INST),
+                    [{"id": i, "workflow": "approval", "version": 1, "state": "draft",
+                      "subject_type": "doc", "subject_id": i,
+                      "unit_id": self.unit_ids[self.unit_of(i)], "block_id": self.block_id,
+                      "year": self.year, "data": {}, "lock_version": 1, "entry": 1,
+                      "last_seq": 0, "last_hash": "", "due_at": None, "created_at": now,
+                      "updated_at": now} for i in ids],
+                )  # fmt: skip
+                conn.execute(
+                    sa.insert(TASK),
+                    [{"instance_id": i, "trigger": "submit",
+                      "principal": f"unit:{self.unit_ids[self.unit_of(i)]}:head",
+                      "due_at": None} for i in ids],
+                )  # fmt: skip
 
+    def fire_app(self, ids: list[int]) -> float:
+        """Fire the three steps of every id on the application path; return seconds."""
+        from wflow.core import workflow as wf
+        from wflow.org.models import User
 
-def preload(db: sa.Engine, n: int) -> None:
-    """Bulk-insert n instances in `draft` with their task rows (what `start` would leave)."""
-    with db.begin() as conn:
-        for lo in range(0, n, 10_000):
-            ids = range(lo + 1, min(n, lo + 10_000) + 1)
-            conn.execute(
-                sa.insert(INST),
-                [{"id": i, "workflow": "approval", "version": 1, "state": "draft",
-                  "subject_type": "doc", "subject_id": i, "unit_id": i % UNITS, "block_id": 3,
-                  "year": 2025, "data": {}, "lock_version": 1, "entry": 1, "last_seq": 0,
-                  "last_hash": ""} for i in ids],
-            )  # fmt: skip
-            conn.execute(
-                sa.insert(TASK),
-                [{"instance_id": i, "trigger": "submit", "principal": f"unit:{i % UNITS}:head"}
-                 for i in ids],
-            )  # fmt: skip
+        engine, bind, who, fire = self.engine, self.bind, self.who, wf.fire
+        with self.app.app_context():
+            t0 = time.perf_counter()
+            for i in ids:
+                for trigger in STEPS:
+                    with Session(bind, expire_on_commit=False) as session:
+                        user = session.get(User, who[trigger][self.unit_of(i)])
+                        fire(session, engine, user, i, trigger)
+            return time.perf_counter() - t0
 
+    def actors(self) -> dict[str, list[Actor]]:
+        """Return, per trigger, the engine actor of the person who fires it for each unit."""
+        from wflow.core import workflow as wf
+        from wflow.org.models import User
 
-def actors() -> dict[str, list[Actor]]:
-    """Return, per trigger, the actor allowed to fire it for each unit."""
-    heads = [Actor(u + 1000, u, frozenset({f"unit:{u}:head", f"unit:{u}:member"}), f"Head {u}")
-             for u in range(UNITS)]  # fmt: skip
-    leader = Actor(1, 0, frozenset({"block:3:leader", "unit:0:head"}), "Leader")
-    sec = Actor(2, None, frozenset({"secretariat"}), "Secretariat")
-    return {"submit": heads, "review": [leader] * UNITS, "approve": [sec] * UNITS}
+        with Session(self.bind) as s:
+            return {t: [wf.actor_for(s, s.get(User, uid)) for uid in users]  # type: ignore[arg-type]
+                    for t, users in self.who.items()}  # fmt: skip
 
-
-def fire_all(engine: Engine, db: sa.Engine, ids: list[int], orm: bool = False) -> float:
-    """Fire the three steps of every id, one transaction each; return seconds.
-
-    Like the raw and SpiffWorkflow peers, one connection serves the run and every transition
-    is its own BEGIN ... COMMIT. With `orm`, each transition gets its own ORM Session instead
-    (what a Flask request does), as the hand-written peer does.
-    """
-    who = actors()
-    fire = engine.fire
-    t0 = time.perf_counter()
-    if orm:
-        for i in ids:
-            for trigger in STEPS:
-                with Session(db) as session:
-                    fire(session, i, trigger, who[trigger][i % UNITS])
-                    session.commit()
+    def fire_engine(self, ids: list[int], orm: bool) -> float:
+        """Fire through `Engine.fire` only: one connection, or a Session per transition."""
+        who, fire = self.actors(), self.engine.fire
+        t0 = time.perf_counter()
+        if orm:
+            for i in ids:
+                for trigger in STEPS:
+                    with Session(self.bind) as session:
+                        fire(session, i, trigger, who[trigger][self.unit_of(i)])
+                        session.commit()
+            return time.perf_counter() - t0
+        with self.bind.connect() as conn:
+            for i in ids:
+                for trigger in STEPS:
+                    with conn.begin():
+                        fire(conn, i, trigger, who[trigger][self.unit_of(i)])
         return time.perf_counter() - t0
-    with db.connect() as conn:
-        for i in ids:
-            for trigger in STEPS:
-                with conn.begin():
-                    fire(conn, i, trigger, who[trigger][i % UNITS])
-    return time.perf_counter() - t0
+
+    def check(self, ids: list[int]) -> None:
+        """Assert the run did the work: every fired instance approved, with its three events.
+
+        (The preloaded instances have no start event, so the chains are not verified here.)
+        """
+        with Session(self.bind) as session:
+            states = session.execute(
+                sa.select(INST.c.state).where(INST.c.id.in_(ids)).distinct()
+            ).scalars().all()  # fmt: skip
+            assert list(states) == ["approved"], states
+            events = session.execute(
+                sa.select(sa.func.count()).select_from(EVT).where(EVT.c.instance_id.in_(ids))
+            ).scalar_one()  # fmt: skip
+            assert events == 3 * len(ids), (events, len(ids))
+
+    def close(self) -> None:
+        """Release the database."""
+        self.bind.dispose()
 
 
-def check(engine: Engine, db: sa.Engine, ids: list[int]) -> None:
-    """Assert the run did the work: every fired instance approved, chains intact."""
-    with Session(db) as session:
-        conn = session.connection()
-        states = (
-            conn.execute(sa.select(INST.c.state).where(INST.c.id.in_(ids[:500])).distinct())
-            .scalars()
-            .all()
-        )
-        assert list(states) == ["approved"], states
-        assert engine.verify_chains(session) == []
-
-
-def wflow_run(n: int, orm: bool = False) -> tuple[float, float]:
-    """Return (transitions/s, µs per transition) of wflow with n instances."""
-    definition, registry = approval()
-    engine = Engine({"approval": definition}, registry)
-    db = sqlite_engine(_scratch("wflow.sqlite3"))
-    preload(db, n)
+def run(n: int, how: str) -> float:
+    """Return transitions/s of n workflows fired `how`: app, engine-conn or engine-session."""
+    bench = AppDb(f"{how}-{n}", n)
     ids = list(range(1, n + 1))
-    seconds = fire_all(engine, db, ids, orm)
-    check(engine, db, ids)
-    db.dispose()
-    return 3 * n / seconds, seconds / (3 * n) * 1e6
+    if how == "app":
+        seconds = bench.fire_app(ids)
+    else:
+        seconds = bench.fire_engine(ids, orm=how == "engine-session")
+    bench.check(ids)
+    bench.close()
+    return 3 * n / seconds
 
 
-def wflow_scale(total: int, checkpoint: bool = False) -> tuple[float, float, int]:
-    """Return (µs per transition, tracemalloc peak KiB, peak RSS KiB) with `total` instances.
+def scale(total: int) -> tuple[float, float, int]:
+    """Return (µs per transition, tracemalloc peak KiB, peak RSS KiB) among `total` instances.
 
-    The same work at every size: SAMPLE instances picked at random among `total` (after
-    WARM others), three transitions each, so only the size of the tables differs.
+    The same work at every size on the application path and settings: SAMPLE instances
+    picked at random among `total` (after WARM others), three transitions each.
     """
-    definition, registry = approval()
-    engine = Engine({"approval": definition}, registry)
-    db = sqlite_engine(_scratch(f"wflow_{total}.sqlite3"), CACHE_MIB, checkpoint)
-    preload(db, total)
-    with db.connect() as conn:
-        conn.exec_driver_sql("pragma wal_checkpoint(TRUNCATE)")  # start from an empty WAL
+    bench = AppDb(f"scale-{total}", total)
     ids = random.Random(7).sample(range(1, total + 1), min(total, SAMPLE + 2 * WARM))
-    fire_all(engine, db, ids[:WARM])
+    bench.fire_app(ids[:WARM])
     timed = ids[WARM : WARM + SAMPLE]
-    seconds = fire_all(engine, db, timed)
+    seconds = bench.fire_app(timed)
     tracemalloc.start()
-    fire_all(engine, db, ids[WARM + SAMPLE :])
-    with Session(db) as session:
-        engine.inbox(session, actors()["submit"][1])
+    bench.fire_app(ids[WARM + SAMPLE :])
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    check(engine, db, ids)
+    bench.check(ids)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    db.dispose()
+    bench.close()
     return seconds / (3 * len(timed)) * 1e6, peak / 1024, rss
 
 
-def main() -> None:
-    """Run the peers and wflow, print the table of targets."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    peers = load_peers()
+def run_peers(peers: ModuleType, n: int) -> dict[str, float]:
+    """Run every installed peer at n workflows; return transitions/s by name."""
     rates: dict[str, float] = {}
-    if peers is not None:
-        peers.N = n
-        for name in ("raw", "handwritten", "spiff"):
-            fn, needs = peers.VARIANTS[name]
-            if not all(importlib.util.find_spec(m) for m in needs):
-                print(f"{name}: skipped (not installed)", flush=True)
-                continue
-            rates[name] = fn()
-            print(f"{name}: {rates[name]:,.0f} transitions/s (N={n})", flush=True)
-    rate, _ = wflow_run(n)
-    rates["wflow"] = rate
-    print(f"wflow: {rate:,.0f} transitions/s (N={n})", flush=True)
-    rates["wflow (Session per transition)"], _ = wflow_run(n, orm=True)
-    print(
-        f"wflow, an ORM Session per transition: "
-        f"{rates['wflow (Session per transition)']:,.0f} transitions/s (N={n})",
-        flush=True,
-    )
-    # the same work at both sizes, twice in turn; the best of each (other load only slows)
-    small, big = [], []
-    for _ in range(2):
-        small.append(wflow_scale(SMALL))
-        big.append(wflow_scale(BIG))
-    us_small = min(r[0] for r in small)
-    us_big, peak_kib, rss_kib = min(big)
-    with_checkpoints = (wflow_scale(SMALL, True)[0], wflow_scale(BIG, True)[0])
-    print(
-        f"wflow, {3 * SAMPLE:,} transitions on random instances: {us_small:,.1f} µs each "
-        f"among {SMALL:,}, {us_big:,.1f} µs among {BIG:,}; with WAL checkpoints "
-        f"{with_checkpoints[0]:,.1f} and {with_checkpoints[1]:,.1f} µs",
-        flush=True,
-    )
-    report(rates, us_small, us_big, with_checkpoints, peak_kib, rss_kib)
+    peers.N = n
+    for name, (fn, needs) in peers.VARIANTS.items():
+        if not all(importlib.util.find_spec(m) for m in needs):
+            print(f"  {name}: skipped (not installed)", flush=True)
+            continue
+        rates[name] = fn()
+        print(f"  {name}: {rates[name]:,.0f} transitions/s", flush=True)
+    return rates
 
 
-def report(
-    rates: dict[str, float],
-    us_small: float,
-    us_big: float,
-    with_checkpoints: tuple[float, float],
-    peak_kib: float,
-    rss_kib: int,
-) -> None:
-    """Print the results table with each target and PASS/MISS."""
-    rows: list[tuple[str, str, str, str]] = []
-    for name in ("raw", "handwritten", "spiff", "wflow", "wflow (Session per transition)"):
-        if name in rates:
-            rows.append((f"{name} transitions/s", f"{rates[name]:,.0f}", "", ""))
-    peer = max((rates[k] for k in ("handwritten", "spiff") if k in rates), default=0.0)
-    if peer:
-        ratio = rates["wflow"] / peer
-        rows.append(("wflow / max(handwritten, spiff)", f"{ratio:.2f}x", ">= 5x",
-                     "PASS" if ratio >= 5 else "MISS"))  # fmt: skip
-    if "raw" in rates:
-        ratio = rates["wflow"] / rates["raw"]
-        rows.append(("wflow / raw", f"{ratio:.2f}x", ">= 0.2x",
-                     "PASS" if ratio >= 0.2 else "MISS"))  # fmt: skip
-    if peer:
-        ratio = rates["wflow (Session per transition)"] / peer
-        rows.append(("wflow (Session per transition) / max(handwritten, spiff)",
-                     f"{ratio:.2f}x", "(info)", ""))  # fmt: skip
-    drift = us_big / us_small - 1
-    rows.append((f"wflow µs/transition at {SMALL:,}", f"{us_small:.1f}", "", ""))
-    rows.append((f"wflow µs/transition at {BIG:,}", f"{us_big:.1f}", "", ""))
-    rows.append(("cost at 100k vs 1k (checkpoints deferred)", f"{drift:+.1%}", "within 20 %",
-                 "PASS" if abs(drift) <= 0.20 else "MISS"))  # fmt: skip
-    small_c, big_c = with_checkpoints
-    rows.append(
-        (
-            "same with WAL checkpoints (µs at 1k / 100k)",
-            f"{small_c:.0f} / {big_c:.0f} ({big_c / small_c - 1:+.0%})",
-            "(info)",
-            "",
-        )
-    )
-    rows.append(("tracemalloc peak while firing (100k)", f"{peak_kib:,.0f} KiB", "", ""))
-    rows.append(("process peak RSS (100k loaded)", f"{rss_kib / 1024:,.1f} MiB", "", ""))
-    width = [max(len(r[i]) for r in rows) for i in range(4)]
-    line = "+".join("-" * (w + 2) for w in width)
-    print(line)
-    print(" | ".join(h.ljust(w) for h, w in zip(("measure", "value", "target", "result"),
-                                                width, strict=True)))  # fmt: skip
-    print(line)
-    for r in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(r, width, strict=True)))
-    print(line)
-    save(rates, us_small, us_big, with_checkpoints, peak_kib, rss_kib)
+def _best_peer(rates: dict[str, float]) -> tuple[str, float]:
+    found = [(rate, name) for name, rate in rates.items() if name != "raw"]
+    rate, name = max(found) if found else (0.0, "")
+    return name, rate
 
 
-def save(
-    rates: dict[str, float],
-    us_small: float,
-    us_big: float,
-    with_checkpoints: tuple[float, float],
-    peak_kib: float,
-    rss_kib: int,
-) -> None:
-    """Write the same measurements to bench/results/engine.json for bench/table.py."""
+def profile(n: int = 1_000, top: int = 25) -> None:
+    """Print the cProfile (top `top` by cumulative time) of n workflows on the application path."""
+    import cProfile
+    import pstats
+
+    bench = AppDb("profile", n + WARM)
+    bench.fire_app(list(range(1, WARM + 1)))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    bench.fire_app(list(range(WARM + 1, WARM + n + 1)))
+    profiler.disable()
+    print(f"application path, {3 * n:,} transitions (divide by {3 * n:,} for one fire):")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+    bench.close()
+
+
+def main() -> None:
+    """Run the peers and wflow at each N, then the scaling and memory runs; save the rows."""
     from bench.table import row, write_results
 
+    if "--profile" in sys.argv:
+        profile()
+        return
+    sizes = [int(a) for a in sys.argv[1:]] or [1_000, 10_000]
+    peers = load_peers()
     tps = "transitions/s"
-    rows = []
-    peer = max((rates[k] for k in ("handwritten", "spiff") if k in rates), default=0.0)
-    if peer:
-        ratio = rates["wflow"] / peer
-        rows.append(row("wflow vs max(handwritten, spiff)", rates["wflow"], tps, baseline=peer,
-                        target=">= 5x", passed=ratio >= 5))  # fmt: skip
-    if "raw" in rates:
-        ratio = rates["wflow"] / rates["raw"]
-        rows.append(row("wflow vs raw SQL", rates["wflow"], tps, baseline=rates["raw"],
-                        target=">= 0.2x", passed=ratio >= 0.2))  # fmt: skip
-    if peer:
-        rows.append(row("wflow, Session per transition, vs max(handwritten, spiff)",
-                        rates["wflow (Session per transition)"], tps, baseline=peer))  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    ran: set[str] = set()
+    for n in sizes:
+        print(f"N={n:,}: peers", flush=True)
+        rates = run_peers(peers, n)
+        ran |= set(rates)
+        app = run(n, "app")
+        print(f"  wflow, application path: {app:,.0f} {tps}", flush=True)
+        name, best = _best_peer(rates)
+        if best:
+            rows.append(row(f"wflow application path (N={n:,}) vs best peer ({name})", app, tps,
+                            baseline=best, target=">= 5x", passed=app / best >= 5))  # fmt: skip
+        if "raw" in rates:
+            rows.append(row(f"wflow application path (N={n:,}) vs raw SQL (info)", app, tps,
+                            baseline=rates["raw"]))  # fmt: skip
+        if n == sizes[0]:  # the bare engine, for information, at the first size only
+            extra = {"Engine.fire, one connection": "engine-conn",
+                     "Engine.fire, a Session per transition": "engine-session"}  # fmt: skip
+            for label, how in extra.items():
+                rate = run(n, how)
+                print(f"  wflow, {label}: {rate:,.0f} {tps}", flush=True)
+                rows.append(row(f"{label} (N={n:,}) vs best peer ({name})", rate, tps,
+                                baseline=best or None))  # fmt: skip
+    print(f"scaling: {3 * SAMPLE:,} transitions on random instances among {SMALL:,} and "
+          f"{BIG:,}, application path and settings, best of 2", flush=True)  # fmt: skip
+    small, big = [], []
+    for _ in range(2):  # in turns; the best of each (other load only slows)
+        small.append(scale(SMALL))
+        big.append(scale(BIG))
+    us_small = min(r[0] for r in small)
+    us_big, peak_kib, rss_kib = min(big)
     drift = us_big / us_small - 1
-    rows.append(row(f"µs/transition at {BIG:,} vs {SMALL:,} (checkpoints deferred)", us_big,
-                    "µs", baseline=us_small, target="within 20 %",
+    print(f"  {us_small:,.0f} µs per transition among {SMALL:,}, {us_big:,.0f} among {BIG:,} "
+          f"({drift:+.1%})", flush=True)  # fmt: skip
+    rows.append(row(f"µs/transition among {BIG:,} vs {SMALL:,} instances (app settings)",
+                    us_big, "µs", baseline=us_small, target="within 20 %",
                     passed=abs(drift) <= 0.20))  # fmt: skip
-    small_c, big_c = with_checkpoints
-    rows.append(row(f"same with WAL checkpoints, {BIG:,} vs {SMALL:,}", big_c, "µs",
-                    baseline=small_c))  # fmt: skip
-    rows.append(row(f"tracemalloc peak while firing ({BIG:,})", peak_kib, "KiB"))
+    rows.append(row(f"tracemalloc peak while firing ({BIG:,} loaded)", peak_kib, "KiB"))
     rows.append(row(f"process peak RSS ({BIG:,} loaded)", rss_kib / 1024, "MiB"))
-    write_results("engine", rows)
+    versions = peer_versions(sorted(ran))
+    print(f"peers ran: {versions}", flush=True)
+    write_results("engine", rows, notes=[f"peers ran: {versions}"])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HEADERS = ("benchmark", "measured", "baseline", "ratio", "target", "result")
+INFO = "(information)"  # the target column of a row with no target
 
 
 def row(
@@ -33,12 +34,12 @@ def row(
             "target": target, "pass": passed}  # fmt: skip
 
 
-def write_results(bench: str, rows: list[dict[str, Any]]) -> Path:
-    """Write `rows` of benchmark `bench` to bench/results/<bench>.json; return the path."""
+def write_results(bench: str, rows: list[dict[str, Any]], notes: list[str] | None = None) -> Path:
+    """Write `rows` (and `notes`, printed under the table) to bench/results/<bench>.json."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{bench}.json"
     document = {"bench": bench, "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "rows": rows}  # fmt: skip
+                "rows": rows, "notes": notes or []}  # fmt: skip
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
@@ -82,7 +83,7 @@ def lines(documents: list[dict[str, Any]]) -> list[str]:
                 _number(r.get("value"), r.get("unit", "")),
                 _number(r.get("baseline"), r.get("unit", "")),
                 f"{ratio:.2f}x" if isinstance(ratio, int | float) else "",
-                r.get("target") or "",
+                r.get("target") or INFO,
                 _verdict(r.get("pass")),
             ))  # fmt: skip
     width = [max(len(t[i]) for t in (HEADERS, *table)) for i in range(len(HEADERS))]
@@ -96,6 +97,7 @@ def lines(documents: list[dict[str, Any]]) -> list[str]:
         f"{len(table) - len(verdicts)} for information; from "
         + ", ".join(f"{d['bench']} ({d.get('generated_at', '?')})" for d in documents)
     )
+    out += [f"{d['bench']}: {note}" for d in documents for note in d.get("notes", [])]
     return out
 
 

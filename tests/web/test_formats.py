@@ -116,3 +116,17 @@ def test_pages__vietnamese_numbers_and_money(
     assert "2.340.000 đồng" in page and "2,340,000" not in page
     _in(client, "en")
     assert "2,340,000 đồng" in client.get("/admin/awards").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en", "fr", "hu"])
+@pytest.mark.parametrize("places", [0, 2, 3])
+def test_numbers_read_as_babel_writes_them(lang: str, places: int) -> None:
+    """The short way for small numbers writes exactly what babel's pattern writes."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * places if places else "")
+    values = ["0", "0.005", "0.015", "2.675", "12.5", "85.50", "999.994", "999.995", "999.999",
+              "1000", "1E+2", "0E-10", "-1.5", "1234.567", "3510000"]  # fmt: skip
+    for v in values:
+        want = str(format_decimal(Decimal(v), pattern, locale=lang))
+        assert formats.format_number(v, lang, places) == want, v

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, date, datetime, time, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.core import Locale
 from babel.dates import format_datetime as _babel_datetime
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LOCALE = "vi"
@@ -116,8 +117,28 @@ def format_number(value: Any, locale: str | None = None, places: int = 3) -> str
     """Return a number with the language's grouping and decimal mark ("3.510.000", "27,5")."""
     if value is None or value == "":
         return ""
+    number = Decimal(str(value))
+    pattern, lang = _number_format(_lang(locale), places)
+    if 0 <= number < 1000 and places >= 0:  # no grouping, no sign: the decimal mark alone
+        rounded = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+        if rounded < 1000:
+            whole, _dot, fraction = f"{rounded:f}".partition(".")
+            fraction = fraction.rstrip("0")
+            return f"{whole}{_decimal_mark(lang)}{fraction}" if fraction else whole
+    return str(format_decimal(number, pattern, locale=lang))
+
+
+@functools.lru_cache(maxsize=16)
+def _decimal_mark(lang: Locale) -> str:
+    """Return the language's decimal mark, as babel writes it."""
+    return str(format_decimal(Decimal("0.5"), "0.#", locale=lang))[1:-1]
+
+
+@functools.lru_cache(maxsize=64)
+def _number_format(lang: str, places: int) -> tuple[NumberPattern, Locale]:
+    """Return the parsed pattern and locale of a number format (parsed once, not per number)."""
     pattern = "#,##0" + ("." + "#" * places if places > 0 else "")
-    return str(format_decimal(Decimal(str(value)), pattern, locale=_lang(locale)))
+    return parse_pattern(pattern), Locale.parse(lang)
 
 
 def format_points(value: Any, locale: str | None = None) -> str:
