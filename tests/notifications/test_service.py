@@ -58,6 +58,10 @@ def test_notify__users_holding_inverts_the_principals(
     assert _logins(notify.users_holding(session, ["secretariat", "council"])) == {
         "secretariat", "council"}  # fmt: skip
     assert notify.users_holding(session, ["system"]) == []
+    mixed = notify.users_holding(session, ["secretariat", f"unit:{a1}:head"])
+    assert _logins(mixed) == {"secretariat", "a1.head"}
+    council = world["users"]["council"]
+    assert _logins(notify.users_holding(session, [f"council:user:{council.id}"])) == {"council"}
 
 
 def test_notify__a_unit_head_gets_a_notification_and_an_email_in_their_language(

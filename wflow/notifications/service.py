@@ -48,14 +48,22 @@ def users_holding(session: OrmSession, principals: Iterable[str]) -> list[User]:
         for unit_id, block_id, year, position in session.execute(query).all():
             if (block_id, year) in blocks:
                 seats.setdefault(unit_id, []).append((block_id, year, position))
-    by_role = wanted & {"secretariat", "admin", "council"} or any(
-        p.startswith("council:user:") for p in wanted
+    roles: set[str] = {r for r in (Role.SECRETARIAT.value, Role.ADMIN.value) if r in wanted}
+    if "council" in wanted or any(p.startswith("council:user:") for p in wanted):
+        roles.add(Role.COUNCIL_MEMBER.value)
+    # only the users who may hold one: of the units named, or with a role named (in SQL)
+    who: list[sa.ColumnElement[bool]] = [
+        sa.cast(col(User.roles), sa.String).like(f'%"{r}"%') for r in sorted(roles)
+    ]
+    if units or seats:
+        who.append(col(User.unit_id).in_(units | set(seats)))
+    if not who:
+        return []
+    users = (
+        select(User)
+        .where(User.active == True, sa.or_(*who))  # noqa: E712
+        .order_by(col(User.id))
     )
-    users = select(User).where(User.active == True).order_by(col(User.id))  # noqa: E712
-    if not by_role:
-        if not units and not seats:
-            return []
-        users = users.where(col(User.unit_id).in_(units | set(seats)))
     return [u for u in session.scalars(users) if wanted & _held(u, seats.get(u.unit_id or 0, []))]
 
 
