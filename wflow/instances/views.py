@@ -16,6 +16,7 @@ from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.core.errors import describe
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
+from wflow.inbox import service as inbox
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
@@ -35,22 +36,17 @@ def _locale() -> str:
 @bp.route("/tasks")
 @login_required
 def tasks() -> str | WResponse:
-    """List everything the user may do now, across every workflow; export as CSV or XLSX."""
-    found = wf.tasks(db.session(), engine(), user())
+    """List the user's work in words, by block, overdue first; export as CSV or XLSX."""
+    found = inbox.work(db.session(), engine(), user())
     q = request.args.get("workflow", "")
     rows = [t for t in found if not q or t.workflow == q]
-    defs = engine().definitions
     fmt = wanted_format()
     if fmt:
-        data = [
-            {"instance": t.instance_id, "workflow": defs[t.workflow].label.get(_locale()),
-             "state": t.state, "trigger": t.trigger, "due": t.due_at, "year": t.year}
-            for t in rows
-        ]  # fmt: skip
-        cols = [("instance", "#"), ("workflow", _("Workflow")), ("state", _("State")),
-                ("trigger", _("Action")), ("due", _("Due")), ("year", _("Year"))]  # fmt: skip
-        return export(fmt, "tasks", cols, data)
-    return render_template("workflows/tasks.html", tasks=rows, defs=defs, workflow=q)
+        cols = [("task", _("Task")), ("block", _("Block")), ("unit", _("Unit")),
+                ("period", _("Year")), ("state", _("State")), ("due", _("Due"))]  # fmt: skip
+        return export(fmt, "tasks", cols, inbox.export_rows(rows, _locale()))
+    return render_template("workflows/tasks.html", groups=inbox.grouped(rows), count=len(rows),
+                           defs=engine().definitions, workflow=q)  # fmt: skip
 
 
 @bp.route("/workflows")
