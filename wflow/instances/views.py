@@ -107,13 +107,16 @@ def instances() -> str | WResponse:
         rows = [r for r in rows if subjects.may_view_instance(db.session(), me, r)]
     defs = engine().definitions
     fmt = wanted_format()
-    if fmt:
-        data = [{"id": r.id, "workflow": r.workflow, "version": r.version, "state": r.state,
-                 "year": r.year, "updated": r.updated_at} for r in rows]  # fmt: skip
-        cols = [("id", "#"), ("workflow", _("Workflow")), ("version", _("Version")),
-                ("state", _("State")), ("year", _("Year")), ("updated", _("Updated"))]  # fmt: skip
-        return export(fmt, "instances", cols, data)
-    return render_template("workflows/instances.html", rows=rows, defs=defs, args=args)
+    names = {r.id: inbox.in_words(db.session(), r).subject for r in rows}
+    if not fmt:
+        return render_template("workflows/instances.html", rows=rows, defs=defs, args=args,
+                               names=names)  # fmt: skip
+    data = [{"id": r.id, "subject": names[r.id], "workflow": r.workflow, "version": r.version,
+             "state": r.state, "year": r.year, "updated": r.updated_at} for r in rows]  # fmt: skip
+    cols = [("id", "#"), ("subject", _("Subject")), ("workflow", _("Workflow")),
+            ("version", _("Version")), ("state", _("State")), ("year", _("Year")),
+            ("updated", _("Updated"))]  # fmt: skip
+    return export(fmt, "instances", cols, data)
 
 
 @bp.route("/instances/<int:instance_id>")
@@ -135,7 +138,8 @@ def instance(instance_id: int) -> str:
     ]
     return render_template(
         "workflows/instance.html", found=found, row=found.row, defn=found.definition,
-        actions=actions, participants=wf.participants(sess, found.row),
+        about=inbox.in_words(sess, found.row), actions=actions,
+        participants=wf.participants(sess, found.row),
         timeline=wf.timeline(sess, instance_id), form=EmptyForm(), as_of=as_of,
     )  # fmt: skip
 
