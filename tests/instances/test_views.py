@@ -150,9 +150,9 @@ def test_workflows__task_count_in_the_navigation(
     page = client.get("/").get_data(as_text=True)
     assert '<span class="count"' in page
     count = page.split('<span class="count"')[1].split(">")[1].split("<")[0]
-    assert int(count) == 2  # open signing, withdraw
+    assert int(count) == 1  # open signing (withdrawing stays possible: an option, not a task)
     csv_text = client.get("/tasks?format=csv").get_data(as_text=True)
-    assert "open_signing" in csv_text and "withdraw" in csv_text
+    assert "Open signing: Emulation pact" in csv_text and "Withdraw" not in csv_text
 
 
 def test_workflows__diagram_is_an_svg_with_the_state_marked(

@@ -135,16 +135,24 @@ def _locale() -> str:
     return str(get_locale() or "vi")
 
 
-def _main_trigger(defn: Definition, state: str, triggers: Iterable[str]) -> str:
-    """Return the trigger a row names: the participant's act first, then the file's order."""
+def action_words(defn: Definition, state: str, triggers: Iterable[str]) -> str:
+    """Return what a row asks: the participant's act, the one step, or "Act" among several.
+
+    Two ways on (a block's vote closed as approved or as rejected) are one decision: the row
+    does not presume its outcome.
+    """
     mine = set(triggers)
+    if not mine:
+        return ""
     part = defn.states[state].participation if state in defn.states else None
     if part is not None and part.act in mine:
-        return part.act
-    for t in defn.transitions:
-        if t.trigger in mine:
-            return t.trigger
-    return sorted(mine)[0]
+        return trigger_words(defn, part.act)
+    steps = [t.trigger for t in defn.transitions if t.trigger in mine]
+    if len(set(steps)) == 1:
+        return trigger_words(defn, steps[0])
+    if not steps:
+        return trigger_words(defn, sorted(mine)[0])
+    return str(_("Act"))
 
 
 class _Names:
@@ -196,7 +204,7 @@ def describe(
         period = subject.period
     due = due_date(row.due_at, installation.zone(session))
     state = defn.states[row.state].label.get(_locale()) if row.state in defn.states else ""
-    action = trigger_words(defn, _main_trigger(defn, row.state, triggers)) if triggers else ""
+    action = action_words(defn, row.state, triggers)
     unit = names.unit(row.unit_id)
     return WorkItem(
         key=f"i{row.id}", action=action, subject=title, endpoint=endpoint, args=args,
