@@ -90,8 +90,7 @@ def test_inbox__options_that_stay_available_are_not_tasks(
     assert _inbox(client, "secretariat") == []
     page = client.get("/").get_data(as_text=True)
     assert "Thu hồi khen thưởng" not in page and "Kết thúc giao ước" not in page
-    client.get("/logout")
-    mttq = _inbox(client, "mttq.head")
+    mttq = _inbox(app.test_client(), "mttq.head")
     assert all("Kết thúc giao ước" not in t for _n, rows in mttq for _o, t in rows)
     # the engine still lets the secretariat revoke: it is offered on the award's page
     secretariat = session.exec(select(User).where(User.login == "secretariat")).one()
@@ -126,8 +125,7 @@ def test_inbox__a_member_comments_on_the_plan_in_consultation(
     again = client.get("/tasks").get_data(as_text=True)
     assert "Góp ý kế hoạch" not in again
     # the leading unit drafted it: commenting is not its work
-    client.get("/logout")
-    assert _inbox(client, "tdoan.head") == []
+    assert _inbox(app.test_client(), "tdoan.head") == []
 
 
 def test_inbox__registering_targets_is_a_task_until_done(
@@ -147,7 +145,7 @@ def test_inbox__registering_targets_is_a_task_until_done(
         session.commit()
     groups = _inbox(client, "snv.head")
     rows = [text for _name, rows in groups for _o, text in rows]
-    register = [t for t in rows if t.startswith("Đăng ký chỉ tiêu thi đua:")]
+    register = [t for t in rows if t.startswith("Đăng ký chỉ tiêu của đơn vị:")]
     assert len(register) == 1 and "Khối thi đua các sở, ban, ngành tỉnh" in register[0]
 
 
@@ -159,9 +157,9 @@ def test_inbox__home_opens_on_what_to_do_next(
     top = page.index('id="next-up"')
     assert top < page.index('id="my-unit"')
     assert "Nộp báo cáo" in page[top : page.index('id="my-unit"')]
-    client.get("/logout")
-    sign_in(client, "council1", DEMO_PASSWORD)
-    page = client.get("/").get_data(as_text=True)
+    council = app.test_client()
+    sign_in(council, "council1", DEMO_PASSWORD)
+    page = council.get("/").get_data(as_text=True)
     assert 'id="next-up"' in page and "phiếu" in _text(page).lower()
 
 
@@ -269,3 +267,76 @@ def test_inbox__is_task_follows_the_workflow_files(app: Flask, demo: DemoBuild) 
     assert inbox.is_task(plan, "submitted", "approve")
     assert not inbox.is_task(plan, "submitted", "return_plan")
     assert not inbox.is_task(defs["programme"], "in_force", "review_year")  # loops on its state
+
+
+# --- words, not identifiers, on the main pages ---------------------------------------------
+
+MAIN_PAGES = (
+    "/",
+    "/tasks",
+    "/notifications",
+    "/instances",
+    "/blocks/1/plans",
+    "/blocks/1/pacts",
+    "/blocks/3/reviews",
+    "/blocks/3/pacts",
+    "/nominations",
+    "/campaigns",
+    "/programmes",
+    "/committee",
+    "/awards",
+    "/workflows",
+)
+SHOWN = re.compile(r"<(h[1-4]|th|caption|a|strong|dt|dd|label|legend|td)\b[^>]*>(.*?)</\1>", re.S)
+CODES = re.compile(r"\b(q1|q3|mid_year|year_end|emulation_flag|certificate_of_merit)\b")
+SUBJECT_LINK = re.compile(
+    r'href="(/(?:plans|pacts|reviews|nominations|campaigns|programmes|'
+    r'instances)/\d+)"'
+)
+
+
+@pytest.mark.parametrize("login", ["tdoan.head", "secretariat"])
+def test_words__the_demo_years_main_pages_show_no_identifiers(
+    app: Flask, client: FlaskClient, demo: DemoBuild, login: str
+) -> None:
+    sign_in(client, login, DEMO_PASSWORD)
+    pages, seen = list(MAIN_PAGES), set()
+    while pages and len(seen) < 60:
+        url = pages.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        body = response.get_data(as_text=True)
+        for _tag, inner in SHOWN.findall(body):
+            words = _text(re.sub(r"(?s)<(select|code)\b.*?</\1>", " ", inner))
+            assert not IDENTIFIER.search(words), (url, words)
+            assert not CODES.search(words), (url, words)
+        heads = [_text(h) for h in re.findall(r"<h1[^>]*>(.*?)</h1>", body, re.S)]
+        for h in heads:  # a heading does not say the same thing twice
+            parts = [p.strip(" ()").lower() for p in re.split(r"[()]", h) if p.strip(" ()")]
+            assert len(parts) == len(set(parts)), (url, h)
+        pages += [u for u in SUBJECT_LINK.findall(body) if u not in seen][:8]
+    assert len(seen) > 15
+
+
+def test_words__a_registration_field_says_which_criterion_it_is_for(
+    app: Flask, client: FlaskClient, session: Session, demo: DemoBuild
+) -> None:
+    sign_in(client, "snv.head", DEMO_PASSWORD)
+    plan = session.exec(
+        select(WfInstance).where(
+            WfInstance.workflow == "plan", WfInstance.block_id != 1, WfInstance.state == "published"
+        )
+    ).all()
+    ids = [p.subject_id for p in plan]
+    body = ""
+    for plan_id in ids:
+        page = client.get(f"/plans/{plan_id}/register?year={current_year()}")
+        if page.status_code == 200:
+            body = page.get_data(as_text=True)
+            break
+    labels = [_text(x) for x in re.findall(r'<label for="points-\d+">(.*?)</label>', body, re.S)]
+    assert len(labels) > 3 and len(set(labels)) == len(labels), labels

@@ -54,7 +54,7 @@ def test_notifications__another_users_notification_cannot_be_marked(
     _pact_started(app, session, world)
     note = _note_of(session, world["users"]["a1.head"])
     sign_in(client, "a2.head")
-    assert "Emulation pact" not in client.get("/notifications").get_data(as_text=True)
+    assert "Open signing" not in client.get("/notifications").get_data(as_text=True)
     page = "/notifications"
     assert submit(client, f"/notifications/{note.id}/read", {}, page=page).status_code == 403
     assert submit(client, "/notifications/99999/read", {}, page=page).status_code == 404
