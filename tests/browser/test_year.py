@@ -127,9 +127,8 @@ def test_the_secretariat_approves(people: People) -> None:
     """The secretariat finds the plan in its tasks, opens it from the blocks and approves."""
     page = people.sign_in("secretariat")
     page.get_by_role("link", name="My tasks").click()
-    plans = page.get_by_role("row").filter(has_text="Emulation plan")
-    approve = page.get_by_role("cell", name="Approve", exact=True)
-    expect(plans.filter(has=approve)).to_have_count(1)
+    task = page.get_by_role("link", name=f"Approve: {PLAN_TITLE}", exact=True)
+    expect(task).to_have_count(1)  # one row, in words: the action and the plan's title
     open_plan(page)
     page.get_by_role("button", name="Approve").click()
     done(page)
@@ -730,8 +729,8 @@ def test_the_participant_registers_its_target_from_its_tasks(people: People) -> 
     """The Women's Union's staff finds the task, registers 200 people; the window opens."""
     page = people.sign_in("hlhpn.staff")
     page.get_by_role("link", name="My tasks").click()
-    task = page.get_by_role("row").filter(has_text="Movement or campaign")
-    expect(task.get_by_role("cell", name="Register", exact=True)).to_have_count(1)
+    task = page.get_by_role("link", name=f"Register: {CAMPAIGN_TITLE}", exact=True)
+    expect(task).to_have_count(1)  # one row, in words: the action and the campaign's title
     open_campaign(page)
     form = page.get_by_role("group", name="Register your unit's targets")
     form.get_by_label(f"{CAMPAIGN_TARGET} (người)").fill("200")

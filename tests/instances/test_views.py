@@ -63,7 +63,7 @@ def test_workflows__a_pact_is_signed_on_its_own_page_not_by_a_bare_trigger(
     other = client.application.test_client()
     sign_in(other, "a2.head")
     tasks = other.get("/tasks").get_data(as_text=True)
-    assert f"/instances/{pact}" in tasks
+    assert "Sign:" in tasks and "/pacts/" in tasks  # the row leads to the pact's own page
     before = _state(session, pact)
     _fire(other, pact, "sign")  # no signed document: the guard refuses (tests/pacts/test_views.py)
     assert _state(session, pact) == before
@@ -150,9 +150,10 @@ def test_workflows__task_count_in_the_navigation(
     page = client.get("/").get_data(as_text=True)
     assert '<span class="count"' in page
     count = page.split('<span class="count"')[1].split(">")[1].split("<")[0]
-    assert int(count) == 2  # open signing, withdraw
+    assert int(count) == 2  # open signing; register the unit's targets against the plan
     csv_text = client.get("/tasks?format=csv").get_data(as_text=True)
-    assert "open_signing" in csv_text and "withdraw" in csv_text
+    assert "Open signing: " in csv_text and "Register your unit's targets: " in csv_text
+    assert "Withdraw" not in csv_text  # withdrawing stays possible: an option, not a task
 
 
 def test_workflows__diagram_is_an_svg_with_the_state_marked(

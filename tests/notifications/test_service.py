@@ -76,7 +76,7 @@ def test_notify__a_unit_head_gets_a_notification_and_an_email_in_their_language(
     mailbox.wait()
     [mail] = mailbox.to("a1.head@example.test")
     assert mail["Content-Language"] == "fr"
-    assert f"#{iid}" in mail["Subject"] and "Pacte d'émulation" in mail["Subject"]
+    assert "Pacte d'émulation" in mail["Subject"] and f"#{iid}" not in mail["Subject"]
     assert f"/instances/{iid}" in mail.get_content()
     assert _notes(session, world["users"]["a2.head"]) == []  # not the leader: no task
 
@@ -165,7 +165,11 @@ def test_notify__digest_is_sent_once_a_day_to_those_who_asked(
     assert "0 e-mail(s) sent" in runner.invoke(args=["digest"]).output
     mailbox.wait()
     [mail] = mailbox.messages
-    assert mail["To"] == "a1.head@example.test" and f"#{iid}" in mail.get_content()
+    assert (
+        mail["To"] == "a1.head@example.test"
+        and "Open signing: Emulation pact" in mail.get_content()
+    )
+    assert f"#{iid}" not in mail.get_content()
     tomorrow = (utcnow() + timedelta(days=1)).isoformat()
     assert "1 e-mail(s) sent" in runner.invoke(args=["digest", "--now", tomorrow]).output
     bad = runner.invoke(args=["digest", "--now", "soon"])

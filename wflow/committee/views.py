@@ -16,7 +16,8 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.committee import service as dashboard
 from wflow.core.access import current_year, is_committee
-from wflow.engine import Definition
+from wflow.engine import Definition, WfInstance
+from wflow.inbox.service import in_words
 from wflow.org.models import Block
 from wflow.web.args import arg_int
 from wflow.web.guard import user
@@ -133,9 +134,13 @@ def index() -> str | WResponse:
             for p, segments in parts["periods"].items()
         }
     blocks = db.session().exec(select(Block).order_by(col(Block.name))).all()
+    shown = {i.id for r in board.rows for i in r.instances}
+    rows = db.session().exec(select(WfInstance).where(col(WfInstance.id).in_(shown))).all()
+    subjects = {row.id: in_words(db.session(), row).subject for row in rows}
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
         blocks=blocks, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
+        subjects=subjects,
     )  # fmt: skip
 
 

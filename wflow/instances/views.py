@@ -16,6 +16,7 @@ from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.core.errors import describe
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
+from wflow.inbox import service as inbox
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
@@ -35,22 +36,17 @@ def _locale() -> str:
 @bp.route("/tasks")
 @login_required
 def tasks() -> str | WResponse:
-    """List everything the user may do now, across every workflow; export as CSV or XLSX."""
-    found = wf.tasks(db.session(), engine(), user())
+    """List the user's work in words, by block, overdue first; export as CSV or XLSX."""
+    found = inbox.work(db.session(), engine(), user())
     q = request.args.get("workflow", "")
     rows = [t for t in found if not q or t.workflow == q]
-    defs = engine().definitions
     fmt = wanted_format()
     if fmt:
-        data = [
-            {"instance": t.instance_id, "workflow": defs[t.workflow].label.get(_locale()),
-             "state": t.state, "trigger": t.trigger, "due": t.due_at, "year": t.year}
-            for t in rows
-        ]  # fmt: skip
-        cols = [("instance", "#"), ("workflow", _("Workflow")), ("state", _("State")),
-                ("trigger", _("Action")), ("due", _("Due")), ("year", _("Year"))]  # fmt: skip
-        return export(fmt, "tasks", cols, data)
-    return render_template("workflows/tasks.html", tasks=rows, defs=defs, workflow=q)
+        cols = [("task", _("Task")), ("block", _("Block")), ("unit", _("Unit")),
+                ("period", _("Year")), ("state", _("State")), ("due", _("Due"))]  # fmt: skip
+        return export(fmt, "tasks", cols, inbox.export_rows(rows, _locale()))
+    return render_template("workflows/tasks.html", groups=inbox.grouped(rows), count=len(rows),
+                           defs=engine().definitions, workflow=q)  # fmt: skip
 
 
 @bp.route("/workflows")
@@ -111,13 +107,16 @@ def instances() -> str | WResponse:
         rows = [r for r in rows if subjects.may_view_instance(db.session(), me, r)]
     defs = engine().definitions
     fmt = wanted_format()
-    if fmt:
-        data = [{"id": r.id, "workflow": r.workflow, "version": r.version, "state": r.state,
-                 "year": r.year, "updated": r.updated_at} for r in rows]  # fmt: skip
-        cols = [("id", "#"), ("workflow", _("Workflow")), ("version", _("Version")),
-                ("state", _("State")), ("year", _("Year")), ("updated", _("Updated"))]  # fmt: skip
-        return export(fmt, "instances", cols, data)
-    return render_template("workflows/instances.html", rows=rows, defs=defs, args=args)
+    names = {r.id: inbox.in_words(db.session(), r).subject for r in rows}
+    if not fmt:
+        return render_template("workflows/instances.html", rows=rows, defs=defs, args=args,
+                               names=names)  # fmt: skip
+    data = [{"id": r.id, "subject": names[r.id], "workflow": r.workflow, "version": r.version,
+             "state": r.state, "year": r.year, "updated": r.updated_at} for r in rows]  # fmt: skip
+    cols = [("id", "#"), ("subject", _("Subject")), ("workflow", _("Workflow")),
+            ("version", _("Version")), ("state", _("State")), ("year", _("Year")),
+            ("updated", _("Updated"))]  # fmt: skip
+    return export(fmt, "instances", cols, data)
 
 
 @bp.route("/instances/<int:instance_id>")
@@ -139,7 +138,8 @@ def instance(instance_id: int) -> str:
     ]
     return render_template(
         "workflows/instance.html", found=found, row=found.row, defn=found.definition,
-        actions=actions, participants=wf.participants(sess, found.row),
+        about=inbox.in_words(sess, found.row), actions=actions,
+        participants=wf.participants(sess, found.row),
         timeline=wf.timeline(sess, instance_id), form=EmptyForm(), as_of=as_of,
     )  # fmt: skip
 

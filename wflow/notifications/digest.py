@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import workflow as wf
+from wflow.core import formats
 from wflow.core.uow import unit_of_work
 from wflow.engine import Engine
+from wflow.inbox import service as inbox
 from wflow.notifications import service as notify
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org.models import User
@@ -29,7 +30,7 @@ def send_digests(session: Session, engine: Engine, now: datetime | None = None) 
     for user in session.exec(query).all():
         if not notify.digest_due(session, user, now):
             continue
-        tasks = wf.tasks(session, engine, user)
+        tasks = inbox.work(session, engine, user, now)
         unread = [n for n in notify.listing(session, user) if n.read_at is None]
         if not tasks and not unread:
             continue
@@ -37,12 +38,11 @@ def send_digests(session: Session, engine: Engine, now: datetime | None = None) 
         with force_locale(locale):
             title = _("Your daily digest: %(tasks)d task(s), %(unread)d unread notification(s)",
                       tasks=len(tasks), unread=len(unread))  # fmt: skip
-            lines = [
-                f"- {engine.definitions[t.workflow].label.get(locale)} #{t.instance_id}"
-                if t.workflow in engine.definitions
-                else f"- {t.workflow} #{t.instance_id}"
-                for t in tasks
-            ]
+            tasks = inbox.work(session, engine, user, now)  # in the recipient's language
+            lines = [f"- {t.title}" + (f" ({t.where})" if t.where else "")
+                     + (" — " + _("Due: %(due)s", due=formats.format_date(t.due, locale))
+                        if t.due else "")
+                     for t in tasks]  # fmt: skip
         with unit_of_work(session):  # recorded first: a re-run the same day sends nothing twice
             note = Notification(user_id=user.id or 0, kind=NotificationKind.DIGEST.value,
                                 title=title, body="\n".join(lines), created_at=now)  # fmt: skip

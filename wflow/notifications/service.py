@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from wflow.core import workflow as wf
 from wflow.core.uow import best_effort, transactional
 from wflow.core.workflow import TaskKeys, task_keys
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
+from wflow.inbox import service as inbox
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org.models import BlockMembership, Position, Role, User
 
@@ -98,9 +100,12 @@ def after_change(
         if row is None:
             return
         defn = engine.definition(row.workflow, row.version)
+        # options that stay available (revoke, close early) are not work: nobody is told
+        new = frozenset((t, p) for t, p in new if inbox.is_task(defn, row.state, t))
         people = [u for u in users_holding(session, {p for _t, p in new})
                   if actor is None or u.id != actor.id]  # fmt: skip
-        mails = [_notify(session, u, NotificationKind.NEW_TASK, defn, row, None) for u in people]
+        mails = [_notify(session, u, NotificationKind.NEW_TASK, defn, row, None,
+                         _triggers_of(session, u, new)) for u in people]  # fmt: skip
     send(session, mails)
 
 
@@ -116,14 +121,30 @@ def send(session: OrmSession, mails: Sequence[mailer.Mail | None]) -> int:
     return sender.send(mails) if sender is not None else 0
 
 
+def _triggers_of(session: OrmSession, user: User, keys: TaskKeys) -> list[str]:
+    """Return the triggers among `keys` that `user` holds."""
+    held = {p for _t, p in keys} & _held_by(session, user)
+    return sorted({t for t, p in keys if p in held})
+
+
+def _held_by(session: OrmSession, user: User) -> set[str]:
+    query = select(BlockMembership.block_id, BlockMembership.year, BlockMembership.position).where(
+        BlockMembership.unit_id == (user.unit_id or 0))  # fmt: skip
+    return _held(user, [(b, y, str(p)) for b, y, p in session.execute(query).all()])
+
+
 def _notify(
     session: OrmSession, user: User, kind: NotificationKind, defn: Definition, row: WfInstance,
-    due_at: datetime | None,
+    due_at: datetime | None, triggers: Sequence[str] = (),
 ) -> mailer.Mail | None:  # fmt: skip
-    """Add one notification in the user's language; return its e-mail (None: no e-mail)."""
+    """Add one notification in the user's language; return its e-mail (None: no e-mail).
+
+    It names the subject and where it belongs in words (never an instance number).
+    """
     locale = user.locale or "vi"
     with force_locale(locale):
-        what = f"{defn.label.get(locale)} #{row.id}"
+        item = inbox.in_words(session, row, triggers)
+        what = item.title if item.action else item.subject
         state = defn.states[row.state].label.get(locale) if row.state in defn.states else row.state
         if kind is NotificationKind.REMINDER:
             title = _("Reminder: %(what)s is due soon", what=what)
@@ -132,8 +153,10 @@ def _notify(
         else:
             title = _("New task: %(what)s", what=what)
         body = _("State: %(state)s", state=state)
+        if item.where:
+            body = item.where + "\n" + body
         if due_at is not None:
-            due = formats.format_deadline(due_at, locale, installation.zone(session))
+            due = formats.format_date(inbox.due_date(due_at, installation.zone(session)), locale)
             body += "\n" + _("Due: %(due)s", due=due)
     session.add(Notification(user_id=user.id or 0, kind=kind.value, instance_id=row.id,
                              title=title, body=body))  # fmt: skip
@@ -167,12 +190,14 @@ def register(reg: Registry) -> None:
             return
         ctx.session.flush()
         before = set(principals)
-        after = {p for _t, p in task_keys(ctx.session, ctx.instance_id)} - before
         defn = ctx.definition
+        new = frozenset((t, p) for t, p in task_keys(ctx.session, ctx.instance_id)
+                        if p not in before and inbox.is_task(defn, row.state, t))  # fmt: skip
         mails = [_notify(ctx.session, u, NotificationKind.DEADLINE, defn, row, None)
                  for u in users_holding(ctx.session, before)]  # fmt: skip
-        mails += [_notify(ctx.session, u, NotificationKind.NEW_TASK, defn, row, None)
-                  for u in users_holding(ctx.session, after)]  # fmt: skip
+        mails += [_notify(ctx.session, u, NotificationKind.NEW_TASK, defn, row, None,
+                          _triggers_of(ctx.session, u, new))
+                  for u in users_holding(ctx.session, {p for _t, p in new})]  # fmt: skip
         send_after_commit(ctx.session, mails)
 
 
@@ -233,8 +258,38 @@ def unread_count(session: Session, user: User) -> int:
 def listing(session: Session, user: User, limit: int = 200) -> list[Notification]:
     """Return `user`'s notifications, newest first."""
     query = (select(Notification).where(Notification.user_id == user.id)
-             .order_by(col(Notification.id).desc()).limit(limit))  # fmt: skip
+             .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+             .limit(limit))  # fmt: skip
     return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class SubjectNotes:
+    """A subject's notifications, newest first, under its name in words."""
+
+    instance_id: int | None
+    subject: str  # "" for notifications about no subject (digests, audits)
+    where: str
+    notes: list[Notification]
+
+    @property
+    def unread(self) -> int:
+        """Return how many of them are unread."""
+        return sum(1 for n in self.notes if n.read_at is None)
+
+
+def by_subject(session: Session, user: User, limit: int = 200) -> list[SubjectNotes]:
+    """Return `user`'s notifications grouped by subject, the most recently told first."""
+    groups: dict[int | None, list[Notification]] = {}
+    for note in listing(session, user, limit):
+        groups.setdefault(note.instance_id, []).append(note)
+    out = []
+    for instance_id, notes in groups.items():
+        row = session.get(WfInstance, instance_id) if instance_id else None
+        item = inbox.in_words(session, row) if row is not None else None
+        out.append(SubjectNotes(instance_id, item.subject if item else "",
+                                item.where if item else "", notes))  # fmt: skip
+    return out
 
 
 @transactional

@@ -10,6 +10,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
+from wflow.engine import WfInstance
+from wflow.inbox.service import in_words
 from wflow.notifications import service as notify
 from wflow.notifications.models import Notification
 from wflow.web.forms import EmptyForm
@@ -35,9 +37,11 @@ def _unread() -> dict[str, Any]:
 @bp.route("/notifications")
 @login_required
 def index() -> str:
-    """List the user's notifications, newest first, with the digest setting."""
-    rows = notify.listing(db.session(), user())
-    return render_template("notifications/list.html", rows=rows, form=EmptyForm())
+    """List the user's notifications by subject, newest first, with the digest setting."""
+    groups = notify.by_subject(db.session(), user())
+    unread = sum(g.unread for g in groups)
+    return render_template("notifications/list.html", groups=groups, unread=unread,
+                           form=EmptyForm())  # fmt: skip
 
 
 def _checked() -> None:
@@ -48,14 +52,16 @@ def _checked() -> None:
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @login_required
 def read(notification_id: int) -> WResponse:
-    """Mark one of the user's notifications read, then go to its instance or back."""
+    """Mark one of the user's notifications read, then go to its subject or back."""
     _checked()
     note = load_or_404(Notification, notification_id)
     if note.user_id != user().id:
         abort(403)
     notify.mark_read(db.session(), user(), [note])
-    if request.form.get("open") and note.instance_id:
-        return redirect(url_for("workflows.instance", instance_id=note.instance_id), 303)
+    row = db.session().get(WfInstance, note.instance_id) if note.instance_id else None
+    if request.form.get("open") and row is not None:
+        item = in_words(db.session(), row)  # the subject's own page, where its work is done
+        return redirect(url_for(item.endpoint, **item.args), 303)
     return redirect(url_for("notifications.index"), 303)
 
 

@@ -8,12 +8,15 @@ from werkzeug.wrappers import Response
 
 from wflow import db
 from wflow.core.access import Action, current_year, is_committee
+from wflow.inbox import service as inbox
 from wflow.org import directory
 from wflow.org.models import Block, Unit
 from wflow.web.args import arg_year
 from wflow.web.guard import ensure, load_or_404, user
+from wflow.workflow_setup import engine
 
 bp = Blueprint("main", __name__)
+NEXT_UP = 5  # the home page shows the most urgent tasks; the inbox lists them all
 
 
 @bp.route("/favicon.ico")
@@ -25,14 +28,23 @@ def favicon() -> Response:
 @bp.route("/")
 @login_required
 def home() -> str:
-    """Show the user's unit and blocks (the committee sees every block of the year)."""
+    """Open on what to do next, then the user's unit and blocks (the committee: every block)."""
     me = user()
     sess = db.session()
     year = current_year()
     mine = directory.block_years(sess, unit_id=me.unit_id) if me.unit_id else []
     every = directory.block_years(sess, year=year) if is_committee(me) else []
     unit = sess.get(Unit, me.unit_id) if me.unit_id else None
-    return render_template("main/home.html", unit=unit, mine=mine, every=every, year=year)
+    todo = inbox.work(sess, engine(), me)
+    return render_template(
+        "main/home.html",
+        unit=unit,
+        mine=mine,
+        every=every,
+        year=year,
+        next_up=inbox.grouped(todo[:NEXT_UP]),
+        more=len(todo) - NEXT_UP,
+    )
 
 
 @bp.route("/units/<int:unit_id>")

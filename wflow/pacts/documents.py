@@ -62,6 +62,11 @@ def field_name(unit_id: int) -> str:
     return f"unit-{unit_id}"
 
 
+def field_units(session: Session) -> dict[str, str]:
+    """Return the name of the unit behind each signature field (people see names, not fields)."""
+    return {field_name(u.id or 0): u.name for u in session.exec(select(Unit)).all()}
+
+
 def signers_of(session: Session, block_id: int, year: int) -> list[Signer]:
     """Return the block's member units in `year`, leader and deputy first, then by name."""
     query = (

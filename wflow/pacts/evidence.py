@@ -24,8 +24,8 @@ from wflow.documents import pki, signing
 from wflow.documents.pki import fingerprint, naive_utc
 from wflow.documents.render import render_html as _render_html
 from wflow.engine import WfEvent
-from wflow.org.models import Block, Unit, User
-from wflow.pacts.documents import add_document, html_to_pdf, read_document
+from wflow.org.models import Block, User
+from wflow.pacts.documents import add_document, field_units, html_to_pdf, read_document
 from wflow.pacts.models import Document, Pact
 from wflow.signatures import keys
 
@@ -105,7 +105,7 @@ def evidence_html(session: Session, pact: Pact, now: datetime) -> str:
     current = session.get(Document, pact.document_id) if pact.document_id else None
     final = read_document(session, current) if current else b""
     users = {u.id: u for u in session.exec(select(User)).all()}
-    units = {f"unit-{u.id}": u.name for u in session.exec(select(Unit)).all()}
+    units = field_units(session)
     signed = [
         {"field": f, "unit": units.get(f, f), "signer": n, "fingerprint": fp, "at": at}
         for f, n, fp, at in (signatures_in(final) if final else [])
@@ -117,7 +117,7 @@ def evidence_html(session: Session, pact: Pact, now: datetime) -> str:
     return _render_html(
         "pdf/pact_evidence.html",
         {
-            "pact": pact, "block": block, "revisions": revisions, "users": users,
+            "pact": pact, "block": block, "revisions": revisions, "users": users, "units": units,
             "signed": signed, "events": events, "date": installation.local_date(session, now),
             "now": now, "zone_label": zone_label(session, now),
             "number": pact.number, "place": "……", "issuer_parent": block.name if block else "",

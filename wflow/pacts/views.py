@@ -14,7 +14,7 @@ from wflow.core.access import Action, may
 from wflow.core.errors import WrongPassword
 from wflow.org.models import Block
 from wflow.pacts import service as pacts
-from wflow.pacts.documents import revisions_of
+from wflow.pacts.documents import field_units, revisions_of
 from wflow.pacts.models import Document, Pact
 from wflow.plans.models import Plan
 from wflow.web.args import arg_int
@@ -95,7 +95,7 @@ def show(pact_id: int, sign_error: str | None = None) -> str:
         may_sign=signing and "sign" in found.triggers,
         may_decline="decline" in found.triggers, progress=done,
         reminders=pacts.reminders(sess, pact),
-        documents=revisions_of(sess, pact.id or 0),
+        documents=revisions_of(sess, pact.id or 0), signers=field_units(sess),
         form=EmptyForm(), sign_error=sign_error,
     )  # fmt: skip
 

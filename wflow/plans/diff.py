@@ -5,11 +5,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from wflow.plans.text import AWARD_TYPES
+from wflow.plans.text import award_types_in_words, review_dues_in_words
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,11 @@ def text_lines(snap: Mapping[str, Any]) -> list[str]:
     lines.append(f"# {rules_label}")
     lines.append(f"{_l('Vote threshold')}: {rules.get('vote_threshold', '')}")
     lines.append(f"{_l('Quorum')}: {rules.get('vote_quorum', '')}")
-    for period, due in rules.get("reviews", {}).items():
-        lines.append(f"{_l('Review')} {period}: {due}")
+    first = str(snap.get("period", ""))[:4]
+    year = int(first) if first.isdigit() else date.today().year
+    lines.extend(review_dues_in_words(rules, year, None))
     lines.append(f"{_l('Late report penalty')}: {rules.get('late_report_penalty', '')}")
-    awards = [a for a in AWARD_TYPES if a in rules.get("award_types", [])]
-    lines.append(f"{_l('Award types')}: {', '.join(awards)}")
+    lines.append(f"{_l('Award types')}: {', '.join(award_types_in_words(rules))}")
     return [line.rstrip() for line in lines]
 
 

@@ -21,15 +21,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from wflow.plans.criteria import COLUMNS
 from wflow.plans.models import Plan
-from wflow.plans.text import AWARD_TYPES, REVIEW_PERIODS, SCALES
+from wflow.plans.text import AWARD_TYPE_LABELS, AWARD_TYPES, REVIEW_PERIODS, SCALES
 from wflow.web.forms import MultiCheckboxField
 
-AWARD_LABELS = {
-    "emulation_flag": _l("Emulation flag (cờ thi đua)"),
-    "certificate_of_merit": _l("Certificate of merit (bằng khen)"),
-    "excellent_collective": _l("Excellent collective (tập thể lao động xuất sắc)"),
-    "commendation_certificate": _l("Commendation certificate (giấy khen)"),
-}
+AWARD_LABELS = AWARD_TYPE_LABELS
 PERIOD_LABELS = {
     "q1": _l("First quarter report due (MM-DD)"),
     "mid_year": _l("Mid-year review report due (MM-DD)"),

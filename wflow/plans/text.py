@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from wflow.core import formats
 from wflow.core.errors import ServiceError
 from wflow.core.numbers import NumberRefused, read_decimal, read_int
 from wflow.org.service import clean_text
@@ -30,6 +33,13 @@ AWARD_TYPES = (
     "excellent_collective",
     "commendation_certificate",
 )
+# Their names, the one place forms, pages and revisions take them from.
+AWARD_TYPE_LABELS = {
+    "emulation_flag": _l("Emulation flag (cờ thi đua)"),
+    "certificate_of_merit": _l("Certificate of merit (bằng khen)"),
+    "excellent_collective": _l("Excellent collective (tập thể lao động xuất sắc)"),
+    "commendation_certificate": _l("Commendation certificate (giấy khen)"),
+}
 # Defaults of the block's rules (DOMAIN.md): every one can be changed in the plan.
 DEFAULT_RULES: dict[str, Any] = {
     "vote_threshold": "2/3",  # share of the block's votes a nomination needs
@@ -199,3 +209,26 @@ def text_sections(plan_text: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
         ("contents", contents),
         ("rules", ""),
     ]
+
+
+def review_dues_in_words(rules: Mapping[str, Any], year: int, locale: str | None) -> list[str]:
+    """Return the block's reviews as "Mid-year (6 months): 15/06/2026", in the period's order."""
+    out = []
+    reviews = rules.get("reviews", {})
+    for period in REVIEW_PERIODS:
+        due = reviews.get(period)
+        if due is None:
+            continue
+        try:
+            month, day = (int(x) for x in str(due).split("-"))
+            when = formats.format_date(date(year, month, day), locale or str(get_locale() or ""))
+        except ValueError:
+            when = str(due)
+        out.append(f"{REVIEW_PERIOD_LABELS[period]}: {when}")
+    return out
+
+
+def award_types_in_words(rules: Mapping[str, Any]) -> list[str]:
+    """Return the names of the award types the block may propose, in the catalogue's order."""
+    chosen = set(rules.get("award_types", []))
+    return [str(AWARD_TYPE_LABELS[a]) for a in AWARD_TYPES if a in chosen]

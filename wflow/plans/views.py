@@ -24,7 +24,7 @@ from wflow.plans.criteria import COLUMN_LABELS, COLUMNS, load_groups, parse_rows
 from wflow.plans.forms import AnswerForm, CommentForm, CriteriaForm, ImportForm, PlanForm
 from wflow.plans.models import Plan
 from wflow.plans.spreadsheet import import_criteria
-from wflow.plans.text import default_rules
+from wflow.plans.text import award_types_in_words, default_rules, review_dues_in_words
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm, form_error
 from wflow.web.guard import ensure, load_or_404, user, visible
@@ -173,6 +173,8 @@ def show(plan_id: int) -> str | WResponse:
         commentable=state in subjects.tagged(sess, plans.WORKFLOW, "commentable"),
         answerable=state in subjects.tagged(sess, plans.WORKFLOW, "answerable"),
         revisions=plans.revisions_of(sess, plan.id or 0),
+        review_dues=review_dues_in_words(plan.rules, plan.year, None),
+        award_types=award_types_in_words(plan.rules),
         labels=plans.SECTION_LABELS,
     )
 

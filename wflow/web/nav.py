@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from wflow import db
 from wflow.core.access import is_committee
-from wflow.core.workflow import task_count
+from wflow.inbox import service as inbox
 from wflow.org.models import Unit
 from wflow.web.forms import EmptyForm, LocaleForm
 from wflow.web.labels import POSITIONS, ROLES, UNIT_KINDS
@@ -23,9 +23,9 @@ def _unit_name() -> str:
 
 
 def _task_count() -> int:
-
+    """Return how many rows the user's inbox holds (counted once, when shown)."""
     if "task_count" not in g:
-        g.task_count = task_count(db.session(), engine(), current_user._get_current_object())
+        g.task_count = inbox.count(db.session(), engine(), current_user._get_current_object())
     return int(g.task_count)
 
 

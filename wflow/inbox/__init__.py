@@ -1,0 +1,1 @@
+"""The inbox: what each person should do now, in words."""
