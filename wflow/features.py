@@ -6,6 +6,7 @@ from flask import Blueprint, Flask
 
 from wflow.accounts import second_factor_views, token_views
 from wflow.accounts import views as accounts_views
+from wflow.adhoc import views as adhoc_views
 from wflow.awards import admin_views as award_admin
 from wflow.awards import blueprint as award_pages
 from wflow.awards import nomination_views, register_views, session_views
@@ -48,6 +49,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     review_views.bp,
     award_pages.bp,
     award_admin.bp,
+    adhoc_views.bp,
 )
 assert plan_more_views.bp is plan_views.bp  # the plan's second page module adds to one blueprint
 assert person_registration_views.bp is people_views.bp  # registrations add to the people pages

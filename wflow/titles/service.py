@@ -102,10 +102,7 @@ def _earlier(session: Session, grants: list[rules.Candidate], year: int) -> list
         )
         number = session.exec(query).first()
         if number is not None:
-            out.append(str(_l("%(person)s already holds %(award)s for %(year)d (decision "
-                              "%(number)s): one achievement, one award.",
-                              person=c.person.full_name, award=c.award.name, year=year,
-                              number=number)))  # fmt: skip
+            out.append(awards.already_awarded(c.person.full_name, c.award.name, str(year), number))
     return out
 
 
