@@ -24,6 +24,7 @@ from wflow.awards import catalogue as awards
 from wflow.awards import decisions as council
 from wflow.awards import documents as award_docs
 from wflow.awards.models import Award, Decision
+from wflow.campaigns import service as campaigns
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.core import workflow as wf
@@ -74,12 +75,8 @@ def adhoc_catalogue(session: Session) -> list[Award]:
 
 
 def collectives(session: Session, unit_id: int) -> list[Unit]:
-    """Return the collectives a unit may propose: itself, then the units under it by name."""
-    own = session.get(Unit, unit_id)
-    under = session.exec(
-        select(Unit).where(Unit.parent_id == unit_id).order_by(col(Unit.name))
-    ).all()
-    return ([own] if own is not None else []) + list(under)
+    """Return the collectives a unit may propose: itself, then the units under it."""
+    return campaigns.own_units(session, unit_id)
 
 
 def people(session: Session, unit_id: int) -> list[Person]:

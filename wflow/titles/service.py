@@ -87,7 +87,7 @@ def _registered(session: Session, unit_id: int, year: int, ids: list[int]) -> se
     return {(p, t) for p, t in session.exec(query).all()}
 
 
-def _earlier(session: Session, grants: list[rules.Candidate], year: int) -> list[str]:
+def already_granted(session: Session, grants: list[rules.Candidate], year: int) -> list[str]:
     """Return the choices already granted for the year, naming the earlier decision."""
     out = []
     for c in grants:
@@ -143,7 +143,7 @@ def check(
 ) -> list[rules.Candidate]:
     """Return the choices checked (registration, once per year, prerequisites, quotas)."""
     chosen = _candidates(session, unit_id, year, grants)
-    twice = _earlier(session, chosen, year)
+    twice = already_granted(session, chosen, year)
     if twice:
         raise Conflict(" ".join(twice), FIELD)
     names = award_names(session)
