@@ -82,7 +82,10 @@ def test_short_path__proposal_secretariat_chair_decision_history(
     # the secretariat returns it with a reason, the unit submits again, the secretariat accepts
     sec = as_user(app, "secretariat")
     assert fire(sec, row.id or 0, "return_proposal", "").status_code == 422  # a reason is due
-    assert fire(sec, row.id or 0, "return_proposal", "Thiếu xác nhận của địa phương").status_code == 303
+    assert (
+        fire(sec, row.id or 0, "return_proposal", "Thiếu xác nhận của địa phương").status_code
+        == 303
+    )
     page = head.get(f"/adhoc/{row.id}").get_data(as_text=True)
     assert "Thiếu xác nhận của địa phương" in page and "Change the proposal" in page
     assert fire(head, row.id or 0, "submit").status_code == 303
@@ -210,6 +213,11 @@ def test_service__forbidden_outside_the_unit_and_prerequisites(
     session.add(fighter)
     session.commit()
     with english(app), pytest.raises(ServiceError, match="needs Chiến sĩ thi đua cơ sở"):
-        adhoc.propose(session, engine(), user=rescue["head"], unit_id=a1.id,
-                      proposal=adhoc.Proposal(fighter.id, f"person:{hung.id}", DAY, "x", "y"))
+        adhoc.propose(
+            session,
+            engine(),
+            user=rescue["head"],
+            unit_id=a1.id,
+            proposal=adhoc.Proposal(fighter.id, f"person:{hung.id}", DAY, "x", "y"),
+        )
     assert session.exec(select(Person)).all() and session.exec(select(AdhocAward)).all() == []
