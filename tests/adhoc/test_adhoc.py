@@ -11,8 +11,10 @@ from sqlmodel import Session, select
 
 from tests.awards.test_views import pdf_text
 from tests.conftest import PASSWORD, submit
+from tests.dbs import DemoBuild
 from tests.people.test_views import as_user
 from tests.titles.test_decisions import english, person
+from tests.titles.test_history import demo_user
 from wflow.adhoc import service as adhoc
 from wflow.adhoc.models import AdhocAward
 from wflow.awards import catalogue as awards
@@ -221,3 +223,30 @@ def test_service__forbidden_outside_the_unit_and_prerequisites(
             proposal=adhoc.Proposal(fighter.id, f"person:{hung.id}", DAY, "x", "y"),
         )
     assert session.exec(select(Person)).all() and session.exec(select(AdhocAward)).all() == []
+
+
+def test_demo__a_decided_rescue_one_for_the_chair_one_for_the_secretariat_in_four_languages(
+    app: Flask, session: Session, demo: DemoBuild
+) -> None:
+    rows = session.exec(select(AdhocAward).order_by(AdhocAward.id)).all()
+    assert [subjects.state(session, r) for r in rows] == ["decided", "deciding", "checking"]
+    assert rows[0].decision_number and rows[0].prize_amount
+    chair = demo_user(app, "council1")
+    page = chair.get(f"/adhoc/{rows[1].id}").get_data(as_text=True)
+    assert "Ký quyết định" in page  # Vietnamese by default; the chair may sign
+    headings = {
+        "vi": "Khen thưởng đột xuất",
+        "en": "Ad-hoc awards",
+        "fr": "Distinctions exceptionnelles",
+        "hu": "Soron kívüli kitüntetések",
+    }
+    head = demo_user(app, "tdoan.head")
+    for locale, heading in headings.items():
+        submit(head, "/locale", {"locale": locale, "next": "/"}, page="/")
+        page = head.get("/adhoc").get_data(as_text=True)
+        assert heading in page and "sông Ngàn Phố" in page, locale
+        page = head.get(f"/adhoc/{rows[0].id}").get_data(as_text=True)
+        assert rows[0].decision_number in page, locale
+    found = head.get("/titles/history?kind=person").get_data(as_text=True)
+    assert rows[0].decision_number in found and "sông Ngàn Phố" in found
+    assert demo_user(app, "hlhpn.head").get(f"/adhoc/{rows[0].id}").status_code == 403
