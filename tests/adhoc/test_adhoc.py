@@ -18,6 +18,7 @@ from tests.titles.test_history import demo_user
 from wflow.adhoc import service as adhoc
 from wflow.adhoc.models import AdhocAward
 from wflow.awards import catalogue as awards
+from wflow.awards import decisions as council_decisions
 from wflow.core import subjects
 from wflow.core.access import current_year
 from wflow.core.errors import Conflict, Forbidden, ServiceError
@@ -153,6 +154,9 @@ def test_one_achievement_one_award__the_earlier_decision_is_named(
             adhoc.sign_decision(session, eng, user=chair, row=again, number="16/QĐ-HĐTĐKT",
                                 issued_on=DAY, password=PASSWORD)  # fmt: skip
     assert state(session, again.id or 0) == "deciding"
+    # the chair's decisions and the sessions' decisions share the council's numbering
+    assert council_decisions.number_taken(session, "16/QĐ-HĐTĐKT", DAY.year)
+    assert council_decisions.next_number(session, DAY) == "02/QĐ-HĐTĐKT"
 
 
 def test_refusals__wrong_unit_wrong_role_no_chair(

@@ -7,11 +7,12 @@ import io
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlmodel import Session, col, select
 
-from tests.awards.test_views import (  # noqa: F401  (year_end is a fixture)
+from tests.awards.test_views import (
     as_,
     close,
     fire,
@@ -20,7 +21,7 @@ from tests.awards.test_views import (  # noqa: F401  (year_end is a fixture)
     propose,
     state,
     vote,
-    year_end,
+    year_end,  # noqa: F401  (a fixture, by name)
 )
 from tests.conftest import csrf_token
 from tests.dbs import DemoBuild
@@ -46,13 +47,12 @@ def listed(session: Session, nid: int) -> list[DossierNominee]:
 
 
 def test_import__rejected_rows_are_named_and_nothing_is_imported_then_a_good_file(
-    app: Flask,
-    year_end: dict[str, Any],
-    session: Session,  # noqa: F811
+    app: Flask, session: Session, request: pytest.FixtureRequest
 ) -> None:
+    world: dict[str, Any] = request.getfixturevalue("year_end")
     heads = [as_(app, f"n{i}.head") for i in range(1, 7)]
-    leader, units = heads[0], year_end["units"]
-    nid = nomination_id(propose(leader, year_end, 0, "emulation_flag", session))
+    leader, units = heads[0], world["units"]
+    nid = nomination_id(propose(leader, world, 0, "emulation_flag", session))
     assert fire(leader, nid, "open_block_vote").status_code == 303
     for client in heads:
         vote(client, nid, "yes")

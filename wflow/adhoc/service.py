@@ -23,7 +23,7 @@ from wflow.adhoc.subject import ADHOC, nominee_name
 from wflow.awards import catalogue as awards
 from wflow.awards import decisions as council
 from wflow.awards import documents as award_docs
-from wflow.awards.models import Award, Decision
+from wflow.awards.models import Award
 from wflow.campaigns import service as campaigns
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
@@ -273,23 +273,22 @@ def act(
 # --- the chair's decision ----------------------------------------------------------------
 
 
-def next_number(session: Session, when: date) -> str:
-    """Propose the next council decision number of the year: "NN/QĐ-HĐTĐKT"."""
-    sessions = session.exec(
-        select(sa.func.count()).select_from(Decision).where(Decision.year == when.year)
-    ).one()
-    adhoc = session.exec(
-        select(sa.func.count()).select_from(AdhocAward).where(AdhocAward.decision_year == when.year)
-    ).one()
-    return f"{sessions + adhoc + 1:02d}/QĐ-HĐTĐKT"
-
-
-def number_taken(session: Session, number: str, year: int) -> bool:
-    """Tell whether a council decision of `year` (a session's or an ad-hoc one) has the number."""
+def _taken(session: Session, number: str, year: int) -> bool:
     same = select(AdhocAward.id).where(
         AdhocAward.decision_number == number, AdhocAward.decision_year == year
     )
-    return council.number_taken(session, number, year) or session.exec(same).first() is not None
+    return session.exec(same).first() is not None
+
+
+def _counted(session: Session, year: int) -> int:
+    query = select(sa.func.count()).select_from(AdhocAward).where(AdhocAward.decision_year == year)
+    return int(session.exec(query).one())
+
+
+# the chair's decisions are the council's: one numbering a year with the sessions' decisions
+council.share_numbering(_taken, _counted)
+next_number = council.next_number
+number_taken = council.number_taken
 
 
 def render_decision(

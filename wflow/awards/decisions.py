@@ -10,6 +10,7 @@ with its certificate on first use), so `/verify` names the council as a register
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -112,11 +113,23 @@ def decision_of(session: Session, council_session: CouncilSession) -> Decision |
 
 
 def next_number(session: Session, when: date) -> str:
-    """Propose the next decision number of the year: "NN/QĐ-HĐTĐKT"."""
+    """Propose the next decision number of the year: "NN/QĐ-HĐTĐKT" (all the council's)."""
     count = session.exec(
         select(sa.func.count()).select_from(Decision).where(Decision.year == when.year)
     ).one()
+    count += sum(counted(session, when.year) for _taken, counted in _SHARING)
     return f"{count + 1:02d}/QĐ-HĐTĐKT"
+
+
+NumberTaken = Callable[[Session, str, int], bool]  # (session, number, year)
+YearCount = Callable[[Session, int], int]  # (session, year): how many numbers it used
+_SHARING: list[tuple[NumberTaken, YearCount]] = []
+
+
+def share_numbering(taken: NumberTaken, counted: YearCount) -> None:
+    """Make another kind of the council's decisions (ad-hoc awards) share the year's numbers."""
+    if (taken, counted) not in _SHARING:
+        _SHARING.append((taken, counted))
 
 
 # --- the decision ------------------------------------------------------------------------
@@ -144,9 +157,11 @@ def sign_as_council(
 
 
 def number_taken(session: Session, number: str, year: int) -> bool:
-    """Tell whether a council session's decision of `year` already has this number."""
+    """Tell whether a decision of the council of `year` already has this number."""
     same = select(Decision.id).where(Decision.number == number, Decision.year == year)
-    return session.exec(same).first() is not None
+    if session.exec(same).first() is not None:
+        return True
+    return any(taken(session, number, year) for taken, _counted in _SHARING)
 
 
 @transactional
