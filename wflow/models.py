@@ -1,7 +1,15 @@
 """Every table of wflow; importing this registers them all on SQLModel's metadata (Alembic)."""
 
 from wflow.accounts.models import ApiToken, LoginThrottle
-from wflow.awards.models import Award, CouncilSession, Decision, Nomination, Setting
+from wflow.adhoc.models import AdhocAward
+from wflow.awards.models import (
+    Award,
+    CouncilSession,
+    Decision,
+    DossierNominee,
+    Nomination,
+    Setting,
+)
 from wflow.campaigns.models import (
     Campaign,
     CampaignCheckpoint,
@@ -36,5 +44,5 @@ TABLES = (
     RegistrationTarget, Review, ReviewEvidence, ReviewScore, UnitCertificate, LoginThrottle,
     Person, PersonPosting, TitleRegistration, Initiative, InitiativeAuthor,
     Campaign, CampaignCheckpoint, CampaignFigure, CampaignParticipant, CampaignTarget,
-    TitleDecision, PersonTitle,
+    TitleDecision, PersonTitle, AdhocAward, DossierNominee,
 )  # fmt: skip

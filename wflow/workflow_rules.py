@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wflow.adhoc import rules as adhoc_rules
+from wflow.adhoc.subject import ADHOC
 from wflow.awards import rules as award_rules
 from wflow.awards.subject import NOMINATION
 from wflow.campaigns import rules as campaign_rules
@@ -19,7 +21,7 @@ from wflow.reviews import rules as review_rules
 from wflow.reviews.subject import REVIEW
 
 # registered on import; listed for the reader
-SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, PROGRAMME, CAMPAIGN)
+SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, PROGRAMME, CAMPAIGN, ADHOC)
 
 REGISTRARS = (
     org_rules.register,
@@ -29,6 +31,7 @@ REGISTRARS = (
     award_rules.register,
     programme_rules.register,
     campaign_rules.register,
+    adhoc_rules.register,
     notifications.register,
 )
 

@@ -275,6 +275,45 @@ MATRIX: dict[str, dict[str, int]] = {
         for path in ("/campaigns/{cp}", "/campaigns/{cp}/summary")
     },
     "/campaigns/{cp}/edit": {"secretariat": 200, "*": 403},
+    # Ad-hoc awards: a1 proposed one of its people; the unit and the committee see it, the
+    # unit changes it; a dossier's nominee list is the nomination's (its block, the committee).
+    "/adhoc": {"*": 200},  # each unit's people see their unit's; the committee all
+    "/units/{a1}/adhoc/new": {"a1.head": 200, "a1.staff": 200, "*": 403},
+    "/adhoc/{ad}": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
+    "/adhoc/{ad}/edit": {"a1.head": 200, "a1.staff": 200, "*": 403},
+    "/adhoc/{ad}/evidence": {  # none given: a 404, after the access check
+        "a1.head": 404,
+        "a1.staff": 404,
+        "secretariat": 404,
+        "council": 404,
+        "admin": 404,
+        "*": 403,
+    },
+    "/nominations/{nm}/nominees": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "a2.head": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
+    "/nominations/{nm}/certificates.pdf": {  # not decided: a 404, after the access check
+        "a1.head": 404,
+        "a1.staff": 404,
+        "a2.head": 404,
+        "secretariat": 404,
+        "council": 404,
+        "admin": 404,
+        "*": 403,
+    },
 }
 # Routes that are not pages to authorize per unit (public or POST-only endpoints).
 NOT_PAGES = {
@@ -361,6 +400,12 @@ NOT_PAGES |= {
     "/campaigns/{x}/register",
     "/campaigns/{x}/report",
 }  # POST only: tests/campaigns/test_views
+NOT_PAGES |= {
+    "/adhoc/{x}/fire",
+    "/adhoc/{x}/decision",  # POST only: tests/adhoc/test_adhoc
+    "/adhoc/{x}/decision.pdf",
+    "/adhoc/{x}/certificate.pdf",  # public, as the council's other decisions
+}
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 
@@ -380,6 +425,7 @@ def _fill(template: str, world: dict[str, Any]) -> str:
         ps=world.get("person_id", 0),
         ini=world.get("initiative_id", 0),
         cp=world.get("campaign_id", 0),
+        ad=world.get("adhoc_id", 0),
     )
 
 
@@ -483,6 +529,16 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
                 targets=[campaigns.TargetInput("Công trình thanh niên", "công trình")],
             ),
         ).id  # fmt: skip
+    from wflow.adhoc import service as adhoc
+
+    with app.test_request_context():
+        world["adhoc_id"] = adhoc.propose(
+            session, engine(), user=world["users"]["a1.head"], unit_id=world["units"]["a1"].id,
+            proposal=adhoc.Proposal(
+                awards.award_by_code(session, "person_certificate_of_merit").id,
+                f"person:{person.id}", date(world["year"], 1, 1), "Cứu người", "Cứu hai em nhỏ",
+            ),
+        ).id  # fmt: skip
     return world
 
 
@@ -519,6 +575,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
         .replace("<int:person_id>", "{x}")
         .replace("<int:initiative_id>", "{x}")
         .replace("<int:campaign_id>", "{x}")
+        .replace("<int:adhoc_award_id>", "{x}")
         .replace("<name>", "pact")
         for rule in client.application.url_map.iter_rules()
     }
@@ -538,6 +595,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
             ps="{x}",
             ini="{x}",
             cp="{x}",
+            ad="{x}",
         )
         for t in MATRIX
     }

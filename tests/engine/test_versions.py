@@ -163,6 +163,7 @@ def test_the_domain_workflows_compile() -> None:
         "nomination",
         "programme",
         "campaign",
+        "adhoc_award",
     }
     for d in definitions.values():
         for t in d.transitions:

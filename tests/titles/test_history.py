@@ -64,7 +64,8 @@ def test_history__search_filter_export_and_each_unit_sees_its_own(
     )
     exported = rows_of(committee.get(f"/titles/history?format=csv&year={LAST}").data)
     assert exported[0] == ["Year", "Person or unit", "Name", "Unit", "Title or award",
-                           "Decision", "Date", "Decided by", "Revoked"]  # fmt: skip
+                           "Decision", "Date", "Decided by", "Revoked",
+                           "Ad-hoc award for"]  # fmt: skip
     assert sorted(r[2] for r in exported[1:]) == ["Lê Văn Hùng", "Nguyễn Thị Hà", "Trần Văn Nam"]
     hung_row = next(r for r in exported if r[2] == "Lê Văn Hùng")
     assert hung_row[:6] == [str(LAST), "Person", "Lê Văn Hùng", b1.name, "Lao động tiên tiến",

@@ -115,16 +115,24 @@ def award_edit(award_id: int) -> Page:
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings() -> Page:
-    """The base salary prize money is a multiple of."""
+    """The base salary prize money is a multiple of, and the council's chair."""
+    sess = db.session()
     form = SettingsForm()
+    form.council_chair.choices = [(0, "—")] + [
+        (u.id or 0, u.display_name) for u in awards.council_members(sess)
+    ]
     status = 200
     if request.method == "GET":
-        form.base_salary.data = str(awards.base_salary(db.session()))
+        form.base_salary.data = str(awards.base_salary(sess))
+        chair = awards.council_chair(sess)
+        form.council_chair.data = chair.id if chair is not None else 0
     elif form.validate_on_submit():
         try:
-            awards.set_base_salary(db.session(), user(), form.base_salary.data)
+            chair = form.council_chair.data or None
+            awards.save_settings(sess, user(), form.base_salary.data, chair)
         except ServiceError as exc:
-            form.base_salary.errors = [*form.base_salary.errors, str(exc.message)]
+            field = getattr(form, exc.field or "", form.base_salary)
+            field.errors = [*field.errors, str(exc.message)]
             status = exc.status
         else:
             flash(_("Settings saved."), "success")

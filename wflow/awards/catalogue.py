@@ -23,7 +23,7 @@ from wflow.clock import utcnow
 from wflow.core.errors import Conflict, ServiceError
 from wflow.core.numbers import NumberRefused, read_decimal, read_int
 from wflow.core.uow import transactional
-from wflow.org.models import User
+from wflow.org.models import Role, User
 from wflow.org.service import clean_text
 
 BASE_SALARY = "base_salary"
@@ -35,6 +35,11 @@ BASES = ("all", "present")
 NOMINEES = ("unit", "person")
 DECIDERS = ("council", "unit_head")
 TITLES_SEEDED = "catalogue_titles"  # the Setting saying the titles were seeded once
+COUNCIL_CHAIR = "council_chair"  # the Setting naming the council member who chairs (a user id)
+# awards granted ad hoc too, for an exceptional achievement (Decree 98/2023 art. 37)
+ADHOC_SEED_CODES = frozenset(
+    {"certificate_of_merit", "person_certificate_of_merit", "commendation_certificate"}
+)
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,7 @@ def _seed_units(session: Session) -> None:
                 council_threshold=s.council_threshold,
                 council_of=s.council_of,
                 prize_multiple=s.prize_multiple,
+                adhoc=s.code in ADHOC_SEED_CODES,
             )
         )
 
@@ -171,6 +177,7 @@ def _seed_titles(session: Session) -> None:
                 min_score_percent=s.min_score_percent, council_threshold="2/3",
                 council_of="all" if s.nominee == "person" else "present",
                 prize_multiple=s.prize_multiple, nominee=s.nominee, decided_by=s.decided_by,
+                adhoc=s.code in ADHOC_SEED_CODES,
                 prerequisites=[prereq.parse_line(" ".join(p), codes) for p in s.prerequisites],
             )
         )  # fmt: skip
@@ -192,6 +199,13 @@ def catalogue(
     if nominee is not None:
         query = query.where(Award.nominee == nominee)
     return list(session.exec(query).all())
+
+
+def already_awarded(nominee: str, award: str, achievement: str, number: str) -> str:
+    """Say that the nominee already holds an award for this achievement, naming the decision."""
+    return str(_l("%(person)s already holds %(award)s for %(achievement)s (decision "
+                  "%(number)s): one achievement, one award.", person=nominee, award=award,
+                  achievement=achievement, number=number))  # fmt: skip
 
 
 def award_by_code(session: Session, code: str) -> Award | None:
@@ -277,6 +291,7 @@ def clean_award(raw: dict[str, Any], codes: frozenset[str] = frozenset()) -> dic
         "max_rank": max_rank,
         "min_score_percent": score,
         "active": bool(raw.get("active")),
+        "adhoc": bool(raw.get("adhoc")),
     }
     out["position"] = read_int(raw.get("position") or 0, "position", minimum=-10_000,
                                maximum=10_000)  # fmt: skip
@@ -343,6 +358,42 @@ def set_base_salary(session: Session, user: User, value: Any) -> Decimal:
     row.value, row.updated_by_user_id, row.updated_at = text, user.id, utcnow()
     session.add(row)
     return Decimal(text)
+
+
+def council_chair(session: Session) -> User | None:
+    """Return the council member who chairs the council (signs its ad-hoc decisions), if named."""
+    row = session.get(Setting, COUNCIL_CHAIR)
+    found = session.get(User, int(row.value)) if row is not None and row.value.isdigit() else None
+    if found is None or not found.is_active or not found.has_role(Role.COUNCIL_MEMBER):
+        return None
+    return found
+
+
+def council_members(session: Session) -> list[User]:
+    """Return the active council members, by name (the chair is one of them)."""
+    users = session.exec(select(User).where(User.active == True)).all()  # noqa: E712
+    members = [u for u in users if u.has_role(Role.COUNCIL_MEMBER)]
+    return sorted(members, key=lambda u: u.display_name)
+
+
+@transactional
+def set_council_chair(session: Session, user: User, chair_id: int | None) -> User | None:
+    """Name the council member who chairs the council (None: nobody); commit and return them."""
+    chair = session.get(User, chair_id) if chair_id else None
+    if chair_id and (chair is None or chair not in council_members(session)):
+        raise ServiceError(_l("Choose a member of the council."), "council_chair")
+    text = str(chair.id) if chair is not None else ""
+    row = session.get(Setting, COUNCIL_CHAIR) or Setting(key=COUNCIL_CHAIR, value=text)
+    row.value, row.updated_by_user_id, row.updated_at = text, user.id, utcnow()
+    session.add(row)
+    return chair
+
+
+@transactional
+def save_settings(session: Session, user: User, base_salary: Any, chair_id: int | None) -> None:
+    """Change the base salary and the council's chair together (all or nothing)."""
+    set_base_salary(session, user, base_salary)
+    set_council_chair(session, user, chair_id)
 
 
 def prize(multiple: Decimal, salary: Decimal) -> Decimal:

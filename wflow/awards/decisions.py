@@ -10,6 +10,7 @@ with its certificate on first use), so `/verify` names the council as a register
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,6 +55,12 @@ def council_unit(session: Session) -> Unit:
     return org.create_unit(
         session, name=COUNCIL_NAME, code=COUNCIL_CODE, kind=UnitKind.COUNCIL.value
     )
+
+
+def council_unit_name(session: Session) -> str:
+    """Return the council's name, read only (never created here), "" before it exists."""
+    query = select(Unit.name).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
+    return session.exec(query).first() or ""
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -106,14 +113,55 @@ def decision_of(session: Session, council_session: CouncilSession) -> Decision |
 
 
 def next_number(session: Session, when: date) -> str:
-    """Propose the next decision number of the year: "NN/QĐ-HĐTĐKT"."""
+    """Propose the next decision number of the year: "NN/QĐ-HĐTĐKT" (all the council's)."""
     count = session.exec(
         select(sa.func.count()).select_from(Decision).where(Decision.year == when.year)
     ).one()
+    count += sum(counted(session, when.year) for _taken, counted in _SHARING)
     return f"{count + 1:02d}/QĐ-HĐTĐKT"
 
 
+NumberTaken = Callable[[Session, str, int], bool]  # (session, number, year)
+YearCount = Callable[[Session, int], int]  # (session, year): how many numbers it used
+_SHARING: list[tuple[NumberTaken, YearCount]] = []
+
+
+def share_numbering(taken: NumberTaken, counted: YearCount) -> None:
+    """Make another kind of the council's decisions (ad-hoc awards) share the year's numbers."""
+    if (taken, counted) not in _SHARING:
+        _SHARING.append((taken, counted))
+
+
 # --- the decision ------------------------------------------------------------------------
+
+
+def sign_as_council(
+    session: Session,
+    user: User,
+    council: Unit,
+    pdf: bytes,
+    page: int,
+    box: tuple[int, int, int, int],
+    *,
+    reason: str,
+) -> bytes:
+    """Sign a decision's PDF in its box with the council's key, stamped with the signer's name."""
+    key, cert, chain = keys.signing_identity(session, council)
+    stamp = signing.Stamp(unit_name=council.name, signer_name=user.display_name, when=utcnow(),
+                          zone=installation.zone(session))  # fmt: skip
+    try:
+        return signing.sign_pdf(pdf, key=key, cert=cert, chain=chain, field=docs.COUNCIL_FIELD,
+                                stamp=stamp, box=box, page=page, reason=reason)  # fmt: skip
+    except signing.SigningFailed as exc:
+        raise ServiceError(_l("The document could not be signed: %(why)s", why=str(exc))) from None
+
+
+def number_taken(session: Session, number: str, year: int) -> bool:
+    """Tell whether a decision of the council of `year` already has this number."""
+    same = select(Decision.id).where(Decision.number == number, Decision.year == year)
+    if session.exec(same).first() is not None:
+        return True
+    return any(taken(session, number, year) for taken, _counted in _SHARING)
 
 
 @transactional
@@ -137,8 +185,7 @@ def sign_decision(
         raise ServiceError(_l("Give the date of the decision."), "issued_on")
     if decision_of(session, council_session) is not None:
         raise Conflict(_l("This session's decision is already signed."))
-    same = select(Decision.id).where(Decision.number == text, Decision.year == issued_on.year)
-    if session.exec(same).first() is not None:
+    if number_taken(session, text, issued_on.year):
         raise Conflict(_l("Another decision has this number."), "number")
     listed = agenda(session, council_session)
     states = subjects.states(session, listed)
@@ -162,23 +209,8 @@ def sign_decision(
     session.add(decision)
     session.flush()
     pdf, page, box = docs.render_decision(session, decision, council, approved)
-    key, cert, chain = keys.signing_identity(session, council)
-    stamp = signing.Stamp(unit_name=council.name, signer_name=user.display_name, when=utcnow(),
-                          zone=installation.zone(session))  # fmt: skip
-    try:
-        signed = signing.sign_pdf(
-            pdf,
-            key=key,
-            cert=cert,
-            chain=chain,
-            field=docs.COUNCIL_FIELD,
-            stamp=stamp,
-            box=box,
-            page=page,
-            reason=f"Quyết định khen thưởng số {text}",
-        )
-    except signing.SigningFailed as exc:
-        raise ServiceError(_l("The document could not be signed: %(why)s", why=str(exc))) from None
+    signed = sign_as_council(session, user, council, pdf, page, box,
+                             reason=f"Quyết định khen thưởng số {text}")  # fmt: skip
     doc = docs.store(session, signed, kind="decision", decision_id=decision.id, user_id=user.id)
     decision.document_id = doc.id
     session.add(decision)

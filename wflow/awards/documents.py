@@ -8,6 +8,7 @@ The decision is signed with the council's key. Certificates are printed on deman
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -304,4 +305,32 @@ def render_certificate(
         "doc_title_text": "Giấy chứng nhận khen thưởng",
     }
     pdf, _anchors = html_to_pdf(render_html("pdf/award_certificate.html", context))
+    return pdf
+
+
+@dataclass(frozen=True)
+class CertificatePage:
+    """One certificate of a batch: the award, who receives it, why, and by which decision."""
+
+    award: str
+    nominee: str
+    reason: str
+    decision_number: str
+    decision_date: date
+    register: str  # the number in the register of awards (số vào sổ)
+
+
+def render_certificates(council: Unit, pages: list[CertificatePage]) -> bytes:
+    """Render certificates, one A4 landscape page each, into one printable PDF (not signed)."""
+    context = {
+        "pages": pages,
+        "council": council,
+        "date": pages[0].decision_date if pages else date.today(),
+        "place": "……",
+        "number": "",
+        "issuer_parent": "",
+        "issuer": council.name,
+        "doc_title_text": "Giấy chứng nhận khen thưởng",
+    }
+    pdf, _anchors = html_to_pdf(render_html("pdf/award_certificates.html", context))
     return pdf

@@ -141,6 +141,11 @@ class AwardForm(FlaskForm):
         _l("Prize money (times the base salary)"), validators=[DataRequired(), Length(max=10)]
     )
     active = BooleanField(_l("Granted"), default=True)
+    adhoc = BooleanField(
+        _l("May be granted ad hoc"),
+        description=_l("For an exceptional achievement at any time, outside any ranking "
+                       "(khen thưởng đột xuất): proposal, secretariat, the chair's decision."),
+    )  # fmt: skip
     nominee = SelectField(_l("Who receives it"), choices=NOMINEES)
     decided_by = SelectField(_l("Who decides it"), choices=DECIDERS)
     prerequisites = TextAreaField(
@@ -162,3 +167,7 @@ class SettingsForm(FlaskForm):
     base_salary = StringField(
         _l("Base salary (đồng per month)"), validators=[DataRequired(), Length(max=20)]
     )
+    council_chair = SelectField(
+        _l("Chair of the council"), coerce=int, validate_choice=False,
+        description=_l("The council member who signs the decisions on ad-hoc awards."),
+    )  # fmt: skip

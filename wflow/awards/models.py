@@ -51,6 +51,7 @@ class Award(SQLModel, table=True):
     active: bool = True
     nominee: str = Field(default="unit", max_length=10)  # unit | person (a `Nominee`)
     decided_by: str = Field(default="council", max_length=20)  # council | unit_head
+    adhoc: bool = False  # may be granted ad hoc (khen thưởng đột xuất), outside any ranking
     # prerequisites kept as data, each a dict with a "rule" (see wflow.titles.rules):
     # {"rule": "same_year", "award": "advanced_worker"}, {"rule": "initiative", "level": "unit"},
     # {"rule": "consecutive", "award": "grassroots_fighter", "years": 3},
@@ -140,3 +141,26 @@ class Nomination(SQLModel, table=True):
     proposed_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+
+
+class DossierNominee(SQLModel, table=True):
+    """One name on a nomination dossier's list: a unit or a person, with its achievement.
+
+    `unit_id` is the unit awarded, or the person's unit when the list was made; `approved`
+    is the council's verdict on this name when it is voted on one by one (None: the
+    dossier's verdict stands for it).
+    """
+
+    __tablename__ = "dossier_nominee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    nomination_id: int = Field(foreign_key="nomination.id", index=True, ondelete="CASCADE")
+    position: int = 0  # order on the list (the file's order)
+    unit_id: int = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True,
+                                  ondelete="RESTRICT")  # fmt: skip
+    award_id: int = Field(foreign_key="award.id", ondelete="RESTRICT")
+    achievement: str = Field(default="", sa_type=sa.Text())  # the achievement summary
+    approved: bool | None = None
+    created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())

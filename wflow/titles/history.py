@@ -1,7 +1,8 @@
 """The award history (tra cứu khen thưởng): titles of people and awards of units across years.
 
 Units' awards come from the council's signed decisions on nominations (revoked ones marked);
-people's titles from their units' decisions, whichever unit they work in now. The committee
+people's titles from their units' decisions, whichever unit they work in now; ad-hoc awards
+(to people and collectives) from the chair's decisions. The committee
 searches everyone; a unit searches its own people (titles it granted, and the whole history
 of the people working there now) and its own awards.
 """
@@ -14,10 +15,13 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from wflow.adhoc.models import AdhocAward
 from wflow.awards import decisions as council
 from wflow.awards.models import Award
+from wflow.core import subjects
 from wflow.core.access import is_committee
-from wflow.org.models import Unit, UnitKind, User
+from wflow.engine import WfInstance
+from wflow.org.models import Unit, User
 from wflow.people import service as people
 from wflow.people.models import Person
 from wflow.titles.models import PersonTitle, TitleDecision
@@ -41,6 +45,7 @@ class Entry:
     decision_date: date
     decided_by: str  # the deciding unit's name, or the council's
     revoked: bool = False
+    adhoc: str = ""  # the achievement of an ad-hoc award
 
 
 @dataclass(frozen=True)
@@ -83,16 +88,43 @@ def _person_entries(
 
 
 def _unit_entries(session: Session, only_unit: int | None) -> list[Entry]:
-    chair = session.exec(
-        select(Unit.name).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
-    ).first()  # the council that signed (read only: never created here)
-    by = chair or ""
+    by = council.council_unit_name(session)
     return [
         Entry("unit", g.unit.name, None, g.unit.id or 0, g.unit.name, g.nomination.year,
               g.award.code, g.award.name, g.decision.number, g.decision.issued_on, by,
               g.revoked_at is not None)
         for g in council.register(session, unit_id=only_unit)
     ]  # fmt: skip
+
+
+def adhoc_entries(
+    session: Session, only_unit: int | None, person_id: int | None = None
+) -> list[Entry]:
+    """Return the decided ad-hoc awards (of the unit's people and collectives, or a person's)."""
+    chair = council.council_unit_name(session)
+    query = (
+        sa.select(AdhocAward, Award)
+        .join(Award, col(Award.id) == AdhocAward.award_id)
+        .join(WfInstance, col(WfInstance.id) == AdhocAward.instance_id)
+        .where(col(WfInstance.state).in_(subjects.tagged(session, "adhoc_award", "decided")))
+    )
+    if person_id is not None:
+        query = query.where(col(AdhocAward.person_id) == person_id)
+    rows = session.execute(query).all()
+    ids = {r.person_id for r, _a in rows if r.person_id}
+    people_by_id = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
+    names = people.unit_names(session)
+    out = []
+    for r, a in rows:
+        person = people_by_id.get(r.person_id)
+        unit_id = person.unit_id if person is not None else (r.nominee_unit_id or 0)
+        if only_unit is not None and only_unit not in (unit_id, r.unit_id):
+            continue
+        name = person.full_name if person is not None else names.get(unit_id, "")
+        out.append(Entry("person" if person is not None else "unit", name, r.person_id, unit_id,
+                         names.get(unit_id, ""), r.year, a.code, a.name, r.decision_number or "",
+                         r.decision_date or r.achieved_on, chair, adhoc=r.title))  # fmt: skip
+    return out
 
 
 def search(session: Session, user: User, query: Query) -> list[Entry]:
@@ -105,6 +137,7 @@ def search(session: Session, user: User, query: Query) -> list[Entry]:
         rows += _person_entries(session, only)
     if query.kind in ("", "unit"):
         rows += _unit_entries(session, only)
+    rows += [e for e in adhoc_entries(session, only) if query.kind in ("", e.kind)]
     name = people.fold(query.q)
     kept = [
         e for e in rows
@@ -119,6 +152,6 @@ def search(session: Session, user: User, query: Query) -> list[Entry]:
 
 def history_of_person(session: Session, person_id: int) -> list[Entry]:
     """Return a person's titles and awards across years and units, newest first."""
-    rows = _person_entries(session, None, person_id)
+    rows = _person_entries(session, None, person_id) + adhoc_entries(session, None, person_id)
     rows.sort(key=lambda e: (-e.year, e.award_name))
     return rows

@@ -87,7 +87,7 @@ def _registered(session: Session, unit_id: int, year: int, ids: list[int]) -> se
     return {(p, t) for p, t in session.exec(query).all()}
 
 
-def _earlier(session: Session, grants: list[rules.Candidate], year: int) -> list[str]:
+def already_granted(session: Session, grants: list[rules.Candidate], year: int) -> list[str]:
     """Return the choices already granted for the year, naming the earlier decision."""
     out = []
     for c in grants:
@@ -102,10 +102,7 @@ def _earlier(session: Session, grants: list[rules.Candidate], year: int) -> list
         )
         number = session.exec(query).first()
         if number is not None:
-            out.append(str(_l("%(person)s already holds %(award)s for %(year)d (decision "
-                              "%(number)s): one achievement, one award.",
-                              person=c.person.full_name, award=c.award.name, year=year,
-                              number=number)))  # fmt: skip
+            out.append(awards.already_awarded(c.person.full_name, c.award.name, str(year), number))
     return out
 
 
@@ -146,7 +143,7 @@ def check(
 ) -> list[rules.Candidate]:
     """Return the choices checked (registration, once per year, prerequisites, quotas)."""
     chosen = _candidates(session, unit_id, year, grants)
-    twice = _earlier(session, chosen, year)
+    twice = already_granted(session, chosen, year)
     if twice:
         raise Conflict(" ".join(twice), FIELD)
     names = award_names(session)

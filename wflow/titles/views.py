@@ -98,6 +98,7 @@ def unit_titles(unit_id: int) -> Page:
     return render_template(
         "titles/unit.html", unit=unit, year=year, years=years, form=form, may_decide=can,
         decisions=titles.decisions_of_unit(sess, unit_id, year), prerequisites=prerequisites,
+        adhoc=[e for e in history.adhoc_entries(sess, unit_id) if e.year == year],
     ), status  # fmt: skip
 
 
@@ -131,6 +132,7 @@ def lookup() -> Page:
                 "date": e.decision_date,
                 "decided_by": e.decided_by,
                 "revoked": _("yes") if e.revoked else "",
+                "adhoc": e.adhoc,
             }
             for e in rows
         ]
@@ -144,6 +146,7 @@ def lookup() -> Page:
             ("date", _("Date")),
             ("decided_by", _("Decided by")),
             ("revoked", _("Revoked")),
+            ("adhoc", _("Ad-hoc award for")),
         ]
         return export(fmt, "award-history", cols, data)
     names = people.unit_names(sess)
