@@ -252,8 +252,10 @@ def sign_pdf(
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         out = pdf_signer.sign_pdf(writer, output=BytesIO())
-    except (PathBuildingError, PathValidationError) as exc:
-        raise SigningFailed(f"the certificate is not trusted: {exc}") from exc
+    except SigningError as exc:
+        if isinstance(exc.__cause__, PathBuildingError | PathValidationError):
+            raise SigningFailed(f"the certificate is not trusted: {exc.__cause__}") from exc
+        raise SigningFailed(f"the PDF could not be signed: {exc}") from exc
     except (TimestampRequestError, OSError) as exc:
         raise SigningFailed(f"the time-stamping authority did not answer: {exc}") from exc
     except (PdfError, SigningError, ValueError, KeyError, IndexError) as exc:
