@@ -258,7 +258,7 @@ def sign_pdf(
         raise SigningFailed(f"the PDF could not be signed: {exc}") from exc
     except (TimestampRequestError, OSError) as exc:
         raise SigningFailed(f"the time-stamping authority did not answer: {exc}") from exc
-    except (PdfError, SigningError, ValueError, KeyError, IndexError) as exc:
+    except (PdfError, ValueError, KeyError, IndexError) as exc:
         raise SigningFailed(f"the PDF could not be signed: {exc}") from exc
     return bytes(out.getvalue())
 
