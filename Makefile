@@ -39,6 +39,7 @@ bench: install
 	rm -rf bench/results
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/signatures.py
 	$(BIN)/python bench/reviews.py
 	@echo
 	@$(BIN)/python bench/table.py

@@ -91,6 +91,12 @@ class Defaults:
     # Minutes between the audit checks `wflow tick` runs (chains, instance rows, stored files;
     # each breakage reported once to the administrators); 0 turns the periodic check off.
     AUDIT_CHECK_MINUTES = 60
+    # The address people reach this installation at: certificates the instance CA issues name
+    # <PUBLIC_URL>/pki/crl.der as where its certificate revocation list is published.
+    PUBLIC_URL = "http://localhost:5000"
+    # An external RFC 3161 time-stamping authority (its URL) for signatures' timestamps; unset,
+    # the instance's own TSA (certified by the instance CA) timestamps them.
+    TSA_URL: str | None = None
 
 
 ENV_KEYS: dict[str, str] = {
@@ -106,6 +112,8 @@ ENV_KEYS: dict[str, str] = {
     "WFLOW_LOG_FORMAT": "LOG_FORMAT",
     "WFLOW_AUDIT_CHECK_MINUTES": "AUDIT_CHECK_MINUTES",
     "WFLOW_TIMEZONE": "BABEL_DEFAULT_TIMEZONE",
+    "WFLOW_PUBLIC_URL": "PUBLIC_URL",
+    "WFLOW_TSA_URL": "TSA_URL",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -34,7 +34,7 @@ from wflow.plans.models import (
 )
 from wflow.programmes.models import Programme, ProgrammeParty, ProgrammeReview
 from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
-from wflow.signatures.models import UnitCertificate
+from wflow.signatures.models import TrustRoot, UnitCertificate
 from wflow.titles.models import PersonTitle, TitleDecision
 
 TABLES = (
@@ -44,5 +44,5 @@ TABLES = (
     RegistrationTarget, Review, ReviewEvidence, ReviewScore, UnitCertificate, LoginThrottle,
     Person, PersonPosting, TitleRegistration, Initiative, InitiativeAuthor,
     Campaign, CampaignCheckpoint, CampaignFigure, CampaignParticipant, CampaignTarget,
-    TitleDecision, PersonTitle, AdhocAward, DossierNominee,
+    TitleDecision, PersonTitle, AdhocAward, DossierNominee, TrustRoot,
 )  # fmt: skip

@@ -72,11 +72,80 @@ def self_signed(
     return key, cert
 
 
-def p12(key: rsa.RSAPrivateKey, cert: x509.Certificate, password: str) -> bytes:
-    """Return a PKCS#12 file holding `key` and `cert`, encrypted with `password`."""
+def p12(
+    key: rsa.RSAPrivateKey,
+    cert: x509.Certificate,
+    password: str,
+    chain: list[x509.Certificate] | None = None,
+) -> bytes:
+    """Return a PKCS#12 file holding `key`, `cert` (and `chain`), encrypted with `password`."""
     return pkcs12.serialize_key_and_certificates(
-        b"unit", key, cert, None, serialization.BestAvailableEncryption(password.encode())
+        b"unit", key, cert, chain, serialization.BestAvailableEncryption(password.encode())
     )
+
+
+def foreign_ca(
+    name: str = "Cơ quan chứng thực nước ngoài",
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """Return the key and self-signed certificate of a certificate authority other than wflow's."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def issued_by(
+    ca: tuple[rsa.RSAPrivateKey, x509.Certificate], name: str
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """Return a key and a signing certificate for `name` issued by the CA `ca`."""
+    ca_key, ca_cert = ca
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_usage(digital_signature=True, content_commitment=True), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _usage(**flags: bool) -> x509.KeyUsage:
+    names = (
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    )
+    return x509.KeyUsage(**{n: flags.get(n, False) for n in names})
+
+
+def pem(cert: x509.Certificate) -> bytes:
+    """Return a certificate in PEM form."""
+    return cert.public_bytes(serialization.Encoding.PEM)
 
 
 def append_unsigned_update(pdf: bytes) -> bytes:

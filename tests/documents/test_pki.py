@@ -15,10 +15,10 @@ from flask.testing import FlaskCliRunner
 from flask_babel import force_locale
 from sqlmodel import Session, select
 
-from tests.documents.helpers import p12, self_signed
+from tests.documents.helpers import foreign_ca, issued_by, p12, pem, self_signed
 from wflow.core.errors import Conflict, ServiceError
 from wflow.documents import pki
-from wflow.signatures import keys
+from wflow.signatures import keys, trust
 from wflow.signatures.models import UnitCertificate
 
 
@@ -93,16 +93,21 @@ def test_pki__a_good_pkcs12_becomes_the_units_signing_certificate(
     app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
 ) -> None:
     unit = trio["units"][1]
-    key, cert = self_signed("Tỉnh Đoàn Hà Tĩnh (own)")
+    ca = foreign_ca()
+    key, cert = issued_by(ca, "Tỉnh Đoàn Hà Tĩnh (own)")
+    data = p12(key, cert, "mật khẩu", [ca[1]])
+    with app.app_context(), pytest.raises(ServiceError, match="trusted root"):  # root unknown
+        keys.import_pkcs12(session, unit, data, "mật khẩu", store=store)
     with app.app_context():
-        row = keys.import_pkcs12(session, unit, p12(key, cert, "mật khẩu"), "mật khẩu", store=store)
+        trust.add_root(session, "CA nước ngoài", pem(ca[1]), store)
+        row = keys.import_pkcs12(session, unit, data, "mật khẩu", store=store)
     assert row.source == "uploaded" and row.fingerprint == pki.fingerprint(cert)
     assert row.encrypted_key_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
     assert keys.usable_certificate(session, unit.id).id == row.id
     _key, signing_cert, chain = keys.signing_identity(session, unit, store=store)
-    assert pki.fingerprint(signing_cert) == row.fingerprint and chain == []
+    assert pki.fingerprint(signing_cert) == row.fingerprint and chain == [ca[1]]
     with app.app_context(), pytest.raises(Conflict):  # the same certificate twice
-        keys.import_pkcs12(session, unit, p12(key, cert, "x"), "x", store=store)
+        keys.import_pkcs12(session, unit, p12(key, cert, "x", [ca[1]]), "x", store=store)
 
 
 @pytest.mark.parametrize(
@@ -191,12 +196,19 @@ def test_pki__cli_init_list_revoke_import(
     assert done.exit_code == 0, done.output
     assert _by_id(session, first.id).revoked_reason == "lost"
 
-    key, cert = self_signed()
+    ca = foreign_ca()
+    key, cert = issued_by(ca, "Tỉnh Đoàn (own)")
     path = tmp_path / "own.p12"
-    path.write_bytes(p12(key, cert, "pw"))
+    path.write_bytes(p12(key, cert, "pw", [ca[1]]))
     bad = runner.invoke(args=["keys", "import", "TDOAN", str(path)], input="nope\n")
     assert bad.exit_code == 1 and "password is wrong" in bad.output
+    untrusted = runner.invoke(args=["keys", "import", "TDOAN", str(path)], input="pw\n")
+    assert untrusted.exit_code == 1 and "trusted root" in untrusted.output
     assert len(_rows(session)) == 3
+    root = tmp_path / "root.pem"
+    root.write_bytes(pem(ca[1]))
+    added = runner.invoke(args=["trust", "add", str(root), "--name", "CA nước ngoài"])
+    assert added.exit_code == 0, added.output
     good = runner.invoke(args=["keys", "import", "TDOAN", str(path)], input="pw\n")
     assert good.exit_code == 0, good.output
     assert _rows(session)[-1].source == "uploaded"

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from tests.documents.helpers import BOXES, append_unsigned_update, blank_pdf, self_signed
 from wflow.core.errors import ServiceError
 from wflow.documents import pki, signing, verify
-from wflow.signatures import keys
+from wflow.signatures import keys, trust
 
 
 def _verify(app: Flask, session: Session, data: bytes, store: pki.KeyStore) -> list[Any]:
@@ -72,7 +72,7 @@ def test_verify__an_unsigned_update_is_modified_after_signing(
     assert flags == [True, False]
 
 
-def test_verify__a_revoked_certificate_is_not_trusted(
+def test_verify__a_certificate_revoked_after_the_timestamp_leaves_the_signature_trusted(
     app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any], signed: list[bytes]
 ) -> None:
     cert = keys.usable_certificate(session, trio["units"][1].id)
@@ -80,8 +80,25 @@ def test_verify__a_revoked_certificate_is_not_trusted(
     with app.app_context():
         keys.revoke_certificate(session, cert, "key lost")
     reports = _verify(app, session, signed[-1], store)
-    assert [r.trusted for r in reports] == [True, False, True]
-    assert reports[1].revoked and reports[1].in_registry and not reports[1].ok
+    assert [r.trusted for r in reports] == [True, True, True]
+    assert reports[1].revoked and not reports[1].revoked_before and reports[1].ok
+
+
+def test_verify__a_revoked_certificate_without_a_timestamp_is_not_trusted(
+    app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
+) -> None:
+    unit = trio["units"][1]
+    row = keys.usable_certificate(session, unit.id)
+    assert row is not None
+    with app.app_context():
+        key, cert, chain = keys.signing_identity(session, unit, store=store)
+        keys.revoke_certificate(session, row, "key lost")
+    bare = signing.sign_pdf(blank_pdf(), key=key, cert=cert, chain=chain, field="bare",
+                            box=BOXES[0], page=0, stamp=signing.Stamp(unit.name, "Ai đó",
+                            datetime.now(UTC)))  # fmt: skip
+    (report,) = _verify(app, session, bare, store)
+    assert report.check.timestamp is None and report.revoked_before
+    assert not report.trusted and not report.check.trusted and not report.ok
 
 
 def test_verify__a_foreign_self_signed_certificate_is_neither_trusted_nor_registered(
@@ -105,21 +122,24 @@ def test_verify__a_foreign_self_signed_certificate_is_neither_trusted_nor_regist
     assert [r.ok for r in reports] == [True, True, True, False]
 
 
-def test_verify__an_uploaded_certificate_is_trusted_and_registered(
+def test_verify__an_uploaded_certificate_under_an_added_root_is_trusted_and_registered(
     app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
 ) -> None:
     from tests.conftest import PASSWORD
-    from tests.documents.helpers import p12
+    from tests.documents.helpers import foreign_ca, issued_by, p12, pem
 
     unit, head = trio["units"][2], trio["heads"][2]
-    key, cert = self_signed("Chi nhánh Hà Tĩnh", signing_usage=True)
+    ca = foreign_ca("Viettel-CA (thử nghiệm)")
+    key, cert = issued_by(ca, "Chi nhánh Hà Tĩnh")
     with app.app_context():
-        keys.import_pkcs12(session, unit, p12(key, cert, "pw"), "pw", store=store)
+        trust.add_root(session, "Viettel-CA", pem(ca[1]), store)
+        keys.import_pkcs12(session, unit, p12(key, cert, "pw", [ca[1]]), "pw", store=store)
         data = keys.sign_as_unit(
             session, head, PASSWORD, blank_pdf(), "own", BOXES[2], unit=unit, page=0, store=store
         )
     (report,) = _verify(app, session, data, store)
     assert report.ok and report.check.fingerprint == pki.fingerprint(cert)
+    assert report.check.timestamp is not None and report.check.long_term
 
 
 def _bomb(inflated: int) -> bytes:

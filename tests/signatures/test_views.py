@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from tests.conftest import csrf_token, sign_in, submit
 from tests.documents.conftest import sign_all
-from tests.documents.helpers import p12, self_signed
+from tests.documents.helpers import foreign_ca, issued_by, p12, pem, self_signed
 from wflow.documents.pki import KEK_ENV, KeyStore
-from wflow.signatures import keys
+from wflow.signatures import keys, trust
 from wflow.signatures.models import UnitCertificate
 
 
@@ -122,14 +122,16 @@ def test_documents__the_head_uploads_a_pkcs12(
 ) -> None:
     a1 = certified["units"]["a1"]
     url = f"/units/{a1.id}/certificates/import"
-    key, cert = self_signed("A1 own")
+    ca = foreign_ca()
+    trust.add_root(session, "CA nước ngoài", pem(ca[1]), keys.key_store(session))
+    key, cert = issued_by(ca, "A1 own")
     sign_in(client, "a1.head")
     assert "Upload" in client.get(f"/units/{a1.id}/certificates").get_data(as_text=True)
     before = _rows(session)
-    bad = _post_file(client, url, p12(key, cert, "pw"), "own.p12", password="wrong")
+    bad = _post_file(client, url, p12(key, cert, "pw", [ca[1]]), "own.p12", password="wrong")
     assert bad.status_code == 422 and "password is wrong" in bad.get_data(as_text=True)
     assert _rows(session) == before
-    good = _post_file(client, url, p12(key, cert, "pw"), "own.p12", password="pw")
+    good = _post_file(client, url, p12(key, cert, "pw", [ca[1]]), "own.p12", password="pw")
     assert good.status_code == 302
     assert len(_rows(session)) == len(before) + 1
     assert keys.usable_certificate(session, a1.id).source == "uploaded"

@@ -14,7 +14,7 @@ from wflow import db as database
 from wflow.core.errors import ServiceError
 from wflow.documents import pki, verify
 from wflow.org.models import Unit
-from wflow.signatures import keys
+from wflow.signatures import keys, trust
 from wflow.signatures.models import UnitCertificate
 
 
@@ -154,6 +154,9 @@ def verify_command(file: Path) -> None:
         when = f"{c.signed_at:%Y-%m-%d %H:%M:%S} UTC" if c.signed_at else "-"
         click.echo(f"signature {i} [{c.field}]: {unit}")
         click.echo(f"  signer: {c.signer_name or '-'}   time: {when}")
+        if c.timestamp:
+            proof = "revocation data embedded" if c.long_term else "no revocation data embedded"
+            click.echo(f"  timestamp: {c.timestamp:%Y-%m-%d %H:%M:%S} UTC ({proof})")
         click.echo(
             f"  intact: {_yes(c.intact and c.valid)}  trusted: {_yes(r.trusted)}"
             f"  modified after signing: {'YES' if c.modified_after else 'no'}"
@@ -169,7 +172,61 @@ def verify_command(file: Path) -> None:
     click.echo(f"all {len(reports)} signatures verified")
 
 
-COMMANDS: list[click.Command] = [keys_group, verify_command]
+@click.group("trust")
+def trust_group() -> None:
+    """The trust store: the roots signatures are trusted under besides the instance's CA."""
+
+
+@trust_group.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="What people call this root (e.g. its CA's name).")
+@with_appcontext
+def trust_add(file: Path, name: str) -> None:
+    """Trust the root certificate in FILE (PEM) under NAME."""
+    sess = database.session()
+    with file.open("rb") as fh:
+        data = fh.read(trust.PEM_MAX_BYTES + 1)
+    try:
+        row = trust.add_root(sess, name, data, keys.key_store(sess))
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    click.echo(f"trusted {row.name}: {pki.format_fingerprint(row.fingerprint)}")
+
+
+@trust_group.command("list")
+@with_appcontext
+def trust_list() -> None:
+    """List the trusted roots: name, end of validity, SHA-256 fingerprint."""
+    sess = database.session()
+    for root in trust.roots(sess, keys.key_store(sess)):
+        end = root.certificate.not_valid_after_utc
+        origin = "" if root.row else "  (the instance's own CA)"
+        click.echo(f"{root.name}  until {end:%Y-%m-%d}{origin}")
+        click.echo(f"  {pki.format_fingerprint(pki.fingerprint(root.certificate))}")
+    for row in trust.removed_roots(sess):
+        click.echo(
+            f"removed {row.removed_at:%Y-%m-%d %H:%M} UTC: {row.name} ({row.removed_reason})"
+        )
+
+
+@trust_group.command("remove")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why the root is no longer trusted.")
+@with_appcontext
+def trust_remove(name: str, reason: str) -> None:
+    """Stop trusting the root called NAME (recorded with the reason)."""
+    sess = database.session()
+    row = trust.find_active(sess, name)
+    if row is None:
+        raise click.ClickException(f"no trusted root called {name!r} (see `wflow trust list`)")
+    try:
+        trust.remove_root(sess, row, reason)
+    except ServiceError as exc:
+        raise _fail(exc) from None
+    click.echo(f"removed {row.name}")
+
+
+COMMANDS: list[click.Command] = [keys_group, trust_group, verify_command]
 
 
 def echo_init_keys() -> None:

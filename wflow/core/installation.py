@@ -60,6 +60,17 @@ class Settings:
         return timedelta(seconds=int(self.config.get("LOGIN_LOCK_SECONDS", 15 * 60)))
 
     @property
+    def crl_url(self) -> str:
+        """Return where the instance CA's CRL is published (PUBLIC_URL + /pki/crl.der)."""
+        base = str(self.config.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/")
+        return f"{base}/pki/crl.der"
+
+    @property
+    def tsa_url(self) -> str | None:
+        """Return the external time-stamping authority's URL (TSA_URL; None: the built-in)."""
+        return str(self.config.get("TSA_URL") or "") or None
+
+    @property
     def audit_interval(self) -> timedelta | None:
         """Return the time between periodic audit checks (AUDIT_CHECK_MINUTES; None: off)."""
         minutes = float(self.config.get("AUDIT_CHECK_MINUTES", 60) or 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -32,6 +33,13 @@ UNIT_DAYS = 3 * 365
 UNIT_KEY_BITS = 2048
 CA_KEY_BITS = 3072
 CN_MAX = 64  # RFC 5280 upper bound of a common name
+TSA_NAME = "wflow time-stamping authority"
+TSA_DAYS = 10 * 365
+CRL_DAYS = 7  # a published CRL's validity (nextUpdate); renewed when a day is left
+CRL_RENEW = timedelta(days=1)
+
+
+_TSA_CACHE: dict[tuple[str, int, int], Bundle] = {}
 
 
 class PkiError(ValueError):
@@ -137,6 +145,21 @@ class KeyStore:
         """Return the path of the CA private key (encrypted PEM)."""
         return self.root / "ca" / "ca-key.pem"
 
+    @property
+    def tsa_cert_path(self) -> Path:
+        """Return the path of the built-in time-stamping authority's certificate (PEM)."""
+        return self.root / "ca" / "tsa-cert.pem"
+
+    @property
+    def tsa_key_path(self) -> Path:
+        """Return the path of the time-stamping authority's private key (encrypted PEM)."""
+        return self.root / "ca" / "tsa-key.pem"
+
+    @property
+    def crl_path(self) -> Path:
+        """Return the path of the CA's latest certificate revocation list (DER)."""
+        return self.root / "ca" / "crl.der"
+
     def kek(self) -> bytes:
         """Return the key-encryption secret, creating instance/keys/kek (0600) on first use."""
         if self._passphrase:
@@ -190,6 +213,88 @@ class KeyStore:
             raise PkiError("no_ca", "there is no certificate authority yet: run `wflow keys init`")
         return decrypt_key(self.ca_key_path.read_text(), self.kek())
 
+    def ensure_tsa(self, crl_url: str | None, now: datetime | None = None) -> Bundle:
+        """Return the built-in TSA's key, certificate and chain, issuing them once.
+
+        The decrypted bundle is kept per process (keyed by the certificate file's identity):
+        the TSA signs a token for every signature.
+        """
+        if not self.tsa_cert_path.exists():
+            self._issue_tsa(crl_url, now or datetime.now(UTC))
+        if not self.tsa_cert_path.exists():  # a concurrent run has not written it yet
+            raise PkiError("no_tsa", "the time-stamping authority is being created: try again")
+        stat = self.tsa_cert_path.stat()
+        cache_key = (str(self.tsa_cert_path), stat.st_mtime_ns, stat.st_ino)
+        found = _TSA_CACHE.get(cache_key)
+        if found is None:
+            cert = x509.load_pem_x509_certificate(self.tsa_cert_path.read_bytes())
+            key = decrypt_key(self.tsa_key_path.read_text(), self.kek())
+            found = Bundle(key=key, cert=cert, chain=(self.ca_cert(),))
+            _TSA_CACHE.clear()  # one instance per process in practice; tests make many
+            _TSA_CACHE[cache_key] = found
+        return found
+
+    def _issue_tsa(self, crl_url: str | None, now: datetime) -> None:
+        ca_cert, ca_key = self.ensure_ca(), self.ca_key()
+        key = rsa.generate_private_key(public_exponent=65537, key_size=UNIT_KEY_BITS)
+        cert = issue_tsa_certificate(ca_cert, ca_key, key, now=now, crl_url=crl_url)
+        try:
+            _write_new(self.tsa_key_path, encrypt_key(key, self.kek()), 0o600)
+        except FileExistsError:  # issued by a concurrent run: use theirs
+            return
+        _write_atomic(self.tsa_cert_path, cert_to_pem(cert).encode("ascii"))
+
+    def stored_crl(self) -> x509.CertificateRevocationList | None:
+        """Return the last CRL written, if any."""
+        if not self.crl_path.exists():
+            return None
+        return x509.load_der_x509_crl(self.crl_path.read_bytes())
+
+    def write_crl(self, crl: x509.CertificateRevocationList) -> None:
+        """Publish `crl` (atomically replacing the previous one)."""
+        self.crl_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _write_atomic(self.crl_path, crl.public_bytes(serialization.Encoding.DER))
+
+
+def crl_is_fresh(crl: x509.CertificateRevocationList | None, now: datetime) -> bool:
+    """Tell whether a CRL may still be published at `now` (more than a day before its end)."""
+    if crl is None or crl.next_update_utc is None:
+        return False
+    return aware_utc(now) + CRL_RENEW < crl.next_update_utc
+
+
+def make_crl(
+    ca_cert: x509.Certificate,
+    ca_key: PrivateKey,
+    revoked: Sequence[tuple[int, datetime]],
+    now: datetime,
+) -> x509.CertificateRevocationList:
+    """Return the CA's CRL listing `revoked` (serial number, revocation time), valid a week."""
+    now = aware_utc(now)
+    ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(now - timedelta(minutes=1))
+        .next_update(now + timedelta(days=CRL_DAYS))
+        .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
+    )
+    for serial, when in revoked:
+        entry = x509.RevokedCertificateBuilder().serial_number(serial)
+        builder = builder.add_revoked_certificate(entry.revocation_date(aware_utc(when)).build())
+    return builder.sign(ca_key, hashes.SHA256())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
 
 def _write_new(path: Path, text: str, mode: int) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -236,13 +341,47 @@ def issue_certificate(
     code: str,
     now: datetime,
     days: int = UNIT_DAYS,
+    crl_url: str | None = None,
 ) -> x509.Certificate:
     """Return a unit certificate: CN the unit's name, digital signature and non-repudiation."""
     cn = name if len(name) <= CN_MAX else name[: CN_MAX - 1] + "…"
+    builder = _end_entity(ca_cert, key, _unit_subject(cn, code), now, days, crl_url)
+    return builder.sign(ca_key, hashes.SHA256())
+
+
+def issue_tsa_certificate(
+    ca_cert: x509.Certificate,
+    ca_key: PrivateKey,
+    key: PrivateKey,
+    *,
+    now: datetime,
+    crl_url: str | None = None,
+) -> x509.Certificate:
+    """Return the time-stamping authority's certificate (critical timeStamping EKU only)."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, TSA_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wflow"),
+        ]
+    )
+    builder = _end_entity(ca_cert, key, subject, now, TSA_DAYS, crl_url).add_extension(
+        x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+    )
+    return builder.sign(ca_key, hashes.SHA256())
+
+
+def _end_entity(
+    ca_cert: x509.Certificate,
+    key: PrivateKey,
+    subject: x509.Name,
+    now: datetime,
+    days: int,
+    crl_url: str | None,
+) -> x509.CertificateBuilder:
+    """Return a builder for a signing certificate the CA issues, naming its CRL when known."""
     now = aware_utc(now)
-    subject = _unit_subject(cn, code)
     ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
@@ -256,8 +395,11 @@ def issue_certificate(
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
         )
-        .sign(ca_key, hashes.SHA256())
     )
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return builder
 
 
 def _unit_subject(cn: str, code: str) -> x509.Name:

@@ -1,11 +1,15 @@
 """PAdES signing (pyHanko): an incremental update with a visible stamp in a named field.
 
 Each signature is appended after the bytes already there, so earlier signatures stay valid.
+With a `Proof` the signature is PAdES B-LT: an RFC 3161 timestamp in the signature, then an
+update adding the chains' certificates and revocation data to the document security store
+(DSS), so the file validates offline once the certificates have expired or been revoked.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import textwrap
 import unicodedata
 from collections.abc import Sequence
@@ -28,10 +32,16 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from wflow.documents.pki import PrivateKey
+from wflow.documents.pki import Bundle, PrivateKey
 
 FONT = Path(__file__).resolve().parent.parent / "static" / "fonts" / "LiberationSerif-Regular.ttf"
 SIGNED_MARK = "Đã ký số"  # "digitally signed", printed on every stamp
@@ -42,6 +52,56 @@ Box = tuple[float, float, float, float]
 
 class SigningFailed(ValueError):
     """The PDF could not be signed (not a PDF, field already signed, bad box)."""
+
+
+class _OfflineNotice(logging.Filter):
+    """Drop pyHanko's notice that revocation data is embedded without fetching: by design."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but that notice."""
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_OfflineNotice())
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What makes a signature last: a timestamp authority and the revocation data to embed.
+
+    `crls` are the CRLs known offline (the instance CA's); `fetch` lets pyHanko fetch what the
+    certificates point to (only when the server may reach the Internet, e.g. an external TSA).
+    """
+
+    timestamper: TimeStamper
+    trust_roots: Sequence[x509.Certificate]
+    crls: Sequence[x509.CertificateRevocationList] = ()
+    fetch: bool = False
+
+    def context(self) -> ValidationContext:
+        """Return the validation context the signer's and the TSA's chains are checked in."""
+        return ValidationContext(
+            trust_roots=[_asn1_cert(c) for c in self.trust_roots],
+            crls=[c.public_bytes(serialization.Encoding.DER) for c in self.crls],
+            allow_fetching=self.fetch,
+            revocation_mode="soft-fail",
+        )
+
+
+def local_timestamper(tsa: Bundle) -> TimeStamper:
+    """Return the built-in time-stamping authority: RFC 3161 tokens made in process."""
+    return DummyTimeStamper(
+        tsa_cert=_asn1_cert(tsa.cert),
+        tsa_key=_asn1_key(tsa.key),
+        certs_to_embed=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+            [_asn1_cert(c) for c in tsa.chain]
+        ),
+    )
+
+
+def http_timestamper(url: str, timeout: int = 10) -> TimeStamper:
+    """Return a client of the external time-stamping authority at `url` (RFC 3161 over HTTP)."""
+    return HTTPTimeStamper(url, timeout=timeout)  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)
@@ -116,18 +176,22 @@ def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
-def _signer(
-    key: PrivateKey, cert: x509.Certificate, chain: Sequence[x509.Certificate]
-) -> signers.SimpleSigner:
+def _asn1_key(key: PrivateKey) -> asn1_keys.PrivateKeyInfo:
     # The key is handed to pyHanko in memory only; it is never written or logged.
     der = key.private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    return asn1_keys.PrivateKeyInfo.load(der)
+
+
+def _signer(
+    key: PrivateKey, cert: x509.Certificate, chain: Sequence[x509.Certificate]
+) -> signers.SimpleSigner:
     return signers.SimpleSigner(
         signing_cert=_asn1_cert(cert),
-        signing_key=asn1_keys.PrivateKeyInfo.load(der),
+        signing_key=_asn1_key(key),
         # pyHanko's certificate store is unannotated
         cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
             [_asn1_cert(c) for c in chain]
@@ -147,8 +211,12 @@ def sign_pdf(
     page: int = -1,
     reason: str | None = None,
     location: str | None = None,
+    proof: Proof | None = None,
 ) -> bytes:
-    """Return `pdf` with a PAdES signature in `field` (created at `box` on `page` if absent)."""
+    """Return `pdf` with a PAdES signature in `field` (created at `box` on `page` if absent).
+
+    With `proof`, the signature carries a timestamp and the DSS its revocation data (B-LT).
+    """
     if not pdf.startswith(b"%PDF-"):
         raise SigningFailed("not a PDF file")
     name = unicodedata.normalize("NFC", stamp.signer_name)
@@ -159,6 +227,9 @@ def sign_pdf(
         name=name,
         reason=unicodedata.normalize("NFC", reason) if reason else SIGNED_MARK,
         location=unicodedata.normalize("NFC", location) if location else None,
+        signer_key_usage={"digital_signature"},
+        embed_validation_info=proof is not None,
+        validation_context=proof.context() if proof is not None else None,
     )
     style = TextStampStyle(
         stamp_text="\n".join(line.replace("%", "%%") for line in stamp.lines()),
@@ -172,12 +243,22 @@ def sign_pdf(
             raise SigningFailed("the signature box is empty")
         spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=(x1, y1, x2, y2))
     pdf_signer = signers.PdfSigner(
-        meta, signer=_signer(key, cert, chain), stamp_style=style, new_field_spec=spec
+        meta,
+        signer=_signer(key, cert, chain),
+        stamp_style=style,
+        new_field_spec=spec,
+        timestamper=proof.timestamper if proof is not None else None,
     )
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         out = pdf_signer.sign_pdf(writer, output=BytesIO())
-    except (PdfError, SigningError, ValueError, KeyError, IndexError) as exc:
+    except SigningError as exc:
+        if isinstance(exc.__cause__, PathBuildingError | PathValidationError):
+            raise SigningFailed(f"the certificate is not trusted: {exc.__cause__}") from exc
+        raise SigningFailed(f"the PDF could not be signed: {exc}") from exc
+    except (TimestampRequestError, OSError) as exc:
+        raise SigningFailed(f"the time-stamping authority did not answer: {exc}") from exc
+    except (PdfError, ValueError, KeyError, IndexError) as exc:
         raise SigningFailed(f"the PDF could not be signed: {exc}") from exc
     return bytes(out.getvalue())
 

@@ -1,6 +1,9 @@
 """Verification of a PDF's signatures (pyHanko), with guards against hostile files.
 
 The checks here know certificates, not units: the registry match is the services' job.
+A signature with a trusted timestamp is judged at that time, with the revocation data the
+file's DSS holds and the CRLs given (offline: nothing is fetched), so a certificate revoked
+or expired since the timestamp leaves it valid (PAdES B-LT).
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodeLimits
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -70,9 +75,11 @@ class SignatureCheck:
     valid: bool  # intact and the cryptographic signature verifies
     trusted: bool  # the certificate chains to a trusted root
     modified_after: bool  # an update other than later signatures follows this signature
-    whole_file: bool  # the signature covers the whole file
+    whole_file: bool  # the signature covers the whole file (but validation data added since)
     modification: str  # pyHanko's verdict on later updates (NONE, FORM_FILLING, ...)
     certificate: x509.Certificate | None  # None when the signature's container is damaged
+    timestamp: datetime | None = None  # the time a trusted TSA vouches for (naive UTC)
+    long_term: bool = False  # timestamped, with revocation data embedded in the file (B-LT)
 
 
 def precheck(data: bytes, limits: Limits) -> None:
@@ -136,20 +143,70 @@ def _to_crypto(cert: asn1_x509.Certificate) -> x509.Certificate:
     return x509.load_der_x509_certificate(cert.dump())
 
 
-def _context(trust_roots: Sequence[x509.Certificate]) -> ValidationContext:
-    roots = [
-        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in trust_roots
-    ]
-    return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+@dataclass(frozen=True)
+class _Trust:
+    """What signatures are checked against: roots, CRLs given, and the file's DSS."""
+
+    roots: Sequence[x509.Certificate]
+    crls: Sequence[x509.CertificateRevocationList]
+    dss: DocumentSecurityStore | None
+
+    @property
+    def has_revocation_data(self) -> bool:
+        """Tell whether the file's DSS holds CRLs or OCSP responses."""
+        return self.dss is not None and bool(self.dss.crls or self.dss.ocsps)
+
+    def context(self, moment: datetime | None = None) -> ValidationContext:
+        """Return a fresh offline validation context, at `moment` (the timestamp) if given."""
+        kwargs: dict[str, Any] = {
+            "trust_roots": [
+                asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+                for c in self.roots
+            ],
+            "crls": [c.public_bytes(serialization.Encoding.DER) for c in self.crls],
+            "allow_fetching": False,
+            "revocation_mode": "soft-fail",
+        }
+        if moment is not None:
+            kwargs.update(moment=moment, retroactive_revinfo=True)
+        if self.dss is None:
+            return ValidationContext(**kwargs)
+        return self.dss.as_validation_context(kwargs)
+
+
+def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return None
+
+
+def _validation_only(reader: PdfFileReader, revision: int) -> bool:
+    """Tell whether a revision only adds validation data (DSS, document timestamps)."""
+    if revision == 0:
+        return False
+    try:
+        result = DEFAULT_DIFF_POLICY.apply(
+            reader.get_historical_resolver(revision - 1), reader.get_historical_resolver(revision)
+        )
+    except PdfDecodeLimitError:
+        raise
+    except Exception:  # a suspicious or unreadable change is no validation data
+        return False
+    return bool(result.modification_level <= ModificationLevel.LTA_UPDATES)
 
 
 def verify_pdf(
-    data: bytes, trust_roots: Sequence[x509.Certificate], limits: Limits | None = None
+    data: bytes,
+    trust_roots: Sequence[x509.Certificate],
+    limits: Limits | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> list[SignatureCheck]:
     """Return a check per signature of the PDF, in signing order (BadDocument if unreadable).
 
     A signature whose own container cannot be parsed is still a signature of a readable PDF:
-    its check says invalid and names its field; the others are checked as usual.
+    its check says invalid and names its field; the others are checked as usual. Updates that
+    only add validation data (the DSS) do not count as modifications.
     """
     reader = open_pdf(data, limits or Limits())
     try:
@@ -159,6 +216,10 @@ def verify_pdf(
         found.sort(key=lambda pair: pair[0])
         signature_revisions = {revision for revision, _sig in found}
         total = reader.xrefs.total_revisions
+        harmless = signature_revisions | {
+            r for r in range(total) if r not in signature_revisions and _validation_only(reader, r)
+        }
+        trust = _Trust(trust_roots, crls, _read_dss(reader))
         checks = []
         for revision, sig in found:
             if isinstance(sig, _Damaged):
@@ -167,9 +228,11 @@ def verify_pdf(
             if sig.sig_object_type != "/Sig":  # document timestamps are not signatures
                 continue
             later = range(revision + 1, total)
-            unsigned_later = any(r not in signature_revisions for r in later)
+            unsigned_later = any(r not in harmless for r in later)
+            only_validation_later = all(r in harmless and r not in signature_revisions
+                                        for r in later)  # fmt: skip
             try:
-                checks.append(_check(sig, trust_roots, unsigned_later))
+                checks.append(_check(sig, trust, unsigned_later, only_validation_later))
             except PdfDecodeLimitError:
                 raise
             except Exception as exc:  # the signer info or certificates inside are damaged
@@ -228,17 +291,26 @@ def _damaged(sig: _Damaged) -> SignatureCheck:
 
 
 def _check(
-    sig: EmbeddedPdfSignature, trust_roots: Sequence[x509.Certificate], unsigned_later: bool
+    sig: EmbeddedPdfSignature, trust: _Trust, unsigned_later: bool, only_validation_later: bool
 ) -> SignatureCheck:
     cert = _to_crypto(sig.signer_cert)
+    stamped: datetime | None = None
     try:
-        status = validate_pdf_signature(
-            sig, _context(trust_roots), key_usage_settings=SIGNING_USAGE
-        )
+        status = validate_pdf_signature(sig, trust.context(), key_usage_settings=SIGNING_USAGE)
+        token = status.timestamp_validity
+        if token is not None and token.intact and token.valid and token.trusted:
+            stamped = token.timestamp
+            if not status.trusted:  # revoked or expired since: judge it at the trusted time
+                status = validate_pdf_signature(
+                    sig, trust.context(stamped), key_usage_settings=SIGNING_USAGE
+                )
         intact, valid, trusted = status.intact, status.valid, status.trusted
         level = status.modification_level
         modification = level.name if level is not None else "UNKNOWN"
-        whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+        coverage = status.coverage.name if status.coverage is not None else ""
+        whole = coverage == "ENTIRE_FILE" or (
+            coverage == "ENTIRE_REVISION" and only_validation_later
+        )
         docmdp_ok = status.docmdp_ok is not False
     except (SignatureValidationError, ValueError) as exc:  # unreadable CMS, bad byte range
         intact = valid = trusted = whole = False
@@ -258,4 +330,6 @@ def _check(
         whole_file=whole,
         modification=modification,
         certificate=cert,
+        timestamp=naive_utc(stamped) if stamped else None,
+        long_term=stamped is not None and trust.has_revocation_data,
     )

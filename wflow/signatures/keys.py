@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import CertificateRevocationList as Crl
 from flask_babel import lazy_gettext as _l
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from sqlmodel import Session, col, select
 
 from wflow.accounts import service as auth
 from wflow.clock import utcnow
 from wflow.core import installation
 from wflow.core.errors import Conflict, Forbidden, ServiceError
-from wflow.core.uow import transactional
+from wflow.core.uow import after_commit, transactional
 from wflow.documents import pki, signing, verify
 from wflow.org.models import Role, Unit, User
 from wflow.org.service import clean_text
+from wflow.signatures import trust
 from wflow.signatures.models import CertificateSource, UnitCertificate
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,7 @@ def _refusals() -> dict[str, object]:
         "usage": _l("The certificate does not allow digital signatures."),
         "decrypt": _l("The unit's key cannot be decrypted: the key secret has changed."),
         "no_ca": _l("There is no certificate authority yet: run `wflow keys init`."),
+        "no_tsa": _l("The time-stamping authority is being created: try again in a moment."),
     }
 
 
@@ -53,6 +61,59 @@ def key_store(session: Session) -> pki.KeyStore:
 def ensure_ca(instance_path: str | Path) -> x509.Certificate:
     """Create the instance's certificate authority once; return its certificate."""
     return pki.KeyStore(instance_path).ensure_ca()
+
+
+def crl_url(session: Session) -> str | None:
+    """Return where the instance CA publishes its CRL (None outside an app)."""
+    found = installation.maybe(session)
+    return found.settings.crl_url if found is not None else None
+
+
+def refresh_crl(session: Session, store: pki.KeyStore | None = None) -> Crl:
+    """Sign and publish a new CRL of the instance CA listing its revoked unit certificates."""
+    store = store or key_store(session)
+    ca_cert = store.ensure_ca()
+    issuer = ca_cert.subject.rfc4514_string()[:1000]
+    query = select(UnitCertificate.serial, UnitCertificate.revoked_at).where(
+        UnitCertificate.issuer == issuer, col(UnitCertificate.revoked_at).is_not(None)
+    )
+    revoked = [(int(serial, 16), when) for serial, when in session.exec(query).all() if when]
+    try:
+        crl = pki.make_crl(ca_cert, store.ca_key(), revoked, datetime.now(UTC))
+    except pki.PkiError as exc:
+        raise _refused(exc) from None
+    store.write_crl(crl)
+    log.info("published a CRL of %d revoked certificate(s)", len(revoked))
+    return crl
+
+
+def current_crl(session: Session, store: pki.KeyStore | None = None) -> Crl:
+    """Return the published CRL, renewing it when it is missing or near its end."""
+    store = store or key_store(session)
+    crl = store.stored_crl() if store.has_ca() else None
+    if crl is not None and pki.crl_is_fresh(crl, datetime.now(UTC)):
+        return crl
+    return refresh_crl(session, store)
+
+
+def signature_proof(session: Session, store: pki.KeyStore | None = None) -> signing.Proof:
+    """Return what makes a signature last: the TSA (built-in or WFLOW_TSA_URL) and the CRLs.
+
+    With an external TSA the server is online: pyHanko may then fetch the revocation data the
+    certificates point to; otherwise everything embedded comes from this instance.
+    """
+    store = store or key_store(session)
+    found = installation.maybe(session)
+    tsa_url = found.settings.tsa_url if found is not None else None
+    try:
+        if tsa_url:
+            stamper = signing.http_timestamper(tsa_url)
+        else:
+            stamper = signing.local_timestamper(store.ensure_tsa(crl_url(session)))
+    except pki.PkiError as exc:
+        raise _refused(exc) from None
+    return signing.Proof(timestamper=stamper, trust_roots=trust_roots(session, store),
+                         crls=[current_crl(session, store)], fetch=bool(tsa_url))  # fmt: skip
 
 
 def _row(unit: Unit, bundle: pki.Bundle, source: CertificateSource, kek: bytes) -> UnitCertificate:
@@ -84,7 +145,8 @@ def issue_unit_certificate(
         raise _refused(exc) from None
     key = pki.new_unit_key()
     now = datetime.now(UTC)
-    cert = pki.issue_certificate(ca_cert, ca_key, key, name=unit.name, code=unit.code, now=now)
+    cert = pki.issue_certificate(ca_cert, ca_key, key, name=unit.name, code=unit.code, now=now,
+                                 crl_url=crl_url(session))  # fmt: skip
     row = _row(unit, pki.Bundle(key, cert), CertificateSource.INTERNAL, store.kek())
     session.add(row)
     log.info("issued certificate %s to unit %s", row.fingerprint, unit.code)
@@ -147,7 +209,12 @@ def import_pkcs12(
     found = pki.fingerprint(bundle.cert)
     if session.exec(select(UnitCertificate.id).where(UnitCertificate.fingerprint == found)).first():
         raise Conflict(_l("This certificate is already registered."), "file")
-    row = _row(unit, bundle, CertificateSource.UPLOADED, (store or key_store(session)).kek())
+    store = store or key_store(session)
+    if not chains_to_trusted_root(bundle, trust_roots(session, store)):
+        raise ServiceError(
+            _l("This certificate does not chain to a trusted root: an administrator must add "
+               "its root certificate to the trust store first."), "file")  # fmt: skip
+    row = _row(unit, bundle, CertificateSource.UPLOADED, store.kek())
     session.add(row)
     log.info("imported certificate %s for unit %s", row.fingerprint, unit.code)
     return row
@@ -162,7 +229,27 @@ def revoke_certificate(session: Session, cert: UnitCertificate, reason: str) -> 
     cert.revoked_at, cert.revoked_reason = utcnow(), text
     session.add(cert)
     log.info("revoked certificate %s: %s", cert.fingerprint, text)
+    if cert.source == CertificateSource.INTERNAL.value:
+        store = key_store(session)
+        after_commit(session, lambda: refresh_crl(session, store))  # publish it once it holds
     return cert
+
+
+def chains_to_trusted_root(bundle: pki.Bundle, roots: Sequence[x509.Certificate]) -> bool:
+    """Tell whether the bundle's certificate chains, through its chain, to one of `roots`."""
+
+    def asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    context = ValidationContext(trust_roots=[asn1(c) for c in roots], allow_fetching=False,
+                                revocation_mode="soft-fail")  # fmt: skip
+    validator = CertificateValidator(asn1(bundle.cert), [asn1(c) for c in bundle.chain],
+                                     validation_context=context)  # fmt: skip
+    try:
+        asyncio.run(validator.async_validate_path())
+    except (PathBuildingError, PathValidationError):
+        return False
+    return True
 
 
 def signing_identity(
@@ -225,6 +312,7 @@ def sign_for_unit(
 ) -> bytes:
     """Sign `pdf` in `field` with the unit's key (its head confirmed by `confirm_signer`)."""
     key, cert, chain = signing_identity(session, unit, store=store)
+    proof = signature_proof(session, store)
     stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow(),
                           zone=installation.zone(session))  # fmt: skip
     try:
@@ -238,6 +326,7 @@ def sign_for_unit(
             box=box,
             page=page,
             reason=reason,
+            proof=proof,
         )
     except signing.SigningFailed as exc:
         raise ServiceError(_l("The document could not be signed: %(why)s", why=str(exc))) from None
@@ -288,9 +377,20 @@ class SignatureReport:
         return self.registered is not None and self.registered.revoked_at is not None
 
     @property
+    def revoked_before(self) -> bool:
+        """Tell whether the certificate was revoked before the signature's trusted timestamp.
+
+        Without a timestamp nothing proves the signature older than the revocation.
+        """
+        if self.registered is None or self.registered.revoked_at is None:
+            return False
+        stamped = self.check.timestamp
+        return stamped is None or self.registered.revoked_at <= stamped
+
+    @property
     def trusted(self) -> bool:
-        """Tell whether the certificate chains to a trusted root and is not revoked."""
-        return self.check.trusted and not self.revoked
+        """Tell whether the certificate chains to a trusted root and was not revoked first."""
+        return self.check.trusted and not self.revoked_before
 
     @property
     def ok(self) -> bool:
@@ -300,17 +400,8 @@ class SignatureReport:
 
 
 def trust_roots(session: Session, store: pki.KeyStore | None = None) -> list[x509.Certificate]:
-    """Return the roots signatures are trusted under: the CA and uploaded certificates' tops."""
-    store = store or key_store(session)
-    roots = [store.ca_cert()] if store.has_ca() else []
-    query = select(UnitCertificate).where(
-        UnitCertificate.source == CertificateSource.UPLOADED.value,
-        col(UnitCertificate.revoked_at).is_(None),
-    )
-    for row in session.exec(query).all():
-        chain = pki.certs_from_pem(row.chain_pem)
-        roots.append(chain[-1] if chain else x509.load_pem_x509_certificate(row.cert_pem.encode()))
-    return roots
+    """Return the trust store: the instance's CA and the roots administrators added."""
+    return [root.certificate for root in trust.roots(session, store or key_store(session))]
 
 
 def verify_document(
@@ -321,8 +412,10 @@ def verify_document(
     store: pki.KeyStore | None = None,
 ) -> list[SignatureReport]:
     """Return a report per signature of the PDF (ServiceError when the file is refused)."""
+    store = store or key_store(session)
+    crls = [current_crl(session, store)] if store.has_ca() else []
     try:
-        checks = verify.verify_pdf(data, trust_roots(session, store), limits)
+        checks = verify.verify_pdf(data, trust_roots(session, store), limits, crls)
     except verify.BadDocument as exc:
         raise ServiceError(_l("The file was refused: %(why)s.", why=str(exc)), "file") from None
     prints = [c.fingerprint for c in checks]

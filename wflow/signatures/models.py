@@ -46,3 +46,25 @@ class UnitCertificate(SQLModel, table=True):
     def usable_at(self, moment: datetime) -> bool:
         """Tell whether the certificate may sign at `moment` (not revoked, within validity)."""
         return self.revoked_at is None and self.not_before <= moment < self.not_after
+
+
+class TrustRoot(SQLModel, table=True):
+    """A root certificate an administrator trusts beside the instance's CA (e.g. a national CA).
+
+    Never deleted: removing one records who, when and why (the audit of the trust store).
+    `added_by_id`/`removed_by_id` are empty when done from the command line.
+    """
+
+    __tablename__ = "trust_root"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=64, index=True)  # SHA-256, hexadecimal
+    subject: str = Field(max_length=1000)  # RFC 4514 string
+    not_after: datetime = Field(sa_type=sa.DateTime())
+    cert_pem: str = Field(sa_type=sa.Text())
+    added_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    added_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
+    removed_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    removed_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")
+    removed_reason: str | None = Field(default=None, max_length=500)

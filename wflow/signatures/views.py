@@ -1,15 +1,26 @@
-"""Signature verification (public) and unit certificates (the unit and the committee)."""
+"""Signature verification (public), the CA's CRL (public), unit certificates, the trust store."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from cryptography.hazmat.primitives import serialization
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, PasswordField, TextAreaField
+from sqlmodel import col, select
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from wflow import db
@@ -18,9 +29,9 @@ from wflow.core.errors import ServiceError
 from wflow.core.numbers import INT32
 from wflow.documents import pki
 from wflow.documents.verify import Limits
-from wflow.org.models import Role, Unit
-from wflow.signatures import keys
-from wflow.signatures.models import UnitCertificate
+from wflow.org.models import Role, Unit, User
+from wflow.signatures import keys, trust
+from wflow.signatures.models import TrustRoot, UnitCertificate
 from wflow.web.args import read_request_int
 from wflow.web.guard import ensure, load_or_404, user
 
@@ -44,6 +55,20 @@ class RevokeForm(FlaskForm):
     """Revoke a unit certificate, saying why."""
 
     cert_id = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class AddRootForm(FlaskForm):
+    """Trust a root certificate (PEM) under a name."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    file = FileField(_l("Root certificate (PEM)"), validators=[FileRequired()])
+
+
+class RemoveRootForm(FlaskForm):
+    """Stop trusting a root, saying why."""
+
+    root_id = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
@@ -144,3 +169,86 @@ def revoke_certificate(unit_id: int) -> ResponseReturnValue:
     done = _("Certificate %(fp)s revoked.", fp=pki.format_fingerprint(cert.fingerprint))
     flash(done, "success")
     return redirect(url_for("documents.certificates", unit_id=unit_id))
+
+
+@bp.route("/pki/crl.der")
+def crl() -> ResponseReturnValue:
+    """The instance CA's certificate revocation list (public: certificates point here)."""
+    sess = db.session()
+    store = keys.key_store(sess)
+    if not store.has_ca():
+        abort(404)
+    der = keys.current_crl(sess, store).public_bytes(serialization.Encoding.DER)
+    return Response(der, mimetype="application/pkix-crl", headers={"Cache-Control": "max-age=300"})
+
+
+@bp.route("/pki/ca.pem")
+def ca_certificate() -> ResponseReturnValue:
+    """The instance CA's certificate (public: to add it to a PDF reader's trusted roots)."""
+    store = keys.key_store(db.session())
+    if not store.has_ca():
+        abort(404)
+    return Response(pki.cert_to_pem(store.ca_cert()), mimetype="application/x-pem-file")
+
+
+def _trust_page(add: AddRootForm, remove: RemoveRootForm, status: int) -> ResponseReturnValue:
+    sess = db.session()
+    removed = trust.removed_roots(sess)
+    people = {u.id: u for u in sess.exec(select(User).where(col(User.id).in_(
+        [r.removed_by_id for r in removed if r.removed_by_id]))).all()}  # fmt: skip
+    return render_template(
+        "documents/trust.html",
+        roots=trust.roots(sess, keys.key_store(sess)),
+        removed=removed,
+        people=people,
+        add=add,
+        remove=remove,
+        fingerprint=lambda c: pki.format_fingerprint(pki.fingerprint(c)),
+        pretty=pki.format_fingerprint,
+    ), status
+
+
+@bp.route("/admin/trust")
+@login_required
+def trust_store() -> ResponseReturnValue:
+    """List the trusted roots and the removed ones (administrators only)."""
+    ensure(Action.ADMIN)
+    return _trust_page(AddRootForm(formdata=None), RemoveRootForm(formdata=None), 200)
+
+
+@bp.route("/admin/trust/add", methods=["POST"])
+@login_required
+def add_root() -> ResponseReturnValue:
+    """Trust an uploaded root certificate under a name (administrators only)."""
+    ensure(Action.ADMIN)
+    form = AddRootForm()
+    if not form.validate_on_submit():
+        return _trust_page(form, RemoveRootForm(formdata=None), 422)
+    data = form.file.data.stream.read(trust.PEM_MAX_BYTES + 1)
+    sess = db.session()
+    try:
+        row = trust.add_root(sess, form.name.data or "", data, keys.key_store(sess), by=user())
+    except ServiceError as exc:
+        return _trust_page(form, RemoveRootForm(formdata=None), _show_error(form, exc))
+    flash(_("The root “%(name)s” is now trusted.", name=row.name), "success")
+    return redirect(url_for("documents.trust_store"))
+
+
+@bp.route("/admin/trust/remove", methods=["POST"])
+@login_required
+def remove_root() -> ResponseReturnValue:
+    """Stop trusting a root, with a reason (administrators only)."""
+    ensure(Action.ADMIN)
+    form = RemoveRootForm()
+    if not form.validate_on_submit():
+        return _trust_page(AddRootForm(formdata=None), form, 422)
+    root_id = read_request_int(form.root_id.data, "root_id", minimum=1, maximum=INT32)
+    row = db.session().get(TrustRoot, root_id) if root_id else None
+    if row is None:
+        abort(404)
+    try:
+        trust.remove_root(db.session(), row, form.reason.data or "", by=user())
+    except ServiceError as exc:
+        return _trust_page(AddRootForm(formdata=None), form, _show_error(form, exc))
+    flash(_("The root “%(name)s” is no longer trusted.", name=row.name), "success")
+    return redirect(url_for("documents.trust_store"))
