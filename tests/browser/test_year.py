@@ -126,7 +126,7 @@ def test_the_leader_answers_ends_the_consultation_and_submits(people: People) ->
 def test_the_secretariat_approves(people: People) -> None:
     """The secretariat finds the plan in its tasks, opens it from the blocks and approves."""
     page = people.sign_in("secretariat")
-    page.get_by_role("link", name="My tasks").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My tasks").click()
     task = page.get_by_role("link", name=f"Approve: {PLAN_TITLE}", exact=True)
     expect(task).to_have_count(1)  # one row, in words: the action and the plan's title
     open_plan(page)
@@ -728,7 +728,7 @@ def test_the_secretariat_launches_a_campaign_and_opens_registration(people: Peop
 def test_the_participant_registers_its_target_from_its_tasks(people: People) -> None:
     """The Women's Union's staff finds the task, registers 200 people; the window opens."""
     page = people.sign_in("hlhpn.staff")
-    page.get_by_role("link", name="My tasks").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My tasks").click()
     task = page.get_by_role("link", name=f"Register: {CAMPAIGN_TITLE}", exact=True)
     expect(task).to_have_count(1)  # one row, in words: the action and the campaign's title
     open_campaign(page)

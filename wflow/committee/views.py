@@ -17,8 +17,7 @@ from wflow import db
 from wflow.committee import service as dashboard
 from wflow.core.access import current_year, is_committee
 from wflow.engine import Definition, WfInstance
-from wflow.inbox.service import in_words
-from wflow.org.models import Block
+from wflow.org.models import Block, Unit
 from wflow.web.args import arg_int
 from wflow.web.guard import user
 from wflow.web.labels import PERIODS
@@ -134,14 +133,20 @@ def index() -> str | WResponse:
             for p, segments in parts["periods"].items()
         }
     blocks = db.session().exec(select(Block).order_by(col(Block.name))).all()
-    shown = {i.id for r in board.rows for i in r.instances}
-    rows = db.session().exec(select(WfInstance).where(col(WfInstance.id).in_(shown))).all()
-    subjects = {row.id: in_words(db.session(), row).subject for row in rows}
+    subjects = _unit_names(board)
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
         blocks=blocks, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
         subjects=subjects,
     )  # fmt: skip
+
+
+def _unit_names(board: dashboard.Dashboard) -> dict[int, str]:
+    """Return the unit each listed instance is about, by instance (one query: no ids shown)."""
+    shown = {i.id for r in board.rows for i in r.instances}
+    query = (select(WfInstance.id, Unit.name).join(Unit, col(Unit.id) == col(WfInstance.unit_id))
+             .where(col(WfInstance.id).in_(shown)))  # fmt: skip
+    return {int(iid or 0): str(name) for iid, name in db.session().exec(query).all()}
 
 
 def _review_words() -> dict[str, str]:
