@@ -53,6 +53,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "/admin/users": {"admin": 200, "*": 403},
     "/admin/users/new": {"admin": 200, "*": 403},
     "/admin/users/{u}": {"admin": 200, "*": 403},
+    "/admin/trust": {"admin": 200, "*": 403},
     # Workflow pages list only what the user may see; definitions are public to members.
     "/tasks": {"*": 200},
     "/workflows": {"*": 200},
@@ -386,6 +387,12 @@ NOT_PAGES |= {
     "/units/{x}/certificates/import",
     "/units/{x}/certificates/revoke",
 }  # public; POST only: tests/signatures/test_views
+NOT_PAGES |= {
+    "/admin/trust/add",
+    "/admin/trust/remove",
+    "/pki/crl.der",
+    "/pki/ca.pem",
+}  # POST only; public files: tests/signatures/test_trust, tests/documents/test_lasting
 NOT_PAGES |= {
     "/programmes/{x}/fire",
     "/programmes/{x}/sign",

@@ -55,8 +55,9 @@ def document(document_id: int) -> Response:
 def verify() -> Verdict:
     """Check every signature of the PDF sent as the body (Content-Type: application/pdf).
 
-    `trusted` means the certificate chains to the CA or an uploaded unit chain and is not
-    revoked; `ok` means intact, valid, trusted, registered and not modified since.
+    `trusted` means the certificate chains to a root of the trust store (the CA or a root an
+    administrator added) and was not revoked before the signature's timestamp; `ok` means
+    intact, valid, trusted, registered and not modified since (added validation data aside).
     """
     limit = int(current_app.config["VERIFY_MAX_BYTES"])
     data = request.stream.read(limit + 1)
