@@ -37,7 +37,7 @@ from wflow.org.models import Unit
 from wflow.people import service as people
 from wflow.web.args import arg_year
 from wflow.web.downloads import pdf_response, stored_pdf
-from wflow.web.forms import EmptyForm, form_error
+from wflow.web.forms import EmptyForm, form_error, submit
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.workflow_setup import engine
 
@@ -97,20 +97,21 @@ def new(unit_id: int) -> Page:
     _choices(form, unit_id)
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                row = adhoc.propose(db.session(), engine(), user=user(), unit_id=unit_id,
-                                    proposal=_proposal(form), evidence=_evidence())  # fmt: skip
-            except ServiceError as exc:
-                form_error(form, exc)
-                status = exc.status
-            else:
-                flash(_("The proposal was saved; submit it when it is complete."), "success")
-                return redirect(url_for("adhoc.show", adhoc_award_id=row.id), 303)
-        else:
-            if "csrf_token" in form.errors:
-                abort(400)
-            status = 422
+        done = submit(
+            form,
+            lambda: adhoc.propose(
+                db.session(),
+                engine(),
+                user=user(),
+                unit_id=unit_id,
+                proposal=_proposal(form),
+                evidence=_evidence(),
+            ),
+        )
+        if done.ok and done.value is not None:
+            flash(_("The proposal was saved; submit it when it is complete."), "success")
+            return redirect(url_for("adhoc.show", adhoc_award_id=done.value.id), 303)
+        status = done.status
     return render_template("adhoc/form.html", form=form, unit=unit, row=None), status
 
 
@@ -129,20 +130,16 @@ def edit(adhoc_award_id: int) -> Page:
     _choices(form, row.unit_id)
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                adhoc.change(sess, user=user(), row=row, proposal=_proposal(form),
-                             evidence=_evidence())  # fmt: skip
-            except ServiceError as exc:
-                form_error(form, exc)
-                status = exc.status
-            else:
-                flash(_("The proposal was saved."), "success")
-                return redirect(url_for("adhoc.show", adhoc_award_id=row.id), 303)
-        else:
-            if "csrf_token" in form.errors:
-                abort(400)
-            status = 422
+        done = submit(
+            form,
+            lambda: adhoc.change(
+                sess, user=user(), row=row, proposal=_proposal(form), evidence=_evidence()
+            ),
+        )
+        if done.ok:
+            flash(_("The proposal was saved."), "success")
+            return redirect(url_for("adhoc.show", adhoc_award_id=row.id), 303)
+        status = done.status
     unit = sess.get(Unit, row.unit_id)
     return render_template("adhoc/form.html", form=form, unit=unit, row=row), status
 

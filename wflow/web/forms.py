@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import abort, flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -29,6 +33,35 @@ def form_error(form: FlaskForm, exc: ServiceError) -> None:
         field.errors = [*list(field.errors or []), str(exc.message)]
     else:
         flash(str(exc.message), "error")
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Submitted(Generic[T]):
+    """What a posted form came to: the service's result, or the status of its refusal."""
+
+    ok: bool
+    value: T | None
+    status: int
+
+
+def submit(form: FlaskForm, save: Callable[[], T]) -> Submitted[T]:
+    """Validate a posted form and run `save`; a refusal stays on the form with its status.
+
+    A missing or wrong CSRF token is a 400; invalid fields a 422; a service's refusal its own
+    status, shown on the field it names.
+    """
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return Submitted(False, None, 422)
+    try:
+        return Submitted(True, save(), 200)
+    except ServiceError as exc:
+        form_error(form, exc)
+        return Submitted(False, None, exc.status)
 
 
 class MultiCheckboxField(SelectMultipleField):
