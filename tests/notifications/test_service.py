@@ -108,10 +108,10 @@ def test_notify__an_smtp_failure_keeps_the_transition(
 def test_notify__a_failing_notification_never_breaks_the_change(
     app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any
 ) -> None:
-    def broken(*_a: Any) -> list[User]:
+    def broken(*_a: Any) -> list[tuple[User, set[str]]]:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(notify, "users_holding", broken)
+    monkeypatch.setattr(notify, "holders", broken)
     iid = _start_pact(app, session, world)
     session.expire_all()
     assert session.get(WfInstance, iid) is not None

@@ -6,6 +6,7 @@ transaction, rolled back whole when the engine refuses.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from wflow.core.access import principals
-from wflow.core.uow import after_commit, transactional, unit_of_work
+from wflow.core.uow import transactional, unit_of_work
 from wflow.engine import (
     Actor,
     Definition,
@@ -34,6 +35,7 @@ from wflow.engine import (
 )
 from wflow.org.models import Unit, User
 
+log = logging.getLogger(__name__)
 _ACTORS = "wflow.actors"
 TaskKeys = frozenset[tuple[str, str]]  # (trigger, principal) rows of wf_task
 
@@ -67,25 +69,32 @@ _LISTENERS: list[Listener] = []
 
 
 def on_change(listener: Listener) -> None:
-    """Call `listener` after every committed start or fire (notifications subscribe here)."""
+    """Call `listener` in the transaction of every start or fire, with the tasks it created.
+
+    Each listener runs in a savepoint: one that fails is logged and undone alone, and the
+    change itself stands (notifications subscribe here; their e-mails leave after commit).
+    """
     if listener not in _LISTENERS:
         _LISTENERS.append(listener)
 
 
 def task_keys(session: OrmSession, instance_id: int) -> TaskKeys:
-    """Return who may fire what on an instance now, to compare before and after a change."""
+    """Return who may fire what on an instance now (its wf_task rows)."""
     query = select(WfTask.trigger, WfTask.principal).where(WfTask.instance_id == instance_id)
     return frozenset((t, p) for t, p in session.execute(query).all())
 
 
 def _changed(
-    session: Session, engine: Engine, instance_id: int, before: TaskKeys, user: User | None
+    session: Session, engine: Engine, instance_id: int, new: TaskKeys, user: User | None
 ) -> None:
-    def tell() -> None:
-        for listener in _LISTENERS:
-            listener(session, engine, instance_id, before, user)
-
-    after_commit(session, tell)
+    if not new:
+        return
+    for listener in _LISTENERS:
+        try:
+            with session.begin_nested():
+                listener(session, engine, instance_id, new, user)
+        except Exception:
+            log.exception("after the change of instance %s: %s failed", instance_id, listener)
 
 
 def start(
@@ -100,7 +109,7 @@ def start(
     actor = actor_for(session, user) if user is not None else Actor.system()
     with unit_of_work(session):
         instance_id = engine.start(session, workflow, scope, actor, data)
-        _changed(session, engine, instance_id, frozenset(), user)
+        _changed(session, engine, instance_id, task_keys(session, instance_id), user)
     return instance_id
 
 
@@ -123,9 +132,8 @@ def fire(
     """
     actor = actor or (actor_for(session, user) if user is not None else Actor.system())
     with unit_of_work(session):
-        before = task_keys(session, instance_id)
         result = engine.fire(session, instance_id, trigger, actor, data, expected_version)
-        _changed(session, engine, instance_id, before, user)
+        _changed(session, engine, instance_id, result.new_tasks, user)
     return result
 
 

@@ -74,6 +74,7 @@ class Trail:
 
     completed: list[str] = field(default_factory=list)
     receipt: str | None = None
+    tasks: _inbox.TaskChanges = field(default_factory=_inbox.TaskChanges)
 
 
 def scope_of(row: InstanceRow, data: Mapping[str, Any] | None = None) -> Scope:
@@ -199,7 +200,7 @@ class Firing:
                 _timers.cancel(db, iid, row.entry)
             enter_scope = scope if new_data is None else scope_of(row, new_data)
             self._enter(db, comp, row, dest, state, entry, enter_scope, actor, now, due,
-                        t, clear=comp.has_tasks[state])  # fmt: skip
+                        t, trail.tasks, clear=comp.has_tasks[state])  # fmt: skip
         if ctx is not None:
             for effect in plan.effects:
                 effect(ctx)
@@ -271,6 +272,7 @@ class Firing:
         now: datetime,
         due: datetime | None,
         transition: Transition | None,
+        changes: _inbox.TaskChanges,
         clear: bool = False,
     ) -> None:
         """Enter a state: its participants, deadline and reminders, and the task index."""
@@ -284,7 +286,7 @@ class Firing:
                               transition)  # fmt: skip
             seats = store_seats(db, row.id, entry, comp.resolvers[state](ctx))
         rows = _inbox.task_rows(comp, state, scope, row.id, due, seats)
-        _inbox.write_tasks(db, row.id, rows, clear)
+        _inbox.write_tasks(db, row.id, rows, clear, changes)
 
     # ---------------------------------------------------------------- participation
 
@@ -345,7 +347,7 @@ class Firing:
         )
         seats = [replace(s, choice=stored) if s.key == seat.key else s for s in seats]
         rows = _inbox.task_rows(comp, state, scope_of(row), iid, row.due_at, seats)
-        _inbox.write_tasks(db, iid, rows, clear=True)
+        _inbox.write_tasks(db, iid, rows, True, trail.tasks)
         self._settle(db, iid, state, row.entry, comp, seats, trail, depth)
         return state, state, version, event_id
 

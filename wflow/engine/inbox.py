@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,14 @@ from wflow.engine.compiled import Compiled, participation_triggers
 from wflow.engine.fastsql import Db
 from wflow.engine.participation import Seat, open_seats
 from wflow.engine.registry import Actor, Scope
-from wflow.engine.statements import DELETE_TASKS, INSERT_TASK, INST, TASK
+from wflow.engine.statements import (
+    DELETE_TASK,
+    INSERT_TASK,
+    INST,
+    SELECT_TASKS,
+    TASK,
+    UPDATE_TASK_DUE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +68,55 @@ def task_rows(
     return list({(r["trigger"], r["principal"]): r for r in rows}.values())
 
 
-def write_tasks(db: Db, instance_id: int, rows: list[dict[str, Any]], clear: bool) -> None:
-    """Replace the instance's task rows (DELETE by instance, then one executemany INSERT)."""
+TaskKey = tuple[str, str]  # (trigger, principal): one row of wf_task for an instance
+
+
+@dataclass(slots=True)
+class TaskChanges:
+    """How one fire changed an instance's task rows: keys that appeared and that went."""
+
+    added: set[TaskKey] = field(default_factory=set)
+    gone: set[TaskKey] = field(default_factory=set)
+
+    def note(self, added: set[TaskKey], removed: set[TaskKey]) -> None:
+        """Fold in one rewrite (a key removed then added back within a fire is not new)."""
+        for key in removed:
+            if key in self.added:
+                self.added.discard(key)
+            else:
+                self.gone.add(key)
+        for key in added:
+            if key in self.gone:
+                self.gone.discard(key)
+            else:
+                self.added.add(key)
+
+
+def write_tasks(
+    db: Db, instance_id: int, rows: list[dict[str, Any]], clear: bool, changes: TaskChanges
+) -> None:
+    """Make the instance's task rows `rows`, changing in place only what differs.
+
+    Rows that stay are left alone (their due date updated if it moved); with `clear` False
+    the instance has no rows yet (it just started) and `rows` are inserted.
+    """
+    wanted = {(r["trigger"], r["principal"]): r for r in rows}
+    have: dict[TaskKey, Any] = {}
     if clear:
-        DELETE_TASKS.run(db, {"instance_id": instance_id})
-    if rows:
-        INSERT_TASK.many(db, rows)
+        have = {(t, p): due for t, p, due in SELECT_TASKS.all(db, {"instance_id": instance_id})}
+    removed = [k for k in have if k not in wanted]
+    added = [r for k, r in wanted.items() if k not in have]
+    moved = [r for k, r in wanted.items() if k in have and have[k] != r["due_at"]]
+    if removed:
+        DELETE_TASK.many(db, [{"b_instance_id": instance_id, "b_trigger": t, "b_principal": p}
+                              for t, p in removed])  # fmt: skip
+    if added:
+        INSERT_TASK.many(db, added)
+    if moved:
+        UPDATE_TASK_DUE.many(db, [{"b_instance_id": instance_id, "b_trigger": r["trigger"],
+                                   "b_principal": r["principal"], "due_at": r["due_at"]}
+                                  for r in moved])  # fmt: skip
+    changes.note({(r["trigger"], r["principal"]) for r in added}, set(removed))
 
 
 _TASK_COLUMNS = (

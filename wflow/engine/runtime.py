@@ -66,6 +66,7 @@ class FireResult:
     completed: tuple[str, ...] = ()  # system triggers fired as a consequence, in order
     state: str = ""  # the state after the consequences (== dest when there are none)
     receipt: str | None = None  # a secret ballot's receipt, for the voter to check it
+    new_tasks: frozenset[tuple[str, str]] = frozenset()  # (trigger, principal) that appeared
 
 
 class Engine(Firing):
@@ -120,9 +121,11 @@ class Engine(Firing):
         row = SELECT_INSTANCE.first(db, {"id": iid})
         due = self._due(comp, d.initial, now, inst_data)
         self._advance(db, row, actor, "start", "", d.initial, clean, now, 1, due, None, True)
-        self._enter(db, comp, row, d.initial, "", 1, scope_of(row), actor, now, due, None)
+        trail = Trail()
+        self._enter(db, comp, row, d.initial, "", 1, scope_of(row), actor, now, due, None,
+                    trail.tasks)  # fmt: skip
         if d.initial in comp.participation:
-            self._settle(db, iid, d.initial, 1, comp, None, Trail(), 0)
+            self._settle(db, iid, d.initial, 1, comp, None, trail, 0)
         return iid
 
     def may_start(self, workflow: str, scope: Scope, actor: Actor) -> bool:
@@ -194,7 +197,8 @@ class Engine(Firing):
             row = SELECT_INSTANCE.first(db, {"id": instance_id})
             version, state = row.lock_version, row.state
         return FireResult(instance_id, trigger, source, dest, version, event_id,
-                          tuple(trail.completed), state, trail.receipt)  # fmt: skip
+                          tuple(trail.completed), state, trail.receipt,
+                          frozenset(trail.tasks.added))  # fmt: skip
 
     def available(self, session: Session, instance_id: int, actor: Actor) -> list[str]:
         """Return the triggers `actor` may fire now (roles, state, open seats; no guards)."""

@@ -71,7 +71,18 @@ UPDATE_CHAIN_HEAD = Prepared(
 
 INSERT_EVENT = _insert(EVT, returning=True)
 
-DELETE_TASKS = Prepared(sa.delete(TASK).where(TASK.c.instance_id == _b("instance_id")))
+_THIS_TASK = (
+    (TASK.c.instance_id == _b("b_instance_id"))
+    & (TASK.c.trigger == _b("b_trigger"))
+    & (TASK.c.principal == _b("b_principal"))
+)
+SELECT_TASKS = Prepared(
+    sa.select(TASK.c.trigger, TASK.c.principal, TASK.c.due_at).where(
+        TASK.c.instance_id == _b("instance_id")
+    )
+)
+DELETE_TASK = Prepared(sa.delete(TASK).where(_THIS_TASK))
+UPDATE_TASK_DUE = Prepared(sa.update(TASK).where(_THIS_TASK).values(due_at=_b("due_at")))
 INSERT_TASK = _insert(TASK)
 
 INSERT_PARTICIPANT = _insert(PART)

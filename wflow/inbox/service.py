@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, cast
 
+import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session as OrmSession
@@ -155,8 +156,12 @@ def action_words(defn: Definition, state: str, triggers: Iterable[str]) -> str:
     return str(_("Act"))
 
 
+_BLOCK_NAME = sa.select(col(Block.name)).where(col(Block.id) == sa.bindparam("id"))
+_UNIT_NAME = sa.select(col(Unit.name)).where(col(Unit.id) == sa.bindparam("id"))
+
+
 class _Names:
-    """Block and unit names, each read once."""
+    """Block and unit names, each read once (a column, not the whole row)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -167,16 +172,16 @@ class _Names:
         if not block_id:
             return ""
         if block_id not in self.blocks:
-            row = self.session.get(Block, block_id)
-            self.blocks[block_id] = row.name if row else ""
+            got = self.session.connection().execute(_BLOCK_NAME, {"id": block_id}).scalar()
+            self.blocks[block_id] = got or ""
         return self.blocks[block_id]
 
     def unit(self, unit_id: int | None) -> str:
         if not unit_id:
             return ""
         if unit_id not in self.units:
-            row = self.session.get(Unit, unit_id)
-            self.units[unit_id] = row.name if row else ""
+            got = self.session.connection().execute(_UNIT_NAME, {"id": unit_id}).scalar()
+            self.units[unit_id] = got or ""
         return self.units[unit_id]
 
 
@@ -350,10 +355,15 @@ def _state_words(engine: Engine, row: WfInstance) -> str:
     return defn.states[row.state].label.get(_locale()) if row.state in defn.states else ""
 
 
-def in_words(session: OrmSession, row: WfInstance, triggers: Sequence[str] = ()) -> WorkItem:
-    """Describe an instance in the current language, from any session (notifications, mails)."""
+def in_words(
+    session: OrmSession, row: WfInstance, triggers: Sequence[str] = (), engine: Engine | None = None
+) -> WorkItem:
+    """Describe an instance in the current language, from any session (notifications, mails).
+
+    `engine` is the one that fired (the installation's when None).
+    """
     sess = cast(Session, session)  # describe only reads rows by key: any ORM session serves
-    engine = installation.workflows_of(sess)
+    engine = engine or installation.workflows_of(sess)
     return describe(sess, engine, row, triggers, installation.local_date(sess, utcnow()))
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from wflow.clock import utcnow
 from wflow.core import formats, installation, mailer
 from wflow.core import workflow as wf
-from wflow.core.uow import best_effort, transactional
+from wflow.core.uow import after_commit, transactional
 from wflow.core.workflow import TaskKeys, task_keys
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
 from wflow.inbox import service as inbox
@@ -30,43 +30,71 @@ from wflow.org.models import BlockMembership, Position, Role, User
 
 log = logging.getLogger(__name__)
 
+_SEATS_OF_BLOCKS = select(BlockMembership.unit_id, BlockMembership.block_id,
+                          BlockMembership.year, BlockMembership.position).where(
+    col(BlockMembership.block_id).in_(sa.bindparam("blocks", expanding=True)),
+    col(BlockMembership.year).in_(sa.bindparam("years", expanding=True)))  # fmt: skip
+_INSERT_NOTE = sa.insert(Notification)
+_USER_QUERIES: dict[tuple[tuple[str, ...], bool], Any] = {}
+
+
+def _users_query(roles: tuple[str, ...], of_units: bool) -> Any:
+    """Return the (cached) query of active users with one of `roles` or in `:units`."""
+    query = _USER_QUERIES.get((roles, of_units))
+    if query is None:
+        who: list[sa.ColumnElement[bool]] = [
+            sa.cast(col(User.roles), sa.String).like(f'%"{r}"%') for r in roles
+        ]
+        if of_units:
+            who.append(col(User.unit_id).in_(sa.bindparam("units", expanding=True)))
+        query = _USER_QUERIES[(roles, of_units)] = (
+            select(User).where(User.active == True, sa.or_(*who)).order_by(col(User.id))  # noqa: E712
+        )
+    return query
+
 
 def users_holding(session: OrmSession, principals: Iterable[str]) -> list[User]:
     """Return the active users holding any of `principals` (inverse of access.principals)."""
+    return [user for user, _held in holders(session, principals)]
+
+
+def holders(session: OrmSession, principals: Iterable[str]) -> list[tuple[User, set[str]]]:
+    """Return the active users holding any of `principals`, each with those they hold.
+
+    Reads only the users who may hold one: of the units named, of the block seats named
+    (a leader's principal reads the leader's unit only), or with a role named.
+    """
     wanted = set(principals)
     units: set[int] = set()
-    blocks: set[tuple[int, int]] = set()
+    blocks: dict[tuple[int, int], set[str]] = {}  # (block, year) -> positions asked
     for p in wanted:
         parts = p.split(":")
         if parts[0] == "unit" and len(parts) == 3 and parts[1].isdigit():
             units.add(int(parts[1]))
         elif parts[0] == "block" and len(parts) == 4 and parts[1].isdigit() and parts[2].isdigit():
-            blocks.add((int(parts[1]), int(parts[2])))
+            seat = "" if parts[3] == "member" else Position.LEADER.value
+            blocks.setdefault((int(parts[1]), int(parts[2])), set()).add(seat)
     seats: dict[int, list[tuple[int, int, str]]] = {}
     if blocks:
-        query = select(BlockMembership.unit_id, BlockMembership.block_id, BlockMembership.year,
-                       BlockMembership.position).where(
-            col(BlockMembership.block_id).in_({b for b, _y in blocks}))  # fmt: skip
-        for unit_id, block_id, year, position in session.execute(query).all():
-            if (block_id, year) in blocks:
+        found = session.execute(
+            _SEATS_OF_BLOCKS,
+            {"blocks": sorted({b for b, _y in blocks}), "years": sorted({y for _b, y in blocks})},
+        )
+        for unit_id, block_id, year, position in found.all():
+            asked = blocks.get((block_id, year))
+            if asked is not None and ("" in asked or position in asked):
                 seats.setdefault(unit_id, []).append((block_id, year, position))
     roles: set[str] = {r for r in (Role.SECRETARIAT.value, Role.ADMIN.value) if r in wanted}
     if "council" in wanted or any(p.startswith("council:user:") for p in wanted):
         roles.add(Role.COUNCIL_MEMBER.value)
     # only the users who may hold one: of the units named, or with a role named (in SQL)
-    who: list[sa.ColumnElement[bool]] = [
-        sa.cast(col(User.roles), sa.String).like(f'%"{r}"%') for r in sorted(roles)
-    ]
-    if units or seats:
-        who.append(col(User.unit_id).in_(units | set(seats)))
-    if not who:
+    of_units = sorted(units | set(seats))
+    if not roles and not of_units:
         return []
-    users = (
-        select(User)
-        .where(User.active == True, sa.or_(*who))  # noqa: E712
-        .order_by(col(User.id))
-    )
-    return [u for u in session.scalars(users) if wanted & _held(u, seats.get(u.unit_id or 0, []))]
+    query = _users_query(tuple(sorted(roles)), bool(of_units))
+    users = session.scalars(query, {"units": of_units} if of_units else {})
+    held = ((u, wanted & _held(u, seats.get(u.unit_id or 0, []))) for u in users)
+    return [(user, theirs) for user, theirs in held if theirs]
 
 
 def _held(user: User, seats: Sequence[tuple[int, int, str]]) -> set[str]:
@@ -89,24 +117,24 @@ def _held(user: User, seats: Sequence[tuple[int, int, str]]) -> set[str]:
 
 
 def after_change(
-    session: Session, engine: Engine, instance_id: int, before: TaskKeys, actor: User | None
+    session: Session, engine: Engine, instance_id: int, new: TaskKeys, actor: User | None
 ) -> None:
-    """Notify the people who got a new task on an instance (after its commit); never raise."""
-    mails: list[mailer.Mail | None] = []
-    # the change is committed already: a notification must not undo it
-    with best_effort(session, f"notifying new tasks of instance {instance_id}"):
-        new = task_keys(session, instance_id) - before
-        row = session.get(WfInstance, instance_id) if new else None
-        if row is None:
-            return
-        defn = engine.definition(row.workflow, row.version)
-        # options that stay available (revoke, close early) are not work: nobody is told
-        new = frozenset((t, p) for t, p in new if inbox.is_task(defn, row.state, t))
-        people = [u for u in users_holding(session, {p for _t, p in new})
-                  if actor is None or u.id != actor.id]  # fmt: skip
-        mails = [_notify(session, u, NotificationKind.NEW_TASK, defn, row, None,
-                         _triggers_of(session, u, new)) for u in people]  # fmt: skip
-    send(session, mails)
+    """Notify the people who got a new task on an instance, in its transaction; mail after."""
+    row = session.get(WfInstance, instance_id)
+    if row is None:
+        return
+    defn = engine.definition(row.workflow, row.version)
+    # options that stay available (revoke, close early) are not work: nobody is told
+    new = frozenset((t, p) for t, p in new if inbox.is_task(defn, row.state, t))
+    items: dict[tuple[str, tuple[str, ...]], inbox.WorkItem] = {}
+    mails = [
+        _notify(session, user, NotificationKind.NEW_TASK, defn, row, None,
+                sorted({t for t, p in new if p in held}), engine, items)
+        for user, held in holders(session, {p for _t, p in new})
+        if actor is None or user.id != actor.id
+    ]  # fmt: skip
+    if any(mails):
+        after_commit(session, lambda: send(session, mails))  # dropped if the change rolls back
 
 
 def mailer_of(session: OrmSession) -> mailer.Mailer | None:
@@ -121,29 +149,24 @@ def send(session: OrmSession, mails: Sequence[mailer.Mail | None]) -> int:
     return sender.send(mails) if sender is not None else 0
 
 
-def _triggers_of(session: OrmSession, user: User, keys: TaskKeys) -> list[str]:
-    """Return the triggers among `keys` that `user` holds."""
-    held = {p for _t, p in keys} & _held_by(session, user)
-    return sorted({t for t, p in keys if p in held})
-
-
-def _held_by(session: OrmSession, user: User) -> set[str]:
-    query = select(BlockMembership.block_id, BlockMembership.year, BlockMembership.position).where(
-        BlockMembership.unit_id == (user.unit_id or 0))  # fmt: skip
-    return _held(user, [(b, y, str(p)) for b, y, p in session.execute(query).all()])
-
-
 def _notify(
     session: OrmSession, user: User, kind: NotificationKind, defn: Definition, row: WfInstance,
-    due_at: datetime | None, triggers: Sequence[str] = (),
+    due_at: datetime | None, triggers: Sequence[str] = (), engine: Engine | None = None,
+    items: dict[tuple[str, tuple[str, ...]], inbox.WorkItem] | None = None,
 ) -> mailer.Mail | None:  # fmt: skip
     """Add one notification in the user's language; return its e-mail (None: no e-mail).
 
-    It names the subject and where it belongs in words (never an instance number).
+    It names the subject and where it belongs in words (never an instance number); `items`
+    keeps the words per language and triggers when several people are told at once.
     """
     locale = user.locale or "vi"
     with force_locale(locale):
-        item = inbox.in_words(session, row, triggers)
+        key = (locale, tuple(triggers))
+        item = items.get(key) if items is not None else None
+        if item is None:
+            item = inbox.in_words(session, row, triggers, engine)
+            if items is not None:
+                items[key] = item
         what = item.title if item.action else item.subject
         state = defn.states[row.state].label.get(locale) if row.state in defn.states else row.state
         if kind is NotificationKind.REMINDER:
@@ -158,8 +181,11 @@ def _notify(
         if due_at is not None:
             due = formats.format_date(inbox.due_date(due_at, installation.zone(session)), locale)
             body += "\n" + _("Due: %(due)s", due=due)
-    session.add(Notification(user_id=user.id or 0, kind=kind.value, instance_id=row.id,
-                             title=title, body=body))  # fmt: skip
+    session.connection().execute(
+        _INSERT_NOTE,
+        {"user_id": user.id or 0, "kind": kind.value, "instance_id": row.id, "title": title,
+         "body": body, "created_at": utcnow(), "read_at": None},
+    )  # fmt: skip
     context = {"title": title, "body": body, "instance_id": row.id}
     sender = mailer_of(session)
     return sender.compose(user, "notification", context) if sender is not None else None
@@ -196,8 +222,8 @@ def register(reg: Registry) -> None:
         mails = [_notify(ctx.session, u, NotificationKind.DEADLINE, defn, row, None)
                  for u in users_holding(ctx.session, before)]  # fmt: skip
         mails += [_notify(ctx.session, u, NotificationKind.NEW_TASK, defn, row, None,
-                          _triggers_of(ctx.session, u, new))
-                  for u in users_holding(ctx.session, {p for _t, p in new})]  # fmt: skip
+                          sorted({t for t, p in new if p in held}))
+                  for u, held in holders(ctx.session, {p for _t, p in new})]  # fmt: skip
         send_after_commit(ctx.session, mails)
 
 
