@@ -200,7 +200,8 @@ def test_issue__refusals_then_the_signed_report_verifies(
     signed = head.get(f"/reports/{row.id}.pdf")
     assert signed.status_code == 200 and b"/ByteRange" in signed.data
     assert other.get(f"/reports/{row.id}.pdf").status_code == 403
-    assert "07/BC-KCTXH" in pdf_text(signed.data)
+    words = pdf_text(signed.data)
+    assert "07/BC-KCTXH" in words and "THỦ TRƯỞNG ĐƠN VỊ" in words and "DỰ THẢO" not in words
     with app.app_context():
         (report,) = keys.verify_document(session, signed.data)
     assert report.check.valid and report.check.trusted and report.in_registry
@@ -228,3 +229,24 @@ def test_pages_link_to_the_report(app: Flask, session: Session, demo: DemoBuild)
     assert any_campaign is not None
     shown = sec.get(f"/campaigns/{any_campaign.id}").get_data(as_text=True)
     assert f"/campaigns/{any_campaign.id}/report" in shown
+
+
+def test_issue__the_secretariat_signs_the_councils_year_by_order_of_the_chair(
+    app: Flask, session: Session, demo: DemoBuild
+) -> None:
+    url, issue = f"/council/report?year={LAST}", f"/council/report/issue?year={LAST}"
+    sec = demo_user(app, "secretariat")
+    page = sec.get(url).get_data(as_text=True)
+    assert "01/BC-HĐTĐKT" in page  # the number proposed
+    form = {"number": "01/BC-HĐTĐKT", "issued_on": f"{current_year()}-01-10",
+            "password": DEMO_PASSWORD}  # fmt: skip
+    assert submit(demo_user(app, "council1"), issue, form, page=url).status_code == 403
+    done = submit(sec, issue, form, page=url)
+    assert done.status_code == 303, done.get_data(as_text=True)
+    row = session.exec(select(SummaryReport)).one()
+    assert row.scope == "council" and row.year == LAST and row.block_id is None
+    data = sec.get(f"/reports/{row.id}.pdf").data
+    assert "TL. CHỦ TỊCH HỘI ĐỒNG" in pdf_text(data)
+    with app.app_context():
+        (report,) = keys.verify_document(session, data)
+    assert report.check.valid and report.check.trusted and report.check.long_term

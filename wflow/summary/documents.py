@@ -49,6 +49,7 @@ class Issue:
     day: date
     signer: str = ""  # the signer's name under the signature block
     draft: bool = True
+    secretariat: bool = False  # signed by the secretariat (TL.), not by the issuing unit
 
 
 def num(value: Decimal | int | None) -> str:
@@ -69,13 +70,15 @@ def subtitle(report: Report) -> str:
     return f"{text} của {report.subject}" if report.scope is ReportScope.BLOCK else text
 
 
-def signature(report: Report) -> tuple[str, str]:
-    """Return the signature block's two lines: on behalf of whom, and in which capacity."""
-    if report.scope is ReportScope.BLOCK:
-        return f"TM. {report.issuer}", "Đơn vị trưởng khối"
-    if report.scope is ReportScope.CAMPAIGN and report.issuer_parent:
-        return f"TM. {report.issuer}", "Thủ trưởng đơn vị"
-    return f"TM. {report.issuer}", "Chủ tịch"
+def signature(report: Report, *, secretariat: bool = False) -> tuple[str, str]:
+    """Return the signature block's two lines: on behalf of whom, and in which capacity.
+
+    The secretariat signs by order of the council's chair (TL.), never as the chair; a unit's
+    head signs on behalf of the unit (TM.).
+    """
+    if secretariat or report.by_council:
+        return "TL. Chủ tịch Hội đồng", "Cơ quan thường trực"
+    return f"TM. {report.issuer}", "Thủ trưởng đơn vị"
 
 
 def intro(report: Report) -> str:
@@ -124,7 +127,7 @@ def groups(figures: list[Figure]) -> list[tuple[str, list[Figure]]]:
 
 def context(report: Report, issue: Issue, issuer_code: str = "") -> dict[str, Any]:
     """Return what the PDF template shows."""
-    sign_title, sign_name = signature(report)
+    sign_title, sign_name = signature(report, secretariat=issue.secretariat)
     return {
         "report": report, "groups": groups(report.figures), "figure_head": FIGURE_HEAD,
         "figure_row": figure_row, "ranking_head": ranking_head, "ranking_row": ranking_row,
@@ -247,8 +250,8 @@ def render_docx(report: Report, issue: Issue, issuer_code: str = "") -> bytes:
     _para(doc, NEXT_YEAR, italic=True)
     foot = doc.add_table(rows=1, cols=2)
     _cell(foot.rows[0].cells[0], [("Nơi nhận:", True, True), (ctx["recipients"], False, False)])
-    _cell(foot.rows[0].cells[1], [(ctx["sign_title"], True, False),
-                                  (ctx["sign_name"], True, False), ("", False, False),
+    _cell(foot.rows[0].cells[1], [(ctx["sign_title"].upper(), True, False),
+                                  (ctx["sign_name"].upper(), True, False), ("", False, False),
                                   (issue.signer, True, False)])  # fmt: skip
     out = BytesIO()
     doc.save(out)

@@ -15,7 +15,7 @@ above the council's (`UPWARD_LEVELS`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -122,7 +122,7 @@ class Report:
     reference: str = ""  # the review period a block's figures come from
     block_id: int | None = None
     campaign_id: int | None = None
-    notes: list[str] = field(default_factory=list)
+    by_council: bool = False  # the council issues it (its year, or a campaign it launched)
 
     @property
     def prize_total(self) -> Decimal:
@@ -347,7 +347,7 @@ def for_campaign(session: Session, engine: Engine, campaign: Campaign) -> Report
     return Report(
         ReportScope.CAMPAIGN, campaign.year, campaign.title, body, "", len(units),
         campaign_figures(found), [campaign_ranking(found, campaign.title)], [], [],
-        counts, titles, campaign_id=campaign.id,
+        counts, titles, campaign_id=campaign.id, by_council=campaign.unit_id is None,
     )  # fmt: skip
 
 
@@ -379,4 +379,5 @@ def for_council(session: Session, engine: Engine, year: int) -> Report:
     return Report(
         ReportScope.COUNCIL, year, name, name, "", len(units), figures, rankings,
         granted(session, year, None), proposed(session, engine, year, None), counts, titles,
+        by_council=True,
     )  # fmt: skip

@@ -12,7 +12,7 @@ stored as a document that /verify checks like every other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
 from wflow.documents.verify import BadDocument, Limits, open_pdf
 from wflow.engine import Engine
-from wflow.org.models import Block, Role, Unit, User
+from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.org.service import clean_text
 from wflow.pacts.documents import add_document
 from wflow.pacts.models import Document
@@ -143,10 +143,11 @@ def build(session: Session, engine: Engine, subject: Subject) -> gather.Report:
     return gather.for_council(session, engine, subject.year)
 
 
-def issuer_code(session: Session, subject: Subject) -> str:
-    """Return the code in the report's number: the council's, or the issuing unit's."""
+def issuer_code(session: Session, subject: Subject, user: User | None = None) -> str:
+    """Return the code in the report's number: the council's (the secretariat issues), or the
+    issuing unit's."""
     owner = owner_unit(session, subject)
-    if owner is None:
+    if owner is None or (user is not None and user.has_role(Role.SECRETARIAT)):
         return COUNCIL_NUMBER_CODE
     return owner.code
 
@@ -182,9 +183,9 @@ def issued(session: Session, subject: Subject) -> list[SummaryReport]:
     return list(session.exec(query.order_by(col(SummaryReport.id).desc())).all())
 
 
-def next_number(session: Session, subject: Subject, when: date) -> str:
+def next_number(session: Session, subject: Subject, when: date, user: User) -> str:
     """Propose the next report number of the issuer's year: "NN/BC-<code>"."""
-    code = issuer_code(session, subject)
+    code = issuer_code(session, subject, user)
     count = session.exec(
         select(sa.func.count()).select_from(SummaryReport).where(
             col(SummaryReport.number).like(f"%/BC-{code}"),
@@ -239,14 +240,18 @@ def issue(
         raise Conflict(_l("Another report of this issuer has this number."), "number")
     pdf = _checked_upload(upload) if upload else None
     auth.confirm_signer(session, user, password, code=code, address=address)
-    report = build(session, engine, subject)
     reason = f"Ban hành báo cáo số {text}"
     if pdf is None:
-        pdf, page, box = docs.render_pdf(report, docs.Issue(text, issued_on, user.display_name,
-                                                            draft=False))  # fmt: skip
+        report = build(session, engine, subject)
+        by_secretariat = unit.kind == UnitKind.COUNCIL.value
+        if by_secretariat:  # the council issues it, whoever drafted it: its header and block
+            report = replace(report, issuer=unit.name, issuer_parent="", by_council=True)
+        when = docs.Issue(text, issued_on, user.display_name, draft=False,
+                          secretariat=by_secretariat)  # fmt: skip
+        pdf, page, box = docs.render_pdf(report, when, issuer_code(session, subject, user))
         signed = keys.sign_for_unit(session, user, unit, pdf, SIGN_FIELD, box, page=page,
                                     reason=reason)  # fmt: skip
-    else:  # the edited layout is the secretariat's: an invisible signature, no box to place
+    else:  # the edited layout is the issuer's: an invisible signature, no box to place
         signed = keys.sign_for_unit(session, user, unit, pdf, SIGN_FIELD, None, reason=reason)
     doc = add_document(session, None, signed, kind=DOCUMENT_KIND, user_id=user.id)
     row = SummaryReport(

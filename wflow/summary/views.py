@@ -81,7 +81,7 @@ def _show(subject: reports.Subject, form: IssueForm | None = None, status: int =
     if form is None and may_issue:
         form = IssueForm(formdata=None)
         today = installation.local_date(sess, utcnow())
-        form.number.data = reports.next_number(sess, subject, today)
+        form.number.data = reports.next_number(sess, subject, today, me)
         form.issued_on.data = today
     years = directory.block_years_of(sess, subject.block.id or 0) if subject.block else []
     return render_template(
