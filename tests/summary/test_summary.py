@@ -4,7 +4,9 @@ issue it; the issued version is signed and verifies."""
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +17,9 @@ from sqlmodel import Session, col, select
 from tests.awards.test_views import pdf_text
 from tests.conftest import submit
 from tests.dbs import DemoBuild
+from tests.people.test_views import as_user
 from tests.titles.test_history import demo_user
+from wflow.campaigns import service as campaigns
 from wflow.campaigns.models import Campaign, CampaignFigure, CampaignTarget, FigureKind
 from wflow.core import formats, subjects
 from wflow.core.access import current_year
@@ -28,6 +32,7 @@ from wflow.reviews.models import Review, ReviewScore
 from wflow.reviews.subject import REVIEW
 from wflow.signatures import keys
 from wflow.summary.models import SummaryReport
+from wflow.workflow_setup import engine
 
 LAST = current_year() - 1  # the demo's closed year: locked reviews, a decision, a campaign
 
@@ -250,3 +255,34 @@ def test_issue__the_secretariat_signs_the_councils_year_by_order_of_the_chair(
     with app.app_context():
         (report,) = keys.verify_document(session, data)
     assert report.check.valid and report.check.trusted and report.check.long_term
+
+
+def test_access__a_units_own_campaign_and_its_block(
+    app: Flask, session: Session, world: dict[str, Any]
+) -> None:
+    a1, year = world["units"]["a1"], world["year"]
+    with app.test_request_context():
+        own = campaigns.launch(
+            session, engine(), user=world["users"]["a1.head"],
+            given=campaigns.CampaignInput(
+                title="Tháng thanh niên của đơn vị", kind="campaign", starts_on=date(year, 3, 1),
+                ends_on=date(year, 3, 31), audience="units", unit_ids=[a1.id],
+                targets=[campaigns.TargetInput("Công trình thanh niên", "công trình")],
+            ),
+        )  # fmt: skip
+    block = world["blocks"]["a"]
+    pages = {"campaign": f"/campaigns/{own.id}/report", "block": f"/blocks/{block.id}/report"}
+    expected = {
+        "a1.head": (200, 200, True),  # the launcher's and the leading unit's head: issues
+        "a1.staff": (200, 200, False),  # sees, does not sign
+        "a2.head": (403, 403, False),  # the deputy's head: neither
+        "b1.head": (403, 403, False),
+        "secretariat": (200, 200, True),
+    }
+    for login, (campaign_status, block_status, issues) in expected.items():
+        client = as_user(app, login)
+        got = client.get(pages["campaign"])
+        assert got.status_code == campaign_status, login
+        assert client.get(pages["block"]).status_code == block_status, login
+        if got.status_code == 200:
+            assert ("Sign and issue" in got.get_data(as_text=True)) is issues, login

@@ -108,12 +108,8 @@ def owner_unit(session: Session, subject: Subject) -> Unit | None:
     return None
 
 
-def signing_unit(session: Session, user: User | None, subject: Subject) -> Unit | None:
-    """Return the unit whose key signs when `user` issues the report (None: may not issue)."""
-    if user is None or not user.is_active:
-        return None
-    if user.has_role(Role.SECRETARIAT):
-        return council.council_unit(session)
+def _own_unit(session: Session, user: User, subject: Subject) -> Unit | None:
+    """Return the unit issuing its own report when `user` is its head, else None."""
     owner = owner_unit(session, subject)
     if owner is not None and user.unit_id == owner.id and user.has_role(Role.UNIT_HEAD):
         return owner
@@ -121,14 +117,19 @@ def signing_unit(session: Session, user: User | None, subject: Subject) -> Unit 
 
 
 def may_issue(session: Session, user: User | None, subject: Subject) -> bool:
-    """Tell whether `user` may issue (sign) the report."""
-    if user is not None and user.has_role(Role.SECRETARIAT):
-        return True  # the council's key: created on first use, not read here
-    owner = owner_unit(session, subject)
-    return (
-        user is not None and user.is_active and owner is not None
-        and user.unit_id == owner.id and user.has_role(Role.UNIT_HEAD)
-    )  # fmt: skip
+    """Tell whether `user` may issue (sign) the report: the secretariat, the issuer's head."""
+    if user is None or not user.is_active:
+        return False
+    return user.has_role(Role.SECRETARIAT) or _own_unit(session, user, subject) is not None
+
+
+def signing_unit(session: Session, user: User, subject: Subject) -> Unit | None:
+    """Return the unit whose key signs when `user` issues the report (None: may not issue)."""
+    if not may_issue(session, user, subject):
+        return None
+    if user.has_role(Role.SECRETARIAT):
+        return council.council_unit(session)  # created with its key on first use
+    return _own_unit(session, user, subject)
 
 
 # --- drafts ----------------------------------------------------------------------------------

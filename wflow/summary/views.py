@@ -110,7 +110,8 @@ def _issue(subject: reports.Subject) -> Page:
         if form.csrf_token.errors:
             abort(400)
         return _show(subject, form, 422)
-    upload = form.file.data.read() if form.file.data else None
+    # one byte more than allowed is enough to refuse the file (the service names the limit)
+    upload = form.file.data.read(reports.UPLOAD_MAX_BYTES + 1) if form.file.data else None
     try:
         reports.issue(
             db.session(), engine(), user=user(), subject=subject, number=form.number.data or "",
