@@ -17,7 +17,7 @@ from typing import Any
 from docx import Document as Docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 
 from wflow.awards.documents import PERIOD_NAMES
@@ -199,6 +199,9 @@ def render_docx(report: Report, issue: Issue, issuer_code: str = "") -> bytes:
     section.left_margin, section.right_margin = Mm(30), Mm(15)
     style = doc.styles["Normal"]
     style.font.name, style.font.size = "Times New Roman", Pt(13)
+    heading = doc.styles["Heading 2"]  # the sections: kept as headings (Word's navigation)
+    heading.font.name, heading.font.size, heading.font.bold = "Times New Roman", Pt(13), True
+    heading.font.color.rgb = RGBColor(0, 0, 0)
     header = doc.add_table(rows=1, cols=2)
     issuer = [(report.issuer_parent.upper(), False, False)] if report.issuer_parent else []
     _cell(header.rows[0].cells[0], [*issuer, (report.issuer.upper(), True, False),
