@@ -35,6 +35,7 @@ from wflow.plans.models import (
 from wflow.programmes.models import Programme, ProgrammeParty, ProgrammeReview
 from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.signatures.models import TrustRoot, UnitCertificate
+from wflow.summary.models import SummaryReport
 from wflow.titles.models import PersonTitle, TitleDecision
 
 TABLES = (
@@ -44,5 +45,5 @@ TABLES = (
     RegistrationTarget, Review, ReviewEvidence, ReviewScore, UnitCertificate, LoginThrottle,
     Person, PersonPosting, TitleRegistration, Initiative, InitiativeAuthor,
     Campaign, CampaignCheckpoint, CampaignFigure, CampaignParticipant, CampaignTarget,
-    TitleDecision, PersonTitle, AdhocAward, DossierNominee, TrustRoot,
+    TitleDecision, PersonTitle, AdhocAward, DossierNominee, TrustRoot, SummaryReport,
 )  # fmt: skip

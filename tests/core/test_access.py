@@ -315,6 +315,32 @@ MATRIX: dict[str, dict[str, int]] = {
         "admin": 404,
         "*": 403,
     },
+    # Summary reports: a block's to its leading unit and the committee; a campaign's to its
+    # launcher (here the council's secretariat) and the committee; the council's year to the
+    # committee. An issued report that does not exist is a 404 (tests/summary).
+    **{
+        path: {
+            "a1.head": 200,
+            "a1.staff": 200,
+            "secretariat": 200,
+            "council": 200,
+            "admin": 200,
+            "*": 403,
+        }
+        for path in ("/blocks/{ka}/report", "/blocks/{ka}/report.pdf", "/blocks/{ka}/report.docx")
+    },
+    **{
+        path: {"secretariat": 200, "council": 200, "admin": 200, "*": 403}
+        for path in (
+            "/campaigns/{cp}/report",
+            "/campaigns/{cp}/report.pdf",
+            "/campaigns/{cp}/report.docx",
+            "/council/report",
+            "/council/report.pdf",
+            "/council/report.docx",
+        )
+    },
+    "/reports/0.pdf": {"*": 404},
 }
 # Routes that are not pages to authorize per unit (public or POST-only endpoints).
 NOT_PAGES = {
@@ -413,6 +439,11 @@ NOT_PAGES |= {
     "/adhoc/{x}/decision.pdf",
     "/adhoc/{x}/certificate.pdf",  # public, as the council's other decisions
 }
+NOT_PAGES |= {
+    "/blocks/{x}/report/issue",
+    "/campaigns/{x}/report/issue",
+    "/council/report/issue",
+}  # POST only: tests/summary/test_summary
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 
@@ -583,6 +614,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
         .replace("<int:initiative_id>", "{x}")
         .replace("<int:campaign_id>", "{x}")
         .replace("<int:adhoc_award_id>", "{x}")
+        .replace("<int:report_id>", "0")
         .replace("<name>", "pact")
         for rule in client.application.url_map.iter_rules()
     }

@@ -7,7 +7,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from wflow import db
-from wflow.core.access import Action, current_year, is_committee
+from wflow.core.access import Action, current_year, is_committee, may
 from wflow.inbox import service as inbox
 from wflow.org import directory
 from wflow.org.models import Block, Unit
@@ -71,6 +71,14 @@ def block(block_id: int) -> str:
     year = arg_year() or (years[0] if years else current_year())
     ensure(Action.VIEW, block_id=block_id, year=year)
     found = directory.block_years(db.session(), block_id=block_id, year=year)
+    # the summary report is the leading unit's and the committee's (wflow.summary.service)
+    may_report = is_committee(user()) or may(db.session(), user(), Action.ACT, block_id=block_id,
+                                             year=year)  # fmt: skip
     return render_template(
-        "main/block.html", block=row, year=year, years=years, by=found[0] if found else None
+        "main/block.html",
+        block=row,
+        year=year,
+        years=years,
+        by=found[0] if found else None,
+        may_report=may_report,
     )
