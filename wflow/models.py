@@ -36,6 +36,7 @@ from wflow.programmes.models import Programme, ProgrammeParty, ProgrammeReview
 from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.signatures.models import TrustRoot, UnitCertificate
 from wflow.titles.models import PersonTitle, TitleDecision
+from wflow.yearturn.models import BlockRotation, LeadershipElection
 
 TABLES = (
     ApiToken, AuditAlert, AuditRun, Award, CouncilSession, Decision, Nomination, Setting,
@@ -44,5 +45,6 @@ TABLES = (
     RegistrationTarget, Review, ReviewEvidence, ReviewScore, UnitCertificate, LoginThrottle,
     Person, PersonPosting, TitleRegistration, Initiative, InitiativeAuthor,
     Campaign, CampaignCheckpoint, CampaignFigure, CampaignParticipant, CampaignTarget,
-    TitleDecision, PersonTitle, AdhocAward, DossierNominee, TrustRoot,
+    TitleDecision, PersonTitle, AdhocAward, DossierNominee, TrustRoot, BlockRotation,
+    LeadershipElection,
 )  # fmt: skip
