@@ -21,11 +21,13 @@ class SuccessionForm(FlaskForm):
     rule = SelectField(_l("Rotation rule"), validators=[DataRequired()])
     leader_id = SelectField(
         _l("Leader elected at the year-end conference"), coerce=int, validators=[Optional()],
+        validate_choice=False,  # the service says why a unit is refused
         description=_l("Leave empty when no conference has elected the leader: the rule applies."),
     )  # fmt: skip
     deputy_id = SelectField(
-        _l("Deputy elected at the year-end conference"), coerce=int, validators=[Optional()]
-    )
+        _l("Deputy elected at the year-end conference"), coerce=int, validators=[Optional()],
+        validate_choice=False,
+    )  # fmt: skip
     note = StringField(
         _l("Conference and minutes"), validators=[Length(max=500)],
         description=_l('e.g. "Year-end conference of 12 December, minutes no. 15/BB"'),

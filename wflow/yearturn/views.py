@@ -78,11 +78,11 @@ def open_year() -> Page:
         lambda: service.open_year(db.session(), engine(), year=form.year.data or 0, user=user()),
     )
     if not done.ok or done.value is None:
-        for problem in form.year.errors:
+        given = form.year.data if isinstance(form.year.data, int) else None
+        problems = form.year.errors if given else [_("Give a year between 2001 and 2100.")]
+        for problem in problems:
             flash(str(problem), "error")
-        if not form.year.errors:
-            flash(_("Give a year between 2001 and 2100."), "error")
-        return _page(form.year.data if isinstance(form.year.data, int) else None, form, done.status)
+        return _page(given, form, done.status)
     flash(report_words(done.value), "success")
     return redirect(url_for("yearturn.index", year=done.value.year))
 
