@@ -13,6 +13,7 @@ from tests.yearturn.conftest import CLOSED, closed_year_rows
 from wflow.core import subjects
 from wflow.core.errors import ServiceError
 from wflow.engine.tables import WfInstance
+from wflow.org import service as org
 from wflow.org.models import BlockMembership, Unit
 from wflow.plans.criteria import snapshot_criteria
 from wflow.plans.models import Plan
@@ -114,8 +115,6 @@ def test_open_year__twice_changes_nothing_the_second_time(
 def test_open_year__keeps_members_set_by_hand_and_still_clones_the_plan(
     app: Flask, session: Session, council: dict[str, Any]
 ) -> None:
-    from wflow.org import service as org
-
     ka, u = council["blocks"]["KA"], council["units"]
     org.set_block_year(session, ka, year=NEW, member_ids=[u["An"].id, u["Dũng"].id],
                        leader_id=u["Dũng"].id, deputy_id=None)  # fmt: skip

@@ -153,3 +153,13 @@ def test_block_page__refuses_a_unit_outside_the_block(
     assert submit(client, url, {"rule": "sometimes"}).status_code == 422
     assert leadership.election_of(session, block.id, NEW) is None
     assert client.get("/year/blocks/99999").status_code == 404
+
+
+def test_page__speaks_vietnamese_by_default(
+    client: FlaskClient, council: dict[str, Any], make_user: Any
+) -> None:
+    make_user("thuky", None, roles=("secretariat",), locale="vi")
+    sign_in(client, "thuky")
+    html = client.get("/year").get_data(as_text=True)
+    assert "Chuyển năm thi đua" in html and f"Mở năm {NEW}" in html
+    assert "theo luân phiên: phó khối làm trưởng khối" in html
