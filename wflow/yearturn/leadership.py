@@ -91,9 +91,10 @@ def members_of(session: Session, block_id: int, year: int) -> list[tuple[Unit, s
         select(Unit, BlockMembership.position)
         .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
         .where(BlockMembership.block_id == block_id, BlockMembership.year == year)
-        .order_by(col(Unit.name), col(Unit.id))
     )
-    return [(unit, position) for unit, position in session.exec(query).all()]
+    rows = [(unit, position) for unit, position in session.exec(query).all()]
+    # Sorted here, not by the database, whose collation differs between SQLite and PostgreSQL.
+    return sorted(rows, key=lambda row: (row[0].name, row[0].id or 0))
 
 
 def set_leadership(members: Sequence[tuple[Unit, str]]) -> Leadership:
