@@ -163,3 +163,19 @@ def test_page__speaks_vietnamese_by_default(
     html = client.get("/year").get_data(as_text=True)
     assert "Chuyển năm thi đua" in html and f"Mở năm {NEW}" in html
     assert "theo luân phiên: phó khối làm trưởng khối" in html
+
+
+def test_page__filters_and_exports_the_preview(
+    client: FlaskClient, council: dict[str, Any]
+) -> None:
+    sign_in(client, "secretariat")
+    _english(client)
+    html = client.get(f"/year?year={NEW}&q=lan").get_data(as_text=True)
+    assert "Khối KC" in html and "Khối KA" not in html and "Khối KB" not in html
+    csv = client.get(f"/year?year={NEW}&format=csv")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Block,Member units,Leader,Deputy,Why,Plan")
+    assert any(line.startswith("Khối KC,") and "Hội Lan" in line for line in lines)
+    xlsx = client.get(f"/year?year={NEW}&q=KA&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"

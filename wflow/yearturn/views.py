@@ -3,17 +3,18 @@ block's rotation rule and year-end conference result (the secretariat and admini
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from wflow import db
 from wflow.core.errors import ServiceError
-from wflow.org.models import Block
+from wflow.org.models import Block, Unit
 from wflow.web.args import arg_year
 from wflow.web.forms import submit
 from wflow.web.guard import load_or_404, user
+from wflow.web.lists import export, matches, wanted_format
 from wflow.workflow_setup import engine
 from wflow.yearturn import leadership, service
 from wflow.yearturn.forms import OpenYearForm, SuccessionForm
@@ -47,6 +48,7 @@ def report_words(report: service.YearReport) -> str:
 
 def _page(year: int | None, form: OpenYearForm, status: int = 200) -> Page:
     sess = db.session()
+    q = request.args.get("q", "").strip()
     turns: list[service.BlockTurn] = []
     problem = ""
     if year is not None:
@@ -54,13 +56,46 @@ def _page(year: int | None, form: OpenYearForm, status: int = 200) -> Page:
             turns = service.preview(sess, year)
         except ServiceError as exc:
             problem, status = str(exc.message), max(status, exc.status)
+    fmt = wanted_format()
+    shown = [t for t in turns if matches(q, t.block.name, t.block.code, *_names(t.members))]
+    if fmt and not problem:
+        return _export(fmt, year or 0, shown)
     form.year.data = year
     return render_template(
-        "yearturn/index.html", year=year, turns=turns, problem=problem, form=form,
-        years=[y + 1 for y in service.years_with_members(sess)],
+        "yearturn/index.html", year=year, turns=turns, shown=shown, q=q, problem=problem,
+        form=form, years=[y + 1 for y in service.years_with_members(sess)],
         sources=leadership.SOURCE_LABELS, rules=leadership.RULE_LABELS,
         rule_of=lambda block: leadership.rule_of(sess, block.id or 0),
     ), status  # fmt: skip
+
+
+def _names(units: list[Unit]) -> list[str]:
+    return [u.name for u in units]
+
+
+def _export(fmt: str, year: int, turns: list[service.BlockTurn]) -> Response:
+    rows = [
+        {
+            "block": t.block.name,
+            "members": "; ".join(_names(t.members)),
+            "leader": t.leader.name if t.leader else "",
+            "deputy": t.deputy.name if t.deputy else "",
+            "why": str(leadership.SOURCE_LABELS[t.leadership.source]),
+            "plan": t.new_title if t.plan_action == service.PLAN_CLONE else "",
+            "open": _("yes") if t.nothing_to_do else _("no"),
+        }
+        for t in turns
+    ]
+    columns = [
+        ("block", _("Block")),
+        ("members", _("Member units")),
+        ("leader", _("Leader")),
+        ("deputy", _("Deputy")),
+        ("why", _("Why")),
+        ("plan", _("Plan")),
+        ("open", _("Already open")),
+    ]
+    return export(fmt, f"year-{year}", columns, rows)
 
 
 @bp.route("")
