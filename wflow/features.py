@@ -28,6 +28,7 @@ from wflow.scoreboard import views as scoreboard_views
 from wflow.signatures import views as signature_views
 from wflow.summary import views as summary_views
 from wflow.titles import views as title_views
+from wflow.yearturn import views as yearturn_views
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
     accounts_views.bp,
@@ -52,6 +53,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     award_admin.bp,
     adhoc_views.bp,
     summary_views.bp,
+    yearturn_views.bp,
 )
 assert plan_more_views.bp is plan_views.bp  # the plan's second page module adds to one blueprint
 assert person_registration_views.bp is people_views.bp  # registrations add to the people pages

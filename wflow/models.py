@@ -37,6 +37,7 @@ from wflow.reviews.models import Review, ReviewEvidence, ReviewScore
 from wflow.signatures.models import TrustRoot, UnitCertificate
 from wflow.summary.models import SummaryReport
 from wflow.titles.models import PersonTitle, TitleDecision
+from wflow.yearturn.models import BlockRotation, LeadershipElection
 
 TABLES = (
     ApiToken, AuditAlert, AuditRun, Award, CouncilSession, Decision, Nomination, Setting,
@@ -46,4 +47,5 @@ TABLES = (
     Person, PersonPosting, TitleRegistration, Initiative, InitiativeAuthor,
     Campaign, CampaignCheckpoint, CampaignFigure, CampaignParticipant, CampaignTarget,
     TitleDecision, PersonTitle, AdhocAward, DossierNominee, TrustRoot, SummaryReport,
+    BlockRotation, LeadershipElection,
 )  # fmt: skip

@@ -54,6 +54,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "/admin/users/new": {"admin": 200, "*": 403},
     "/admin/users/{u}": {"admin": 200, "*": 403},
     "/admin/trust": {"admin": 200, "*": 403},
+    # The turn of the year: the secretariat and administrators only.
+    "/year": {"secretariat": 200, "admin": 200, "*": 403},
+    "/year/blocks/{ka}": {"secretariat": 200, "admin": 200, "*": 403},
     # Workflow pages list only what the user may see; definitions are public to members.
     "/tasks": {"*": 200},
     "/workflows": {"*": 200},
@@ -444,6 +447,7 @@ NOT_PAGES |= {
     "/campaigns/{x}/report/issue",
     "/council/report/issue",
 }  # POST only: tests/summary/test_summary
+NOT_PAGES |= {"/year/open"}  # POST only: tests/yearturn/test_views
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 

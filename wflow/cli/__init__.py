@@ -18,6 +18,7 @@ from wflow.cli import backup as cli_backup
 from wflow.cli import keys as cli_keys
 from wflow.cli import notify as cli_notify
 from wflow.cli import workflows as cli_workflows
+from wflow.cli import year as cli_year
 from wflow.core import workflow as wf
 from wflow.core.access import current_year
 from wflow.core.errors import ServiceError
@@ -195,6 +196,6 @@ def init_app(app: Flask) -> None:
     """Register wflow's commands on the app (so `flask` and `wflow` both see them)."""
     for command in (
         COMMANDS + cli_workflows.COMMANDS + cli_audit.COMMANDS + cli_backup.COMMANDS
-        + cli_keys.COMMANDS + cli_notify.COMMANDS
+        + cli_keys.COMMANDS + cli_notify.COMMANDS + cli_year.COMMANDS
     ):  # fmt: skip
         app.cli.add_command(command)

@@ -9,7 +9,9 @@ from sqlmodel import Session, select
 
 from wflow.core.errors import ServiceError
 from wflow.org import service as org
-from wflow.org.models import Role, Unit, UnitKind
+from wflow.org.models import Block, Role, Unit, UnitKind
+from wflow.yearturn import leadership
+from wflow.yearturn.models import Rotation
 
 DEMO_PASSWORD = "demo-2026!"  # printed by `make run`; demo data only, never production
 
@@ -87,7 +89,7 @@ class DemoLogin:
 def build_demo(
     session: Session, year: int, progress: Callable[[str], None] = lambda _msg: None
 ) -> list[DemoLogin]:
-    """Create the demo province for `year` (and its leadership for `year - 1`)."""
+    """Create the demo province in `year - 1`, with the leaders its blocks elected for `year`."""
     if session.exec(select(Unit.id)).first() is not None:
         raise ServiceError("the database already holds units: the demo needs an empty one")
     logins: list[DemoLogin] = []
@@ -156,14 +158,7 @@ def build_demo(
         leader_id=units["MTTQ"].id,
         deputy_id=units["HCCB"].id,
     )
-    org.set_block_year(
-        session,
-        block,
-        year=year,
-        member_ids=political,
-        leader_id=units["TDOAN"].id,
-        deputy_id=units["HLHPN"].id,
-    )
+    _elect(session, block, year, units["TDOAN"], units["HLHPN"])
     enterprises = [units[c].id or 0 for c, *_ in ENTERPRISES]
     business = org.create_block(
         session,
@@ -175,12 +170,18 @@ def build_demo(
         leader_id=units["AGRHT"].id,
         deputy_id=units["PCHT"].id,
     )
-    org.set_block_year(
-        session,
-        business,
-        year=year,
-        member_ids=enterprises,
-        leader_id=units["PCHT"].id,
-        deputy_id=units["CNHT"].id,
-    )
+    _elect(session, business, year, units["PCHT"], units["CNHT"])
     return logins
+
+
+def _elect(session: Session, block: Block, year: int, leader: Unit, deputy: Unit) -> None:
+    """Record the leader and deputy the block's year-end conference elected for `year`.
+
+    The turn of the year (in the plan demo, once last year's plan is published) copies the
+    block's members into `year` with them.
+    """
+    leadership.set_succession(
+        session, user=None, block=block, year=year, rule=Rotation.ROTATE.value,
+        leader_id=leader.id, deputy_id=deputy.id,
+        note=f"Hội nghị tổng kết công tác thi đua, khen thưởng năm {year - 1}",
+    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The demo's plans, built through the services: one published last year, one in consultation."""
+"""The demo's plans: one published last year, cloned by the turn of the year into consultation."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from wflow.engine import Engine
 from wflow.org.models import Block, User
 from wflow.plans import consultation as consult
 from wflow.plans import service as plans
+from wflow.plans.clone import plan_of_year
 from wflow.plans.criteria import CriterionInput, GroupInput
 from wflow.plans.models import Criterion, Plan
 from wflow.plans.registration import TargetInput, register_targets
 from wflow.plans.text import default_rules
+from wflow.yearturn import service as turn
 
 LEGAL_BASES = (
     "Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15/6/2022;\n"
@@ -160,7 +162,7 @@ def _draft(session: Session, engine: Engine, leader: User, block: Block, year: i
 
 
 def build_plan_demo(session: Session, engine: Engine, year: int) -> None:
-    """Give the political block a published plan for last year and one in consultation now."""
+    """Publish the political block's plan for last year, turn the year, consult on the clone."""
     block = session.exec(select(Block).where(Block.code == "KCTXH")).one()
     secretariat = _user(session, "secretariat")
     soon = utcnow().date() + timedelta(days=14)
@@ -188,8 +190,12 @@ def build_plan_demo(session: Session, engine: Engine, year: int) -> None:
             ],
         )
 
+    # The secretariat turns the year: members copied with the leaders the conference elected,
+    # last year's plan cloned as this year's draft, which the new leading unit consults on.
+    turn.open_year(session, engine, year=year, user=secretariat)
+    current = plan_of_year(session, block.id or 0, year)
+    assert current is not None
     leader = _user(session, "tdoan.head")
-    current = _draft(session, engine, leader, block, year)
     plans.open_consultation(session, engine, user=leader, plan=current, until=soon)
     target = session.exec(
         select(Criterion).where(Criterion.plan_id == current.id, Criterion.code == "2.1")
