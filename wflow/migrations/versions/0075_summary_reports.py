@@ -1,7 +1,7 @@
 """summary_reports: the issued (signed) summary reports of blocks, campaigns and the council
 
 Revision ID: 0075_summary_reports
-Revises: 0065_trust_roots
+Revises: 0070_year_turn
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0075_summary_reports'
-down_revision = '0065_trust_roots'
+down_revision = '0070_year_turn'
 branch_labels = None
 depends_on = None
 
