@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
@@ -18,7 +17,15 @@ from wflow.org import directory
 from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, User
 from wflow.web.args import arg_int, arg_year
-from wflow.web.forms import BlockForm, BlockYearForm, NewBlockForm, UnitForm, UserForm
+from wflow.web.forms import (
+    BlockForm,
+    BlockYearForm,
+    NewBlockForm,
+    UnitForm,
+    UserForm,
+    form_error,
+    submit,
+)
 from wflow.web.guard import ensure, load_or_404
 from wflow.web.labels import POSITIONS, ROLES, UNIT_KINDS
 from wflow.web.lists import export, matches, wanted_format
@@ -32,15 +39,6 @@ Page = str | Response | tuple[str, int]
 @login_required
 def _admins_only() -> None:
     ensure(Action.ADMIN)
-
-
-def _refuse(form: FlaskForm, exc: ServiceError) -> int:
-    """Show a service refusal on the form (field error and flash); return the HTTP status."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc.message)]
-    flash(str(exc.message), "error")
-    return exc.status
 
 
 def _units() -> list[Unit]:
@@ -94,22 +92,21 @@ def unit_new() -> Page:
     """Create a unit."""
     form = _unit_form(None)
     status = 200
-    if form.validate_on_submit():
-        try:
-            unit = org.create_unit(
+    if request.method == "POST":
+        done = submit(
+            form,
+            lambda: org.create_unit(
                 db.session(),
                 name=form.name.data or "",
                 code=form.code.data or "",
                 kind=form.kind.data or "",
                 parent_id=form.parent_id.data or None,
-            )
-        except ServiceError as exc:
-            status = _refuse(form, exc)
-        else:
-            flash(_("Unit %(name)s created.", name=unit.name), "success")
+            ),
+        )
+        if done.ok and done.value is not None:
+            flash(_("Unit %(name)s created.", name=done.value.name), "success")
             return redirect(url_for("admin.units"))
-    elif request.method == "POST":
-        status = 422
+        status = done.status
     return render_template("admin/unit_form.html", form=form, unit=None), status
 
 
@@ -119,23 +116,22 @@ def unit_edit(unit_id: int) -> Page:
     unit = load_or_404(Unit, unit_id)
     form = _unit_form(unit)
     status = 200
-    if form.validate_on_submit():
-        try:
-            org.update_unit(
+    if request.method == "POST":
+        done = submit(
+            form,
+            lambda: org.update_unit(
                 db.session(),
                 unit,
                 name=form.name.data or "",
                 code=form.code.data or "",
                 kind=form.kind.data or "",
                 parent_id=form.parent_id.data or None,
-            )
-        except ServiceError as exc:
-            status = _refuse(form, exc)
-        else:
+            ),
+        )
+        if done.ok:
             flash(_("Unit %(name)s saved.", name=unit.name), "success")
             return redirect(url_for("admin.units"))
-    elif request.method == "POST":
-        status = 422
+        status = done.status
     return render_template("admin/unit_form.html", form=form, unit=unit), status
 
 
@@ -193,9 +189,10 @@ def block_new() -> Page:
     if request.method == "GET":
         form.year.data = current_year()
     status = 200
-    if form.validate_on_submit():
-        try:
-            block = org.create_block(
+    if request.method == "POST":
+        done = submit(
+            form,
+            lambda: org.create_block(
                 db.session(),
                 name=form.name.data or "",
                 code=form.code.data or "",
@@ -204,14 +201,13 @@ def block_new() -> Page:
                 member_ids=form.member_ids.data or [],
                 leader_id=form.leader_id.data or None,
                 deputy_id=form.deputy_id.data or None,
-            )
-        except ServiceError as exc:
-            status = _refuse(form, exc)
-        else:
-            flash(_("Block %(name)s created.", name=block.name), "success")
-            return redirect(url_for("admin.block_edit", block_id=block.id, year=form.year.data))
-    elif request.method == "POST":
-        status = 422
+            ),
+        )
+        if done.ok and done.value is not None:
+            flash(_("Block %(name)s created.", name=done.value.name), "success")
+            block_id, year = done.value.id, form.year.data
+            return redirect(url_for("admin.block_edit", block_id=block_id, year=year))
+        status = done.status
     return render_template("admin/block_new.html", form=form), status
 
 
@@ -258,7 +254,8 @@ def block_edit(block_id: int) -> Page:
         if request.method == "POST":
             status = 422
     except ServiceError as exc:
-        status = _refuse(year_form if "year-year" in request.form else form, exc)
+        form_error(year_form if "year-year" in request.form else form, exc)
+        status = exc.status
     years = directory.block_years_of(db.session(), block_id)
     return render_template(
         "admin/block_edit.html",
@@ -327,9 +324,10 @@ def user_new() -> Page:
     """Create a user."""
     form = _user_form(None)
     status = 200
-    if form.validate_on_submit():
-        try:
-            created = org.create_user(
+    if request.method == "POST":
+        done = submit(
+            form,
+            lambda: org.create_user(
                 db.session(),
                 login=form.login.data or "",
                 display_name=form.display_name.data or "",
@@ -338,14 +336,12 @@ def user_new() -> Page:
                 roles=form.roles.data or [],
                 locale=form.locale.data or "vi",
                 email=form.email.data or None,
-            )
-        except ServiceError as exc:
-            status = _refuse(form, exc)
-        else:
-            flash(_("User %(login)s created.", login=created.login), "success")
+            ),
+        )
+        if done.ok and done.value is not None:
+            flash(_("User %(login)s created.", login=done.value.login), "success")
             return redirect(url_for("admin.users"))
-    elif request.method == "POST":
-        status = 422
+        status = done.status
     return render_template("admin/user_form.html", form=form, user=None), status
 
 
@@ -356,9 +352,10 @@ def user_edit(user_id: int) -> Page:
     form = _user_form(edited)
     form.login.data = edited.login
     status = 200
-    if form.validate_on_submit():
-        try:
-            org.update_user(
+    if request.method == "POST":
+        done = submit(
+            form,
+            lambda: org.update_user(
                 db.session(),
                 edited,
                 display_name=form.display_name.data or "",
@@ -367,12 +364,10 @@ def user_edit(user_id: int) -> Page:
                 active=bool(form.active.data),
                 password=form.password.data or None,
                 email=form.email.data or "",
-            )
-        except ServiceError as exc:
-            status = _refuse(form, exc)
-        else:
+            ),
+        )
+        if done.ok:
             flash(_("User %(login)s saved.", login=edited.login), "success")
             return redirect(url_for("admin.users"))
-    elif request.method == "POST":
-        status = 422
+        status = done.status
     return render_template("admin/user_form.html", form=form, user=edited), status
