@@ -17,7 +17,7 @@ from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError, WrongPassword
 from wflow.documents import signing
 from wflow.engine import GuardFailed
-from wflow.engine.tables import WfEvent
+from wflow.engine.tables import WfEvent, WfInstance
 from wflow.org.models import Block, Role, Unit, User
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import read_document, signers_of
@@ -126,6 +126,10 @@ def test_pact__every_head_signs_and_the_pact_comes_into_force(
     )
     session.refresh(pact)
     assert pact.in_force_at is not None and pact.evidence_id is not None
+    # in force until the end of the period's last day in Vietnam (16:59:59 UTC), not in UTC
+    row = session.get(WfInstance, pact.instance_id)
+    assert row is not None and row.due_at is not None
+    assert (row.due_at.month, row.due_at.day, row.due_at.hour) == (12, 31, 16), row.due_at
     evidence = session.get(Document, pact.evidence_id)
     assert evidence is not None
     with app.app_context():

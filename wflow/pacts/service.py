@@ -82,7 +82,7 @@ def prepare_pact(session: Session, engine: Engine, *, user: User, plan: Plan) ->
     )  # fmt: skip
     session.add(pact)
     session.flush()
-    data = {"period_end": f"{plan.year_end}-12-31T23:59:59"}
+    data = {"period_end": f"{plan.year_end}-12-31"}
     subjects.start(session, engine, pact, user, data)
     session.add(pact)
     return pact

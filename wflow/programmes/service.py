@@ -124,7 +124,7 @@ def _set_parties(session: Session, programme: Programme, ids: list[int]) -> None
 
 
 def _data(programme: Programme, ids: list[int]) -> dict[str, object]:
-    return {"parties": ids, "period_end": f"{programme.year_end}-12-31T23:59:59"}
+    return {"parties": ids, "period_end": f"{programme.year_end}-12-31"}
 
 
 def _drafting_unit(session: Session, user: User) -> Unit:
