@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from wflow.clock import utcnow
@@ -87,6 +88,11 @@ def _leads(session: Session, user: User, block_id: int, year: int) -> bool:
     return session.exec(query).first() is not None
 
 
+_SEATS_OF_UNIT = select(
+    BlockMembership.block_id, BlockMembership.year, BlockMembership.position
+).where(BlockMembership.unit_id == sa.bindparam("unit"))
+
+
 def principals(session: Session, user: User) -> frozenset[str]:
     """Return the principal strings the workflow engine matches roles against.
 
@@ -107,10 +113,10 @@ def principals(session: Session, user: User) -> frozenset[str]:
         out.add(f"unit:{unit}:member")
         if head:
             out.add(f"unit:{unit}:head")
-        query = select(
-            BlockMembership.block_id, BlockMembership.year, BlockMembership.position
-        ).where(BlockMembership.unit_id == unit)
-        for block_id, year, position in session.exec(query).all():
+        if session.new or session.dirty:
+            session.flush()  # as autoflush would: a membership added in this unit counts
+        seats = session.connection().execute(_SEATS_OF_UNIT, {"unit": unit})
+        for block_id, year, position in seats.all():
             out.add(f"block:{block_id}:{year}:member")
             if position == Position.LEADER.value:
                 out.add(f"block:{block_id}:{year}:leader")
