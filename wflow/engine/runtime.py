@@ -217,6 +217,14 @@ class Engine(Firing):
                 out.extend(participation_triggers(part))
         return list(dict.fromkeys(out))
 
+    def row(self, session: Session, instance_id: int) -> Any:
+        """Return the instance's row as it stands, read by the firing path's own statement.
+
+        A named tuple with `WfInstance`'s column names (no ORM object to build): for code
+        that only reads it right after a fire, such as the notifications.
+        """
+        return self._row(Db(session), instance_id)
+
     def ballots(self, session: Session, instance_id: int, round_: int) -> list[str]:
         """Return the choices of a secret round's ballots (act, refuse, abstain; unordered)."""
         return load_choices(Db(session), instance_id, round_)

@@ -120,9 +120,7 @@ def after_change(
     session: Session, engine: Engine, instance_id: int, new: TaskKeys, actor: User | None
 ) -> None:
     """Notify the people who got a new task on an instance, in its transaction; mail after."""
-    row = session.get(WfInstance, instance_id)
-    if row is None:
-        return
+    row = engine.row(session, instance_id)  # WfInstance's columns, without the ORM's cost
     defn = engine.definition(row.workflow, row.version)
     # options that stay available (revoke, close early) are not work: nobody is told
     new = frozenset((t, p) for t, p in new if inbox.is_task(defn, row.state, t))
