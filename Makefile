@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/signatures.py
 	$(BIN)/python bench/reviews.py
+	$(BIN)/python bench/web.py
 	@echo
 	@$(BIN)/python bench/table.py
 
