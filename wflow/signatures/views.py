@@ -32,7 +32,8 @@ from wflow.core.numbers import INT32
 from wflow.documents import pki
 from wflow.documents.verify import Limits
 from wflow.org.models import Role, Unit, User
-from wflow.signatures import keys, trust, validation
+from wflow.pacts.documents import read_document
+from wflow.signatures import codes, keys, trust, validation
 from wflow.signatures.models import TrustRoot, UnitCertificate
 from wflow.web import formats
 from wflow.web.args import read_request_int
@@ -105,6 +106,42 @@ def verify() -> ResponseReturnValue:
     return render_template(
         "documents/verify.html", form=form, reports=reports, limit_mb=limit // (1024 * 1024)
     ), status
+
+
+@bp.route("/v/<code>")
+def verify_code(code: str) -> ResponseReturnValue:
+    """The public verification page of the document bearing a code (no sign-in needed)."""
+    sess = db.session()
+    canonical = codes.normalise(code)
+    doc = codes.current(sess, canonical) if canonical else None
+    if doc is None:
+        return render_template("documents/verify_code.html", doc=None, code=code[:40]), 404
+    try:
+        reports = keys.verify_document(sess, read_document(sess, doc))
+    except ServiceError:  # the stored file itself is refused: say so, do not hide it
+        reports = None
+    issuers = list(dict.fromkeys(r.unit.name for r in reports or [] if r.unit is not None))
+    return render_template(
+        "documents/verify_code.html",
+        doc=doc,
+        code=codes.grouped(doc.verify_code or ""),
+        facts=codes.facts(sess, doc),
+        issuers=issuers,
+        reports=reports,
+    )
+
+
+@bp.route("/v/<code>/file")
+def verify_code_file(code: str) -> ResponseReturnValue:
+    """Download the stored file that a verification code leads to (public)."""
+    sess = db.session()
+    canonical = codes.normalise(code)
+    doc = codes.current(sess, canonical) if canonical else None
+    if doc is None:
+        abort(404)
+    return Response(read_document(sess, doc), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{canonical}.pdf"',
+    })  # fmt: skip
 
 
 def _report_download(
