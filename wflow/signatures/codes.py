@@ -17,6 +17,7 @@ from io import BytesIO
 import segno
 from sqlmodel import Session, col, select
 
+from wflow.adhoc.models import AdhocAward
 from wflow.awards.models import Decision
 from wflow.core import installation
 from wflow.pacts.models import Document, Pact
@@ -91,6 +92,12 @@ def facts(session: Session, doc: Document) -> Facts:
         decision = session.get(Decision, doc.decision_id)
         if decision is not None:
             return Facts(KIND_TITLES["decision"], decision.number, decision.issued_on)
+    if doc.kind == "adhoc_decision":  # the chair's decision on an ad-hoc award
+        query = select(AdhocAward).where(AdhocAward.document_id == doc.id)
+        adhoc = session.exec(query).first()
+        if adhoc is not None:
+            title, number = KIND_TITLES["decision"], adhoc.decision_number or ""
+            return Facts(title, number, adhoc.decision_date)
     if doc.pact_id is not None:
         pact = session.get(Pact, doc.pact_id)
         if pact is not None:
