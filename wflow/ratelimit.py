@@ -42,6 +42,11 @@ LIMITED: dict[str, tuple[tuple[str, Callable[[], str]], ...]] = {
     "documents.verify": (("RATELIMIT_VERIFY", get_remote_address),),
     "api.verify": (("RATELIMIT_VERIFY", get_remote_address),),
 }
+# Public pages whose GETs do real work (the verification page checks the stored file's
+# signatures): limited like the uploads of /verify.
+LIMITED_READS: dict[str, tuple[str, Callable[[], str]]] = {
+    "documents.verify_code": ("RATELIMIT_VERIFY", get_remote_address),
+}
 # Never limited, whatever default limits an operator may configure.
 EXEMPT: tuple[str, ...] = ("health.healthz",)
 
@@ -76,7 +81,7 @@ def _refused(exc: RateLimitExceeded) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Limit the POSTs of LIMITED endpoints per client address (after the views exist)."""
+    """Limit the POSTs of LIMITED and the GETs of LIMITED_READS per client address."""
     limits = Limiter(
         key_func=get_remote_address,
         app=app,
@@ -90,6 +95,9 @@ def init_app(app: Flask) -> None:
         for setting, key in rules:
             rule = str(app.config[setting])
             views[endpoint] = limits.limit(rule, key_func=key, methods=["POST"])(views[endpoint])
+    for endpoint, (setting, key) in LIMITED_READS.items():
+        rule = str(app.config[setting])
+        views[endpoint] = limits.limit(rule, key_func=key, methods=["GET"])(views[endpoint])
     for endpoint in EXEMPT:
         if endpoint in views:
             views[endpoint] = limits.exempt(views[endpoint])

@@ -23,7 +23,9 @@ from wflow.core import subjects
 from wflow.core.access import current_year
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.org.models import User
+from wflow.pacts.models import Document
 from wflow.people.models import Person
+from wflow.signatures import codes
 from wflow.workflow_setup import engine
 
 YEAR = current_year()
@@ -109,6 +111,14 @@ def test_short_path__proposal_secretariat_chair_decision_history(
     text = pdf_text(pdf.data)
     assert "15/QĐ-HĐTĐKT" in text and "Nguyễn Văn Hùng" in text and "đột xuất" in text
     assert b"/ByteRange" in pdf.data  # signed
+    # its verification code, printed on it, leads to its public page
+    session.expire_all()
+    decided = session.get(AdhocAward, row.id)
+    doc = session.get(Document, decided.document_id if decided else 0)
+    assert doc is not None and doc.verify_code
+    assert f"Mã xác thực: {codes.grouped(doc.verify_code)} · " in text
+    verified = app.test_client().get(f"/v/{doc.verify_code}").get_data(as_text=True)
+    assert "15/QĐ-HĐTĐKT" in verified and "Quyết định khen thưởng" in verified
     assert app.test_client().get(f"{url}/certificate.pdf").status_code == 200
     # the award history and the unit's titles page list it
     found = head.get("/titles/history?q=hung").get_data(as_text=True)

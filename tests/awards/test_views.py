@@ -29,8 +29,9 @@ from wflow.awards.models import Award, Decision, Nomination
 from wflow.core.access import current_year
 from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.org.models import Block, Role, Unit, User
+from wflow.pacts.models import Document
 from wflow.plans.models import Registration
-from wflow.signatures import keys
+from wflow.signatures import codes, keys
 
 TOTALS = [95, 92, 88, 80, 70, 91]  # N1 leads; N6 scores well but never registered
 COUNCIL = 10
@@ -324,6 +325,14 @@ def test_story__ranking_to_signed_decision_and_register(
     assert reports[0].unit.kind == "council"
     decision = session.exec(select(Decision).where(Decision.number == "123/QĐ-HĐTĐKT")).one()
     assert decision.document_id is not None  # a public act: any caller may read it
+    # the decision prints its verification code and URL (and QR), which lead to its page
+    coded = session.get(Document, decision.document_id)
+    assert coded is not None and coded.verify_code
+    link = f"{app.config['PUBLIC_URL'].rstrip('/')}/v/{coded.verify_code}"
+    assert f"Mã xác thực: {codes.grouped(coded.verify_code)} · {link}" in text
+    verified = public.get(f"/v/{coded.verify_code}").get_data(as_text=True)
+    assert "123/QĐ-HĐTĐKT" in verified and "Quyết định khen thưởng" in verified
+    assert "Tất cả 1 chữ ký đều toàn vẹn, tin cậy và có trong danh mục." in verified
     assert api_document(app, session, "oth.head", decision.document_id).status_code == 200
     # numbers restart every year: next year's first decision is 01 again, this year's next 02
     year = year_end["year"]

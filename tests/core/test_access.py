@@ -54,6 +54,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "/admin/users/new": {"admin": 200, "*": 403},
     "/admin/users/{u}": {"admin": 200, "*": 403},
     "/admin/trust": {"admin": 200, "*": 403},
+    # A document's public verification page and file, by the code printed on it.
+    "/v/{vc}": {"*": 200, ANONYMOUS: 200},
+    "/v/{vc}/file": {"*": 200, ANONYMOUS: 200},
     # The turn of the year: the secretariat and administrators only.
     "/year": {"secretariat": 200, "admin": 200, "*": 403},
     "/year/blocks/{ka}": {"secretariat": 200, "admin": 200, "*": 403},
@@ -459,6 +462,7 @@ def _fill(template: str, world: dict[str, Any]) -> str:
         kb=world["blocks"]["b"].id,
         u=world["users"]["a1.head"].id,
         pka=world.get("pact_id", 0),
+        vc=world.get("verify_code", "0"),
         pl=world.get("plan_id", 0),
         pc=world.get("pact_row_id", 0),
         rv=world.get("review_id", 0),
@@ -500,6 +504,13 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
     session.add(row)
     session.commit()
     world["pact_row_id"] = row.id
+    from tests.documents.helpers import blank_pdf
+    from wflow.pacts.documents import add_document
+
+    with app.app_context():
+        add_document(session, row, blank_pdf(), kind="pact", verify_code="7K3M9QXA2B")
+        session.commit()
+    world["verify_code"] = "7K3M9QXA2B"
     from wflow.awards import catalogue as awards
     from wflow.awards.models import Nomination
 
@@ -620,6 +631,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
         .replace("<int:adhoc_award_id>", "{x}")
         .replace("<int:report_id>", "0")
         .replace("<name>", "pact")
+        .replace("<code>", "{x}")
         for rule in client.application.url_map.iter_rules()
     }
     covered = {
@@ -630,6 +642,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
             kb="{x}",
             u="{x}",
             pka="{x}",
+            vc="{x}",
             pl="{x}",
             pc="{x}",
             rv="{x}",
@@ -647,8 +660,9 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
 
 
 def test_access__signed_out_visitors_are_sent_to_login(
-    client: FlaskClient, world: dict[str, Any]
+    client: FlaskClient, world_with_pact: dict[str, Any]
 ) -> None:
+    world = world_with_pact
     for template, expected in MATRIX.items():
         response = client.get(_fill(template, world))
         if ANONYMOUS in expected:

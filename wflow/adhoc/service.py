@@ -39,6 +39,7 @@ from wflow.pacts.documents import SIGN_BOX_MM, box_of, html_to_pdf
 from wflow.pacts.models import Document
 from wflow.people.models import Person
 from wflow.reviews import evidence as files
+from wflow.signatures import codes
 from wflow.titles import rules as title_rules
 
 WORKFLOW = "adhoc_award"
@@ -292,9 +293,10 @@ number_taken = council.number_taken
 
 
 def render_decision(
-    session: Session, row: AdhocAward, signer: User
+    session: Session, row: AdhocAward, signer: User, verify: dict[str, str] | None = None
 ) -> tuple[bytes, int, tuple[int, int, int, int]]:
-    """Render the chair's decision; return the PDF and its signature's page and box."""
+    """Render the chair's decision (with its verification code's footer `verify`); return the
+    PDF and its signature's page and box."""
     body = council.council_unit(session)
     proposer = session.get(Unit, row.unit_id)
     context = {
@@ -314,6 +316,7 @@ def render_decision(
         "issuer_parent": "",
         "issuer": body.name,
         "doc_title_text": award_docs.TITLES["decision"],
+        "verify": verify,
     }
     pdf, anchors = html_to_pdf(render_html("pdf/adhoc_decision.html", context))
     page, box = box_of(anchors[award_docs.SIGN_ANCHOR])
@@ -354,10 +357,12 @@ def sign_decision(
     row.decision_number, row.decision_year, row.decision_date = text, issued_on.year, issued_on
     row.base_salary, row.prize_amount = salary, awards.prize(award.prize_multiple, salary)
     row.decided_by_user_id, row.updated_at = user.id, utcnow()
-    pdf, page, box = render_decision(session, row, user)
+    code = codes.new_code(session)
+    pdf, page, box = render_decision(session, row, user, codes.footer(session, code))
     signed = council.sign_as_council(session, user, council.council_unit(session), pdf, page, box,
                                      reason=f"Quyết định khen thưởng số {text}")  # fmt: skip
-    doc = award_docs.store(session, signed, kind=DOCUMENT_KIND, user_id=user.id)
+    doc = award_docs.store(session, signed, kind=DOCUMENT_KIND, user_id=user.id,
+                           verify_code=code)  # fmt: skip
     row.document_id = doc.id
     session.add(row)
     session.flush()

@@ -34,7 +34,7 @@ from wflow.engine import Engine, WfInstance
 from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.org.service import clean_text
-from wflow.signatures import keys
+from wflow.signatures import codes, keys
 
 COUNCIL_CODE = "HDTDKT"
 COUNCIL_NAME = "Hội đồng Thi đua - Khen thưởng"
@@ -208,10 +208,13 @@ def sign_decision(
     )
     session.add(decision)
     session.flush()
-    pdf, page, box = docs.render_decision(session, decision, council, approved)
+    code = codes.new_code(session)
+    pdf, page, box = docs.render_decision(session, decision, council, approved,
+                                          codes.footer(session, code))  # fmt: skip
     signed = sign_as_council(session, user, council, pdf, page, box,
                              reason=f"Quyết định khen thưởng số {text}")  # fmt: skip
-    doc = docs.store(session, signed, kind="decision", decision_id=decision.id, user_id=user.id)
+    doc = docs.store(session, signed, kind="decision", decision_id=decision.id, user_id=user.id,
+                     verify_code=code)  # fmt: skip
     decision.document_id = doc.id
     session.add(decision)
     by_row = {r["nomination"].id: r for r in docs.decision_rows(session, approved, salary)}

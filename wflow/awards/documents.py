@@ -205,6 +205,7 @@ def store(
     nomination_id: int | None = None,
     decision_id: int | None = None,
     user_id: int | None = None,
+    verify_code: str | None = None,
 ) -> Document:
     """Store a nomination's or a decision's PDF (flushed, not committed)."""
     return add_document(
@@ -215,6 +216,7 @@ def store(
         user_id=user_id,
         nomination_id=nomination_id,
         decision_id=decision_id,
+        verify_code=verify_code,
     )
 
 
@@ -257,8 +259,12 @@ def render_decision(
     decision: Decision,
     council: Unit,
     nominations: list[Nomination],
+    verify: dict[str, str] | None = None,
 ) -> tuple[bytes, int, tuple[int, int, int, int]]:
-    """Render the decision with its annex; return the PDF and the signature's page and box."""
+    """Render the decision with its annex; return the PDF and the signature's page and box.
+
+    `verify` is the verification code's footer (wflow.signatures.codes.footer), printed last.
+    """
     council_session = session.get(CouncilSession, decision.session_id)
     rows = decision_rows(session, nominations, decision.base_salary)
     kinds: list[Award] = []
@@ -280,6 +286,7 @@ def render_decision(
         "issuer_parent": "",
         "issuer": council.name,
         "doc_title_text": TITLES["decision"],
+        "verify": verify,
     }
     pdf, anchors = html_to_pdf(render_html("pdf/award_decision.html", context))
     page, box = box_of(anchors[SIGN_ANCHOR])

@@ -60,10 +60,14 @@ class Settings:
         return timedelta(seconds=int(self.config.get("LOGIN_LOCK_SECONDS", 15 * 60)))
 
     @property
+    def public_url(self) -> str:
+        """Return the installation's public address (PUBLIC_URL), without a final slash."""
+        return str(self.config.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/")
+
+    @property
     def crl_url(self) -> str:
         """Return where the instance CA's CRL is published (PUBLIC_URL + /pki/crl.der)."""
-        base = str(self.config.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/")
-        return f"{base}/pki/crl.der"
+        return f"{self.public_url}/pki/crl.der"
 
     @property
     def tsa_url(self) -> str | None:

@@ -80,6 +80,8 @@ class SignatureCheck:
     certificate: x509.Certificate | None  # None when the signature's container is damaged
     timestamp: datetime | None = None  # the time a trusted TSA vouches for (naive UTC)
     long_term: bool = False  # timestamped, with revocation data embedded in the file (B-LT)
+    reason: str = ""  # the /Reason the signature states (its capacity or purpose), if any
+    root_fingerprint: str = ""  # SHA-256 of the trusted root its certificate chains to
 
 
 def precheck(data: bytes, limits: Limits) -> None:
@@ -312,10 +314,13 @@ def _check(
             coverage == "ENTIRE_REVISION" and only_validation_later
         )
         docmdp_ok = status.docmdp_ok is not False
+        root = _root_fingerprint(status.validation_path) if trusted else ""
     except (SignatureValidationError, ValueError) as exc:  # unreadable CMS, bad byte range
         intact = valid = trusted = whole = False
+        root = ""
         modification, docmdp_ok = f"ERROR: {type(exc).__name__}", False
     name = sig.sig_object.get("/Name")
+    reason = sig.sig_object.get("/Reason")
     claimed = sig.self_reported_timestamp
     return SignatureCheck(
         field=str(sig.field_name),
@@ -332,4 +337,14 @@ def _check(
         certificate=cert,
         timestamp=naive_utc(stamped) if stamped else None,
         long_term=stamped is not None and trust.has_revocation_data,
+        reason=str(reason) if isinstance(reason, generic.TextStringObject | str) else "",
+        root_fingerprint=root,
     )
+
+
+def _root_fingerprint(path: Any) -> str:
+    """Return the SHA-256 of a validation path's trust anchor ("" when it has no certificate)."""
+    try:
+        return fingerprint(_to_crypto(path[0])) if path is not None else ""
+    except (IndexError, LookupError, ValueError, TypeError):
+        return ""

@@ -185,17 +185,19 @@ def add_document(
     decision_id: int | None = None,
     programme_id: int | None = None,
     pact_id: int | None = None,
+    verify_code: str | None = None,
 ) -> Document:
     """Store `data` and add its Document row to the session (flushed, not committed).
 
     The document belongs to the pact, or (pact None) to a nomination, an award decision or a
-    programme.
+    programme. `verify_code` is the code printed on it (wflow.signatures.codes).
     """
     sha, path = store_bytes(session, data)
     doc = Document(
         pact_id=pact.id if pact is not None else pact_id, nomination_id=nomination_id,
         decision_id=decision_id, programme_id=programme_id, parent_id=parent_id, kind=kind,
         field=field, sha256=sha, size=len(data), path=path, created_by_user_id=user_id,
+        verify_code=verify_code,
     )  # fmt: skip
     session.add(doc)
     session.flush()

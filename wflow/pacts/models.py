@@ -57,6 +57,8 @@ class Document(SQLModel, table=True):
     kind: str = Field(max_length=20)  # pact, evidence, form01, form02, minutes, decision
     field: str = Field(default="", max_length=100)  # the signature field this revision filled
     sha256: str = Field(max_length=64, index=True)
+    # printed on the document before signing; every revision of it keeps it (None: older files)
+    verify_code: str | None = Field(default=None, max_length=10, index=True)
     size: int
     path: str = Field(max_length=300)  # relative to the instance folder
     created_by_user_id: int | None = Field(default=None, foreign_key="user.id")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
@@ -91,7 +91,7 @@ class SigningRound(Generic[T]):
         parent_id: int | None = None,
     ) -> Document:
         """Store a revision of the subject's PDF (flushed; the caller makes it current)."""
-        owner: dict[str, int | None] = {self.owner: subject.id}
+        owner: dict[str, Any] = {self.owner: subject.id}  # the owner column of Document
         return add_document(session, None, pdf, kind=self.kind, user_id=user_id, field=field,
                             parent_id=parent_id, **owner)  # fmt: skip
 

@@ -11,6 +11,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -20,6 +21,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlmodel import col, select
+from werkzeug.utils import secure_filename
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -30,8 +32,10 @@ from wflow.core.numbers import INT32
 from wflow.documents import pki
 from wflow.documents.verify import Limits
 from wflow.org.models import Role, Unit, User
-from wflow.signatures import keys, trust
+from wflow.pacts.documents import read_document
+from wflow.signatures import codes, keys, trust, validation
 from wflow.signatures.models import TrustRoot, UnitCertificate
+from wflow.web import formats
 from wflow.web.args import read_request_int
 from wflow.web.guard import ensure, load_or_404, user
 
@@ -95,11 +99,63 @@ def verify() -> ResponseReturnValue:
             reports = keys.verify_document(db.session(), data, limits=Limits(max_bytes=limit))
         except ServiceError as exc:
             status = _show_error(form, exc)
+        if reports is not None and request.form.get("format") == "pdf":
+            return _report_download(data, reports, form.file.data.filename or "")
     elif form.is_submitted():
         status = 422
     return render_template(
         "documents/verify.html", form=form, reports=reports, limit_mb=limit // (1024 * 1024)
     ), status
+
+
+@bp.route("/v/<code>")
+def verify_code(code: str) -> ResponseReturnValue:
+    """The public verification page of the document bearing a code (no sign-in needed)."""
+    sess = db.session()
+    canonical = codes.normalise(code)
+    doc = codes.current(sess, canonical) if canonical else None
+    if doc is None:
+        return render_template("documents/verify_code.html", doc=None, code=code[:40]), 404
+    try:
+        reports = keys.verify_document(sess, read_document(sess, doc))
+    except ServiceError:  # the stored file itself is refused: say so, do not hide it
+        reports = None
+    issuers = list(dict.fromkeys(r.unit.name for r in reports or [] if r.unit is not None))
+    return render_template(
+        "documents/verify_code.html",
+        doc=doc,
+        code=codes.grouped(doc.verify_code or ""),
+        facts=codes.facts(sess, doc),
+        issuers=issuers,
+        reports=reports,
+    )
+
+
+@bp.route("/v/<code>/file")
+def verify_code_file(code: str) -> ResponseReturnValue:
+    """Download the stored file that a verification code leads to (public)."""
+    sess = db.session()
+    canonical = codes.normalise(code)
+    doc = codes.current(sess, canonical) if canonical else None
+    if doc is None:
+        abort(404)
+    return Response(read_document(sess, doc), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{canonical}.pdf"',
+    })  # fmt: skip
+
+
+def _report_download(
+    data: bytes, reports: list[keys.SignatureReport], file_name: str
+) -> ResponseReturnValue:
+    """Return the validation report of the checked file as a PDF download."""
+    pdf = validation.report_pdf(
+        db.session(), data, reports, file_name=file_name[:200], zone=formats.timezone()
+    )
+    stem = (secure_filename(file_name) or "document.pdf").rsplit(".", 1)[0]
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="validation-{stem}.pdf"',
+        "Cache-Control": "no-store",
+    })  # fmt: skip
 
 
 def _is_head_of(unit_id: int) -> bool:
