@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 import re
 from datetime import date
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
@@ -174,6 +176,35 @@ def test_inbox__the_nav_count_is_the_rows_count(
     page = client.get("/tasks").get_data(as_text=True)
     nav = _text(page[page.index('href="/tasks"') :][:400])
     assert str(count) in nav.split()[:6], nav
+
+
+def test_inbox__the_badge_counts_what_the_inbox_lists_for_everyone(
+    app: Flask, session: Session, demo: DemoBuild
+) -> None:
+    """The layout's count (grouped queries, no row described) equals the listed rows."""
+    statements: list[str] = []
+    bind = session.get_bind()
+    listen = sa.event.listens_for(bind, "before_cursor_execute")
+
+    @listen
+    def _count(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        statements.append(sql)
+
+    try:
+        with app.test_request_context():
+            users = session.exec(select(User).where(col(User.active))).all()
+            seen = set()
+            for user in users:
+                listed = len(inbox.work(session, engine(), user))
+                statements.clear()
+                counted = inbox.count(session, engine(), user)
+                assert counted == listed, user.login
+                on_tasks = [q for q in statements if "wf_task" in q]
+                assert len(on_tasks) <= 2, (user.login, on_tasks)  # not one per task
+                seen.add(listed)
+            assert len(seen) > 2, seen  # people with different amounts of work were counted
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", _count)
 
 
 def test_inbox__export_is_in_words(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -134,6 +134,51 @@ INBOX_COUNT = sa.select(sa.func.count()).select_from(
     .where(TASK.c.principal.in_(_PRINCIPALS))
     .subquery()
 )
+# what an actor may do, counted per (workflow, version, state, trigger): a handful of rows
+_GROUP = (INST.c.workflow, INST.c.version, INST.c.state, TASK.c.trigger)
+INBOX_GROUPS = (
+    sa.select(*_GROUP, sa.func.count(sa.distinct(TASK.c.instance_id)))
+    .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
+    .where(TASK.c.principal.in_(_PRINCIPALS))
+    .group_by(*_GROUP)
+)
+# instances of one state where the actor holds any of several triggers (each counted once)
+INBOX_STATE_COUNT = (
+    sa.select(sa.func.count(sa.distinct(TASK.c.instance_id)))
+    .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
+    .where(
+        TASK.c.principal.in_(_PRINCIPALS),
+        INST.c.workflow == sa.bindparam("workflow"),
+        INST.c.version == sa.bindparam("version"),
+        INST.c.state == sa.bindparam("state"),
+        TASK.c.trigger.in_(sa.bindparam("triggers", expanding=True)),
+    )
+)
+
+
+def work_count(
+    session: Session, actor: Actor, is_work: Callable[[str, int, str, str], bool]
+) -> int:
+    """Count the instances where `actor` holds a trigger `is_work(workflow, version, state,
+    trigger)` accepts: one grouped query over the task index, and one more per state where
+    several triggers are work (an instance is counted once)."""
+    if not actor.principals:
+        return 0
+    who = sorted(actor.principals)
+    conn = session.connection()
+    states: dict[tuple[str, int, str], list[tuple[str, int]]] = {}
+    for workflow, version, state, trigger, n in conn.execute(INBOX_GROUPS, {"principals": who}):
+        if is_work(workflow, version, state, trigger):
+            states.setdefault((workflow, version, state), []).append((trigger, n))
+    total = 0
+    for (workflow, version, state), held in states.items():
+        if len(held) == 1:
+            total += held[0][1]
+            continue
+        params = {"principals": who, "workflow": workflow, "version": version,
+                  "state": state, "triggers": [t for t, _n in held]}  # fmt: skip
+        total += int(conn.execute(INBOX_STATE_COUNT, params).scalar_one())
+    return total
 
 
 def inbox(session: Session, actor: Actor) -> list[Task]:

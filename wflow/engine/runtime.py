@@ -246,6 +246,17 @@ class Engine(Firing):
         """Return what `actor` may do now across all workflows (one query)."""
         return _inbox.inbox(session, actor)
 
+    def work_count(
+        self, session: Session, actor: Actor, is_work: Callable[[Definition, str, str], bool]
+    ) -> int:
+        """Count the instances where `actor` holds a trigger that `is_work(definition, state,
+        trigger)` calls work (a few grouped queries, whatever the number of tasks)."""
+
+        def accepted(workflow: str, version: int, state: str, trigger: str) -> bool:
+            return is_work(self.definition(workflow, version), state, trigger)
+
+        return _inbox.work_count(session, actor, accepted)
+
     def inbox_count(self, session: Session, actor: Actor) -> int:
         """Return how many tasks `actor` has now."""
         return _inbox.inbox_count(session, actor)

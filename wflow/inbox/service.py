@@ -232,9 +232,17 @@ def work(
     return sorted(items, key=_order)
 
 
-def count(session: Session, engine: Engine, user: User) -> int:
-    """Return how many rows `user`'s inbox holds."""
-    return len(work(session, engine, user))
+def count(session: Session, engine: Engine, user: User, now: datetime | None = None) -> int:
+    """Return how many rows `user`'s inbox holds, without describing them (the layout's badge).
+
+    The instances with work are counted in the task index by a grouped query (one row per
+    workflow, state and trigger, however many tasks); the comment and registration rows,
+    a person's few, are listed as `work` lists them.
+    """
+    today = installation.local_date(session, now or utcnow())
+    instances = engine.work_count(session, wf.actor_for(session, user), is_task)
+    extra = _comment_work(session, engine, user, today) + _register_work(session, user, today)
+    return instances + len(extra)
 
 
 def _order(item: WorkItem) -> tuple[bool, date, str, str]:
