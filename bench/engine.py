@@ -26,7 +26,9 @@ import importlib.metadata
 import importlib.util
 import os
 import random
+import re
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -286,14 +288,22 @@ def scale(total: int) -> tuple[float, float, int]:
 
 
 def run_peers(peers: ModuleType, n: int) -> dict[str, float]:
-    """Run every installed peer at n workflows; return transitions/s by name."""
+    """Run every installed peer at n workflows, each in a fresh interpreter; transitions/s.
+
+    A process per peer: the SQLModel peers declare their tables once per process (a second
+    size in the same process would collide), and no peer inherits another's warm caches.
+    """
     rates: dict[str, float] = {}
-    peers.N = n
-    for name, (fn, needs) in peers.VARIANTS.items():
+    for name, (_fn, needs) in peers.VARIANTS.items():
         if not all(importlib.util.find_spec(m) for m in needs):
             print(f"  {name}: skipped (not installed)", flush=True)
             continue
-        rates[name] = fn()
+        done = subprocess.run([sys.executable, str(PEERS), str(n), name], capture_output=True,
+                              text=True, check=False)  # fmt: skip
+        found = re.search(rf"^{name}: ([\d,.]+) transitions/s", done.stdout, re.M)
+        if done.returncode != 0 or found is None:
+            sys.exit(f"bench: peer {name} failed:\n{done.stdout}{done.stderr}")
+        rates[name] = float(found.group(1).replace(",", ""))
         print(f"  {name}: {rates[name]:,.0f} transitions/s", flush=True)
     return rates
 
