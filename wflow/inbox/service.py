@@ -261,6 +261,29 @@ def grouped(items: Sequence[WorkItem]) -> list[BlockGroup]:
     return list(groups.values())
 
 
+def _preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
+    """Load the subjects and units of many instances in a query per kind (not one per row).
+
+    Describing then finds them in the session's identity map; the caller keeps the returned
+    list alive while it describes.
+    """
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.subject_type or "", set()).add(row.subject_id)
+    loaded: list[Any] = []
+    for name, ids in wanted.items():
+        kind = subjects.KINDS.get(name)
+        if kind is not None:
+            model: Any = kind.model
+            loaded += session.exec(select(model).where(col(model.id).in_(ids))).all()
+    units = {r.unit_id for r in rows if r.unit_id} | {
+        u for u in (getattr(s, "unit_id", None) for s in loaded) if isinstance(u, int)
+    }
+    if units:
+        loaded += session.exec(select(Unit).where(col(Unit.id).in_(units))).all()
+    return loaded
+
+
 def _instance_work(
     session: Session, engine: Engine, tasks: Sequence[Task], today: date
 ) -> list[WorkItem]:
@@ -270,7 +293,9 @@ def _instance_work(
     if not by_instance:
         return []
     rows = session.exec(select(WfInstance).where(col(WfInstance.id).in_(by_instance))).all()
+    loaded = _preload(session, rows)  # kept alive while describing: the identity map is weak
     names = _Names(session)
+    names.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
     items = []
     for row in rows:
         defn = engine.definition(row.workflow, row.version)
@@ -278,6 +303,7 @@ def _instance_work(
                     if is_task(defn, row.state, t.trigger)]  # fmt: skip
         if triggers:
             items.append(describe(session, engine, row, triggers, today, names))
+    del loaded
     return items
 
 
