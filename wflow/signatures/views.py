@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from werkzeug.utils import secure_filename
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -33,6 +33,7 @@ from wflow.documents import pki
 from wflow.documents.verify import Limits
 from wflow.org.models import Role, Unit, User
 from wflow.pacts.documents import read_document
+from wflow.pacts.models import Document
 from wflow.signatures import codes, keys, trust, validation
 from wflow.signatures.models import TrustRoot, UnitCertificate
 from wflow.web import formats
@@ -108,12 +109,17 @@ def verify() -> ResponseReturnValue:
     ), status
 
 
+def _coded(sess: Session, code: str) -> Document | None:
+    """Return the current document bearing `code` as typed (None when it names none)."""
+    canonical = codes.normalise(code)
+    return codes.current(sess, canonical) if canonical else None
+
+
 @bp.route("/v/<code>")
 def verify_code(code: str) -> ResponseReturnValue:
     """The public verification page of the document bearing a code (no sign-in needed)."""
     sess = db.session()
-    canonical = codes.normalise(code)
-    doc = codes.current(sess, canonical) if canonical else None
+    doc = _coded(sess, code)
     if doc is None:
         return render_template("documents/verify_code.html", doc=None, code=code[:40]), 404
     try:
@@ -135,10 +141,10 @@ def verify_code(code: str) -> ResponseReturnValue:
 def verify_code_file(code: str) -> ResponseReturnValue:
     """Download the stored file that a verification code leads to (public)."""
     sess = db.session()
-    canonical = codes.normalise(code)
-    doc = codes.current(sess, canonical) if canonical else None
+    doc = _coded(sess, code)
     if doc is None:
         abort(404)
+    canonical = doc.verify_code or ""
     return Response(read_document(sess, doc), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{canonical}.pdf"',
     })  # fmt: skip
