@@ -5,6 +5,7 @@ from __future__ import annotations
 from wflow.adhoc import rules as adhoc_rules
 from wflow.adhoc.subject import ADHOC
 from wflow.awards import rules as award_rules
+from wflow.awards.decision_subject import AWARD_DECISION
 from wflow.awards.subject import NOMINATION
 from wflow.campaigns import rules as campaign_rules
 from wflow.campaigns.subject import CAMPAIGN
@@ -21,7 +22,7 @@ from wflow.reviews import rules as review_rules
 from wflow.reviews.subject import REVIEW
 
 # registered on import; listed for the reader
-SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, PROGRAMME, CAMPAIGN, ADHOC)
+SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, AWARD_DECISION, PROGRAMME, CAMPAIGN, ADHOC)
 
 REGISTRARS = (
     org_rules.register,

@@ -290,21 +290,52 @@ def test_story__ranking_to_signed_decision_and_register(
     assert (tally["yes"], tally["present"], tally["written"]) == (9, 9, 1)
     assert vote(council[9], flag, "no").status_code == 409  # after closing
 
-    # decision signed with the council's key; the register and the certificate
+    # the decision: the secretariat prepares and submits it; the council's chair signs it
     spage = f"/council/sessions/{sid}"
-    bad = post(sec, f"{spage}/decision", {"number": "123/QĐ-HĐTĐKT", "issued_on": "2026-12-28",
-                                          "password": "wrong"}, spage)  # fmt: skip
+    typed = {"number": "123/QĐ-HĐTĐKT", "issued_on": "2026-12-28"}
+    no_chair = post(sec, f"{spage}/decision", typed, spage)
+    assert no_chair.status_code == 409 and "The council has no chair" in no_chair.get_data(
+        as_text=True)  # fmt: skip
+    admin = as_(app, "admin")
+    chair, vice = (session.exec(select(User).where(User.login == f"council{i}")).one()
+                   for i in (1, 2))  # fmt: skip
+    assert post(admin, "/admin/settings", {"base_salary": "2340000", "council_chair": chair.id,
+                                          "council_vice_chairs": [vice.id]},
+                "/admin/settings").status_code == 302  # fmt: skip
+    assert post(sec, f"{spage}/decision", typed, spage).status_code == 303
+    assert state(session, flag) == "approved"  # nothing is granted before the chair signs
+    session.expire_all()
+    did = session.exec(select(Decision).where(Decision.number == "123/QĐ-HĐTĐKT")).one().id
+    sign, back = f"/council/decisions/{did}/sign", f"/council/decisions/{did}/return"
+    assert "Sign the decision" not in sec.get(spage).get_data(as_text=True)
+    assert post(sec, sign, {"password": PASSWORD}, spage).status_code == 403  # never the clerk
+    assert post(council[3], sign, {"password": PASSWORD}, spage).status_code == 403  # a member
+    draft = council[0].get(f"/council/decisions/{did}/draft.pdf")
+    assert draft.status_code == 200 and "DỰ THẢO" in pdf_text(draft.data)
+    assert "CHỦ TỊCH" in pdf_text(draft.data)
+    assert heads[2].get(f"/council/decisions/{did}/draft.pdf").status_code == 403
+    # the vice-chair returns the draft with a reason; the secretariat corrects and resubmits
+    assert post(council[1], back, {"reason": ""}, spage).status_code == 422
+    assert post(council[1], back, {"reason": "Sửa ngày ban hành"}, spage).status_code == 303
+    assert "Sửa ngày ban hành" in sec.get(spage).get_data(as_text=True)
+    assert post(council[0], sign, {"password": PASSWORD}, spage).status_code == 409
+    assert post(sec, f"{spage}/decision", typed, spage).status_code == 303
+    task = council[0].get("/tasks").get_data(as_text=True)  # the chair finds it among the tasks
+    assert f'href="/council/decisions/{did}"' in task and "123/QĐ-HĐTĐKT" in task
+    assert "123/QĐ-HĐTĐKT" not in council[3].get("/tasks").get_data(as_text=True)
+    bad = post(council[0], sign, {"password": "wrong"}, spage)
     page = bad.get_data(as_text=True)
     assert bad.status_code == 422 and state(session, flag) == "approved"  # nothing signed
     assert "<li>The password is wrong: nothing was signed.</li>" in page
-    assert 'value="123/QĐ-HĐTĐKT"' in page and 'name="password"' in page  # the form as typed
-    signed = post(sec, f"{spage}/decision", {"number": "123/QĐ-HĐTĐKT",
-                                             "issued_on": "2026-12-28", "password": PASSWORD},
-                  spage)  # fmt: skip
+    assert 'name="password"' in page  # the form again, with its reason
+    signed = post(council[0], sign, {"password": PASSWORD}, spage)
     assert signed.status_code == 303 and state(session, flag) == "decided"
     session.expire_all()
     granted = session.get(Nomination, flag)
     assert granted is not None and granted.prize_amount == Decimal(12 * 2_340_000)
+    decided_by = session.exec(select(WfEvent).where(
+        WfEvent.instance_id == granted.instance_id, WfEvent.trigger == "decide")).one()  # fmt: skip
+    assert decided_by.actor_user_id == chair.id  # the chair's signature decides, not the clerk
     public = app.test_client()
     register = public.get(f"/awards?year={year_end['year']}").get_data(as_text=True)
     assert '<th scope="row" class="plain">Đơn vị số 1</th>' in register
@@ -317,6 +348,10 @@ def test_story__ranking_to_signed_decision_and_register(
     text = pdf_text(signed_pdf.data)  # the decision in Vietnamese formats, dated locally
     assert "mức lương cơ sở 2.340.000 đồng" in text and "tổng số tiền 28.080.000 đồng" in text
     assert "Quyết định số 123/QĐ-HĐTĐKT ngày 28/12/2026" in text
+    # Decree 30: on behalf of the council, its chair, then the chair's full name under the box
+    block = re.escape("TM. HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG CHỦ TỊCH Đã ký số")
+    assert re.search(block + r".{0,120}\(GMT\+7\) " + re.escape(chair.display_name), text)
+    assert "DỰ THẢO" not in text
     assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d \(GMT\+7\)", text)  # the stamp: local time
     assert "28.080.000" in register and "28,080,000" not in register  # the public register (vi)
     with app.app_context():

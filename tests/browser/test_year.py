@@ -543,8 +543,8 @@ def test_the_secretariat_accepts_the_dossier_and_refers_it_to_a_new_session(
     expect(page.get_by_text(f"Council session: {SESSION_TITLE} ({held_on})")).to_be_visible()
 
 
-def test_the_council_votes_and_the_secretariat_signs_the_decision(people: People) -> None:
-    """The council votes in secret (one against), the secretariat closes and signs."""
+def test_the_council_votes_the_secretariat_prepares_and_the_chair_signs(people: People) -> None:
+    """The council votes in secret (one against); the secretariat submits, the chair signs."""
     for count, login in enumerate(COUNCIL, start=1):
         page = people.sign_in(login)
         open_nomination(page)
@@ -569,9 +569,19 @@ def test_the_council_votes_and_the_secretariat_signs_the_decision(people: People
     day = date.fromisoformat(page.get_by_label("Date").input_value())
     issued = f"{day.day} {day:%b} {day.year}"  # as English pages write a date
     assert number.endswith("/QĐ-HĐTĐKT"), number
-    page.get_by_label("Your password (to sign for the council)").fill("demo-2026!")
+    page.get_by_role("button", name="Submit for signature").click()
+    done(page, "The decision was submitted to the council's chair for signature.")
+    expect(page.get_by_role("button", name="Sign the decision")).to_have_count(0)
+    expect(page.get_by_text("the secretariat never signs for them")).to_be_visible()
+
+    page = people.sign_in("council1")  # the chair (demo)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Council sessions").click()
+    page.get_by_role("link", name=SESSION_TITLE).click()
+    expect(page.get_by_role("link", name="Read the draft (PDF)")).to_be_visible()
+    page.get_by_label("Your password").fill("demo-2026!")
     page.get_by_role("button", name="Sign the decision").click()
     done(page, "The decision was signed; the awards are granted.")
+    agenda = page.get_by_role("table", name="Agenda").get_by_role("row").filter(has_text=NOMINEE)
     expect(agenda).to_contain_text("Decided")
     link = page.get_by_role("link", name=f"Decision {number} of {issued} (signed PDF)")
     expect(link).to_be_visible()

@@ -216,6 +216,13 @@ MATRIX: dict[str, dict[str, int]] = {
     },
     "/council/sessions": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
     "/council/sessions/0": {"secretariat": 404, "council": 404, "admin": 404, "*": 403},
+    "/council/decisions/0": {"secretariat": 404, "council": 404, "admin": 404, "*": 403},
+    "/council/decisions/0/draft.pdf": {
+        "secretariat": 404,
+        "council": 404,
+        "admin": 404,
+        "*": 403,
+    },
     **{
         path: {"admin": 200, "*": 403}
         for path in ("/admin/awards", "/admin/awards/new", "/admin/settings")
@@ -409,10 +416,12 @@ NOT_PAGES |= {
     "/nominations/{x}/submit",
     "/nominations/{x}/fire",
     "/council/sessions/0/decision",  # POST only: tests/awards/test_views
+    "/council/decisions/0/sign",  # POST only: tests/awards/test_views
+    "/council/decisions/0/return",  # POST only: tests/awards/test_views
     "/nominations/{x}/preview/<kind>.pdf",  # as /nominations/{x}: tests/awards/test_views
     "/awards",
     "/awards/{x}/certificate.pdf",
-    "/decisions/<int:decision_id>.pdf",
+    "/decisions/0.pdf",
 }  # public: the register of awards
 NOT_PAGES |= {
     "/verify",
@@ -623,6 +632,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
         .replace("<int:evidence_id>", "0")
         .replace("<int:nomination_id>", "{x}")
         .replace("<int:session_id>", "0")
+        .replace("<int:decision_id>", "0")
         .replace("<int:award_id>", "0")
         .replace("<int:programme_id>", "{x}")
         .replace("<int:person_id>", "{x}")

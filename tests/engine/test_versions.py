@@ -164,6 +164,7 @@ def test_the_domain_workflows_compile() -> None:
         "programme",
         "campaign",
         "adhoc_award",
+        "award_decision",
     }
     for d in definitions.values():
         for t in d.transitions:

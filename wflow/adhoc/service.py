@@ -23,7 +23,9 @@ from wflow.adhoc.subject import ADHOC, nominee_name
 from wflow.awards import catalogue as awards
 from wflow.awards import decisions as council
 from wflow.awards import documents as award_docs
+from wflow.awards import signatories
 from wflow.awards.models import Award
+from wflow.awards.signatories import CHAIR, Signatory
 from wflow.campaigns import service as campaigns
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
@@ -45,7 +47,7 @@ from wflow.titles import rules as title_rules
 WORKFLOW = "adhoc_award"
 REASON_TRIGGERS = ("return_proposal", "withdraw", "decline")  # the step asks for a reason
 DOCUMENT_KIND = "adhoc_decision"
-NO_CHAIR = _l("The council has no chair: an administrator names one in the award settings.")
+NO_CHAIR = signatories.NO_CHAIR
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,7 @@ def render_decision(
         "nominee_unit": session.get(Unit, row.nominee_unit_id) if row.nominee_unit_id else None,
         "proposer": proposer,
         "council": body,
-        "signer": signer,
+        "signatory": Signatory(signer, CHAIR),
         "box_mm": SIGN_BOX_MM,
         "anchor": award_docs.SIGN_ANCHOR,
         "date": row.decision_date,
@@ -359,7 +361,8 @@ def sign_decision(
     row.decided_by_user_id, row.updated_at = user.id, utcnow()
     code = codes.new_code(session)
     pdf, page, box = render_decision(session, row, user, codes.footer(session, code))
-    signed = council.sign_as_council(session, user, council.council_unit(session), pdf, page, box,
+    signed = council.sign_as_council(session, Signatory(user, CHAIR), council.council_unit(session),
+                                     pdf, page, box,
                                      reason=f"Quyết định khen thưởng số {text}")  # fmt: skip
     doc = award_docs.store(session, signed, kind=DOCUMENT_KIND, user_id=user.id,
                            verify_code=code)  # fmt: skip

@@ -115,21 +115,23 @@ def award_edit(award_id: int) -> Page:
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings() -> Page:
-    """The base salary prize money is a multiple of, and the council's chair."""
+    """The base salary prize money is a multiple of, and the council's signatories."""
     sess = db.session()
     form = SettingsForm()
-    form.council_chair.choices = [(0, "—")] + [
-        (u.id or 0, u.display_name) for u in awards.council_members(sess)
-    ]
+    members = [(u.id or 0, u.display_name) for u in awards.council_members(sess)]
+    form.council_chair.choices = [(0, "—"), *members]
+    form.council_vice_chairs.choices = members
     status = 200
     if request.method == "GET":
         form.base_salary.data = str(awards.base_salary(sess))
         chair = awards.council_chair(sess)
         form.council_chair.data = chair.id if chair is not None else 0
+        form.council_vice_chairs.data = [u.id or 0 for u in awards.council_vice_chairs(sess)]
     elif form.validate_on_submit():
         try:
             chair = form.council_chair.data or None
-            awards.save_settings(sess, user(), form.base_salary.data, chair)
+            awards.save_settings(sess, user(), form.base_salary.data, chair,
+                                 list(form.council_vice_chairs.data or []))  # fmt: skip
         except ServiceError as exc:
             field = getattr(form, exc.field or "", form.base_salary)
             field.errors = [*field.errors, str(exc.message)]

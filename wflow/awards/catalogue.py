@@ -36,6 +36,7 @@ NOMINEES = ("unit", "person")
 DECIDERS = ("council", "unit_head")
 TITLES_SEEDED = "catalogue_titles"  # the Setting saying the titles were seeded once
 COUNCIL_CHAIR = "council_chair"  # the Setting naming the council member who chairs (a user id)
+COUNCIL_VICE_CHAIRS = "council_vice_chairs"  # the Setting naming the vice-chairs (user ids)
 # awards granted ad hoc too, for an exceptional achievement (Decree 98/2023 art. 37)
 ADHOC_SEED_CODES = frozenset(
     {"certificate_of_merit", "person_certificate_of_merit", "commendation_certificate"}
@@ -389,11 +390,42 @@ def set_council_chair(session: Session, user: User, chair_id: int | None) -> Use
     return chair
 
 
+def council_vice_chairs(session: Session) -> list[User]:
+    """Return the council's vice-chairs (who sign "KT. CHỦ TỊCH"), by name."""
+    row = session.get(Setting, COUNCIL_VICE_CHAIRS)
+    wanted = {int(v) for v in (row.value.split(",") if row is not None else []) if v.isdigit()}
+    return [u for u in council_members(session) if u.id in wanted]
+
+
 @transactional
-def save_settings(session: Session, user: User, base_salary: Any, chair_id: int | None) -> None:
-    """Change the base salary and the council's chair together (all or nothing)."""
+def set_council_vice_chairs(session: Session, user: User, ids: list[int]) -> list[User]:
+    """Name the council's vice-chairs (members other than the chair); commit and return them."""
+    members = {u.id: u for u in council_members(session)}
+    chair = council_chair(session)
+    if any(i not in members for i in ids):
+        raise ServiceError(_l("Choose members of the council."), "council_vice_chairs")
+    if chair is not None and chair.id in ids:
+        raise ServiceError(_l("The chair cannot also be a vice-chair."), "council_vice_chairs")
+    text = ",".join(str(i) for i in sorted(set(ids)))
+    row = session.get(Setting, COUNCIL_VICE_CHAIRS) or Setting(key=COUNCIL_VICE_CHAIRS, value=text)
+    row.value, row.updated_by_user_id, row.updated_at = text, user.id, utcnow()
+    session.add(row)
+    return [members[i] for i in sorted(set(ids))]
+
+
+@transactional
+def save_settings(
+    session: Session,
+    user: User,
+    base_salary: Any,
+    chair_id: int | None,
+    vice_chair_ids: list[int] | None = None,
+) -> None:
+    """Change the base salary and the council's signatories together (all or nothing)."""
     set_base_salary(session, user, base_salary)
     set_council_chair(session, user, chair_id)
+    if vice_chair_ids is not None:
+        set_council_vice_chairs(session, user, vice_chair_ids)
 
 
 def prize(multiple: Decimal, salary: Decimal) -> Decimal:

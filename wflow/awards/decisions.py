@@ -1,11 +1,14 @@
 """Council sessions, the signed decision that grants their approved nominations, the register.
 
 The secretariat opens a session, refers checked dossiers to it, closes each council vote; it
-then compiles the session's approved nominations into a decision (number, date, annex of
-unit, award and prize money = the award's multiple × the base salary), signs it with the
-council's key after re-entering the password, and every nomination in it is decided in the
-same transaction. The council's key is that of the council's unit (kind `council`, created
-with its certificate on first use), so `/verify` names the council as a registered signer.
+then prepares the decision (number, date; the annex of unit, award and prize money = the
+award's multiple × the base salary is compiled from the approved nominations) and submits it
+for signature (workflows/award_decision.yaml). The council's chair, or a vice-chair for the
+chair, reads the draft and signs it after re-entering the password, and every nomination in
+it is decided in the same transaction; or returns it with a reason. The key is that of the
+council's unit (kind `council`, created with its certificate on first use), so `/verify`
+names the council as a registered signer; the stamp and the reason name the person and
+their capacity.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from sqlmodel import Session, col, select
 
 from wflow.accounts import service as auth
 from wflow.awards import catalogue as awards
+from wflow.awards import decision_subject  # noqa: F401  (registers the subject kind)
 from wflow.awards import documents as docs
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
+from wflow.awards.signatories import CHAIR, NO_CHAIR, Signatory, signatories, signatory_of
 from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
 from wflow.core import installation, subjects
@@ -30,7 +35,7 @@ from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
 from wflow.documents import signing
-from wflow.engine import Engine, WfInstance
+from wflow.engine import Actor, Engine, FireResult, WfInstance
 from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.org.service import clean_text
@@ -107,7 +112,7 @@ def agenda(session: Session, council_session: CouncilSession) -> list[Nomination
 
 
 def decision_of(session: Session, council_session: CouncilSession) -> Decision | None:
-    """Return the session's signed decision, if any."""
+    """Return the session's decision (being prepared, awaiting signature or signed), if any."""
     query = select(Decision).where(Decision.session_id == council_session.id)
     return session.exec(query).first()
 
@@ -137,7 +142,7 @@ def share_numbering(taken: NumberTaken, counted: YearCount) -> None:
 
 def sign_as_council(
     session: Session,
-    user: User,
+    signatory: Signatory,
     council: Unit,
     pdf: bytes,
     page: int,
@@ -145,23 +150,96 @@ def sign_as_council(
     *,
     reason: str,
 ) -> bytes:
-    """Sign a decision's PDF in its box with the council's key, stamped with the signer's name."""
+    """Sign a decision's PDF in its box with the council's key, stamped with the signer's name
+    and the capacity they sign in (the signature's reason)."""
+    assert signatory.user is not None
     key, cert, chain = keys.signing_identity(session, council)
-    stamp = signing.Stamp(unit_name=council.name, signer_name=user.display_name, when=utcnow(),
-                          zone=installation.zone(session))  # fmt: skip
+    stamp = signing.Stamp(unit_name=council.name, signer_name=signatory.user.display_name,
+                          when=utcnow(), zone=installation.zone(session))  # fmt: skip
     try:
         return signing.sign_pdf(pdf, key=key, cert=cert, chain=chain, field=docs.COUNCIL_FIELD,
-                                stamp=stamp, box=box, page=page, reason=reason)  # fmt: skip
+                                stamp=stamp, box=box, page=page,
+                                reason=signatory.reason(council.name, reason),
+                                proof=keys.signature_proof(session))  # fmt: skip
     except signing.SigningFailed as exc:
         raise ServiceError(_l("The document could not be signed: %(why)s", why=str(exc))) from None
 
 
-def number_taken(session: Session, number: str, year: int) -> bool:
-    """Tell whether a decision of the council of `year` already has this number."""
+def number_taken(session: Session, number: str, year: int, but: int | None = None) -> bool:
+    """Tell whether another decision of the council of `year` (not `but`) has this number."""
     same = select(Decision.id).where(Decision.number == number, Decision.year == year)
+    if but is not None:
+        same = same.where(Decision.id != but)
     if session.exec(same).first() is not None:
         return True
     return any(taken(session, number, year) for taken, _counted in _SHARING)
+
+
+def approved_of(session: Session, council_session: CouncilSession) -> list[Nomination]:
+    """Return the session's nominations the council approved (the decision's annex)."""
+    listed = agenda(session, council_session)
+    states = subjects.states(session, listed)
+    passed = subjects.tagged(session, NOMINATION, "approved")
+    return [n for n in listed if states.get(n.id or 0) in passed]
+
+
+def render_draft(
+    session: Session, decision: Decision, signatory: Signatory
+) -> tuple[bytes, int, tuple[int, int, int, int]]:
+    """Render the decision as it would be signed by `signatory`: the PDF, its box's page and box."""
+    held = session.get(CouncilSession, decision.session_id)
+    approved = approved_of(session, held) if held is not None else []
+    return docs.render_decision(session, decision, council_unit(session), approved, signatory)
+
+
+@transactional
+def submit_decision(
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    council_session: CouncilSession,
+    number: str,
+    issued_on: date | None,
+) -> Decision:
+    """Prepare the session's decision (number, date, the approved nominations as its annex)
+    and submit it to the council's chair and vice-chairs for signature (the secretariat)."""
+    _secretariat(user)
+    text = clean_text(number, "number", max_len=50)
+    if issued_on is None:
+        raise ServiceError(_l("Give the date of the decision."), "issued_on")
+    decision = decision_of(session, council_session)
+    if decision is not None and decision.signed:
+        raise Conflict(_l("This session's decision is already signed."))
+    if decision is not None and not subjects.has_tag(session, decision, "editable"):
+        raise Conflict(_l("The decision is already awaiting signature."))
+    if number_taken(session, text, issued_on.year, but=decision.id if decision else None):
+        raise Conflict(_l("Another decision has this number."), "number")
+    if not approved_of(session, council_session):
+        raise Conflict(_l("No nomination of this session has been approved by the council."))
+    signers = signatories(session)
+    if not signers or signers[0].capacity != CHAIR:
+        raise Conflict(NO_CHAIR)
+    if decision is None:
+        decision = Decision(session_id=council_session.id or 0, number=text, year=issued_on.year,
+                            issued_on=issued_on, base_salary=awards.base_salary(session),
+                            prepared_by_user_id=user.id)  # fmt: skip
+        subjects.start(session, engine, decision, user)
+    decision.number, decision.year, decision.issued_on = text, issued_on.year, issued_on
+    decision.base_salary, decision.prepared_by_user_id = awards.base_salary(session), user.id
+    session.add(decision)
+    data = {"signatories": [s.user.id for s in signers if s.user is not None]}
+    subjects.fire(session, engine, user=user, subject=decision, trigger="submit", data=data)
+    return decision
+
+
+def _deciding(session: Session, engine: Engine, user: User, nomination: Nomination) -> Actor:
+    """Return who records the decision in a nomination: the signer where its definition lets
+    the council's members do so, else the engine (definitions before version 5)."""
+    actor = wf.actor_for(session, user)
+    if "decide" in engine.available(session, nomination.instance_id or 0, actor):
+        return actor
+    return Actor.system()
 
 
 @transactional
@@ -170,65 +248,59 @@ def sign_decision(
     engine: Engine,
     *,
     user: User,
-    council_session: CouncilSession,
-    number: str,
-    issued_on: date | None,
+    decision: Decision,
     password: str,
     code: str = "",
     address: str | None = None,
 ) -> Decision:
-    """Compile, sign with the council's key and store the session's decision; decide every
-    approved nomination of the session in the same transaction (the secretariat)."""
-    _secretariat(user)
-    text = clean_text(number, "number", max_len=50)
-    if issued_on is None:
-        raise ServiceError(_l("Give the date of the decision."), "issued_on")
-    if decision_of(session, council_session) is not None:
-        raise Conflict(_l("This session's decision is already signed."))
-    if number_taken(session, text, issued_on.year):
-        raise Conflict(_l("Another decision has this number."), "number")
-    listed = agenda(session, council_session)
-    states = subjects.states(session, listed)
-    passed = subjects.tagged(session, NOMINATION, "approved")
-    approved = [n for n in listed if states.get(n.id or 0) in passed]
+    """Sign the submitted decision as the council's chair or a vice-chair, store it and decide
+    every nomination of its annex, in one transaction."""
+    if not subjects.has_tag(session, decision, "signing"):
+        raise Conflict(_l("This decision is not awaiting signature."))
+    signatory = signatory_of(session, user)
+    actor = wf.actor_for(session, user)
+    if signatory is None or "sign" not in engine.available(session, decision.instance_id or 0,
+                                                           actor):  # fmt: skip
+        raise Forbidden(_l("Only the council's chair or a vice-chair signs its decisions."))
+    held = session.get(CouncilSession, decision.session_id)
+    approved = approved_of(session, held) if held is not None else []
     if not approved:
         raise Conflict(_l("No nomination of this session has been approved by the council."))
     # the password (and code) re-entered: wrong ones count toward the waits
     auth.confirm_signer(session, user, password, code=code, address=address)
     council = council_unit(session)
-    salary = awards.base_salary(session)
-    actor = wf.actor_for(session, user)
-    decision = Decision(
-        session_id=council_session.id or 0,
-        number=text,
-        year=issued_on.year,
-        issued_on=issued_on,
-        base_salary=salary,
-        signed_by_user_id=user.id,
-    )
-    session.add(decision)
-    session.flush()
+    decision.signed_by_user_id, decision.capacity = user.id, signatory.capacity
+    decision.signed_at = utcnow()
     code = codes.new_code(session)
-    pdf, page, box = docs.render_decision(session, decision, council, approved,
+    pdf, page, box = docs.render_decision(session, decision, council, approved, signatory,
                                           codes.footer(session, code))  # fmt: skip
-    signed = sign_as_council(session, user, council, pdf, page, box,
-                             reason=f"Quyết định khen thưởng số {text}")  # fmt: skip
+    signed = sign_as_council(session, signatory, council, pdf, page, box,
+                             reason=f"Quyết định khen thưởng số {decision.number}")  # fmt: skip
     doc = docs.store(session, signed, kind="decision", decision_id=decision.id, user_id=user.id,
                      verify_code=code)  # fmt: skip
     decision.document_id = doc.id
     session.add(decision)
-    by_row = {r["nomination"].id: r for r in docs.decision_rows(session, approved, salary)}
+    by_row = {r["nomination"].id: r for r in docs.decision_rows(session, approved,
+                                                               decision.base_salary)}  # fmt: skip
     for n in approved:
         n.decision_id, n.prize_amount = decision.id, by_row[n.id]["prize"]
         n.updated_at = utcnow()
         session.add(n)
     session.flush()
+    data = {"decision_number": decision.number, "decision_date": decision.issued_on.isoformat()}
     for n in approved:
-        wf.fire(
-            session, engine, user, n.instance_id or 0, "decide",
-            {"decision_number": text, "decision_date": issued_on.isoformat()}, actor=actor,
-        )  # fmt: skip
+        wf.fire(session, engine, user, n.instance_id or 0, "decide", data,
+                actor=_deciding(session, engine, user, n))  # fmt: skip
+    subjects.fire(session, engine, user=user, subject=decision, trigger="sign")
     return decision
+
+
+def return_decision(
+    session: Session, engine: Engine, *, user: User, decision: Decision, reason: str
+) -> FireResult:
+    """Return the draft to the secretariat with a reason (the chair or a vice-chair)."""
+    return subjects.fire_with_reason(session, engine, user=user, subject=decision,
+                                     trigger="return_draft", reason=reason)  # fmt: skip
 
 
 # --- the public register -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from wflow.awards.catalogue import prize
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
+from wflow.awards.signatories import Signatory
 from wflow.awards.votes import VoteRule, show
 from wflow.core import subjects
 from wflow.documents.render import render_html
@@ -259,11 +260,14 @@ def render_decision(
     decision: Decision,
     council: Unit,
     nominations: list[Nomination],
+    signatory: Signatory,
     verify: dict[str, str] | None = None,
 ) -> tuple[bytes, int, tuple[int, int, int, int]]:
     """Render the decision with its annex; return the PDF and the signature's page and box.
 
-    `verify` is the verification code's footer (wflow.signatures.codes.footer), printed last.
+    `signatory` gives the capacity lines and the name under the signature; `verify` is the
+    verification code's footer (wflow.signatures.codes.footer), printed last. Without a
+    `verify` the document is a draft, and says so.
     """
     council_session = session.get(CouncilSession, decision.session_id)
     rows = decision_rows(session, nominations, decision.base_salary)
@@ -287,6 +291,8 @@ def render_decision(
         "issuer": council.name,
         "doc_title_text": TITLES["decision"],
         "verify": verify,
+        "signatory": signatory,
+        "draft": None if verify else "DỰ THẢO",
     }
     pdf, anchors = html_to_pdf(render_html("pdf/award_decision.html", context))
     page, box = box_of(anchors[SIGN_ANCHOR])

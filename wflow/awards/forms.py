@@ -93,10 +93,15 @@ class SessionForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    """Compile and sign the session's decision with the council's key."""
+    """Prepare the session's decision and submit it for signature (the secretariat)."""
 
     number = StringField(_l("Decision number"), validators=[DataRequired(), Length(max=50)])
     issued_on = DateField(_l("Date"), validators=[DataRequired()])
+
+
+class SignDecisionForm(FlaskForm):
+    """Sign the submitted decision (the council's chair or a vice-chair)."""
+
     password = PasswordField(
         _l("Your password (to sign for the council)"), validators=[DataRequired(), Length(max=256)]
     )
@@ -169,5 +174,10 @@ class SettingsForm(FlaskForm):
     )
     council_chair = SelectField(
         _l("Chair of the council"), coerce=int, validate_choice=False,
-        description=_l("The council member who signs the decisions on ad-hoc awards."),
+        description=_l("The council member who signs the council's decisions (TM. HỘI ĐỒNG, "
+                       "CHỦ TỊCH)."),
+    )  # fmt: skip
+    council_vice_chairs = MultiCheckboxField(
+        _l("Vice-chairs of the council"), coerce=int, validate_choice=False,
+        description=_l("They may sign the council's decisions for the chair (KT. CHỦ TỊCH)."),
     )  # fmt: skip

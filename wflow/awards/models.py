@@ -86,7 +86,8 @@ class CouncilSession(SQLModel, table=True):
 
 
 class Decision(SQLModel, table=True):
-    """A signed decision granting the approved nominations of a council session."""
+    """A decision granting the approved nominations of a council session: prepared by the
+    secretariat, signed by the council's chair or a vice-chair (`document_id` once signed)."""
 
     __table_args__ = (sa.UniqueConstraint("year", "number"),)  # numbers restart every year
 
@@ -99,6 +100,15 @@ class Decision(SQLModel, table=True):
     document_id: int | None = Field(default=None)  # the signed PDF (a Document row)
     signed_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    instance_id: int | None = Field(default=None, index=True)  # its award_decision workflow
+    prepared_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    capacity: str | None = Field(default=None, max_length=20)  # "chair" or "vice_chair"
+    signed_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+
+    @property
+    def signed(self) -> bool:
+        """Tell whether the decision is signed (and its nominations decided)."""
+        return self.document_id is not None
 
 
 class Nomination(SQLModel, table=True):

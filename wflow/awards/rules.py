@@ -219,6 +219,15 @@ def in_signed_decision(ctx: FireContext) -> bool | str:
     return True
 
 
+def decision_signed(ctx: FireContext) -> bool | str:
+    """Pass when the award decision is signed and stored (wflow.awards.decisions.sign_decision)."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    decision = session.exec(select(Decision).where(Decision.instance_id == ctx.instance_id)).first()
+    if decision is None or decision.document_id is None:
+        return str(_l("The decision is signed with a password on the council session's page."))
+    return True
+
+
 def mark_revoked(ctx: FireContext) -> None:
     """Keep the revocation's time and reason with the nomination (the public register shows it)."""
     session: Session = ctx.session  # type: ignore[assignment]
@@ -247,6 +256,7 @@ def register(reg: Registry) -> None:
     reg.guard("dossier_signed")(dossier_signed)
     reg.guard("session_open")(session_open)
     reg.guard("in_signed_decision")(in_signed_decision)
+    reg.guard("award_decision_signed")(decision_signed)
     reg.effect("record_block_tally")(_record_tally("block"))
     reg.effect("record_council_tally")(_record_tally("council"))
     reg.effect("assign_session")(assign_session)

@@ -1,25 +1,36 @@
-"""Council session pages (the committee): the sessions, one session's agenda, and signing its
-decision with the council's key."""
+"""Council session pages (the committee): the sessions, one session's agenda, and its
+decision: prepared by the secretariat, read and signed (or returned) by the chair or a
+vice-chair."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlmodel import select
+from sqlmodel import Session, select
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.awards import decisions
 from wflow.awards import nominations as noms
 from wflow.awards.blueprint import bp
-from wflow.awards.forms import DecisionForm, SessionForm
+from wflow.awards.decision_subject import AWARD_DECISION
+from wflow.awards.forms import DecisionForm, ReasonForm, SessionForm, SignDecisionForm
 from wflow.awards.models import CouncilSession, Decision
+from wflow.awards.signatories import (
+    CAPACITY_WORDS,
+    CHAIR,
+    Signatory,
+    signatories,
+    signatory_of,
+)
 from wflow.clock import utcnow
 from wflow.core import installation, subjects
+from wflow.core import workflow as wf
 from wflow.core.access import current_year, is_committee
-from wflow.core.errors import WrongPassword
-from wflow.web.forms import form_error
+from wflow.org.models import User
+from wflow.web.downloads import pdf_response
+from wflow.web.forms import submit
 from wflow.web.guard import load_or_404, user
 from wflow.workflow_setup import engine
 
@@ -59,6 +70,8 @@ def sessions() -> str | WResponse:
         "nomination/sessions.html",
         rows=rows,
         decided=decided,
+        decision_states=subjects.states(sess, decided.values()),
+        decision_defn=engine().definition(AWARD_DECISION.workflow),
         form=form,
         may_open="secretariat" in me.roles,
     )
@@ -66,8 +79,14 @@ def sessions() -> str | WResponse:
 
 @bp.route("/council/sessions/<int:session_id>")
 @login_required
-def council_session(session_id: int, form: DecisionForm | None = None) -> str:
-    """A council session: its agenda with each nomination's state, and its decision."""
+def council_session(
+    session_id: int,
+    form: DecisionForm | None = None,
+    sign_form: SignDecisionForm | None = None,
+    return_form: ReasonForm | None = None,
+) -> str:
+    """A council session: its agenda with each nomination's state, and its decision: prepared
+    and submitted by the secretariat, signed or returned by the chair or a vice-chair."""
     _committee()
     sess, me = db.session(), user()
     row = load_or_404(CouncilSession, session_id)
@@ -76,10 +95,16 @@ def council_session(session_id: int, form: DecisionForm | None = None) -> str:
     approved = subjects.tagged(sess, noms.WORKFLOW, "approved")
     units, blocks, award_map = noms.names(sess, listed)
     decision = decisions.decision_of(sess, row)
+    editable = decision is None or subjects.has_tag(sess, decision, "editable")
+    signing = decision is not None and subjects.has_tag(sess, decision, "signing")
     if form is None:  # a refused form comes back as it was typed, with its reasons
         form = DecisionForm(formdata=None)
-        form.number.data = decisions.next_number(sess, installation.local_date(sess, utcnow()))
-        form.issued_on.data = installation.local_date(sess, utcnow())
+        today = installation.local_date(sess, utcnow())
+        form.number.data = decision.number if decision else decisions.next_number(sess, today)
+        form.issued_on.data = decision.issued_on if decision else today
+    signatory = signatory_of(sess, me)
+    actions = engine().available(sess, decision.instance_id or 0, wf.actor_for(sess, me)) \
+        if signing and decision is not None and signatory is not None else set()  # fmt: skip
     return render_template(
         "nomination/session.html",
         row=row,
@@ -90,42 +115,111 @@ def council_session(session_id: int, form: DecisionForm | None = None) -> str:
         award_map=award_map,
         decision=decision,
         form=form,
-        may_sign="secretariat" in me.roles
-        and decision is None
+        sign_form=sign_form or SignDecisionForm(formdata=None),
+        return_form=return_form or ReasonForm(formdata=None),
+        may_submit="secretariat" in me.roles
+        and editable
         and any(s in approved for s in states.values()),
+        may_sign="sign" in actions,
+        may_return="return_draft" in actions,
+        signatory=signatory,
+        capacity_words=CAPACITY_WORDS,
+        decision_signer=sess.get(User, decision.signed_by_user_id)
+        if decision is not None and decision.signed_by_user_id
+        else None,
+        signers=[s.user for s in signatories(sess) if s.user is not None],
+        returned=_returned(sess, decision) if decision is not None and editable else None,
+        decision_state=subjects.state(sess, decision) if decision else None,
         defn=engine().definition(noms.WORKFLOW),
+        decision_defn=engine().definition(AWARD_DECISION.workflow),
     )
+
+
+def _returned(sess: Session, decision: Decision) -> str | None:
+    """Return the reason the draft was last returned with, if it was."""
+    for event in reversed(engine().history(sess, decision.instance_id or 0)):
+        if event.trigger == "return_draft":
+            return str(event.data.get("reason", ""))
+        if event.trigger == "submit":
+            return None
+    return None
 
 
 @bp.route("/council/sessions/<int:session_id>/decision", methods=["POST"])
 @login_required
-def sign_decision(session_id: int) -> WResponse | tuple[str, int]:
-    """Compile and sign the session's decision with the council's key (the secretariat).
-
-    A missing or wrong password (or a form to correct) keeps the person on the session's
-    page, the form as typed with its reasons.
-    """
+def submit_decision(session_id: int) -> WResponse | tuple[str, int]:
+    """Prepare the session's decision and submit it for signature (the secretariat)."""
     _committee()
     row = load_or_404(CouncilSession, session_id)
     form = DecisionForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return council_session(session_id, form=form), 422
-    try:
-        decisions.sign_decision(
-            db.session(),
-            engine(),
-            user=user(),
-            council_session=row,
-            number=form.number.data or "",
-            issued_on=form.issued_on.data,
-            password=form.password.data or "",
-            code=request.form.get("code", ""),
-            address=request.remote_addr,
-        )
-    except WrongPassword as exc:
-        form_error(form, exc)
-        return council_session(session_id, form=form), exc.status
+    done = submit(form, lambda: decisions.submit_decision(
+        db.session(), engine(), user=user(), council_session=row,
+        number=form.number.data or "", issued_on=form.issued_on.data,
+    ))  # fmt: skip
+    if not done.ok:
+        return council_session(session_id, form=form), done.status
+    flash(_("The decision was submitted to the council's chair for signature."), "success")
+    return redirect(url_for("nomination.council_session", session_id=row.id) + "#decision", 303)
+
+
+def _decision(decision_id: int) -> tuple[Decision, CouncilSession]:
+    """Load a decision and its session for the committee (404 if either is missing)."""
+    _committee()
+    decision = load_or_404(Decision, decision_id)
+    return decision, load_or_404(CouncilSession, decision.session_id)
+
+
+@bp.route("/council/decisions/<int:decision_id>")
+@login_required
+def decision(decision_id: int) -> WResponse:
+    """A decision's page: its council session's, at the decision."""
+    found, _held = _decision(decision_id)
+    return redirect(url_for("nomination.council_session", session_id=found.session_id)
+                    + "#decision")  # fmt: skip
+
+
+@bp.route("/council/decisions/<int:decision_id>/draft.pdf")
+@login_required
+def decision_draft(decision_id: int) -> WResponse:
+    """The decision as it will be signed, marked as a draft (the committee reads it first)."""
+    found, _held = _decision(decision_id)
+    sess = db.session()
+    if found.signed:
+        return redirect(url_for("nomination.decision_pdf", decision_id=found.id))
+    who = signatory_of(sess, user()) or next(iter(signatories(sess)), Signatory(None, CHAIR))
+    pdf, _page, _box = decisions.render_draft(sess, found, who)
+    return pdf_response(pdf, f"decision-draft-{found.id}")
+
+
+@bp.route("/council/decisions/<int:decision_id>/sign", methods=["POST"])
+@login_required
+def sign_decision(decision_id: int) -> WResponse | tuple[str, int]:
+    """Sign the submitted decision (the council's chair or a vice-chair).
+
+    A missing or wrong password keeps the signer on the session's page, with the reason.
+    """
+    found, held = _decision(decision_id)
+    form = SignDecisionForm()
+    done = submit(form, lambda: decisions.sign_decision(
+        db.session(), engine(), user=user(), decision=found, password=form.password.data or "",
+        code=request.form.get("code", ""), address=request.remote_addr,
+    ))  # fmt: skip
+    if not done.ok:
+        return council_session(held.id or 0, sign_form=form), done.status
     flash(_("The decision was signed; the awards are granted."), "success")
-    return redirect(url_for("nomination.council_session", session_id=row.id), 303)
+    return redirect(url_for("nomination.council_session", session_id=held.id) + "#decision", 303)
+
+
+@bp.route("/council/decisions/<int:decision_id>/return", methods=["POST"])
+@login_required
+def return_decision(decision_id: int) -> WResponse | tuple[str, int]:
+    """Return the draft to the secretariat with a reason (the chair or a vice-chair)."""
+    found, held = _decision(decision_id)
+    form = ReasonForm()
+    done = submit(form, lambda: decisions.return_decision(
+        db.session(), engine(), user=user(), decision=found, reason=form.reason.data or "",
+    ))  # fmt: skip
+    if not done.ok:
+        return council_session(held.id or 0, return_form=form), done.status
+    flash(_("The draft was returned to the secretariat."), "success")
+    return redirect(url_for("nomination.council_session", session_id=held.id) + "#decision", 303)

@@ -46,13 +46,14 @@ class SubjectKind(Generic[S]):
     scope: Callable[[S], Scope]  # unit, block and year the instance is about
     may_view: Callable[[Session, User, S], bool]  # its pages, documents and instance
     title: Callable[[Session, S], str]  # the words people see for it
-    endpoint: str  # its page, with `<name>_id` as the only argument
+    endpoint: str  # its page, with `<name>_id` (or `id_arg`) as the only argument
     # who else sees its generic instance page (e.g. the block leader who publishes reviews)
     instance_viewers: Callable[[Session, User, S], bool] | None = None
+    id_arg: str = ""  # the page's argument when it is not `<name>_id`
 
     def link(self, subject: S) -> tuple[str, dict[str, int]]:
         """Return the endpoint and arguments of the subject's page (for `url_for`)."""
-        return self.endpoint, {f"{self.name}_id": subject.id or 0}
+        return self.endpoint, {self.id_arg or f"{self.name}_id": subject.id or 0}
 
 
 KINDS: dict[str, SubjectKind[Any]] = {}

@@ -96,8 +96,14 @@ def build_nomination_demo(session: Session, engine: Engine, year: int) -> None:
             noms.record_written_vote(session, engine, user=secretariat, nomination=n,
                                      member_id=council[-1].id or 0, choice="yes")  # fmt: skip
         noms.close_vote(session, engine, user=secretariat, nomination=n)
-    award_decision.sign_decision(
+    # the council's signatories: its chair and two vice-chairs (Decree 30: KT. CHỦ TỊCH)
+    admin = _user(session, "admin")
+    awards.set_council_chair(session, admin, _user(session, "council1").id)
+    awards.set_council_vice_chairs(session, admin, [_user(session, f"council{i}").id or 0
+                                                    for i in (2, 3)])  # fmt: skip
+    decision = award_decision.submit_decision(
         session, engine, user=secretariat, council_session=council_session,
         number=award_decision.next_number(session, held_on), issued_on=held_on,
-        password=DEMO_PASSWORD,
     )  # fmt: skip
+    award_decision.sign_decision(session, engine, user=_user(session, "council1"),
+                                 decision=decision, password=DEMO_PASSWORD)  # fmt: skip
