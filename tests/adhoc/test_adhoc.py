@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from tests.awards.test_views import pdf_text
 from tests.conftest import PASSWORD, submit
 from tests.dbs import DemoBuild
+from tests.pdftext import pdf_text
 from tests.people.test_views import as_user
 from tests.titles.test_decisions import english, person
 from tests.titles.test_history import demo_user

@@ -8,7 +8,6 @@ nomination reads the ranking, it does not drive the reviews.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -21,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD, TOKEN_RE, csrf_token
+from tests.pdftext import pdf_text
 from tests.scoreboard.helpers import plan_and_pact, review_row, review_version
 from wflow.accounts import tokens
 from wflow.awards import catalogue as awards
@@ -158,13 +158,6 @@ def make_certificate_strict(app: Flask, session: Session) -> None:
 
 
 # --- eligibility -------------------------------------------------------------------------
-
-
-def pdf_text(pdf: bytes) -> str:
-    """Return a PDF's text as poppler's pdftotext reads it (lines joined by spaces)."""
-    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                         check=True)  # fmt: skip
-    return " ".join(out.stdout.decode().split())
 
 
 def test_eligibility__refusals_name_the_reason(app: Flask, year_end: dict[str, Any],

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD
 from tests.pacts.helpers import make_block_of, pact_in_signing, published_plan
+from tests.pdftext import pdf_text
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError, WrongPassword
@@ -22,6 +23,7 @@ from wflow.org.models import Block, Role, Unit, User
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import read_document, signers_of
 from wflow.pacts.models import Document, Pact
+from wflow.people import service as people
 from wflow.signatures import keys
 from wflow.workflow_setup import engine
 
@@ -260,3 +262,27 @@ def test_pact__the_leading_unit_signs_last_when_the_plan_says_so(
     assert subjects.state(session, pact) == "signing"
     _sign(app, session, pact, leader_head)
     assert subjects.state(session, pact) == "in_force"
+
+
+def test_pact__each_box_names_the_head_and_their_title(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    first_head, second_head = team["heads"][:2]
+    with app.app_context():
+        person = people.create_person(
+            session, user=first_head, unit_id=team["units"][0].id, full_name="Nguyễn Văn Hải",
+            position="Bí thư Tỉnh đoàn", sex="male", birth_year=1975,
+        )  # fmt: skip
+        people.update_person(
+            session, user=first_head, person=person, full_name=person.full_name,
+            position=person.position, sex=person.sex, birth_year=1975, staff_number=None,
+            active=True, account_id=first_head.id,
+        )  # fmt: skip
+        session.commit()
+    pact = pact_in_signing(app, session, team, team["secretariat"])
+    text = pdf_text(_snapshot(app, session, pact)[0])
+    # the linked person's title and full name frame the first box; an unlinked head keeps the
+    # account's name, with no title invented
+    assert "BÍ THƯ TỈNH ĐOÀN" in text and "Nguyễn Văn Hải" in text
+    assert second_head.display_name in text
+    assert first_head.display_name not in text

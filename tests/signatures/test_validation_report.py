@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from tests.awards.test_views import pdf_text
 from tests.conftest import csrf_token
 from tests.documents.conftest import sign_all
 from tests.documents.helpers import append_unsigned_update
+from tests.pdftext import pdf_text
 from wflow.documents.pki import KEK_ENV, KeyStore
 from wflow.signatures import keys
 

@@ -14,9 +14,9 @@ from docx import Document as Docx
 from flask import Flask
 from sqlmodel import Session, col, select
 
-from tests.awards.test_views import pdf_text
 from tests.conftest import submit
 from tests.dbs import DemoBuild
+from tests.pdftext import pdf_text
 from tests.people.test_views import as_user
 from tests.titles.test_history import demo_user
 from wflow.campaigns import service as campaigns
