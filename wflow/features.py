@@ -16,6 +16,7 @@ from wflow.initiatives import views as initiative_views
 from wflow.instances import views as instance_views
 from wflow.notifications import views as notification_views
 from wflow.org import admin_views as org_admin
+from wflow.org import signer_views
 from wflow.org import views as org_views
 from wflow.pacts import views as pact_views
 from wflow.people import registration_views as person_registration_views
@@ -34,6 +35,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     accounts_views.bp,
     org_views.bp,
     org_admin.bp,
+    signer_views.bp,
     people_views.bp,
     initiative_views.bp,
     title_views.bp,

@@ -34,6 +34,14 @@ MATRIX: dict[str, dict[str, int]] = {
         "admin": 200,
         "*": 403,
     },
+    "/units/{a1}/signers": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
     "/blocks/{ka}": {
         "a1.head": 200,
         "a1.staff": 200,
@@ -460,6 +468,10 @@ NOT_PAGES |= {
     "/council/report/issue",
 }  # POST only: tests/summary/test_summary
 NOT_PAGES |= {"/year/open"}  # POST only: tests/yearturn/test_views
+NOT_PAGES |= {
+    "/units/{x}/signers/delegate",
+    "/units/{x}/signers/<int:delegation_id>/revoke",
+}  # POST only: tests/pacts/test_delegation
 USERS = ["a1.head", "a1.staff", "a2.head", "b1.head", "secretariat", "council", "admin"]
 
 

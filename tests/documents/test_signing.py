@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from flask import Flask
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields as sig_fields
@@ -19,6 +21,7 @@ from tests.conftest import PASSWORD
 from tests.documents.helpers import BOXES, blank_pdf, pdfsig
 from wflow.core.errors import Forbidden, ServiceError, WrongPassword
 from wflow.documents import pki, signing
+from wflow.people import service as people
 from wflow.signatures import keys
 from wflow.signatures.models import UnitCertificate
 
@@ -77,15 +80,40 @@ def test_signing__only_the_units_head_signs_for_it(
         )
 
 
-def test_signing__a_unit_without_a_valid_certificate_cannot_sign(
+def test_signing__a_first_signature_issues_the_signer_a_certificate_naming_them(
     app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
 ) -> None:
     unit, head = trio["units"][0], trio["heads"][0]
-    cert = session.exec(select(UnitCertificate).where(UnitCertificate.unit_id == unit.id)).one()
     with app.app_context():
+        person = people.create_person(session, user=head, unit_id=unit.id, full_name="Lê Văn Tâm",
+                                      position="Chủ tịch", sex="male", birth_year=1970)  # fmt: skip
+        people.update_person(session, user=head, person=person, full_name=person.full_name,
+                             position=person.position, sex="male", birth_year=1970,
+                             staff_number=None, active=True, account_id=head.id)  # fmt: skip
+        keys.sign_as_unit(session, head, PASSWORD, blank_pdf(), "s", BOXES[0], store=store)
+    held = session.exec(select(UnitCertificate).where(UnitCertificate.holder_user_id == head.id))
+    cert = x509.load_pem_x509_certificate(held.one().cert_pem.encode())
+    names = {a.oid: a.value for a in cert.subject}
+    assert names[NameOID.COMMON_NAME] == "Lê Văn Tâm"  # the person, not the unit
+    assert names[NameOID.TITLE] == "Chủ tịch"
+    assert names[NameOID.ORGANIZATION_NAME] == unit.name
+    assert names[NameOID.ORGANIZATIONAL_UNIT_NAME] == unit.code
+
+
+def test_signing__a_signer_whose_certificate_is_revoked_cannot_sign(
+    app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
+) -> None:
+    head = trio["heads"][0]
+    with app.app_context():
+        keys.sign_as_unit(session, head, PASSWORD, blank_pdf(), "s", BOXES[0], store=store)
+        cert = session.exec(
+            select(UnitCertificate).where(UnitCertificate.holder_user_id == head.id)
+        ).one()
         keys.revoke_certificate(session, cert, "compromised")
         with pytest.raises(ServiceError):
             keys.sign_as_unit(session, head, PASSWORD, blank_pdf(), "s", BOXES[0], store=store)
+    held = select(UnitCertificate).where(UnitCertificate.holder_user_id == head.id)
+    assert len(session.exec(held).all()) == 1  # no new one issued unasked
 
 
 def test_signing__a_signed_field_cannot_be_signed_again(

@@ -33,7 +33,8 @@ def test_verify__three_signatures_are_intact_trusted_and_registered(
         c = report.check
         assert (c.intact, c.valid, report.trusted, c.modified_after) == (True, True, True, False)
         assert report.in_registry and report.unit.id == unit.id and not report.revoked
-        assert c.signer_name == head.display_name and c.subject == unit.name
+        assert c.signer_name == head.display_name and c.subject == head.display_name
+        assert report.registered.holder_user_id == head.id  # the person's own certificate
         assert c.field == f"sig_{unit.code}" and c.signed_at is not None
         assert report.ok
     assert [r.check.whole_file for r in reports] == [False, False, True]

@@ -134,7 +134,10 @@ def test_documents__the_head_uploads_a_pkcs12(
     good = _post_file(client, url, p12(key, cert, "pw", [ca[1]]), "own.p12", password="pw")
     assert good.status_code == 302
     assert len(_rows(session)) == len(before) + 1
-    assert keys.usable_certificate(session, a1.id).source == "uploaded"
+    row = keys.usable_certificate(session, a1.id)
+    assert row.source == "uploaded" and row.holder_user_id is not None  # the head's own
+    listed = client.get(f"/units/{a1.id}/certificates").get_data(as_text=True)
+    assert "A1.Head" in listed.split("</table>")[0]  # the page names the holder
 
 
 @pytest.mark.parametrize("login", ["a1.staff", "a2.head", "admin"])
@@ -181,4 +184,4 @@ def test_documents__admins_revoke_with_a_reason(
     session.expire_all()
     assert session.get(UnitCertificate, cert.id).revoked_reason == "Lộ khóa"
     html = client.get(f"/units/{a1.id}/certificates").get_data(as_text=True)
-    assert "Lộ khóa" in html and "cannot sign" in html
+    assert "Lộ khóa" in html and "no valid certificate yet" in html

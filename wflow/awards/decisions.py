@@ -150,10 +150,10 @@ def sign_as_council(
     *,
     reason: str,
 ) -> bytes:
-    """Sign a decision's PDF in its box with the council's key, stamped with the signer's name
-    and the capacity they sign in (the signature's reason)."""
+    """Sign a decision's PDF in its box with the signer's own certificate for the council,
+    stamped with their name and the capacity they sign in (the signature's reason)."""
     assert signatory.user is not None
-    key, cert, chain = keys.signing_identity(session, council)
+    key, cert, chain = keys.signing_identity(session, council, user=signatory.user)
     stamp = signing.Stamp(unit_name=council.name, signer_name=signatory.user.display_name,
                           when=utcnow(), zone=installation.zone(session))  # fmt: skip
     try:

@@ -30,6 +30,7 @@ from wflow.core.access import Action, may, principals
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
 from wflow.engine import Actor, Engine, FireResult, StaleVersion, WfInstance, WfParticipant
+from wflow.org import signers
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.org.service import clean_text
 from wflow.plans.registration import is_eligible
@@ -461,7 +462,7 @@ def submit_dossier(
     if row.state not in subjects.tagged(session, NOMINATION, "editable"):
         raise Conflict(_l("The dossier is not open for submission."))
     leader = docs.leader_unit(session, nomination)
-    if leader is None or user.unit_id != leader.id or not user.has_role(Role.UNIT_HEAD):
+    if leader is None or not signers.signs_for(session, user, leader.id):
         raise Forbidden(_l("The head of the block's leading unit signs and submits the dossier."))
     actor = wf.actor_for(session, user)
     if "submit_dossier" not in engine.available(session, row.id or 0, actor):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from wflow.clock import utcnow
+from wflow.org import signers
 from wflow.org.models import BlockMembership, Position, Role, User
 
 # Roles that look at every unit and block (the committee) without acting for them.
@@ -109,7 +110,7 @@ def principals(session: Session, user: User) -> frozenset[str]:
         out.update({"council", f"council:user:{user.id}"})
     if _acts_for_unit(user):
         unit = user.unit_id
-        head = user.has_role(Role.UNIT_HEAD)
+        head = user.has_role(Role.UNIT_HEAD) or signers.delegation_of(session, user) is not None
         out.add(f"unit:{unit}:member")
         if head:
             out.add(f"unit:{unit}:head")

@@ -342,11 +342,37 @@ def issue_certificate(
     now: datetime,
     days: int = UNIT_DAYS,
     crl_url: str | None = None,
+    holder: Holder | None = None,
 ) -> x509.Certificate:
-    """Return a unit certificate: CN the unit's name, digital signature and non-repudiation."""
-    cn = name if len(name) <= CN_MAX else name[: CN_MAX - 1] + "…"
-    builder = _end_entity(ca_cert, key, _unit_subject(cn, code), now, days, crl_url)
+    """Return a signing certificate (digital signature and non-repudiation): CN the unit's
+    name, or with a `holder` CN the person, their title, and the unit as O and OU."""
+    subject = _person_subject(holder, name, code) if holder else _unit_subject(_cn(name), code)
+    builder = _end_entity(ca_cert, key, subject, now, days, crl_url)
     return builder.sign(ca_key, hashes.SHA256())
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The person a certificate is issued to, and the title they sign with."""
+
+    full_name: str
+    title: str = ""
+
+
+def _cn(name: str) -> str:
+    return name if len(name) <= CN_MAX else name[: CN_MAX - 1] + "…"
+
+
+def _person_subject(holder: Holder, unit_name: str, unit_code: str) -> x509.Name:
+    # cryptography's own check counts UTF-8 bytes: it would refuse most Vietnamese names
+    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, _cn(holder.full_name), _validate=False)]
+    if holder.title:
+        attrs.append(x509.NameAttribute(NameOID.TITLE, holder.title[:CN_MAX], _validate=False))
+    attrs += [
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit_code),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, _cn(unit_name), _validate=False),
+    ]
+    return x509.Name(attrs)
 
 
 def issue_tsa_certificate(

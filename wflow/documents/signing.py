@@ -112,6 +112,7 @@ class Stamp:
     signer_name: str
     when: datetime
     zone: str = "Asia/Ho_Chi_Minh"  # the installation's time zone (BABEL_DEFAULT_TIMEZONE)
+    capacity: str = ""  # a delegate's capacity, e.g. "KT. BÍ THƯ" (Decree 30/2020, art. 8)
 
     def lines(self) -> list[str]:
         """Return the stamp's lines, NFC-normalised and wrapped to the stamp's width."""
@@ -120,6 +121,7 @@ class Stamp:
         raw = [
             SIGNED_MARK,
             self.unit_name,
+            *([self.capacity] if self.capacity else []),
             self.signer_name,
             f"{local:%d/%m/%Y %H:%M} ({offset_label(local)})",  # as Vietnamese pages write it
         ]

@@ -26,6 +26,7 @@ from wflow.core.workflow import TaskKeys, task_keys
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
 from wflow.inbox import service as inbox
 from wflow.notifications.models import Notification, NotificationKind
+from wflow.org import signers
 from wflow.org.models import BlockMembership, Position, Role, User
 
 log = logging.getLogger(__name__)
@@ -93,16 +94,19 @@ def holders(session: OrmSession, principals: Iterable[str]) -> list[tuple[User, 
         return []
     query = _users_query(tuple(sorted(roles)), bool(of_units))
     users = session.scalars(query, {"units": of_units} if of_units else {})
-    held = ((u, wanted & _held(u, seats.get(u.unit_id or 0, []))) for u in users)
+    delegates = signers.delegates_today(session, of_units)
+    held = ((u, wanted & _held(u, seats.get(u.unit_id or 0, []), u.id in delegates))
+            for u in users)  # fmt: skip
     return [(user, theirs) for user, theirs in held if theirs]
 
 
-def _held(user: User, seats: Sequence[tuple[int, int, str]]) -> set[str]:
-    """Return the principals of `user` among those asked (mirrors access.principals)."""
+def _held(user: User, seats: Sequence[tuple[int, int, str]], delegated: bool = False) -> set[str]:
+    """Return the principals of `user` among those asked (mirrors access.principals): a head's
+    delegate holds the head's during the delegation (`delegated`)."""
     out: set[str] = {r for r in (Role.SECRETARIAT.value, Role.ADMIN.value) if r in user.roles}
     if Role.COUNCIL_MEMBER.value in user.roles:
         out |= {"council", f"council:user:{user.id}"}
-    head = Role.UNIT_HEAD.value in user.roles
+    head = Role.UNIT_HEAD.value in user.roles or delegated
     if user.unit_id is not None and (head or Role.UNIT_STAFF.value in user.roles):
         out.add(f"unit:{user.unit_id}:member")
         if head:

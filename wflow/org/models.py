@@ -5,7 +5,7 @@ Times are naive UTC (`wflow.clock.utcnow`), stored as plain DateTime on every da
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -117,3 +117,29 @@ class User(SQLModel, table=True):
     def get_id(self) -> str:
         """Return the id Flask-Login keeps in the session."""
         return str(self.id)
+
+
+class Capacity(StrEnum):
+    """The form of a signature made for the head (Decree 30/2020/NĐ-CP, art. 8)."""
+
+    FOR_HEAD = "KT"  # ký thay: a deputy signs for the head
+    BY_DELEGATION = "TUQ"  # thừa ủy quyền: signs by the head's written delegation
+
+
+class SigningDelegation(SQLModel, table=True):
+    """A head's delegation of signing for their unit to a colleague, for a period (audit kept:
+    rows are never deleted; a revoked one keeps who revoked it and when)."""
+
+    __tablename__ = "signing_delegation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    grantor_user_id: int = Field(foreign_key="user.id")  # the head
+    delegate_user_id: int = Field(foreign_key="user.id", index=True)
+    capacity: str = Field(max_length=5)  # a `Capacity`
+    starts_on: date = Field(sa_type=sa.Date())  # first and last day, in the installation's zone
+    ends_on: date = Field(sa_type=sa.Date())
+    reason: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
+    revoked_by_user_id: int | None = Field(default=None, foreign_key="user.id")

@@ -22,9 +22,9 @@ from weasyprint.text.fonts import FontConfiguration
 from wflow.core import installation
 from wflow.core.blobs import store_on_commit
 from wflow.documents.render import STATIC, LocalFetcher, render_html
-from wflow.org.models import Block, BlockMembership, Position, Role, Unit, User
+from wflow.org.models import Block, BlockMembership, Position, Unit
+from wflow.org.signers import heads_of
 from wflow.pacts.models import Document, Pact
-from wflow.people.models import Person
 from wflow.plans.criteria import load_groups
 from wflow.plans.models import Plan
 
@@ -83,26 +83,6 @@ def signers_of(session: Session, block_id: int, year: int) -> list[Signer]:
         Signer(uid or 0, name, POSITIONS.get(pos, "Thành viên"), *heads.get(uid or 0, ("", "")))
         for uid, name, pos in rows
     ]
-
-
-def heads_of(session: Session, unit_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """Return each unit's head as (position, full name): the first active head account, named
-    and titled by the person it is linked to in the unit's directory (else its display name)."""
-    query = (
-        select(User, Person)
-        .outerjoin(Person, col(Person.user_id) == User.id)
-        .where(col(User.unit_id).in_(unit_ids), col(User.active).is_(True))
-        .order_by(col(User.id))
-    )
-    found: dict[int, tuple[str, str]] = {}
-    for user, person in session.exec(query).all():
-        if user.unit_id is None or user.unit_id in found or not user.has_role(Role.UNIT_HEAD):
-            continue
-        linked = person if person is not None and person.active else None
-        found[user.unit_id] = (
-            linked.position if linked else "", linked.full_name if linked else user.display_name
-        )
-    return found
 
 
 def pact_html(session: Session, pact: Pact, when: date) -> tuple[str, list[Signer]]:

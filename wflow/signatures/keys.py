@@ -24,7 +24,8 @@ from wflow.core import installation
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import after_commit, transactional
 from wflow.documents import pki, signing, verify
-from wflow.org.models import Role, Unit, User
+from wflow.org import signers
+from wflow.org.models import Unit, User
 from wflow.org.service import clean_text
 from wflow.signatures import trust
 from wflow.signatures.models import CertificateSource, UnitCertificate
@@ -116,10 +117,18 @@ def signature_proof(session: Session, store: pki.KeyStore | None = None) -> sign
                          crls=[current_crl(session, store)], fetch=bool(tsa_url))  # fmt: skip
 
 
-def _row(unit: Unit, bundle: pki.Bundle, source: CertificateSource, kek: bytes) -> UnitCertificate:
+def _row(
+    unit: Unit,
+    bundle: pki.Bundle,
+    source: CertificateSource,
+    kek: bytes,
+    holder: tuple[User, str] | None = None,
+) -> UnitCertificate:
     cert = bundle.cert
     return UnitCertificate(
         unit_id=unit.id or 0,
+        holder_user_id=holder[0].id if holder else None,
+        title=(holder[1] or None) if holder else None,
         serial=format(cert.serial_number, "x"),
         fingerprint=pki.fingerprint(cert),
         subject=cert.subject.rfc4514_string()[:1000],
@@ -153,8 +162,31 @@ def issue_unit_certificate(
     return row
 
 
+@transactional
+def issue_person_certificate(
+    session: Session, unit: Unit, user: User, *, store: pki.KeyStore | None = None
+) -> UnitCertificate:
+    """Issue a person a key and certificate to sign for the unit: CN their full name, their
+    title (position in the unit's directory), O and OU the unit."""
+    store = store or key_store(session)
+    try:
+        ca_cert, ca_key = store.ensure_ca(), store.ca_key()
+    except pki.PkiError as exc:
+        raise _refused(exc) from None
+    title, full_name = signers.person_of(session, user)
+    key = pki.new_unit_key()
+    cert = pki.issue_certificate(ca_cert, ca_key, key, name=unit.name, code=unit.code,
+                                 now=datetime.now(UTC), crl_url=crl_url(session),
+                                 holder=pki.Holder(full_name, title))  # fmt: skip
+    row = _row(unit, pki.Bundle(key, cert), CertificateSource.INTERNAL, store.kek(),
+               (user, title))  # fmt: skip
+    session.add(row)
+    log.info("issued certificate %s to %s for unit %s", row.fingerprint, user.login, unit.code)
+    return row
+
+
 def usable_certificate(session: Session, unit_id: int) -> UnitCertificate | None:
-    """Return the unit's newest certificate that may sign now, if any."""
+    """Return the unit's newest certificate that may sign now (anyone's), if any."""
     now = utcnow()
     query = (
         select(UnitCertificate)
@@ -196,8 +228,10 @@ def import_pkcs12(
     password: str,
     *,
     store: pki.KeyStore | None = None,
+    holder: User | None = None,
 ) -> UnitCertificate:
-    """Store the unit's own key and certificate from a PKCS#12 file (checked, re-encrypted)."""
+    """Store a key and certificate from a PKCS#12 file (checked, re-encrypted): the holder's
+    own (the head who uploads it), else the unit's."""
     if not data:
         raise ServiceError(_l("Choose a PKCS#12 file (.p12 or .pfx)."), "file")
     if len(data) > PKCS12_MAX_BYTES:
@@ -214,7 +248,8 @@ def import_pkcs12(
         raise ServiceError(
             _l("This certificate does not chain to a trusted root: an administrator must add "
                "its root certificate to the trust store first."), "file")  # fmt: skip
-    row = _row(unit, bundle, CertificateSource.UPLOADED, store.kek())
+    held = (holder, signers.person_of(session, holder)[0]) if holder else None
+    row = _row(unit, bundle, CertificateSource.UPLOADED, store.kek(), held)
     session.add(row)
     log.info("imported certificate %s for unit %s", row.fingerprint, unit.code)
     return row
@@ -252,18 +287,39 @@ def chains_to_trusted_root(bundle: pki.Bundle, roots: Sequence[x509.Certificate]
     return True
 
 
+def _held_by(session: Session, unit: Unit, user: User, store: pki.KeyStore) -> UnitCertificate:
+    """Return the certificate `user` signs for `unit` with: their own (one they uploaded
+    first), else the unit's uploaded one; a first signer gets one from the internal CA."""
+    now = utcnow()
+    rows = [r for r in unit_certificates(session, unit.id or 0)
+            if r.holder_user_id == user.id or r.holder_user_id is None]  # fmt: skip
+    usable = [r for r in rows if r.usable_at(now) and (
+        r.holder_user_id is not None or r.source == CertificateSource.UPLOADED.value)]  # fmt: skip
+    uploaded = CertificateSource.UPLOADED.value
+    if usable:  # newest first already: prefer the person's own, then an uploaded one
+        return min(usable, key=lambda r: (r.holder_user_id is None, r.source != uploaded))
+    if not any(r.holder_user_id == user.id for r in rows):
+        return issue_person_certificate(session, unit, user, store=store)
+    raise ServiceError(_l("Your certificate for this unit is revoked or expired: ask an "
+                          "administrator."))  # fmt: skip
+
+
 def signing_identity(
-    session: Session, unit: Unit, *, store: pki.KeyStore | None = None
+    session: Session, unit: Unit, *, user: User | None = None, store: pki.KeyStore | None = None
 ) -> tuple[pki.PrivateKey, x509.Certificate, list[x509.Certificate]]:
-    """Return the unit's key, certificate and issuer chain to sign with.
+    """Return the key, certificate and issuer chain to sign for the unit with: the signing
+    person's own (`_held_by`), else the unit's.
 
     A unit that never had a certificate (created after `wflow init`) gets one from the
     internal CA on first use; a revoked or expired one is replaced only by an administrator.
     """
     store = store or key_store(session)
-    row = usable_certificate(session, unit.id or 0)
-    if row is None and not unit_certificates(session, unit.id or 0):
-        row = issue_unit_certificate(session, unit, store=store)
+    if user is not None:
+        row: UnitCertificate | None = _held_by(session, unit, user, store)
+    else:
+        row = usable_certificate(session, unit.id or 0)
+        if row is None and not unit_certificates(session, unit.id or 0):
+            row = issue_unit_certificate(session, unit, store=store)
     if row is None:
         raise ServiceError(_l("This unit has no valid certificate: ask an administrator."))
     try:
@@ -291,9 +347,9 @@ def confirm_signer(
     on); wrong answers count toward the sign-in waits of the user's login from `address`.
     """
     unit = unit or (session.get(Unit, user.unit_id) if user.unit_id else None)
-    is_head = user.is_active and user.has_role(Role.UNIT_HEAD)
-    if unit is None or not is_head or user.unit_id != unit.id:
-        raise Forbidden(_l("Only the head of the unit may sign for it."))
+    if unit is None or not signers.signs_for(session, user, unit.id):
+        raise Forbidden(_l("Only the head of the unit, or the colleague they delegated signing "
+                           "to, may sign for it."))  # fmt: skip
     auth.confirm_signer(session, user, password, code=code, address=address)
     return unit
 
@@ -311,10 +367,13 @@ def sign_for_unit(
     store: pki.KeyStore | None = None,
 ) -> bytes:
     """Sign `pdf` in `field` with the unit's key (its head confirmed by `confirm_signer`)."""
-    key, cert, chain = signing_identity(session, unit, store=store)
+    key, cert, chain = signing_identity(session, unit, user=user, store=store)
     proof = signature_proof(session, store)
+    capacity = signers.capacity_line(session, user)  # "" for the head; "KT. …" for a delegate
     stamp = signing.Stamp(unit_name=unit.name, signer_name=user.display_name, when=utcnow(),
-                          zone=installation.zone(session))  # fmt: skip
+                          zone=installation.zone(session), capacity=capacity)  # fmt: skip
+    if capacity:
+        reason = f"{reason} — {capacity}" if reason else capacity
     try:
         signed = signing.sign_pdf(
             pdf,

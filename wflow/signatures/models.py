@@ -23,12 +23,19 @@ class CertificateSource(StrEnum):
 
 
 class UnitCertificate(SQLModel, table=True):
-    """A signing certificate of a unit, with its encrypted private key."""
+    """A signing certificate of a unit, with its encrypted private key.
+
+    A person's certificate names its holder (CN their full name, title their position, O/OU the
+    unit): they sign in that capacity. Without a holder it is the unit's own (from `wflow init`,
+    or a PKCS#12 file of earlier versions).
+    """
 
     __tablename__ = "unit_certificate"
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True, ondelete="RESTRICT")
+    holder_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    title: str | None = Field(default=None, max_length=200)  # the holder's position at issue
     serial: str = Field(max_length=64)  # hexadecimal
     fingerprint: str = Field(max_length=64, unique=True, index=True)  # SHA-256, hexadecimal
     subject: str = Field(max_length=1000)  # RFC 4514 string

@@ -171,10 +171,14 @@ def _is_head_of(unit_id: int) -> bool:
 
 def _page(unit: Unit, upload: Pkcs12Form, revoke: RevokeForm, status: int) -> ResponseReturnValue:
     sess = db.session()
+    rows = keys.unit_certificates(sess, unit.id or 0)
+    ids = {r.holder_user_id for r in rows if r.holder_user_id}
+    holders = dict(sess.exec(select(User.id, User.display_name).where(col(User.id).in_(ids))).all())
     return render_template(
         "documents/certificates.html",
         unit=unit,
-        certificates=keys.unit_certificates(sess, unit.id or 0),
+        certificates=rows,
+        holders=holders,
         usable=keys.usable_certificate(sess, unit.id or 0),
         upload=upload if _is_head_of(unit.id or 0) else None,
         revoke=revoke if may(sess, user(), Action.ADMIN) else None,
@@ -203,7 +207,8 @@ def import_certificate(unit_id: int) -> ResponseReturnValue:
         return _page(unit, form, RevokeForm(formdata=None), 422)
     data = form.file.data.stream.read(keys.PKCS12_MAX_BYTES + 1)
     try:
-        row = keys.import_pkcs12(db.session(), unit, data, form.password.data or "")
+        row = keys.import_pkcs12(db.session(), unit, data, form.password.data or "",
+                                 holder=user())  # fmt: skip
     except ServiceError as exc:
         return _page(unit, form, RevokeForm(formdata=None), _show_error(form, exc))
     done = _("Certificate %(fp)s registered.", fp=pki.format_fingerprint(row.fingerprint))

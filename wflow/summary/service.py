@@ -30,6 +30,7 @@ from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
 from wflow.documents.verify import BadDocument, Limits, open_pdf
 from wflow.engine import Engine
+from wflow.org import signers
 from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.org.service import clean_text
 from wflow.pacts.documents import add_document
@@ -111,7 +112,7 @@ def owner_unit(session: Session, subject: Subject) -> Unit | None:
 def _own_unit(session: Session, user: User, subject: Subject) -> Unit | None:
     """Return the unit issuing its own report when `user` is its head, else None."""
     owner = owner_unit(session, subject)
-    if owner is not None and user.unit_id == owner.id and user.has_role(Role.UNIT_HEAD):
+    if owner is not None and signers.signs_for(session, user, owner.id):
         return owner
     return None
 
