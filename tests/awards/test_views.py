@@ -11,12 +11,14 @@ import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD, TOKEN_RE, csrf_token
@@ -351,6 +353,7 @@ def test_story__ranking_to_signed_decision_and_register(
         reports = keys.verify_document(session, signed_pdf.data)
     assert len(reports) == 1 and reports[0].ok and reports[0].unit is not None
     assert reports[0].unit.kind == "council"
+    assert reports[0].registered.holder_user_id == chair.id  # the chair's own certificate
     decision = session.exec(select(Decision).where(Decision.number == "123/QĐ-HĐTĐKT")).one()
     assert decision.document_id is not None  # a public act: any caller may read it
     # the decision prints its verification code and URL (and QR), which lead to its page
@@ -368,6 +371,19 @@ def test_story__ranking_to_signed_decision_and_register(
     assert award_decision.next_number(session, date(year, 12, 30)) == "02/QĐ-HĐTĐKT"
     certificate = public.get(f"/awards/{flag}/certificate.pdf")
     assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF")
+    # the certificate is signed by the decision's signatory, on one page, with its own code
+    with app.app_context():
+        on_certificate = keys.verify_document(session, certificate.data)
+    assert [r.ok for r in on_certificate] == [True]
+    assert on_certificate[0].registered.holder_user_id == chair.id
+    printed = pdf_text(certificate.data)
+    assert "TM. HỘI ĐỒNG" in printed and chair.display_name in printed
+    assert "Mã xác thực" in printed
+    assert PdfFileReader(BytesIO(certificate.data)).root["/Pages"]["/Count"] == 1
+    held = session.exec(select(Document).where(Document.nomination_id == flag,
+                                               Document.kind == "certificate")).one()  # fmt: skip
+    shown = public.get(f"/v/{held.verify_code}").get_data(as_text=True)
+    assert "Giấy chứng nhận khen thưởng" in shown and "123/QĐ-HĐTĐKT" in shown
     csv = public.get(f"/awards?year={year_end['year']}&format=csv").get_data(as_text=True)
     assert "Cờ thi đua" in csv and "28080000" in csv
 

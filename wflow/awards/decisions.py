@@ -146,7 +146,7 @@ def sign_as_council(
     council: Unit,
     pdf: bytes,
     page: int,
-    box: tuple[int, int, int, int],
+    box: tuple[int, int, int, int] | None,
     *,
     reason: str,
 ) -> bytes:
@@ -286,6 +286,7 @@ def sign_decision(
         n.decision_id, n.prize_amount = decision.id, by_row[n.id]["prize"]
         n.updated_at = utcnow()
         session.add(n)
+        _sign_certificate(session, signatory, council, decision, n)
     session.flush()
     data = {"decision_number": decision.number, "decision_date": decision.issued_on.isoformat()}
     for n in approved:
@@ -293,6 +294,21 @@ def sign_decision(
                 actor=_deciding(session, engine, user, n))  # fmt: skip
     subjects.fire(session, engine, user=user, subject=decision, trigger="sign")
     return decision
+
+
+def _sign_certificate(session: Session, signatory: Signatory, council: Unit, decision: Decision,
+                      nomination: Nomination) -> None:  # fmt: skip
+    """Render the nomination's award certificate, signed by the decision's signatory, with its
+    own verification code, and store it."""
+    code = codes.new_code(session)
+    pdf, page, box = docs.render_certificate(session, nomination, decision, council, signatory,
+                                             codes.footer(session, code))  # fmt: skip
+    signed = sign_as_council(session, signatory, council, pdf, page, box,
+                             reason=f"Giấy chứng nhận khen thưởng theo Quyết định số "
+                                    f"{decision.number}")  # fmt: skip
+    docs.store(session, signed, kind=docs.CERTIFICATE_KIND, nomination_id=nomination.id,
+               user_id=signatory.user.id if signatory.user else None,
+               verify_code=code)  # fmt: skip
 
 
 def return_decision(

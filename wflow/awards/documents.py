@@ -36,6 +36,7 @@ TITLES = {
     "form02": "Báo cáo thành tích",
     "minutes": "Biên bản họp bình xét thi đua",
     "decision": "Quyết định khen thưởng",
+    "certificate": "Giấy chứng nhận khen thưởng",
 }
 TEMPLATES = {
     "form01": "pdf/nomination_form01.html",
@@ -49,6 +50,7 @@ PERIOD_NAMES = {
     "year_end": "Tổng kết năm",
 }
 SIGN_ANCHOR = "sig-box"
+CERTIFICATE_KIND = "certificate"  # a Document's kind: an award certificate, signed
 COUNCIL_FIELD = "council"
 
 
@@ -198,6 +200,14 @@ def render_dossier_form(
     return pdf, page, box
 
 
+def certificate_of(session: Session, nomination_id: int) -> Document | None:
+    """Return the signed certificate of a decided nomination, None if it has none (decided
+    before certificates were signed)."""
+    query = select(Document).where(Document.nomination_id == nomination_id,
+                                   Document.kind == CERTIFICATE_KIND)  # fmt: skip
+    return session.exec(query.order_by(col(Document.id).desc())).first()
+
+
 def store(
     session: Session,
     data: bytes,
@@ -300,9 +310,15 @@ def render_decision(
 
 
 def render_certificate(
-    session: Session, nomination: Nomination, decision: Decision, council: Unit
-) -> bytes:
-    """Render the printable certificate of an awarded unit (not signed: the decision is)."""
+    session: Session,
+    nomination: Nomination,
+    decision: Decision,
+    council: Unit,
+    signatory: Signatory | None = None,
+    verify: dict[str, str] | None = None,
+) -> tuple[bytes, int, tuple[int, int, int, int] | None]:
+    """Render the certificate of an awarded unit; with a `signatory`, with the signature block
+    (capacity lines, box, name) and the verification code: return the PDF and the box."""
     context = {
         "nomination": nomination,
         "unit": session.get(Unit, nomination.unit_id),
@@ -316,9 +332,16 @@ def render_certificate(
         "issuer_parent": "",
         "issuer": council.name,
         "doc_title_text": "Giấy chứng nhận khen thưởng",
+        "signatory": signatory,
+        "anchor": SIGN_ANCHOR,
+        "box_mm": SIGN_BOX_MM,  # box_of places the field at this size
+        "code_footer": verify,  # printed beside the signature, on the one page
     }
-    pdf, _anchors = html_to_pdf(render_html("pdf/award_certificate.html", context))
-    return pdf
+    pdf, anchors = html_to_pdf(render_html("pdf/award_certificate.html", context))
+    if signatory is None:
+        return pdf, -1, None
+    page, box = box_of(anchors[SIGN_ANCHOR])
+    return pdf, page, box
 
 
 @dataclass(frozen=True)

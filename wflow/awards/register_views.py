@@ -92,5 +92,9 @@ def certificate(nomination_id: int) -> Response:
         abort(404)
     if state in subjects.tagged(sess, NOMINATION, "revoked"):
         abort(410, description=_("This award was revoked."))
-    pdf = docs.render_certificate(sess, nomination, decision, decisions.council_unit(sess))
+    signed = docs.certificate_of(sess, nomination.id or 0)
+    if signed is not None:  # signed by the decision's signatory when the decision was
+        return stored_pdf(signed, f"certificate-{nomination.id}", public=True)
+    pdf, _page, _box = docs.render_certificate(sess, nomination, decision,
+                                               decisions.council_unit(sess))  # fmt: skip
     return pdf_response(pdf, f"certificate-{nomination.id}", public=True)

@@ -18,7 +18,7 @@ import segno
 from sqlmodel import Session, col, select
 
 from wflow.adhoc.models import AdhocAward
-from wflow.awards.models import Decision
+from wflow.awards.models import Decision, Nomination
 from wflow.core import installation
 from wflow.pacts.models import Document, Pact
 
@@ -83,7 +83,11 @@ class Facts:
     issued_on: date | None
 
 
-KIND_TITLES = {"decision": "Quyết định khen thưởng", "pact": "Giao ước thi đua"}
+KIND_TITLES = {
+    "decision": "Quyết định khen thưởng",
+    "pact": "Giao ước thi đua",
+    "certificate": "Giấy chứng nhận khen thưởng",
+}
 
 
 def facts(session: Session, doc: Document) -> Facts:
@@ -92,6 +96,12 @@ def facts(session: Session, doc: Document) -> Facts:
         decision = session.get(Decision, doc.decision_id)
         if decision is not None:
             return Facts(KIND_TITLES["decision"], decision.number, decision.issued_on)
+    if doc.kind == "certificate" and doc.nomination_id is not None:  # by the decision's number
+        nomination = session.get(Nomination, doc.nomination_id)
+        decision_id = nomination.decision_id if nomination is not None else None
+        decided = session.get(Decision, decision_id) if decision_id is not None else None
+        if decided is not None:
+            return Facts(KIND_TITLES["certificate"], decided.number, decided.issued_on)
     if doc.kind == "adhoc_decision":  # the chair's decision on an ad-hoc award
         query = select(AdhocAward).where(AdhocAward.document_id == doc.id)
         adhoc = session.exec(query).first()
