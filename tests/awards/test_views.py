@@ -27,11 +27,12 @@ from tests.scoreboard.helpers import plan_and_pact, review_row, review_version
 from wflow.accounts import tokens
 from wflow.awards import catalogue as awards
 from wflow.awards import decisions as award_decision
-from wflow.awards.models import Award, Decision, Nomination
+from wflow.awards.models import Award, Decision, DossierNominee, Nomination
 from wflow.core.access import current_year
 from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.org.models import Block, Role, Unit, User
 from wflow.pacts.models import Document
+from wflow.people.models import Person
 from wflow.plans.models import Registration
 from wflow.signatures import codes, keys
 
@@ -323,6 +324,18 @@ def test_story__ranking_to_signed_decision_and_register(
     assert bad.status_code == 422 and state(session, flag) == "approved"  # nothing signed
     assert "<li>The password is wrong: nothing was signed.</li>" in page
     assert 'name="password"' in page  # the form again, with its reason
+    nominated = session.get(Nomination, flag)
+    merit_award = awards.award_by_code(session, "person_certificate_of_merit")
+    assert nominated is not None and merit_award is not None
+    for i, name in enumerate(("Trần Thị Mai", "Phạm Văn Đức")):  # two people in the dossier
+        person = Person(full_name=name, position="Chuyên viên", unit_id=nominated.unit_id,
+                        sex="female" if i == 0 else "male", birth_year=1990)  # fmt: skip
+        session.add(person)
+        session.flush()
+        session.add(DossierNominee(nomination_id=flag, position=i, unit_id=nominated.unit_id,
+                                   person_id=person.id, award_id=merit_award.id or 0,
+                                   achievement=f"Thành tích {i}"))  # fmt: skip
+    session.commit()
     signed = post(council[0], sign, {"password": PASSWORD}, spage)
     assert signed.status_code == 303 and state(session, flag) == "decided"
     session.expire_all()
@@ -384,6 +397,16 @@ def test_story__ranking_to_signed_decision_and_register(
                                                Document.kind == "certificate")).one()  # fmt: skip
     shown = public.get(f"/v/{held.verify_code}").get_data(as_text=True)
     assert "Giấy chứng nhận khen thưởng" in shown and "123/QĐ-HĐTĐKT" in shown
+    # the people of the dossier: a page each, one signature of the chair stamped on the last
+    batch = sec.get(f"/nominations/{flag}/certificates.pdf")
+    assert batch.status_code == 200
+    with app.app_context():
+        on_batch = keys.verify_document(session, batch.data)
+    assert [(r.ok, r.registered.holder_user_id) for r in on_batch] == [(True, chair.id)]
+    assert PdfFileReader(BytesIO(batch.data)).root["/Pages"]["/Count"] == 2
+    listed = pdf_text(batch.data)
+    assert "Trần Thị Mai" in listed and "Phạm Văn Đức" in listed
+    assert "(Chữ ký số ở trang cuối)" in listed and chair.display_name in listed
     csv = public.get(f"/awards?year={year_end['year']}&format=csv").get_data(as_text=True)
     assert "Cờ thi đua" in csv and "28080000" in csv
 

@@ -26,4 +26,4 @@ def certificate_page(session: Session, row: AdhocAward) -> award_docs.Certificat
 def render_certificate(session: Session, row: AdhocAward) -> bytes:
     """Render the printable certificate of a decided ad-hoc award (the decision is signed)."""
     pages = [certificate_page(session, row)]
-    return award_docs.render_certificates(council.council_unit(session), pages)
+    return award_docs.render_certificates(council.council_unit(session), pages)[0]

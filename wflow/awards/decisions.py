@@ -24,7 +24,10 @@ from sqlmodel import Session, col, select
 
 from wflow.accounts import service as auth
 from wflow.awards import catalogue as awards
-from wflow.awards import decision_subject  # noqa: F401  (registers the subject kind)
+from wflow.awards import (
+    decision_subject,  # noqa: F401  (registers the subject kind)
+    nominees,
+)
 from wflow.awards import documents as docs
 from wflow.awards.models import Award, CouncilSession, Decision, Nomination
 from wflow.awards.signatories import CHAIR, NO_CHAIR, Signatory, signatories, signatory_of
@@ -298,8 +301,9 @@ def sign_decision(
 
 def _sign_certificate(session: Session, signatory: Signatory, council: Unit, decision: Decision,
                       nomination: Nomination) -> None:  # fmt: skip
-    """Render the nomination's award certificate, signed by the decision's signatory, with its
-    own verification code, and store it."""
+    """Render the nomination's award certificate, and its individual nominees' certificates
+    (a page each), signed by the decision's signatory, each file with its own verification
+    code, and store them."""
     code = codes.new_code(session)
     pdf, page, box = docs.render_certificate(session, nomination, decision, council, signatory,
                                              codes.footer(session, code))  # fmt: skip
@@ -307,6 +311,18 @@ def _sign_certificate(session: Session, signatory: Signatory, council: Unit, dec
                              reason=f"Giấy chứng nhận khen thưởng theo Quyết định số "
                                     f"{decision.number}")  # fmt: skip
     docs.store(session, signed, kind=docs.CERTIFICATE_KIND, nomination_id=nomination.id,
+               user_id=signatory.user.id if signatory.user else None,
+               verify_code=code)  # fmt: skip
+    pages = nominees.certificate_pages(session, nomination, decision)
+    if not pages:
+        return
+    code = codes.new_code(session)
+    pdf, page, box = docs.render_certificates(council, pages, signatory,
+                                              codes.footer(session, code))  # fmt: skip
+    signed = sign_as_council(session, signatory, council, pdf, page, box,
+                             reason=f"Giấy chứng nhận khen thưởng cá nhân theo Quyết định số "
+                                    f"{decision.number}")  # fmt: skip
+    docs.store(session, signed, kind=docs.NOMINEES_KIND, nomination_id=nomination.id,
                user_id=signatory.user.id if signatory.user else None,
                verify_code=code)  # fmt: skip
 

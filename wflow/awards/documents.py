@@ -37,6 +37,7 @@ TITLES = {
     "minutes": "Biên bản họp bình xét thi đua",
     "decision": "Quyết định khen thưởng",
     "certificate": "Giấy chứng nhận khen thưởng",
+    "certificates": "Giấy chứng nhận khen thưởng cá nhân",
 }
 TEMPLATES = {
     "form01": "pdf/nomination_form01.html",
@@ -51,6 +52,7 @@ PERIOD_NAMES = {
 }
 SIGN_ANCHOR = "sig-box"
 CERTIFICATE_KIND = "certificate"  # a Document's kind: an award certificate, signed
+NOMINEES_KIND = "certificates"  # the signed certificates of a dossier's individual nominees
 COUNCIL_FIELD = "council"
 
 
@@ -200,11 +202,13 @@ def render_dossier_form(
     return pdf, page, box
 
 
-def certificate_of(session: Session, nomination_id: int) -> Document | None:
-    """Return the signed certificate of a decided nomination, None if it has none (decided
-    before certificates were signed)."""
+def certificate_of(
+    session: Session, nomination_id: int, kind: str = CERTIFICATE_KIND
+) -> Document | None:
+    """Return the signed certificate (or nominees' certificates) of a decided nomination,
+    None if it has none (decided before certificates were signed)."""
     query = select(Document).where(Document.nomination_id == nomination_id,
-                                   Document.kind == CERTIFICATE_KIND)  # fmt: skip
+                                   Document.kind == kind)  # fmt: skip
     return session.exec(query.order_by(col(Document.id).desc())).first()
 
 
@@ -356,8 +360,15 @@ class CertificatePage:
     register: str  # the number in the register of awards (số vào sổ)
 
 
-def render_certificates(council: Unit, pages: list[CertificatePage]) -> bytes:
-    """Render certificates, one A4 landscape page each, into one printable PDF (not signed)."""
+def render_certificates(
+    council: Unit,
+    pages: list[CertificatePage],
+    signatory: Signatory | None = None,
+    verify: dict[str, str] | None = None,
+) -> tuple[bytes, int, tuple[int, int, int, int] | None]:
+    """Render certificates, one A4 landscape page each, into one printable PDF; with a
+    `signatory`, each page prints the signature block and the last one the box: return the
+    PDF and the box (page -1 and None without a signatory)."""
     context = {
         "pages": pages,
         "council": council,
@@ -367,6 +378,13 @@ def render_certificates(council: Unit, pages: list[CertificatePage]) -> bytes:
         "issuer_parent": "",
         "issuer": council.name,
         "doc_title_text": "Giấy chứng nhận khen thưởng",
+        "signatory": signatory,
+        "anchor": SIGN_ANCHOR,
+        "box_mm": SIGN_BOX_MM,
+        "code_footer": verify,
     }
-    pdf, _anchors = html_to_pdf(render_html("pdf/award_certificates.html", context))
-    return pdf
+    pdf, anchors = html_to_pdf(render_html("pdf/award_certificates.html", context))
+    if signatory is None:
+        return pdf, -1, None
+    page, box = box_of(anchors[SIGN_ANCHOR])
+    return pdf, page, box

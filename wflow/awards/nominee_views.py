@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.awards import nominees as listing
 from wflow.awards.blueprint import bp
+from wflow.awards.decisions import council_unit
 from wflow.awards.models import Award, Nomination
 from wflow.core.errors import ServiceError
 from wflow.org.models import Unit
@@ -65,5 +66,6 @@ def nominees(nomination_id: int) -> str | WResponse | tuple[str, int]:
 def certificates(nomination_id: int) -> Response:
     """The certificates of the decided dossier's approved nominees, one page each."""
     nomination = visible(Nomination, nomination_id)
-    pdf = listing.certificates(db.session(), nomination)
+    sess = db.session()
+    pdf = listing.certificates(sess, nomination, council_unit(sess))
     return pdf_response(pdf, f"certificates-{nomination.id}")

@@ -21,7 +21,6 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, delete, select
 
 from wflow.awards import catalogue as awards
-from wflow.awards import decisions as council
 from wflow.awards import documents as docs
 from wflow.awards.models import Award, Decision, DossierNominee, Nomination
 from wflow.awards.subject import NOMINATION
@@ -32,6 +31,7 @@ from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.sheets import header_key, read_table
 from wflow.core.uow import transactional
 from wflow.org.models import Unit, User
+from wflow.pacts.documents import read_document
 from wflow.people.models import Person
 from wflow.people.spreadsheet import RowsRejected
 from wflow.titles import rules as title_rules
@@ -289,18 +289,12 @@ def nominees(session: Session, nomination: Nomination) -> list[Listed]:
     return out
 
 
-def certificates(session: Session, nomination: Nomination) -> bytes:
-    """Render the certificates of the decided dossier's approved nominees, a page each."""
-    decision = session.get(Decision, nomination.decision_id) if nomination.decision_id else None
-    state = subjects.state(session, nomination)
-    if decision is None or state not in subjects.tagged(session, NOMINATION, "decided"):
-        raise NotFound(_l("Certificates are printed once the dossier is decided."))
-    if state in subjects.tagged(session, NOMINATION, "revoked"):
-        raise Conflict(_l("This award was revoked."))
+def certificate_pages(
+    session: Session, nomination: Nomination, decision: Decision
+) -> list[docs.CertificatePage]:
+    """Return a certificate page per approved nominee of the dossier, by the decision."""
     approved = [n for n in nominees(session, nomination) if n.row.approved is not False]
-    if not approved:
-        raise NotFound(_l("The dossier lists no approved nominee."))
-    pages = [
+    return [
         docs.CertificatePage(
             award=n.award.name,
             nominee=f"{n.person.position} {n.name}, {n.unit.name}" if n.person else n.name,
@@ -309,4 +303,21 @@ def certificates(session: Session, nomination: Nomination) -> bytes:
         )
         for i, n in enumerate(approved, start=1)
     ]  # fmt: skip
-    return docs.render_certificates(council.council_unit(session), pages)
+
+
+def certificates(session: Session, nomination: Nomination, council: Unit) -> bytes:
+    """Return the certificates of the decided dossier's approved nominees, a page each: the
+    ones its decision's signatory signed, else (decided before they were) a printout."""
+    decision = session.get(Decision, nomination.decision_id) if nomination.decision_id else None
+    state = subjects.state(session, nomination)
+    if decision is None or state not in subjects.tagged(session, NOMINATION, "decided"):
+        raise NotFound(_l("Certificates are printed once the dossier is decided."))
+    if state in subjects.tagged(session, NOMINATION, "revoked"):
+        raise Conflict(_l("This award was revoked."))
+    signed = docs.certificate_of(session, nomination.id or 0, docs.NOMINEES_KIND)
+    if signed is not None:
+        return read_document(session, signed)
+    pages = certificate_pages(session, nomination, decision)
+    if not pages:
+        raise NotFound(_l("The dossier lists no approved nominee."))
+    return docs.render_certificates(council, pages)[0]

@@ -87,6 +87,7 @@ KIND_TITLES = {
     "decision": "Quyết định khen thưởng",
     "pact": "Giao ước thi đua",
     "certificate": "Giấy chứng nhận khen thưởng",
+    "certificates": "Giấy chứng nhận khen thưởng cá nhân",
 }
 
 
@@ -96,12 +97,12 @@ def facts(session: Session, doc: Document) -> Facts:
         decision = session.get(Decision, doc.decision_id)
         if decision is not None:
             return Facts(KIND_TITLES["decision"], decision.number, decision.issued_on)
-    if doc.kind == "certificate" and doc.nomination_id is not None:  # by the decision's number
+    if doc.kind in ("certificate", "certificates") and doc.nomination_id is not None:
         nomination = session.get(Nomination, doc.nomination_id)
         decision_id = nomination.decision_id if nomination is not None else None
         decided = session.get(Decision, decision_id) if decision_id is not None else None
         if decided is not None:
-            return Facts(KIND_TITLES["certificate"], decided.number, decided.issued_on)
+            return Facts(KIND_TITLES[doc.kind], decided.number, decided.issued_on)  # its decision
     if doc.kind == "adhoc_decision":  # the chair's decision on an ad-hoc award
         query = select(AdhocAward).where(AdhocAward.document_id == doc.id)
         adhoc = session.exec(query).first()
