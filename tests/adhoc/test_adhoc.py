@@ -25,7 +25,7 @@ from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.org.models import User
 from wflow.pacts.models import Document
 from wflow.people.models import Person
-from wflow.signatures import codes
+from wflow.signatures import codes, keys
 from wflow.workflow_setup import engine
 
 YEAR = current_year()
@@ -119,7 +119,17 @@ def test_short_path__proposal_secretariat_chair_decision_history(
     assert f"Mã xác thực: {codes.grouped(doc.verify_code)} · " in text
     verified = app.test_client().get(f"/v/{doc.verify_code}").get_data(as_text=True)
     assert "15/QĐ-HĐTĐKT" in verified and "Quyết định khen thưởng" in verified
-    assert app.test_client().get(f"{url}/certificate.pdf").status_code == 200
+    certificate = app.test_client().get(f"{url}/certificate.pdf")
+    assert certificate.status_code == 200  # signed by the chair with the decision
+    with app.app_context():
+        reports = keys.verify_document(session, certificate.data)
+    assert [r.ok for r in reports] == [True]
+    assert decided is not None and decided.certificate_document_id is not None
+    held = session.get(Document, decided.certificate_document_id)
+    assert held is not None and held.verify_code
+    assert f"Mã xác thực: {codes.grouped(held.verify_code)}" in pdf_text(certificate.data)
+    shown = app.test_client().get(f"/v/{held.verify_code}").get_data(as_text=True)
+    assert "Giấy chứng nhận khen thưởng" in shown and "15/QĐ-HĐTĐKT" in shown
     # the award history and the unit's titles page list it
     found = head.get("/titles/history?q=hung").get_data(as_text=True)
     assert "Bằng khen (cá nhân)" in found and "15/QĐ-HĐTĐKT" in found

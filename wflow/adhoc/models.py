@@ -49,6 +49,7 @@ class AdhocAward(SQLModel, table=True):
     decision_year: int | None = None
     decision_date: date | None = Field(default=None, sa_type=sa.Date())
     document_id: int | None = Field(default=None)  # the signed PDF (a Document row)
+    certificate_document_id: int | None = Field(default=None)  # its certificate, signed too
     base_salary: Decimal | None = Field(default=None, sa_type=MONEY)
     prize_amount: Decimal | None = Field(default=None, sa_type=MONEY)
     decided_by_user_id: int | None = Field(default=None, foreign_key="user.id")

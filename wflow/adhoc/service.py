@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.accounts import service as auth
+from wflow.adhoc import documents as adhoc_docs
 from wflow.adhoc.models import AdhocAward
 from wflow.adhoc.subject import ADHOC, nominee_name
 from wflow.awards import catalogue as awards
@@ -367,11 +368,35 @@ def sign_decision(
     doc = award_docs.store(session, signed, kind=DOCUMENT_KIND, user_id=user.id,
                            verify_code=code)  # fmt: skip
     row.document_id = doc.id
+    row.certificate_document_id = _signed_certificate(session, row, user).id
     session.add(row)
     session.flush()
     data = {"decision_number": text, "decision_date": issued_on.isoformat()}
     subjects.fire(session, engine, user=user, subject=row, trigger="decide", data=data)
     return row
+
+
+def _signed_certificate(session: Session, row: AdhocAward, signer: User) -> Document:
+    """Render the award's certificate, signed by the chair with the decision, with its own
+    verification code, and store it."""
+    code = codes.new_code(session)
+    body = council.council_unit(session)
+    signatory = Signatory(signer, CHAIR)
+    pages = [adhoc_docs.certificate_page(session, row)]
+    pdf, page, box = award_docs.render_certificates(body, pages, signatory,
+                                                    codes.footer(session, code))  # fmt: skip
+    signed = council.sign_as_council(session, signatory, body, pdf, page, box,
+                                     reason=f"Giấy chứng nhận khen thưởng theo Quyết định số "
+                                            f"{row.decision_number}")  # fmt: skip
+    return award_docs.store(session, signed, kind=award_docs.CERTIFICATE_KIND, user_id=signer.id,
+                            verify_code=code)  # fmt: skip
+
+
+def certificate_document(session: Session, row: AdhocAward) -> Document | None:
+    """Return the signed certificate, once the award is decided (None: decided before they
+    were signed)."""
+    found = row.certificate_document_id
+    return session.get(Document, found) if found else None
 
 
 def decision_document(session: Session, row: AdhocAward) -> Document | None:

@@ -233,6 +233,9 @@ def certificate(adhoc_award_id: int) -> Response:
     row = load_or_404(AdhocAward, adhoc_award_id)
     if not adhoc.decided(sess, [row]):
         abort(404)
+    signed = adhoc.certificate_document(sess, row)
+    if signed is not None:
+        return stored_pdf(signed, f"certificate-adhoc-{row.id}", public=True)
     return pdf_response(adhoc_docs.render_certificate(sess, row), f"certificate-adhoc-{row.id}",
                         public=True)  # fmt: skip
 

@@ -103,6 +103,12 @@ def facts(session: Session, doc: Document) -> Facts:
         decided = session.get(Decision, decision_id) if decision_id is not None else None
         if decided is not None:
             return Facts(KIND_TITLES[doc.kind], decided.number, decided.issued_on)  # its decision
+    if doc.kind == "certificate" and doc.nomination_id is None:  # an ad-hoc award's
+        query = select(AdhocAward).where(AdhocAward.certificate_document_id == doc.id)
+        granted = session.exec(query).first()
+        if granted is not None:
+            number = granted.decision_number or ""
+            return Facts(KIND_TITLES["certificate"], number, granted.decision_date)
     if doc.kind == "adhoc_decision":  # the chair's decision on an ad-hoc award
         query = select(AdhocAward).where(AdhocAward.document_id == doc.id)
         adhoc = session.exec(query).first()
