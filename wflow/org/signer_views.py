@@ -60,11 +60,6 @@ def status_of(row: SigningDelegation, today: date) -> str:
     return "ended" if row.ends_on < today else "current"
 
 
-def _is_head_of(unit_id: int) -> bool:
-    me = user()
-    return me.is_active and me.unit_id == unit_id and me.has_role(Role.UNIT_HEAD)
-
-
 def _colleagues(sess: Session, unit_id: int) -> list[tuple[int, str]]:
     """Return the unit's active accounts a head may delegate to (not heads), by name."""
     query = select(User).where(User.unit_id == unit_id, col(User.active).is_(True))
@@ -91,7 +86,7 @@ def _page(unit: Unit, form: DelegationForm, status: int) -> ResponseReturnValue:
     if fmt:
         return _export(fmt, f"signing-delegations-{unit.code}", rows, names, today)
     head = signers.heads_of(sess, [unit.id or 0]).get(unit.id or 0)
-    may_manage = _is_head_of(unit.id or 0)
+    may_manage = signers.is_head_of(user(), unit.id)
     if may_manage:
         form.delegate_id.choices = [(0, _("— choose —")), *_colleagues(sess, unit.id or 0)]
     return render_template(
@@ -143,7 +138,7 @@ def delegate(unit_id: int) -> ResponseReturnValue:
     ensure(Action.VIEW, unit_id=unit_id)
     form = DelegationForm()
     form.delegate_id.choices = _colleagues(db.session(), unit_id)
-    if not _is_head_of(unit_id):
+    if not signers.is_head_of(user(), unit_id):
         flash(_("Only the head of the unit may delegate signing."), "error")
         return _page(unit, form, 403)
     if not form.validate_on_submit():
@@ -173,7 +168,7 @@ def revoke(unit_id: int, delegation_id: int) -> ResponseReturnValue:
     if not RevokeDelegationForm().validate_on_submit():
         flash(_("The form has expired: try again."), "error")
         return _page(unit, DelegationForm(formdata=None), 400)
-    if not _is_head_of(unit_id):
+    if not signers.is_head_of(user(), unit_id):
         flash(_("Only the head of the unit may delegate signing."), "error")
         return _page(unit, DelegationForm(formdata=None), 403)
     try:

@@ -120,6 +120,12 @@ def of_unit(session: Session, unit_id: int) -> list[SigningDelegation]:
     return list(session.exec(query.order_by(col(SigningDelegation.id).desc())).all())
 
 
+def is_head_of(user: User, unit_id: int | None) -> bool:
+    """Tell whether the user is an active head of the unit (in their own right)."""
+    own = unit_id is not None and user.unit_id == unit_id
+    return own and user.is_active and user.has_role(Role.UNIT_HEAD)
+
+
 def _head_of_unit(user: User) -> int:
     if not user.is_active or user.unit_id is None or not user.has_role(Role.UNIT_HEAD):
         raise Forbidden(_l("Only the head of the unit may delegate signing."))

@@ -31,7 +31,8 @@ from wflow.core.errors import ServiceError
 from wflow.core.numbers import INT32
 from wflow.documents import pki
 from wflow.documents.verify import Limits
-from wflow.org.models import Role, Unit, User
+from wflow.org import signers
+from wflow.org.models import Unit, User
 from wflow.pacts.documents import read_document
 from wflow.pacts.models import Document
 from wflow.signatures import codes, keys, trust, validation
@@ -164,11 +165,6 @@ def _report_download(
     })  # fmt: skip
 
 
-def _is_head_of(unit_id: int) -> bool:
-    me = user()
-    return me.is_active and me.unit_id == unit_id and me.has_role(Role.UNIT_HEAD)
-
-
 def _page(unit: Unit, upload: Pkcs12Form, revoke: RevokeForm, status: int) -> ResponseReturnValue:
     sess = db.session()
     rows = keys.unit_certificates(sess, unit.id or 0)
@@ -180,7 +176,7 @@ def _page(unit: Unit, upload: Pkcs12Form, revoke: RevokeForm, status: int) -> Re
         certificates=rows,
         holders=holders,
         usable=keys.usable_certificate(sess, unit.id or 0),
-        upload=upload if _is_head_of(unit.id or 0) else None,
+        upload=upload if signers.is_head_of(user(), unit.id) else None,
         revoke=revoke if may(sess, user(), Action.ADMIN) else None,
         pretty=pki.format_fingerprint,
     ), status
@@ -200,7 +196,7 @@ def certificates(unit_id: int) -> ResponseReturnValue:
 def import_certificate(unit_id: int) -> ResponseReturnValue:
     """Register the unit's own PKCS#12 key and certificate (the unit's head only)."""
     unit = load_or_404(Unit, unit_id)
-    if not _is_head_of(unit_id):
+    if not signers.is_head_of(user(), unit_id):
         abort(403)
     form = Pkcs12Form()
     if not form.validate_on_submit():
