@@ -152,6 +152,31 @@ def test_notify__reminders_reach_the_task_holders_after_commit(
     assert reminder.body.endswith("\nHạn xử lý: 17/12/2026")  # Vietnamese, the local date
 
 
+def test_notify__a_reminder_rolled_back_never_leaves_with_a_later_commit(
+    app: Flask, world: dict[str, Any], session: Session, mailbox: Mailbox
+) -> None:
+    head = world["users"]["a1.head"]
+    _set(session, head, email="a1.head@example.test", locale="en")
+    iid = _start_pact(app, session, world)
+    mailbox.wait()
+    mailbox.messages.clear()
+    eng = app.extensions["wflow.engine"]
+    row = session.get(WfInstance, iid)
+    assert row is not None
+    ka = world["blocks"]["a"].id
+    with app.app_context():
+        ctx = FireContext(session, eng.definition("pact"), iid, row.state,
+                          Scope("pact", 1, block_id=ka, year=world["year"]), Actor.system(), {},
+                          utcnow())  # fmt: skip
+        for hook in eng.registry.reminder_hooks:
+            hook(ctx, local_end_of_day(date(2026, 12, 17)), [f"block:{ka}:{world['year']}:leader"])
+        session.rollback()  # the tick's transaction failed: its reminder is not sent
+        _set(session, head, locale="vi")  # the next transaction commits something else
+    mailbox.wait(seconds=0.5)
+    assert mailbox.messages == []
+    assert [n.kind for n in _notes(session, head)] == ["new_task"]
+
+
 def test_notify__digest_is_sent_once_a_day_to_those_who_asked(
     app: Flask, world: dict[str, Any], session: Session, mailbox: Mailbox, runner: Any
 ) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 P = ParamSpec("P")
@@ -63,7 +64,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def after_commit(session: Session, work: Callable[[], Any]) -> None:
+def after_commit(session: OrmSession, work: Callable[[], Any]) -> None:
     """Run `work` after the current unit commits (at once when no unit is open)."""
     if session.info.get(_DEPTH, 0) == 0:
         work()
@@ -71,13 +72,13 @@ def after_commit(session: Session, work: Callable[[], Any]) -> None:
     session.info.setdefault(_AFTER, []).append(work)
 
 
-def after_rollback(session: Session, work: Callable[[], Any]) -> None:
+def after_rollback(session: OrmSession, work: Callable[[], Any]) -> None:
     """Run `work` if the current unit rolls back (e.g. record a wrong password all the same)."""
     if session.info.get(_DEPTH, 0) > 0:
         session.info.setdefault(_ON_ROLLBACK, []).append(work)
 
 
-def in_unit(session: Session) -> bool:
+def in_unit(session: OrmSession) -> bool:
     """Tell whether a unit of work is open on the session."""
     return bool(session.info.get(_DEPTH, 0))
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from wflow.clock import utcnow
 from wflow.core import formats, installation, mailer
 from wflow.core import workflow as wf
-from wflow.core.uow import after_commit, transactional
+from wflow.core.uow import after_commit, in_unit, transactional
 from wflow.core.workflow import TaskKeys, task_keys
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
 from wflow.inbox import service as inbox
@@ -266,14 +266,25 @@ def alert_admins(session: Session, lines: Sequence[str], found_at: datetime) -> 
 
 
 def send_after_commit(session: OrmSession, mails: Sequence[mailer.Mail | None]) -> None:
-    """Send `mails` once the session's transaction commits (dropped on rollback)."""
+    """Send `mails` once the session's transaction commits; a rollback drops them (they never
+    wait for a later transaction's commit)."""
     if not any(mails):
         return
+    if in_unit(session):
+        after_commit(session, lambda: send(session, mails))
+        return
+    armed = [True]
 
     def _send(_session: Any) -> None:
-        send(session, mails)
+        if armed[0]:
+            armed[0] = False
+            send(session, mails)
+
+    def _drop(_session: Any) -> None:
+        armed[0] = False
 
     sa.event.listen(session, "after_commit", _send, once=True)
+    sa.event.listen(session, "after_rollback", _drop, once=True)
 
 
 def unread_count(session: Session, user: User) -> int:
