@@ -118,6 +118,20 @@ def test_notify__a_failing_notification_never_breaks_the_change(
     assert _notes(session, world["users"]["a1.head"]) == []
 
 
+def _remind_leader(app: Flask, session: Session, world: dict[str, Any], iid: int) -> None:
+    """Run the reminder hooks for block a's leader on the pact, due 17 Dec 2026 (a date-only
+    deadline: 16:59:59 UTC), as `wflow tick` does, without committing."""
+    eng = app.extensions["wflow.engine"]
+    row = session.get(WfInstance, iid)
+    assert row is not None
+    ka = world["blocks"]["a"].id
+    ctx = FireContext(session, eng.definition("pact"), iid, row.state,
+                      Scope("pact", 1, block_id=ka, year=world["year"]), Actor.system(), {},
+                      utcnow())  # fmt: skip
+    for hook in eng.registry.reminder_hooks:
+        hook(ctx, local_end_of_day(date(2026, 12, 17)), [f"block:{ka}:{world['year']}:leader"])
+
+
 def test_notify__reminders_reach_the_task_holders_after_commit(
     app: Flask, world: dict[str, Any], session: Session, mailbox: Mailbox
 ) -> None:
@@ -127,17 +141,8 @@ def test_notify__reminders_reach_the_task_holders_after_commit(
     iid = _start_pact(app, session, world)
     mailbox.wait()
     mailbox.messages.clear()
-    eng = app.extensions["wflow.engine"]
-    row = session.get(WfInstance, iid)
-    assert row is not None
-    due = local_end_of_day(date(2026, 12, 17))  # a date-only deadline: 16:59:59 UTC
-    ka = world["blocks"]["a"].id
     with app.app_context():
-        ctx = FireContext(session, eng.definition("pact"), iid, row.state,
-                          Scope("pact", 1, block_id=ka, year=world["year"]), Actor.system(), {},
-                          utcnow())  # fmt: skip
-        for hook in eng.registry.reminder_hooks:
-            hook(ctx, due, [f"block:{ka}:{world['year']}:leader"])
+        _remind_leader(app, session, world, iid)
         mailbox.wait(seconds=0.3)
         assert mailbox.messages == []  # nothing leaves before the commit
         session.commit()
@@ -160,16 +165,8 @@ def test_notify__a_reminder_rolled_back_never_leaves_with_a_later_commit(
     iid = _start_pact(app, session, world)
     mailbox.wait()
     mailbox.messages.clear()
-    eng = app.extensions["wflow.engine"]
-    row = session.get(WfInstance, iid)
-    assert row is not None
-    ka = world["blocks"]["a"].id
     with app.app_context():
-        ctx = FireContext(session, eng.definition("pact"), iid, row.state,
-                          Scope("pact", 1, block_id=ka, year=world["year"]), Actor.system(), {},
-                          utcnow())  # fmt: skip
-        for hook in eng.registry.reminder_hooks:
-            hook(ctx, local_end_of_day(date(2026, 12, 17)), [f"block:{ka}:{world['year']}:leader"])
+        _remind_leader(app, session, world, iid)
         session.rollback()  # the tick's transaction failed: its reminder is not sent
         _set(session, head, locale="vi")  # the next transaction commits something else
     mailbox.wait(seconds=0.5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -12,32 +11,17 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD, sign_in, submit
-from tests.pacts.helpers import make_block_of, pact_in_signing
+from tests.pacts.helpers import pact_in_signing
 from tests.pdftext import pdf_text
 from wflow.core.access import principals
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.notifications import service as notifications
 from wflow.org import signers
-from wflow.org.models import Block, Role, SigningDelegation, Unit, User
+from wflow.org.models import SigningDelegation, User
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import read_document
 from wflow.signatures import keys
 from wflow.workflow_setup import engine
-
-
-@pytest.fixture
-def team(
-    app: Flask,
-    session: Session,
-    make_unit: Callable[..., Unit],
-    make_user: Callable[..., User],
-    make_block: Callable[..., Block],
-) -> dict[str, Any]:
-    """Six units of one block with a head each (staff in the first), and the secretariat."""
-    with app.app_context():
-        found = make_block_of(session, make_unit, make_user, make_block)
-    found["secretariat"] = make_user("secretariat", None, roles=(Role.SECRETARIAT.value,))
-    return found
 
 
 def _grant(app: Flask, session: Session, head: User, delegate: User, **kw: Any) -> Any:

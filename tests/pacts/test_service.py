@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD
-from tests.pacts.helpers import make_block_of, pact_in_signing, published_plan
+from tests.pacts.helpers import pact_in_signing, published_plan
 from tests.pdftext import pdf_text
 from wflow.core import subjects
 from wflow.core import workflow as wf
@@ -19,28 +18,13 @@ from wflow.core.errors import Conflict, Forbidden, ServiceError, WrongPassword
 from wflow.documents import signing
 from wflow.engine import GuardFailed
 from wflow.engine.tables import WfEvent, WfInstance
-from wflow.org.models import Block, Role, Unit, User
+from wflow.org.models import User
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import read_document, signers_of
 from wflow.pacts.models import Document, Pact
 from wflow.people import service as people
 from wflow.signatures import keys
 from wflow.workflow_setup import engine
-
-
-@pytest.fixture
-def team(
-    app: Flask,
-    session: Session,
-    make_unit: Callable[..., Unit],
-    make_user: Callable[..., User],
-    make_block: Callable[..., Block],
-) -> dict[str, Any]:
-    """Six units of one block with a head each, keys issued, and the secretariat."""
-    with app.app_context():
-        found = make_block_of(session, make_unit, make_user, make_block)
-    found["secretariat"] = make_user("secretariat", None, roles=(Role.SECRETARIAT.value,))
-    return found
 
 
 @pytest.fixture

@@ -14,30 +14,22 @@ from sqlmodel import Session, col, select
 from tests.conftest import PASSWORD, sign_in, submit
 from tests.dbs import DemoBuild
 from tests.documents.helpers import append_unsigned_update, pdfsig
-from tests.pacts.helpers import make_block_of, pact_in_signing, published_plan
+from tests.pacts.helpers import pact_in_signing, published_plan
 from wflow.documents.pki import KeyStore
 from wflow.engine.tables import WfInstance
-from wflow.org.models import Block, Role, Unit, User
+from wflow.org.models import Block, Unit, User
 from wflow.pacts.models import Pact
 from wflow.signatures import keys
 from wflow.workflow_setup import engine
 
 
 @pytest.fixture
-def team(
-    app: Flask,
-    session: Session,
-    make_unit: Callable[..., Unit],
-    make_user: Callable[..., User],
-    make_block: Callable[..., Block],
-) -> dict[str, Any]:
-    """Six units of one block with a head each, keys issued, the secretariat and an outsider."""
+def team(app: Flask, team: dict[str, Any], make_unit: Callable[..., Unit],
+         make_user: Callable[..., User]) -> dict[str, Any]:  # fmt: skip
+    """The pact tests' team, and an outsider: a unit of no block, with its head."""
     with app.app_context():
-        found = make_block_of(session, make_unit, make_user, make_block)
-        outsider = make_unit("NGOAI", "Đơn vị ngoài khối")
-        make_user("ngoai.head", outsider)
-    found["secretariat"] = make_user("secretariat", None, roles=(Role.SECRETARIAT.value,))
-    return found
+        make_user("ngoai.head", make_unit("NGOAI", "Đơn vị ngoài khối"))
+    return team
 
 
 def _as(app: Flask, login: str) -> FlaskClient:

@@ -42,7 +42,6 @@ from wflow.pacts.documents import SIGN_BOX_MM, box_of, html_to_pdf
 from wflow.pacts.models import Document
 from wflow.people.models import Person
 from wflow.reviews import evidence as files
-from wflow.signatures import codes
 from wflow.titles import rules as title_rules
 
 WORKFLOW = "adhoc_award"
@@ -360,36 +359,24 @@ def sign_decision(
     row.decision_number, row.decision_year, row.decision_date = text, issued_on.year, issued_on
     row.base_salary, row.prize_amount = salary, awards.prize(award.prize_multiple, salary)
     row.decided_by_user_id, row.updated_at = user.id, utcnow()
-    code = codes.new_code(session)
-    pdf, page, box = render_decision(session, row, user, codes.footer(session, code))
-    signed = council.sign_as_council(session, Signatory(user, CHAIR), council.council_unit(session),
-                                     pdf, page, box,
-                                     reason=f"Quyết định khen thưởng số {text}")  # fmt: skip
-    doc = award_docs.store(session, signed, kind=DOCUMENT_KIND, user_id=user.id,
-                           verify_code=code)  # fmt: skip
-    row.document_id = doc.id
-    row.certificate_document_id = _signed_certificate(session, row, user).id
+    signatory, body = Signatory(user, CHAIR), council.council_unit(session)
+    doc = council.issue_signed(
+        session, signatory, body, lambda footer: render_decision(session, row, user, footer),
+        reason=f"Quyết định khen thưởng số {text}", kind=DOCUMENT_KIND,
+    )  # fmt: skip
+    pages = [adhoc_docs.certificate_page(session, row)]  # signed with the decision, too
+    certificate = council.issue_signed(
+        session, signatory, body,
+        lambda footer: award_docs.render_certificates(body, pages, signatory, footer),
+        reason=f"Giấy chứng nhận khen thưởng theo Quyết định số {text}",
+        kind=award_docs.CERTIFICATE_KIND,
+    )  # fmt: skip
+    row.document_id, row.certificate_document_id = doc.id, certificate.id
     session.add(row)
     session.flush()
     data = {"decision_number": text, "decision_date": issued_on.isoformat()}
     subjects.fire(session, engine, user=user, subject=row, trigger="decide", data=data)
     return row
-
-
-def _signed_certificate(session: Session, row: AdhocAward, signer: User) -> Document:
-    """Render the award's certificate, signed by the chair with the decision, with its own
-    verification code, and store it."""
-    code = codes.new_code(session)
-    body = council.council_unit(session)
-    signatory = Signatory(signer, CHAIR)
-    pages = [adhoc_docs.certificate_page(session, row)]
-    pdf, page, box = award_docs.render_certificates(body, pages, signatory,
-                                                    codes.footer(session, code))  # fmt: skip
-    signed = council.sign_as_council(session, signatory, body, pdf, page, box,
-                                     reason=f"Giấy chứng nhận khen thưởng theo Quyết định số "
-                                            f"{row.decision_number}")  # fmt: skip
-    return award_docs.store(session, signed, kind=award_docs.CERTIFICATE_KIND, user_id=signer.id,
-                            verify_code=code)  # fmt: skip
 
 
 def certificate_document(session: Session, row: AdhocAward) -> Document | None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -42,6 +43,7 @@ from wflow.engine import Actor, Engine, FireResult, WfInstance
 from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.org.service import clean_text
+from wflow.pacts.models import Document
 from wflow.signatures import codes, keys
 
 COUNCIL_CODE = "HDTDKT"
@@ -168,6 +170,31 @@ def sign_as_council(
         raise ServiceError(_l("The document could not be signed: %(why)s", why=str(exc))) from None
 
 
+Rendered = tuple[bytes, int, tuple[int, int, int, int] | None]  # the PDF, its box's page, box
+
+
+def issue_signed(
+    session: Session,
+    signatory: Signatory,
+    council: Unit,
+    render: Callable[[dict[str, str]], Rendered],
+    *,
+    reason: str,
+    kind: str,
+    nomination_id: int | None = None,
+    decision_id: int | None = None,
+) -> Document:
+    """Render a document with a new verification code (`render` takes the code's footer),
+    sign it as `signatory` for the council and store it."""
+    code = codes.new_code(session)
+    pdf, page, box = render(codes.footer(session, code))
+    signed = sign_as_council(session, signatory, council, pdf, page, box, reason=reason)
+    return docs.store(session, signed, kind=kind, nomination_id=nomination_id,
+                      decision_id=decision_id,
+                      user_id=signatory.user.id if signatory.user else None,
+                      verify_code=code)  # fmt: skip
+
+
 def number_taken(session: Session, number: str, year: int, but: int | None = None) -> bool:
     """Tell whether another decision of the council of `year` (not `but`) has this number."""
     same = select(Decision.id).where(Decision.number == number, Decision.year == year)
@@ -223,14 +250,20 @@ def submit_decision(
     signers = signatories(session)
     if not signers or signers[0].capacity != CHAIR:
         raise Conflict(NO_CHAIR)
+    typed: dict[str, Any] = {
+        "number": text,
+        "year": issued_on.year,
+        "issued_on": issued_on,
+        "base_salary": awards.base_salary(session),
+        "prepared_by_user_id": user.id,
+    }
     if decision is None:
-        decision = Decision(session_id=council_session.id or 0, number=text, year=issued_on.year,
-                            issued_on=issued_on, base_salary=awards.base_salary(session),
-                            prepared_by_user_id=user.id)  # fmt: skip
+        decision = Decision(session_id=council_session.id or 0, **typed)
         subjects.start(session, engine, decision, user)
-    decision.number, decision.year, decision.issued_on = text, issued_on.year, issued_on
-    decision.base_salary, decision.prepared_by_user_id = awards.base_salary(session), user.id
-    session.add(decision)
+    else:  # a returned draft, corrected
+        for name, value in typed.items():
+            setattr(decision, name, value)
+        session.add(decision)
     data = {"signatories": [s.user.id for s in signers if s.user is not None]}
     subjects.fire(session, engine, user=user, subject=decision, trigger="submit", data=data)
     return decision
@@ -274,13 +307,13 @@ def sign_decision(
     council = council_unit(session)
     decision.signed_by_user_id, decision.capacity = user.id, signatory.capacity
     decision.signed_at = utcnow()
-    code = codes.new_code(session)
-    pdf, page, box = docs.render_decision(session, decision, council, approved, signatory,
-                                          codes.footer(session, code))  # fmt: skip
-    signed = sign_as_council(session, signatory, council, pdf, page, box,
-                             reason=f"Quyết định khen thưởng số {decision.number}")  # fmt: skip
-    doc = docs.store(session, signed, kind="decision", decision_id=decision.id, user_id=user.id,
-                     verify_code=code)  # fmt: skip
+    doc = issue_signed(
+        session, signatory, council,
+        lambda footer: docs.render_decision(session, decision, council, approved, signatory,
+                                            footer),
+        reason=f"Quyết định khen thưởng số {decision.number}", kind="decision",
+        decision_id=decision.id,
+    )  # fmt: skip
     decision.document_id = doc.id
     session.add(decision)
     by_row = {r["nomination"].id: r for r in docs.decision_rows(session, approved,
@@ -304,27 +337,21 @@ def _sign_certificate(session: Session, signatory: Signatory, council: Unit, dec
     """Render the nomination's award certificate, and its individual nominees' certificates
     (a page each), signed by the decision's signatory, each file with its own verification
     code, and store them."""
-    code = codes.new_code(session)
-    pdf, page, box = docs.render_certificate(session, nomination, decision, council, signatory,
-                                             codes.footer(session, code))  # fmt: skip
-    signed = sign_as_council(session, signatory, council, pdf, page, box,
-                             reason=f"Giấy chứng nhận khen thưởng theo Quyết định số "
-                                    f"{decision.number}")  # fmt: skip
-    docs.store(session, signed, kind=docs.CERTIFICATE_KIND, nomination_id=nomination.id,
-               user_id=signatory.user.id if signatory.user else None,
-               verify_code=code)  # fmt: skip
+    issue_signed(
+        session, signatory, council,
+        lambda footer: docs.render_certificate(session, nomination, decision, council, signatory,
+                                               footer),
+        reason=f"Giấy chứng nhận khen thưởng theo Quyết định số {decision.number}",
+        kind=docs.CERTIFICATE_KIND, nomination_id=nomination.id,
+    )  # fmt: skip
     pages = nominees.certificate_pages(session, nomination, decision)
-    if not pages:
-        return
-    code = codes.new_code(session)
-    pdf, page, box = docs.render_certificates(council, pages, signatory,
-                                              codes.footer(session, code))  # fmt: skip
-    signed = sign_as_council(session, signatory, council, pdf, page, box,
-                             reason=f"Giấy chứng nhận khen thưởng cá nhân theo Quyết định số "
-                                    f"{decision.number}")  # fmt: skip
-    docs.store(session, signed, kind=docs.NOMINEES_KIND, nomination_id=nomination.id,
-               user_id=signatory.user.id if signatory.user else None,
-               verify_code=code)  # fmt: skip
+    if pages:
+        issue_signed(
+            session, signatory, council,
+            lambda footer: docs.render_certificates(council, pages, signatory, footer),
+            reason=f"Giấy chứng nhận khen thưởng cá nhân theo Quyết định số {decision.number}",
+            kind=docs.NOMINEES_KIND, nomination_id=nomination.id,
+        )  # fmt: skip
 
 
 def return_decision(

@@ -136,8 +136,7 @@ def delegate(unit_id: int) -> ResponseReturnValue:
     """Delegate signing for the unit to a colleague for a period (the unit's head only)."""
     unit = load_or_404(Unit, unit_id)
     ensure(Action.VIEW, unit_id=unit_id)
-    form = DelegationForm()
-    form.delegate_id.choices = _colleagues(db.session(), unit_id)
+    form = DelegationForm()  # its choices are set where it is shown again (`_page`)
     if not signers.is_head_of(user(), unit_id):
         flash(_("Only the head of the unit may delegate signing."), "error")
         return _page(unit, form, 403)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
@@ -64,22 +65,28 @@ def person_of(session: Session, user: User) -> tuple[str, str]:
     return (person.position, person.full_name) if person else ("", user.display_name)
 
 
-def today(session: Session) -> date:
+def today(session: OrmSession) -> date:
     """Return today's date in the installation's time zone."""
     return installation.local_date(session, utcnow())
+
+
+def _in_force(day: date) -> tuple[sa.ColumnElement[bool], ...]:
+    """Return the conditions of a delegation in force on `day` (not revoked, within its dates)."""
+    return (
+        col(SigningDelegation.revoked_at).is_(None),
+        col(SigningDelegation.starts_on) <= day,
+        col(SigningDelegation.ends_on) >= day,
+    )
 
 
 def delegation_of(session: Session, user: User) -> SigningDelegation | None:
     """Return the delegation the user signs under today for their own unit, if any."""
     if user.unit_id is None or not user.is_active or user.has_role(Role.UNIT_HEAD):
         return None
-    day = today(session)
     query = select(SigningDelegation).where(
         SigningDelegation.delegate_user_id == user.id,
         SigningDelegation.unit_id == user.unit_id,
-        col(SigningDelegation.revoked_at).is_(None),
-        col(SigningDelegation.starts_on) <= day,
-        col(SigningDelegation.ends_on) >= day,
+        *_in_force(today(session)),
     )
     return session.exec(query.order_by(col(SigningDelegation.id).desc())).first()
 
@@ -88,21 +95,19 @@ def delegates_today(session: OrmSession, unit_ids: Sequence[int]) -> set[int]:
     """Return the users who sign for one of the units today by a delegation."""
     if not unit_ids:
         return set()
-    day = installation.local_date(session, utcnow())
     query = select(SigningDelegation.delegate_user_id).where(
-        col(SigningDelegation.unit_id).in_(unit_ids),
-        col(SigningDelegation.revoked_at).is_(None),
-        col(SigningDelegation.starts_on) <= day,
-        col(SigningDelegation.ends_on) >= day,
+        col(SigningDelegation.unit_id).in_(unit_ids), *_in_force(today(session))
     )
     return set(session.execute(query).scalars().all())
 
 
 def signs_for(session: Session, user: User, unit_id: int | None) -> bool:
     """Tell whether the user signs for the unit today: its head, or its head's delegate."""
-    if unit_id is None or user.unit_id != unit_id or not user.is_active:
-        return False
-    return user.has_role(Role.UNIT_HEAD) or delegation_of(session, user) is not None
+    if is_head_of(user, unit_id):
+        return True
+    return (
+        unit_id is not None and user.unit_id == unit_id and delegation_of(session, user) is not None
+    )
 
 
 def capacity_line(session: Session, user: User) -> str:
@@ -127,7 +132,7 @@ def is_head_of(user: User, unit_id: int | None) -> bool:
 
 
 def _head_of_unit(user: User) -> int:
-    if not user.is_active or user.unit_id is None or not user.has_role(Role.UNIT_HEAD):
+    if user.unit_id is None or not is_head_of(user, user.unit_id):
         raise Forbidden(_l("Only the head of the unit may delegate signing."))
     return user.unit_id
 

@@ -290,15 +290,15 @@ def chains_to_trusted_root(bundle: pki.Bundle, roots: Sequence[x509.Certificate]
 def _held_by(session: Session, unit: Unit, user: User, store: pki.KeyStore) -> UnitCertificate:
     """Return the certificate `user` signs for `unit` with: their own (one they uploaded
     first), else the unit's uploaded one; a first signer gets one from the internal CA."""
-    now = utcnow()
-    rows = [r for r in unit_certificates(session, unit.id or 0)
-            if r.holder_user_id == user.id or r.holder_user_id is None]  # fmt: skip
-    usable = [r for r in rows if r.usable_at(now) and (
-        r.holder_user_id is not None or r.source == CertificateSource.UPLOADED.value)]  # fmt: skip
-    uploaded = CertificateSource.UPLOADED.value
-    if usable:  # newest first already: prefer the person's own, then an uploaded one
-        return min(usable, key=lambda r: (r.holder_user_id is None, r.source != uploaded))
-    if not any(r.holder_user_id == user.id for r in rows):
+    now, uploaded = utcnow(), CertificateSource.UPLOADED.value
+    rows = unit_certificates(session, unit.id or 0)  # newest first
+    own = [r for r in rows if r.holder_user_id == user.id]
+    usable = [r for r in own if r.usable_at(now)] or [
+        r for r in rows if r.holder_user_id is None and r.source == uploaded and r.usable_at(now)
+    ]
+    if usable:  # the person's own (an uploaded one first), else the unit's uploaded one
+        return min(usable, key=lambda r: r.source != uploaded)
+    if not own:
         return issue_person_certificate(session, unit, user, store=store)
     raise ServiceError(_l("Your certificate for this unit is revoked or expired: ask an "
                           "administrator."))  # fmt: skip
