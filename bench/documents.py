@@ -117,7 +117,7 @@ def main() -> None:
                 field_name=docs.field_name(unit_id), md_algorithm="sha256",
                 subfilter=fields.SigSeedSubFilter.PADES,
             )  # fmt: skip
-            signer = signing._signer(key, cert, chain)
+            signer = signing.simple_signer(key, cert, chain)
             writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
             return bytes(signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getbuffer())
 

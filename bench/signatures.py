@@ -88,7 +88,7 @@ def main() -> None:
             )  # fmt: skip
             spec = fields.SigFieldSpec(sig_field_name="sig", on_page=0, box=box)
             pdf_signer = signers.PdfSigner(
-                meta, signer=signing._signer(key, cert, chain), new_field_spec=spec,
+                meta, signer=signing.simple_signer(key, cert, chain), new_field_spec=spec,
                 stamp_style=style if stamp else None,
                 timestamper=proof.timestamper if with_proof else None,
             )  # fmt: skip

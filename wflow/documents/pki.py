@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 # RFC 5280 bounds a common name at 64 characters; cryptography counts UTF-8 bytes and warns
 # on every parse of a longer Vietnamese name (conformant: checked in characters below).
@@ -335,7 +336,7 @@ def new_unit_key() -> PrivateKey:
 def issue_certificate(
     ca_cert: x509.Certificate,
     ca_key: PrivateKey,
-    key: PrivateKey,
+    public_key: PublicKey,
     *,
     name: str,
     code: str,
@@ -344,10 +345,10 @@ def issue_certificate(
     crl_url: str | None = None,
     holder: Holder | None = None,
 ) -> x509.Certificate:
-    """Return a signing certificate (digital signature and non-repudiation): CN the unit's
-    name, or with a `holder` CN the person, their title, and the unit as O and OU."""
+    """Return a signing certificate (digital signature and non-repudiation) for `public_key`: CN
+    the unit's name, or with a `holder` CN the person, their title, and the unit as O and OU."""
     subject = _person_subject(holder, name, code) if holder else _unit_subject(_cn(name), code)
-    builder = _end_entity(ca_cert, key, subject, now, days, crl_url)
+    builder = _end_entity(ca_cert, public_key, subject, now, days, crl_url)
     return builder.sign(ca_key, hashes.SHA256())
 
 
@@ -390,7 +391,7 @@ def issue_tsa_certificate(
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wflow"),
         ]
     )
-    builder = _end_entity(ca_cert, key, subject, now, TSA_DAYS, crl_url).add_extension(
+    builder = _end_entity(ca_cert, key.public_key(), subject, now, TSA_DAYS, crl_url).add_extension(
         x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
     )
     return builder.sign(ca_key, hashes.SHA256())
@@ -398,7 +399,7 @@ def issue_tsa_certificate(
 
 def _end_entity(
     ca_cert: x509.Certificate,
-    key: PrivateKey,
+    public_key: PublicKey,
     subject: x509.Name,
     now: datetime,
     days: int,
@@ -411,13 +412,13 @@ def _end_entity(
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(min(now + timedelta(days=days), ca_cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(digital_signature=True, content_commitment=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
         )

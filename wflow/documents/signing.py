@@ -8,11 +8,12 @@ update adding the chains' certificates and revocation data to the document secur
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -81,7 +82,7 @@ class Proof:
     def context(self) -> ValidationContext:
         """Return the validation context the signer's and the TSA's chains are checked in."""
         return ValidationContext(
-            trust_roots=[_asn1_cert(c) for c in self.trust_roots],
+            trust_roots=[asn1_cert(c) for c in self.trust_roots],
             crls=[c.public_bytes(serialization.Encoding.DER) for c in self.crls],
             allow_fetching=self.fetch,
             revocation_mode="soft-fail",
@@ -91,11 +92,9 @@ class Proof:
 def local_timestamper(tsa: Bundle) -> TimeStamper:
     """Return the built-in time-stamping authority: RFC 3161 tokens made in process."""
     return DummyTimeStamper(
-        tsa_cert=_asn1_cert(tsa.cert),
+        tsa_cert=asn1_cert(tsa.cert),
         tsa_key=_asn1_key(tsa.key),
-        certs_to_embed=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
-            [_asn1_cert(c) for c in tsa.chain]
-        ),
+        certs_to_embed=certificate_store(tsa.chain),
     )
 
 
@@ -174,7 +173,7 @@ class StampFont(GlyphAccumulatorFactory):
         )
 
 
-def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+def asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
@@ -188,17 +187,64 @@ def _asn1_key(key: PrivateKey) -> asn1_keys.PrivateKeyInfo:
     return asn1_keys.PrivateKeyInfo.load(der)
 
 
-def _signer(
+def pdf_signer(
+    signer: signers.Signer,
+    *,
+    field: str,
+    stamp: Stamp,
+    box: Box | None = None,
+    page: int = -1,
+    reason: str | None = None,
+    location: str | None = None,
+    proof: Proof | None = None,
+    embed_validation: bool = True,
+) -> signers.PdfSigner:
+    """Return pyHanko's signer of one field: the PAdES metadata, the visible stamp, the field
+    (created at `box` on `page` if absent) and, with `proof`, the timestamp and the DSS."""
+    meta = signers.PdfSignatureMetadata(
+        field_name=field,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        name=unicodedata.normalize("NFC", stamp.signer_name),
+        reason=unicodedata.normalize("NFC", reason) if reason else SIGNED_MARK,
+        location=unicodedata.normalize("NFC", location) if location else None,
+        signer_key_usage={"digital_signature"},
+        embed_validation_info=proof is not None and embed_validation,
+        validation_context=proof.context() if proof is not None and embed_validation else None,
+    )
+    style = TextStampStyle(
+        stamp_text="\n".join(line.replace("%", "%%") for line in stamp.lines()),
+        text_box_style=TextBoxStyle(font=StampFont(str(FONT), font_size=9), font_size=9),
+        border_width=1,
+    )
+    spec = None
+    if box is not None:
+        x1, y1, x2, y2 = (round(v) for v in box)
+        if x2 <= x1 or y2 <= y1:
+            raise SigningFailed("the signature box is empty")
+        spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=(x1, y1, x2, y2))
+    return signers.PdfSigner(
+        meta,
+        signer=signer,
+        stamp_style=style,
+        new_field_spec=spec,
+        timestamper=proof.timestamper if proof is not None else None,
+    )
+
+
+def certificate_store(chain: Sequence[x509.Certificate]) -> SimpleCertificateStore:
+    """Return pyHanko's store of the issuers' certificates embedded with a signature."""
+    certs = [asn1_cert(c) for c in chain]
+    store: SimpleCertificateStore = SimpleCertificateStore.from_certs(certs)  # type: ignore[no-untyped-call]
+    return store
+
+
+def simple_signer(
     key: PrivateKey, cert: x509.Certificate, chain: Sequence[x509.Certificate]
 ) -> signers.SimpleSigner:
-    return signers.SimpleSigner(
-        signing_cert=_asn1_cert(cert),
-        signing_key=_asn1_key(key),
-        # pyHanko's certificate store is unannotated
-        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
-            [_asn1_cert(c) for c in chain]
-        ),
-    )
+    """Return pyHanko's signer with a key the server holds (in memory only)."""
+    return signers.SimpleSigner(signing_cert=asn1_cert(cert), signing_key=_asn1_key(key),
+                                cert_registry=certificate_store(chain))  # fmt: skip
 
 
 def sign_pdf(
@@ -221,48 +267,30 @@ def sign_pdf(
     """
     if not pdf.startswith(b"%PDF-"):
         raise SigningFailed("not a PDF file")
-    name = unicodedata.normalize("NFC", stamp.signer_name)
-    meta = signers.PdfSignatureMetadata(
-        field_name=field,
-        md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES,
-        name=name,
-        reason=unicodedata.normalize("NFC", reason) if reason else SIGNED_MARK,
-        location=unicodedata.normalize("NFC", location) if location else None,
-        signer_key_usage={"digital_signature"},
-        embed_validation_info=proof is not None,
-        validation_context=proof.context() if proof is not None else None,
-    )
-    style = TextStampStyle(
-        stamp_text="\n".join(line.replace("%", "%%") for line in stamp.lines()),
-        text_box_style=TextBoxStyle(font=StampFont(str(FONT), font_size=9), font_size=9),
-        border_width=1,
-    )
-    spec = None
-    if box is not None:
-        x1, y1, x2, y2 = (round(v) for v in box)
-        if x2 <= x1 or y2 <= y1:
-            raise SigningFailed("the signature box is empty")
-        spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=(x1, y1, x2, y2))
-    pdf_signer = signers.PdfSigner(
-        meta,
-        signer=_signer(key, cert, chain),
-        stamp_style=style,
-        new_field_spec=spec,
-        timestamper=proof.timestamper if proof is not None else None,
-    )
-    try:
+    signer = simple_signer(key, cert, chain)
+    with failures():
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-        out = pdf_signer.sign_pdf(writer, output=BytesIO())
+        signs = pdf_signer(signer, field=field, stamp=stamp, box=box, page=page, reason=reason,
+                           location=location, proof=proof)  # fmt: skip
+        out = signs.sign_pdf(writer, output=BytesIO())
+    return bytes(out.getvalue())
+
+
+@contextlib.contextmanager
+def failures() -> Iterator[None]:
+    """Turn what pyHanko raises while signing into SigningFailed with the reason in words."""
+    try:
+        yield
     except SigningError as exc:
         if isinstance(exc.__cause__, PathBuildingError | PathValidationError):
             raise SigningFailed(f"the certificate is not trusted: {exc.__cause__}") from exc
         raise SigningFailed(f"the PDF could not be signed: {exc}") from exc
+    except (PathBuildingError, PathValidationError) as exc:
+        raise SigningFailed(f"the certificate is not trusted: {exc}") from exc
     except (TimestampRequestError, OSError) as exc:
         raise SigningFailed(f"the time-stamping authority did not answer: {exc}") from exc
     except (PdfError, ValueError, KeyError, IndexError) as exc:
         raise SigningFailed(f"the PDF could not be signed: {exc}") from exc
-    return bytes(out.getvalue())
 
 
 def signature_fields(pdf: bytes) -> list[tuple[str, bool]]:

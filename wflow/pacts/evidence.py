@@ -50,7 +50,7 @@ def system_identity(
         key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = pki.new_unit_key()
         cert = pki.issue_certificate(
-            ca_cert, store.ca_key(), key, name=SYSTEM_NAME, code=SYSTEM_CODE,
+            ca_cert, store.ca_key(), key.public_key(), name=SYSTEM_NAME, code=SYSTEM_CODE,
             now=datetime.now(UTC),
         )  # fmt: skip
         try:

@@ -154,8 +154,8 @@ def issue_unit_certificate(
         raise _refused(exc) from None
     key = pki.new_unit_key()
     now = datetime.now(UTC)
-    cert = pki.issue_certificate(ca_cert, ca_key, key, name=unit.name, code=unit.code, now=now,
-                                 crl_url=crl_url(session))  # fmt: skip
+    cert = pki.issue_certificate(ca_cert, ca_key, key.public_key(), name=unit.name,
+                                 code=unit.code, now=now, crl_url=crl_url(session))  # fmt: skip
     row = _row(unit, pki.Bundle(key, cert), CertificateSource.INTERNAL, store.kek())
     session.add(row)
     log.info("issued certificate %s to unit %s", row.fingerprint, unit.code)
@@ -175,7 +175,7 @@ def issue_person_certificate(
         raise _refused(exc) from None
     title, full_name = signers.person_of(session, user)
     key = pki.new_unit_key()
-    cert = pki.issue_certificate(ca_cert, ca_key, key, name=unit.name, code=unit.code,
+    cert = pki.issue_certificate(ca_cert, ca_key, key.public_key(), name=unit.name, code=unit.code,
                                  now=datetime.now(UTC), crl_url=crl_url(session),
                                  holder=pki.Holder(full_name, title))  # fmt: skip
     row = _row(unit, pki.Bundle(key, cert), CertificateSource.INTERNAL, store.kek(),
