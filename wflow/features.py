@@ -26,6 +26,7 @@ from wflow.plans import views as plan_views
 from wflow.programmes import views as programme_views
 from wflow.reviews import views as review_views
 from wflow.scoreboard import views as scoreboard_views
+from wflow.signatures import own_key_views
 from wflow.signatures import views as signature_views
 from wflow.summary import views as summary_views
 from wflow.titles import views as title_views
@@ -36,6 +37,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     org_views.bp,
     org_admin.bp,
     signer_views.bp,
+    own_key_views.bp,
     people_views.bp,
     initiative_views.bp,
     title_views.bp,

@@ -168,15 +168,16 @@ def need_tool(name: str) -> str:
     return path
 
 
-def pdfsig(pdf: Path, ca_pem: Path, nss_dir: Path) -> str:
-    """Run poppler's pdfsig on `pdf` with an NSS database trusting `ca_pem`; return its output."""
+def pdfsig(pdf: Path, ca_pem: Path, nss_dir: Path, *more_roots: Path) -> str:
+    """Run poppler's pdfsig on `pdf` with an NSS database trusting `ca_pem` (and `more_roots`);
+    return its output."""
     certutil, tool = need_tool("certutil"), need_tool("pdfsig")
     nss_dir.mkdir(parents=True, exist_ok=True)
     db = f"sql:{nss_dir}"
     subprocess.run([certutil, "-N", "-d", db, "--empty-password"], check=True)
-    subprocess.run(
-        [certutil, "-A", "-d", db, "-n", "wflow-ca", "-t", "CT,C,C", "-i", str(ca_pem)], check=True
-    )
+    for i, root in enumerate((ca_pem, *more_roots)):
+        subprocess.run([certutil, "-A", "-d", db, "-n", f"root-{i}", "-t", "CT,C,C", "-i",
+                        str(root)], check=True)  # fmt: skip
     done = subprocess.run(
         [tool, "-nssdir", db, str(pdf)], capture_output=True, text=True, timeout=120
     )

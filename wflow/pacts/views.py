@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
@@ -17,6 +28,7 @@ from wflow.pacts import service as pacts
 from wflow.pacts.documents import field_units, revisions_of
 from wflow.pacts.models import Document, Pact
 from wflow.plans.models import Plan
+from wflow.signatures import own_key_views
 from wflow.web.args import arg_int
 from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm
@@ -81,14 +93,14 @@ def prepare(plan_id: int) -> WResponse:
 
 @bp.route("/pacts/<int:pact_id>")
 @login_required
-def show(pact_id: int, sign_error: str | None = None) -> str:
+def show(pact_id: int, sign_error: str | None = None, status: int = 200) -> WResponse:
     """Show a pact: state, signing progress, reminders, documents, what the user may do."""
     pact = visible(Pact, pact_id)
     sess, me = db.session(), user()
     found = wf.view(sess, engine(), me, pact.instance_id or 0)
     done = pacts.progress(sess, pact)
     signing = found.row.state in subjects.tagged(sess, pacts.WORKFLOW, "signing")
-    return render_template(
+    page = render_template(
         "pact/show.html", pact=pact, block=sess.get(Block, pact.block_id),
         plan=sess.get(Plan, pact.plan_id), row=found.row, defn=found.definition,
         triggers=[t for t in found.triggers if t in FIRE_TRIGGERS], signing=signing,
@@ -97,7 +109,9 @@ def show(pact_id: int, sign_error: str | None = None) -> str:
         reminders=pacts.reminders(sess, pact),
         documents=revisions_of(sess, pact.id or 0), signers=field_units(sess),
         form=EmptyForm(), sign_error=sign_error,
+        own_keys=own_key_views.signing_choices(me.unit_id) if signing else [],
     )  # fmt: skip
+    return own_key_views.allow_agent(make_response(page, status))
 
 
 def _back(pact: Pact) -> WResponse:
@@ -130,7 +144,7 @@ def fire(pact_id: int) -> WResponse:
 
 @bp.route("/pacts/<int:pact_id>/sign", methods=["POST"])
 @login_required
-def sign(pact_id: int) -> WResponse | tuple[str, int]:
+def sign(pact_id: int) -> WResponse:
     """Sign the pact for the user's unit after re-entering the password (its head).
 
     A missing or wrong password keeps the person on the pact's page, the form with the reason.
@@ -140,14 +154,32 @@ def sign(pact_id: int) -> WResponse | tuple[str, int]:
         abort(400)
     password = request.form.get("password", "")
     if not password:
-        return show(pact_id, sign_error=_("Enter your password to sign.")), 422
+        return show(pact_id, sign_error=_("Enter your password to sign."), status=422)
     try:
         pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password,
                         code=request.form.get("code", ""), address=request.remote_addr)  # fmt: skip
     except WrongPassword as exc:
-        return show(pact_id, sign_error=str(exc.message)), exc.status
+        return show(pact_id, sign_error=str(exc.message), status=exc.status)
     flash(_("Your unit's signature was added to the pact."), "success")
     return _back(pact)
+
+
+@bp.route("/pacts/<int:pact_id>/sign/prepare", methods=["POST"])
+@login_required
+def sign_prepare(pact_id: int) -> ResponseReturnValue:
+    """Prepare the pact for the signer's own key (browser, token): what it must sign (JSON)."""
+    pact = visible(Pact, pact_id)
+    return own_key_views.prepare(pacts.ROUND, engine(), pact, pact.title)
+
+
+@bp.route("/pacts/<int:pact_id>/sign/finish", methods=["POST"])
+@login_required
+def sign_finish(pact_id: int) -> ResponseReturnValue:
+    """Embed the signature the signer's key made of the prepared pact (JSON)."""
+    pact = visible(Pact, pact_id)
+    back = url_for("pact.show", pact_id=pact.id)
+    done = _("Your unit's signature was added to the pact.")
+    return own_key_views.finish(pacts.ROUND, engine(), pact, back, done)
 
 
 @bp.route("/pacts/<int:pact_id>/decline", methods=["POST"])

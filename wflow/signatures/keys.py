@@ -28,7 +28,12 @@ from wflow.org import signers
 from wflow.org.models import Unit, User
 from wflow.org.service import clean_text
 from wflow.signatures import trust
-from wflow.signatures.models import CertificateSource, UnitCertificate
+from wflow.signatures.models import (
+    HELD_BY_SIGNER,
+    ISSUED_HERE,
+    CertificateSource,
+    UnitCertificate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +55,8 @@ def _refusals() -> dict[str, object]:
     }
 
 
-def _refused(exc: pki.PkiError, field: str | None = None) -> ServiceError:
+def refused(exc: pki.PkiError, field: str | None = None) -> ServiceError:
+    """Return the refusal, in words, of a key or certificate that cannot be used."""
     return ServiceError(_refusals().get(exc.reason, str(exc)), field)
 
 
@@ -82,7 +88,7 @@ def refresh_crl(session: Session, store: pki.KeyStore | None = None) -> Crl:
     try:
         crl = pki.make_crl(ca_cert, store.ca_key(), revoked, datetime.now(UTC))
     except pki.PkiError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     store.write_crl(crl)
     log.info("published a CRL of %d revoked certificate(s)", len(revoked))
     return crl
@@ -112,19 +118,20 @@ def signature_proof(session: Session, store: pki.KeyStore | None = None) -> sign
         else:
             stamper = signing.local_timestamper(store.ensure_tsa(crl_url(session)))
     except pki.PkiError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return signing.Proof(timestamper=stamper, trust_roots=trust_roots(session, store),
                          crls=[current_crl(session, store)], fetch=bool(tsa_url))  # fmt: skip
 
 
-def _row(
+def certificate_row(
     unit: Unit,
-    bundle: pki.Bundle,
+    cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
     source: CertificateSource,
-    kek: bytes,
+    encrypted_key_pem: str = "",
     holder: tuple[User, str] | None = None,
 ) -> UnitCertificate:
-    cert = bundle.cert
+    """Return the registry row of a certificate (its key encrypted, or "" if the signer's)."""
     return UnitCertificate(
         unit_id=unit.id or 0,
         holder_user_id=holder[0].id if holder else None,
@@ -136,10 +143,21 @@ def _row(
         not_before=pki.naive_utc(cert.not_valid_before_utc),
         not_after=pki.naive_utc(cert.not_valid_after_utc),
         cert_pem=pki.cert_to_pem(cert),
-        chain_pem="".join(pki.cert_to_pem(c) for c in bundle.chain),
-        encrypted_key_pem=pki.encrypt_key(bundle.key, kek),
+        chain_pem="".join(pki.cert_to_pem(c) for c in chain),
+        encrypted_key_pem=encrypted_key_pem,
         source=source.value,
     )
+
+
+def _row(
+    unit: Unit,
+    bundle: pki.Bundle,
+    source: CertificateSource,
+    kek: bytes,
+    holder: tuple[User, str] | None = None,
+) -> UnitCertificate:
+    return certificate_row(unit, bundle.cert, bundle.chain, source,
+                           pki.encrypt_key(bundle.key, kek), holder)  # fmt: skip
 
 
 @transactional
@@ -151,7 +169,7 @@ def issue_unit_certificate(
     try:
         ca_cert, ca_key = store.ensure_ca(), store.ca_key()
     except pki.PkiError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     key = pki.new_unit_key()
     now = datetime.now(UTC)
     cert = pki.issue_certificate(ca_cert, ca_key, key.public_key(), name=unit.name,
@@ -160,6 +178,12 @@ def issue_unit_certificate(
     session.add(row)
     log.info("issued certificate %s to unit %s", row.fingerprint, unit.code)
     return row
+
+
+def holder_of(session: Session, user: User) -> pki.Holder:
+    """Return the person a certificate of `user` names: full name and title in the directory."""
+    title, full_name = signers.person_of(session, user)
+    return pki.Holder(full_name, title)
 
 
 @transactional
@@ -172,25 +196,26 @@ def issue_person_certificate(
     try:
         ca_cert, ca_key = store.ensure_ca(), store.ca_key()
     except pki.PkiError as exc:
-        raise _refused(exc) from None
-    title, full_name = signers.person_of(session, user)
+        raise refused(exc) from None
+    holder = holder_of(session, user)
     key = pki.new_unit_key()
     cert = pki.issue_certificate(ca_cert, ca_key, key.public_key(), name=unit.name, code=unit.code,
                                  now=datetime.now(UTC), crl_url=crl_url(session),
-                                 holder=pki.Holder(full_name, title))  # fmt: skip
+                                 holder=holder)  # fmt: skip
     row = _row(unit, pki.Bundle(key, cert), CertificateSource.INTERNAL, store.kek(),
-               (user, title))  # fmt: skip
+               (user, holder.title))  # fmt: skip
     session.add(row)
     log.info("issued certificate %s to %s for unit %s", row.fingerprint, user.login, unit.code)
     return row
 
 
 def usable_certificate(session: Session, unit_id: int) -> UnitCertificate | None:
-    """Return the unit's newest certificate that may sign now (anyone's), if any."""
+    """Return the unit's newest certificate the server may sign with now (anyone's), if any."""
     now = utcnow()
     query = (
         select(UnitCertificate)
         .where(UnitCertificate.unit_id == unit_id, col(UnitCertificate.revoked_at).is_(None))
+        .where(col(UnitCertificate.source).not_in(HELD_BY_SIGNER))
         .where(UnitCertificate.not_before <= now, UnitCertificate.not_after > now)
         .order_by(col(UnitCertificate.created_at).desc(), col(UnitCertificate.id).desc())
     )
@@ -239,12 +264,12 @@ def import_pkcs12(
     try:
         bundle = pki.load_pkcs12(data, password or "", utcnow())
     except pki.PkiError as exc:
-        raise _refused(exc, "password" if exc.reason == "password" else "file") from None
+        raise refused(exc, "password" if exc.reason == "password" else "file") from None
     found = pki.fingerprint(bundle.cert)
     if session.exec(select(UnitCertificate.id).where(UnitCertificate.fingerprint == found)).first():
         raise Conflict(_l("This certificate is already registered."), "file")
     store = store or key_store(session)
-    if not chains_to_trusted_root(bundle, trust_roots(session, store)):
+    if not chains_to_trusted_root(bundle.cert, bundle.chain, trust_roots(session, store)):
         raise ServiceError(
             _l("This certificate does not chain to a trusted root: an administrator must add "
                "its root certificate to the trust store first."), "file")  # fmt: skip
@@ -264,21 +289,23 @@ def revoke_certificate(session: Session, cert: UnitCertificate, reason: str) -> 
     cert.revoked_at, cert.revoked_reason = utcnow(), text
     session.add(cert)
     log.info("revoked certificate %s: %s", cert.fingerprint, text)
-    if cert.source == CertificateSource.INTERNAL.value:
+    if cert.source in ISSUED_HERE:
         store = key_store(session)
         after_commit(session, lambda: refresh_crl(session, store))  # publish it once it holds
     return cert
 
 
-def chains_to_trusted_root(bundle: pki.Bundle, roots: Sequence[x509.Certificate]) -> bool:
-    """Tell whether the bundle's certificate chains, through its chain, to one of `roots`."""
+def chains_to_trusted_root(
+    cert: x509.Certificate, chain: Sequence[x509.Certificate], roots: Sequence[x509.Certificate]
+) -> bool:
+    """Tell whether the certificate chains, through `chain`, to one of `roots`."""
 
     def asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
         return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
     context = ValidationContext(trust_roots=[asn1(c) for c in roots], allow_fetching=False,
                                 revocation_mode="soft-fail")  # fmt: skip
-    validator = CertificateValidator(asn1(bundle.cert), [asn1(c) for c in bundle.chain],
+    validator = CertificateValidator(asn1(cert), [asn1(c) for c in chain],
                                      validation_context=context)  # fmt: skip
     try:
         asyncio.run(validator.async_validate_path())
@@ -291,7 +318,7 @@ def _held_by(session: Session, unit: Unit, user: User, store: pki.KeyStore) -> U
     """Return the certificate `user` signs for `unit` with: their own (one they uploaded
     first), else the unit's uploaded one; a first signer gets one from the internal CA."""
     now, uploaded = utcnow(), CertificateSource.UPLOADED.value
-    rows = unit_certificates(session, unit.id or 0)  # newest first
+    rows = [r for r in unit_certificates(session, unit.id or 0) if not r.held_by_signer]
     own = [r for r in rows if r.holder_user_id == user.id]
     usable = [r for r in own if r.usable_at(now)] or [
         r for r in rows if r.holder_user_id is None and r.source == uploaded and r.usable_at(now)
@@ -328,7 +355,7 @@ def signing_identity(
         if row.source == CertificateSource.INTERNAL.value:
             chain = [store.ca_cert()]
     except pki.PkiError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return key, x509.load_pem_x509_certificate(row.cert_pem.encode("ascii")), chain
 
 

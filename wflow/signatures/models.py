@@ -20,6 +20,12 @@ class CertificateSource(StrEnum):
 
     INTERNAL = "internal"  # issued by the instance's certificate authority
     UPLOADED = "uploaded"  # brought by the unit as a PKCS#12 file
+    BROWSER = "browser"  # a key made in the signer's browser; the instance CA certified it
+    TOKEN = "token"  # a key on the signer's token, certified by its CA; signs through the agent
+
+
+HELD_BY_SIGNER = (CertificateSource.BROWSER.value, CertificateSource.TOKEN.value)
+ISSUED_HERE = (CertificateSource.INTERNAL.value, CertificateSource.BROWSER.value)
 
 
 class UnitCertificate(SQLModel, table=True):
@@ -44,7 +50,7 @@ class UnitCertificate(SQLModel, table=True):
     not_after: datetime = Field(sa_type=sa.DateTime())
     cert_pem: str = Field(sa_type=sa.Text())
     chain_pem: str = Field(default="", sa_type=sa.Text())  # issuers, uploaded certificates only
-    encrypted_key_pem: str = Field(sa_type=sa.Text())  # PKCS#8, encrypted
+    encrypted_key_pem: str = Field(sa_type=sa.Text())  # PKCS#8, encrypted; "" if the signer's
     source: str = Field(default=CertificateSource.INTERNAL.value, max_length=10)
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
     revoked_reason: str | None = Field(default=None, max_length=500)
@@ -53,6 +59,35 @@ class UnitCertificate(SQLModel, table=True):
     def usable_at(self, moment: datetime) -> bool:
         """Tell whether the certificate may sign at `moment` (not revoked, within validity)."""
         return self.revoked_at is None and self.not_before <= moment < self.not_after
+
+    @property
+    def held_by_signer(self) -> bool:
+        """Tell whether the key is the signer's own (browser, token): the server never sees it."""
+        return self.source in HELD_BY_SIGNER
+
+
+class PendingSignature(SQLModel, table=True):
+    """A revision prepared for a key the server never sees, waiting for its signature.
+
+    `subject` names what is signed ("pact:12"); `document_id` the revision it was prepared
+    from: if another party signed meanwhile, the pending signature is stale. Deleted once
+    embedded, and swept after an hour.
+    """
+
+    __tablename__ = "pending_signature"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    certificate_id: int = Field(foreign_key="unit_certificate.id", ondelete="CASCADE")
+    subject: str = Field(max_length=60)
+    document_id: int = Field(foreign_key="document.id", ondelete="CASCADE")
+    field: str = Field(max_length=100)
+    prepared: bytes = Field(sa_type=sa.LargeBinary())
+    reserved_start: int
+    reserved_end: int
+    digest: bytes = Field(sa_type=sa.LargeBinary())
+    signed_attrs: bytes = Field(sa_type=sa.LargeBinary())
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
 
 
 class TrustRoot(SQLModel, table=True):

@@ -26,9 +26,14 @@ from wflow.engine import Engine, FireContext, StaleVersion, WfInstance
 from wflow.org.models import User
 from wflow.pacts.documents import Signer, add_document, field_name, read_document
 from wflow.pacts.models import Document
-from wflow.signatures import keys
+from wflow.signatures import keys, own_keys
+from wflow.signatures.models import PendingSignature
 
 SIGN_ATTEMPTS = 4  # tries when another head signs at the same moment
+
+
+class Stale(Conflict):
+    """Another party signed since the revision was prepared: prepare and sign again."""
 
 
 class Signable(Protocol):
@@ -118,38 +123,111 @@ class SigningRound(Generic[T]):
         so that neither signature is lost. A refusal leaves the document and the state as
         they were.
         """
-        subject_id = subject.id
         for _attempt in range(SIGN_ATTEMPTS):
-            uow.fresh(session)  # read the latest revision and version others committed
-            fresh = session.get(self.model, subject_id)
-            if fresh is None:
-                raise NotFound(_l("This document does not exist."))
-            # The version first, then the current revision: a signature committed in between
-            # then makes this fire stale, instead of pairing an old revision with the new
-            # version (READ COMMITTED reads each statement afresh) and losing that signature.
-            workflow, state, version = _instance(session, fresh.instance_id)
-            session.refresh(fresh)
-            if state not in engine.tagged(workflow, "signing"):
-                raise Conflict(_l("The document is not open for signing."))
-            self._check_may_sign(session, engine, user, fresh)
-            current = self.current(session, fresh)
-            if current is None:
-                raise Conflict(_l("The document has not been rendered yet."))
+            fresh, current, version = self._open(session, engine, user, subject.id)
             field = field_name(user.unit_id or 0)
             signed = keys.sign_as_unit(session, user, password, read_document(session, current),
                                        field, None, reason=self.reason(fresh),
                                        code=code, address=address)  # fmt: skip
             try:
-                with uow.unit_of_work(session):
-                    doc = self.store(session, fresh, signed, user_id=user.id, field=field,
-                                     parent_id=current.id)  # fmt: skip
-                    wf.fire(session, engine, user, fresh.instance_id or 0, "sign",
-                            {"sha256": doc.sha256}, expected_version=version)  # fmt: skip
-                    self.make_current(session, fresh, doc)
+                return self._record(session, engine, user, fresh, signed, current, version)
             except StaleVersion:
                 continue  # another head signed meanwhile: sign the fresh revision
-            return doc
         raise Conflict(_l("The document was changed meanwhile; reload the page and try again."))
+
+    def prepare_external(
+        self,
+        session: Session,
+        engine: Engine,
+        *,
+        user: User,
+        subject: T,
+        password: str,
+        certificate_id: int,
+        code: str = "",
+        address: str | None = None,
+    ) -> PendingSignature:
+        """Prepare the subject's PDF for the user's own key (browser, token): committed, it
+        waits for the signature their side makes of `signed_attrs`."""
+        fresh, current, _version = self._open(session, engine, user, subject.id)
+        unit = keys.confirm_signer(session, user, password, code=code, address=address)
+        row = own_keys.own_certificate(session, user, unit, certificate_id)
+        with uow.unit_of_work(session):
+            pending = own_keys.prepare(
+                session, user, unit, row, read_document(session, current),
+                subject=self._key(fresh), document_id=current.id or 0,
+                field=field_name(unit.id or 0), reason=self.reason(fresh),
+            )  # fmt: skip
+        return pending
+
+    def finish_external(
+        self, session: Session, engine: Engine, *, user: User, subject: T, pending_id: int,
+        signature: bytes,
+    ) -> Document:  # fmt: skip
+        """Embed the signature the user's side made of a prepared revision, and record it.
+
+        If another party signed since it was prepared, refuse (Stale): the page prepares again.
+        """
+        pending = own_keys.pending_of(session, user, pending_id, self._key(subject))
+        fresh, current, version = self._open(session, engine, user, subject.id)
+        if current.id != pending.document_id:
+            raise Stale(_l("Another party signed meanwhile: your signature is made again on "
+                           "the new revision."))  # fmt: skip
+        signed = own_keys.finish(session, pending, signature)
+        try:
+            doc = self._record(session, engine, user, fresh, signed, current, version, pending)
+        except StaleVersion:
+            raise Stale(_l("Another party signed meanwhile: your signature is made again on "
+                           "the new revision.")) from None  # fmt: skip
+        return doc
+
+    def _key(self, subject: T) -> str:
+        return f"{self.kind}:{subject.id}"
+
+    def _open(
+        self, session: Session, engine: Engine, user: User, subject_id: int | None
+    ) -> tuple[T, Document, int]:
+        """Return the subject as committed, its current revision and its version, once the user
+        may sign it now."""
+        uow.fresh(session)  # read the latest revision and version others committed
+        fresh = session.get(self.model, subject_id)
+        if fresh is None:
+            raise NotFound(_l("This document does not exist."))
+        # The version first, then the current revision: a signature committed in between
+        # then makes this fire stale, instead of pairing an old revision with the new
+        # version (READ COMMITTED reads each statement afresh) and losing that signature.
+        workflow, state, version = _instance(session, fresh.instance_id)
+        session.refresh(fresh)
+        if state not in engine.tagged(workflow, "signing"):
+            raise Conflict(_l("The document is not open for signing."))
+        self._check_may_sign(session, engine, user, fresh)
+        current = self.current(session, fresh)
+        if current is None:
+            raise Conflict(_l("The document has not been rendered yet."))
+        return fresh, current, version
+
+    def _record(
+        self,
+        session: Session,
+        engine: Engine,
+        user: User,
+        subject: T,
+        signed: bytes,
+        current: Document,
+        version: int,
+        pending: PendingSignature | None = None,
+    ) -> Document:
+        """Store the signed revision, fire "sign" naming it and make it current, in one unit."""
+        field = field_name(user.unit_id or 0)
+        with uow.unit_of_work(session):
+            doc = self.store(session, subject, signed, user_id=user.id, field=field,
+                             parent_id=current.id)  # fmt: skip
+            wf.fire(session, engine, user, subject.instance_id or 0, "sign",
+                    {"sha256": doc.sha256}, expected_version=version)  # fmt: skip
+            self.make_current(session, subject, doc)
+            if pending is not None:
+                session.delete(pending)
+        return doc
 
     def _check_may_sign(self, session: Session, engine: Engine, user: User, subject: T) -> None:
         parties = {s.unit_id for s in self.signers(session, subject)}

@@ -35,7 +35,7 @@ from wflow.org import signers
 from wflow.org.models import Unit, User
 from wflow.pacts.documents import read_document
 from wflow.pacts.models import Document
-from wflow.signatures import codes, keys, trust, validation
+from wflow.signatures import codes, keys, own_key_views, own_keys, trust, validation
 from wflow.signatures.models import TrustRoot, UnitCertificate
 from wflow.web import formats
 from wflow.web.args import read_request_int
@@ -55,6 +55,14 @@ class Pkcs12Form(FlaskForm):
 
     file = FileField(_l("PKCS#12 file (.p12, .pfx)"), validators=[FileRequired()])
     password = PasswordField(_l("Password of the file"), validators=[Length(max=256)])
+
+
+class TokenForm(FlaskForm):
+    """Register the certificate of one's token (PEM: the certificate, then its issuers)."""
+
+    certificate = TextAreaField(
+        _l("Certificate of your token (PEM)"), validators=[DataRequired(), Length(max=65536)]
+    )
 
 
 class RevokeForm(FlaskForm):
@@ -165,12 +173,19 @@ def _report_download(
     })  # fmt: skip
 
 
-def _page(unit: Unit, upload: Pkcs12Form, revoke: RevokeForm, status: int) -> ResponseReturnValue:
+def _page(
+    unit: Unit,
+    upload: Pkcs12Form,
+    revoke: RevokeForm,
+    status: int,
+    token: TokenForm | None = None,
+) -> ResponseReturnValue:
     sess = db.session()
     rows = keys.unit_certificates(sess, unit.id or 0)
     ids = {r.holder_user_id for r in rows if r.holder_user_id}
     holders = dict(sess.exec(select(User.id, User.display_name).where(col(User.id).in_(ids))).all())
-    return render_template(
+    signs = signers.signs_for(sess, user(), unit.id)
+    page = render_template(
         "documents/certificates.html",
         unit=unit,
         certificates=rows,
@@ -178,8 +193,11 @@ def _page(unit: Unit, upload: Pkcs12Form, revoke: RevokeForm, status: int) -> Re
         usable=keys.usable_certificate(sess, unit.id or 0),
         upload=upload if signers.is_head_of(user(), unit.id) else None,
         revoke=revoke if may(sess, user(), Action.ADMIN) else None,
+        token=(token or TokenForm(formdata=None)) if signs else None,
+        nonce=own_key_views.enrol_nonce() if signs else None,
         pretty=pki.format_fingerprint,
-    ), status
+    )
+    return own_key_views.allow_agent(current_app.make_response((page, status)))
 
 
 @bp.route("/units/<int:unit_id>/certificates")
@@ -207,6 +225,25 @@ def import_certificate(unit_id: int) -> ResponseReturnValue:
                                  holder=user())  # fmt: skip
     except ServiceError as exc:
         return _page(unit, form, RevokeForm(formdata=None), _show_error(form, exc))
+    done = _("Certificate %(fp)s registered.", fp=pki.format_fingerprint(row.fingerprint))
+    flash(done, "success")
+    return redirect(url_for("documents.certificates", unit_id=unit_id))
+
+
+@bp.route("/units/<int:unit_id>/certificates/token", methods=["POST"])
+@login_required
+def register_token(unit_id: int) -> ResponseReturnValue:
+    """Register the certificate of the signer's token; its key stays on the token."""
+    unit = load_or_404(Unit, unit_id)
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(unit, Pkcs12Form(formdata=None), RevokeForm(formdata=None), 422, form)
+    try:
+        row = own_keys.register_token_certificate(db.session(), unit, user(),
+                                                  form.certificate.data or "")  # fmt: skip
+    except ServiceError as exc:
+        status = _show_error(form, exc)
+        return _page(unit, Pkcs12Form(formdata=None), RevokeForm(formdata=None), status, form)
     done = _("Certificate %(fp)s registered.", fp=pki.format_fingerprint(row.fingerprint))
     flash(done, "success")
     return redirect(url_for("documents.certificates", unit_id=unit_id))
