@@ -73,7 +73,9 @@ def test_scoreboard__ranks_units_with_totals_late_flags_and_charts(
     sign_in(client, "a2.head")
     page = _page(client, f"/blocks/{board['blocks']['a'].id}/scoreboard")
     rows = _rows(page, "results")
-    assert rows[0].startswith("1 Đơn vị thử 2 (A2) 80 PDF 84.5 late −1 PDF")
+    q1, mid = ("PDF (Scoring sheet of Đơn vị thử 2, First quarter)",
+               "PDF (Scoring sheet of Đơn vị thử 2, Mid-year (6 months))")  # fmt: skip
+    assert rows[0].startswith(f"1 Đơn vị thử 2 (A2) 80 {q1} 84.5 late −1 {mid}")  # links say whose
     assert rows[0].endswith("96")  # the year-end total ranks a2 first
     assert rows[1].startswith("2 Đơn vị thử 1 (A1) 95")
     assert rows[2].startswith("— (ranks last) Hội Nông dân thử (A3)")  # no result: last

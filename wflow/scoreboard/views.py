@@ -101,7 +101,7 @@ def show(block_id: int) -> str | WResponse:
         points=points, periods=list(PERIOD_ORDER), summary=_summary(board, shown, labels),
         sheet_base=url_for("scoreboard.sheet", block_id=block_id, year=year),
         # formats filled in per row by the template (`|format`): translated once per page
-        sheet_label=_("Scoring sheet of %(unit)s, %(period)s (PDF)"), of=_("%(n)d of %(m)d"),
+        sheet_label=_("Scoring sheet of %(unit)s, %(period)s"), of=_("%(n)d of %(m)d"),
         late=_("late"),
     )  # fmt: skip
 
