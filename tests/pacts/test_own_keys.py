@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -16,17 +15,16 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from flask.testing import FlaskClient
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from sqlmodel import Session
 
-from tests.conftest import PASSWORD, TOKEN_RE, sign_in, submit
+from tests.conftest import PASSWORD, sign_in, submit
 from tests.documents.helpers import pdfsig
+from tests.held_keys import browser_signer, enrol_browser_key, sign_held
 from tests.pacts.helpers import pact_in_signing
 from tests.softhsm import Token, secrets_of, token
 from wflow import sign_agent
@@ -56,38 +54,6 @@ def _as(app: Flask, login: str) -> FlaskClient:
     sign_in(client, login)
     submit(client, "/locale", {"locale": "en", "next": "/"}, page="/")
     return client
-
-
-def _raw(key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
-    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32) + s.to_bytes(32)
-
-
-def _token_of(client: FlaskClient, url: str) -> str:
-    found = TOKEN_RE.search(client.get(url).get_data(as_text=True))
-    assert found
-    return found.group(1)
-
-
-def _sign_held(
-    client: FlaskClient, url: str, cert_id: int, signer: Callable[[dict[str, Any]], bytes]
-) -> Any:
-    """Prepare, sign on the signer's side, finish: as signing.js does."""
-    csrf = _token_of(client, url)
-    prepared = client.post(
-        f"{url}/sign/prepare", data={"csrf_token": csrf, "password": PASSWORD, "key": cert_id}
-    )
-    assert prepared.status_code == 200, prepared.get_data(as_text=True)
-    body = prepared.get_json()
-    signature = signer(body)
-    return client.post(
-        f"{url}/sign/finish",
-        data={
-            "csrf_token": csrf,
-            "pending": body["pending"],
-            "signature": base64.b64encode(signature).decode(),
-        },
-    )
 
 
 def _via_agent(port: int, sent: list[bytes]) -> Callable[[dict[str, Any]], bytes]:
@@ -128,24 +94,7 @@ def test_own_keys__one_pact_signed_by_a_server_key_a_browser_key_and_a_token(
     # 2. a key made in the browser: enrolled from the certificates page, signs r‖s
     browser = _as(app, heads[1].login)
     cert_page = f"/units/{units[1].id}/certificates"
-    page = browser.get(cert_page).get_data(as_text=True)
-    nonce = re.search(r'data-nonce="([^"]+)"', page)
-    csrf = TOKEN_RE.search(page)
-    assert nonce and csrf
-    browser_key = ec.generate_private_key(ec.SECP256R1())
-    spki = browser_key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    enrolled = browser.post(
-        f"{cert_page}/browser",
-        data={
-            "csrf_token": csrf.group(1),
-            "spki": base64.b64encode(spki).decode(),
-            "proof": base64.b64encode(
-                _raw(browser_key, own_keys.enrol_message(nonce.group(1), spki))
-            ).decode(),
-        },
-    )
+    browser_key, enrolled = enrol_browser_key(browser, units[1].id)
     assert enrolled.status_code == 200, enrolled.get_data(as_text=True)
     listed = browser.get(cert_page).get_data(as_text=True)
     assert "<td>key in the holder's browser</td>" in listed
@@ -154,12 +103,7 @@ def test_own_keys__one_pact_signed_by_a_server_key_a_browser_key_and_a_token(
     assert browser_cert.encrypted_key_pem == "" and browser_cert.holder_user_id == heads[1].id
     shown = browser.get(url).get_data(as_text=True)
     assert 'data-source="browser"' in shown and "The key in this browser" in shown
-    done = _sign_held(
-        browser,
-        url,
-        browser_cert.id or 0,
-        lambda prepared: _raw(browser_key, base64.b64decode(prepared["to_sign"])),
-    )
+    done = sign_held(browser, url, browser_cert.id or 0, browser_signer(browser_key))
     assert done.status_code == 200 and done.get_json()["redirect"] == url
 
     # 3. a token's key, through the signing agent: its certificate registered, then signing
@@ -179,7 +123,7 @@ def test_own_keys__one_pact_signed_by_a_server_key_a_browser_key_and_a_token(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     to_agent: list[bytes] = []
     try:
-        done = _sign_held(
+        done = sign_held(
             holder, url, token_cert.id or 0, _via_agent(server.server_address[1], to_agent)
         )
     finally:

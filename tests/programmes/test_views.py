@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
 from tests.conftest import PASSWORD, sign_in, submit
 from tests.documents.helpers import pdfsig
+from tests.held_keys import (
+    browser_signer,
+    enrol_browser_key,
+    finish,
+    prepare,
+    raw_signature,
+    sign_held,
+)
 from wflow.core.access import current_year
 from wflow.documents.pki import KeyStore
 from wflow.engine import WfInstance
 from wflow.org.models import Role, Unit, User
 from wflow.programmes.models import Programme, ProgrammeReview
-from wflow.signatures import keys
+from wflow.signatures import keys, own_keys
 
 YOUTH = ("TDNA", "Tỉnh Đoàn Nghệ An")
 PARTY = ("DUKDN", "Đảng ủy Khối Doanh nghiệp tỉnh Nghệ An")
@@ -185,3 +195,47 @@ def test_programme__refusals_keep_everything_as_it_was(
     wrong = submit(party_head, f"{url}/sign", {"password": "nope"}, page=url)
     assert wrong.status_code == 409  # not open for signing
     assert _state(session, programme) == "draft"
+
+
+def test_programme__signed_with_a_browser_key_and_its_refusals_change_nothing(
+    app: Flask, session: Session, parties: dict[str, Any]
+) -> None:
+    staff, youth_head, party_head = (_as(app, n) for n in ("youth.staff", "youth.head",
+                                                           "party.head"))  # fmt: skip
+    _draft(staff, parties["party"].id)
+    (programme,) = _programmes(session)
+    url = f"/programmes/{programme.id}"
+    for client, trigger in ((staff, "submit"), (youth_head, "agree"), (party_head, "agree")):
+        assert _fire(client, programme, trigger).status_code == 303
+    key, enrolled = enrol_browser_key(party_head, parties["party"].id)
+    assert enrolled.status_code == 200, enrolled.get_data(as_text=True)
+    head = parties["users"]["party.head"]
+    (cert,) = [c for c in own_keys.choices(session, head, parties["party"].id) if c.held_by_signer]
+    assert 'data-source="browser"' in party_head.get(url).get_data(as_text=True)
+    before = party_head.get(f"{url}.pdf").data
+
+    wrong = prepare(party_head, url, cert.id or 0, password="nope")
+    assert wrong.status_code == 422 and "password is wrong" in wrong.get_json()["error"]
+    assert prepare(youth_head, url, cert.id or 0).status_code == 404  # not their key
+    ready = prepare(party_head, url, cert.id or 0).get_json()
+    forged = raw_signature(ec.generate_private_key(ec.SECP256R1()),
+                           base64.b64decode(ready["to_sign"]))  # fmt: skip
+    refused = finish(party_head, url, ready["pending"], forged)
+    assert refused.status_code == 422
+    assert "not made with this certificate's key" in refused.get_json()["error"]
+    assert finish(youth_head, url, ready["pending"], forged).status_code == 404
+    assert party_head.get(f"{url}.pdf").data == before and _state(session, programme) == "signing"
+
+    # the other party signs in between: the prepared revision is stale, the page signs again
+    stale = prepare(party_head, url, cert.id or 0).get_json()
+    assert submit(youth_head, f"{url}/sign", {"password": PASSWORD}, page=url).status_code == 303
+    late = finish(party_head, url, stale["pending"],
+                  raw_signature(key, base64.b64decode(stale["to_sign"])))  # fmt: skip
+    assert late.status_code == 409 and late.get_json()["retry"] is True
+    done = sign_held(party_head, url, cert.id or 0, browser_signer(key))
+    assert done.status_code == 200 and done.get_json()["redirect"] == url
+    assert _state(session, programme) == "in_force"
+    with app.app_context():
+        reports = keys.verify_document(session, youth_head.get(f"{url}.pdf").data)
+    assert [r.registered.source for r in reports if r.registered] == ["internal", "browser"]
+    assert all(r.ok for r in reports)

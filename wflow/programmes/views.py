@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -21,6 +32,7 @@ from wflow.pacts.models import Document
 from wflow.programmes import service as programmes
 from wflow.programmes.forms import ProgrammeForm, ReviewYearForm
 from wflow.programmes.models import Programme
+from wflow.signatures import own_key_views
 from wflow.web.args import arg_int
 from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm, form_error
@@ -144,17 +156,18 @@ def edit(programme_id: int) -> str | WResponse | tuple[str, int]:
 
 @bp.route("/programmes/<int:programme_id>")
 @login_required
-def show(programme_id: int, sign_error: str | None = None) -> str:
+def show(programme_id: int, sign_error: str | None = None, status: int = 200) -> WResponse:
     """Show a programme: parties, state, signatures, reviews, documents, what one may do."""
     programme = visible(Programme, programme_id)
     sess, me = db.session(), user()
     found = wf.view(sess, engine(), me, programme.instance_id or 0)
     editable = found.row.state in engine().tagged(programmes.WORKFLOW, "editable")
-    return render_template(
+    may_sign = "sign" in found.triggers
+    page = render_template(
         "programme/show.html", programme=programme, row=found.row, defn=found.definition,
         parties=programmes.parties(sess, programme), drafter=sess.get(Unit, programme.unit_id),
         triggers=[t for t in found.triggers if t in FIRE_TRIGGERS],
-        reason_triggers=REASON_TRIGGERS, may_sign="sign" in found.triggers,
+        reason_triggers=REASON_TRIGGERS, may_sign=may_sign,
         may_review="review_year" in found.triggers,
         may_edit=editable and me.unit_id == programme.unit_id and "submit" in found.triggers,
         progress=programmes.progress(sess, programme), reviews=programmes.reviews(sess, programme),
@@ -162,7 +175,9 @@ def show(programme_id: int, sign_error: str | None = None) -> str:
             select(Unit.id, Unit.name)).all()),
         form=EmptyForm(), review_form=ReviewYearForm(formdata=None, year=current_year()),
         sign_error=sign_error,
+        own_keys=own_key_views.signing_choices(me.unit_id) if may_sign else [],
     )  # fmt: skip
+    return own_key_views.allow_agent(make_response(page, status))
 
 
 def _back(programme: Programme) -> WResponse:
@@ -194,7 +209,7 @@ def fire(programme_id: int) -> WResponse:
 
 @bp.route("/programmes/<int:programme_id>/sign", methods=["POST"])
 @login_required
-def sign(programme_id: int) -> WResponse | tuple[str, int]:
+def sign(programme_id: int) -> WResponse:
     """Sign the programme for the user's unit after re-entering the password (its head).
 
     A missing or wrong password keeps the person on the programme's page, the form with the
@@ -205,15 +220,33 @@ def sign(programme_id: int) -> WResponse | tuple[str, int]:
         abort(400)
     password = request.form.get("password", "")
     if not password:
-        return show(programme_id, sign_error=_("Enter your password to sign.")), 422
+        return show(programme_id, sign_error=_("Enter your password to sign."), status=422)
     try:
         programmes.sign(db.session(), engine(), user=user(), programme=programme,
                         password=password, code=request.form.get("code", ""),
                         address=request.remote_addr)  # fmt: skip
     except WrongPassword as exc:
-        return show(programme_id, sign_error=str(exc.message)), exc.status
+        return show(programme_id, sign_error=str(exc.message), status=exc.status)
     flash(_("Your unit's signature was added to the programme."), "success")
     return _back(programme)
+
+
+@bp.route("/programmes/<int:programme_id>/sign/prepare", methods=["POST"])
+@login_required
+def sign_prepare(programme_id: int) -> ResponseReturnValue:
+    """Prepare the programme for the signer's own key (browser, token): what it must sign."""
+    programme = visible(Programme, programme_id)
+    return own_key_views.prepare(programmes.ROUND, engine(), programme, programme.title)
+
+
+@bp.route("/programmes/<int:programme_id>/sign/finish", methods=["POST"])
+@login_required
+def sign_finish(programme_id: int) -> ResponseReturnValue:
+    """Embed the signature the signer's key made of the prepared programme (JSON)."""
+    programme = visible(Programme, programme_id)
+    back = url_for("programme.show", programme_id=programme.id)
+    done = _("Your unit's signature was added to the programme.")
+    return own_key_views.finish(programmes.ROUND, engine(), programme, back, done)
 
 
 @bp.route("/programmes/<int:programme_id>/reviews", methods=["POST"])
