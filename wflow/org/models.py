@@ -124,6 +124,7 @@ class Capacity(StrEnum):
 
     FOR_HEAD = "KT"  # ký thay: a deputy signs for the head
     BY_DELEGATION = "TUQ"  # thừa ủy quyền: signs by the head's written delegation
+    BY_ORDER = "TL"  # thừa lệnh: the chief of office signs by the head's order
 
 
 class SigningDelegation(SQLModel, table=True):

@@ -1,7 +1,8 @@
 """Who signs for a unit: its head, or a colleague the head delegated signing to for a period.
 
 Decree 30/2020/NĐ-CP, art. 8: a deputy signs "KT." (ký thay) for the head; someone the head
-authorised in writing for a limited time signs "TUQ." (thừa ủy quyền). During the period the
+authorised in writing for a limited time signs "TUQ." (thừa ủy quyền); the chief of office
+signs "TL." (thừa lệnh) the documents the head orders them to. During the period the
 delegate acts as the head — the head's tasks reach them and they sign the unit's documents with
 the unit's key, after proving who they are — and every signature says in which capacity.
 Delegations are never deleted: a revoked one keeps who revoked it and when.
@@ -33,6 +34,7 @@ HEAD_TITLE = "Thủ trưởng"  # when the head's position is not in the unit's 
 CAPACITY_WORDS = {
     Capacity.FOR_HEAD.value: _l("KT. — signs for the head (a deputy)"),
     Capacity.BY_DELEGATION.value: _l("TUQ. — signs by the head's written delegation"),
+    Capacity.BY_ORDER.value: _l("TL. — signs by the head's order (the chief of office)"),
 }
 
 
@@ -157,7 +159,7 @@ def grant(
         raise ServiceError(_l("A head signs in their own right: choose a colleague who is not "
                               "a head."), "delegate_id")  # fmt: skip
     if capacity not in CAPACITY_WORDS:
-        raise ServiceError(_l("Choose KT. or TUQ."), "capacity")
+        raise ServiceError(_l("Choose KT., TUQ. or TL."), "capacity")
     text = clean_text(reason, "reason", max_len=500)
     if starts_on is None or starts_on < today(session):
         raise ServiceError(_l("The delegation starts today or later."), "starts_on")
