@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlmodel import Session, select
 
 from tests.conftest import PASSWORD, TOKEN_RE, csrf_token
+from tests.documents.helpers import assert_lasting
 from tests.pdftext import pdf_text
 from tests.scoreboard.helpers import plan_and_pact, review_row, review_version
 from wflow.accounts import tokens
@@ -29,6 +31,7 @@ from wflow.awards import catalogue as awards
 from wflow.awards import decisions as award_decision
 from wflow.awards.models import Award, Decision, DossierNominee, Nomination
 from wflow.core.access import current_year
+from wflow.documents.pki import KeyStore
 from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask
 from wflow.org.models import Block, Role, Unit, User
 from wflow.pacts.models import Document
@@ -190,7 +193,7 @@ def test_eligibility__refusals_name_the_reason(app: Flask, year_end: dict[str, A
 
 
 def test_story__ranking_to_signed_decision_and_register(
-    app: Flask, year_end: dict[str, Any], session: Session
+    app: Flask, year_end: dict[str, Any], session: Session, tmp_path: Path
 ) -> None:
     make_certificate_strict(app, session)
     heads = [as_(app, f"n{i}.head") for i in range(1, 7)]
@@ -403,6 +406,11 @@ def test_story__ranking_to_signed_decision_and_register(
     with app.app_context():
         on_batch = keys.verify_document(session, batch.data)
     assert [(r.ok, r.registered.holder_user_id) for r in on_batch] == [(True, chair.id)]
+    # each lasts: timestamped, revocation data embedded, valid and trusted in poppler too
+    ca = KeyStore(app.instance_path).ca_cert_path
+    for name, data in (("decision", signed_pdf.data), ("certificate", certificate.data),
+                       ("batch", batch.data)):  # fmt: skip
+        assert_lasting(data, ca, tmp_path / name)
     assert PdfFileReader(BytesIO(batch.data)).root["/Pages"]["/Count"] == 2
     listed = pdf_text(batch.data)
     assert "Trần Thị Mai" in listed and "Phạm Văn Đức" in listed

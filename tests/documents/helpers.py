@@ -182,3 +182,26 @@ def pdfsig(pdf: Path, ca_pem: Path, nss_dir: Path, *more_roots: Path) -> str:
         [tool, "-nssdir", db, str(pdf)], capture_output=True, text=True, timeout=120
     )
     return done.stdout + done.stderr
+
+
+def assert_lasting(pdf: bytes, ca_pem: Path, folder: Path, *more_roots: Path) -> None:
+    """Assert that every signature of `pdf` is valid and trusted in poppler's pdfsig (trusting
+    `ca_pem` and `more_roots`), carries a timestamp, and that the DSS holds revocation data."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    reader = PdfFileReader(BytesIO(pdf))
+    signatures = reader.embedded_regular_signatures
+    assert signatures, "no signature"
+    for sig in signatures:
+        attrs = [a["type"].native for a in sig.signer_info["unsigned_attrs"]]
+        assert "signature_time_stamp_token" in attrs, f"{sig.field_name} has no timestamp"
+    dss = DocumentSecurityStore.read_dss(reader)
+    assert dss.crls, "no revocation data in the DSS"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "signed.pdf"
+    path.write_bytes(pdf)
+    output = pdfsig(path, ca_pem, folder / "nss", *more_roots)
+    count = len(signatures)
+    assert output.count("Signature Validation: Signature is Valid.") == count, output
+    assert output.count("Certificate Validation: Certificate is Trusted.") == count, output
