@@ -30,6 +30,7 @@ class Task:
 
     instance_id: int
     workflow: str
+    version: int
     state: str
     trigger: str
     due_at: datetime | None
@@ -120,8 +121,9 @@ def write_tasks(
 
 
 _TASK_COLUMNS = (
-    TASK.c.instance_id, INST.c.workflow, INST.c.state, TASK.c.trigger, TASK.c.due_at,
-    INST.c.subject_type, INST.c.subject_id, INST.c.block_id, INST.c.unit_id, INST.c.year,
+    TASK.c.instance_id, INST.c.workflow, INST.c.version, INST.c.state, TASK.c.trigger,
+    TASK.c.due_at, INST.c.subject_type, INST.c.subject_id, INST.c.block_id, INST.c.unit_id,
+    INST.c.year,
 )  # fmt: skip
 _PRINCIPALS: sa.BindParameter[Any] = sa.bindparam("principals", expanding=True)
 _MINE = sa.select(*_TASK_COLUMNS).distinct().join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
@@ -186,7 +188,7 @@ def inbox(session: Session, actor: Actor) -> list[Task]:
     if not actor.principals:
         return []
     rows = session.connection().execute(INBOX, {"principals": sorted(actor.principals)})
-    return [Task(*r) for r in rows]  # type: ignore[call-arg]
+    return [Task(*r) for r in rows]
 
 
 def inbox_count(session: Session, actor: Actor) -> int:

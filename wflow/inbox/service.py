@@ -5,6 +5,10 @@ or optional steps that stay available (revoking a decided award, closing a pact 
 its period ends, withdrawing a draft) are offered on the subject's page, never listed as work.
 Commenting on a plan under consultation and registering a unit's targets are work too, though no
 transition records them. `describe` is the one place a task becomes words.
+
+A secretariat may hold thousands of tasks: the rows are first listed from the task index alone
+(`Entry`: workflow, block, due date), sorted and filtered on that, and only the rows a page
+shows are described.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from wflow.plans.registration import deadline_for
 
 COMMENT = "comment"  # a member unit comments on a plan under consultation
 REGISTER = "register_targets"  # a member unit registers its targets against a published plan
+PAGE_SIZE = 50  # rows on a page of the inbox
 # A naive time from this second on is the end of a UTC day: the deadline means its date.
 _UTC_END = time(23, 59, 59)
 
@@ -73,6 +78,52 @@ class BlockGroup:
     block_id: int | None
     name: str
     items: list[WorkItem]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A row of the inbox before it is put in words: what it is sorted and filtered by."""
+
+    key: str  # the WorkItem's key
+    workflow: str
+    block_id: int | None
+    block: str
+    due: date | None
+    overdue: bool
+    instance_id: int | None
+    triggers: tuple[str, ...]
+    item: WorkItem | None = None  # the row in words already (comments, registrations: a few)
+
+    @property
+    def order(self) -> tuple[bool, date, str, int, str]:
+        """Return the sort key: overdue first, then due date, block name, then a stable key."""
+        return (not self.overdue, self.due or date.max, self.block, self.instance_id or 0,
+                self.key)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a person's inbox in words, and where it lies among the others."""
+
+    items: list[WorkItem]
+    number: int  # from 1
+    size: int
+    total: int  # the rows of every page
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the rows fill (one when there is none)."""
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """Return the place of the page's first row among all rows (from 1; 0 when empty)."""
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        """Return the place of the page's last row among all rows."""
+        return (self.number - 1) * self.size + len(self.items)
 
 
 def is_task(defn: Definition, state: str, trigger: str) -> bool:
@@ -168,6 +219,14 @@ class _Names:
         self.blocks: dict[int, str] = {}
         self.units: dict[int, str] = {}
 
+    def load_blocks(self, ids: Iterable[int | None]) -> None:
+        """Read the names of many blocks in one query."""
+        wanted = {i for i in ids if i and i not in self.blocks}
+        if wanted:
+            query = sa.select(col(Block.id), col(Block.name)).where(col(Block.id).in_(wanted))
+            for block_id, name in self.session.connection().execute(query):
+                self.blocks[block_id or 0] = name or ""
+
     def block(self, block_id: int | None) -> str:
         if not block_id:
             return ""
@@ -221,15 +280,46 @@ def describe(
 
 
 def work(
-    session: Session, engine: Engine, user: User, now: datetime | None = None
+    session: Session,
+    engine: Engine,
+    user: User,
+    now: datetime | None = None,
+    workflow: str | None = None,
 ) -> list[WorkItem]:
-    """Return what `user` should do now, overdue first, then by due date (one row a subject)."""
+    """Return what `user` should do now in words, in order (only `workflow`'s when given)."""
     today = installation.local_date(session, now or utcnow())
-    tasks = wf.tasks(session, engine, user)
-    items = _instance_work(session, engine, tasks, today)
-    items += _comment_work(session, engine, user, today)
-    items += _register_work(session, user, today)
-    return sorted(items, key=_order)
+    return _words(session, engine, entries(session, engine, user, today, workflow), today)
+
+
+def page(
+    session: Session,
+    engine: Engine,
+    user: User,
+    number: int = 1,
+    size: int = PAGE_SIZE,
+    *,
+    now: datetime | None = None,
+    workflow: str | None = None,
+) -> Page:
+    """Return page `number` of `user`'s work, only its rows described (past the end: the last)."""
+    today = installation.local_date(session, now or utcnow())
+    rows = entries(session, engine, user, today, workflow)
+    number = min(max(number, 1), max(1, -(-len(rows) // size)))
+    start = (number - 1) * size
+    return Page(_words(session, engine, rows[start : start + size], today), number, size,
+                len(rows))  # fmt: skip
+
+
+def entries(
+    session: Session, engine: Engine, user: User, today: date, workflow: str | None = None
+) -> list[Entry]:
+    """Return `user`'s rows unworded: overdue first, then by due date, block and a stable key."""
+    found = _instance_entries(session, engine, wf.tasks(session, engine, user), today)
+    found += [_entry(i) for i in _comment_work(session, engine, user, today)]
+    found += [_entry(i) for i in _register_work(session, user, today)]
+    if workflow:
+        found = [e for e in found if e.workflow == workflow]
+    return sorted(found, key=lambda e: e.order)
 
 
 def count(session: Session, engine: Engine, user: User, now: datetime | None = None) -> int:
@@ -243,10 +333,6 @@ def count(session: Session, engine: Engine, user: User, now: datetime | None = N
     instances = engine.work_count(session, wf.actor_for(session, user), is_task)
     extra = _comment_work(session, engine, user, today) + _register_work(session, user, today)
     return instances + len(extra)
-
-
-def _order(item: WorkItem) -> tuple[bool, date, str, str]:
-    return (not item.overdue, item.due or date.max, item.block, item.title)
 
 
 def grouped(items: Sequence[WorkItem]) -> list[BlockGroup]:
@@ -284,27 +370,60 @@ def _preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
     return loaded
 
 
-def _instance_work(
+def _instance_entries(
     session: Session, engine: Engine, tasks: Sequence[Task], today: date
-) -> list[WorkItem]:
-    by_instance: dict[int, list[Task]] = {}
+) -> list[Entry]:
+    """Return a row per instance where `tasks` hold work, from the task index alone."""
+    work: dict[tuple[str, int, str, str], bool] = {}  # is_task, once per kind of task
+    triggers: dict[int, list[str]] = {}
+    first: dict[int, Task] = {}
     for t in tasks:
-        by_instance.setdefault(t.instance_id, []).append(t)
-    if not by_instance:
-        return []
-    rows = session.exec(select(WfInstance).where(col(WfInstance.id).in_(by_instance))).all()
-    loaded = _preload(session, rows)  # kept alive while describing: the identity map is weak
+        kind = (t.workflow, t.version, t.state, t.trigger)
+        if kind not in work:
+            work[kind] = is_task(engine.definition(t.workflow, t.version), t.state, t.trigger)
+        if work[kind]:
+            triggers.setdefault(t.instance_id, []).append(t.trigger)
+            first.setdefault(t.instance_id, t)
     names = _Names(session)
-    names.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
+    names.load_blocks(t.block_id for t in first.values())
+    zone = installation.zone(session)
+    dues: dict[datetime | None, date | None] = {}  # many tasks share a deadline
     items = []
-    for row in rows:
-        defn = engine.definition(row.workflow, row.version)
-        triggers = [t.trigger for t in by_instance[row.id or 0]
-                    if is_task(defn, row.state, t.trigger)]  # fmt: skip
-        if triggers:
-            items.append(describe(session, engine, row, triggers, today, names))
-    del loaded
+    for iid, held in triggers.items():
+        t = first[iid]
+        if t.due_at not in dues:
+            dues[t.due_at] = due_date(t.due_at, zone)
+        due = dues[t.due_at]
+        items.append(Entry(
+            key=f"i{iid}", workflow=t.workflow, block_id=t.block_id, block=names.block(t.block_id),
+            due=due, overdue=due is not None and due < today, instance_id=iid,
+            triggers=tuple(held),
+        ))  # fmt: skip
     return items
+
+
+def _entry(item: WorkItem) -> Entry:
+    """Return the entry of a row already in words."""
+    return Entry(key=item.key, workflow=item.workflow, block_id=item.block_id, block=item.block,
+                 due=item.due, overdue=item.overdue, instance_id=item.instance_id,
+                 triggers=item.triggers, item=item)  # fmt: skip
+
+
+def _words(session: Session, engine: Engine, rows: Sequence[Entry], today: date) -> list[WorkItem]:
+    """Put `rows` in words, in their order: their instances read in a query per kind."""
+    wanted = {r.instance_id: r for r in rows if r.item is None and r.instance_id is not None}
+    said: dict[int, WorkItem] = {}
+    if wanted:
+        query = select(WfInstance).where(col(WfInstance.id).in_(wanted))
+        instances = session.exec(query).all()
+        loaded = _preload(session, instances)  # kept alive while describing: the map is weak
+        names = _Names(session)
+        names.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
+        for row in instances:
+            iid = row.id or 0
+            said[iid] = describe(session, engine, row, wanted[iid].triggers, today, names)
+        del loaded
+    return [r.item if r.item is not None else said[r.instance_id or 0] for r in rows]
 
 
 def _member_seats(session: Session, user: User) -> list[BlockMembership]:

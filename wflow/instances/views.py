@@ -36,17 +36,22 @@ def _locale() -> str:
 @bp.route("/tasks")
 @login_required
 def tasks() -> str | WResponse:
-    """List the user's work in words, by block, overdue first; export as CSV or XLSX."""
-    found = inbox.work(db.session(), engine(), user())
+    """List the user's work in words, by block, overdue first, a page at a time; export all.
+
+    A page past the last shows the last (the list shrinks as work is done); a page that is
+    not a whole number from 1 is refused (422).
+    """
     q = request.args.get("workflow", "")
-    rows = [t for t in found if not q or t.workflow == q]
+    number = arg_int("page", minimum=1) or 1
     fmt = wanted_format()
     if fmt:
+        rows = inbox.work(db.session(), engine(), user(), workflow=q or None)
         cols = [("task", _("Task")), ("block", _("Block")), ("unit", _("Unit")),
                 ("period", _("Year")), ("state", _("State")), ("due", _("Due"))]  # fmt: skip
         return export(fmt, "tasks", cols, inbox.export_rows(rows, _locale()))
-    return render_template("workflows/tasks.html", groups=inbox.grouped(rows), count=len(rows),
-                           defs=engine().definitions, workflow=q)  # fmt: skip
+    found = inbox.page(db.session(), engine(), user(), number, workflow=q or None)
+    return render_template("workflows/tasks.html", groups=inbox.grouped(found.items),
+                           page=found, defs=engine().definitions, workflow=q)  # fmt: skip
 
 
 @bp.route("/workflows")
