@@ -20,10 +20,10 @@ def _pact(engine: Engine, session: Session, subject: int, block: int = 3, unit: 
 def test_tasks_follow_the_state(engine: Engine, session: Session) -> None:
     iid = _pact(engine, session, 10)
     assert engine.inbox(session, head(1)) == [
-        Task(iid, "pact", 1, "draft", "submit", None, "pact", 10, 3, 1, 2025)
+        Task(iid, "pact", "draft", "submit", None, "pact", 10, 3, 1, 2025)
     ]
     assert engine.inbox(session, LEADER) == [
-        Task(iid, "pact", 1, "draft", "submit", None, "pact", 10, 3, 1, 2025)
+        Task(iid, "pact", "draft", "submit", None, "pact", 10, 3, 1, 2025)
     ]  # the leader's unit is unit 1: it heads it too
     engine.fire(session, iid, "submit", head(1))
     assert [t.trigger for t in engine.inbox(session, LEADER)] == ["open_signing", "reject"]

@@ -28,7 +28,7 @@ from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
-from wflow.engine import Definition, Engine, Task, WfInstance
+from wflow.engine import Definition, Engine, WfInstance, WorkRow
 from wflow.org.models import Block, BlockMembership, Position, Unit, User
 from wflow.plans.models import Plan, PlanComment, Registration
 from wflow.plans.registration import deadline_for
@@ -80,9 +80,12 @@ class BlockGroup:
     items: list[WorkItem]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
-    """A row of the inbox before it is put in words: what it is sorted and filtered by."""
+    """A row of the inbox before it is put in words: what it is sorted and filtered by.
+
+    Not frozen: a secretariat's inbox makes thousands, and a frozen init costs five times more.
+    """
 
     key: str  # the WorkItem's key
     workflow: str
@@ -314,7 +317,7 @@ def entries(
     session: Session, engine: Engine, user: User, today: date, workflow: str | None = None
 ) -> list[Entry]:
     """Return `user`'s rows unworded: overdue first, then by due date, block and a stable key."""
-    found = _instance_entries(session, engine, wf.tasks(session, engine, user), today)
+    found = _instance_entries(session, engine, wf.work_rows(session, engine, user), today)
     found += [_entry(i) for i in _comment_work(session, engine, user, today)]
     found += [_entry(i) for i in _register_work(session, user, today)]
     if workflow:
@@ -371,18 +374,18 @@ def _preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
 
 
 def _instance_entries(
-    session: Session, engine: Engine, tasks: Sequence[Task], today: date
+    session: Session, engine: Engine, tasks: Sequence[WorkRow], today: date
 ) -> list[Entry]:
     """Return a row per instance where `tasks` hold work, from the task index alone."""
     work: dict[tuple[str, int, str, str], bool] = {}  # is_task, once per kind of task
-    triggers: dict[int, list[str]] = {}
-    first: dict[int, Task] = {}
+    triggers: dict[int, set[str]] = {}
+    first: dict[int, WorkRow] = {}
     for t in tasks:
         kind = (t.workflow, t.version, t.state, t.trigger)
         if kind not in work:
             work[kind] = is_task(engine.definition(t.workflow, t.version), t.state, t.trigger)
         if work[kind]:
-            triggers.setdefault(t.instance_id, []).append(t.trigger)
+            triggers.setdefault(t.instance_id, set()).add(t.trigger)
             first.setdefault(t.instance_id, t)
     names = _Names(session)
     names.load_blocks(t.block_id for t in first.values())
@@ -397,7 +400,7 @@ def _instance_entries(
         items.append(Entry(
             key=f"i{iid}", workflow=t.workflow, block_id=t.block_id, block=names.block(t.block_id),
             due=due, overdue=due is not None and due < today, instance_id=iid,
-            triggers=tuple(held),
+            triggers=tuple(sorted(held)),
         ))  # fmt: skip
     return items
 
