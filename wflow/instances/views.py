@@ -17,6 +17,7 @@ from wflow.core.access import is_committee
 from wflow.core.errors import describe
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
 from wflow.inbox import service as inbox
+from wflow.inbox.words import in_words
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
@@ -112,7 +113,7 @@ def instances() -> str | WResponse:
         rows = [r for r in rows if subjects.may_view_instance(db.session(), me, r)]
     defs = engine().definitions
     fmt = wanted_format()
-    names = {r.id: inbox.in_words(db.session(), r).subject for r in rows}
+    names = {r.id: in_words(db.session(), r).subject for r in rows}
     if not fmt:
         return render_template("workflows/instances.html", rows=rows, defs=defs, args=args,
                                names=names)  # fmt: skip
@@ -143,7 +144,7 @@ def instance(instance_id: int) -> str:
     ]
     return render_template(
         "workflows/instance.html", found=found, row=found.row, defn=found.definition,
-        about=inbox.in_words(sess, found.row), actions=actions,
+        about=in_words(sess, found.row), actions=actions,
         participants=wf.participants(sess, found.row),
         timeline=wf.timeline(sess, instance_id), form=EmptyForm(), as_of=as_of,
     )  # fmt: skip
