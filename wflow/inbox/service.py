@@ -78,7 +78,7 @@ class Page:
     @property
     def pages(self) -> int:
         """Return how many pages the rows fill (one when there is none)."""
-        return max(1, -(-self.total // self.size))
+        return _pages(self.total, self.size)
 
     @property
     def first(self) -> int:
@@ -116,10 +116,15 @@ def page(
     """Return page `number` of `user`'s work, only its rows described (past the end: the last)."""
     today = installation.local_date(session, now or utcnow())
     rows = entries(session, engine, user, today, workflow)
-    number = min(max(number, 1), max(1, -(-len(rows) // size)))
+    number = min(max(number, 1), _pages(len(rows), size))
     start = (number - 1) * size
     return Page(_words(session, engine, rows[start : start + size], today), number, size,
                 len(rows))  # fmt: skip
+
+
+def _pages(total: int, size: int) -> int:
+    """Return how many pages of `size` rows `total` rows fill (one when there is none)."""
+    return max(1, -(-total // size))
 
 
 def entries(

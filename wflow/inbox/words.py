@@ -1,7 +1,9 @@
 """A task in words: what it asks, on which subject, where and by when, in the current language.
 
-`describe` is the one place a task becomes words. The engine's task index says who *may* fire
-what; `is_task` says which of those triggers are work, not options that stay available.
+The engine's task index says who *may* fire what; a task is what moves the work on (`is_task`).
+Exceptional or optional steps that stay available (revoking a decided award, closing a pact in
+force before its period ends, withdrawing a draft) are offered on the subject's page, never
+listed as work. `describe` is the one place a task becomes words.
 """
 
 from __future__ import annotations
