@@ -34,12 +34,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import requests
 import sqlalchemy as sa
@@ -55,6 +54,7 @@ from tests.load.cluster import (  # noqa: E402
     Server,
     environment,
     free_port,
+    fresh_database,
     make_instance,
 )
 
@@ -115,21 +115,9 @@ def pages_of(world: World, who: Person, rng: random.Random) -> list[tuple[str, s
 SIGNED_OUT = [("login", "/login"), ("healthz", "/healthz")]
 
 
-@contextmanager
-def fresh_database(server: str, suffix: str) -> Iterator[str]:
-    """Create `<database of server>_<suffix>` afresh; yield its URL; drop it after."""
-    base = make_url(server)
-    name = f"{base.database}_{suffix}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+def unreachable(reason: str) -> NoReturn:
+    """Stop the bench with one line when its PostgreSQL server cannot be used."""
+    raise SystemExit(f"web: {reason.splitlines()[0]}")
 
 
 def build(url: str) -> tuple[Any, World]:
@@ -442,7 +430,7 @@ def main() -> None:
         return
     instance = make_instance(Path(tempfile.mkdtemp(prefix="wflow-bench-web-")))
     os.environ["WFLOW_INSTANCE_PATH"] = str(instance)
-    with fresh_database(server, "web") as url:
+    with fresh_database("web", server, on_missing=unreachable) as url:
         print(f"database {make_url(url).database} (created; dropped at the end)")
         app, world = build(url)
         rows = in_process(app, world)

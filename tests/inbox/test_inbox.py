@@ -18,6 +18,7 @@ from tests.dbs import DemoBuild
 from wflow.core.access import current_year
 from wflow.engine import WfInstance
 from wflow.inbox import service as inbox
+from wflow.inbox.words import due_date, is_task
 from wflow.notifications.models import Notification
 from wflow.org.models import Block, User
 from wflow.workflow_setup import engine
@@ -116,7 +117,7 @@ def test_inbox__a_member_comments_on_the_plan_in_consultation(
         select(WfInstance).where(WfInstance.workflow == "plan", WfInstance.state == "consultation")
     ).one()
     assert row.due_at is not None
-    assert inbox.due_date(row.due_at, "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y") in comment[0]
+    assert due_date(row.due_at, "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y") in comment[0]
     # once the unit commented, the task is gone
     plan_page = client.get("/plans/2")
     assert plan_page.status_code == 200
@@ -219,10 +220,10 @@ def test_inbox__due_dates_are_local_dates() -> None:
     from datetime import datetime
 
     zone = "Asia/Ho_Chi_Minh"
-    assert inbox.due_date(datetime(2026, 12, 17, 16, 59, 59, 999999), zone) == date(2026, 12, 17)
-    assert inbox.due_date(datetime(2025, 12, 31, 23, 59, 59), zone) == date(2025, 12, 31)
-    assert inbox.due_date(datetime(2026, 12, 24, 20, 0), zone) == date(2026, 12, 25)
-    assert inbox.due_date(None, zone) is None
+    assert due_date(datetime(2026, 12, 17, 16, 59, 59, 999999), zone) == date(2026, 12, 17)
+    assert due_date(datetime(2025, 12, 31, 23, 59, 59), zone) == date(2025, 12, 31)
+    assert due_date(datetime(2026, 12, 24, 20, 0), zone) == date(2026, 12, 25)
+    assert due_date(None, zone) is None
 
 
 # --- notifications -----------------------------------------------------------------------
@@ -290,17 +291,17 @@ def test_inbox__is_task_follows_the_workflow_files(app: Flask, demo: DemoBuild) 
     with app.app_context():
         defs = engine().definitions
     nomination, pact, plan = defs["nomination"], defs["pact"], defs["plan"]
-    assert not inbox.is_task(nomination, "decided", "revoke")
-    assert not inbox.is_task(nomination, "proposed", "withdraw")
-    assert inbox.is_task(nomination, "proposed", "open_block_vote")
-    assert inbox.is_task(nomination, "block_vote", "vote_yes")
-    assert not inbox.is_task(pact, "in_force", "close")  # its period's end closes it anyway
-    assert inbox.is_task(pact, "signing", "sign")
-    assert not inbox.is_task(plan, "consultation", "end_consultation")
-    assert not inbox.is_task(plan, "draft", "cancel")
-    assert inbox.is_task(plan, "submitted", "approve")
-    assert not inbox.is_task(plan, "submitted", "return_plan")
-    assert not inbox.is_task(defs["programme"], "in_force", "review_year")  # loops on its state
+    assert not is_task(nomination, "decided", "revoke")
+    assert not is_task(nomination, "proposed", "withdraw")
+    assert is_task(nomination, "proposed", "open_block_vote")
+    assert is_task(nomination, "block_vote", "vote_yes")
+    assert not is_task(pact, "in_force", "close")  # its period's end closes it anyway
+    assert is_task(pact, "signing", "sign")
+    assert not is_task(plan, "consultation", "end_consultation")
+    assert not is_task(plan, "draft", "cancel")
+    assert is_task(plan, "submitted", "approve")
+    assert not is_task(plan, "submitted", "return_plan")
+    assert not is_task(defs["programme"], "in_force", "review_year")  # loops on its state
 
 
 # --- words, not identifiers, on the main pages ---------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import requests
@@ -33,19 +33,28 @@ ARGON2_MEMORY_KIB = 1024
 """
 
 
-def postgres_or_fail() -> str:
-    """Return WFLOW_TEST_DATABASE_URL, failing in CI (skipping locally) when unset/unreachable."""
-    if not PG_URL:
-        if IN_CI:
-            pytest.fail("CI must run the load tests: WFLOW_TEST_DATABASE_URL is not set")
-        pytest.skip("PostgreSQL not configured (set WFLOW_TEST_DATABASE_URL)")
-    return PG_URL
+def skip_or_fail(reason: str) -> NoReturn:
+    """Answer a missing PostgreSQL as the load tests do: fail in CI, skip elsewhere."""
+    if IN_CI:
+        pytest.fail(f"CI must run the load tests: {reason}")
+    pytest.skip(reason)
 
 
 @contextmanager
-def fresh_database(suffix: str) -> Iterator[str]:
-    """Create the database `<test database>_<suffix>` afresh on the test server; drop it after."""
-    base = make_url(postgres_or_fail())
+def fresh_database(
+    suffix: str,
+    server: str | None = None,
+    on_missing: Callable[[str], NoReturn] = skip_or_fail,
+) -> Iterator[str]:
+    """Create the database `<server's database>_<suffix>` afresh; yield its URL; drop it after.
+
+    `server` is WFLOW_TEST_DATABASE_URL when None; `on_missing(reason)` answers when it is
+    unset or unreachable (the tests skip or fail, a benchmark stops with one line).
+    """
+    server = PG_URL if server is None else server
+    if not server:
+        on_missing("PostgreSQL not configured (set WFLOW_TEST_DATABASE_URL)")
+    base = make_url(server)
     name = f"{base.database}_{suffix}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     try:
@@ -54,9 +63,7 @@ def fresh_database(suffix: str) -> Iterator[str]:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as exc:
         admin.dispose()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL unreachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
+        on_missing(f"PostgreSQL unreachable: {exc}")
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:

@@ -32,6 +32,7 @@ from wflow.engine import (
     WfParticipant,
     WfTask,
     WorkflowError,
+    WorkRow,
 )
 from wflow.org.models import Unit, User
 
@@ -241,6 +242,11 @@ def timeline(session: Session, instance_id: int) -> list[TimelineEntry]:
 def tasks(session: Session, engine: Engine, user: User) -> list[Task]:
     """Return everything `user` may do now, across all workflows (one query)."""
     return engine.inbox(session, actor_for(session, user))
+
+
+def work_rows(session: Session, engine: Engine, user: User) -> list[WorkRow]:
+    """Return `user`'s tasks in the fewest columns, unordered (one query)."""
+    return engine.work_rows(session, actor_for(session, user))
 
 
 def task_count(session: Session, engine: Engine, user: User) -> int:

@@ -18,7 +18,7 @@ from wflow.engine.definition import (
     Transition,
 )
 from wflow.engine.diagram import to_mermaid, to_svg, transition_table
-from wflow.engine.inbox import Task
+from wflow.engine.inbox import Task, WorkRow
 from wflow.engine.loader import check_files, load_directory
 from wflow.engine.registry import Actor, FireContext, Participant, Registry, Scope, data_values
 from wflow.engine.runtime import Engine, FireResult
@@ -76,6 +76,7 @@ __all__ = [
     "WfInstance",
     "WfParticipant",
     "WfTask",
+    "WorkRow",
     "WorkflowError",
     "WrongState",
     "check_files",

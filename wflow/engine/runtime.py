@@ -246,6 +246,10 @@ class Engine(Firing):
         """Return what `actor` may do now across all workflows (one query)."""
         return _inbox.inbox(session, actor)
 
+    def work_rows(self, session: Session, actor: Actor) -> list[_inbox.WorkRow]:
+        """Return `actor`'s tasks in the fewest columns, unordered (a long inbox's first step)."""
+        return _inbox.work_rows(session, actor)
+
     def work_count(
         self, session: Session, actor: Actor, is_work: Callable[[Definition, str, str], bool]
     ) -> int:

@@ -17,6 +17,7 @@ from wflow.core.access import is_committee
 from wflow.core.errors import describe
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
 from wflow.inbox import service as inbox
+from wflow.inbox.words import in_words
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
@@ -36,17 +37,22 @@ def _locale() -> str:
 @bp.route("/tasks")
 @login_required
 def tasks() -> str | WResponse:
-    """List the user's work in words, by block, overdue first; export as CSV or XLSX."""
-    found = inbox.work(db.session(), engine(), user())
+    """List the user's work in words, by block, overdue first, a page at a time; export all.
+
+    A page past the last shows the last (the list shrinks as work is done); a page that is
+    not a whole number from 1 is refused (422).
+    """
     q = request.args.get("workflow", "")
-    rows = [t for t in found if not q or t.workflow == q]
+    number = arg_int("page", minimum=1) or 1
     fmt = wanted_format()
     if fmt:
+        rows = inbox.work(db.session(), engine(), user(), workflow=q or None)
         cols = [("task", _("Task")), ("block", _("Block")), ("unit", _("Unit")),
                 ("period", _("Year")), ("state", _("State")), ("due", _("Due"))]  # fmt: skip
         return export(fmt, "tasks", cols, inbox.export_rows(rows, _locale()))
-    return render_template("workflows/tasks.html", groups=inbox.grouped(rows), count=len(rows),
-                           defs=engine().definitions, workflow=q)  # fmt: skip
+    found = inbox.page(db.session(), engine(), user(), number, workflow=q or None)
+    return render_template("workflows/tasks.html", groups=inbox.grouped(found.items),
+                           page=found, defs=engine().definitions, workflow=q)  # fmt: skip
 
 
 @bp.route("/workflows")
@@ -107,7 +113,7 @@ def instances() -> str | WResponse:
         rows = [r for r in rows if subjects.may_view_instance(db.session(), me, r)]
     defs = engine().definitions
     fmt = wanted_format()
-    names = {r.id: inbox.in_words(db.session(), r).subject for r in rows}
+    names = {r.id: in_words(db.session(), r).subject for r in rows}
     if not fmt:
         return render_template("workflows/instances.html", rows=rows, defs=defs, args=args,
                                names=names)  # fmt: skip
@@ -138,7 +144,7 @@ def instance(instance_id: int) -> str:
     ]
     return render_template(
         "workflows/instance.html", found=found, row=found.row, defn=found.definition,
-        about=inbox.in_words(sess, found.row), actions=actions,
+        about=in_words(sess, found.row), actions=actions,
         participants=wf.participants(sess, found.row),
         timeline=wf.timeline(sess, instance_id), form=EmptyForm(), as_of=as_of,
     )  # fmt: skip

@@ -24,7 +24,7 @@ from wflow.core import workflow as wf
 from wflow.core.uow import after_commit, in_unit, transactional
 from wflow.core.workflow import TaskKeys, task_keys
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
-from wflow.inbox import service as inbox
+from wflow.inbox.words import WorkItem, due_date, in_words, is_task
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org import signers
 from wflow.org.models import BlockMembership, Position, Role, User
@@ -127,8 +127,8 @@ def after_change(
     row = engine.row(session, instance_id)  # WfInstance's columns, without the ORM's cost
     defn = engine.definition(row.workflow, row.version)
     # options that stay available (revoke, close early) are not work: nobody is told
-    new = frozenset((t, p) for t, p in new if inbox.is_task(defn, row.state, t))
-    items: dict[tuple[str, tuple[str, ...]], inbox.WorkItem] = {}
+    new = frozenset((t, p) for t, p in new if is_task(defn, row.state, t))
+    items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
     mails = [
         _notify(session, user, NotificationKind.NEW_TASK, defn, row, None,
                 sorted({t for t, p in new if p in held}), engine, items)
@@ -154,7 +154,7 @@ def send(session: OrmSession, mails: Sequence[mailer.Mail | None]) -> int:
 def _notify(
     session: OrmSession, user: User, kind: NotificationKind, defn: Definition, row: WfInstance,
     due_at: datetime | None, triggers: Sequence[str] = (), engine: Engine | None = None,
-    items: dict[tuple[str, tuple[str, ...]], inbox.WorkItem] | None = None,
+    items: dict[tuple[str, tuple[str, ...]], WorkItem] | None = None,
 ) -> mailer.Mail | None:  # fmt: skip
     """Add one notification in the user's language; return its e-mail (None: no e-mail).
 
@@ -166,7 +166,7 @@ def _notify(
         key = (locale, tuple(triggers))
         item = items.get(key) if items is not None else None
         if item is None:
-            item = inbox.in_words(session, row, triggers, engine)
+            item = in_words(session, row, triggers, engine)
             if items is not None:
                 items[key] = item
         what = item.title if item.action else item.subject
@@ -181,7 +181,7 @@ def _notify(
         if item.where:
             body = item.where + "\n" + body
         if due_at is not None:
-            due = formats.format_date(inbox.due_date(due_at, installation.zone(session)), locale)
+            due = formats.format_date(due_date(due_at, installation.zone(session)), locale)
             body += "\n" + _("Due: %(due)s", due=due)
     session.connection().execute(
         _INSERT_NOTE,
@@ -220,7 +220,7 @@ def register(reg: Registry) -> None:
         before = set(principals)
         defn = ctx.definition
         new = frozenset((t, p) for t, p in task_keys(ctx.session, ctx.instance_id)
-                        if p not in before and inbox.is_task(defn, row.state, t))  # fmt: skip
+                        if p not in before and is_task(defn, row.state, t))  # fmt: skip
         mails = [_notify(ctx.session, u, NotificationKind.DEADLINE, defn, row, None)
                  for u in users_holding(ctx.session, before)]  # fmt: skip
         mails += [_notify(ctx.session, u, NotificationKind.NEW_TASK, defn, row, None,
@@ -325,7 +325,7 @@ def by_subject(session: Session, user: User, limit: int = 200) -> list[SubjectNo
     out = []
     for instance_id, notes in groups.items():
         row = session.get(WfInstance, instance_id) if instance_id else None
-        item = inbox.in_words(session, row) if row is not None else None
+        item = in_words(session, row) if row is not None else None
         out.append(SubjectNotes(instance_id, item.subject if item else "",
                                 item.where if item else "", notes))  # fmt: skip
     return out

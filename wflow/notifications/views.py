@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.engine import WfInstance
-from wflow.inbox.service import in_words
+from wflow.inbox.words import in_words
 from wflow.notifications import service as notify
 from wflow.notifications.models import Notification
 from wflow.web.forms import EmptyForm

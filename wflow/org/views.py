@@ -35,15 +35,15 @@ def home() -> str:
     mine = directory.block_years(sess, unit_id=me.unit_id) if me.unit_id else []
     every = directory.block_years(sess, year=year) if is_committee(me) else []
     unit = sess.get(Unit, me.unit_id) if me.unit_id else None
-    todo = inbox.work(sess, engine(), me)
+    first = inbox.page(sess, engine(), me, 1, NEXT_UP)  # only these rows are put in words
     return render_template(
         "main/home.html",
         unit=unit,
         mine=mine,
         every=every,
         year=year,
-        next_up=inbox.grouped(todo[:NEXT_UP]),
-        more=len(todo) - NEXT_UP,
+        next_up=inbox.grouped(first.items),
+        more=first.total - len(first.items),
     )
 
 

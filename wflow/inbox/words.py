@@ -1,0 +1,233 @@
+"""A task in words: what it asks, on which subject, where and by when, in the current language.
+
+The engine's task index says who *may* fire what; a task is what moves the work on (`is_task`).
+Exceptional or optional steps that stay available (revoking a decided award, closing a pact in
+force before its period ends, withdrawing a draft) are offered on the subject's page, never
+listed as work. `describe` is the one place a task becomes words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, cast
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col
+
+from wflow.clock import utcnow
+from wflow.core import formats, installation, subjects
+from wflow.engine import Definition, Engine, WfInstance
+from wflow.org.models import Block, Unit
+from wflow.plans.models import Plan
+
+# A naive time from this second on is the end of a UTC day: the deadline means its date.
+_UTC_END = time(23, 59, 59)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing a person should do now, in words: what, on which subject, where, by when."""
+
+    key: str  # unique per row: the instance, or the kind of work and its plan
+    action: str  # "Ký", "Nộp báo cáo", "Góp ý kế hoạch"
+    subject: str  # the subject's title in words
+    endpoint: str  # the page where it is done (url_for)
+    args: dict[str, Any]
+    block_id: int | None
+    block: str  # the block's name ("" when the work belongs to no block)
+    unit: str  # the unit it is about ("" when about the whole block)
+    period: str  # "2026", "2026-2030"
+    due: date | None
+    overdue: bool
+    state: str = ""  # where the subject stands, in words
+    workflow: str = ""
+    instance_id: int | None = None
+    triggers: tuple[str, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        """Return the row's title: the action and its subject."""
+        return f"{self.action}: {self.subject}"
+
+    @property
+    def where(self) -> str:
+        """Return where the work belongs: block, unit and period, in words."""
+        return " · ".join(p for p in (self.block, self.unit, self.period) if p)
+
+
+def is_task(defn: Definition, state: str, trigger: str) -> bool:
+    """Tell whether `trigger` in `state` is work to do, not an option that stays available.
+
+    A participant's act (or refusal, or abstention) is work. A transition is not when it loops
+    on its state, asks for a reason (an exception: revoke, withdraw, return, reject), ends
+    without effect (`dropped`), or only hastens what the state's deadline does anyway (closing
+    a pact in force, ending a consultation early).
+    """
+    st = defn.states.get(state)
+    if st is None:
+        return False
+    part = st.participation
+    if part is not None and trigger in (part.act, part.refuse, part.abstain):
+        return True
+    moves = [t for t in defn.transitions_from(state) if t.trigger == trigger and not t.system]
+    if not moves:
+        return False
+    move = moves[0]
+    if move.dest == state or "reason" in move.require:
+        return False
+    if defn.has_tag(move.dest, "dropped"):
+        return False
+    if st.deadline is not None:
+        timed = [t.dest for t in defn.transitions_from(state) if t.trigger == st.deadline.fire]
+        if move.dest in timed:
+            return False
+    return True
+
+
+def due_date(value: datetime | date | None, tz: str) -> date | None:
+    """Return the local date a deadline falls on (deadlines are dates that end at midnight)."""
+    if value is None or not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None and value.time() >= _UTC_END:
+        return value.date()  # stored as the end of a UTC day: it means that date
+    return formats.to_local(value, tz).date()
+
+
+def trigger_words(defn: Definition, trigger: str) -> str:
+    """Return what a trigger does, in the current language (never its name)."""
+    for t in defn.transitions:
+        if t.trigger == trigger:
+            return str(t.label.get(_locale()))
+    words: dict[str, str] = {
+        "sign": _("Sign"),
+        "decline": _("Decline"),
+        "agree": _("Agree"),
+        "object": _("Ask for changes"),
+        "register": _("Register"),
+        "report": _("Report"),
+        "vote_yes": _("Vote"),
+        "vote_no": _("Vote"),
+        "vote_abstain": _("Vote"),
+    }
+    return str(words.get(trigger) or _("Act"))
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def action_words(defn: Definition, state: str, triggers: Iterable[str]) -> str:
+    """Return what a row asks: the participant's act, the one step, or "Act" among several.
+
+    Two ways on (a block's vote closed as approved or as rejected) are one decision: the row
+    does not presume its outcome.
+    """
+    mine = set(triggers)
+    if not mine:
+        return ""
+    part = defn.states[state].participation if state in defn.states else None
+    if part is not None and part.act in mine:
+        return trigger_words(defn, part.act)
+    steps = [t.trigger for t in defn.transitions if t.trigger in mine]
+    if len(set(steps)) == 1:
+        return trigger_words(defn, steps[0])
+    if not steps:
+        return trigger_words(defn, sorted(mine)[0])
+    return str(_("Act"))
+
+
+_BLOCK_NAME = sa.select(col(Block.name)).where(col(Block.id) == sa.bindparam("id"))
+_UNIT_NAME = sa.select(col(Unit.name)).where(col(Unit.id) == sa.bindparam("id"))
+
+
+class Names:
+    """Block and unit names, each read once (a column, not the whole row)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.blocks: dict[int, str] = {}
+        self.units: dict[int, str] = {}
+
+    def load_blocks(self, ids: Iterable[int | None]) -> None:
+        """Read the names of many blocks in one query."""
+        wanted = {i for i in ids if i and i not in self.blocks}
+        if wanted:
+            query = sa.select(col(Block.id), col(Block.name)).where(col(Block.id).in_(wanted))
+            for block_id, name in self.session.connection().execute(query):
+                self.blocks[block_id or 0] = name or ""
+
+    def block(self, block_id: int | None) -> str:
+        """Return a block's name ("" for none)."""
+        if not block_id:
+            return ""
+        if block_id not in self.blocks:
+            got = self.session.connection().execute(_BLOCK_NAME, {"id": block_id}).scalar()
+            self.blocks[block_id] = got or ""
+        return self.blocks[block_id]
+
+    def unit(self, unit_id: int | None) -> str:
+        """Return a unit's name ("" for none)."""
+        if not unit_id:
+            return ""
+        if unit_id not in self.units:
+            got = self.session.connection().execute(_UNIT_NAME, {"id": unit_id}).scalar()
+            self.units[unit_id] = got or ""
+        return self.units[unit_id]
+
+
+def describe(
+    session: Session,
+    engine: Engine,
+    row: WfInstance,
+    triggers: Sequence[str],
+    today: date,
+    names: Names | None = None,
+) -> WorkItem:
+    """Describe, in words, what may be done on an instance: the one place a task gets its title."""
+    names = names or Names(session)
+    defn = engine.definition(row.workflow, row.version)
+    subject = subjects.subject_of(session, row)
+    kind = subjects.KINDS.get(row.subject_type or "")
+    if subject is not None and kind is not None:
+        title = subjects.title(session, subject)
+        endpoint, args = kind.link(subject)
+    else:
+        title = defn.label.get(_locale())
+        endpoint, args = "workflows.instance", {"instance_id": row.id or 0}
+    period = str(row.year or "")
+    if isinstance(subject, Plan):
+        period = subject.period
+    due = due_date(row.due_at, installation.zone(session))
+    state = defn.states[row.state].label.get(_locale()) if row.state in defn.states else ""
+    action = action_words(defn, row.state, triggers)
+    unit = names.unit(row.unit_id)
+    return WorkItem(
+        key=f"i{row.id}", action=action, subject=title, endpoint=endpoint, args=args,
+        block_id=row.block_id, block=names.block(row.block_id),
+        unit="" if unit and unit in title else unit, period=period if period not in title else "",
+        due=due, overdue=due is not None and due < today, state=state,
+        workflow=row.workflow, instance_id=row.id, triggers=tuple(triggers),
+    )  # fmt: skip
+
+
+def state_words(engine: Engine, row: WfInstance) -> str:
+    """Return where an instance stands, in the current language."""
+    defn = engine.definition(row.workflow, row.version)
+    return defn.states[row.state].label.get(_locale()) if row.state in defn.states else ""
+
+
+def in_words(
+    session: OrmSession, row: WfInstance, triggers: Sequence[str] = (), engine: Engine | None = None
+) -> WorkItem:
+    """Describe an instance in the current language, from any session (notifications, mails).
+
+    `engine` is the one that fired (the installation's when None).
+    """
+    sess = cast(Session, session)  # describe only reads rows by key: any ORM session serves
+    engine = engine or installation.workflows_of(sess)
+    return describe(sess, engine, row, triggers, installation.local_date(sess, utcnow()))
