@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -12,7 +14,8 @@ from sqlmodel import Session, select
 from tests.conftest import PASSWORD
 from tests.pacts.helpers import pact_in_signing, published_plan
 from tests.pdftext import pdf_text
-from wflow.core import subjects
+from wflow.clock import utcnow
+from wflow.core import formats, installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import Conflict, Forbidden, ServiceError, WrongPassword
 from wflow.documents import signing
@@ -270,3 +273,18 @@ def test_pact__each_box_names_the_head_and_their_title(
     assert "BÍ THƯ TỈNH ĐOÀN" in text and "Nguyễn Văn Hải" in text
     assert second_head.display_name in text
     assert first_head.display_name not in text
+
+
+def test_pact__signing_closes_at_the_end_of_a_local_day_shown_as_a_date(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    pact = pact_in_signing(app, session, team, team["secretariat"])
+    row = session.get(WfInstance, pact.instance_id)
+    assert row is not None and row.due_at is not None
+    zone = installation.zone(session)
+    local = row.due_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone))
+    today = installation.local_date(session, utcnow())
+    assert local.date() == today + timedelta(days=pacts.DEFAULT_SIGNING_DAYS)
+    assert (local.hour, local.minute) == (23, 59)  # the end of that local day
+    shown = formats.format_deadline(row.due_at, "vi", zone)
+    assert shown == local.strftime("%d/%m/%Y")  # a date, no time

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
-from wflow.core import installation
+from wflow.core import formats, installation
 from wflow.core.registry import block_members
 from wflow.engine import FireContext, Participant, Registry
 from wflow.pacts.documents import render_pact_pdf
@@ -28,12 +28,15 @@ def _pact(ctx: FireContext) -> Pact:
 
 
 def signing_date_ahead(ctx: FireContext) -> bool | str:
-    """Pass when signing closes after now and within 90 days."""
+    """Pass when signing closes after now and within 90 days (a date: at its local end)."""
     raw = str(ctx.data.get("signing_until", "")).strip()
     try:
         until = datetime.fromisoformat(raw)
     except ValueError:
         return str(_l("Give the signing deadline as YYYY-MM-DD."))
+    if len(raw) == len("2026-12-31"):  # a date names its whole local day
+        session: Session = ctx.session  # type: ignore[assignment]
+        until = formats.local_end_of_day(until.date(), installation.zone(session))
     if until.tzinfo is not None or not ctx.now < until <= ctx.now + timedelta(
         days=MAX_SIGNING_DAYS
     ):

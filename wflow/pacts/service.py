@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import subjects
+from wflow.core import installation, subjects
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
 from wflow.engine import Engine, FireResult, WfEvent
@@ -101,10 +101,11 @@ def open_signing(
     plan = session.get(Plan, pact.plan_id)
     if days is None:
         days = int((plan.rules if plan else {}).get("signing_days", DEFAULT_SIGNING_DAYS))
-    until = (utcnow() + timedelta(days=days)).replace(microsecond=0)
+    # a deadline is a date: signing closes at the end of that local day (the engine's reading)
+    last_day = installation.local_date(session, utcnow()) + timedelta(days=days)
     return subjects.fire(
         session, engine, user=user, subject=pact, trigger="open_signing",
-        data={"signing_until": until.isoformat()}, expected_version=expected_version,
+        data={"signing_until": last_day.isoformat()}, expected_version=expected_version,
     )  # fmt: skip
 
 
