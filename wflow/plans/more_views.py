@@ -24,6 +24,7 @@ from wflow.plans.views import bp, comment_targets
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user, visible
+from wflow.web.labels import position_label
 from wflow.web.lists import export, matches, wanted_format
 
 
@@ -76,7 +77,7 @@ def registrations(plan_id: int) -> str | WResponse:
             {
                 "code": s.unit.code,
                 "unit": s.unit.name,
-                "position": s.position,
+                "position": position_label(s.position),
                 "registered": s.registration.registered_at if s.registration else None,
                 "eligible": _("yes") if s.registration else _("no"),
             }
