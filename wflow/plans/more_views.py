@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
@@ -87,7 +88,7 @@ def registrations(plan_id: int) -> str | WResponse:
             ("code", _("Code")),
             ("unit", _("Unit")),
             ("position", _("Position")),
-            ("registered", _("Registered")),
+            ("registered", pgettext("registration date", "Registered")),
             ("eligible", _("Eligible for awards")),
         ]
         return export(fmt, f"registrations-{plan.id}-{year}", cols, data)
