@@ -518,12 +518,33 @@ def test_secrecy__the_voter_checks_the_ballot_by_its_receipt_once_closed(
         flashed = client.get(page).get_data(as_text=True)
         found = RECEIPT_RE.search(flashed)
         assert found, login
-        receipts[found.group(1)] = {"yes": "Yes", "no": "No", "abstain": "Abstain"}[choice]
+        receipts[found.group(1)] = {"yes": "Yes", "no": "No", "abstain": "Abstention"}[choice]
     assert "Ballots (" not in leader.get(page).get_data(as_text=True)  # not while open
     assert close(leader, nid).status_code == 303
     board = as_(app, "n5.head").get(page).get_data(as_text=True)
     listed = dict(re.findall(r"<code>([0-9A-F-]+)</code></td><td>(\w+)</td>", board))
     assert listed == receipts  # each voter finds the choice made, and the count is the list's
+
+
+@pytest.mark.parametrize(
+    ("language", "yes", "header"), [("fr", "Pour", "Abstention"), ("hu", "Igen", "Tartózkodás")]
+)
+def test_votes__the_count_s_headers_are_nouns(
+    app: Flask, year_end: dict[str, Any], session: Session, language: str, yes: str, header: str
+) -> None:
+    nid, leader = _open_vote(app, year_end, session)
+    for login, choice in (("n2.head", "abstain"), ("n3.head", "yes"), ("n4.head", "yes")):
+        assert vote(as_(app, login), nid, choice).status_code == 303
+    assert vote(leader, nid, "yes").status_code == 303
+    assert close(leader, nid).status_code == 303
+    page = f"/nominations/{nid}"
+    reader = as_(app, "n5.head")
+    post(reader, "/locale", {"locale": language, "next": page}, page)
+    html = reader.get(page).get_data(as_text=True)
+    assert f'<th scope="col">{yes}</th>' in html
+    assert f'<th scope="col">{header}</th></tr></thead>' in html  # the count's last column
+    assert f"<td>{header}</td>" in html  # the abstaining ballot, listed by its receipt
+    assert "abstenir" not in html
 
 
 def _cells(session: Session, table: sa.Table) -> list[tuple[str, list[Any]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ def operation(method: str, rule: str, *, summary: str, **spec: Any) -> Callable[
     """
 
     def decorate(view: View) -> View:
-        doc = (view.__doc__ or "").strip()
+        doc = inspect.cleandoc(view.__doc__ or "")
         op = Operation(
             method=method.lower(), rule=rule, endpoint=view.__name__, summary=summary,
             description=doc, path_args={m.group(2): m.group(1) or "default"

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from wflow import db
 from wflow.api import bp
 from wflow.api.auth import api_user
+from wflow.api.doc_messages import translate_document
 from wflow.api.errors import ApiError
 from wflow.api.methods import METHODS, allowed_methods, not_allowed, not_found
 from wflow.api.openapi import document, operation
@@ -184,7 +185,7 @@ def _type(schema: dict[str, Any]) -> str:
 @bp.route("/docs")
 def docs() -> str:
     """Show the API's operations and schemas, rendered from the OpenAPI document."""
-    doc = json.loads(_document_json())
+    doc = translate_document(json.loads(_document_json()), _)
     ops = [
         {"method": method.upper(), "path": path, **spec}
         for path, item in doc["paths"].items()

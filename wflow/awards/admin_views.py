@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wflow import db
 from wflow.awards import catalogue as awards
 from wflow.awards import prerequisites as prereq
-from wflow.awards.forms import AwardForm, SettingsForm
+from wflow.awards.forms import LEVELS, AwardForm, SettingsForm
 from wflow.awards.models import Award
 from wflow.core.access import Action
 from wflow.core.errors import ServiceError
@@ -64,7 +64,11 @@ def awards_list() -> Page:
         return export(fmt, "awards", cols, data)
     needs = {a.id: prereq.as_text(a.prerequisites).replace("\n", "; ") for a in rows}
     return render_template(
-        "admin/awards.html", rows=rows, salary=awards.base_salary(db.session()), needs=needs
+        "admin/awards.html",
+        rows=rows,
+        salary=awards.base_salary(db.session()),
+        needs=needs,
+        levels=dict(LEVELS),
     )
 
 

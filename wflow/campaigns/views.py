@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlmodel import col, select
@@ -390,7 +390,7 @@ def _share(value: int | None) -> Decimal | None:
 def _export(fmt: str, campaign: Campaign, found: summaries.Summary,
             lines: list[summaries.Line]) -> WResponse:  # fmt: skip
     cols = [("unit", _("Participant")), ("code", _("Code")), ("target", _("Target")),
-            ("measure", _("Unit of measure")), ("registered", _("Registered")),
+            ("measure", _("Unit of measure")), ("registered", pgettext("figure", "Registered")),
             ("achieved", _("Achieved")), ("percent", _("Share of the target (percent)")),
             ("met", _("Met"))]  # fmt: skip
     yes, no = _("yes"), _("no")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
@@ -24,6 +25,7 @@ from wflow.plans.views import bp, comment_targets
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user, visible
+from wflow.web.labels import position_label
 from wflow.web.lists import export, matches, wanted_format
 
 
@@ -76,7 +78,7 @@ def registrations(plan_id: int) -> str | WResponse:
             {
                 "code": s.unit.code,
                 "unit": s.unit.name,
-                "position": s.position,
+                "position": position_label(s.position),
                 "registered": s.registration.registered_at if s.registration else None,
                 "eligible": _("yes") if s.registration else _("no"),
             }
@@ -86,7 +88,7 @@ def registrations(plan_id: int) -> str | WResponse:
             ("code", _("Code")),
             ("unit", _("Unit")),
             ("position", _("Position")),
-            ("registered", _("Registered")),
+            ("registered", pgettext("registration date", "Registered")),
             ("eligible", _("Eligible for awards")),
         ]
         return export(fmt, f"registrations-{plan.id}-{year}", cols, data)

@@ -241,7 +241,7 @@ def render_docx(report: Report, issue: Issue, issuer_code: str = "") -> bytes:
     _para(doc, f"2. Đề nghị cấp trên khen thưởng: {len(report.proposed)} trường hợp.")
     if report.proposed:
         _table(doc, ["STT", "Hình thức", "Tập thể", "Tình trạng"],
-               [[str(i), p.award, p.nominee, p.state]
+               [[str(i), p.award, p.nominee, p.state.vi]
                 for i, p in enumerate(report.proposed, start=1)])  # fmt: skip
     doc.add_heading("V. Sáng kiến, mô hình", level=2)
     counts = ", ".join(f"{LEVEL_NAMES[k]}: {report.initiatives.get(k, 0)}" for k in LEVEL_NAMES)

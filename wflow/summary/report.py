@@ -29,7 +29,7 @@ from wflow.campaigns import service as campaigns
 from wflow.campaigns import summary as campaign_summary
 from wflow.campaigns.models import Campaign
 from wflow.core import subjects
-from wflow.engine import Engine, WfInstance
+from wflow.engine import Engine, Label, WfInstance
 from wflow.initiatives import service as initiatives
 from wflow.initiatives.models import LEVEL_ORDER
 from wflow.org.models import Block, BlockMembership, Position, Unit
@@ -100,7 +100,7 @@ class Proposed:
 
     award: str
     nominee: str
-    state: str
+    state: Label  # in every language: the web page speaks the reader's, the documents Vietnamese
 
 
 @dataclass(frozen=True)
@@ -284,8 +284,9 @@ def proposed(session: Session, engine: Engine, year: int,
     for nomination, award, unit, state in session.execute(query).all():
         if state in dropped or (unit_ids is not None and nomination.unit_id not in unit_ids):
             continue
-        label = defn.states[state].label.get("vi") if defn and state in defn.states else state
-        out.append(Proposed(award.name, unit.name, str(label)))
+        known = defn is not None and state in defn.states
+        label = defn.states[state].label if defn and known else Label(state, state, state, state)
+        out.append(Proposed(award.name, unit.name, label))
     return out
 
 

@@ -131,8 +131,8 @@ class BlockYearForm(FlaskForm):
 
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
     member_ids = MultiCheckboxField(_l("Member units"), coerce=int)
-    leader_id = SelectField(_l("Leader (trưởng khối)"), coerce=int, validators=[Optional()])
-    deputy_id = SelectField(_l("Deputy (phó khối)"), coerce=int, validators=[Optional()])
+    leader_id = SelectField(_l("Leader"), coerce=int, validators=[Optional()])
+    deputy_id = SelectField(_l("Deputy"), coerce=int, validators=[Optional()])
 
 
 class NewBlockForm(BlockForm, BlockYearForm):

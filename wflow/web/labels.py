@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from wflow.org.models import Position
 from wflow.plans.text import REVIEW_PERIOD_LABELS
 
 UNIT_KINDS = {
@@ -24,10 +25,26 @@ ROLES = {
 }
 
 POSITIONS = {
-    "leader": _l("Leader (trưởng khối)"),
-    "deputy": _l("Deputy (phó khối)"),
-    "member": _l("Member"),
+    Position.LEADER.value: _l("Leader"),
+    Position.DEPUTY.value: _l("Deputy"),
+    Position.MEMBER.value: _l("Member"),
 }
+
+# The positions a pact's signature page prints in Vietnamese (wflow/pacts/documents.py), so
+# that its web page can name them in the reader's language.
+PRINTED_POSITIONS = {
+    "Trưởng khối": POSITIONS[Position.LEADER.value],
+    "Phó khối": POSITIONS[Position.DEPUTY.value],
+    "Thành viên": POSITIONS[Position.MEMBER.value],
+}
+
+
+def position_label(position: str) -> str:
+    """Return a block position, stored ("leader") or printed ("Trưởng khối"), in the user's
+    language; any other text as it is."""
+    label = POSITIONS.get(position) or PRINTED_POSITIONS.get(position)
+    return str(label) if label is not None else position
+
 
 # The review periods of a year, in order (named once, in services.plan_text).
 PERIODS = REVIEW_PERIOD_LABELS

@@ -12,7 +12,7 @@ from wflow.core.access import is_committee
 from wflow.inbox import service as inbox
 from wflow.org.models import Unit
 from wflow.web.forms import EmptyForm, LocaleForm
-from wflow.web.labels import POSITIONS, ROLES, UNIT_KINDS
+from wflow.web.labels import ROLES, UNIT_KINDS, position_label
 from wflow.workflow_setup import engine
 
 
@@ -43,7 +43,7 @@ def _layout() -> dict[str, Any]:
         "task_count": _task_count,
         "ROLE_LABELS": ROLES,
         "KIND_LABELS": UNIT_KINDS,
-        "POSITION_LABELS": POSITIONS,
+        "position_label": position_label,
         "is_committee": is_committee(current_user) if current_user.is_authenticated else False,
     }
 
