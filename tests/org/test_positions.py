@@ -6,13 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from flask_babel import force_locale
 
 from tests.conftest import sign_in, submit
 from wflow.org.models import Block, Unit, User
-from wflow.web.labels import position_label
 
 VIETNAMESE = ("Trưởng khối", "Phó khối", "Thành viên", "trưởng khối", "phó khối")
 # language: the table cells of leader, deputy and member
@@ -44,17 +41,3 @@ def test_positions__the_block_page_names_them_in_the_reader_s_language(
         assert f"<td>{unit.code}</td><td>{cell}</td>" in html, (unit.code, cell)
     if language != "vi":
         assert not [word for word in VIETNAMESE if word in html]
-
-
-def test_positions__a_pact_s_printed_positions_are_named_too(app: Flask) -> None:
-    """The pact's signature page prints Vietnamese titles; its web page names them anew."""
-    with app.test_request_context(), force_locale("en"):
-        assert [position_label(p) for p in ("Trưởng khối", "Phó khối", "Thành viên")] == [
-            "Leader",
-            "Deputy",
-            "Member",
-        ]
-        assert position_label("deputy") == "Deputy"
-        assert position_label("Chủ tịch") == "Chủ tịch"  # not a block position: as written
-    with app.test_request_context(), force_locale("hu"):
-        assert position_label("Trưởng khối") == "Blokkvezető"

@@ -241,3 +241,12 @@ def test_pact__a_head_with_two_step_sign_in_signs_with_the_code(
             assert len(pacts.progress(session, pact).signed) == 1
     finally:
         set_clock(None)
+
+
+def test_pact__the_page_names_positions_in_the_reader_s_language(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    pact = pact_in_signing(app, session, team, team["secretariat"])
+    page = _as(app, team["heads"][1].login).get(f"/pacts/{pact.id}").get_data(as_text=True)
+    assert "<td>Leader</td>" in page and "<td>Deputy</td>" in page and "<td>Member</td>" in page
+    assert "Trưởng khối" not in page and "Thành viên" not in page  # the PDF prints those

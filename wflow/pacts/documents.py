@@ -48,6 +48,7 @@ class Signer:
     position: str
     head_title: str = ""  # the head's position, printed above the box ("Bí thư Tỉnh đoàn")
     head_name: str = ""  # the head's full name, printed under it (Decree 30/2020, art. 8)
+    role: str = "member"  # the stored position ("leader"), which pages name in their language
 
     @property
     def field(self) -> str:
@@ -79,10 +80,13 @@ def signers_of(session: Session, block_id: int, year: int) -> list[Signer]:
     )
     rows = sorted(session.exec(query).all(), key=lambda r: (_ORDER.get(r[2], 2), r[1]))
     heads = heads_of(session, [uid or 0 for uid, _name, _pos in rows])
-    return [
-        Signer(uid or 0, name, POSITIONS.get(pos, "Thành viên"), *heads.get(uid or 0, ("", "")))
-        for uid, name, pos in rows
-    ]
+    out = []
+    for uid, name, pos in rows:
+        title, head = heads.get(uid or 0, ("", ""))
+        role = pos if pos in POSITIONS else "member"
+        printed = POSITIONS.get(role, "Thành viên")
+        out.append(Signer(uid or 0, name, printed, title, head, role=role))
+    return out
 
 
 def pact_html(session: Session, pact: Pact, when: date) -> tuple[str, list[Signer]]:

@@ -30,19 +30,10 @@ POSITIONS = {
     Position.MEMBER.value: _l("Member"),
 }
 
-# The positions a pact's signature page prints in Vietnamese (wflow/pacts/documents.py), so
-# that its web page can name them in the reader's language.
-PRINTED_POSITIONS = {
-    "Trưởng khối": POSITIONS[Position.LEADER.value],
-    "Phó khối": POSITIONS[Position.DEPUTY.value],
-    "Thành viên": POSITIONS[Position.MEMBER.value],
-}
-
 
 def position_label(position: str) -> str:
-    """Return a block position, stored ("leader") or printed ("Trưởng khối"), in the user's
-    language; any other text as it is."""
-    label = POSITIONS.get(position) or PRINTED_POSITIONS.get(position)
+    """Return a stored block position ("leader") in the user's language; other text as it is."""
+    label = POSITIONS.get(position)
     return str(label) if label is not None else position
 
 
