@@ -469,6 +469,14 @@ NOT_PAGES |= {
 }  # POST only: tests/summary/test_summary
 NOT_PAGES |= {"/year/open"}  # POST only: tests/yearturn/test_views
 NOT_PAGES |= {
+    "/pacts/{x}/sign/prepare",
+    "/pacts/{x}/sign/finish",
+    "/programmes/{x}/sign/prepare",
+    "/programmes/{x}/sign/finish",
+    "/units/{x}/certificates/browser",
+    "/units/{x}/certificates/token",
+}  # POST only (keys the signer holds): tests/pacts/test_own_keys, tests/programmes/test_views
+NOT_PAGES |= {
     "/units/{x}/signers/delegate",
     "/units/{x}/signers/<int:delegation_id>/revoke",
 }  # POST only: tests/pacts/test_delegation

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from tests.conftest import PASSWORD, sign_in, submit
 from tests.documents.helpers import assert_lasting
-from tests.held_keys import browser_signer, enrol_browser_key, sign_held
+from tests.held_keys import browser_signer, csrf_of, enrol_browser_key, prepare, sign_held
 from tests.pacts.helpers import pact_in_signing
 from tests.softhsm import Token, secrets_of, token
 from wflow import sign_agent
@@ -159,3 +159,28 @@ def test_own_keys__one_pact_signed_by_a_server_key_a_browser_key_and_a_token(
             assert secret not in body
     session.expire_all()
     assert session.get(Pact, pact.id) is not None
+
+
+def test_own_keys__only_who_signs_for_the_unit_enrols_or_prepares(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    found = token()
+    pact = pact_in_signing(app, session, team, team["secretariat"])
+    unit, staff = team["units"][0], _as(app, team["staff"].login)
+    page = f"/units/{unit.id}/certificates"
+    assert "data-enrol-browser" not in staff.get(page).get_data(as_text=True)
+    csrf = csrf_of(staff, page)
+    enrol = staff.post(f"{page}/browser", data={"csrf_token": csrf, "spki": "AA==",
+                                                "proof": "AA=="})  # fmt: skip
+    assert enrol.status_code == 403 and "head of the unit" in enrol.get_json()["error"]
+    other = _as(app, team["heads"][1].login)  # the head of another unit
+    csrf = csrf_of(other, f"/units/{team['units'][1].id}/certificates")  # their own challenge
+    stranger = other.post(f"{page}/browser", data={"csrf_token": csrf, "spki": "AA==",
+                                                   "proof": "AA=="})  # fmt: skip
+    assert stranger.status_code == 403
+    assert submit(staff, f"{page}/token", {"certificate": found.pem}, page=page).status_code == 403
+    assert submit(other, f"{page}/token", {"certificate": found.pem},
+                  page=f"/units/{team['units'][1].id}/certificates").status_code == 403  # fmt: skip
+    assert prepare(staff, f"/pacts/{pact.id}", 1).status_code == 403  # not the head
+    session.expire_all()
+    assert all(not c.held_by_signer for c in keys.unit_certificates(session, unit.id or 0))

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from wflow import db
-from wflow.core.errors import ServiceError, describe
+from wflow.core.errors import describe
 from wflow.core.numbers import INT32
 from wflow.core.uow import discard
 from wflow.documents import pki
@@ -70,10 +70,8 @@ def enrol_browser(unit_id: int) -> ResponseReturnValue:
     _checked_form()
     nonce = session.pop(NONCE_KEY, None)
     try:
-        if not nonce:
-            raise ServiceError(_("The page expired: reload it and try again."))
         row = own_keys.enrol_browser_key(
-            db.session(), unit, user(), nonce=nonce,
+            db.session(), unit, user(), nonce=nonce or "",
             spki=own_keys.decode(request.form.get("spki", ""), "spki"),
             proof=own_keys.decode(request.form.get("proof", ""), "proof"),
         )  # fmt: skip

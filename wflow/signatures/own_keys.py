@@ -78,6 +78,8 @@ def enrol_browser_key(
 ) -> UnitCertificate:
     """Certify a key made in the signer's browser (ECDSA P-256), which signed the challenge."""
     _ensure_signs_for(session, user, unit)
+    if not nonce:
+        raise ServiceError(_l("The page expired: reload it and try again."))
     try:
         public = serialization.load_der_public_key(spki)
     except ValueError:
