@@ -437,7 +437,7 @@ def report(runs: list[Run], seeded: float, elapsed: float) -> None:
         a, b = line(label, small.steps[key], large.steps[key], grows)
         name = f"{label}, ms per nominee at {large.size} vs {small.size}"
         if not grows:
-            name += " (one vote, one annex line per dossier: information)"
+            name += " (once per dossier)"
         rows.append(row(name, b, "ms", baseline=a, target=f"<= {TARGET:.1f}x" if grows else None,
                         passed=b / a <= TARGET if grows else None))  # fmt: skip
     total = {r.size: Timing(r.total(), r.total(cpu=True)) for r in (small, large)}
