@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/signatures.py
 	$(BIN)/python bench/reviews.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/dossier.py
 	@echo
 	@$(BIN)/python bench/table.py
 

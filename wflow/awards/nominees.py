@@ -128,6 +128,13 @@ class _Context:
         self.names = {a.code: a.name for a in awards.catalogue(session)}
         self.default = session.get(Award, nomination.award_id)
         self.seen: dict[tuple[str, int, int], int] = {}
+        # every active person read once, not once a row: a list of 500 names stays linear
+        self.people_by_name: dict[str, list[Person]] = {}
+        self.people_by_code: dict[str, list[Person]] = {}
+        for p in session.exec(select(Person).where(Person.active == True)).all():  # noqa: E712
+            self.people_by_name.setdefault(_same(p.full_name), []).append(p)
+            if p.staff_number:
+                self.people_by_code.setdefault(p.staff_number, []).append(p)
 
     def unit(self, text: str) -> Unit | None:
         if not text:
@@ -152,10 +159,10 @@ def _award(ctx: _Context, text: str, kind: str) -> Award:
 
 
 def _person(ctx: _Context, name: str, code: str, unit_text: str) -> Person:
-    query = select(Person).where(Person.active == True)  # noqa: E712
     if code:
-        query = query.where(col(Person.staff_number) == code.upper())
-    found = [p for p in ctx.session.exec(query).all() if code or _same(p.full_name) == _same(name)]
+        found = list(ctx.people_by_code.get(code.upper(), []))
+    else:
+        found = list(ctx.people_by_name.get(_same(name), []))
     if unit_text:
         unit = ctx.unit(unit_text)
         if unit is None:
