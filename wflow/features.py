@@ -30,6 +30,7 @@ from wflow.signatures import own_key_views
 from wflow.signatures import views as signature_views
 from wflow.summary import views as summary_views
 from wflow.titles import views as title_views
+from wflow.web import branding
 from wflow.yearturn import views as yearturn_views
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -38,6 +39,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     org_admin.bp,
     signer_views.bp,
     own_key_views.bp,
+    branding.bp,
     people_views.bp,
     initiative_views.bp,
     title_views.bp,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -11,6 +11,7 @@ from wflow.core.access import Action, current_year, is_committee, may
 from wflow.inbox import service as inbox
 from wflow.org import directory
 from wflow.org.models import Block, Unit
+from wflow.web import branding
 from wflow.web.args import arg_year
 from wflow.web.guard import ensure, load_or_404, user
 from wflow.workflow_setup import engine
@@ -22,7 +23,7 @@ NEXT_UP = 5  # the home page shows the most urgent tasks; the inbox lists them a
 @bp.route("/favicon.ico")
 def favicon() -> Response:
     """Send browsers that ask for /favicon.ico (when showing a PDF) to the site's icon."""
-    return redirect(url_for("static", filename="favicon.svg"), 301)
+    return redirect(branding.urls()["favicon"] or "/", 301)
 
 
 @bp.route("/")

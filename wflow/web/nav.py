@@ -11,6 +11,7 @@ from wflow import db
 from wflow.core.access import is_committee
 from wflow.inbox import service as inbox
 from wflow.org.models import Unit
+from wflow.web import branding
 from wflow.web.forms import EmptyForm, LocaleForm
 from wflow.web.labels import ROLES, UNIT_KINDS, position_label
 from wflow.workflow_setup import engine
@@ -44,6 +45,7 @@ def _layout() -> dict[str, Any]:
         "ROLE_LABELS": ROLES,
         "KIND_LABELS": UNIT_KINDS,
         "position_label": position_label,
+        "branding": branding.urls(),
         "is_committee": is_committee(current_user) if current_user.is_authenticated else False,
     }
 
