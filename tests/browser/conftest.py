@@ -146,15 +146,17 @@ class People:
         self.pages[name] = page
         return page
 
-    def sign_in(self, login: str, password: str = DEMO_PASSWORD) -> Page:
-        """Open the sign-in page, switch it to English, sign in with the keyboard."""
+    def sign_in(self, login: str, password: str = DEMO_PASSWORD, english: bool = True) -> Page:
+        """Open the sign-in page, switch it to English (unless told not to: Vietnamese is the
+        default), sign in with the keyboard."""
         page = self.open(login)
         page.goto("/login")
-        choose_language(page, "English")  # Vietnamese is the default
-        page.get_by_label("Login").fill(login)
-        page.get_by_label("Password").fill(password)
-        page.get_by_label("Password").press("Enter")
-        page.get_by_role("status").filter(has_text="Welcome").wait_for()
+        if english:
+            choose_language(page, "English")
+        page.get_by_label("Login" if english else "Tên đăng nhập").fill(login)
+        page.get_by_label("Password" if english else "Mật khẩu").fill(password)
+        page.get_by_label("Password" if english else "Mật khẩu").press("Enter")
+        page.get_by_role("status").filter(has_text="Welcome" if english else "Xin chào").wait_for()
         return page
 
     def _console(self, name: str, msg: ConsoleMessage) -> None:
