@@ -443,7 +443,7 @@ def test_last_years_leader_proposes_an_eligible_unit_and_opens_the_block_vote(
     """Last year's leading unit finds a unit still eligible and proposes it; the vote opens."""
     page = people.sign_in(LAST_LEADER)
     open_block(page, BLOCK, LAST_YEAR)
-    page.get_by_role("link", name="Nominations (bình xét khen thưởng)").click()
+    page.locator("main").get_by_role("link", name="Nominations", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(str(LAST_YEAR))
     ranking = page.get_by_role("region", name="Year-end ranking and eligibility")
     headers = ranking.get_by_role("columnheader").all_inner_texts()

@@ -38,14 +38,14 @@ def test_notifications__a_new_task_is_listed_and_counted_until_read(
     sign_in(client, "a1.head")
     page = client.get("/notifications").get_data(as_text=True)
     assert "Open signing: Emulation pact" in page and f"#{iid}" not in page
-    assert 'aria-label="1 ' in page.split("/notifications")[1][:200]
+    assert 'aria-label="1 ' in page.split('href="/notifications"')[1][:200]
     response = submit(client, f"/notifications/{note.id}/read", {"open": "1"},
                       page="/notifications")  # fmt: skip
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/instances/{iid}")
     assert _note_of(session, world["users"]["a1.head"]).read_at is not None
     page = client.get("/notifications").get_data(as_text=True)
-    assert 'aria-label="0 ' in page.split("/notifications")[1][:200]
+    assert 'aria-label="0 ' in page.split('href="/notifications"')[1][:200]
 
 
 def test_notifications__another_users_notification_cannot_be_marked(
