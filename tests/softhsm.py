@@ -12,18 +12,16 @@ import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
 from tests.dbs import IN_CI
-from tests.documents.helpers import foreign_ca
+from tests.documents.helpers import foreign_ca, issued_by
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 PIN = "246810"
@@ -53,35 +51,6 @@ class Token:
 
 _MADE: list[Token] = []
 _LOCK = threading.Lock()
-
-
-def _certify(
-    ca: tuple[rsa.RSAPrivateKey, x509.Certificate], key: ec.EllipticCurvePrivateKey
-) -> x509.Certificate:
-    ca_key, ca_cert = ca
-    now = datetime.now(UTC)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, "Trần Thị Bình", _validate=False),
-            x509.NameAttribute(NameOID.TITLE, "Chủ tịch", _validate=False),
-            x509.NameAttribute(
-                NameOID.ORGANIZATION_NAME, "Hội Liên hiệp Phụ nữ tỉnh", _validate=False
-            ),
-        ]
-    )
-    usage = x509.KeyUsage(True, True, False, False, False, False, False, False, False)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage, critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
 
 
 def token() -> Token:
@@ -150,7 +119,7 @@ def _make() -> Token:
     )
     key_file.unlink()
     ca = foreign_ca("VNPT-CA thử nghiệm")
-    cert = _certify(ca, key)
+    _key, cert = issued_by(ca, "Trần Thị Bình", key)
     _store_certificate(cert)
     return Token(MODULE, TOKEN_LABEL, PIN, KEY_LABEL, key, cert, ca)
 

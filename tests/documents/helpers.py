@@ -7,6 +7,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -107,15 +108,16 @@ def foreign_ca(
 
 
 def issued_by(
-    ca: tuple[rsa.RSAPrivateKey, x509.Certificate], name: str
-) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    """Return a key and a signing certificate for `name` issued by the CA `ca`."""
+    ca: tuple[rsa.RSAPrivateKey, x509.Certificate], name: str, key: Any = None
+) -> tuple[Any, x509.Certificate]:
+    """Return a key (`key`, else a new RSA one) and a signing certificate for `name` issued by
+    the CA `ca`."""
     ca_key, ca_cert = ca
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name, _validate=False)]))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())

@@ -89,9 +89,9 @@ def test_agent__gives_the_tokens_certificate_and_signs_what_it_showed() -> None:
         ("Giao ước thi đua 2026", hashlib.sha256(to_sign).hexdigest())
     ]
     raw = base64.b64decode(body["signature"])
-    der = external.signature_der(cert, to_sign, raw)  # r‖s from the token, checked here
     public = cert.public_key()
     assert isinstance(public, ec.EllipticCurvePublicKey)
+    der = external.signature_der(public, to_sign, raw)  # r‖s from the token, checked here
     public.verify(der, to_sign, ec.ECDSA(hashes.SHA256()))
 
 

@@ -27,6 +27,7 @@ from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.validation import dss
 
+from wflow.documents.pki import PublicKey
 from wflow.documents.signing import (
     Box,
     Proof,
@@ -96,12 +97,11 @@ def prepare(
                     digest.document_digest, attrs)  # fmt: skip
 
 
-def signature_der(cert: x509.Certificate, data: bytes, signature: bytes) -> bytes:
-    """Return the signature of `data` in DER if it is the certificate key's, else SigningFailed.
+def signature_der(key: PublicKey, data: bytes, signature: bytes) -> bytes:
+    """Return the signature of `data` in DER if `key` made it, else SigningFailed.
 
     WebCrypto and PKCS#11 give an ECDSA signature as r‖s; CMS wants it in DER.
     """
-    key = cert.public_key()
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             size = (key.curve.key_size + 7) // 8
@@ -127,7 +127,10 @@ def finish(
     proof: Proof | None = None,
 ) -> bytes:
     """Return the signed PDF: `signature` (checked) embedded, timestamped, with its DSS."""
-    der = signature_der(cert, prepared.signed_attrs, signature)
+    public = cert.public_key()
+    if not isinstance(public, PublicKey):
+        raise SigningFailed("only RSA and elliptic-curve certificates sign")
+    der = signature_der(public, prepared.signed_attrs, signature)
     external = signers.ExternalSigner(asn1_cert(cert), certificate_store(chain),
                                       signature_value=der)  # fmt: skip
     attrs = cms.CMSAttributes.load(prepared.signed_attrs)

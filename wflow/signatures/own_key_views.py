@@ -8,8 +8,7 @@ JSON with the reason; nothing changes.
 from __future__ import annotations
 
 import base64
-import hashlib
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import Blueprint, Response, abort, flash, jsonify, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -26,6 +25,7 @@ from wflow.errors import Refusal
 from wflow.org.models import Unit
 from wflow.security import CSP
 from wflow.signatures import own_keys
+from wflow.signatures.models import UnitCertificate
 from wflow.signatures.rounds import Signable, SigningRound, Stale
 from wflow.web.args import read_request_int
 from wflow.web.forms import EmptyForm
@@ -83,7 +83,7 @@ def enrol_browser(unit_id: int) -> ResponseReturnValue:
     return jsonify(fingerprint=row.fingerprint, redirect=target)
 
 
-def signing_choices(unit_id: int | None) -> list[Any]:
+def signing_choices(unit_id: int | None) -> list[UnitCertificate]:
     """Return the keys the signed-in person may sign for their unit with (held by them first):
     none when the server keeps their only key (the password alone signs)."""
     rows = own_keys.choices(db.session(), user(), unit_id) if unit_id else []
@@ -105,7 +105,6 @@ def prepare(round_: SigningRound[T], engine: Engine, subject: T, title: str) -> 
     return jsonify(
         pending=pending.id,
         to_sign=base64.b64encode(pending.signed_attrs).decode("ascii"),
-        digest=hashlib.sha256(pending.signed_attrs).hexdigest(),
         document=title,
         signer=user().display_name,
     )

@@ -86,20 +86,19 @@ def enrol_browser_key(
         public = None
     if not isinstance(public, ec.EllipticCurvePublicKey) or public.curve.name != "secp256r1":
         raise ServiceError(_l("The browser's key must be an ECDSA P-256 key."), "spki")
-    holder = keys.holder_of(session, user)
-    store = keys.key_store(session)
     try:
-        ca_cert, ca_key = store.ensure_ca(), store.ca_key()
-        cert = pki.issue_certificate(ca_cert, ca_key, public, name=unit.name, code=unit.code,
-                                     now=datetime.now(UTC), crl_url=keys.crl_url(session),
-                                     holder=holder)  # fmt: skip
-    except pki.PkiError as exc:
-        raise ServiceError(str(exc)) from None
-    try:
-        external.signature_der(cert, enrol_message(nonce, spki), proof)
+        external.signature_der(public, enrol_message(nonce, spki), proof)
     except signing.SigningFailed:
         raise ServiceError(_l("The request was not signed by this key: reload the page and try "
                               "again."), "proof") from None  # fmt: skip
+    holder = keys.holder_of(session, user)
+    store = keys.key_store(session)
+    try:
+        cert = pki.issue_certificate(store.ensure_ca(), store.ca_key(), public, name=unit.name,
+                                     code=unit.code, now=datetime.now(UTC),
+                                     crl_url=keys.crl_url(session), holder=holder)  # fmt: skip
+    except pki.PkiError as exc:
+        raise keys.refused(exc) from None
     row = keys.certificate_row(unit, cert, [], CertificateSource.BROWSER,
                                holder=(user, holder.title))  # fmt: skip
     session.add(row)

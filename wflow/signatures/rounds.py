@@ -35,6 +35,11 @@ SIGN_ATTEMPTS = 4  # tries when another head signs at the same moment
 class Stale(Conflict):
     """Another party signed since the revision was prepared: prepare and sign again."""
 
+    def __init__(self) -> None:
+        """Say so in the signer's language."""
+        super().__init__(_l("Another party signed meanwhile: your signature is made again on "
+                            "the new revision."))  # fmt: skip
+
 
 class Signable(Protocol):
     """A row whose PDF its parties sign: a pact, a programme."""
@@ -171,14 +176,12 @@ class SigningRound(Generic[T]):
         pending = own_keys.pending_of(session, user, pending_id, self._key(subject))
         fresh, current, version = self._open(session, engine, user, subject.id)
         if current.id != pending.document_id:
-            raise Stale(_l("Another party signed meanwhile: your signature is made again on "
-                           "the new revision."))  # fmt: skip
+            raise Stale()
         signed = own_keys.finish(session, pending, signature)
         try:
             doc = self._record(session, engine, user, fresh, signed, current, version, pending)
         except StaleVersion:
-            raise Stale(_l("Another party signed meanwhile: your signature is made again on "
-                           "the new revision.")) from None  # fmt: skip
+            raise Stale() from None
         return doc
 
     def _key(self, subject: T) -> str:
