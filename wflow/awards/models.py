@@ -172,5 +172,8 @@ class DossierNominee(SQLModel, table=True):
     award_id: int = Field(foreign_key="award.id", ondelete="RESTRICT")
     achievement: str = Field(default="", sa_type=sa.Text())  # the achievement summary
     approved: bool | None = None
+    # the council's count on this name once its vote is closed ({"yes", "no", …, "passed"})
+    council_tally: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    prize_amount: Decimal | None = Field(default=None, sa_type=MONEY)  # set by the decision
     created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())

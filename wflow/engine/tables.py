@@ -136,6 +136,9 @@ class WfBallot(SQLModel, table=True):
     instance_id: int = Field(foreign_key="wf_instance.id")
     round: int
     choice: str = Field(max_length=10)  # act | refuse | abstain
+    # a ballot paper's choice per name ({"12": "act", "13": "refuse"}), when one vote
+    # decides on many (a dossier's nominees); None for a single choice
+    paper: dict[str, str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
 
 
 class WfTimer(SQLModel, table=True):
