@@ -4,7 +4,7 @@ An `Award` is a type of award with its eligibility and vote rules (shares kept a
 "2/3" or "90%"), its nominee (a unit or a person), who decides it (the council, or the head
 of the unit for Lao động tiên tiến and Chiến sĩ thi đua cơ sở) and its prerequisites as
 data; a `Nomination` proposes one unit of a block for one award for one year's
-result, its workflow state living in the engine's instance; a `CouncilSession` groups the
+result (or for its results in a campaign, `campaign_id`), its workflow state living in the engine's instance; a `CouncilSession` groups the
 nominations the council votes on; a `Decision` (quyết định khen thưởng) grants the approved
 ones, signed with the council's key. `Setting` holds installation-wide values such as the
 base salary prize money is a multiple of. Times are naive UTC; money is exact.
@@ -151,6 +151,9 @@ class Nomination(SQLModel, table=True):
     proposed_by_user_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
+    # the campaign whose results the dossier proposes to award (None: the block's year)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True,
+                                    ondelete="RESTRICT")  # fmt: skip
 
 
 class DossierNominee(SQLModel, table=True):
