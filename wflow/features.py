@@ -9,7 +9,13 @@ from wflow.accounts import views as accounts_views
 from wflow.adhoc import views as adhoc_views
 from wflow.awards import admin_views as award_admin
 from wflow.awards import blueprint as award_pages
-from wflow.awards import nomination_views, nominee_views, register_views, session_views
+from wflow.awards import (
+    campaign_dossier_views,
+    nomination_views,
+    nominee_views,
+    register_views,
+    session_views,
+)
 from wflow.campaigns import views as campaign_views
 from wflow.committee import views as committee_views
 from wflow.initiatives import views as initiative_views
@@ -65,7 +71,7 @@ assert plan_more_views.bp is plan_views.bp  # the plan's second page module adds
 assert person_registration_views.bp is people_views.bp  # registrations add to the people pages
 # The nomination, council session and register pages add their routes to one blueprint.
 assert nomination_views.bp is session_views.bp is register_views.bp is award_pages.bp
-assert nominee_views.bp is award_pages.bp
+assert nominee_views.bp is campaign_dossier_views.bp is award_pages.bp
 
 
 def init_app(app: Flask) -> None:

@@ -468,6 +468,7 @@ NOT_PAGES |= {
     "/council/report/issue",
 }  # POST only: tests/summary/test_summary
 NOT_PAGES |= {"/year/open"}  # POST only: tests/yearturn/test_views
+NOT_PAGES |= {"/campaigns/{x}/dossiers"}  # POST only: tests/awards/test_campaign_dossiers
 NOT_PAGES |= {"/branding/<file_name>"}  # public: the logo and icon, tests/web/test_branding
 NOT_PAGES |= {
     "/pacts/{x}/sign/prepare",

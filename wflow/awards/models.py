@@ -4,10 +4,11 @@ An `Award` is a type of award with its eligibility and vote rules (shares kept a
 "2/3" or "90%"), its nominee (a unit or a person), who decides it (the council, or the head
 of the unit for Lao động tiên tiến and Chiến sĩ thi đua cơ sở) and its prerequisites as
 data; a `Nomination` proposes one unit of a block for one award for one year's
-result (or for its results in a campaign, `campaign_id`), its workflow state living in the engine's instance; a `CouncilSession` groups the
-nominations the council votes on; a `Decision` (quyết định khen thưởng) grants the approved
-ones, signed with the council's key. `Setting` holds installation-wide values such as the
-base salary prize money is a multiple of. Times are naive UTC; money is exact.
+result (or for its results in a campaign, `campaign_id`), its workflow state living in the
+engine's instance; a `CouncilSession` groups the nominations the council votes on; a
+`Decision` (quyết định khen thưởng) grants the approved ones, signed with the council's
+key. `Setting` holds installation-wide values such as the base salary prize money is a
+multiple of. Times are naive UTC; money is exact.
 """
 
 from __future__ import annotations

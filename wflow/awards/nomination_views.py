@@ -14,6 +14,7 @@ from wflow.awards import decisions
 from wflow.awards import documents as docs
 from wflow.awards import nominations as noms
 from wflow.awards.blueprint import bp
+from wflow.awards.campaign_dossiers import campaign_of
 from wflow.awards.forms import (
     DossierForm,
     ProposeForm,
@@ -223,6 +224,7 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
         if nomination.session_id
         else None,
         decision=sess.get(Decision, nomination.decision_id) if nomination.decision_id else None,
+        campaign=campaign_of(sess, nomination),
     )
 
 

@@ -50,7 +50,10 @@ Choice = Literal["yes", "no", "abstain"]
 def _live(session: Session, unit_id: int, block_id: int, year: int) -> list[Nomination]:
     rows = session.exec(
         select(Nomination).where(
-            Nomination.unit_id == unit_id, Nomination.block_id == block_id, Nomination.year == year
+            Nomination.unit_id == unit_id,
+            Nomination.block_id == block_id,
+            Nomination.year == year,
+            col(Nomination.campaign_id).is_(None),  # a campaign's result is another achievement
         )
     ).all()
     states = subjects.states(session, rows)
@@ -128,7 +131,7 @@ def may_propose(
     )
 
 
-def _rules(
+def vote_rules(
     session: Session, award: Award, block_id: int, year: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return the block and council vote rules kept with a new nomination."""
@@ -182,7 +185,7 @@ def propose(
     if why:
         raise Conflict(why, "unit_id")
     row = next(r for r in ranking if r.unit_id == unit_id)
-    block_rule, council_rule = _rules(session, award, block_id, year)
+    block_rule, council_rule = vote_rules(session, award, block_id, year)
     nomination = Nomination(
         block_id=block_id,
         year=year,

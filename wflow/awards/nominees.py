@@ -103,10 +103,21 @@ class Listed:
     award: Award
 
 
+def prepares(session: Session, user: User, nomination: Nomination) -> bool:
+    """Tell whether `user` prepares the list: the block's leading unit, and for a campaign's
+    dossier the proposing participant too (it knows its own units and people)."""
+    if may(session, user, Action.ACT, block_id=nomination.block_id, year=nomination.year):
+        return True
+    return nomination.campaign_id is not None and may(
+        session, user, Action.ACT, unit_id=nomination.unit_id
+    )
+
+
 def may_edit(session: Session, user: User, nomination: Nomination) -> bool:
-    """Tell whether `user` may change the list now: the block's leading unit, while editable."""
-    leads = may(session, user, Action.ACT, block_id=nomination.block_id, year=nomination.year)
-    return leads and subjects.has_tag(session, nomination, "editable")
+    """Tell whether `user` may change the list now: who prepares it, while editable."""
+    return prepares(session, user, nomination) and subjects.has_tag(
+        session, nomination, "editable"
+    )
 
 
 class _Context:
@@ -259,7 +270,7 @@ def import_nominees(
     session: Session, *, user: User, nomination: Nomination, data: bytes, filename: str
 ) -> int:
     """Replace the dossier's nominee list with the file's rows (all or none); return how many."""
-    if not may(session, user, Action.ACT, block_id=nomination.block_id, year=nomination.year):
+    if not prepares(session, user, nomination):
         raise Forbidden(_l("Only the block's leading unit prepares the dossier."))
     if not subjects.has_tag(session, nomination, "editable"):
         raise Conflict(_l("The dossier can be changed only before it is submitted."))

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
+from wflow.awards.campaign_dossiers import campaign_awards
 from wflow.campaigns import service as campaigns
 from wflow.campaigns import summary as summaries
 from wflow.campaigns.forms import (
@@ -236,8 +237,14 @@ def show(campaign_id: int) -> str:
         may_edit=defn.has_tag(state, "editable") and "open_registration" in found.triggers,
         register_form=figures_form(tgts, formdata=None) if "register" in found.triggers else None,
         report_form=figures_form(tgts, formdata=None) if "report" in found.triggers else None,
-        form=EmptyForm(), num=num, pct=pct,
+        form=EmptyForm(), num=num, pct=pct, **_awards(campaign, me),
     )  # fmt: skip
+
+
+def _awards(campaign: Campaign, me: User) -> dict[str, Any]:
+    """Return what the awards section of the campaign's pages needs."""
+    return {"awards": campaign_awards(db.session(), me, campaign), "award_form": EmptyForm(),
+            "nomination_defn": engine().definition("nomination")}  # fmt: skip
 
 
 def _own_figures(campaign: Campaign, me: User, tgts: list[Any]) -> list[tuple[Any, ...]]:
@@ -380,6 +387,7 @@ def summary(campaign_id: int) -> str | WResponse:
         described=described or _("No figures yet."), everything=everything, blocks=blocks,
         checkpoints=campaigns.checkpoints(sess, campaign), point=point, args=request.args,
         statuses=STATUSES, num=num, pct=pct, targets={t.id: t for t in found.targets},
+        **(_awards(campaign, me) if point is None else {}),
     )  # fmt: skip
 
 
