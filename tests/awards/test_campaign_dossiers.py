@@ -15,6 +15,8 @@ from sqlmodel import Session, col, select
 
 from tests.awards.test_nominees import listed, upload
 from tests.conftest import sign_in, submit
+from tests.dbs import DemoBuild
+from tests.titles.test_history import demo_user
 from wflow.awards import catalogue as awards
 from wflow.awards import nominations as noms
 from wflow.awards.models import Nomination
@@ -22,7 +24,9 @@ from wflow.campaigns import service as campaigns
 from wflow.campaigns.models import Campaign
 from wflow.clock import utcnow
 from wflow.core import subjects
+from wflow.demo.campaigns import PEAK_TITLE
 from wflow.org import service as org
+from wflow.org.models import Unit
 from wflow.people import service as people
 from wflow.workflow_setup import engine
 
@@ -193,3 +197,23 @@ def test_campaign_dossier__the_participant_imports_its_own_units_and_people(
     assert upload(_as(app, "a2.head"), f"{url}/nominees", good).status_code == 303
     assert [(r.unit_id, r.person_id is not None) for r in listed(session, dossier.id or 0)] == [
         (branch.id, False), (branch.id, True)]  # fmt: skip
+
+
+def test_demo__the_peak_campaign_closes_with_the_youth_unions_dossier(
+    app: Flask, session: Session, demo: DemoBuild
+) -> None:
+    assert demo.exit_code == 0, demo.output
+    peak = session.exec(select(Campaign).where(Campaign.title == PEAK_TITLE)).one()
+    youth = session.exec(select(Unit).where(Unit.code == "TDOAN")).one()
+    under = [u for u in campaigns.own_units(session, youth.id or 0) if u.id != youth.id]
+    assert len(under) == 12 and "Đoàn Thanh niên xã Cẩm Xuyên" in {u.name for u in under}
+    assert all(5 <= len(people.people_of(session, [u.id or 0])) <= 10 for u in under)
+    (dossier,) = _dossiers(session, peak)
+    assert (dossier.unit_id, dossier.year) == (youth.id, peak.year)
+    rows = listed(session, dossier.id or 0)
+    assert sum(r.person_id is None for r in rows) == 12
+    assert sum(r.person_id is not None for r in rows) == 3
+    assert subjects.state(session, dossier) in ("approved", "decided")
+    assert dossier.proposed_by_user_id is not None and dossier.council_tally is not None
+    page = demo_user(app, "tdoan.head").get(f"/campaigns/{peak.id}").get_data(as_text=True)
+    assert "Awards for this campaign" in page and f"/nominations/{dossier.id}" in page

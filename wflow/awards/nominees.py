@@ -115,9 +115,7 @@ def prepares(session: Session, user: User, nomination: Nomination) -> bool:
 
 def may_edit(session: Session, user: User, nomination: Nomination) -> bool:
     """Tell whether `user` may change the list now: who prepares it, while editable."""
-    return prepares(session, user, nomination) and subjects.has_tag(
-        session, nomination, "editable"
-    )
+    return prepares(session, user, nomination) and subjects.has_tag(session, nomination, "editable")
 
 
 class _Context:

@@ -24,6 +24,7 @@ from wflow.core.access import current_year
 from wflow.core.errors import ServiceError
 from wflow.demo import adhoc as adhoc_demo
 from wflow.demo import awards as nomination_demo
+from wflow.demo import campaign_awards as campaign_awards_demo
 from wflow.demo import campaigns as campaign_demo
 from wflow.demo import org as demo
 from wflow.demo import pacts as pact_demo
@@ -74,6 +75,10 @@ def init_command(with_demo: bool) -> None:
         ("people and initiatives", lambda: people_demo.build_people_demo(sess, year)),
         ("individual titles", lambda: titles_demo.build_titles_demo(sess, year)),
         ("campaigns", lambda: campaign_demo.build_campaign_demo(sess, engine, year)),
+        (
+            "campaign awards",
+            lambda: campaign_awards_demo.build_campaign_awards_demo(sess, engine, year),
+        ),
         ("ad-hoc awards", lambda: adhoc_demo.build_adhoc_demo(sess, engine, year)),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:
