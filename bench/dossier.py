@@ -11,9 +11,10 @@ service functions the pages call:
 - import: `nominees.import_nominees` of an XLSX built in memory (a row per person, by name
   and unit as the committee's files name them; best of 3, each replacing the list);
 - council vote: the dossier submitted (forms signed), referred to a council session, every
-  council member's ballot (`cast_vote`) and the close that tallies them (`close_vote`);
-  once, as ballots are cast once. The council votes on the dossier, not on each nominee;
-- decision: `decisions.render_draft` of the session's decision (best of 3);
+  council member's ballot paper with a choice per name (`cast_vote(paper=…)`) and the close
+  that counts each name by its award's rule (`close_vote`); once, as ballots are cast once;
+- decision: `decisions.render_draft` of the session's decision, a line per awarded name
+  (best of 3);
 - certificates: the nominees' batch as `sign_decision` makes it (`certificate_pages`,
   `render_certificates` with the signature block, signed for the council, stored by
   `issue_signed`; a page per nominee; best of 3, each rolled back);
@@ -23,14 +24,13 @@ service functions the pages call:
 The sizes take turns at every repeated step after the import (a slow moment of the shared
 machine hits both alike); the best of each is kept, wall clock and this process's CPU time.
 Each list is imported before the next size's people are added, as the people registry
-grows with the lists in a province. The vote
-and the decision do not grow with the list (the council votes once on the dossier; the
-decision's annex has a line per dossier), so their time per nominee falls as N grows.
+grows with the lists in a province. Every step grows with the list: a ballot paper names
+every nominee and the decision's annex has a line per awarded name.
 
 Rows: each step's wall-clock time per nominee at LARGE against SMALL (ratio
-per-nominee(LARGE) / per-nominee(SMALL)); target <= 1.2x for the import, the batch and the
-total; the total's CPU time and sign_decision for information. Prints its own report;
-exits 0 either way.
+per-nominee(LARGE) / per-nominee(SMALL)); target <= 1.2x for every step and the total;
+the total's CPU time and sign_decision for information. Prints its own report; exits 0
+either way.
 """
 
 from __future__ import annotations
@@ -150,8 +150,8 @@ class Run:
 
 STEPS = {  # step: (what the row says, whether its work grows with the list: the target applies)
     "import": ("import of the XLSX list", True),
-    "vote": ("council vote on the dossier: ballots + tally", False),
-    "decision": ("decision PDF (draft)", False),
+    "vote": ("council vote: a paper of N names per member + tally", True),
+    "decision": ("decision PDF (draft), a line per name", True),
     "certificates": ("certificate batch, rendered and signed", True),
 }
 
@@ -301,10 +301,12 @@ class Dossier:
     def council_vote(self) -> None:
         """Refer the dossier to a council session (untimed), then vote and close: the tally."""
         from wflow.awards import nominations as noms
+        from wflow.awards import rules
 
         w, n = self.world, self.nomination
+        paper = {r.id or 0: "yes" for r in rules.listed(w.session, n)}  # one paper, every name
         for member in w.council:
-            noms.cast_vote(w.session, w.engine, user=member, nomination=n, choice="yes")
+            noms.cast_vote(w.session, w.engine, user=member, nomination=n, paper=paper)
         noms.close_vote(w.session, w.engine, user=w.secretariat, nomination=n)
 
     def prepare_decision(self, held: CouncilSession) -> None:

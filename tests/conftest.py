@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import HealthCheck, settings
 from sqlmodel import Session
 
 from tests import dbs
@@ -17,6 +18,10 @@ from tests.dbs import BACKENDS
 from wflow import create_app
 from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, User
+
+# property tests check behaviour, not speed: a busy shared machine must not fail them
+settings.register_profile("wflow", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("wflow")
 
 PASSWORD = "correct horse 42"
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

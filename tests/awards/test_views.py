@@ -330,7 +330,16 @@ def test_story__ranking_to_signed_decision_and_register(
     nominated = session.get(Nomination, flag)
     merit_award = awards.award_by_code(session, "person_certificate_of_merit")
     assert nominated is not None and merit_award is not None
-    for i, name in enumerate(("Trần Thị Mai", "Phạm Văn Đức")):  # two people in the dossier
+    # the dossier's list: the unit itself for its flag, and two of its people
+    itself = DossierNominee(
+        nomination_id=flag,
+        position=0,
+        unit_id=nominated.unit_id,
+        award_id=nominated.award_id,
+        achievement="Dẫn đầu khối",
+    )
+    session.add(itself)
+    for i, name in enumerate(("Trần Thị Mai", "Phạm Văn Đức"), start=1):
         person = Person(full_name=name, position="Chuyên viên", unit_id=nominated.unit_id,
                         sex="female" if i == 0 else "male", birth_year=1990)  # fmt: skip
         session.add(person)
@@ -342,8 +351,8 @@ def test_story__ranking_to_signed_decision_and_register(
     signed = post(council[0], sign, {"password": PASSWORD}, spage)
     assert signed.status_code == 303 and state(session, flag) == "decided"
     session.expire_all()
-    granted = session.get(Nomination, flag)
-    assert granted is not None and granted.prize_amount == Decimal(12 * 2_340_000)
+    granted = session.get(Nomination, flag)  # the flag (12×) and two Bằng khen (1× each)
+    assert granted is not None and granted.prize_amount == Decimal(14 * 2_340_000)
     decided_by = session.exec(select(WfEvent).where(
         WfEvent.instance_id == granted.instance_id, WfEvent.trigger == "decide")).one()  # fmt: skip
     assert decided_by.actor_user_id == chair.id  # the chair's signature decides, not the clerk
@@ -357,7 +366,7 @@ def test_story__ranking_to_signed_decision_and_register(
     signed_pdf = public.get(decision_pdf.group(0))
     assert signed_pdf.status_code == 200
     text = pdf_text(signed_pdf.data)  # the decision in Vietnamese formats, dated locally
-    assert "mức lương cơ sở 2.340.000 đồng" in text and "tổng số tiền 28.080.000 đồng" in text
+    assert "mức lương cơ sở 2.340.000 đồng" in text and "tổng số tiền 32.760.000 đồng" in text
     assert "Quyết định số 123/QĐ-HĐTĐKT ngày 28/12/2026" in text
     # Decree 30: on behalf of the council, its chair, then the chair's full name under the box
     block = re.escape("TM. HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG CHỦ TỊCH Đã ký số")
@@ -579,7 +588,7 @@ def test_secrecy__no_row_of_any_table_pairs_a_voter_with_a_choice(
                 holding[name] = holding.get(name, 0) + 1
     assert holding == {"wf_ballot": 4}
     ballot = SQLModel.metadata.tables["wf_ballot"]
-    assert sorted(ballot.c.keys()) == ["choice", "id", "instance_id", "round"]
+    assert sorted(ballot.c.keys()) == ["choice", "id", "instance_id", "paper", "round"]
     assert not ballot.foreign_keys - {fk for fk in ballot.foreign_keys
                                       if fk.column.table.name == "wf_instance"}  # fmt: skip
     cast = session.exec(select(WfParticipant).where(WfParticipant.instance_id == iid)).all()

@@ -23,10 +23,12 @@ from wflow.engine import (
     AlreadyActed,
     Completion,
     Engine,
+    GuardFailed,
     MissingFields,
     NotAllowed,
     Scope,
     StaleVersion,
+    WfBallot,
     WrongState,
 )  # fmt: skip
 from wflow.engine.participation import decide
@@ -153,7 +155,7 @@ def test_secret__the_choice_is_a_ballot_apart_from_the_voter(
     assert seats == [(f"unit:{n}", "cast", head(n).user_id) for n in (1, 2, 3)]
     # the ballot table holds the choice and what it belongs to, nothing of who or when
     columns = [c["name"] for c in sa.inspect(session.get_bind()).get_columns("wf_ballot")]
-    assert sorted(columns) == ["choice", "id", "instance_id", "round"]
+    assert sorted(columns) == ["choice", "id", "instance_id", "paper", "round"]
     ballots = _rows(session, "select id, choice from wf_ballot where instance_id = :i", i=iid)
     assert sorted(c for _, c in ballots) == ["abstain", "act", "refuse"]
     assert sorted(receipts) == sorted(i for i, _ in ballots)
@@ -166,6 +168,28 @@ def test_secret__the_choice_is_a_ballot_apart_from_the_voter(
         assert len({x for _, x in physical}) == 1  # one transaction id for the whole round
     (entry,) = _rows(session, "select entry from wf_instance where id = :i", i=iid)[0]
     assert sorted(engine.ballots(session, iid, int(entry))) == ["abstain", "act", "refuse"]
+
+
+def test_secret__a_ballot_paper_goes_with_the_ballot_never_with_the_voter(
+    journal: Journal, session: Session
+) -> None:
+    """A choice per name rides on the ballot; a paper that is not one is refused, unrecorded."""
+    engine = _engine(journal, Completion(kind="manual"), secret=True, require_refuse=())
+    iid = _signing(engine, session)
+    for bad in ({"12": "maybe"}, {}, ["act"], {"x" * 41: "act"}):
+        with pytest.raises(GuardFailed, match="ballot paper"):
+            engine.fire(session, iid, "sign", head(1), {"paper": bad})
+        session.rollback()
+    paper = {"12": "act", "13": "refuse", "14": "abstain"}
+    receipt = engine.fire(session, iid, "sign", head(1), {"paper": paper, "note": "ok"}).receipt
+    session.commit()
+    seats = _rows(session, "select choice, data from wf_participant where instance_id = :i "
+                  "and key = 'unit:1'", i=iid)  # fmt: skip
+    assert seats[0][0] == "cast" and "paper" not in str(seats[0][1]) and "ok" in str(seats[0][1])
+    query = sa.select(WfBallot).where(WfBallot.instance_id == iid)  # type: ignore[arg-type]
+    stored = session.execute(query).scalars().all()
+    assert [(b.id, b.choice, b.paper) for b in stored] == [(receipt, "act", paper)]
+    assert all("13" not in str(e.data) for e in engine.history(session, iid))
 
 
 def test_secret__the_outcome_is_counted_from_the_ballots(

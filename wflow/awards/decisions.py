@@ -14,7 +14,7 @@ their capacity.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,7 @@ from wflow.awards import (
     nominees,
 )
 from wflow.awards import documents as docs
-from wflow.awards.models import Award, CouncilSession, Decision, Nomination
+from wflow.awards.models import Award, CouncilSession, Decision, DossierNominee, Nomination
 from wflow.awards.signatories import CHAIR, NO_CHAIR, Signatory, signatories, signatory_of
 from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
@@ -44,6 +44,7 @@ from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.org.service import clean_text
 from wflow.pacts.models import Document
+from wflow.people.models import Person
 from wflow.signatures import codes, keys
 
 COUNCIL_CODE = "HDTDKT"
@@ -316,10 +317,15 @@ def sign_decision(
     )  # fmt: skip
     decision.document_id = doc.id
     session.add(decision)
-    by_row = {r["nomination"].id: r for r in docs.decision_rows(session, approved,
-                                                               decision.base_salary)}  # fmt: skip
+    prizes: dict[int, Decimal] = {}
+    for r in docs.decision_rows(session, approved, decision.base_salary):
+        nid = r["nomination"].id or 0
+        prizes[nid] = prizes.get(nid, Decimal(0)) + r["prize"]
+        if r["nominee"] is not None:  # a name of the dossier's list: its own prize
+            r["nominee"].prize_amount = r["prize"]
+            session.add(r["nominee"])
     for n in approved:
-        n.decision_id, n.prize_amount = decision.id, by_row[n.id]["prize"]
+        n.decision_id, n.prize_amount = decision.id, prizes[n.id or 0]
         n.updated_at = utcnow()
         session.add(n)
         _sign_certificate(session, signatory, council, decision, n)
@@ -334,16 +340,17 @@ def sign_decision(
 
 def _sign_certificate(session: Session, signatory: Signatory, council: Unit, decision: Decision,
                       nomination: Nomination) -> None:  # fmt: skip
-    """Render the nomination's award certificate, and its individual nominees' certificates
-    (a page each), signed by the decision's signatory, each file with its own verification
-    code, and store them."""
-    issue_signed(
+    """Render the nomination's award certificate (unless its list of names leaves its own
+    unit out), and its other nominees' certificates (a page each), signed by the decision's
+    signatory, each file with its own verification code, and store them."""
+    if nominees.awards_itself(session, nomination):
+        issue_signed(
         session, signatory, council,
-        lambda footer: docs.render_certificate(session, nomination, decision, council, signatory,
-                                               footer),
-        reason=f"Giấy chứng nhận khen thưởng theo Quyết định số {decision.number}",
-        kind=docs.CERTIFICATE_KIND, nomination_id=nomination.id,
-    )  # fmt: skip
+            lambda footer: docs.render_certificate(session, nomination, decision, council,
+                                                   signatory, footer),
+            reason=f"Giấy chứng nhận khen thưởng theo Quyết định số {decision.number}",
+            kind=docs.CERTIFICATE_KIND, nomination_id=nomination.id,
+        )  # fmt: skip
     pages = nominees.certificate_pages(session, nomination, decision)
     if pages:
         issue_signed(
@@ -367,7 +374,8 @@ def return_decision(
 
 @dataclass(frozen=True)
 class Granted:
-    """An award in the public register: who, what, by which decision; revoked or not."""
+    """An award in the public register: who (a unit, or a person of a unit), what, by which
+    decision; revoked or not. A dossier of names gives one per name it awards (`nominee`)."""
 
     nomination: Nomination
     unit: Unit
@@ -376,6 +384,39 @@ class Granted:
     decision: Decision
     revoked_at: datetime | None
     revoke_reason: str
+    person: Person | None = None
+    nominee: DossierNominee | None = None
+
+    @property
+    def name(self) -> str:
+        """Return who was awarded: the person's full name, or the unit's name."""
+        return self.person.full_name if self.person else self.unit.name
+
+    @property
+    def prize(self) -> Decimal | None:
+        """Return the prize money of this award (a name's own, or the nomination's)."""
+        return self.nominee.prize_amount if self.nominee else self.nomination.prize_amount
+
+
+def _by_name(session: Session, rows: list[Granted]) -> list[Granted]:
+    """Return the register's lines with each dossier of names given as the names it awards."""
+    names = docs.awarded_names(session, [g.nomination.id or 0 for g in rows])
+    if not names:
+        return rows
+    listed = [r for found in names.values() for r in found]
+    units = {u.id: u for u in session.exec(select(Unit).where(
+        col(Unit.id).in_({r.unit_id for r in listed})))}  # fmt: skip
+    people = {p.id: p for p in session.exec(select(Person).where(
+        col(Person.id).in_({r.person_id for r in listed if r.person_id})))}  # fmt: skip
+    catalogue = {a.id: a for a in session.exec(select(Award))}
+    out: list[Granted] = []
+    for g in rows:
+        for r in names.get(g.nomination.id or 0, []):
+            out.append(replace(g, unit=units[r.unit_id], award=catalogue[r.award_id],
+                               person=people.get(r.person_id), nominee=r))  # fmt: skip
+        if g.nomination.id not in names:
+            out.append(g)
+    return out
 
 
 def register(
@@ -384,8 +425,10 @@ def register(
     year: int | None = None,
     block_id: int | None = None,
     unit_id: int | None = None,
+    person_id: int | None = None,
 ) -> list[Granted]:
-    """Return the awards granted by a signed decision (revoked ones marked), newest first."""
+    """Return the awards granted by a signed decision (revoked ones marked), newest first:
+    of a unit (itself or its people), of a person, or every one."""
     query = (
         sa.select(Nomination, Unit, Block, Award, Decision)
         .join(Unit, col(Unit.id) == Nomination.unit_id)
@@ -399,16 +442,17 @@ def register(
         query = query.where(col(Nomination.year) == year)
     if block_id:
         query = query.where(col(Nomination.block_id) == block_id)
-    if unit_id:
-        query = query.where(col(Nomination.unit_id) == unit_id)
     rows = session.execute(query).all()
-    out = [Granted(n, u, b, a, d, n.revoked_at, n.revoke_reason) for n, u, b, a, d in rows]
-    out.sort(key=lambda g: (-g.nomination.year, g.award.position, g.unit.name))
+    found = [Granted(n, u, b, a, d, n.revoked_at, n.revoke_reason) for n, u, b, a, d in rows]
+    out = [
+        g for g in _by_name(session, found)
+        if (not unit_id or g.unit.id == unit_id)
+        and (not person_id or (g.person is not None and g.person.id == person_id))
+    ]  # fmt: skip
+    out.sort(key=lambda g: (-g.nomination.year, g.award.position, g.person is not None, g.name))
     return out
 
 
 def total_prize(rows: list[Granted]) -> Decimal:
     """Return the prize money of the awards not revoked."""
-    return sum(
-        (g.nomination.prize_amount or Decimal(0) for g in rows if not g.revoked_at), Decimal(0)
-    )
+    return sum((g.prize or Decimal(0) for g in rows if not g.revoked_at), Decimal(0))

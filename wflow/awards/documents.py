@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from wflow.awards.catalogue import prize
-from wflow.awards.models import Award, CouncilSession, Decision, Nomination
+from wflow.awards.models import Award, CouncilSession, Decision, DossierNominee, Nomination
 from wflow.awards.signatories import Signatory
 from wflow.awards.votes import VoteRule, show
 from wflow.core import subjects
@@ -25,6 +25,7 @@ from wflow.engine import WfInstance
 from wflow.org.models import Block, BlockMembership, Position, Unit
 from wflow.pacts.documents import SIGN_BOX_MM, add_document, box_of, html_to_pdf
 from wflow.pacts.models import Document
+from wflow.people.models import Person
 from wflow.plans.models import Criterion, CriterionGroup
 from wflow.reviews.models import PERIOD_ORDER, Review, ReviewScore
 from wflow.reviews.subject import REVIEW
@@ -244,28 +245,54 @@ def dossier_documents(session: Session, nomination: Nomination) -> list[Document
 # --- the decision and the certificates ---------------------------------------------------
 
 
+def awarded_names(session: Session, nomination_ids: list[int]) -> dict[int, list[DossierNominee]]:
+    """Return the names each dossier awards, in the list's order: those the council approved
+    one by one, or every name where it voted on the dossier whole (approved None)."""
+    query = (
+        select(DossierNominee)
+        .where(col(DossierNominee.nomination_id).in_(nomination_ids))
+        .where(col(DossierNominee.approved).is_not(False))
+        .order_by(col(DossierNominee.position), col(DossierNominee.id))
+    )
+    out: dict[int, list[DossierNominee]] = {}
+    for row in session.exec(query).all():
+        out.setdefault(row.nomination_id, []).append(row)
+    return out
+
+
 def decision_rows(
     session: Session, nominations: list[Nomination], salary: Decimal
 ) -> list[dict[str, Any]]:
-    """Return the annex: unit, block, award, prize money, in award then unit order."""
+    """Return the annex, in award then name order: who (a unit, or a person of a unit), block,
+    award, prize money. A dossier with a list of names gives a line per name it awards."""
 
     units = {u.id: u for u in session.exec(select(Unit))}
     blocks = {b.id: b for b in session.exec(select(Block))}
     award_map = {a.id: a for a in session.exec(select(Award))}
+    names = awarded_names(session, [n.id or 0 for n in nominations])
+    ids = [r.person_id for rows in names.values() for r in rows if r.person_id]
+    people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
     rows: list[dict[str, Any]] = []
     for n in nominations:
-        award = award_map[n.award_id]
-        rows.append(
-            {
-                "nomination": n,
-                "unit": units[n.unit_id],
-                "block": blocks[n.block_id],
-                "award": award,
-                "multiple": award.prize_multiple,
-                "prize": prize(award.prize_multiple, salary),
-            }
-        )
-    rows.sort(key=lambda r: (int(r["award"].position), str(r["unit"].name)))
+        listed: list[DossierNominee | None] = list(names.get(n.id or 0, [])) or [None]
+        for row in listed:
+            award = award_map[row.award_id if row else n.award_id]
+            unit = units[row.unit_id if row else n.unit_id]
+            person = people.get(row.person_id) if row and row.person_id else None
+            rows.append(
+                {
+                    "nomination": n,
+                    "nominee": row,
+                    "person": person,
+                    "name": person.full_name if person else unit.name,
+                    "unit": unit,
+                    "block": blocks[n.block_id],
+                    "award": award,
+                    "multiple": award.prize_multiple,
+                    "prize": prize(award.prize_multiple, salary),
+                }
+            )
+    rows.sort(key=lambda r: (int(r["award"].position), r["person"] is not None, str(r["name"])))
     return rows
 
 
@@ -296,6 +323,8 @@ def render_decision(
         "rows": rows,
         "awards": kinds,
         "total": sum((r["prize"] for r in rows), Decimal(0)),
+        "collectives": sum(1 for r in rows if r["person"] is None),
+        "individuals": sum(1 for r in rows if r["person"] is not None),
         "box_mm": SIGN_BOX_MM,
         "anchor": SIGN_ANCHOR,
         "date": decision.issued_on,

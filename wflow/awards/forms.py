@@ -54,6 +54,36 @@ class WrittenVoteForm(FlaskForm):
     choice = RadioField(_l("Written vote"), choices=VOTE_CHOICES, validators=[DataRequired()])
 
 
+class PaperForm(FlaskForm):
+    """A ballot paper with a choice per name of the dossier (fields `name_<id>`, see `paper`)."""
+
+    def picks(self) -> dict[int, str]:
+        """Return the choice given per name, by nominee id (blank ones left out)."""
+        prefix = "name_"
+        return {int(f.name[len(prefix):]): f.data for f in self
+                if f.name.startswith(prefix) and f.data}  # fmt: skip
+
+
+class WrittenPaperForm(PaperForm):
+    """The written ballot paper of an absent council member."""
+
+    member_id = SelectField(_l("Absent member"), coerce=int, validators=[DataRequired()])
+
+
+def paper(
+    names: list[tuple[int, str]], form: type[PaperForm] = PaperForm, **kw: object
+) -> PaperForm:
+    """Return a ballot paper form with a yes/no/abstain choice for each (nominee id, name)."""
+
+    class Paper(form):  # type: ignore[valid-type,misc]
+        pass
+
+    for nominee_id, name in names:
+        setattr(Paper, f"name_{nominee_id}", RadioField(name, choices=VOTE_CHOICES,
+                                                        validators=[DataRequired()]))  # fmt: skip
+    return Paper(**kw)
+
+
 class DossierForm(FlaskForm):
     """The dossier's texts, editable until it is submitted."""
 

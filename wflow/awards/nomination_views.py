@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.awards import catalogue as awards
-from wflow.awards import decisions
+from wflow.awards import decisions, forms
 from wflow.awards import documents as docs
 from wflow.awards import nominations as noms
 from wflow.awards.blueprint import bp
@@ -185,7 +185,10 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
         (s.id or 0, f"{s.title} ({formats.local_date(s.held_on)})")
         for s in decisions.open_sessions(sess, nomination.year)
     ]
-    written = WrittenVoteForm(formdata=None)
+    names = _open_names(nomination, state)
+    written: WrittenVoteForm | forms.PaperForm = WrittenVoteForm(formdata=None)
+    if names:
+        written = forms.paper(names, forms.WrittenPaperForm, formdata=None)
     written.member_id.choices = noms.absent_members(sess, nomination)
     leader = docs.leader_unit(sess, nomination)
     return render_template(
@@ -203,7 +206,8 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
         award=sess.get(Award, nomination.award_id),
         votes=noms.votes(sess, me, nomination),
         may_vote=noms.may_vote(sess, engine(), me, nomination),
-        vote_form=VoteForm(formdata=None),
+        vote_form=forms.paper(names, formdata=None) if names else VoteForm(formdata=None),
+        paper=bool(names),
         written_form=written,
         may_write=noms.open_vote(sess, state) == "council" and "secretariat" in me.roles,
         may_edit=editable
@@ -228,6 +232,20 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
     )
 
 
+def _state(nomination: Nomination) -> str:
+    """Return the nomination's workflow state now."""
+    return subjects.state(db.session(), nomination)
+
+
+def _open_names(nomination: Nomination, state: str) -> list[tuple[int, str]]:
+    """Return the (nominee id, name) of the open vote's ballot paper; [] for a single choice."""
+    which = noms.open_vote(db.session(), state)
+    if which is None:
+        return []
+    return [(n.id, f"{n.name} — {n.award}") for n in noms.ballot_names(db.session(), nomination,
+                                                                       which)]  # fmt: skip
+
+
 def _receipt_message(done: str, receipt: str | None) -> str:
     """Say a ballot was recorded and give its receipt, to check it once the vote is closed."""
     if receipt is None:
@@ -249,16 +267,20 @@ def _receipt_message(done: str, receipt: str | None) -> str:
 def vote(nomination_id: int) -> WResponse:
     """Cast the user's ballot (a member unit's head, a council member)."""
     nomination = visible(Nomination, nomination_id)
-    form = VoteForm()
-    if not form.validate_on_submit():
-        abort(422, description=_("Vote yes, no or abstain."))
-    done = noms.cast_vote(
-        db.session(),
-        engine(),
-        user=user(),
-        nomination=nomination,
-        choice=form.choice.data or "",
-    )
+    names = _open_names(nomination, _state(nomination))
+    if names:
+        paper = forms.paper(names)
+        if not paper.validate_on_submit():
+            abort(422, description=_("Vote yes, no or abstain for every name on the ballot "
+                                     "paper."))  # fmt: skip
+        done = noms.cast_vote(db.session(), engine(), user=user(), nomination=nomination,
+                              paper=paper.picks())  # fmt: skip
+    else:
+        form = VoteForm()
+        if not form.validate_on_submit():
+            abort(422, description=_("Vote yes, no or abstain."))
+        done = noms.cast_vote(db.session(), engine(), user=user(), nomination=nomination,
+                              choice=form.choice.data or "")  # fmt: skip
     flash(_receipt_message(_("Your vote was recorded. It stays secret."), done.receipt), "success")
     return _back(nomination)
 
@@ -268,17 +290,20 @@ def vote(nomination_id: int) -> WResponse:
 def written_vote(nomination_id: int) -> WResponse:
     """Enter an absent council member's written ballot (the secretariat)."""
     nomination = visible(Nomination, nomination_id)
-    form = WrittenVoteForm()
+    names = _open_names(nomination, _state(nomination))
+    form = forms.paper(names, forms.WrittenPaperForm) if names else WrittenVoteForm()
     form.member_id.choices = noms.absent_members(db.session(), nomination)
     if not form.validate_on_submit():
         abort(422, description=_("Choose an absent member and the vote."))
+    choice = form.choice.data if isinstance(form, WrittenVoteForm) else None
     done = noms.record_written_vote(
         db.session(),
         engine(),
         user=user(),
         nomination=nomination,
         member_id=form.member_id.data or 0,
-        choice=form.choice.data or "",
+        choice=choice,
+        paper=form.picks() if isinstance(form, forms.PaperForm) else None,
     )
     flash(_receipt_message(_("The written ballot was recorded."), done.receipt), "success")
     return _back(nomination)

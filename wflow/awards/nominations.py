@@ -9,8 +9,8 @@ who has voted and, once the vote is closed, the tally; a voter sees their own ba
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -19,9 +19,10 @@ from sqlmodel import Session, col, select
 
 from wflow.awards import catalogue as awards
 from wflow.awards import documents as docs
+from wflow.awards import nominees, rules
 from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Nomination
-from wflow.awards.rules import WRITTEN, current_tally, explain, receipts, seats
+from wflow.awards.rules import WRITTEN, explain, receipts, seats
 from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
 from wflow.core import installation, subjects
@@ -29,7 +30,15 @@ from wflow.core import workflow as wf
 from wflow.core.access import Action, may, principals
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
-from wflow.engine import Actor, Engine, FireResult, StaleVersion, WfInstance, WfParticipant
+from wflow.engine import (
+    PAPER,
+    Actor,
+    Engine,
+    FireResult,
+    StaleVersion,
+    WfInstance,
+    WfParticipant,
+)
 from wflow.org import signers
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.org.service import clean_text
@@ -40,7 +49,8 @@ from wflow.signatures import keys
 WORKFLOW = "nomination"
 VOTES = {"block": "block_voting", "council": "council_voting"}  # each vote and its state tag
 CHOICES = {"yes": "vote_yes", "no": "vote_no", "abstain": "vote_abstain"}
-SHOWN = {"act": "yes", "refuse": "no", "abstain": "abstain"}
+CHOICE_STEP = {"yes": "act", "no": "refuse", "abstain": "abstain"}  # the engine's words
+SHOWN = {step: choice for choice, step in CHOICE_STEP.items()}
 Choice = Literal["yes", "no", "abstain"]
 
 
@@ -223,16 +233,56 @@ def _instance(session: Session, nomination: Nomination) -> WfInstance:
     return row
 
 
+def _ballot(
+    session: Session, nomination: Nomination, which: str, choice: str | None,
+    paper: Mapping[int, str] | None,
+) -> tuple[str, dict[str, Any] | None]:  # fmt: skip
+    """Return the trigger and the data of a ballot: a single choice, or a paper of names.
+
+    The council votes on every name of a dossier's list with one paper (yes, no or abstain
+    for each); the ballot's own choice is then "yes" when the paper approves a name, "no"
+    when it approves none and rejects one, else "abstain" (turnout is counted on it).
+    """
+    if not rules.by_name(session, nomination, which):
+        if paper:
+            raise ServiceError(_l("This vote is on the dossier as a whole: vote yes, no or "
+                                  "abstain."), "choice")  # fmt: skip
+        if choice not in CHOICES:
+            raise ServiceError(_l("Vote yes, no or abstain."), "choice")
+        return CHOICES[choice], None
+    names = rules.listed(session, nomination)
+    given = dict(paper or {})
+    missing = [n for n in names if given.get(n.id or 0) not in CHOICES]
+    if missing:
+        raise ServiceError(_l("Vote yes, no or abstain for every name on the ballot paper "
+                              "(%(n)d without a vote).", n=len(missing)), "paper")  # fmt: skip
+    if set(given) - {n.id for n in names}:
+        raise ServiceError(_l("The ballot paper names someone who is not on the dossier."),
+                           "paper")  # fmt: skip
+    picks = {str(n.id): CHOICE_STEP[given[n.id or 0]] for n in names}
+    values = set(picks.values())
+    overall = "yes" if "act" in values else "no" if "refuse" in values else "abstain"
+    return CHOICES[overall], {PAPER: picks}
+
+
 def cast_vote(
-    session: Session, engine: Engine, *, user: User, nomination: Nomination, choice: str
+    session: Session,
+    engine: Engine,
+    *,
+    user: User,
+    nomination: Nomination,
+    choice: str | None = None,
+    paper: Mapping[int, str] | None = None,
 ) -> FireResult:
-    """Cast the user's ballot (a member unit's head, or a council member) in the open vote."""
-    if choice not in CHOICES:
-        raise ServiceError(_l("Vote yes, no or abstain."), "choice")
+    """Cast the user's ballot (a member unit's head, or a council member) in the open vote:
+    a choice, or at the council's vote on a dossier of names a `paper` ({nominee id: yes,
+    no or abstain}, every name)."""
     row = _instance(session, nomination)
-    if open_vote(session, row.state) is None:
+    which = open_vote(session, row.state)
+    if which is None:
         raise Conflict(_l("No vote is open on this nomination."))
-    return wf.fire(session, engine, user, row.id or 0, CHOICES[choice])
+    trigger, data = _ballot(session, nomination, which, choice, paper)
+    return wf.fire(session, engine, user, row.id or 0, trigger, data)
 
 
 @transactional
@@ -243,19 +293,20 @@ def record_written_vote(
     user: User,
     nomination: Nomination,
     member_id: int,
-    choice: str,
+    choice: str | None = None,
+    paper: Mapping[int, str] | None = None,
 ) -> FireResult:
-    """Enter the written ballot of an absent council member (the secretariat).
+    """Enter the written ballot (a choice, or a paper of names) of an absent council member
+    (the secretariat).
 
     It counts toward the threshold but not toward presence; it is marked "written".
     """
     if not user.has_role(Role.SECRETARIAT):
         raise Forbidden(_l("The secretariat enters written ballots."))
-    if choice not in CHOICES:
-        raise ServiceError(_l("Vote yes, no or abstain."), "choice")
     row = _instance(session, nomination)
     if open_vote(session, row.state) != "council":
         raise Conflict(_l("No council vote is open on this nomination."))
+    trigger, data = _ballot(session, nomination, "council", choice, paper)
     member = session.get(User, member_id)
     seat = next(
         (s for s in seats(session, row.id or 0, row.entry) if s.key == f"user:{member_id}"), None
@@ -271,8 +322,9 @@ def record_written_vote(
         name=f"{user.display_name} ({_l('written ballot of')} {member.display_name})",
     )
     return wf.fire(
-        session, engine, user, row.id or 0, CHOICES[choice], {"mode": WRITTEN}, actor=actor
-    )
+        session, engine, user, row.id or 0, trigger, {**(data or {}), "mode": WRITTEN},
+        actor=actor,
+    )  # fmt: skip
 
 
 def close_vote(
@@ -288,11 +340,8 @@ def close_vote(
     which = open_vote(session, row.state)
     if which is None:
         raise Conflict(_l("No vote is open on this nomination."))
-    rule = award_votes.VoteRule.from_json(
-        nomination.block_rule if which == "block" else nomination.council_rule
-    )
-    verdict = award_votes.decide_tally(rule, current_tally(session, row))
-    trigger = f"{which}_{'approved' if verdict.passed else 'rejected'}"
+    passed, _why = rules.outcome(session, nomination, row.id or 0, row.entry, which)
+    trigger = f"{which}_{'approved' if passed else 'rejected'}"
     return wf.fire(session, engine, user, row.id or 0, trigger, None, expected_version)
 
 
@@ -310,6 +359,35 @@ class Seat:
 
 
 @dataclass(frozen=True)
+class Name:
+    """A name on the council's ballot paper: who, for which award, and its count once closed."""
+
+    id: int
+    name: str
+    award: str
+    achievement: str
+    tally: dict[str, Any] | None = None
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A ballot on the board: its receipt, its choice, and its paper's choice per name."""
+
+    receipt: str
+    choice: str  # yes | no | abstain
+    picks: list[tuple[str, str]] = field(default_factory=list)  # (name, yes|no|abstain)
+
+
+def ballot_names(session: Session, nomination: Nomination, which: str) -> list[Name]:
+    """Return the names the vote is on, one by one (none when it is on the dossier whole)."""
+    if not rules.by_name(session, nomination, which):
+        return []
+    return [Name(n.row.id or 0, n.name, n.award.name, n.row.achievement, n.row.council_tally)
+            for n in nominees.nominees(session, nomination)]  # fmt: skip
+
+
+@dataclass(frozen=True)
 class VoteView:
     """An open or closed vote as the page shows it."""
 
@@ -320,7 +398,8 @@ class VoteView:
     voted_myself: bool  # the viewer has cast a ballot in this open vote (never how)
     open: bool
     explanation: str = ""
-    board: list[tuple[str, str]] = field(default_factory=list)  # closed: (receipt, yes|no|…)
+    board: list[Ballot] = field(default_factory=list)  # closed: every ballot by its receipt
+    names: list[Name] = field(default_factory=list)  # a vote on each name of the dossier
 
     @property
     def voted(self) -> int:
@@ -369,7 +448,7 @@ def votes(session: Session, user: User, nomination: Nomination) -> list[VoteView
             for s in voters
         ]
         explanation = ""
-        board: list[tuple[str, str]] = []
+        board: list[Ballot] = []
         if stored is not None:
             tally = award_votes.Tally(
                 stored["yes"],
@@ -379,11 +458,19 @@ def votes(session: Session, user: User, nomination: Nomination) -> list[VoteView
                 stored.get("written", 0),
             )
             explanation = explain(rule, tally, award_votes.decide_tally(rule, tally))
-            if not is_open and stored.get("round"):
-                board = [
-                    (show_receipt(r), SHOWN.get(c, c))
-                    for r, c in receipts(session, row.id or 0, int(stored["round"]))
-                ]
+        names = ballot_names(session, nomination, which)
+        if stored is not None and names:
+            counts = rules.name_counts(session, nomination, row.id or 0, int(stored["round"]))
+            said = {c.nominee.id: c.explanation for c in counts}
+            names = [replace(n, explanation=said.get(n.id, "")) for n in names]
+            explanation = rules.say_names(counts)
+        if stored is not None and not is_open and stored.get("round"):
+            named = {str(n.id): n.name for n in names}
+            board = [
+                Ballot(show_receipt(r), SHOWN.get(c, c),
+                       [(named.get(k, k), SHOWN.get(v, v)) for k, v in paper.items()])
+                for r, c, paper in receipts(session, row.id or 0, int(stored["round"]))
+            ]  # fmt: skip
         out.append(
             VoteView(
                 which,
@@ -394,6 +481,7 @@ def votes(session: Session, user: User, nomination: Nomination) -> list[VoteView
                 is_open,
                 explanation,
                 board,
+                names,
             )
         )
     return out

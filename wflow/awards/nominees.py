@@ -305,11 +305,28 @@ def nominees(session: Session, nomination: Nomination) -> list[Listed]:
     return out
 
 
+def _itself(nomination: Nomination, row: DossierNominee) -> bool:
+    """Tell whether a name of the list is the dossier's own nominee: its unit, its award."""
+    same = row.unit_id == nomination.unit_id and row.award_id == nomination.award_id
+    return row.person_id is None and same
+
+
+def awards_itself(session: Session, nomination: Nomination) -> bool:
+    """Tell whether the dossier awards its own unit its award: without a list of names, or
+    with one that names it and was not rejected (its certificate is the unit's own)."""
+    names = docs.awarded_names(session, [nomination.id or 0]).get(nomination.id or 0)
+    listed = session.exec(select(DossierNominee.id).where(
+        DossierNominee.nomination_id == nomination.id)).first()  # fmt: skip
+    return listed is None or any(_itself(nomination, r) for r in names or [])
+
+
 def certificate_pages(
     session: Session, nomination: Nomination, decision: Decision
 ) -> list[docs.CertificatePage]:
-    """Return a certificate page per approved nominee of the dossier, by the decision."""
-    approved = [n for n in nominees(session, nomination) if n.row.approved is not False]
+    """Return a certificate page per approved nominee of the dossier, by the decision (but
+    the dossier's own unit, whose certificate is apart)."""
+    approved = [n for n in nominees(session, nomination)
+                if n.row.approved is not False and not _itself(nomination, n.row)]  # fmt: skip
     return [
         docs.CertificatePage(
             award=n.award.name,

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
-from wflow.awards import decisions
+from wflow.awards import decisions, nominees
 from wflow.awards import documents as docs
 from wflow.awards.blueprint import bp
 from wflow.awards.models import Decision, Nomination
@@ -37,11 +37,12 @@ def register() -> str | WResponse:
             {
                 "year": g.nomination.year,
                 "block": g.block.name,
+                "name": g.name,
                 "unit": g.unit.name,
                 "award": g.award.name,
                 "decision": g.decision.number,
                 "date": g.decision.issued_on,
-                "prize": int(g.nomination.prize_amount or 0),
+                "prize": int(g.prize or 0),
                 "revoked": g.revoke_reason if g.revoked_at else "",
             }
             for g in rows
@@ -49,6 +50,7 @@ def register() -> str | WResponse:
         cols = [
             ("year", _("Year")),
             ("block", _("Block")),
+            ("name", _("Awarded")),
             ("unit", _("Unit")),
             ("award", _("Award")),
             ("decision", _("Decision")),
@@ -92,6 +94,8 @@ def certificate(nomination_id: int) -> Response:
         abort(404)
     if state in subjects.tagged(sess, NOMINATION, "revoked"):
         abort(410, description=_("This award was revoked."))
+    if not nominees.awards_itself(sess, nomination):  # its list's names have their own
+        abort(404)
     signed = docs.certificate_of(sess, nomination.id or 0)
     if signed is not None:  # signed by the decision's signatory when the decision was
         return stored_pdf(signed, f"certificate-{nomination.id}", public=True)

@@ -8,13 +8,15 @@ trigger matching the count can fire, whoever fires it and from wherever (page or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
-from wflow.awards.models import CouncilSession, Decision, Nomination
+from wflow.awards.catalogue import council_rule
+from wflow.awards.models import Award, CouncilSession, Decision, DossierNominee, Nomination
 from wflow.awards.votes import Tally, Verdict, VoteRule, decide_tally, show
 from wflow.core.numbers import NumberRefused, read_int
 from wflow.engine import FireContext, Registry, WfBallot, WfInstance, WfParticipant
@@ -59,14 +61,17 @@ def choices(session: Session, instance_id: int, round_: int) -> list[str]:
     return list(session.exec(query).all())
 
 
-def receipts(session: Session, instance_id: int, round_: int) -> list[tuple[str, str]]:
-    """Return one vote's ballots as (receipt, choice), in receipt order (the bulletin board)."""
+def receipts(
+    session: Session, instance_id: int, round_: int
+) -> list[tuple[str, str, dict[str, str]]]:
+    """Return one vote's ballots as (receipt, choice, paper), in receipt order (the bulletin
+    board); the paper is the choice per name ({} for a single choice)."""
     query = (
-        select(WfBallot.id, WfBallot.choice)
+        select(WfBallot.id, WfBallot.choice, WfBallot.paper)
         .where(WfBallot.instance_id == instance_id, WfBallot.round == round_)
         .order_by(col(WfBallot.id))
     )
-    return [(i, c) for i, c in session.exec(query).all()]
+    return [(i, c, dict(p or {})) for i, c, p in session.exec(query).all()]
 
 
 def count(session: Session, instance_id: int, round_: int) -> Tally:
@@ -81,6 +86,87 @@ def count(session: Session, instance_id: int, round_: int) -> Tally:
         members=len(voters),
         written=written,
     )
+
+
+def listed(session: Session, nomination: Nomination) -> list[DossierNominee]:
+    """Return the names of the nomination's dossier, in the list's order."""
+    query = (
+        select(DossierNominee)
+        .where(DossierNominee.nomination_id == nomination.id)
+        .order_by(col(DossierNominee.position), col(DossierNominee.id))
+    )
+    return list(session.exec(query).all())
+
+
+def by_name(session: Session, nomination: Nomination, which: str) -> bool:
+    """Tell whether a vote is on each name of the dossier (the council's, on a list of names)."""
+    return which == "council" and bool(listed(session, nomination))
+
+
+@dataclass(frozen=True)
+class NameCount:
+    """The council's count on one name of a dossier, by its award's rule."""
+
+    nominee: DossierNominee
+    rule: VoteRule
+    tally: Tally
+    verdict: Verdict
+
+    @property
+    def explanation(self) -> str:
+        """Say in words why this name passed or not."""
+        return explain(self.rule, self.tally, self.verdict)
+
+
+def name_counts(session: Session, nomination: Nomination, instance_id: int,
+                round_: int) -> list[NameCount]:  # fmt: skip
+    """Count every name of the dossier from the ballot papers of one vote.
+
+    A name whose award is the dossier's uses the rule kept with the nomination; another
+    award's name uses that award's council rule. Members and written ballots are the vote's.
+    """
+    names = listed(session, nomination)
+    if not names:
+        return []
+    voters = seats(session, instance_id, round_)
+    written = sum(1 for s in voters if s.choice and (s.data or {}).get("mode") == WRITTEN)
+    papers = [p for _r, _c, p in receipts(session, instance_id, round_)]
+    wanted = {n.award_id for n in names} - {nomination.award_id}
+    others = session.exec(select(Award).where(col(Award.id).in_(wanted))).all()
+    rules = {a.id: council_rule(a) for a in others}
+    rules[nomination.award_id] = VoteRule.from_json(nomination.council_rule)
+    out = []
+    for n in names:
+        picks = [p.get(str(n.id)) for p in papers]
+        yes, no, abstain = picks.count("act"), picks.count("refuse"), picks.count("abstain")
+        # every paper names every name, so the written ballots are among these picks
+        tally = Tally(yes, no, abstain, len(voters), min(written, yes + no + abstain))
+        rule = rules[n.award_id]
+        out.append(NameCount(n, rule, tally, decide_tally(rule, tally)))
+    return out
+
+
+def say_names(counts: list[NameCount]) -> str:
+    """Say how many names of a dossier the council approved."""
+    passed = sum(1 for c in counts if c.verdict.passed)
+    return str(_l("%(n)d of %(m)d names approved, each by its award's rule.", n=passed,
+                  m=len(counts)))  # fmt: skip
+
+
+def outcome(session: Session, nomination: Nomination, instance_id: int, round_: int,
+            which: str) -> tuple[bool, str]:  # fmt: skip
+    """Return whether one vote passed and why, in words.
+
+    A council vote on a dossier of names passes when at least one name passes its rule;
+    any other vote counts its single choices against the rule kept with the nomination.
+    """
+    if by_name(session, nomination, which):
+        counts = name_counts(session, nomination, instance_id, round_)
+        return any(c.verdict.passed for c in counts), say_names(counts)
+    raw: dict[str, Any] = nomination.block_rule if which == "block" else nomination.council_rule
+    rule, tally = VoteRule.from_json(raw), count(session, instance_id, round_)
+    verdict = decide_tally(rule, tally)
+    return verdict.passed, explain(rule, tally, verdict)
 
 
 def current_tally(session: Session, row: WfInstance) -> Tally:
@@ -113,24 +199,16 @@ def explain(rule: VoteRule, tally: Tally, verdict: Verdict) -> str:
     )
 
 
-def _verdict(ctx: FireContext, which: str) -> tuple[Nomination, Tally, VoteRule, Verdict]:
-    session: Session = ctx.session  # type: ignore[assignment]
-    nomination = nomination_of(session, ctx.instance_id)
-    row = session.get(WfInstance, ctx.instance_id)
-    assert row is not None
-    tally = current_tally(session, row)
-    raw: dict[str, Any] = nomination.block_rule if which == "block" else nomination.council_rule
-    rule = VoteRule.from_json(raw)
-    return nomination, tally, rule, decide_tally(rule, tally)
-
-
 def _passed_guard(which: str, want: bool) -> Any:
     def guard(ctx: FireContext) -> bool | str:
-        _n, tally, rule, verdict = _verdict(ctx, which)
-        if verdict.passed == want:
+        session: Session = ctx.session  # type: ignore[assignment]
+        nomination = nomination_of(session, ctx.instance_id)
+        row = session.get(WfInstance, ctx.instance_id)
+        assert row is not None
+        passed, why = outcome(session, nomination, ctx.instance_id, row.entry, which)
+        if passed == want:
             return True
-        why = explain(rule, tally, verdict)
-        if verdict.passed:
+        if passed:
             return str(_l("The vote passed (%(why)s): record it as approved.", why=why))
         return str(_l("The vote did not pass (%(why)s): record it as rejected.", why=why))
 
@@ -141,16 +219,19 @@ def _record_tally(which: str) -> Any:
     def effect(ctx: FireContext) -> None:
         session: Session = ctx.session  # type: ignore[assignment]
         nomination = nomination_of(session, ctx.instance_id)
-        round_ = vote_round(session, ctx.instance_id)
-        tally = count(session, ctx.instance_id, round_ or 0)
-        raw = nomination.block_rule if which == "block" else nomination.council_rule
-        verdict = decide_tally(VoteRule.from_json(raw), tally)
-        stored = {**tally.to_json(), "passed": verdict.passed, "closed_at": ctx.now.isoformat(),
+        round_ = vote_round(session, ctx.instance_id) or 0
+        tally = count(session, ctx.instance_id, round_)
+        passed, _why = outcome(session, nomination, ctx.instance_id, round_, which)
+        stored = {**tally.to_json(), "passed": passed, "closed_at": ctx.now.isoformat(),
                   "round": round_}  # fmt: skip
         if which == "block":
             nomination.block_tally = stored
         else:
             nomination.council_tally = stored
+            for c in name_counts(session, nomination, ctx.instance_id, round_):
+                c.nominee.approved = c.verdict.passed
+                c.nominee.council_tally = {**c.tally.to_json(), "passed": c.verdict.passed}
+                session.add(c.nominee)
         nomination.updated_at = ctx.now
         session.add(nomination)
         session.flush()

@@ -20,6 +20,7 @@ from wflow.engine.definition import (
 from wflow.engine.diagram import to_mermaid, to_svg, transition_table
 from wflow.engine.inbox import Task, WorkRow
 from wflow.engine.loader import check_files, load_directory
+from wflow.engine.participation import PAPER
 from wflow.engine.registry import Actor, FireContext, Participant, Registry, Scope, data_values
 from wflow.engine.runtime import Engine, FireResult
 from wflow.engine.runtime_errors import (
@@ -39,6 +40,7 @@ from wflow.engine.tables import WfBallot, WfDefinition, WfEvent, WfInstance, WfP
 from wflow.engine.timers import TickReport
 
 __all__ = [
+    "PAPER",
     "SCOPES",
     "TAGS",
     "Actor",

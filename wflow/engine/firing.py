@@ -31,8 +31,10 @@ from wflow.engine.definition import Definition, Participation, Transition
 from wflow.engine.fastsql import Db
 from wflow.engine.participation import (
     CAST,
+    PAPER,
     Choice,
     Seat,
+    ballot_paper,
     cast_ballot,
     choice_of,
     choices_of,
@@ -326,6 +328,13 @@ class Firing:
             ctx = FireContext(db.session, comp.definition, iid, state, scope_of(row), actor,
                               data, now)  # fmt: skip
             check_guards([(name, self.registry.guards[name]) for name in part.guards], ctx)
+        paper = None
+        if part.secret:  # a ballot paper goes with the ballot, never with the voter's row
+            try:
+                paper = ballot_paper(data.get(PAPER))
+            except ValueError as exc:
+                raise GuardFailed(PAPER, str(exc)) from None
+            data = {k: v for k, v in data.items() if k != PAPER}
         clean = json_safe(data)
         stored = CAST if part.secret else choice  # a secret choice is a ballot, apart
         recorded = RECORD_CHOICE.run(
@@ -336,7 +345,7 @@ class Firing:
         if recorded.rowcount != 1:
             raise AlreadyActed(f"{seat.label or seat.key} has already taken part.")
         if part.secret:
-            trail.receipt = cast_ballot(db, iid, row.entry, choice)
+            trail.receipt = cast_ballot(db, iid, row.entry, choice, paper)
         # a secret step records who took part, never how (neither choice nor trigger)
         ev_trigger, ev_data = (
             ("participate", {"participant": seat.key}) if part.secret

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,6 +32,7 @@ from wflow.engine.statements import (
 )
 
 Choice = Literal["act", "refuse", "abstain"]
+CHOICES = frozenset({"act", "refuse", "abstain"})
 Outcome = Literal["complete", "refuse"]
 CAST = "cast"  # a secret step's participant row: took part; the choice is a ballot
 
@@ -86,8 +87,29 @@ def store_seats(
     return seats
 
 
-def cast_ballot(db: Db, instance_id: int, round_: int, choice: Choice) -> str:
-    """Add a ballot to a secret round and return its receipt (its random id).
+PAPER = "paper"  # the data key of a ballot paper: a choice per name, kept with the ballot
+PAPER_NAMES = 1000  # at most this many names on one paper
+
+
+def ballot_paper(raw: object) -> dict[str, str] | None:
+    """Return a ballot paper as stored ({name: act|refuse|abstain}), None if there is none.
+
+    Raise ValueError when it is not a mapping of short names to choices.
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not raw or len(raw) > PAPER_NAMES:
+        raise ValueError("A ballot paper gives each name one choice.")
+    paper = {str(k): str(v) for k, v in raw.items()}
+    if any(len(k) > 40 or v not in CHOICES for k, v in paper.items()):
+        raise ValueError("A ballot paper gives each name act, refuse or abstain.")
+    return paper
+
+
+def cast_ballot(
+    db: Db, instance_id: int, round_: int, choice: Choice, paper: dict[str, str] | None = None
+) -> str:
+    """Add a ballot (and its paper, if any) to a secret round and return its receipt.
 
     The round's ballots are deleted and inserted again in id order with the new one, in
     the caller's transaction: their physical order is the order of their random ids, and on
@@ -95,11 +117,11 @@ def cast_ballot(db: Db, instance_id: int, round_: int, choice: Choice) -> str:
     with the participation written beside it.
     """
     params = {"instance_id": instance_id, "round": round_}
-    kept = [(r.id, r.choice) for r in SELECT_BALLOTS.all(db, params)]
+    kept = [(r.id, r.choice, r.paper) for r in SELECT_BALLOTS.all(db, params)]
     receipt = secrets.token_hex(10)
-    ballots = sorted([*kept, (receipt, choice)])
+    ballots = sorted([*kept, (receipt, choice, paper)], key=lambda b: b[0])
     DELETE_BALLOTS.run(db, params)
-    INSERT_BALLOT.many(db, [{**params, "id": i, "choice": c} for i, c in ballots])
+    INSERT_BALLOT.many(db, [{**params, "id": i, "choice": c, "paper": p} for i, c, p in ballots])
     return receipt
 
 

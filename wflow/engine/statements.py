@@ -110,7 +110,7 @@ RECORD_CHOICE = Prepared(
 # a secret round's ballots: read and rewritten whole, in id order (see WfBallot)
 _ROUND = (BALLOT.c.instance_id == _b("instance_id")) & (BALLOT.c.round == _b("round"))
 SELECT_BALLOTS = Prepared(
-    sa.select(BALLOT.c.id, BALLOT.c.choice).where(_ROUND).order_by(BALLOT.c.id)
+    sa.select(BALLOT.c.id, BALLOT.c.choice, BALLOT.c.paper).where(_ROUND).order_by(BALLOT.c.id)
 )
 DELETE_BALLOTS = Prepared(sa.delete(BALLOT).where(_ROUND))
 INSERT_BALLOT = Prepared(sa.insert(BALLOT).values({c.name: _b(c.name) for c in BALLOT.c}))

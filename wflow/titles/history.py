@@ -1,6 +1,7 @@
 """The award history (tra cứu khen thưởng): titles of people and awards of units across years.
 
-Units' awards come from the council's signed decisions on nominations (revoked ones marked);
+Units' awards come from the council's signed decisions on nominations (revoked ones marked),
+with the people and collectives its dossiers name;
 people's titles from their units' decisions, whichever unit they work in now; ad-hoc awards
 (to people and collectives) from the chair's decisions. The committee
 searches everyone; a unit searches its own people (titles it granted, and the whole history
@@ -87,13 +88,16 @@ def _person_entries(
     ]  # fmt: skip
 
 
-def _unit_entries(session: Session, only_unit: int | None) -> list[Entry]:
+def _council_entries(
+    session: Session, only_unit: int | None, person_id: int | None = None
+) -> list[Entry]:
+    """Return the council's awards: to units, and to the people named in its dossiers."""
     by = council.council_unit_name(session)
     return [
-        Entry("unit", g.unit.name, None, g.unit.id or 0, g.unit.name, g.nomination.year,
-              g.award.code, g.award.name, g.decision.number, g.decision.issued_on, by,
-              g.revoked_at is not None)
-        for g in council.register(session, unit_id=only_unit)
+        Entry("person" if g.person else "unit", g.name, g.person.id if g.person else None,
+              g.unit.id or 0, g.unit.name, g.nomination.year, g.award.code, g.award.name,
+              g.decision.number, g.decision.issued_on, by, g.revoked_at is not None)
+        for g in council.register(session, unit_id=only_unit, person_id=person_id)
     ]  # fmt: skip
 
 
@@ -135,8 +139,7 @@ def search(session: Session, user: User, query: Query) -> list[Entry]:
     rows: list[Entry] = []
     if query.kind in ("", "person"):
         rows += _person_entries(session, only)
-    if query.kind in ("", "unit"):
-        rows += _unit_entries(session, only)
+    rows += [e for e in _council_entries(session, only) if query.kind in ("", e.kind)]
     rows += [e for e in adhoc_entries(session, only) if query.kind in ("", e.kind)]
     name = people.fold(query.q)
     kept = [
@@ -152,6 +155,7 @@ def search(session: Session, user: User, query: Query) -> list[Entry]:
 
 def history_of_person(session: Session, person_id: int) -> list[Entry]:
     """Return a person's titles and awards across years and units, newest first."""
-    rows = _person_entries(session, None, person_id) + adhoc_entries(session, None, person_id)
+    rows = (_person_entries(session, None, person_id) + adhoc_entries(session, None, person_id)
+            + _council_entries(session, None, person_id))  # fmt: skip
     rows.sort(key=lambda e: (-e.year, e.award_name))
     return rows
