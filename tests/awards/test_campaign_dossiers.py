@@ -19,7 +19,7 @@ from tests.dbs import DemoBuild
 from tests.titles.test_history import demo_user
 from wflow.awards import catalogue as awards
 from wflow.awards import nominations as noms
-from wflow.awards.models import Nomination
+from wflow.awards.models import Decision, Nomination
 from wflow.campaigns import service as campaigns
 from wflow.campaigns.models import Campaign
 from wflow.clock import utcnow
@@ -28,6 +28,7 @@ from wflow.demo.campaigns import PEAK_TITLE
 from wflow.org import service as org
 from wflow.org.models import Unit
 from wflow.people import service as people
+from wflow.people.models import Person
 from wflow.workflow_setup import engine
 
 TITLE = "Đợt thi đua cao điểm chào mừng Ngày Chuyển đổi số quốc gia 10/10"
@@ -213,7 +214,15 @@ def test_demo__the_peak_campaign_closes_with_the_youth_unions_dossier(
     rows = listed(session, dossier.id or 0)
     assert sum(r.person_id is None for r in rows) == 12
     assert sum(r.person_id is not None for r in rows) == 3
-    assert subjects.state(session, dossier) in ("approved", "decided")
-    assert dossier.proposed_by_user_id is not None and dossier.council_tally is not None
+    assert subjects.state(session, dossier) == "decided"
+    decision = session.get(Decision, dossier.decision_id)
+    assert decision is not None and decision.signed
+    assert [r.approved for r in rows] == [True] * 14 + [False]  # the council's paper
+    granted, refused = rows[:-1], rows[-1]
     page = demo_user(app, "tdoan.head").get(f"/campaigns/{peak.id}").get_data(as_text=True)
     assert "Awards for this campaign" in page and f"/nominations/{dossier.id}" in page
+    assert f"No. {decision.number}" in page
+    names = {u.id: u.name for u in under}
+    assert all(names[r.unit_id] in page for r in granted if r.person_id is None)
+    person = session.get(Person, refused.person_id)
+    assert person is not None and person.full_name not in page.split("campaign-awards")[-1]

@@ -7,8 +7,9 @@ campaign asking the certificate of merit (Bằng khen) for twelve collectives an
 and imported the list; the political block voted on it in November. Then, as every signature
 of the demo is made with keys created when it is built, the signed steps are dated now: last
 year's leading unit signs and submits the dossier, the secretariat refers it to a council
-session, the council votes (one member in writing) and the chair signs the decision, whose
-certificates are printed in one batch.
+session, the council votes on every name with one ballot paper each (one member in writing;
+the last name is voted down) and the chair signs the decision, which grants the others, their
+certificates signed in one batch.
 """
 
 from __future__ import annotations
@@ -114,15 +115,17 @@ def _nominee_table(session: Session, units: list[Unit]) -> bytes:
 
 def _council_ballot(session: Session, engine: Engine, *, member: User, nomination: Nomination,
                     secretariat: User | None = None) -> None:  # fmt: skip
-    """Cast one council member's ballot on the dossier (in writing through the secretariat).
-
-    The one place the council's ballot is made: a per-name ballot paper goes here.
-    """
+    """Cast one council member's ballot paper on the dossier's names (in writing through the
+    secretariat): yes to every name but the last, which the council votes down."""
+    names = dossier_nominees.nominees(session, nomination)
+    paper = {n.row.id or 0: "yes" for n in names}
+    for n in names[len(names) - COUNCIL_REJECTS :]:
+        paper[n.row.id or 0] = "no"
     if secretariat is None:
-        noms.cast_vote(session, engine, user=member, nomination=nomination, choice="yes")
+        noms.cast_vote(session, engine, user=member, nomination=nomination, paper=paper)
     else:
         noms.record_written_vote(session, engine, user=secretariat, nomination=nomination,
-                                 member_id=member.id or 0, choice="yes")  # fmt: skip
+                                 member_id=member.id or 0, paper=paper)  # fmt: skip
 
 
 def build_campaign_awards_demo(session: Session, engine: Engine, year: int) -> Nomination:
@@ -171,6 +174,12 @@ def build_campaign_awards_demo(session: Session, engine: Engine, year: int) -> N
         _council_ballot(session, engine, member=council[-1], nomination=dossier,
                         secretariat=secretariat)  # fmt: skip
     noms.close_vote(session, engine, user=secretariat, nomination=dossier)
+    decision = award_decision.submit_decision(
+        session, engine, user=secretariat, council_session=council_session,
+        number=award_decision.next_number(session, held_on), issued_on=held_on,
+    )  # fmt: skip
+    award_decision.sign_decision(session, engine, user=_user(session, "council1"),
+                                 decision=decision, password=DEMO_PASSWORD)  # fmt: skip
     return dossier
 
 
