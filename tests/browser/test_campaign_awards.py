@@ -5,8 +5,11 @@ from the campaign's page (the Youth Union's own dossier is already there, and as
 award again is refused with its reason); last year's leading unit of the political block runs
 the block's vote; the Women's Union imports its list of collectives and a person (a row naming
 a unit that is not its own is refused with its reason, nothing imported); the leader signs and
-submits; the secretariat accepts it and refers it to a new council session. The stages run in
-file order on one server (module scope), each continuing from the previous one.
+submits; the secretariat accepts it and refers it to a new council session; the council votes
+on each name with one ballot paper (the person is voted down); the secretariat prepares and the
+chair signs the decision; the campaign's page and the public register show the collectives
+awarded. The stages run in file order on one server (module scope), each continuing from the
+previous one.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import pytest
 from playwright.sync_api import FilePayload, Locator, Page, expect
 from sqlmodel import select
 
-from tests.browser.conftest import LiveServer, People
-from tests.browser.test_year import HEADS, done, state_is
+from tests.browser.conftest import LiveServer, People, choose_language
+from tests.browser.test_year import COUNCIL, HEADS, done, state_is
 from wflow import db
 from wflow.core.access import current_year
 from wflow.demo.campaigns import PEAK_TITLE
@@ -72,7 +75,7 @@ def open_dossier(page: Page) -> None:
 
 
 def test_the_same_award_twice_is_refused_with_its_reason(people: People) -> None:
-    """The Youth Union's head sees its dossier and cannot ask the same award again."""
+    """The Youth Union's head sees its decided dossier and cannot ask the same award again."""
     people.allow("status of 409")
     page = people.sign_in("tdoan.head")
     open_peak(page)
@@ -82,9 +85,9 @@ def test_the_same_award_twice_is_refused_with_its_reason(people: People) -> None
     form.get_by_label("Participant").select_option(label=YOUTH)
     form.get_by_label("Award").select_option(label="Bằng khen")
     form.get_by_role("button", name="Open the dossier").click()
-    expect(page.get_by_role("alert")).to_contain_text(
-        re.compile(r"is already proposed for Bằng khen for this campaign \(nomination \d+\): "
-                   r"one achievement, one award\.")
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(rf"{YOUTH} was granted Bằng khen for this campaign by decision "
+                   r"\d+/QĐ-HĐTĐKT: one achievement, one award\.")
     )  # fmt: skip
 
 
@@ -193,3 +196,60 @@ def dossier_row(page: Page, unit: str) -> Locator:
     """Return the row of `unit`'s dossier in the campaign page's awards section."""
     section = page.get_by_role("region", name="Awards for this campaign")
     return section.get_by_role("row").filter(has_text=unit)
+
+
+def test_the_council_votes_on_each_name_and_the_chair_signs_the_decision(people: People) -> None:
+    """Each member's paper says yes to both unions; three say no to the person: not approved."""
+    for count, login in enumerate(COUNCIL, start=1):
+        page = people.sign_in(login)
+        open_dossier(page)
+        ballot = page.get_by_role("group", name="Your secret ballot")
+        for _code, name in BRANCHES:
+            line = ballot.get_by_role("group", name=re.compile(re.escape(name)))
+            line.get_by_role("radio", name="Yes", exact=True).check()
+        person = ballot.get_by_role("group", name=re.compile(re.escape(PERSON)))
+        person.get_by_role("radio", name="No" if count <= 3 else "Yes", exact=True).check()
+        ballot.get_by_role("button", name="Cast my vote").click()
+        done(page, "Your vote was recorded. It stays secret.")
+
+    page = people.sign_in("secretariat")
+    open_dossier(page)
+    page.get_by_role("button", name="Close the vote and record the result").click()
+    done(page, "The vote is closed: Approved.")
+    state_is(page, "Approved")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Council sessions").click()
+    page.get_by_role("link", name=SESSION_TITLE).click()
+    page.get_by_role("button", name="Submit for signature").click()
+    done(page, "The decision was submitted to the council's chair for signature.")
+
+    page = people.sign_in("council1")  # the chair (demo)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Council sessions").click()
+    page.get_by_role("link", name=SESSION_TITLE).click()
+    page.get_by_label("Your password").fill("demo-2026!")
+    page.get_by_role("button", name="Sign the decision").click()
+    done(page, "The decision was signed; the awards are granted.")
+    open_dossier(page)
+    state_is(page, "Decided")
+    open_peak(page)
+    row = dossier_row(page, WOMEN)
+    expect(row).to_contain_text(re.compile(r"No\. \d+/QĐ-HĐTĐKT of "))
+    for _code, name in BRANCHES:
+        expect(row).to_contain_text(f"{name} — Bằng khen")
+    expect(row).not_to_contain_text(PERSON)
+
+
+def test_the_public_register_lists_the_collectives_awarded(people: People) -> None:
+    """Signed out, anyone finds both unions in last year's register, with their decision."""
+    page = people.open("visitor")
+    page.goto("/")
+    choose_language(page, "English")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Award register").click()
+    search = page.get_by_role("search", name="Filter awards")
+    search.get_by_label("Year").select_option(str(LAST_YEAR))
+    search.get_by_role("button", name="Filter").click()
+    for _code, name in BRANCHES:
+        row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Bằng khen")
+        expect(row.get_by_role("link").first).to_have_text(re.compile(r"^\d+/QĐ-HĐTĐKT$"))
+    expect(page.get_by_role("rowheader", name=re.compile(PERSON))).to_have_count(0)
