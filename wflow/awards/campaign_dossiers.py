@@ -60,7 +60,7 @@ def block_of(session: Session, campaign: Campaign, unit_id: int) -> Block | None
     return session.exec(query).first()
 
 
-def _line(campaign: Campaign, session: Session, unit_id: int) -> Line | None:
+def _line(session: Session, campaign: Campaign, unit_id: int) -> Line | None:
     return next((ln for ln in build(session, campaign).lines if ln.unit_id == unit_id), None)
 
 
@@ -80,7 +80,7 @@ def ineligible(
     """Return why the participant may not be proposed for the award now (None: it may)."""
     if not is_closed(session, campaign):
         return str(_l("The campaign is not closed: awards come after its summary is frozen."))
-    line = _line(campaign, session, unit_id)
+    line = _line(session, campaign, unit_id)
     if line is None:
         return str(_l("This unit does not take part in the campaign."))
     if not line.registered:
@@ -173,7 +173,7 @@ def propose(
         twice = earlier(session, campaign, unit_id, award_id) is not None
         raise (Conflict if twice else ServiceError)(why, "unit_id")
     block = block_of(session, campaign, unit_id)
-    line = _line(campaign, session, unit_id)
+    line = _line(session, campaign, unit_id)
     assert block is not None and line is not None  # checked by ineligible
     block_rule, council_rule = vote_rules(session, award, block.id or 0, campaign.year)
     cover, achievements = _texts(session, campaign, line, award)
