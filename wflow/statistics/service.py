@@ -34,7 +34,13 @@ TITLES = frozenset({
     "emulation_flag", "excellent_collective", "advanced_collective", "provincial_fighter",
     "grassroots_fighter", "advanced_worker",
 })  # fmt: skip
-LEVELS = {"national": "Cấp Nhà nước", "provincial": "Cấp tỉnh", "commune": "Cấp cơ sở"}
+LEVELS = {
+    "national": "Cấp Nhà nước",
+    "provincial": "Cấp tỉnh",
+    "commune": "Cấp xã",
+    "unit": "Cấp cơ sở (thủ trưởng đơn vị)",
+}
+UNIT = "unit"  # the level of a title the head of a unit decides (Lao động tiên tiến…)
 MAX_YEARS = 20  # a window of at most this many years
 
 
@@ -114,7 +120,7 @@ def award_lines(session: Session, user: User, window: Window) -> list[AwardLine]
         award = known.get(e.award_code)
         line = lines.get(e.award_code)
         if line is None:
-            level = award.level if award else ""
+            level = (UNIT if award.decided_by == "unit_head" else award.level) if award else ""
             line = lines[e.award_code] = AwardLine(e.award_code, e.award_name, level,
                                                    e.award_code in TITLES,
                                                    award.position if award else 999)  # fmt: skip

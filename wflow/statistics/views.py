@@ -65,8 +65,8 @@ def _export(fmt: str, table: str, window: stats.Window, **data: Any) -> WRespons
 
 
 def _level(level: str) -> str:
-    return {"national": _("National"), "provincial": _("Provincial"),
-            "commune": _("Commune")}.get(level, level)  # fmt: skip
+    return {"national": _("National"), "provincial": _("Provincial"), "commune": _("Commune"),
+            stats.UNIT: _("Grassroots (the unit's head)")}.get(level, level)  # fmt: skip
 
 
 def _kind(title: bool) -> str:
