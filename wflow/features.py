@@ -34,6 +34,7 @@ from wflow.reviews import views as review_views
 from wflow.scoreboard import views as scoreboard_views
 from wflow.signatures import own_key_views
 from wflow.signatures import views as signature_views
+from wflow.statistics import views as statistics_views
 from wflow.summary import views as summary_views
 from wflow.titles import views as title_views
 from wflow.web import branding
@@ -59,6 +60,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     campaign_views.bp,
     notification_views.bp,
     committee_views.bp,
+    statistics_views.bp,
     scoreboard_views.bp,
     review_views.bp,
     award_pages.bp,

@@ -131,7 +131,7 @@ def test_council_votes_each_name_on_one_paper_and_the_decision_grants_those_that
     nomination = session.get(Nomination, flag)
     assert nomination is not None
     full = {r.id or 0: "yes" for r in listed(session, flag)}
-    with app.app_context(), pytest.raises(ServiceError, match="not on the dossier"):
+    with app.app_context(), pytest.raises(ServiceError, match="không thuộc danh sách của hồ sơ"):
         noms.cast_vote(session, engine(), user=member, nomination=nomination,
                        paper={**full, 99999: "yes"})  # fmt: skip
 

@@ -89,6 +89,7 @@ def _visits(session: Session) -> dict[str, Visit]:
         "review": Visit(f"/reviews/{review.id}", _head(session, review.reviewer_unit_id)),
         "scoreboard": Visit(f"/blocks/{agencies.id}/scoreboard", "secretariat"),
         "committee": Visit("/committee", "secretariat"),
+        "statistics": Visit(f"/statistics?block={political.id}", "secretariat"),
         "nominations": Visit("/nominations", "secretariat"),
         "nomination": Visit(f"/nominations/{nomination.id}", "secretariat"),
         "decision": Visit(f"/council/sessions/{council.id}", "council1"),
@@ -102,7 +103,7 @@ def _visits(session: Session) -> dict[str, Visit]:
 
 PAGES = [
     "login", "verify", "home", "inbox", "block", "plan", "pact", "review", "scoreboard",
-    "committee", "nominations", "nomination", "decision", "people", "campaigns", "settings",
+    "committee", "statistics", "nominations", "nomination", "decision", "people", "campaigns", "settings",
     "user_form", "certificates",
 ]  # fmt: skip
 

@@ -110,6 +110,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "/account/tokens": {"*": 200},  # each user's own tokens only
     "/account/two-step": {"*": 200},  # each user's own second factor only
     "/committee": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
+    "/statistics": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
+    "/statistics/forms.xlsx": {"secretariat": 200, "council": 200, "admin": 200, "*": 403},
     "/notifications": {"*": 200},  # each user's own notifications only
     # Pacts and their documents: the block's members that year and the committee only; a
     # document not rendered yet is a 404, but only after the access check.

@@ -243,14 +243,14 @@ def _ballot(
     for each); the ballot's own choice is then "yes" when the paper approves a name, "no"
     when it approves none and rejects one, else "abstain" (turnout is counted on it).
     """
-    if not rules.by_name(session, nomination, which):
+    names = rules.listed(session, nomination) if which == "council" else []
+    if not names:  # a single choice: the block's vote, or a dossier without a list
         if paper:
             raise ServiceError(_l("This vote is on the dossier as a whole: vote yes, no or "
                                   "abstain."), "choice")  # fmt: skip
         if choice not in CHOICES:
             raise ServiceError(_l("Vote yes, no or abstain."), "choice")
         return CHOICES[choice], None
-    names = rules.listed(session, nomination)
     given = dict(paper or {})
     missing = [n for n in names if given.get(n.id or 0) not in CHOICES]
     if missing:

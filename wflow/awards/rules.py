@@ -221,17 +221,23 @@ def _record_tally(which: str) -> Any:
         nomination = nomination_of(session, ctx.instance_id)
         round_ = vote_round(session, ctx.instance_id) or 0
         tally = count(session, ctx.instance_id, round_)
-        passed, _why = outcome(session, nomination, ctx.instance_id, round_, which)
+        counts = []
+        if which == "council":
+            counts = name_counts(session, nomination, ctx.instance_id, round_)
+        if counts:
+            passed = any(c.verdict.passed for c in counts)
+        else:
+            passed, _why = outcome(session, nomination, ctx.instance_id, round_, which)
         stored = {**tally.to_json(), "passed": passed, "closed_at": ctx.now.isoformat(),
                   "round": round_}  # fmt: skip
         if which == "block":
             nomination.block_tally = stored
         else:
             nomination.council_tally = stored
-            for c in name_counts(session, nomination, ctx.instance_id, round_):
-                c.nominee.approved = c.verdict.passed
-                c.nominee.council_tally = {**c.tally.to_json(), "passed": c.verdict.passed}
-                session.add(c.nominee)
+        for c in counts:
+            c.nominee.approved = c.verdict.passed
+            c.nominee.council_tally = {**c.tally.to_json(), "passed": c.verdict.passed}
+            session.add(c.nominee)
         nomination.updated_at = ctx.now
         session.add(nomination)
         session.flush()

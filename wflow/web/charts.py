@@ -13,6 +13,7 @@ from decimal import Decimal
 from wflow.web import formats
 
 SERIES = 8  # colour classes s0 … s7 (Okabe-Ito, colour-blind safe)
+MIN_GROUP = 40  # px: a group of few columns is still as wide as its label ("2026")
 
 
 def _fmt(value: Decimal) -> str:
@@ -83,13 +84,14 @@ def columns(
     """Lay out `groups` (label, name, one value per series; None: no column) up to `top`."""
     col_w, gap, group_gap, left, plot_h, top_m, bottom = 9, 1, 12, 40, 160, 10, 28
     top = nice_top(max([top, *[v for _l, _n, vs in groups for v in vs if v is not None]]))
-    per_group = len(series) * (col_w + gap) + group_gap
+    bars = len(series) * (col_w + gap)
+    per_group = max(bars + group_gap, MIN_GROUP)  # room for the group's label under it
     width = left + max(1, len(groups)) * per_group + 10
     base_y = top_m + plot_h
     out: list[Column] = []
     labels: list[GroupLabel] = []
     for gi, (label, name, values) in enumerate(groups):
-        x0 = left + group_gap / 2 + gi * per_group
+        x0 = left + (per_group - bars) / 2 + gi * per_group
         labels.append(GroupLabel(round(x0 + len(series) * (col_w + gap) / 2, 1), label))
         for si, value in enumerate(values):
             if value is None:

@@ -64,7 +64,12 @@ def export(
         out = io.BytesIO()
         wb.save(out)
         body, mimetype = out.getvalue(), XLSX
-    disposition = f'attachment; filename="{filename}.{fmt}"'
+    return attachment(body, f"{filename}.{fmt}", mimetype)
+
+
+def attachment(body: bytes, filename: str, mimetype: str = XLSX) -> Response:
+    """Answer `body` as a download named `filename` (an XLSX workbook by default)."""
+    disposition = f'attachment; filename="{filename}"'
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 

@@ -1,0 +1,1 @@
+"""Statistics over years: awards by year, type, level and kind; score trends; forms."""
