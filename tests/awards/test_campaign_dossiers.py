@@ -224,8 +224,21 @@ def test_demo__the_peak_campaign_closes_with_the_youth_unions_dossier(
     assert [r.approved for r in rows] == [True] * 14 + [False]  # the council's paper
     granted, refused = rows[:-1], rows[-1]
     page = demo_user(app, "tdoan.head").get(f"/campaigns/{peak.id}").get_data(as_text=True)
-    assert f"/nominations/{dossier.id}" in page and decision.number in page
+    assert "Khen thưởng đợt thi đua" in page and f"/nominations/{dossier.id}" in page
+    assert f"Số {decision.number} ngày" in page  # Vietnamese by default
     names = {u.id: u.name for u in under}
     assert all(names[r.unit_id] in page for r in granted if r.person_id is None)
     person = session.get(Person, refused.person_id)
     assert person is not None and person.full_name not in page.split("campaign-awards")[-1]
+    # the campaign's awards and the dossier's campaign read in the four languages
+    head = demo_user(app, "tdoan.head")
+    words = {"vi": ("Khen thưởng đợt thi đua", "Cho đợt thi đua:"),
+             "en": ("Awards for this campaign", "For the campaign:"),
+             "fr": ("Distinctions de la campagne", "Pour la campagne :"),
+             "hu": ("A kampány kitüntetései", "A kampányért:")}  # fmt: skip
+    for locale, (heading, link) in words.items():
+        submit(head, "/locale", {"locale": locale, "next": "/"}, page="/")
+        page = head.get(f"/campaigns/{peak.id}").get_data(as_text=True)
+        assert heading in page, locale
+        page = head.get(f"/nominations/{dossier.id}").get_data(as_text=True)
+        assert link in page and PEAK_TITLE in page, locale
