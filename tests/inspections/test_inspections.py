@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from tests.conftest import submit
+from tests.conftest import sign_in, submit
 from tests.people.test_views import as_user
 from wflow.core import formats, subjects
 from wflow.core.errors import Conflict, Forbidden, ServiceError
@@ -302,3 +302,24 @@ def test_block__members_read_owners_answer(
     assert state(session, row.id or 0) == "answered"
     assert as_user(app, "a1.head").get(f"/inspections/{row.id}").status_code == 200  # a member
     assert as_user(app, "b1.head").get(f"/inspections/{row.id}").status_code == 403
+
+
+def test_demo__the_youth_unions_review_with_one_overdue_recommendation(
+    app: Flask, session: Session
+) -> None:
+    from wflow.core.access import current_year
+    from wflow.demo import inspections as demo_inspections
+    from wflow.demo import org as demo_org
+
+    year = current_year()
+    with app.test_request_context():
+        demo_org.build_demo(session, year)
+        row = demo_inspections.build_inspection_demo(session, engine(), year)
+    assert state(session, row.id or 0) == "findings_recorded"
+    recs = inspections.recommendations(session, row)
+    assert sorted(r.state for r in recs) == ["closed", "open", "open"]
+    late = inspections.overdue(session, TODAY)
+    assert [r.text for r, _i in late] == [demo_inspections.RECOMMENDATIONS[0][0]]
+    head = app.test_client()
+    sign_in(head, "tdoan.head", demo_org.DEMO_PASSWORD)
+    assert demo_inspections.RECOMMENDATIONS[0][0][:40] in page(head, "/tasks")
