@@ -166,10 +166,12 @@ def test_overdue__dashboard_and_inbox_until_closed(
         page=url,
     )
     assert "Overdue recommendation" in page(head, "/tasks")
+    assert "Assess the answer" in page(sec, "/tasks")  # the secretariat's turn
     assert LATE in page(sec, "/committee")
     submit(sec, f"/inspections/recommendations/{late.id}/close", {}, page=url)
     assert LATE not in page(sec, "/committee")
     assert LATE not in page(head, "/tasks")
+    assert LATE not in page(sec, "/tasks")
     with app.test_request_context():
         assert inbox.count(session, engine(), a1_head) == 1  # the one not yet due
     assert LATE not in page(as_user(app, "b1.head"), "/tasks")

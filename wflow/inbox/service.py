@@ -155,6 +155,8 @@ def count(session: Session, engine: Engine, user: User, now: datetime | None = N
     extra = _comment_work(session, engine, user, today) + _register_work(session, user, today)
     owner = _recommendation_owner(session, user)
     owned = inspections.owner_work_count(session, owner, today) if owner is not None else 0
+    if inspections.is_secretariat(user):
+        owned += inspections.answers_to_assess_count(session)
     return instances + len(extra) + owned
 
 
@@ -335,18 +337,22 @@ def _recommendation_owner(session: Session, user: User) -> int | None:
 
 def _recommendation_work(session: Session, user: User, today: date) -> list[WorkItem]:
     """Recommendations of inspections the user's unit is in charge of: to answer, or past due
-    until the secretariat closes them."""
+    until the secretariat closes them; for the secretariat, the answers to assess."""
     owner = _recommendation_owner(session, user)
-    if owner is None:
-        return []
+    found = inspections.owner_work(session, owner, today) if owner is not None else []
+    if inspections.is_secretariat(user):
+        found += inspections.answers_to_assess(session)
+    found = list({rec.id: (rec, row) for rec, row in found}.values())  # once, if both
     names = Names(session)
     items = []
-    for rec, row in inspections.owner_work(session, owner, today):
+    for rec, row in found:
         late = rec.due_on < today
         if rec.state == inspections.OPEN:
             action, state = _("Answer the recommendation"), _("Not answered yet")
-        else:
+        elif owner is not None and rec.owner_unit_id == owner:
             action, state = _("Overdue recommendation"), _("Answered, awaiting closure")
+        else:  # the secretariat assesses the answer
+            action, state = _("Assess the answer and close the recommendation"), _("Answered")
         text = rec.text if len(rec.text) <= 120 else rec.text[:119] + "…"
         items.append(WorkItem(
             key=f"{RECOMMENDATION}-{rec.id}", action=action, subject=f"{row.title} — {text}",

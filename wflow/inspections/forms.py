@@ -29,7 +29,7 @@ class PlanForm(FlaskForm):
 class FindingsForm(FlaskForm):
     """The secretariat writes the inspection's findings."""
 
-    findings = TextAreaField(_l("Findings"), validators=[Length(max=20_000)])
+    findings = TextAreaField(_l("Text of the findings"), validators=[Length(max=20_000)])
 
 
 class RecommendationForm(FlaskForm):

@@ -373,6 +373,36 @@ def owner_work_count(session: Session, unit_id: int, today: date) -> int:
     return int(session.exec(query).one())
 
 
+def _to_assess(states: frozenset[str]) -> sa.ColumnElement[bool]:
+    """Return the condition of an answer the secretariat has yet to assess."""
+    return sa.and_(col(Recommendation.state) == ANSWERED, col(WfInstance.state).in_(states))
+
+
+def answers_to_assess(session: Session) -> list[tuple[Recommendation, Inspection]]:
+    """Return the answered recommendations the secretariat has not closed yet, oldest due
+    first, with their inspections (one query)."""
+    query = (
+        select(Recommendation, Inspection)
+        .join(Inspection, col(Inspection.id) == col(Recommendation.inspection_id))
+        .join(WfInstance, col(WfInstance.id) == col(Inspection.instance_id))
+        .where(_to_assess(_following_up(session)))
+        .order_by(col(Recommendation.due_on), col(Recommendation.id))
+    )
+    return [(r, i) for r, i in session.exec(query).all()]
+
+
+def answers_to_assess_count(session: Session) -> int:
+    """Return how many rows `answers_to_assess` holds (one counting query)."""
+    query = (
+        select(sa.func.count())
+        .select_from(Recommendation)
+        .join(Inspection, col(Inspection.id) == col(Recommendation.inspection_id))
+        .join(WfInstance, col(WfInstance.id) == col(Inspection.instance_id))
+        .where(_to_assess(_following_up(session)))
+    )
+    return int(session.exec(query).one())
+
+
 def counts(
     session: Session, rows: Sequence[Inspection], today: date
 ) -> dict[int, tuple[int, int, int]]:
