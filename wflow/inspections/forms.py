@@ -38,7 +38,7 @@ class RecommendationForm(FlaskForm):
     text = TextAreaField(_l("Recommendation"), validators=[Length(max=5000)])
     owner_unit_id = SelectField(_l("Unit in charge"), coerce=int, validate_choice=False)
     owner_person = StringField(_l("Person in charge (optional)"), validators=[Length(max=120)])
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = DateField(_l("To be carried out by"), validators=[Optional()])
 
 
 class AnswerForm(FlaskForm):
