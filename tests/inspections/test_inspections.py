@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from tests.conftest import sign_in, submit
 from tests.people.test_views import as_user
 from wflow.core import formats, subjects
-from wflow.core.errors import Conflict, Forbidden, ServiceError
+from wflow.core.errors import Conflict, Forbidden, Refusal, ServiceError
 from wflow.inbox import service as inbox
 from wflow.inspections import service as inspections
 from wflow.inspections.models import Inspection, Recommendation
@@ -325,3 +325,26 @@ def test_demo__the_youth_unions_review_with_one_overdue_recommendation(
     head = app.test_client()
     sign_in(head, "tdoan.head", demo_org.DEMO_PASSWORD)
     assert demo_inspections.RECOMMENDATIONS[0][0][:40] in page(head, "/tasks")
+
+
+def test_steps__recommendations_wait_for_the_visit_cancel_needs_a_reason(
+    app: Flask, session: Session, world: dict[str, Any]
+) -> None:
+    sec = world["users"]["secretariat"]
+    given = inspections.InspectionInput(
+        title="Kiểm tra đột xuất", inspecting_body="Ban Thi đua", lead_name="", basis="",
+        scope="", target=f"unit:{world['units']['a2'].id}", starts_on=START, ends_on=START,
+    )  # fmt: skip
+    advice = inspections.RecommendationInput(LATE, world["units"]["a2"].id, "", TODAY)
+    with app.test_request_context():
+        row = inspections.plan(session, engine(), user=sec, given=given)
+        with pytest.raises(Conflict):  # planned: the team has not visited yet
+            inspections.add_recommendation(session, user=sec, row=row, given=advice)
+        with pytest.raises(Conflict):
+            inspections.record_findings(session, engine(), user=sec, row=row, findings="x")
+        with pytest.raises(Refusal):  # a reason is required
+            inspections.act(session, engine(), user=sec, row=row, trigger="cancel")
+        inspections.act(session, engine(), user=sec, row=row, trigger="cancel",
+                        reason="Trùng lịch Đại hội")  # fmt: skip
+    assert state(session, row.id or 0) == "cancelled"
+    assert session.exec(select(Recommendation)).all() == []
