@@ -1,7 +1,7 @@
 """inspections: the council inspects a unit or a block and follows up its recommendations
 
-Revision ID: 0101_inspections
-Revises: 0100_ballot_papers
+Revision ID: 0102_inspections
+Revises: 0101_campaign_nomination
 Create Date: 2026-12-04
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0101_inspections'
-down_revision = '0100_ballot_papers'
+revision = '0102_inspections'
+down_revision = '0101_campaign_nomination'
 branch_labels = None
 depends_on = None
 
