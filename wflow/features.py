@@ -19,6 +19,7 @@ from wflow.awards import (
 from wflow.campaigns import views as campaign_views
 from wflow.committee import views as committee_views
 from wflow.initiatives import views as initiative_views
+from wflow.inspections import views as inspection_views
 from wflow.instances import views as instance_views
 from wflow.notifications import views as notification_views
 from wflow.org import admin_views as org_admin
@@ -66,6 +67,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     award_pages.bp,
     award_admin.bp,
     adhoc_views.bp,
+    inspection_views.bp,
     summary_views.bp,
     yearturn_views.bp,
 )

@@ -18,6 +18,7 @@ from wflow.campaigns.models import (
     CampaignTarget,
 )
 from wflow.initiatives.models import Initiative, InitiativeAuthor
+from wflow.inspections.models import Inspection, Recommendation
 from wflow.notifications.models import Notification
 from wflow.ops.models import AuditAlert, AuditRun
 from wflow.org.models import Block, BlockMembership, Unit, User
@@ -47,5 +48,5 @@ TABLES = (
     Person, PersonPosting, TitleRegistration, Initiative, InitiativeAuthor,
     Campaign, CampaignCheckpoint, CampaignFigure, CampaignParticipant, CampaignTarget,
     TitleDecision, PersonTitle, AdhocAward, DossierNominee, TrustRoot, SummaryReport,
-    BlockRotation, LeadershipElection,
+    BlockRotation, LeadershipElection, Inspection, Recommendation,
 )  # fmt: skip

@@ -11,6 +11,8 @@ from wflow.campaigns import rules as campaign_rules
 from wflow.campaigns.subject import CAMPAIGN
 from wflow.core import registry as org_rules
 from wflow.engine import Registry
+from wflow.inspections import rules as inspection_rules
+from wflow.inspections.subject import INSPECTION
 from wflow.notifications import service as notifications
 from wflow.pacts import rules as pact_rules
 from wflow.pacts.subject import PACT
@@ -22,7 +24,7 @@ from wflow.reviews import rules as review_rules
 from wflow.reviews.subject import REVIEW
 
 # registered on import; listed for the reader
-SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, AWARD_DECISION, PROGRAMME, CAMPAIGN, ADHOC)
+SUBJECTS = (PLAN, PACT, REVIEW, NOMINATION, AWARD_DECISION, PROGRAMME, CAMPAIGN, ADHOC, INSPECTION)
 
 REGISTRARS = (
     org_rules.register,
@@ -33,6 +35,7 @@ REGISTRARS = (
     programme_rules.register,
     campaign_rules.register,
     adhoc_rules.register,
+    inspection_rules.register,
     notifications.register,
 )
 

@@ -312,6 +312,18 @@ MATRIX: dict[str, dict[str, int]] = {
         "*": 403,
     },
     "/adhoc/{ad}/edit": {"a1.head": 200, "a1.staff": 200, "*": 403},
+    # Inspections: the secretariat inspects a1; a1's people and the committee read it, the
+    # secretariat alone plans (other units: 403, even in a1's block).
+    "/inspections": {"*": 200},  # each unit's people see their own; the committee all
+    "/inspections/new": {"secretariat": 200, "*": 403},
+    "/inspections/{ins}": {
+        "a1.head": 200,
+        "a1.staff": 200,
+        "secretariat": 200,
+        "council": 200,
+        "admin": 200,
+        "*": 403,
+    },
     "/adhoc/{ad}/evidence": {  # none given: a 404, after the access check
         "a1.head": 404,
         "a1.staff": 404,
@@ -469,6 +481,13 @@ NOT_PAGES |= {
     "/campaigns/{x}/report/issue",
     "/council/report/issue",
 }  # POST only: tests/summary/test_summary
+NOT_PAGES |= {
+    "/inspections/{x}/fire",
+    "/inspections/{x}/findings",
+    "/inspections/{x}/recommendations",
+    "/inspections/recommendations/{x}/answer",
+    "/inspections/recommendations/{x}/close",
+}  # POST only: tests/inspections/test_inspections
 NOT_PAGES |= {"/year/open"}  # POST only: tests/yearturn/test_views
 NOT_PAGES |= {"/campaigns/{x}/dossiers"}  # POST only: tests/awards/test_campaign_dossiers
 NOT_PAGES |= {"/branding/<file_name>"}  # public: the logo and icon, tests/web/test_branding
@@ -505,6 +524,7 @@ def _fill(template: str, world: dict[str, Any]) -> str:
         ini=world.get("initiative_id", 0),
         cp=world.get("campaign_id", 0),
         ad=world.get("adhoc_id", 0),
+        ins=world.get("inspection_id", 0),
     )
 
 
@@ -625,6 +645,17 @@ def world_with_pact(app: Any, world: dict[str, Any], session: Any) -> dict[str, 
                 f"person:{person.id}", date(world["year"], 1, 1), "Cứu người", "Cứu hai em nhỏ",
             ),
         ).id  # fmt: skip
+    from wflow.inspections import service as inspections
+
+    with app.test_request_context():
+        world["inspection_id"] = inspections.plan(
+            session, engine(), user=world["users"]["secretariat"],
+            given=inspections.InspectionInput(
+                title="Kiểm tra 6 tháng đầu năm", inspecting_body="Ban Thi đua", lead_name="",
+                target=f"unit:{world['units']['a1'].id}", basis="", scope="",
+                starts_on=date(world["year"], 6, 15), ends_on=date(world["year"], 6, 15),
+            ),
+        ).id  # fmt: skip
     return world
 
 
@@ -663,6 +694,8 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
         .replace("<int:initiative_id>", "{x}")
         .replace("<int:campaign_id>", "{x}")
         .replace("<int:adhoc_award_id>", "{x}")
+        .replace("<int:inspection_id>", "{x}")
+        .replace("<int:recommendation_id>", "{x}")
         .replace("<int:report_id>", "0")
         .replace("<name>", "pact")
         .replace("<code>", "{x}")
@@ -686,6 +719,7 @@ def test_access__every_route_is_in_the_matrix(client: FlaskClient) -> None:
             ini="{x}",
             cp="{x}",
             ad="{x}",
+            ins="{x}",
         )
         for t in MATRIX
     }

@@ -135,7 +135,7 @@ def test_loader__real_workflows_need_the_registry() -> None:
 def test_loader__pact_matches_the_issue() -> None:
     defs = load_directory(WORKFLOWS, domain_registry())
     assert set(defs) == {"plan", "pact", "review", "nomination", "programme", "campaign",
-                         "adhoc_award", "award_decision"}  # fmt: skip
+                         "adhoc_award", "award_decision", "inspection"}  # fmt: skip
     signing = defs["pact"].states["signing"]
     p = signing.participation
     assert p is not None and signing.deadline is not None

@@ -165,6 +165,7 @@ def test_the_domain_workflows_compile() -> None:
         "campaign",
         "adhoc_award",
         "award_decision",
+        "inspection",
     }
     for d in definitions.values():
         for t in d.transitions:

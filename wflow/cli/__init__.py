@@ -26,6 +26,7 @@ from wflow.demo import adhoc as adhoc_demo
 from wflow.demo import awards as nomination_demo
 from wflow.demo import campaign_awards as campaign_awards_demo
 from wflow.demo import campaigns as campaign_demo
+from wflow.demo import inspections as inspection_demo
 from wflow.demo import org as demo
 from wflow.demo import pacts as pact_demo
 from wflow.demo import people as people_demo
@@ -80,6 +81,7 @@ def init_command(with_demo: bool) -> None:
             lambda: campaign_awards_demo.build_campaign_awards_demo(sess, engine, year),
         ),
         ("ad-hoc awards", lambda: adhoc_demo.build_adhoc_demo(sess, engine, year)),
+        ("inspections", lambda: inspection_demo.build_inspection_demo(sess, engine, year)),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:
         for _name, build in bar:

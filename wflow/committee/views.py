@@ -14,9 +14,12 @@ from sqlmodel import col, select
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
+from wflow.clock import utcnow
 from wflow.committee import service as dashboard
+from wflow.core import installation
 from wflow.core.access import current_year, is_committee
 from wflow.engine import Definition, WfInstance
+from wflow.inspections import service as inspections
 from wflow.org.models import Block, Unit
 from wflow.web.args import arg_int
 from wflow.web.guard import user
@@ -134,10 +137,12 @@ def index() -> str | WResponse:
         }
     blocks = db.session().exec(select(Block).order_by(col(Block.name))).all()
     subjects = _unit_names(board)
+    late = inspections.overdue(db.session(), installation.local_date(db.session(), utcnow()))
+    rec_units = _owner_names({r.owner_unit_id for r, _i in late})
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
         blocks=blocks, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
-        subjects=subjects,
+        subjects=subjects, late_recs=late, rec_units=rec_units,
     )  # fmt: skip
 
 
@@ -147,6 +152,14 @@ def _unit_names(board: dashboard.Dashboard) -> dict[int, str]:
     query = (select(WfInstance.id, Unit.name).join(Unit, col(Unit.id) == col(WfInstance.unit_id))
              .where(col(WfInstance.id).in_(shown)))  # fmt: skip
     return {int(iid or 0): str(name) for iid, name in db.session().exec(query).all()}
+
+
+def _owner_names(ids: set[int]) -> dict[int, str]:
+    """Return the names of the units in charge of overdue recommendations (one query)."""
+    if not ids:
+        return {}
+    query = select(Unit.id, Unit.name).where(col(Unit.id).in_(ids))
+    return {int(uid or 0): str(name) for uid, name in db.session().exec(query).all()}
 
 
 def _review_words() -> dict[str, str]:

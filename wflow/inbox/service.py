@@ -24,12 +24,14 @@ from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
 from wflow.engine import Engine, WfInstance, WorkRow
 from wflow.inbox.words import Names, WorkItem, describe, due_date, is_task, state_words
+from wflow.inspections import service as inspections
 from wflow.org.models import BlockMembership, Position, Unit, User
 from wflow.plans.models import Plan, PlanComment, Registration
 from wflow.plans.registration import deadline_for
 
 COMMENT = "comment"  # a member unit comments on a plan under consultation
 REGISTER = "register_targets"  # a member unit registers its targets against a published plan
+RECOMMENDATION = "answer_recommendation"  # a unit answers an inspection's recommendation
 PAGE_SIZE = 50  # rows on a page of the inbox
 
 
@@ -134,6 +136,7 @@ def entries(
     found = _instance_entries(session, engine, wf.work_rows(session, engine, user), today)
     found += [_entry(i) for i in _comment_work(session, engine, user, today)]
     found += [_entry(i) for i in _register_work(session, user, today)]
+    found += [_entry(i) for i in _recommendation_work(session, user, today)]
     if workflow:
         found = [e for e in found if e.workflow == workflow]
     return sorted(found, key=lambda e: e.order)
@@ -144,12 +147,17 @@ def count(session: Session, engine: Engine, user: User, now: datetime | None = N
 
     The instances with work are counted in the task index by a grouped query (one row per
     workflow, state and trigger, however many tasks); the comment and registration rows,
-    a person's few, are listed as `work` lists them.
+    a person's few, are listed as `work` lists them; the unit's recommendations to answer or
+    past due are counted by one query.
     """
     today = installation.local_date(session, now or utcnow())
     instances = engine.work_count(session, wf.actor_for(session, user), is_task)
     extra = _comment_work(session, engine, user, today) + _register_work(session, user, today)
-    return instances + len(extra)
+    owner = _recommendation_owner(session, user)
+    owned = inspections.owner_work_count(session, owner, today) if owner is not None else 0
+    if inspections.is_secretariat(user):
+        owned += inspections.answers_to_assess_count(session)
+    return instances + len(extra) + owned
 
 
 def grouped(items: Sequence[WorkItem]) -> list[BlockGroup]:
@@ -316,6 +324,42 @@ def _register_work(session: Session, user: User, today: date) -> list[WorkItem]:
             block_id=plan.block_id, block=names.block(plan.block_id), unit="",
             period="" if str(year) in plan.title else str(year), due=deadline, overdue=False,
             workflow="plan", triggers=(REGISTER,),
+        ))  # fmt: skip
+    return items
+
+
+def _recommendation_owner(session: Session, user: User) -> int | None:
+    """Return the unit whose recommendations `user` answers (None: none, or may not act)."""
+    if user.unit_id is None or not may(session, user, Action.ACT, unit_id=user.unit_id):
+        return None
+    return user.unit_id
+
+
+def _recommendation_work(session: Session, user: User, today: date) -> list[WorkItem]:
+    """Recommendations of inspections the user's unit is in charge of: to answer, or past due
+    until the secretariat closes them; for the secretariat, the answers to assess."""
+    owner = _recommendation_owner(session, user)
+    found = inspections.owner_work(session, owner, today) if owner is not None else []
+    if inspections.is_secretariat(user):
+        found += inspections.answers_to_assess(session)
+    found = list({rec.id: (rec, row) for rec, row in found}.values())  # once, if both
+    names = Names(session)
+    items = []
+    for rec, row in found:
+        late = rec.due_on < today
+        if rec.state == inspections.OPEN:
+            action, state = _("Answer the recommendation"), _("Not answered yet")
+        elif owner is not None and rec.owner_unit_id == owner:
+            action, state = _("Overdue recommendation"), _("Answered, awaiting closure")
+        else:  # the secretariat assesses the answer
+            action, state = _("Assess the answer and close the recommendation"), _("Answered")
+        text = rec.text if len(rec.text) <= 120 else rec.text[:119] + "…"
+        items.append(WorkItem(
+            key=f"{RECOMMENDATION}-{rec.id}", action=action, subject=f"{row.title} — {text}",
+            endpoint="inspections.show", args={"inspection_id": row.id or 0},
+            block_id=row.block_id, block=names.block(row.block_id), unit="",
+            period=str(row.year), due=rec.due_on, overdue=late, state=state,
+            workflow=inspections.WORKFLOW, instance_id=row.instance_id, triggers=(RECOMMENDATION,),
         ))  # fmt: skip
     return items
 

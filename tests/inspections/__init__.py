@@ -1,0 +1,1 @@
+"""Tests of inspections and their recommendations."""
