@@ -103,8 +103,8 @@ def _visits(session: Session) -> dict[str, Visit]:
 
 PAGES = [
     "login", "verify", "home", "inbox", "block", "plan", "pact", "review", "scoreboard",
-    "committee", "statistics", "nominations", "nomination", "decision", "people", "campaigns", "settings",
-    "user_form", "certificates",
+    "committee", "statistics", "nominations", "nomination", "decision", "people", "campaigns",
+    "settings", "user_form", "certificates",
 ]  # fmt: skip
 
 
