@@ -24,7 +24,7 @@ def test_workflows_check__project_definitions_are_valid() -> None:
         [WFLOW, "workflows", "check"], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert "8 workflow file(s) valid" in result.stdout
+    assert "9 workflow file(s) valid" in result.stdout
 
 
 def test_workflows_check__broken_file_names_line_and_fix() -> None:
@@ -72,7 +72,7 @@ def test_workflows_list__shows_versions_and_counts(runner: FlaskCliRunner, app: 
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
     assert set(rows) == {
-        "adhoc_award", "award_decision", "campaign", "nomination", "pact", "plan", "programme",
-        "review",
+        "adhoc_award", "award_decision", "campaign", "inspection", "nomination", "pact", "plan",
+        "programme", "review",
     }  # fmt: skip
     assert rows["pact"][1:4] == ["2", "0", "current"]
