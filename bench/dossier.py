@@ -150,7 +150,7 @@ class Run:
 
 STEPS = {  # step: (what the row says, whether its work grows with the list: the target applies)
     "import": ("import of the XLSX list", True),
-    "vote": ("council vote: a paper of N names per member + tally", True),
+    "vote": ("council vote: N-name papers and the tally", True),
     "decision": ("decision PDF (draft), a line per name", True),
     "certificates": ("certificate batch, rendered and signed", True),
 }

@@ -243,7 +243,7 @@ def _ballot(
     for each); the ballot's own choice is then "yes" when the paper approves a name, "no"
     when it approves none and rejects one, else "abstain" (turnout is counted on it).
     """
-    names = rules.listed(session, nomination) if which == "council" else []
+    names = rules.listed_ids(session, nomination) if which == "council" else []
     if not names:  # a single choice: the block's vote, or a dossier without a list
         if paper:
             raise ServiceError(_l("This vote is on the dossier as a whole: vote yes, no or "
@@ -252,14 +252,14 @@ def _ballot(
             raise ServiceError(_l("Vote yes, no or abstain."), "choice")
         return CHOICES[choice], None
     given = dict(paper or {})
-    missing = [n for n in names if given.get(n.id or 0) not in CHOICES]
+    missing = [n for n in names if given.get(n) not in CHOICES]
     if missing:
         raise ServiceError(_l("Vote yes, no or abstain for every name on the ballot paper "
                               "(%(n)d without a vote).", n=len(missing)), "paper")  # fmt: skip
-    if set(given) - {n.id for n in names}:
+    if set(given) - set(names):
         raise ServiceError(_l("The ballot paper names someone who is not on the dossier."),
                            "paper")  # fmt: skip
-    picks = {str(n.id): CHOICE_STEP[given[n.id or 0]] for n in names}
+    picks = {str(n): CHOICE_STEP[given[n]] for n in names}
     values = set(picks.values())
     overall = "yes" if "act" in values else "no" if "refuse" in values else "abstain"
     return CHOICES[overall], {PAPER: picks}

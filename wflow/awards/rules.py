@@ -98,9 +98,18 @@ def listed(session: Session, nomination: Nomination) -> list[DossierNominee]:
     return list(session.exec(query).all())
 
 
+def listed_ids(session: Session, nomination: Nomination) -> list[int]:
+    """Return the ids of the names of the nomination's dossier (no rows loaded)."""
+    query = select(DossierNominee.id).where(DossierNominee.nomination_id == nomination.id)
+    return [i for i in session.exec(query).all() if i is not None]
+
+
 def by_name(session: Session, nomination: Nomination, which: str) -> bool:
     """Tell whether a vote is on each name of the dossier (the council's, on a list of names)."""
-    return which == "council" and bool(listed(session, nomination))
+    if which != "council":
+        return False
+    query = select(DossierNominee.id).where(DossierNominee.nomination_id == nomination.id)
+    return session.exec(query.limit(1)).first() is not None
 
 
 @dataclass(frozen=True)
@@ -118,35 +127,60 @@ class NameCount:
         return explain(self.rule, self.tally, self.verdict)
 
 
-def name_counts(session: Session, nomination: Nomination, instance_id: int,
-                round_: int) -> list[NameCount]:  # fmt: skip
-    """Count every name of the dossier from the ballot papers of one vote.
+@dataclass(frozen=True)
+class NameTally:
+    """The council's count on one name of a dossier (its id), by its award's rule."""
+
+    nominee_id: int
+    rule: VoteRule
+    tally: Tally
+    verdict: Verdict
+
+
+def name_tallies(session: Session, nomination: Nomination, instance_id: int,
+                 round_: int) -> list[NameTally]:  # fmt: skip
+    """Count every name of the dossier from the ballot papers of one vote, in the list's order.
 
     A name whose award is the dossier's uses the rule kept with the nomination; another
     award's name uses that award's council rule. Members and written ballots are the vote's.
+    Reads columns only: the guards count a dossier of hundreds of names more than once.
     """
-    names = listed(session, nomination)
+    query = (
+        select(DossierNominee.id, DossierNominee.award_id)
+        .where(DossierNominee.nomination_id == nomination.id)
+        .order_by(col(DossierNominee.position), col(DossierNominee.id))
+    )
+    names = list(session.exec(query).all())
     if not names:
         return []
     voters = seats(session, instance_id, round_)
     written = sum(1 for s in voters if s.choice and (s.data or {}).get("mode") == WRITTEN)
     papers = [p for _r, _c, p in receipts(session, instance_id, round_)]
-    wanted = {n.award_id for n in names} - {nomination.award_id}
+    wanted = {award_id for _id, award_id in names} - {nomination.award_id}
     others = session.exec(select(Award).where(col(Award.id).in_(wanted))).all()
     rules = {a.id: council_rule(a) for a in others}
     rules[nomination.award_id] = VoteRule.from_json(nomination.council_rule)
     out = []
-    for n in names:
-        picks = [p.get(str(n.id)) for p in papers]
+    for nominee_id, award_id in names:
+        key = str(nominee_id)
+        picks = [p.get(key) for p in papers]
         yes, no, abstain = picks.count("act"), picks.count("refuse"), picks.count("abstain")
         # every paper names every name, so the written ballots are among these picks
         tally = Tally(yes, no, abstain, len(voters), min(written, yes + no + abstain))
-        rule = rules[n.award_id]
-        out.append(NameCount(n, rule, tally, decide_tally(rule, tally)))
+        rule = rules[award_id]
+        out.append(NameTally(nominee_id or 0, rule, tally, decide_tally(rule, tally)))
     return out
 
 
-def say_names(counts: list[NameCount]) -> str:
+def name_counts(session: Session, nomination: Nomination, instance_id: int,
+                round_: int) -> list[NameCount]:  # fmt: skip
+    """Count every name of the dossier (`name_tallies`), each with its dossier row."""
+    tallies = name_tallies(session, nomination, instance_id, round_)
+    rows = {n.id: n for n in listed(session, nomination)} if tallies else {}
+    return [NameCount(rows[t.nominee_id], t.rule, t.tally, t.verdict) for t in tallies]
+
+
+def say_names(counts: list[NameCount] | list[NameTally]) -> str:
     """Say how many names of a dossier the council approved."""
     passed = sum(1 for c in counts if c.verdict.passed)
     return str(_l("%(n)d of %(m)d names approved, each by its award's rule.", n=passed,
@@ -161,7 +195,7 @@ def outcome(session: Session, nomination: Nomination, instance_id: int, round_: 
     any other vote counts its single choices against the rule kept with the nomination.
     """
     if by_name(session, nomination, which):
-        counts = name_counts(session, nomination, instance_id, round_)
+        counts = name_tallies(session, nomination, instance_id, round_)
         return any(c.verdict.passed for c in counts), say_names(counts)
     raw: dict[str, Any] = nomination.block_rule if which == "block" else nomination.council_rule
     rule, tally = VoteRule.from_json(raw), count(session, instance_id, round_)
