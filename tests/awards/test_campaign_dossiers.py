@@ -141,6 +141,20 @@ def test_campaign_dossier__refusals_name_their_reason_and_change_nothing(
     for kind in ("form01", "form02", "minutes"):  # no year-end rank to show: none is invented
         text = pdf_text(a2_head.get(f"/nominations/{dossier.id}/preview/{kind}.pdf").data)
         assert a2.name in text and "None" not in text, kind
+    # the nominations list says what each dossier rewards, and filters by it (page and export)
+    listing = html.unescape(sec.get("/nominations?ground=campaign").get_data(as_text=True))
+    assert f'/nominations/{dossier.id}"' in listing and TITLE in listing
+    listing = sec.get("/nominations?ground=ranking").get_data(as_text=True)
+    assert f'/nominations/{dossier.id}"' not in listing
+    exported = sec.get("/nominations?ground=campaign&format=csv").get_data(as_text=True)
+    assert TITLE in exported and a2.name in exported
+    # Form 02 reports the campaign's figures against the registered targets, not review scores
+    form02 = " ".join(pdf_text(a2_head.get(f"/nominations/{dossier.id}/preview/form02.pdf").data)
+                      .split())  # fmt: skip
+    assert f"II. KẾT QUẢ THỰC HIỆN {TITLE.upper()}" in form02
+    assert "Công trình thanh niên số công trình 10 21 210" in form02, form02
+    assert "Hoàn thành 1/1 chỉ tiêu đăng ký, bình quân 210 % chỉ tiêu" in form02
+    assert "KẾT QUẢ CHẤM ĐIỂM" not in form02
     # the same campaign and award again: one achievement, one award, naming the first dossier
     _refused(
         _open(_as(app, "a1.head"), reported, a2.id, "certificate_of_merit", session),
@@ -194,6 +208,10 @@ def test_campaign_dossier__the_participant_imports_its_own_units_and_people(
     )
     # another participant's people do not touch it; the proposer's own units only
     assert upload(_as(app, "b1.head"), f"{url}/nominees", table).status_code == 403
+    _refused(upload(_as(app, "secretariat"), f"{url}/nominees", table), 403,
+             "Only the proposing participant or its block's leading unit prepares a "
+             "campaign's dossier.")  # fmt: skip
+    assert listed(session, dossier.id or 0) == []
     answer = upload(_as(app, "a2.head"), f"{url}/nominees", table)
     assert answer.status_code == 422
     outside = f"{units['b1'].name} is neither {a2.name} (which proposes this dossier)"

@@ -19,6 +19,8 @@ from wflow.awards.catalogue import prize
 from wflow.awards.models import Award, CouncilSession, Decision, DossierNominee, Nomination
 from wflow.awards.signatories import Signatory
 from wflow.awards.votes import VoteRule, show
+from wflow.campaigns import summary as campaign_summary
+from wflow.campaigns.models import Campaign
 from wflow.core import subjects
 from wflow.documents.render import render_html
 from wflow.engine import WfInstance
@@ -150,10 +152,30 @@ def default_texts(session: Session, nomination: Nomination) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class CampaignResult:
+    """A campaign dossier's results: the campaign, its targets and the nominee's figures."""
+
+    campaign: Campaign
+    targets: list[campaign_summary.Target]
+    line: campaign_summary.Line | None
+
+
+def campaign_result(session: Session, nomination: Nomination) -> CampaignResult | None:
+    """Return the campaign figures a campaign dossier reports (None for the year's ranking)."""
+    campaign = session.get(Campaign, nomination.campaign_id) if nomination.campaign_id else None
+    if campaign is None:
+        return None
+    summary = campaign_summary.build(session, campaign)
+    line = next((ln for ln in summary.lines if ln.unit_id == nomination.unit_id), None)
+    return CampaignResult(campaign, summary.targets, line)
+
+
 def dossier_context(
     session: Session, nomination: Nomination, kind: str, when: date
 ) -> dict[str, Any]:
-    """Return what a dossier form shows: the unit, the award, the ranking, scores, the vote."""
+    """Return what a dossier form shows: the unit, the award, the ranking or the campaign's
+    figures, scores, the vote."""
     unit = session.get(Unit, nomination.unit_id)
     block = session.get(Block, nomination.block_id)
     award = session.get(Award, nomination.award_id)
@@ -174,6 +196,7 @@ def dossier_context(
         "scores": scores_of(session, last) if last else [],
         "last_review": last,
         "ranking": year_ranking(session, nomination.block_id, nomination.year),
+        "campaign": campaign_result(session, nomination),
         "cover_letter": nomination.cover_letter or texts["cover_letter"],
         "achievements": nomination.achievements or texts["achievements"],
         "minutes": nomination.minutes or texts["minutes"],

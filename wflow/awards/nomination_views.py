@@ -117,11 +117,20 @@ def index() -> str | WResponse:
     rows = subjects.visible(sess, me, noms.all_nominations(sess, year))
     states = subjects.states(sess, rows)
     units, blocks, award_map = noms.names(sess, rows)
+    grounds = noms.grounds(sess, rows)
+    ground = request.args.get("ground", "")  # "campaign", "ranking" or "" (both)
     rows = [
         n
         for n in rows
         if (not state or states.get(n.id or 0) == state)
-        and matches(q, units[n.unit_id].name, blocks[n.block_id].name, award_map[n.award_id].name)
+        and (not ground or (ground == "campaign") == (n.campaign_id is not None))
+        and matches(
+            q,
+            units[n.unit_id].name,
+            blocks[n.block_id].name,
+            award_map[n.award_id].name,
+            grounds[n.id],
+        )
     ]
     fmt = wanted_format()
     if fmt:
@@ -132,6 +141,7 @@ def index() -> str | WResponse:
                 "block": blocks[n.block_id].name,
                 "unit": units[n.unit_id].name,
                 "award": award_map[n.award_id].name,
+                "for": grounds[n.id] or _("Year-end ranking"),
                 "rank": n.rank,
                 "total": str(n.total),
                 "state": states.get(n.id or 0, ""),
@@ -144,6 +154,7 @@ def index() -> str | WResponse:
             ("block", _("Block")),
             ("unit", _("Unit")),
             ("award", _("Award")),
+            ("for", _("For")),
             ("rank", _("Rank")),
             ("total", _("Total")),
             ("state", _("State")),
@@ -156,6 +167,7 @@ def index() -> str | WResponse:
         units=units,
         blocks=blocks,
         award_map=award_map,
+        grounds=grounds,
         args=request.args,
         defn=engine().definition(noms.WORKFLOW),
     )

@@ -24,6 +24,7 @@ from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Nomination
 from wflow.awards.rules import WRITTEN, explain, receipts, seats
 from wflow.awards.subject import NOMINATION
+from wflow.campaigns.models import Campaign
 from wflow.clock import utcnow
 from wflow.core import installation, subjects
 from wflow.core import workflow as wf
@@ -626,6 +627,16 @@ def names(
     )
     award_map = {a.id: a for a in session.exec(select(Award))}
     return units, blocks, award_map
+
+
+def grounds(session: Session, rows: Iterable[Nomination]) -> dict[int | None, str]:
+    """Return what each nomination rewards, by its id: a campaign's title, else the year's
+    ranking (an empty string)."""
+    rows = list(rows)
+    wanted = {n.campaign_id for n in rows if n.campaign_id is not None}
+    titles = {c.id: c.title for c in session.exec(
+        select(Campaign).where(col(Campaign.id).in_(wanted)))} if wanted else {}  # fmt: skip
+    return {n.id: titles.get(n.campaign_id, "") if n.campaign_id else "" for n in rows}
 
 
 __all__ = ["ServiceError", "cast_vote", "close_vote", "propose", "submit_dossier"]

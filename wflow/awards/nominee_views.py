@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlmodel import Session
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
@@ -14,12 +15,21 @@ from wflow.awards.blueprint import bp
 from wflow.awards.decisions import council_unit
 from wflow.awards.models import Award, Nomination
 from wflow.core.errors import ServiceError
-from wflow.org.models import Unit
+from wflow.org.models import Unit, User
 from wflow.people.forms import ImportForm
 from wflow.people.spreadsheet import RowsRejected
 from wflow.web.downloads import pdf_response
 from wflow.web.forms import form_error
 from wflow.web.guard import user, visible
+
+
+def _refusal(sess: Session, me: User, nomination: Nomination) -> ServiceError | None:
+    """Return why `me` may not change the dossier's list now (None: they may)."""
+    try:
+        listing.check_may_edit(sess, me, nomination)
+    except ServiceError as exc:
+        return exc
+    return None
 
 
 @bp.route("/nominations/<int:nomination_id>/nominees", methods=["GET", "POST"])
@@ -33,10 +43,12 @@ def nominees(nomination_id: int) -> str | WResponse | tuple[str, int]:
     rejected: list[tuple[int, str]] = []
     status = 200
     if request.method == "POST":
-        if not can:
-            abort(403)
         upload = request.files.get("file")
-        if not form.validate_on_submit() or upload is None:
+        refused = _refusal(sess, me, nomination)
+        if refused is not None:  # the reason, on the page they were on
+            form_error(form, refused)
+            status = refused.status
+        elif not form.validate_on_submit() or upload is None:
             if "csrf_token" in form.errors:
                 abort(400)
             status = 422

@@ -118,6 +118,17 @@ def may_edit(session: Session, user: User, nomination: Nomination) -> bool:
     return prepares(session, user, nomination) and subjects.has_tag(session, nomination, "editable")
 
 
+def check_may_edit(session: Session, user: User, nomination: Nomination) -> None:
+    """Refuse, with the reason, a change of the list by `user` now (`may_edit`)."""
+    if not prepares(session, user, nomination):
+        if nomination.campaign_id is not None:
+            raise Forbidden(_l("Only the proposing participant or its block's leading unit "
+                               "prepares a campaign's dossier."))  # fmt: skip
+        raise Forbidden(_l("Only the block's leading unit prepares the dossier."))
+    if not subjects.has_tag(session, nomination, "editable"):
+        raise Conflict(_l("The dossier can be changed only before it is submitted."))
+
+
 class _Context:
     """What every row is checked against: the proposing unit's units and people, the awards."""
 
@@ -268,10 +279,7 @@ def import_nominees(
     session: Session, *, user: User, nomination: Nomination, data: bytes, filename: str
 ) -> int:
     """Replace the dossier's nominee list with the file's rows (all or none); return how many."""
-    if not prepares(session, user, nomination):
-        raise Forbidden(_l("Only the block's leading unit prepares the dossier."))
-    if not subjects.has_tag(session, nomination, "editable"):
-        raise Conflict(_l("The dossier can be changed only before it is submitted."))
+    check_may_edit(session, user, nomination)
     table = read_table(data, filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS,
                        max_cols=len(HEADERS) + 10)  # fmt: skip
     entries = check_table(session, nomination, table)
