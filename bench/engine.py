@@ -150,7 +150,7 @@ class AppDb:
             block = org.create_block(s, name="Khối thi đua", code="KBENCH", year=self.year,
                                      member_ids=self.unit_ids, leader_id=self.unit_ids[0],
                                      deputy_id=self.unit_ids[1])  # fmt: skip
-            self.block_id = block.id or 0
+            self.block_id, self.council_id = block.id or 0, block.council_id
             heads = [org.create_user(s, login=f"head{i:02d}", display_name=f"Thủ trưởng {i}",
                                      password=PASSWORD, unit_id=uid,
                                      roles=[Role.UNIT_HEAD.value])
@@ -180,7 +180,8 @@ class AppDb:
                     [{"id": i, "workflow": "approval", "version": 1, "state": "draft",
                       "subject_type": "doc", "subject_id": i,
                       "unit_id": self.unit_ids[self.unit_of(i)], "block_id": self.block_id,
-                      "year": self.year, "data": {}, "lock_version": 1, "entry": 1,
+                      "year": self.year, "council_id": self.council_id, "data": {},
+                      "lock_version": 1, "entry": 1,
                       "last_seq": 0, "last_hash": "", "due_at": None, "created_at": now,
                       "updated_at": now} for i in ids],
                 )  # fmt: skip

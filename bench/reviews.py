@@ -66,6 +66,7 @@ def seed(bind: sa.Engine, versions: dict[str, int], blocks: int, year: int) -> d
     now = datetime(year, 12, 20, 9, 0)
     counts: dict[str, int] = {}
     ids = {"instance": 0, "review": 0, "criterion": 0, "group": 0}
+    council = blocks * UNITS + 1  # the province's council: every unit, block and instance is its
 
     def instance(workflow: str, state: str, subject: int, block_id: int, unit_id: int | None,
                  data: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
@@ -73,6 +74,7 @@ def seed(bind: sa.Engine, versions: dict[str, int], blocks: int, year: int) -> d
         return {"id": ids["instance"], "workflow": workflow, "version": versions[workflow],
                 "state": state, "subject_type": workflow, "subject_id": subject,
                 "unit_id": unit_id, "block_id": block_id, "year": year, "data": data,
+                "council_id": council,
                 "lock_version": 5, "entry": 5, "last_seq": 0, "last_hash": "",
                 "due_at": None, "created_at": now, "updated_at": now}  # fmt: skip
 
@@ -80,15 +82,20 @@ def seed(bind: sa.Engine, versions: dict[str, int], blocks: int, year: int) -> d
              "late_report_penalty": "1", "vote_threshold": "2/3", "vote_quorum": "2/3",
              "grading": "leader", "review_open_days": 30}  # fmt: skip
     with bind.begin() as conn:
+        _insert(conn, t["unit"], [{"id": council, "name": "Hội đồng Thi đua - Khen thưởng tỉnh",
+                                   "code": "HDTDKT", "kind": "council", "level": "province",
+                                   "council_id": council, "created_at": now}])  # fmt: skip
+        counts["unit"] = 1
         for b in range(1, blocks + 1):
             rows: dict[str, list[dict[str, Any]]] = {k: [] for k in t}
             unit_ids = [(b - 1) * UNITS + i for i in range(1, UNITS + 1)]
             rows["block"].append({"id": b, "name": f"Khối thi đua số {b:02d}", "code": f"K{b:03d}",
-                                  "description": "", "created_at": now})  # fmt: skip
+                                  "description": "", "council_id": council,
+                                  "created_at": now})  # fmt: skip
             for pos, uid in enumerate(unit_ids):
                 rows["unit"].append({"id": uid, "name": f"Đơn vị {uid:04d} khối {b:02d}",
                                      "code": f"DV{uid:04d}", "kind": "agency",
-                                     "created_at": now})  # fmt: skip
+                                     "council_id": council, "created_at": now})  # fmt: skip
                 position = "leader" if pos == 0 else "deputy" if pos == 1 else "member"
                 rows["blockmembership"].append({"block_id": b, "year": year, "unit_id": uid,
                                                 "position": position})  # fmt: skip
@@ -142,7 +149,7 @@ def seed(bind: sa.Engine, versions: dict[str, int], blocks: int, year: int) -> d
                     rows["wf_task"] += [
                         {"instance_id": inst["id"], "trigger": "lock", "principal": who,
                          "due_at": None}
-                        for who in (f"block:{b}:{year}:leader", "secretariat")
+                        for who in (f"block:{b}:{year}:leader", f"secretariat:{council}")
                     ]  # fmt: skip
                     form, total = rng.uniform(0.7, 0.98), Decimal(0)
                     for cid, most in criteria:
@@ -322,16 +329,18 @@ def inbox_count(app: Any, bind: sa.Engine, label: str, grow: int = 10) -> list[d
 
     small, small_s, small_sql = timed()
     with bind.begin() as conn:  # the same principal on more tasks of the same instances
+        who = conn.execute(sa.select(TASK.c.principal).where(
+            TASK.c.principal.like("secretariat:%")).limit(1)).scalar_one()  # fmt: skip
         ids = [r[0] for r in conn.execute(
-            sa.select(TASK.c.instance_id).where(TASK.c.principal == "secretariat"))]  # fmt: skip
-        _insert(conn, TASK, [{"instance_id": i, "trigger": f"extra{k}", "principal": "secretariat",
+            sa.select(TASK.c.instance_id).where(TASK.c.principal == who))]  # fmt: skip
+        _insert(conn, TASK, [{"instance_id": i, "trigger": f"extra{k}", "principal": who,
                               "due_at": None} for k in range(1, grow) for i in ids])  # fmt: skip
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE wf_task")
         compiled = INBOX_COUNT.compile(conn, compile_kwargs={"literal_binds": False})
         explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
         plan = conn.exec_driver_sql(
-            explain + str(compiled).replace("__[POSTCOMPILE_principals]", "('secretariat')")
+            explain + str(compiled).replace("__[POSTCOMPILE_principals]", f"('{who}')")
         ).all()
     big, big_s, big_sql = timed()
     print(f"  inbox count: {small_sql} SQL, {small_s * 1e6:,.0f} µs with {small:,} open tasks; "

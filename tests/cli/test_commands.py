@@ -35,7 +35,8 @@ def test_cli__init_demo_builds_the_province_once(runner: FlaskCliRunner, session
     again = runner.invoke(args=["init", "--demo"])
     assert again.exit_code == 0 and "kept as it is" in again.output
     session.expire_all()
-    assert len(session.exec(select(Block)).all()) == 3  # the review demo adds the agencies'
+    # the province's three (the review demo adds the agencies') and one per commune
+    assert len(session.exec(select(Block)).all()) == 5
 
 
 def test_cli__users_create_and_refusals(

@@ -761,3 +761,46 @@ def test_access__staff_of_a_former_member_sees_only_its_years(
     sign_in(client, "a3.head")
     assert client.get(f"/blocks/{block.id}?year={year - 1}").status_code == 200
     assert client.get(f"/blocks/{block.id}?year={year}").status_code == 403
+
+
+# The names of the province's rows a page of another council's committee must never show.
+PROVINCE_NAMES = ("Đơn vị thử", "Khối KA", "Khối KB", "Nguyễn Thị Lan", "Sổ đoàn viên điện tử",
+                  "Chương trình phối hợp", "Kiểm tra 6 tháng đầu năm")  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["secretariat", "council", "admin"])
+def test_access__another_councils_committee_reaches_none_of_it(
+    app: Any, client: FlaskClient, world_with_pact: dict[str, Any], session: Any,
+    make_user: Any, role: str,
+) -> None:  # fmt: skip
+    """A council beside the province's (another province): every page its committee gets at
+    the province's rows is refused, and no list shows them."""
+    from wflow.org import service as org
+    from wflow.org.models import Role
+
+    world = world_with_pact
+    with app.test_request_context():
+        council = org.create_unit(session, name="Hội đồng Thi đua - Khen thưởng tỉnh Quảng Bình",
+                                  code="HDQB", kind="council", level="province")  # fmt: skip
+        office = org.create_unit(session, name="Ban Thi đua - Khen thưởng tỉnh Quảng Bình",
+                                 code="BTDQB", kind="agency", council_id=council.id)  # fmt: skip
+        session.commit()
+    roles = {"secretariat": Role.SECRETARIAT, "council": Role.COUNCIL_MEMBER, "admin": Role.ADMIN}
+    make_user(f"qb.{role}", office, roles=(roles[role].value,))
+    session.commit()
+    sign_in(client, f"qb.{role}")
+    wrong = []
+    for template, expected in MATRIX.items():
+        theirs = expected.get(role, expected.get("*"))
+        public = expected.get("*") == 200 and ANONYMOUS in expected
+        if theirs != 200 or public:
+            continue
+        response = client.get(_fill(template, world))
+        if "{" in template and response.status_code not in (403, 404):
+            wrong.append(f"{template}: {response.status_code}, expected 403 or 404")
+        elif response.status_code == 200 and response.mimetype.startswith(("text/", "image/svg")):
+            body = response.get_data(as_text=True)
+            shown = [n for n in PROVINCE_NAMES if n in body]
+            if shown:
+                wrong.append(f"{template} shows {', '.join(shown)}")
+    assert not wrong, "\n".join(wrong)

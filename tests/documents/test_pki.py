@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from tests.documents.helpers import foreign_ca, issued_by, p12, pem, self_signed
 from wflow.core.errors import Conflict, ServiceError
+from wflow.councils import service as councils
 from wflow.documents import pki
 from wflow.signatures import keys, trust
 from wflow.signatures.models import UnitCertificate
@@ -67,11 +68,13 @@ def test_pki__every_unit_gets_one_encrypted_certificate(
     app: Flask, session: Session, store: pki.KeyStore, trio: dict[str, Any]
 ) -> None:
     rows = _rows(session)
-    assert sorted(r.unit_id for r in rows) == sorted(u.id for u in trio["units"])
+    council = councils.default_council(session)  # the units' council, made with the first one
+    units = [*trio["units"], council]
+    assert sorted(r.unit_id for r in rows) == sorted(u.id for u in units)
     assert keys.ensure_unit_certificates(session, store=store) == []  # idempotent
-    assert len(_rows(session)) == 3
+    assert len(_rows(session)) == 4
     ca = store.ca_cert()
-    by_id = {u.id: u for u in trio["units"]}
+    by_id = {u.id: u for u in units}
     for row in rows:
         unit = by_id[row.unit_id]
         cert = x509.load_pem_x509_certificate(row.cert_pem.encode())
@@ -185,7 +188,9 @@ def test_pki__cli_init_list_revoke_import(
     assert result.exit_code == 0, result.output
     assert "certificates issued: 0" in result.output
     listed = runner.invoke(args=["keys", "list"])
-    assert listed.exit_code == 0 and listed.output.count("internal") == 3
+    assert (
+        listed.exit_code == 0 and listed.output.count("internal") == 4
+    )  # the three units and their council
     first = keys.usable_certificate(session, trio["units"][0].id)
     assert first is not None
     assert pki.format_fingerprint(first.fingerprint) in listed.output
@@ -207,7 +212,7 @@ def test_pki__cli_init_list_revoke_import(
     assert bad.exit_code == 1 and "password is wrong" in bad.output
     untrusted = runner.invoke(args=["keys", "import", "TDOAN", str(path)], input="pw\n")
     assert untrusted.exit_code == 1 and "trusted root" in untrusted.output
-    assert len(_rows(session)) == 3
+    assert len(_rows(session)) == 4
     root = tmp_path / "root.pem"
     root.write_bytes(pem(ca[1]))
     added = runner.invoke(args=["trust", "add", str(root), "--name", "CA nước ngoài"])

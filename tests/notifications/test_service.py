@@ -12,6 +12,7 @@ from tests.notifications.mailbox import Mailbox, free_port, mailbox_fixture  # n
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.formats import local_end_of_day
+from wflow.councils import service as councils
 from wflow.engine import Actor, FireContext, Scope
 from wflow.engine.tables import WfInstance
 from wflow.notifications import service as notify
@@ -55,10 +56,14 @@ def test_notify__users_holding_inverts_the_principals(
     heads = notify.users_holding(session, [f"block:{ka}:{year}:leader_head"])
     assert _logins(heads) == {"a1.head"}
     assert _logins(notify.users_holding(session, [f"block:{kb}:{year - 1}:member"])) == set()
-    assert _logins(notify.users_holding(session, ["secretariat", "council"])) == {
-        "secretariat", "council"}  # fmt: skip
+    body = councils.default_council_id(session)  # the committee's principals name its council
+    sec, board = f"secretariat:{body}", f"council:{body}"
+    assert _logins(notify.users_holding(session, [sec, board])) == {"secretariat", "council"}
+    assert (
+        notify.users_holding(session, ["secretariat", "council", f"secretariat:{body + 99}"]) == []
+    )
     assert notify.users_holding(session, ["system"]) == []
-    mixed = notify.users_holding(session, ["secretariat", f"unit:{a1}:head"])
+    mixed = notify.users_holding(session, [sec, f"unit:{a1}:head"])
     assert _logins(mixed) == {"secretariat", "a1.head"}
     council = world["users"]["council"]
     assert _logins(notify.users_holding(session, [f"council:user:{council.id}"])) == {"council"}

@@ -31,7 +31,7 @@ def council_user_of(_scope: Scope, values: Sequence[Any]) -> Iterable[str]:
 def chair_named(ctx: FireContext) -> bool | str:
     """Pass when `chair` names the council's chair (the award settings)."""
     session, _found = _row(ctx)
-    chair = awards.council_chair(session)
+    chair = awards.council_chair(session, ctx.scope.council_id)
     if chair is None:
         return str(service.NO_CHAIR)
     if unit_ids(list(ctx.data.get("chair") or [])) != [chair.id]:

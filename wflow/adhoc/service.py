@@ -34,6 +34,7 @@ from wflow.core import workflow as wf
 from wflow.core.access import Action, may
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.documents.render import render_html
 from wflow.engine import Engine, FireResult
 from wflow.org.models import Unit, User
@@ -257,7 +258,7 @@ def accept(
     expected_version: int | None = None,
 ) -> FireResult:  # fmt: skip
     """Accept the checked proposal and refer it to the council's chair (the secretariat)."""
-    chair = awards.council_chair(session)
+    chair = awards.council_chair(session, councils.of_unit(session, row.unit_id))
     if chair is None:
         raise Conflict(NO_CHAIR)
     return subjects.fire(session, engine, user=user, subject=row, trigger="accept",
@@ -299,7 +300,7 @@ def render_decision(
 ) -> tuple[bytes, int, tuple[int, int, int, int]]:
     """Render the chair's decision (with its verification code's footer `verify`); return the
     PDF and its signature's page and box."""
-    body = council.council_unit(session)
+    body = council.body_of(session, councils.of_unit(session, row.unit_id))
     proposer = session.get(Unit, row.unit_id)
     context = {
         "row": row,
@@ -359,7 +360,8 @@ def sign_decision(
     row.decision_number, row.decision_year, row.decision_date = text, issued_on.year, issued_on
     row.base_salary, row.prize_amount = salary, awards.prize(award.prize_multiple, salary)
     row.decided_by_user_id, row.updated_at = user.id, utcnow()
-    signatory, body = Signatory(user, CHAIR), council.council_unit(session)
+    signatory = Signatory(user, CHAIR)
+    body = council.body_of(session, councils.of_unit(session, row.unit_id))
     doc = council.issue_signed(
         session, signatory, body, lambda footer: render_decision(session, row, user, footer),
         reason=f"Quyết định khen thưởng số {text}", kind=DOCUMENT_KIND,

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from wflow.adhoc.models import AdhocAward
 from wflow.awards.models import Award
-from wflow.core.access import Action, is_committee, may
+from wflow.core.access import Action, may
 from wflow.core.subjects import SubjectKind, register
 from wflow.engine import Scope
 from wflow.org.models import Unit, User
@@ -28,7 +28,7 @@ def nominee_unit_id(session: Session, row: AdhocAward) -> int | None:
 
 def may_view(session: Session, user: User, row: AdhocAward) -> bool:
     """Tell whether `user` sees the proposal: the committee, the proposing and nominee's units."""
-    if is_committee(user) or may(session, user, Action.VIEW, unit_id=row.unit_id):
+    if may(session, user, Action.VIEW, unit_id=row.unit_id):
         return True
     other = nominee_unit_id(session, row)
     return other is not None and may(session, user, Action.VIEW, unit_id=other)

@@ -33,6 +33,7 @@ from wflow.core import installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, is_committee
 from wflow.core.errors import ServiceError
+from wflow.councils import service as councils
 from wflow.org.models import Unit
 from wflow.people import service as people
 from wflow.web.args import arg_year
@@ -164,7 +165,7 @@ def show(adhoc_award_id: int, decision_form: ChairDecisionForm | None = None) ->
         timeline=wf.timeline(sess, row.instance_id or 0),
         may_edit="submit" in found.triggers, decision_form=decision_form,
         may_sign="decide" in found.triggers, form=EmptyForm(),
-        chair=awards.council_chair(sess),
+        chair=awards.council_chair(sess, councils.of_unit(sess, row.unit_id)),
     )  # fmt: skip
 
 

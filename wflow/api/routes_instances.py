@@ -23,7 +23,6 @@ from wflow.api.schemas import (
 from wflow.api.vocabulary import data_problems
 from wflow.core import subjects
 from wflow.core import workflow as wf
-from wflow.core.access import is_committee
 from wflow.engine import Definition, WfInstance, WfParticipant, WorkflowError
 from wflow.workflow_setup import engine
 
@@ -65,8 +64,7 @@ def instances(query: InstanceFilter) -> InstancePage:
             raise ApiError(422, "invalid_input", message, [name])
     rows = wf.instances(sess, workflow=query.workflow, state=query.state,
                         block_id=query.block, year=query.year)  # fmt: skip
-    if not is_committee(me):
-        rows = [r for r in rows if subjects.may_view_instance(sess, me, r)]
+    rows = subjects.visible_instances(sess, me, rows)
     page = rows[query.offset : query.offset + query.limit]
     items = [instance_out(r, engine().definition(r.workflow, r.version)) for r in page]
     return InstancePage(items=items, total=len(rows), limit=query.limit, offset=query.offset)

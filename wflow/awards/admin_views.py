@@ -16,6 +16,7 @@ from wflow.awards.forms import LEVELS, AwardForm, SettingsForm
 from wflow.awards.models import Award
 from wflow.core.access import Action
 from wflow.core.errors import ServiceError
+from wflow.councils import service as councils
 from wflow.web.guard import ensure, load_or_404, user
 from wflow.web.lists import export, wanted_format
 
@@ -122,20 +123,21 @@ def settings() -> Page:
     """The base salary prize money is a multiple of, and the council's signatories."""
     sess = db.session()
     form = SettingsForm()
-    members = [(u.id or 0, u.display_name) for u in awards.council_members(sess)]
+    body = councils.of_user(sess, user())  # the administrator's council's signatories
+    members = [(u.id or 0, u.display_name) for u in awards.council_members(sess, body)]
     form.council_chair.choices = [(0, "—"), *members]
     form.council_vice_chairs.choices = members
     status = 200
     if request.method == "GET":
         form.base_salary.data = str(awards.base_salary(sess))
-        chair = awards.council_chair(sess)
+        chair = awards.council_chair(sess, body)
         form.council_chair.data = chair.id if chair is not None else 0
-        form.council_vice_chairs.data = [u.id or 0 for u in awards.council_vice_chairs(sess)]
+        form.council_vice_chairs.data = [u.id or 0 for u in awards.council_vice_chairs(sess, body)]
     elif form.validate_on_submit():
         try:
             chair = form.council_chair.data or None
             awards.save_settings(sess, user(), form.base_salary.data, chair,
-                                 list(form.council_vice_chairs.data or []))  # fmt: skip
+                                 list(form.council_vice_chairs.data or []), body)  # fmt: skip
         except ServiceError as exc:
             field = getattr(form, exc.field or "", form.base_salary)
             field.errors = [*field.errors, str(exc.message)]

@@ -23,6 +23,7 @@ from wflow.clock import utcnow
 from wflow.core.errors import Conflict, ServiceError
 from wflow.core.numbers import NumberRefused, read_decimal, read_int
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.org.models import Role, User
 from wflow.org.service import clean_text
 
@@ -361,53 +362,67 @@ def set_base_salary(session: Session, user: User, value: Any) -> Decimal:
     return Decimal(text)
 
 
-def council_chair(session: Session) -> User | None:
-    """Return the council member who chairs the council (signs its ad-hoc decisions), if named."""
-    row = session.get(Setting, COUNCIL_CHAIR)
+def _key(session: Session, base: str, council_id: int | None) -> str:
+    """Return a council's Setting key: the first council keeps the plain one ("council_chair")."""
+    if council_id is None or council_id == councils.first_id(session):
+        return base
+    return f"{base}:{council_id}"
+
+
+def council_chair(session: Session, council_id: int | None = None) -> User | None:
+    """Return the member who chairs the council (signs its decisions), if named (the first
+    council's when `council_id` is None)."""
+    row = session.get(Setting, _key(session, COUNCIL_CHAIR, council_id))
     found = session.get(User, int(row.value)) if row is not None and row.value.isdigit() else None
-    if found is None or not found.is_active or not found.has_role(Role.COUNCIL_MEMBER):
+    if found is None or found not in council_members(session, council_id):
         return None
     return found
 
 
-def council_members(session: Session) -> list[User]:
-    """Return the active council members, by name (the chair is one of them)."""
+def council_members(session: Session, council_id: int | None = None) -> list[User]:
+    """Return the council's active members, by name (the chair is one of them)."""
+    body = council_id if council_id is not None else councils.first_id(session)
     users = session.exec(select(User).where(User.active == True)).all()  # noqa: E712
     members = [u for u in users if u.has_role(Role.COUNCIL_MEMBER)]
+    members = [u for u in members if councils.of_user(session, u) == body]
     return sorted(members, key=lambda u: u.display_name)
 
 
 @transactional
-def set_council_chair(session: Session, user: User, chair_id: int | None) -> User | None:
+def set_council_chair(session: Session, user: User, chair_id: int | None,
+                      council_id: int | None = None) -> User | None:  # fmt: skip
     """Name the council member who chairs the council (None: nobody); commit and return them."""
     chair = session.get(User, chair_id) if chair_id else None
-    if chair_id and (chair is None or chair not in council_members(session)):
+    if chair_id and (chair is None or chair not in council_members(session, council_id)):
         raise ServiceError(_l("Choose a member of the council."), "council_chair")
     text = str(chair.id) if chair is not None else ""
-    row = session.get(Setting, COUNCIL_CHAIR) or Setting(key=COUNCIL_CHAIR, value=text)
+    key = _key(session, COUNCIL_CHAIR, council_id)
+    row = session.get(Setting, key) or Setting(key=key, value=text)
     row.value, row.updated_by_user_id, row.updated_at = text, user.id, utcnow()
     session.add(row)
     return chair
 
 
-def council_vice_chairs(session: Session) -> list[User]:
+def council_vice_chairs(session: Session, council_id: int | None = None) -> list[User]:
     """Return the council's vice-chairs (who sign "KT. CHỦ TỊCH"), by name."""
-    row = session.get(Setting, COUNCIL_VICE_CHAIRS)
+    row = session.get(Setting, _key(session, COUNCIL_VICE_CHAIRS, council_id))
     wanted = {int(v) for v in (row.value.split(",") if row is not None else []) if v.isdigit()}
-    return [u for u in council_members(session) if u.id in wanted]
+    return [u for u in council_members(session, council_id) if u.id in wanted]
 
 
 @transactional
-def set_council_vice_chairs(session: Session, user: User, ids: list[int]) -> list[User]:
+def set_council_vice_chairs(session: Session, user: User, ids: list[int],
+                            council_id: int | None = None) -> list[User]:  # fmt: skip
     """Name the council's vice-chairs (members other than the chair); commit and return them."""
-    members = {u.id: u for u in council_members(session)}
-    chair = council_chair(session)
+    members = {u.id: u for u in council_members(session, council_id)}
+    chair = council_chair(session, council_id)
     if any(i not in members for i in ids):
         raise ServiceError(_l("Choose members of the council."), "council_vice_chairs")
     if chair is not None and chair.id in ids:
         raise ServiceError(_l("The chair cannot also be a vice-chair."), "council_vice_chairs")
     text = ",".join(str(i) for i in sorted(set(ids)))
-    row = session.get(Setting, COUNCIL_VICE_CHAIRS) or Setting(key=COUNCIL_VICE_CHAIRS, value=text)
+    key = _key(session, COUNCIL_VICE_CHAIRS, council_id)
+    row = session.get(Setting, key) or Setting(key=key, value=text)
     row.value, row.updated_by_user_id, row.updated_at = text, user.id, utcnow()
     session.add(row)
     return [members[i] for i in sorted(set(ids))]
@@ -420,12 +435,13 @@ def save_settings(
     base_salary: Any,
     chair_id: int | None,
     vice_chair_ids: list[int] | None = None,
+    council_id: int | None = None,
 ) -> None:
     """Change the base salary and the council's signatories together (all or nothing)."""
     set_base_salary(session, user, base_salary)
-    set_council_chair(session, user, chair_id)
+    set_council_chair(session, user, chair_id, council_id)
     if vice_chair_ids is not None:
-        set_council_vice_chairs(session, user, vice_chair_ids)
+        set_council_vice_chairs(session, user, vice_chair_ids, council_id)
 
 
 def prize(multiple: Decimal, salary: Decimal) -> Decimal:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from wflow.awards.models import CouncilSession, Decision
-from wflow.core.access import is_committee
+from wflow.core.access import oversees
 from wflow.core.subjects import SubjectKind, register
 from wflow.engine import Scope
 from wflow.org.models import User
@@ -14,12 +14,15 @@ from wflow.org.models import User
 
 def scope(decision: Decision) -> Scope:
     """Return the decision's workflow scope: the council's, in the decision's year."""
-    return Scope("award_decision", decision.id or 0, year=decision.year)
+    return Scope(
+        "award_decision", decision.id or 0, year=decision.year, council_id=decision.council_id
+    )
 
 
-def may_view(_session: Session, user: User, _decision: Decision) -> bool:
-    """Tell whether `user` sees the decision before it is issued: the committee only."""
-    return is_committee(user)
+def may_view(session: Session, user: User, decision: Decision) -> bool:
+    """Tell whether `user` sees the decision before it is issued: its council's committee and
+    those above it."""
+    return oversees(session, user, decision.council_id)
 
 
 def title(session: Session, decision: Decision) -> str:

@@ -13,7 +13,7 @@ their capacity.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,36 +36,35 @@ from wflow.awards.subject import NOMINATION
 from wflow.clock import utcnow
 from wflow.core import installation, subjects
 from wflow.core import workflow as wf
+from wflow.core.access import acts_in
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.documents import signing
 from wflow.engine import Actor, Engine, FireResult, WfInstance
-from wflow.org import service as org
 from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.org.service import clean_text
 from wflow.pacts.models import Document
 from wflow.people.models import Person
 from wflow.signatures import codes, keys
 
-COUNCIL_CODE = "HDTDKT"
-COUNCIL_NAME = "Hội đồng Thi đua - Khen thưởng"
 
-
-def _secretariat(user: User) -> None:
-    if not (user.is_active and user.has_role(Role.SECRETARIAT)):
+def _secretariat(session: Session, user: User, council_id: int | None) -> None:
+    """Refuse anyone but the secretariat of the council (None: the user's own)."""
+    body = council_id if council_id is not None else councils.of_user(session, user)
+    if not (user.is_active and user.has_role(Role.SECRETARIAT) and acts_in(session, user, body)):
         raise Forbidden(_l("Only the secretariat may do this."))
+
+
+def body_of(session: Session, council_id: int | None) -> Unit:
+    """Return the council's unit, which signs its decisions (the first council's for None)."""
+    found = session.get(Unit, council_id) if council_id is not None else None
+    return found if found is not None else council_unit(session)
 
 
 def council_unit(session: Session) -> Unit:
     """Return the council's unit (its signing identity), creating it on first use."""
-    found = session.exec(
-        select(Unit).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
-    ).first()
-    if found is not None:
-        return found
-    return org.create_unit(
-        session, name=COUNCIL_NAME, code=COUNCIL_CODE, kind=UnitKind.COUNCIL.value
-    )
+    return councils.default_council(session)
 
 
 def council_unit_name(session: Session) -> str:
@@ -81,14 +80,15 @@ def council_unit_name(session: Session) -> str:
 def create_session(
     session: Session, *, user: User, year: int | None, title: str, held_on: date | None
 ) -> CouncilSession:
-    """Open a council session deciding on `year`'s results (the secretariat)."""
-    _secretariat(user)
+    """Open a council session deciding on `year`'s results (the secretariat, for its council)."""
+    _secretariat(session, user, None)
     if year is None or not 2000 <= year <= 2100:
         raise ServiceError(_l("Give a year between 2000 and 2100."), "year")
     if held_on is None:
         raise ServiceError(_l("Give the date of the session."), "held_on")
     row = CouncilSession(
         year=year,
+        council_id=councils.of_user(session, user),
         title=clean_text(title, "title", max_len=300),
         held_on=held_on,
         created_by_user_id=user.id,
@@ -97,18 +97,22 @@ def create_session(
     return row
 
 
-def sessions(session: Session) -> list[CouncilSession]:
-    """Return every council session, newest first."""
+def sessions(session: Session, council_ids: Collection[int] | None = None) -> list[CouncilSession]:
+    """Return the council sessions (of `council_ids` when given), newest first."""
     query = select(CouncilSession).order_by(
         col(CouncilSession.held_on).desc(), col(CouncilSession.id).desc()
     )
+    if council_ids is not None:
+        query = query.where(col(CouncilSession.council_id).in_(sorted(council_ids)))
     return list(session.exec(query).all())
 
 
-def open_sessions(session: Session, year: int) -> list[CouncilSession]:
-    """Return the sessions of `year` without a signed decision (nominations may join them)."""
+def open_sessions(session: Session, year: int, council_id: int | None) -> list[CouncilSession]:
+    """Return the council's sessions of `year` without a signed decision (nominations of its
+    blocks may join them)."""
     decided = set(session.exec(select(Decision.session_id)).all())
-    return [s for s in sessions(session) if s.year == year and s.id not in decided]
+    return [s for s in sessions(session, [council_id or 0])
+            if s.year == year and s.id not in decided]  # fmt: skip
 
 
 def agenda(session: Session, council_session: CouncilSession) -> list[Nomination]:
@@ -220,7 +224,8 @@ def render_draft(
     """Render the decision as it would be signed by `signatory`: the PDF, its box's page and box."""
     held = session.get(CouncilSession, decision.session_id)
     approved = approved_of(session, held) if held is not None else []
-    return docs.render_decision(session, decision, council_unit(session), approved, signatory)
+    body = body_of(session, decision.council_id)
+    return docs.render_decision(session, decision, body, approved, signatory)
 
 
 @transactional
@@ -235,7 +240,7 @@ def submit_decision(
 ) -> Decision:
     """Prepare the session's decision (number, date, the approved nominations as its annex)
     and submit it to the council's chair and vice-chairs for signature (the secretariat)."""
-    _secretariat(user)
+    _secretariat(session, user, council_session.council_id)
     text = clean_text(number, "number", max_len=50)
     if issued_on is None:
         raise ServiceError(_l("Give the date of the decision."), "issued_on")
@@ -248,7 +253,7 @@ def submit_decision(
         raise Conflict(_l("Another decision has this number."), "number")
     if not approved_of(session, council_session):
         raise Conflict(_l("No nomination of this session has been approved by the council."))
-    signers = signatories(session)
+    signers = signatories(session, council_session.council_id)
     if not signers or signers[0].capacity != CHAIR:
         raise Conflict(NO_CHAIR)
     typed: dict[str, Any] = {
@@ -259,7 +264,8 @@ def submit_decision(
         "prepared_by_user_id": user.id,
     }
     if decision is None:
-        decision = Decision(session_id=council_session.id or 0, **typed)
+        decision = Decision(session_id=council_session.id or 0,
+                            council_id=council_session.council_id, **typed)  # fmt: skip
         subjects.start(session, engine, decision, user)
     else:  # a returned draft, corrected
         for name, value in typed.items():
@@ -294,7 +300,7 @@ def sign_decision(
     every nomination of its annex, in one transaction."""
     if not subjects.has_tag(session, decision, "signing"):
         raise Conflict(_l("This decision is not awaiting signature."))
-    signatory = signatory_of(session, user)
+    signatory = signatory_of(session, user, decision.council_id)
     actor = wf.actor_for(session, user)
     if signatory is None or "sign" not in engine.available(session, decision.instance_id or 0,
                                                            actor):  # fmt: skip
@@ -305,7 +311,7 @@ def sign_decision(
         raise Conflict(_l("No nomination of this session has been approved by the council."))
     # the password (and code) re-entered: wrong ones count toward the waits
     auth.confirm_signer(session, user, password, code=code, address=address)
-    council = council_unit(session)
+    council = body_of(session, decision.council_id)
     decision.signed_by_user_id, decision.capacity = user.id, signatory.capacity
     decision.signed_at = utcnow()
     doc = issue_signed(

@@ -80,6 +80,9 @@ class CouncilSession(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     year: int = Field(index=True)  # the year of the results it decides on
+    # the council that meets (its secretariat opened it); its decision is that council's
+    council_id: int | None = Field(default=None, foreign_key="unit.id", index=True,
+                                   ondelete="RESTRICT")  # fmt: skip
     title: str = Field(max_length=300)
     held_on: date = Field(sa_type=sa.Date())
     created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
@@ -94,6 +97,7 @@ class Decision(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="council_session.id", index=True, ondelete="RESTRICT")
+    council_id: int | None = Field(default=None, index=True)  # its session's council
     number: str = Field(max_length=50)  # "123/QĐ-HĐTĐKT"
     year: int  # the year of `issued_on`
     issued_on: date = Field(sa_type=sa.Date())

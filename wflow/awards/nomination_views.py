@@ -30,6 +30,7 @@ from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
 from wflow.core.errors import WrongPassword
+from wflow.councils import service as councils
 from wflow.org.models import Block, Unit
 from wflow.pacts.models import Document
 from wflow.scoreboard.service import year_ranking
@@ -195,7 +196,9 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
     refer = ReferForm(formdata=None)
     refer.session_id.choices = [
         (s.id or 0, f"{s.title} ({formats.local_date(s.held_on)})")
-        for s in decisions.open_sessions(sess, nomination.year)
+        for s in decisions.open_sessions(
+            sess, nomination.year, councils.of_block(sess, nomination.block_id)
+        )
     ]
     names = _open_names(nomination, state)
     written: WrittenVoteForm | forms.PaperForm = WrittenVoteForm(formdata=None)

@@ -28,9 +28,10 @@ from wflow.campaigns.models import Campaign
 from wflow.clock import utcnow
 from wflow.core import installation, subjects
 from wflow.core import workflow as wf
-from wflow.core.access import Action, may, principals
+from wflow.core.access import Action, acts_in, may, principals
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.engine import (
     PAPER,
     Actor,
@@ -132,7 +133,7 @@ def may_propose(
     """Tell whether `user` may propose the award for the unit (the award's `proposers`)."""
     who = set(award.proposers)
     if "secretariat" in who and user.has_role(Role.SECRETARIAT):
-        return True
+        return acts_in(session, user, councils.of_block(session, block_id))
     if "block_leader" in who and may(session, user, Action.ACT, block_id=block_id, year=year):
         return True
     return (
@@ -302,9 +303,9 @@ def record_written_vote(
 
     It counts toward the threshold but not toward presence; it is marked "written".
     """
-    if not user.has_role(Role.SECRETARIAT):
-        raise Forbidden(_l("The secretariat enters written ballots."))
     row = _instance(session, nomination)
+    if not (user.has_role(Role.SECRETARIAT) and acts_in(session, user, row.council_id)):
+        raise Forbidden(_l("The secretariat enters written ballots."))
     if open_vote(session, row.state) != "council":
         raise Conflict(_l("No council vote is open on this nomination."))
     trigger, data = _ballot(session, nomination, "council", choice, paper)

@@ -314,6 +314,8 @@ def session_open(ctx: FireContext) -> bool | str:
         return str(_l("Choose a council session."))
     if found.year != ctx.scope.year:
         return str(_l("Choose a session deciding on this year's results."))
+    if found.council_id != ctx.scope.council_id:
+        return str(_l("Choose a session of the council the nomination belongs to."))
     taken = session.exec(select(Decision.id).where(Decision.session_id == sid)).first()
     if taken is not None:
         return str(_l("This session's decision is already signed: choose another session."))

@@ -27,7 +27,8 @@ from wflow.awards.signatories import (
 from wflow.clock import utcnow
 from wflow.core import installation, subjects
 from wflow.core import workflow as wf
-from wflow.core.access import current_year, is_committee
+from wflow.core.access import acts_in, current_year, is_committee, oversees
+from wflow.councils import service as councils
 from wflow.org.models import User
 from wflow.web.downloads import pdf_response
 from wflow.web.forms import submit
@@ -64,7 +65,7 @@ def sessions() -> str | WResponse:
         return redirect(url_for("nomination.council_session", session_id=created.id), 303)
     else:
         abort(422, description="; ".join(e for errs in form.errors.values() for e in errs))
-    rows = decisions.sessions(sess)
+    rows = decisions.sessions(sess, councils.seen_by(sess, me))
     decided = {d.session_id: d for d in sess.exec(select(Decision)).all()}
     return render_template(
         "nomination/sessions.html",
@@ -73,7 +74,7 @@ def sessions() -> str | WResponse:
         decision_states=subjects.states(sess, decided.values()),
         decision_defn=engine().definition(AWARD_DECISION.workflow),
         form=form,
-        may_open="secretariat" in me.roles,
+        may_open="secretariat" in me.roles,  # for their own council
     )
 
 
@@ -90,6 +91,8 @@ def council_session(
     _committee()
     sess, me = db.session(), user()
     row = load_or_404(CouncilSession, session_id)
+    if not oversees(sess, me, row.council_id):
+        abort(404)
     listed = decisions.agenda(sess, row)
     states = subjects.states(sess, listed)
     approved = subjects.tagged(sess, noms.WORKFLOW, "approved")
@@ -102,7 +105,7 @@ def council_session(
         today = installation.local_date(sess, utcnow())
         form.number.data = decision.number if decision else decisions.next_number(sess, today)
         form.issued_on.data = decision.issued_on if decision else today
-    signatory = signatory_of(sess, me)
+    signatory = signatory_of(sess, me, row.council_id)
     actions = engine().available(sess, decision.instance_id or 0, wf.actor_for(sess, me)) \
         if signing and decision is not None and signatory is not None else set()  # fmt: skip
     return render_template(
@@ -118,6 +121,7 @@ def council_session(
         sign_form=sign_form or SignDecisionForm(formdata=None),
         return_form=return_form or ReasonForm(formdata=None),
         may_submit="secretariat" in me.roles
+        and acts_in(sess, me, row.council_id)
         and editable
         and any(s in approved for s in states.values()),
         may_sign="sign" in actions,
@@ -127,7 +131,7 @@ def council_session(
         decision_signer=sess.get(User, decision.signed_by_user_id)
         if decision is not None and decision.signed_by_user_id
         else None,
-        signers=[s.user for s in signatories(sess) if s.user is not None],
+        signers=[s.user for s in signatories(sess, row.council_id) if s.user is not None],
         returned=_returned(sess, decision) if decision is not None and editable else None,
         decision_state=subjects.state(sess, decision) if decision else None,
         defn=engine().definition(noms.WORKFLOW),
@@ -166,6 +170,8 @@ def _decision(decision_id: int) -> tuple[Decision, CouncilSession]:
     """Load a decision and its session for the committee (404 if either is missing)."""
     _committee()
     decision = load_or_404(Decision, decision_id)
+    if not oversees(db.session(), user(), decision.council_id):
+        abort(404)
     return decision, load_or_404(CouncilSession, decision.session_id)
 
 
@@ -186,7 +192,9 @@ def decision_draft(decision_id: int) -> WResponse:
     sess = db.session()
     if found.signed:
         return redirect(url_for("nomination.decision_pdf", decision_id=found.id))
-    who = signatory_of(sess, user()) or next(iter(signatories(sess)), Signatory(None, CHAIR))
+    body = found.council_id
+    who = signatory_of(sess, user(), body) or next(iter(signatories(sess, body)),
+                                                   Signatory(None, CHAIR))  # fmt: skip
     pdf, _page, _box = decisions.render_draft(sess, found, who)
     return pdf_response(pdf, f"decision-draft-{found.id}")
 

@@ -39,17 +39,18 @@ class Signatory:
         return f"{what} — {', '.join(self.lines(body))}"
 
 
-def signatories(session: Session) -> list[Signatory]:
+def signatories(session: Session, council_id: int | None = None) -> list[Signatory]:
     """Return who may sign the council's decisions now: the chair first, then vice-chairs."""
-    chair = awards.council_chair(session)
+    chair = awards.council_chair(session, council_id)
     found = [Signatory(chair, CHAIR)] if chair is not None else []
-    return found + [Signatory(u, VICE_CHAIR) for u in awards.council_vice_chairs(session)]
+    vice = awards.council_vice_chairs(session, council_id)
+    return found + [Signatory(u, VICE_CHAIR) for u in vice]
 
 
-def signatory_of(session: Session, user: User) -> Signatory | None:
+def signatory_of(session: Session, user: User, council_id: int | None = None) -> Signatory | None:
     """Return the user as a signatory of the council, None if they may not sign for it."""
-    return next((s for s in signatories(session) if s.user is not None and s.user.id == user.id),
-                None)  # fmt: skip
+    return next((s for s in signatories(session, council_id)
+                 if s.user is not None and s.user.id == user.id), None)  # fmt: skip
 
 
 NO_CHAIR = _l("The council has no chair: an administrator names one in the award settings.")

@@ -48,6 +48,9 @@ class Campaign(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True,
                                 ondelete="RESTRICT")  # fmt: skip
+    # the council it belongs to: the launching unit's, or the launching secretariat's
+    council_id: int | None = Field(default=None, foreign_key="unit.id", index=True,
+                                   ondelete="RESTRICT")  # fmt: skip
     kind: str = Field(default=CampaignKind.CAMPAIGN.value, max_length=20)
     title: str = Field(max_length=300)
     theme: str = Field(default="", max_length=300)  # the slogan: "Khai thác dữ liệu số…"

@@ -28,7 +28,9 @@ def _campaign(ctx: FireContext) -> tuple[Session, Campaign]:
 
 def launcher(scope: Scope) -> Iterable[str]:
     """Return who launched the campaign: its unit's head and staff, or the secretariat."""
-    return [f"unit:{scope.unit_id}:member"] if scope.unit_id else ["secretariat"]
+    return (
+        [f"unit:{scope.unit_id}:member"] if scope.unit_id else [f"secretariat:{scope.council_id}"]
+    )
 
 
 def reporters(ctx: FireContext) -> Sequence[Participant]:

@@ -32,9 +32,10 @@ from wflow.campaigns.models import (
 from wflow.campaigns.subject import is_participant, participant_ids
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
-from wflow.core.access import Action, is_committee, may
+from wflow.core.access import Action, acts_in, is_committee, may
 from wflow.core.errors import Forbidden, ServiceError
 from wflow.core.uow import transactional, unit_of_work
+from wflow.councils import service as councils
 from wflow.engine import Engine, FireResult, WfInstance, WorkflowError
 from wflow.org import directory
 from wflow.org.models import Block, Role, Unit, User
@@ -137,7 +138,9 @@ def visible_campaigns(session: Session, user: User) -> list[Campaign]:
             CampaignParticipant.unit_id == user.unit_id
         )
         query = query.where((col(Campaign.unit_id) == user.unit_id) | col(Campaign.id).in_(mine))
-    return list(session.exec(query).all())
+        return list(session.exec(query).all())
+    seen = councils.seen_by(session, user)  # the council's own and those below it
+    return list(session.exec(query.where(col(Campaign.council_id).in_(sorted(seen)))).all())
 
 
 def open_checkpoint(session: Session, campaign: Campaign) -> CampaignCheckpoint | None:
@@ -148,7 +151,7 @@ def open_checkpoint(session: Session, campaign: Campaign) -> CampaignCheckpoint 
 
 def launcher_name(session: Session, campaign: Campaign) -> str:
     """Return who launched the campaign as people say it: the unit, or the council."""
-    unit = session.get(Unit, campaign.unit_id) if campaign.unit_id else None
+    unit = session.get(Unit, campaign.unit_id or campaign.council_id or 0)
     return unit.name if unit else str(_l("The emulation and commendation council"))
 
 
@@ -246,9 +249,11 @@ def _clean_checkpoints(given: Sequence[date], start: date, end: date) -> list[da
 
 
 def _resolve_participants(
-    session: Session, unit_id: int | None, given: CampaignInput, year: int
+    session: Session, campaign: Campaign, given: CampaignInput, year: int
 ) -> list[tuple[int, int | None]]:
-    """Return the participant (unit id, block id) pairs the selection names, once each."""
+    """Return the participant (unit id, block id) pairs the selection names, once each: the
+    launching unit's own, or the council's units and blocks."""
+    unit_id, council_id = campaign.unit_id, campaign.council_id
     audience = given.audience
     if audience not in {a.value for a in Audience}:
         raise ServiceError(_l("Choose who takes part."), "audience")
@@ -266,16 +271,17 @@ def _resolve_participants(
         pairs = [(u, None) for u in own if u in chosen]
     elif audience == Audience.UNITS.value:
         ids = list(dict.fromkeys(given.unit_ids))
-        found = set(session.exec(select(Unit.id).where(col(Unit.id).in_(ids))).all())
+        found = set(session.exec(select(Unit.id).where(
+            col(Unit.id).in_(ids), Unit.council_id == council_id)).all())  # fmt: skip
         if set(ids) - found:
-            raise ServiceError(_l("Every participant must be a unit of the installation."),
+            raise ServiceError(_l("Every participant must be a unit of the council."),
                                "unit_ids")  # fmt: skip
         pairs = [(u, None) for u in ids]
     else:
         wanted = list(dict.fromkeys(given.block_ids))
         if audience == Audience.BLOCKS.value and not wanted:
             raise ServiceError(_l("Choose at least one block."), "block_ids")
-        years = directory.block_years(session, year=year)
+        years = directory.block_years(session, year=year, councils=[council_id or 0])
         known = {b.block.id for b in years}
         if set(wanted) - known:
             raise ServiceError(
@@ -357,11 +363,14 @@ def _data(session: Session, campaign: Campaign) -> dict[str, object]:
 def launch(session: Session, engine: Engine, *, user: User, given: CampaignInput) -> Campaign:
     """Launch a campaign as a draft: the council's (secretariat) or the user's unit's."""
     unit_id = launching_unit(user)
-    campaign = Campaign(unit_id=unit_id, title="", starts_on=date.min, ends_on=date.min,
-                        reports_due=date.min, created_by_user_id=user.id)  # fmt: skip
+    council_id = (councils.of_user(session, user) if unit_id is None
+                  else councils.of_unit(session, unit_id))  # fmt: skip
+    campaign = Campaign(unit_id=unit_id, council_id=council_id, title="", starts_on=date.min,
+                        ends_on=date.min, reports_due=date.min,
+                        created_by_user_id=user.id)  # fmt: skip
     days = _apply(session, campaign, given)
     tgts = _clean_targets(given.targets)
-    pairs = _resolve_participants(session, unit_id, given, campaign.year)
+    pairs = _resolve_participants(session, campaign, given, campaign.year)
     session.add(campaign)
     session.flush()
     _replace(session, campaign, given, days, pairs, tgts)
@@ -371,7 +380,7 @@ def launch(session: Session, engine: Engine, *, user: User, given: CampaignInput
 
 def _check_launcher(session: Session, user: User, campaign: Campaign) -> None:
     if campaign.unit_id is None:
-        allowed = user.has_role(Role.SECRETARIAT)
+        allowed = user.has_role(Role.SECRETARIAT) and acts_in(session, user, campaign.council_id)
     else:
         allowed = user.unit_id == campaign.unit_id and may(
             session, user, Action.ACT, unit_id=campaign.unit_id
@@ -399,7 +408,7 @@ def update(
         raise ServiceError(_l("The campaign can be changed only as a draft."))
     days = _apply(session, campaign, given)
     tgts = _clean_targets(given.targets)
-    pairs = _resolve_participants(session, campaign.unit_id, given, campaign.year)
+    pairs = _resolve_participants(session, campaign, given, campaign.year)
     campaign.updated_at = utcnow()
     session.add(campaign)
     _replace(session, campaign, given, days, pairs, tgts)

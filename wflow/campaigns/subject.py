@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from wflow.campaigns.models import Campaign, CampaignParticipant
-from wflow.core.access import Action, is_committee, may
+from wflow.core.access import Action, may, oversees
 from wflow.core.subjects import SubjectKind, register
 from wflow.engine import Scope
 from wflow.org.models import User
@@ -21,7 +21,13 @@ def participant_ids(session: Session, campaign: Campaign) -> list[int]:
 
 def scope(campaign: Campaign) -> Scope:
     """Return the campaign's workflow scope: the launching unit (none: the council), its year."""
-    return Scope("campaign", campaign.id or 0, unit_id=campaign.unit_id, year=campaign.year)
+    return Scope(
+        "campaign",
+        campaign.id or 0,
+        unit_id=campaign.unit_id,
+        year=campaign.year,
+        council_id=campaign.council_id,
+    )
 
 
 def is_participant(session: Session, user: User, campaign: Campaign) -> bool:
@@ -37,7 +43,7 @@ def is_participant(session: Session, user: User, campaign: Campaign) -> bool:
 
 def sees_all(session: Session, user: User, campaign: Campaign) -> bool:
     """Tell whether `user` sees every participant's figures: the launcher and the committee."""
-    if is_committee(user):
+    if oversees(session, user, campaign.council_id):
         return True
     return campaign.unit_id is not None and may(session, user, Action.ACT, unit_id=campaign.unit_id)
 

@@ -29,6 +29,7 @@ from wflow.campaigns.subject import sees_all
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import ServiceError
+from wflow.councils import service as councils
 from wflow.org.models import Block, Unit, User
 from wflow.web import charts, formats
 from wflow.web.forms import EmptyForm
@@ -101,8 +102,11 @@ def _choices(form: CampaignForm, unit_id: int | None) -> None:
         ]
         form.block_ids.choices, form.block_ids.data = [], []  # a unit's campaign takes no block
     else:
-        units = list(sess.exec(select(Unit).order_by(col(Unit.name))).all())
-        blocks = sess.exec(select(Block).order_by(col(Block.name))).all()
+        body = councils.of_user(sess, user())  # the council's own units and blocks
+        units = list(sess.exec(select(Unit).where(Unit.council_id == body)
+                               .order_by(col(Unit.name))).all())  # fmt: skip
+        blocks = sess.exec(select(Block).where(Block.council_id == body)
+                           .order_by(col(Block.name))).all()  # fmt: skip
         form.block_ids.choices = [(b.id or 0, b.name) for b in blocks]
     form.unit_ids.choices = [(u.id or 0, u.name) for u in units]
     for i, entry in enumerate(form.checkpoints.entries, start=1):

@@ -26,6 +26,7 @@ from wflow.demo import adhoc as adhoc_demo
 from wflow.demo import awards as nomination_demo
 from wflow.demo import campaign_awards as campaign_awards_demo
 from wflow.demo import campaigns as campaign_demo
+from wflow.demo import councils as council_demo
 from wflow.demo import inspections as inspection_demo
 from wflow.demo import org as demo
 from wflow.demo import pacts as pact_demo
@@ -82,6 +83,10 @@ def init_command(with_demo: bool) -> None:
         ),
         ("ad-hoc awards", lambda: adhoc_demo.build_adhoc_demo(sess, engine, year)),
         ("inspections", lambda: inspection_demo.build_inspection_demo(sess, engine, year)),
+        (
+            "councils above and below",
+            lambda: logins.extend(council_demo.build_council_demo(sess, year)),
+        ),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:
         for _name, build in bar:
@@ -106,6 +111,7 @@ def demo_logins_command() -> None:
     click.echo("  secretariat  — the council's secretariat")
     click.echo("  council1     — a council member")
     click.echo("  admin        — administrator (units, blocks, users)")
+    click.echo("  thanhsen.secretariat — the secretariat of a commune's council (phường Thành Sen)")
 
 
 def _safe_url(url: str) -> str:

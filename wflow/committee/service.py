@@ -7,6 +7,7 @@ the instances of the year, the current signing round of the pacts, the reviews p
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -95,13 +96,15 @@ def build(
     state: str | None = None,
     overdue: bool = False,
     now: datetime | None = None,
+    councils: Collection[int] | None = None,
 ) -> Dashboard:
-    """Return the dashboard of `year`, filtered by block, state and overdue (five queries)."""
+    """Return the dashboard of `year`, filtered by block, state and overdue (five queries);
+    only the blocks of `councils` when given (a council's own and those below it)."""
     now = now or utcnow()
     finals = {
         name: {s for s, st in d.states.items() if st.final} for name, d in definitions.items()
     }
-    rows = {row.block_id: row for row in _blocks(session, year, block_id)}
+    rows = {row.block_id: row for row in _blocks(session, year, block_id, councils)}
     in_year = sa.and_(col(WfInstance.year) == year, col(WfInstance.block_id).is_not(None))
     if block_id is not None:
         in_year = sa.and_(in_year, col(WfInstance.block_id) == block_id)
@@ -144,7 +147,8 @@ def build(
     return Dashboard(year=year, rows=shown, states=_states(definitions, shown))
 
 
-def _blocks(session: Session, year: int, block_id: int | None) -> list[BlockRow]:
+def _blocks(session: Session, year: int, block_id: int | None,
+            councils: Collection[int] | None = None) -> list[BlockRow]:  # fmt: skip
     """Return the blocks with members in `year`: name, code, leader, member count (one query)."""
     leader = sa.case((col(BlockMembership.position) == Position.LEADER.value, col(Unit.name)))
     query = (
@@ -157,6 +161,8 @@ def _blocks(session: Session, year: int, block_id: int | None) -> list[BlockRow]
     )  # fmt: skip
     if block_id is not None:
         query = query.where(col(Block.id) == block_id)
+    if councils is not None:
+        query = query.where(col(Block.council_id).in_(sorted(councils)))
     return [BlockRow(block_id=bid, name=name, code=code, leader=lead or "", members=int(n))
             for bid, name, code, n, lead in session.execute(query).all()]  # fmt: skip
 

@@ -18,6 +18,7 @@ from wflow.clock import utcnow
 from wflow.committee import service as dashboard
 from wflow.core import installation
 from wflow.core.access import current_year, is_committee
+from wflow.councils import service as councils
 from wflow.engine import Definition, WfInstance
 from wflow.inspections import service as inspections
 from wflow.org.models import Block, Unit
@@ -99,7 +100,8 @@ def index() -> str | WResponse:
         abort(403)
     filters = _filters()
     defs = engine().definitions
-    board = dashboard.build(db.session(), defs, **filters)
+    board = dashboard.build(db.session(), defs, **filters,
+                            councils=councils.seen_by(db.session(), user()))  # fmt: skip
     fmt = wanted_format()
     if fmt:
         return _export(fmt, board, defs)
@@ -135,9 +137,12 @@ def index() -> str | WResponse:
             p: svg_bar(segments, f"chart-rev-{block_id}-{p}", parts["review_texts"][p])
             for p, segments in parts["periods"].items()
         }
-    blocks = db.session().exec(select(Block).order_by(col(Block.name))).all()
+    seen = councils.seen_by(db.session(), user())
+    blocks = db.session().exec(select(Block).where(col(Block.council_id).in_(sorted(seen)))
+                               .order_by(col(Block.name))).all()  # fmt: skip
     subjects = _unit_names(board)
-    late = inspections.overdue(db.session(), installation.local_date(db.session(), utcnow()))
+    late = inspections.overdue(db.session(), installation.local_date(db.session(), utcnow()),
+                               councils=councils.seen_by(db.session(), user()))  # fmt: skip
     rec_units = _owner_names({r.owner_unit_id for r, _i in late})
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,

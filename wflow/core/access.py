@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from wflow.clock import utcnow
+from wflow.councils import service as councils
 from wflow.org import signers
 from wflow.org.models import BlockMembership, Position, Role, User
 
@@ -37,6 +38,30 @@ def is_committee(user: User) -> bool:
     return bool(COMMITTEE_ROLES & set(user.roles))
 
 
+def oversees(session: Session, user: User, council_id: int | None) -> bool:
+    """Tell whether `user` is on the committee of the council or of one above it (reads it)."""
+    return (
+        council_id is not None
+        and is_committee(user)
+        and council_id in councils.seen_by(session, user)
+    )
+
+
+def acts_in(session: Session, user: User, council_id: int | None) -> bool:
+    """Tell whether `user` is on the committee of exactly this council (acts for it)."""
+    return (
+        council_id is not None
+        and is_committee(user)
+        and council_id == councils.of_user(session, user)
+    )
+
+
+def oversees_scope(session: Session, user: User, unit_id: int | None, block_id: int | None) -> bool:
+    """Tell whether `user` is on the committee over what a block or unit's work belongs to."""
+    return is_committee(user) and oversees(session, user, councils.of_scope(session, unit_id,
+                                                                            block_id))  # fmt: skip
+
+
 def may(
     session: Session,
     user: User | None,
@@ -52,12 +77,14 @@ def may(
     if action is Action.ADMIN:
         return user.has_role(Role.ADMIN)
     if unit_id is not None:
-        if action is Action.VIEW and is_committee(user):
+        if action is Action.VIEW and oversees(session, user, councils.of_unit(session, unit_id)):
             return True
         return user.unit_id == unit_id and _acts_for_unit(user)
     if block_id is not None:
         if action is Action.VIEW:
-            return is_committee(user) or _member(session, user, block_id, year)
+            return oversees(session, user, councils.of_block(session, block_id)) or _member(
+                session, user, block_id, year
+            )
         return _acts_for_unit(user) and _leads(session, user, block_id, year or current_year())
     return False
 
@@ -94,20 +121,27 @@ _SEATS_OF_UNIT = select(
 ).where(BlockMembership.unit_id == sa.bindparam("unit"))
 
 
+def committee_principals(user: User, council_id: int) -> set[str]:
+    """Return the principals a committee role gives in its council ("secretariat:3")."""
+    out = {f"{role.value}:{council_id}" for role in (Role.SECRETARIAT, Role.ADMIN)
+           if user.has_role(role)}  # fmt: skip
+    if user.has_role(Role.COUNCIL_MEMBER):
+        out |= {f"council:{council_id}", f"council:user:{user.id}"}
+    return out
+
+
 def principals(session: Session, user: User) -> frozenset[str]:
     """Return the principal strings the workflow engine matches roles against.
 
     Block principals carry the year ("block:3:2026:leader"), so last year's leader still
-    closes last year's pact after the leadership rotates.
+    closes last year's pact after the leadership rotates; the committee's carry its council
+    ("secretariat:1"), so a council's secretariat never acts on another council's work.
     """
     out: set[str] = set()
     if not user.is_active:
         return frozenset()
-    for role in (Role.SECRETARIAT, Role.ADMIN):
-        if user.has_role(role):
-            out.add(role.value)
-    if user.has_role(Role.COUNCIL_MEMBER):
-        out.update({"council", f"council:user:{user.id}"})
+    if is_committee(user):  # the committee acts within its own council only
+        out |= committee_principals(user, councils.of_user(session, user))
     if _acts_for_unit(user):
         unit = user.unit_id
         head = user.has_role(Role.UNIT_HEAD) or signers.delegation_of(session, user) is not None

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from wflow.councils import service as councils
 from wflow.engine import FireContext, Participant, Registry, Scope
 from wflow.org.models import BlockMembership, Position, Role, Unit, User
 
@@ -40,14 +41,14 @@ def register(reg: Registry) -> None:
     block("block_leader_head", "leader_head")
     block("block_member", "member")
 
-    def everywhere(role_name: str, principal: str) -> None:
+    def committee(role_name: str, prefix: str) -> None:
         @reg.role(role_name)
-        def _role(_scope: Scope) -> Iterable[str]:
-            return [principal]
+        def _role(scope: Scope) -> Iterable[str]:
+            return [f"{prefix}:{scope.council_id}"] if scope.council_id else []
 
-    everywhere("secretariat", "secretariat")
-    everywhere("council_member", "council")
-    everywhere("admin", "admin")
+    committee("secretariat", "secretariat")
+    committee("council_member", "council")
+    committee("admin", "admin")
 
     @reg.role("reviewer")
     def _reviewer(scope: Scope) -> Iterable[str]:
@@ -65,7 +66,8 @@ def register(reg: Registry) -> None:
     @reg.resolver("council_members")
     def _council(ctx: FireContext) -> Sequence[Participant]:
         query = select(User).where(User.active == True).order_by(col(User.id))  # noqa: E712
-        members = [u for u in ctx.session.scalars(query) if Role.COUNCIL_MEMBER.value in u.roles]
+        members = [u for u in ctx.session.scalars(query) if Role.COUNCIL_MEMBER.value in u.roles
+                   and councils.of_user(ctx.session, u) == ctx.scope.council_id]  # type: ignore[arg-type]  # fmt: skip
         return [
             Participant(f"user:{u.id}", f"council:user:{u.id}", u.display_name) for u in members
         ]

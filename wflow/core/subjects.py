@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select
 
 from wflow.core import installation
 from wflow.core import workflow as wf
-from wflow.core.access import Action, is_committee, may
+from wflow.core.access import Action, is_committee, may, oversees
 from wflow.core.errors import NotFound
 from wflow.core.uow import unit_of_work
+from wflow.councils import service as councils
 from wflow.engine import Engine, FireResult, Scope, WfInstance
 from wflow.org.models import User
 from wflow.org.service import clean_text
@@ -199,7 +200,15 @@ def may_view_instance(session: Session, user: User | None, row: WfInstance) -> b
         return True
     if row.block_id is not None:
         return may(session, user, Action.VIEW, block_id=row.block_id, year=row.year)
-    return is_committee(user)
+    return oversees(session, user, row.council_id)
+
+
+def visible_instances(session: Session, user: User, rows: Iterable[WfInstance]) -> list[WfInstance]:
+    """Return the instances `user` may see, in their order (the committee's by council)."""
+    if is_committee(user):
+        seen = councils.seen_by(session, user)
+        return [r for r in rows if r.council_id in seen]
+    return [r for r in rows if may_view_instance(session, user, r)]
 
 
 def title(session: Session, subject: Subject) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from wflow.core.access import principals
 from wflow.core.uow import transactional, unit_of_work
+from wflow.councils import service as councils
 from wflow.engine import (
     Actor,
     Definition,
@@ -106,7 +107,14 @@ def start(
     user: User | None,
     data: Mapping[str, Any] | None = None,
 ) -> int:
-    """Start an instance of `workflow` about `scope` in the caller's unit of work; its id."""
+    """Start an instance of `workflow` about `scope` in the caller's unit of work; its id.
+
+    The instance belongs to the council of its block, else of its unit (`scope.council_id`
+    when the caller names it), whose committee acts on it.
+    """
+    if scope.council_id is None:
+        scope = replace(scope, council_id=councils.of_scope(session, scope.unit_id,
+                                                            scope.block_id))  # fmt: skip
     actor = actor_for(session, user) if user is not None else Actor.system()
     with unit_of_work(session):
         instance_id = engine.start(session, workflow, scope, actor, data)

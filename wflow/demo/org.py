@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from wflow.core.errors import ServiceError
 from wflow.org import service as org
-from wflow.org.models import Block, Role, Unit, UnitKind
+from wflow.org.models import Block, CouncilLevel, Role, Unit, UnitKind
 from wflow.yearturn import leadership
 from wflow.yearturn.models import Rotation
 
@@ -94,6 +94,9 @@ def build_demo(
         raise ServiceError("the database already holds units: the demo needs an empty one")
     logins: list[DemoLogin] = []
     units: dict[str, Unit] = {}
+    # the province's council first: every unit and block is in its jurisdiction
+    council = org.create_unit(session, name=COUNCIL[1], code=COUNCIL[0], kind=COUNCIL[2].value,
+                              level=CouncilLevel.PROVINCE.value)  # fmt: skip
     for code, name, kind, head, staff in POLITICAL + ENTERPRISES:
         progress(f"unit {code}")
         units[code] = org.create_unit(session, name=name, code=code, kind=kind.value)
@@ -111,7 +114,6 @@ def build_demo(
                 roles=[role.value],
             )
             logins.append(DemoLogin(login, person, f"{role.value} · {name}"))
-    council = org.create_unit(session, name=COUNCIL[1], code=COUNCIL[0], kind=COUNCIL[2].value)
     secretariat = org.create_unit(
         session, name=SECRETARIAT[1], code=SECRETARIAT[0], kind=SECRETARIAT[2].value
     )

@@ -19,6 +19,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
+from wflow.councils import service as councils
 from wflow.initiatives import service as initiatives
 from wflow.org.models import Role, Unit, UnitKind, User
 from wflow.people import registration as regs
@@ -183,13 +184,19 @@ class _Builder:
         self.numbers: dict[str, int] = {}
 
     def clerk_for(self, unit: Unit) -> User:
-        """Return the unit's staff (else head) account, the administrator for the committee."""
+        """Return the unit's staff (else head) account; for the committee's own units, its
+        council's administrator (else secretariat)."""
         users = self.session.exec(select(User).where(User.unit_id == unit.id)).all()
         for role in (Role.UNIT_STAFF, Role.UNIT_HEAD):
             found = [u for u in users if u.has_role(role)]
             if found:
                 return found[0]
-        return self.admin
+        body = councils.of_unit(self.session, unit.id)
+        if body == councils.of_user(self.session, self.admin):
+            return self.admin
+        clerks = self.session.exec(select(User).order_by(col(User.id))).all()
+        return next(u for u in clerks if people.is_clerk(u)
+                    and councils.of_user(self.session, u) == body)  # fmt: skip
 
     def name(self, sex: Sex) -> str:
         """Return a realistic full name not used yet in the demo."""
@@ -244,8 +251,8 @@ def _positions(unit: Unit) -> tuple[str, str, tuple[str, ...]]:
     return HEAD.get(kind, "Thủ trưởng"), "Chuyên viên", COLLEAGUES[kind]
 
 
-def _people(b: _Builder) -> None:
-    for unit in b.units.values():
+def _people(b: _Builder, units: list[Unit] | None = None) -> None:
+    for unit in units if units is not None else b.units.values():
         head_position, staff_position, colleagues = _positions(unit)
         movers = [m for m in MOVERS if m.unit == unit.code]
         accounts = b.session.exec(
@@ -319,6 +326,15 @@ def _registrations(b: _Builder) -> None:
                 regs.register(b.session, user=clerk, unit_id=unit.id or 0, year=year,
                               title=IndividualTitle.GRASSROOTS_FIGHTER.value,
                               person_ids=fighters)  # fmt: skip
+
+
+def add_people(session: Session, year: int, units: list[Unit]) -> None:
+    """Give more units five to ten people each, as the province's got theirs (accounts linked;
+    names not used yet in the demo)."""
+    builder = _Builder(session, year)
+    builder.rng = random.Random(f"wflow-demo-people-{year}-{units[0].code if units else ''}")
+    builder.taken |= {p.full_name for p in session.exec(select(Person)).all()}
+    _people(builder, units)
 
 
 def build_people_demo(session: Session, year: int) -> None:

@@ -82,7 +82,7 @@ class Trail:
 def scope_of(row: InstanceRow, data: Mapping[str, Any] | None = None) -> Scope:
     """Return the scope of an instance row (with `data` instead of its own when given)."""
     return Scope(row.subject_type, row.subject_id, row.unit_id, row.block_id, row.year,
-                 row.data if data is None else data)  # fmt: skip
+                 row.data if data is None else data, row.council_id)  # fmt: skip
 
 
 def check_required(names: tuple[str, ...], data: Mapping[str, Any]) -> None:

@@ -54,6 +54,7 @@ class Scope:
     block_id: int | None = None
     year: int | None = None
     data: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    council_id: int | None = None  # the body whose committee acts on it (the domain's id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,8 +115,8 @@ class Engine(Firing):
             {"workflow": d.name, "version": d.version, "state": d.initial,
              "subject_type": scope.subject_type, "subject_id": scope.subject_id,
              "unit_id": scope.unit_id, "block_id": scope.block_id, "year": scope.year,
-             "data": inst_data, "lock_version": 0, "entry": 1, "last_seq": 0, "last_hash": "",
-             "due_at": None, "created_at": now, "updated_at": now},
+             "council_id": scope.council_id, "data": inst_data, "lock_version": 0, "entry": 1,
+             "last_seq": 0, "last_hash": "", "due_at": None, "created_at": now, "updated_at": now},
         )  # fmt: skip
         row = SELECT_INSTANCE.first(db, {"id": iid})
         due = self._due(comp, d.initial, now, inst_data)

@@ -37,7 +37,8 @@ INSTANCE_COLUMNS = tuple(
     INST.c[name]
     for name in (
         "id", "workflow", "version", "state", "lock_version", "entry", "last_seq", "last_hash",
-        "subject_type", "subject_id", "unit_id", "block_id", "year", "data", "due_at",
+        "subject_type", "subject_id", "unit_id", "block_id", "year", "council_id", "data",
+        "due_at",
     )
 )  # fmt: skip
 

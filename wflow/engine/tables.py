@@ -44,6 +44,7 @@ class WfInstance(SQLModel, table=True):
         sa.Index("ix_wf_instance_workflow_state", "workflow", "state"),
         sa.Index("ix_wf_instance_subject", "subject_type", "subject_id"),
         sa.Index("ix_wf_instance_block_id", "block_id"),
+        sa.Index("ix_wf_instance_council_id", "council_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,6 +56,7 @@ class WfInstance(SQLModel, table=True):
     unit_id: int | None = None
     block_id: int | None = None
     year: int | None = None
+    council_id: int | None = None  # whose committee acts on it (an id the domain gives)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
     lock_version: int = 1
     entry: int = 1

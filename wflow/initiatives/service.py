@@ -20,6 +20,7 @@ from wflow.clock import utcnow
 from wflow.core.access import Action, is_committee, may
 from wflow.core.errors import ServiceError
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.initiatives.models import LEVEL_ORDER, Initiative, InitiativeAuthor, InitiativeKind
 from wflow.org.models import Unit, User
 from wflow.org.service import clean_text
@@ -287,7 +288,7 @@ def visible_rows(
 def visible_initiatives(session: Session, user: User, year: int | None = None) -> list[Initiative]:
     """Return what the user sees: every initiative for the committee, else their unit's."""
     if is_committee(user):
-        return visible_rows(session, None, year)
+        return visible_rows(session, sorted(councils.units_seen_by(session, user)), year)
     if not user.unit_id:
         return []
     return visible_rows(session, [user.unit_id], year)

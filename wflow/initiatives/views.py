@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.core.access import current_year, is_committee
 from wflow.core.errors import ServiceError
+from wflow.councils import service as councils
 from wflow.initiatives import service as initiatives
 from wflow.initiatives.forms import InitiativeForm
 from wflow.initiatives.models import Initiative
@@ -60,7 +61,7 @@ def index() -> Page:
     sess, me = db.session(), user()
     args = _filters()
     rows = initiatives.visible_initiatives(sess, me, args["year"])
-    names = people.unit_names(sess)
+    names = people.unit_names(sess, me)
     authors = initiatives.author_names(sess, [r.id or 0 for r in rows])
     q = people.fold(args["q"])
     rows = [
@@ -93,7 +94,8 @@ def index() -> Page:
         ]
         return export(fmt, "initiatives", cols, data)
     year = args["year"] or current_year()
-    counted = [me.unit_id] if not is_committee(me) and me.unit_id else list(names)
+    counted = ([me.unit_id] if not is_committee(me) and me.unit_id
+               else sorted(councils.units_seen_by(sess, me)))  # fmt: skip
     counts = {
         u: c
         for u, c in initiatives.counts_by_unit(sess, counted, year).items()
@@ -116,7 +118,8 @@ def _choices(form: InitiativeForm, unit_id: int, named: list[int]) -> None:
     )
     found = sess.exec(query.order_by(col(Person.full_name))).all()
     form.person_ids.choices = [(p.id or 0, f"{p.full_name} — {p.position}") for p in found]
-    form.unit_ids.choices = sorted(people.unit_names(sess).items(), key=lambda item: item[1])
+    form.unit_ids.choices = sorted(people.unit_names(sess, user()).items(),
+                                   key=lambda item: item[1])  # fmt: skip
 
 
 def _recognition(form: InitiativeForm) -> initiatives.Recognition:
@@ -143,7 +146,7 @@ def new() -> Page:
     unit_id = request.args.get("unit", type=int) if clerk else me.unit_id
     if not clerk and not (unit_id and people.may_manage(sess, me, unit_id)):
         abort(403)
-    units = sorted(people.unit_names(sess).items(), key=lambda item: item[1])
+    units = sorted(people.unit_names(sess, me).items(), key=lambda item: item[1])
     unit = sess.get(Unit, unit_id) if unit_id else None
     if unit is None:  # a clerk chooses the unit first: its people are the authors offered
         return render_template("initiatives/choose_unit.html", units=units)

@@ -11,7 +11,7 @@ those the committee's dashboard and the owner's inbox show.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +24,7 @@ from wflow.core import subjects
 from wflow.core.access import Action, may
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.engine import Engine, FireResult, WfInstance
 from wflow.inspections.models import Inspection, Recommendation, RecommendationState
 from wflow.inspections.subject import INSPECTION
@@ -85,29 +86,31 @@ def _secretariat(user: User) -> None:
 # --- planning ----------------------------------------------------------------------------
 
 
-def targets(session: Session) -> tuple[list[Unit], list[Block]]:
-    """Return what may be inspected: every unit and every block, by name."""
-    units = session.exec(select(Unit).order_by(col(Unit.name), col(Unit.id))).all()
-    blocks = session.exec(select(Block).order_by(col(Block.name), col(Block.id))).all()
+def targets(session: Session, council_id: int) -> tuple[list[Unit], list[Block]]:
+    """Return what the council may inspect: its units and blocks, by name."""
+    units = session.exec(select(Unit).where(Unit.council_id == council_id)
+                         .order_by(col(Unit.name), col(Unit.id))).all()  # fmt: skip
+    blocks = session.exec(select(Block).where(Block.council_id == council_id)
+                          .order_by(col(Block.name), col(Block.id))).all()  # fmt: skip
     return list(units), list(blocks)
 
 
-def _target(session: Session, raw: str) -> tuple[int | None, int | None]:
-    """Return (unit id, block id) of the chosen target, refusing an unknown one."""
+def _target(session: Session, raw: str, council_id: int) -> tuple[int | None, int | None]:
+    """Return (unit id, block id) of the chosen target, refusing one outside the council."""
     kind, _sep, ident = str(raw or "").partition(":")
-    if ident.isdigit() and kind == "unit" and session.get(Unit, int(ident)) is not None:
+    if ident.isdigit() and kind == "unit" and councils.of_unit(session, int(ident)) == council_id:
         return int(ident), None
-    if ident.isdigit() and kind == "block" and session.get(Block, int(ident)) is not None:
+    if ident.isdigit() and kind == "block" and councils.of_block(session, int(ident)) == council_id:
         return None, int(ident)
     raise ServiceError(_l("Choose the unit or block to inspect."), "target")
 
 
-def _clean(session: Session, given: InspectionInput, row: Inspection) -> None:
+def _clean(session: Session, given: InspectionInput, row: Inspection, council_id: int) -> None:
     """Check the plan and write it into `row` (ServiceError naming the first wrong field)."""
     row.title = clean_text(given.title, "title", max_len=300)
     row.inspecting_body = clean_text(given.inspecting_body, "inspecting_body", max_len=200)
     row.lead_name = clean_text(given.lead_name, "lead_name", max_len=120, required=False)
-    row.unit_id, row.block_id = _target(session, given.target)
+    row.unit_id, row.block_id = _target(session, given.target, council_id)
     row.basis = clean_text(given.basis, "basis", max_len=5000, required=False)
     row.scope = clean_text(given.scope, "scope", max_len=5000, required=False)
     if given.starts_on is None or not date(2000, 1, 1) <= given.starts_on <= date(2200, 12, 31):
@@ -126,7 +129,7 @@ def plan(session: Session, engine: Engine, *, user: User, given: InspectionInput
     _secretariat(user)
     row = Inspection(title="", inspecting_body="", year=0, starts_on=date.min, ends_on=date.min,
                      created_by_user_id=user.id)  # fmt: skip
-    _clean(session, given, row)
+    _clean(session, given, row, councils.of_user(session, user))
     session.add(row)
     session.flush()
     subjects.start(session, engine, row, user)
@@ -318,10 +321,14 @@ def _following_up(session: Session) -> frozenset[str]:
 
 
 def overdue(
-    session: Session, today: date, *, unit_id: int | None = None
+    session: Session,
+    today: date,
+    *,
+    unit_id: int | None = None,
+    councils: Collection[int] | None = None,
 ) -> list[tuple[Recommendation, Inspection]]:
-    """Return the issued recommendations past due and not closed (of an owner unit), oldest
-    due first, with their inspections (one query)."""
+    """Return the issued recommendations past due and not closed (of an owner unit; of the
+    inspections of `councils`), oldest due first, with their inspections (one query)."""
     query = (
         select(Recommendation, Inspection)
         .join(Inspection, col(Inspection.id) == col(Recommendation.inspection_id))
@@ -330,6 +337,8 @@ def overdue(
     )
     if unit_id is not None:
         query = query.where(Recommendation.owner_unit_id == unit_id)
+    if councils is not None:
+        query = query.where(col(WfInstance.council_id).in_(sorted(councils)))
     order = (col(Recommendation.due_on), col(Recommendation.id))
     return [(r, i) for r, i in session.exec(query.order_by(*order)).all()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from wflow.core.access import Action, is_committee, may
+from wflow.core.access import Action, may, oversees_scope
 from wflow.core.subjects import SubjectKind, register
 from wflow.engine import Scope
 from wflow.inspections.models import Inspection, Recommendation
@@ -30,7 +30,7 @@ def owns_one(session: Session, user: User, row: Inspection) -> bool:
 def may_view(session: Session, user: User, row: Inspection) -> bool:
     """Tell whether `user` sees the inspection: the committee, the inspected unit's head and
     staff (a block's member units that year), the owners of its recommendations."""
-    if is_committee(user):
+    if oversees_scope(session, user, row.unit_id, row.block_id):
         return True
     if row.unit_id is not None and may(session, user, Action.ACT, unit_id=row.unit_id):
         return True

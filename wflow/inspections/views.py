@@ -10,7 +10,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from sqlmodel import col, select
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
@@ -18,6 +17,7 @@ from wflow.clock import utcnow
 from wflow.core import installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
+from wflow.councils import service as councils
 from wflow.engine import Definition
 from wflow.inspections import service as inspections
 from wflow.inspections.forms import (
@@ -29,7 +29,7 @@ from wflow.inspections.forms import (
 )
 from wflow.inspections.models import Inspection, Recommendation
 from wflow.inspections.subject import INSPECTION, target_name
-from wflow.org.models import Unit
+from wflow.people import service as people
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm, submit
 from wflow.web.guard import load_or_404, user, visible
@@ -47,8 +47,8 @@ def _state_label(defn: Definition, state: str) -> str:
 
 
 def _unit_names() -> dict[int, str]:
-    rows = db.session().exec(select(Unit.id, Unit.name).order_by(col(Unit.name))).all()
-    return {uid or 0: name for uid, name in rows}
+    names = people.unit_names(db.session(), user())
+    return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
 @bp.route("/inspections")
@@ -94,7 +94,7 @@ def index() -> str | WResponse:
 
 
 def _plan_choices(form: PlanForm) -> None:
-    units, blocks = inspections.targets(db.session())
+    units, blocks = inspections.targets(db.session(), councils.of_user(db.session(), user()))
     form.target.choices = [
         (_("Units"), [(f"unit:{u.id}", u.name) for u in units]),
         (_("Blocks"), [(f"block:{b.id}", b.name) for b in blocks]),

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
-from wflow.core.access import is_committee
 from wflow.core.errors import describe
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
 from wflow.inbox import service as inbox
@@ -108,9 +107,7 @@ def instances() -> str | WResponse:
         db.session(), workflow=args.get("workflow") or None, state=args.get("state") or None,
         year=arg_year(), block_id=arg_int("block", minimum=1),
     )  # fmt: skip
-    me = user()
-    if not is_committee(me):
-        rows = [r for r in rows if subjects.may_view_instance(db.session(), me, r)]
+    rows = subjects.visible_instances(db.session(), user(), rows)
     defs = engine().definitions
     fmt = wanted_format()
     names = {r.id: in_words(db.session(), r).subject for r in rows}

@@ -21,13 +21,15 @@ from sqlmodel import Session, col, select
 from wflow.clock import utcnow
 from wflow.core import formats, installation, mailer
 from wflow.core import workflow as wf
+from wflow.core.access import committee_principals, is_committee
 from wflow.core.uow import after_commit, in_unit, transactional
 from wflow.core.workflow import TaskKeys, task_keys
+from wflow.councils import service as councils
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
 from wflow.inbox.words import WorkItem, due_date, in_words, is_task
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org import signers
-from wflow.org.models import BlockMembership, Position, Role, User
+from wflow.org.models import BlockMembership, Position, Role, Unit, User
 
 log = logging.getLogger(__name__)
 
@@ -85,27 +87,42 @@ def holders(session: OrmSession, principals: Iterable[str]) -> list[tuple[User, 
             asked = blocks.get((block_id, year))
             if asked is not None and ("" in asked or position in asked):
                 seats.setdefault(unit_id, []).append((block_id, year, position))
-    roles: set[str] = {r for r in (Role.SECRETARIAT.value, Role.ADMIN.value) if r in wanted}
-    if "council" in wanted or any(p.startswith("council:user:") for p in wanted):
-        roles.add(Role.COUNCIL_MEMBER.value)
+    roles: set[str] = set()
+    for p in wanted:  # a committee's principal names its council: "secretariat:1"
+        head, _sep, rest = p.partition(":")
+        if head in (Role.SECRETARIAT.value, Role.ADMIN.value) and rest.isdigit():
+            roles.add(head)
+        elif head == "council" and (rest.isdigit() or rest.startswith("user:")):
+            roles.add(Role.COUNCIL_MEMBER.value)
     # only the users who may hold one: of the units named, or with a role named (in SQL)
     of_units = sorted(units | set(seats))
     if not roles and not of_units:
         return []
     query = _users_query(tuple(sorted(roles)), bool(of_units))
-    users = session.scalars(query, {"units": of_units} if of_units else {})
+    users: list[User] = list(session.scalars(query, {"units": of_units} if of_units else {}))
     delegates = signers.delegates_today(session, of_units)
-    held = ((u, wanted & _held(u, seats.get(u.unit_id or 0, []), u.id in delegates))
-            for u in users)  # fmt: skip
+    council = _councils(session, users) if roles else {}
+    held = ((u, wanted & _held(u, seats.get(u.unit_id or 0, []), u.id in delegates,
+                               council.get(u.id or 0))) for u in users)  # fmt: skip
     return [(user, theirs) for user, theirs in held if theirs]
 
 
-def _held(user: User, seats: Sequence[tuple[int, int, str]], delegated: bool = False) -> set[str]:
+def _councils(session: OrmSession, users: Sequence[User]) -> dict[int, int]:
+    """Return the council of each committee member among `users`, by user id (one query)."""
+    committee = [u for u in users if is_committee(u)]
+    unit_ids = {u.unit_id for u in committee if u.unit_id is not None}
+    query = select(Unit.id, Unit.council_id).where(col(Unit.id).in_(unit_ids))
+    of_unit: dict[int, int] = dict(session.execute(query).all()) if unit_ids else {}
+    fallback = (councils.first_id(session) or 0) if committee else 0  # type: ignore[arg-type]
+    return {u.id or 0: of_unit.get(u.unit_id or 0) or fallback for u in committee}
+
+
+def _held(user: User, seats: Sequence[tuple[int, int, str]], delegated: bool = False,
+          council_id: int | None = None) -> set[str]:  # fmt: skip
     """Return the principals of `user` among those asked (mirrors access.principals): a head's
-    delegate holds the head's during the delegation (`delegated`)."""
-    out: set[str] = {r for r in (Role.SECRETARIAT.value, Role.ADMIN.value) if r in user.roles}
-    if Role.COUNCIL_MEMBER.value in user.roles:
-        out |= {"council", f"council:user:{user.id}"}
+    delegate holds the head's during the delegation (`delegated`); the committee's in its
+    council (`council_id`)."""
+    out = committee_principals(user, council_id) if council_id is not None else set()
     head = Role.UNIT_HEAD.value in user.roles or delegated
     if user.unit_id is not None and (head or Role.UNIT_STAFF.value in user.roles):
         out.add(f"unit:{user.unit_id}:member")
@@ -240,7 +257,8 @@ def alert_admins(session: Session, lines: Sequence[str], found_at: datetime) -> 
     """
     if not lines:
         return 0
-    admins = users_holding(session, {Role.ADMIN.value})
+    # the installation's records: every council's administrators are told
+    admins = list(session.scalars(_users_query((Role.ADMIN.value,), False)))
     shown = "\n".join(lines[:AUDIT_LINES_SHOWN])
     mails: list[mailer.Mail | None] = []
     for user in admins:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlmodel import col, select
@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 from wflow import db
 from wflow.core.access import Action, current_year
 from wflow.core.errors import ServiceError
+from wflow.councils import service as councils
 from wflow.org import directory
 from wflow.org import service as org
-from wflow.org.models import Block, Role, Unit, User
+from wflow.org.models import Block, Role, Unit, UnitKind, User
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import (
     BlockForm,
@@ -26,8 +27,8 @@ from wflow.web.forms import (
     form_error,
     submit,
 )
-from wflow.web.guard import ensure, load_or_404
-from wflow.web.labels import POSITIONS, ROLES, UNIT_KINDS
+from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.labels import COUNCIL_LEVELS, POSITIONS, ROLES, UNIT_KINDS
 from wflow.web.lists import export, matches, wanted_format
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,8 +42,24 @@ def _admins_only() -> None:
     ensure(Action.ADMIN)
 
 
+def _seen() -> frozenset[int]:
+    """Return the councils the administrator keeps: their own and those below it."""
+    return councils.seen_by(db.session(), user())
+
+
+def _kept(council_id: int | None) -> None:
+    """Answer 404 for a row of a council the administrator does not keep."""
+    if council_id not in _seen():
+        abort(404)
+
+
 def _units() -> list[Unit]:
-    return list(db.session().exec(select(Unit).order_by(col(Unit.name))).all())
+    query = select(Unit).where(col(Unit.council_id).in_(sorted(_seen())))
+    return list(db.session().exec(query.order_by(col(Unit.name))).all())
+
+
+def _council_choices() -> list[tuple[int, str]]:
+    return [(u.id or 0, u.name) for u in _units() if u.kind == UnitKind.COUNCIL.value]
 
 
 def _unit_choices(blank: str | None = None) -> list[tuple[int, str]]:
@@ -84,6 +101,9 @@ def _unit_form(unit: Unit | None) -> UnitForm:
     form = UnitForm(obj=unit)
     form.kind.choices = [(k, str(v)) for k, v in UNIT_KINDS.items()]
     form.parent_id.choices = [c for c in _unit_choices(_("(none)")) if not unit or c[0] != unit.id]
+    form.council_id.choices = [(0, _("(the parent unit's)")), *_council_choices()]
+    form.level.choices = [("", _("(not a council)")),
+                          *((k, str(v)) for k, v in COUNCIL_LEVELS.items())]  # fmt: skip
     return form
 
 
@@ -101,6 +121,8 @@ def unit_new() -> Page:
                 code=form.code.data or "",
                 kind=form.kind.data or "",
                 parent_id=form.parent_id.data or None,
+                council_id=form.council_id.data or None,
+                level=form.level.data or "",
             ),
         )
         if done.ok and done.value is not None:
@@ -114,6 +136,7 @@ def unit_new() -> Page:
 def unit_edit(unit_id: int) -> Page:
     """Change a unit."""
     unit = load_or_404(Unit, unit_id)
+    _kept(unit.council_id)
     form = _unit_form(unit)
     status = 200
     if request.method == "POST":
@@ -143,7 +166,7 @@ def blocks() -> Page:
     """List blocks with their members in a year, filtered by text; export as CSV or XLSX."""
     q = request.args.get("q", "").strip()
     year = arg_year() or current_year()
-    found = directory.block_years(db.session(), year=year)
+    found = directory.block_years(db.session(), year=year, councils=_seen())
     rows = [by for by in found if matches(q, by.block.name, by.block.code)]
     fmt = wanted_format()
     if fmt:
@@ -167,7 +190,8 @@ def blocks() -> Page:
             ("members", _("Member units")),
         ]
         return export(fmt, f"blocks-{year}", cols, data)
-    every = list(db.session().exec(select(Block).order_by(col(Block.name))).all())
+    every = list(db.session().exec(select(Block).where(col(Block.council_id).in_(
+        sorted(_seen()))).order_by(col(Block.name))).all())  # fmt: skip
     listed = {by.block.id for by in found}
     without = [b for b in every if b.id not in listed and matches(q, b.name, b.code)]
     return render_template(
@@ -186,6 +210,7 @@ def block_new() -> Page:
     """Create a block with its member units, leader and deputy for a year."""
     form = NewBlockForm()
     _year_form(form)
+    form.council_id.choices = _council_choices()
     if request.method == "GET":
         form.year.data = current_year()
     status = 200
@@ -201,6 +226,7 @@ def block_new() -> Page:
                 member_ids=form.member_ids.data or [],
                 leader_id=form.leader_id.data or None,
                 deputy_id=form.deputy_id.data or None,
+                council_id=form.council_id.data or None,
             ),
         )
         if done.ok and done.value is not None:
@@ -215,6 +241,7 @@ def block_new() -> Page:
 def block_edit(block_id: int) -> Page:
     """Change a block, and its members, leader and deputy for a year."""
     block = load_or_404(Block, block_id)
+    _kept(block.council_id)
     year = arg_year() or current_year()
     form = BlockForm(obj=block, prefix="block")
     year_form = BlockYearForm(prefix="year")
@@ -278,10 +305,12 @@ def users() -> Page:
     role = request.args.get("role", "")
     units = {u.id: u for u in _units()}
     every = db.session().exec(select(User).order_by(col(User.display_name))).all()
+    seen = _seen()
     rows = [
         u
         for u in every
-        if matches(q, u.login, u.display_name)
+        if (u.unit_id in units or (u.unit_id is None and councils.of_user(db.session(), u) in seen))
+        and matches(q, u.login, u.display_name)
         and (not unit_id or u.unit_id == unit_id)
         and (not role or role in u.roles)
     ]
@@ -349,6 +378,7 @@ def user_new() -> Page:
 def user_edit(user_id: int) -> Page:
     """Change a user (the login stays)."""
     edited = load_or_404(User, user_id)
+    _kept(councils.of_user(db.session(), edited))
     form = _user_form(edited)
     form.login.data = edited.login
     status = 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -37,8 +38,10 @@ def block_years(
     year: int | None = None,
     block_id: int | None = None,
     unit_id: int | None = None,
+    councils: Collection[int] | None = None,
 ) -> list[BlockYear]:
-    """Return blocks with their members per year, leader and deputy first, in one query."""
+    """Return blocks with their members per year, leader and deputy first, in one query (the
+    blocks of `councils` only, when given)."""
     query = (
         select(BlockMembership, Block, Unit)
         .join(Block, col(Block.id) == BlockMembership.block_id)
@@ -48,6 +51,8 @@ def block_years(
         query = query.where(BlockMembership.year == year)
     if block_id is not None:
         query = query.where(BlockMembership.block_id == block_id)
+    if councils is not None:
+        query = query.where(col(Block.council_id).in_(sorted(councils)))
     if unit_id is not None:
         mine = select(BlockMembership.block_id, BlockMembership.year).where(
             BlockMembership.unit_id == unit_id

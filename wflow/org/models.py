@@ -25,6 +25,15 @@ class UnitKind(StrEnum):
     COUNCIL = "council"
 
 
+class CouncilLevel(StrEnum):
+    """The level of an emulation and commendation council (Law 06/2022/QH15, art. 14)."""
+
+    CENTRAL = "central"
+    ORGANISATION = "organisation"  # a ministry, a mass organisation at the centre
+    PROVINCE = "province"
+    COMMUNE = "commune"  # a commune or ward (since 1 July 2025)
+
+
 class Role(StrEnum):
     """Roles a user may hold; "block leader" is derived, never stored."""
 
@@ -51,6 +60,11 @@ class Unit(SQLModel, table=True):
     code: str = Field(max_length=20, unique=True, index=True)
     kind: str = Field(default=UnitKind.SOCIO_POLITICAL.value, max_length=30)
     parent_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="RESTRICT")
+    # The council whose jurisdiction the unit is in (a council unit: itself); its superior
+    # council is a council's `parent_id`. `level` is a council's `CouncilLevel`, else "".
+    council_id: int | None = Field(default=None, foreign_key="unit.id", index=True,
+                                   ondelete="RESTRICT")  # fmt: skip
+    level: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
 
 
@@ -61,6 +75,8 @@ class Block(SQLModel, table=True):
     name: str = Field(max_length=200)
     code: str = Field(max_length=20, unique=True, index=True)
     description: str = Field(default="", max_length=2000)
+    council_id: int | None = Field(default=None, foreign_key="unit.id", index=True,
+                                   ondelete="RESTRICT")  # fmt: skip
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
 
 

@@ -15,7 +15,17 @@ from wflow.accounts.models import LoginThrottle
 from wflow.accounts.policy import check_password
 from wflow.core.errors import Conflict, NotFound, ServiceError
 from wflow.core.uow import transactional
-from wflow.org.models import Block, BlockMembership, Position, Role, Unit, UnitKind, User
+from wflow.councils import service as councils
+from wflow.org.models import (
+    Block,
+    BlockMembership,
+    CouncilLevel,
+    Position,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,19}$")
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,79}$")
@@ -53,14 +63,57 @@ def get_or_404(session: Session, model: type, ident: int) -> object:
 
 @transactional
 def create_unit(
-    session: Session, *, name: str, code: str, kind: str, parent_id: int | None = None
+    session: Session,
+    *,
+    name: str,
+    code: str,
+    kind: str,
+    parent_id: int | None = None,
+    council_id: int | None = None,
+    level: str = "",
 ) -> Unit:
-    """Create a unit with a unique code."""
+    """Create a unit with a unique code, in a council's jurisdiction.
+
+    A unit is in `council_id`'s, else its parent's council's, else the first council's. A
+    council (kind `council`, at a `level`) is its own; its parent is the council above it.
+    """
     unit = Unit(name=clean_text(name, "name"), code=clean_code(code), kind=_kind(kind))
     unit.parent_id = _parent(session, parent_id, None)
     _unique_code(session, Unit, unit.code, None)
+    if unit.kind == UnitKind.COUNCIL.value:
+        unit.level = _level(level)
+        if unit.parent_id is not None and not _is_council(session, unit.parent_id):
+            raise ServiceError(_l("A council's parent is the council above it."), "parent_id")
+        session.add(unit)
+        session.flush()
+        unit.council_id = unit.id
+        councils.forget(session)
+    else:
+        unit.council_id = _council(session, council_id, unit.parent_id)
     session.add(unit)
     return unit
+
+
+def _level(level: str) -> str:
+    if not level:
+        return CouncilLevel.PROVINCE.value
+    if level not in {v.value for v in CouncilLevel}:
+        raise ServiceError(_l("Choose a level from the list."), "level")
+    return level
+
+
+def _is_council(session: Session, unit_id: int) -> bool:
+    return session.exec(select(Unit.kind).where(Unit.id == unit_id)).first() == UnitKind.COUNCIL
+
+
+def _council(session: Session, council_id: int | None, parent_id: int | None) -> int:
+    """Return the council a new unit or block is in: the one given, else its parent's."""
+    if council_id is not None:
+        if not _is_council(session, council_id):
+            raise ServiceError(_l("Choose a council from the list."), "council_id")
+        return council_id
+    found = councils.of_unit(session, parent_id)
+    return found if found is not None else councils.default_council_id(session)
 
 
 @transactional
@@ -116,14 +169,17 @@ def create_block(
     leader_id: int | None = None,
     deputy_id: int | None = None,
     description: str = "",
+    council_id: int | None = None,
 ) -> Block:
-    """Create a block with its member units, leader and deputy for `year`."""
+    """Create a block with its member units, leader and deputy for `year` (in `council_id`'s
+    jurisdiction, else the first council's)."""
     block = Block(
         name=clean_text(name, "name"),
         code=clean_code(code),
         description=clean_text(description, "description", max_len=2000, required=False),
     )
     _unique_code(session, Block, block.code, None)
+    block.council_id = _council(session, council_id, None)
     memberships = _memberships(session, year, member_ids, leader_id, deputy_id)
     session.add(block)
     session.flush()

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from wflow import db
 from wflow.core.access import Action, current_year, is_committee, may
+from wflow.councils import service as councils
 from wflow.inbox import service as inbox
 from wflow.org import directory
 from wflow.org.models import Block, Unit
@@ -34,7 +35,8 @@ def home() -> str:
     sess = db.session()
     year = current_year()
     mine = directory.block_years(sess, unit_id=me.unit_id) if me.unit_id else []
-    every = directory.block_years(sess, year=year) if is_committee(me) else []
+    every = (directory.block_years(sess, year=year, councils=councils.seen_by(sess, me))
+             if is_committee(me) else [])  # fmt: skip
     unit = sess.get(Unit, me.unit_id) if me.unit_id else None
     first = inbox.page(sess, engine(), me, 1, NEXT_UP)  # only these rows are put in words
     return render_template(

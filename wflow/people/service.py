@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core.access import Action, current_year, may
+from wflow.core.access import Action, acts_in, current_year, is_committee, may
 from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.org.models import Role, Unit, User
 from wflow.org.service import clean_text
 from wflow.people.models import Person, PersonPosting, Sex
@@ -39,8 +40,11 @@ def is_clerk(user: User | None) -> bool:
 
 
 def may_manage(session: Session, user: User | None, unit_id: int) -> bool:
-    """Tell whether `user` may change the people (and their records) of unit `unit_id`."""
-    return is_clerk(user) or may(session, user, Action.ACT, unit_id=unit_id)
+    """Tell whether `user` may change the people (and their records) of unit `unit_id`: its
+    own people, or a clerk of its council."""
+    if user is not None and is_clerk(user):
+        return acts_in(session, user, councils.of_unit(session, unit_id))
+    return may(session, user, Action.ACT, unit_id=unit_id)
 
 
 def may_see(session: Session, user: User | None, person: Person) -> bool:
@@ -310,9 +314,13 @@ def person_of_user(session: Session, user_id: int) -> Person | None:
     return session.exec(select(Person).where(Person.user_id == user_id)).first()
 
 
-def unit_names(session: Session) -> dict[int, str]:
-    """Return every unit's name by id."""
-    return {uid or 0: name for uid, name in session.exec(select(Unit.id, Unit.name)).all()}
+def unit_names(session: Session, user: User | None = None) -> dict[int, str]:
+    """Return every unit's name by id; for a committee member `user`, only the units of their
+    council and those below it (what they may read)."""
+    query = select(Unit.id, Unit.name)
+    if user is not None and is_committee(user):
+        query = query.where(col(Unit.council_id).in_(sorted(councils.seen_by(session, user))))
+    return {uid or 0: name for uid, name in session.exec(query).all()}
 
 
 def fold(text: str | None) -> str:

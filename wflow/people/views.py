@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.core.access import Action, is_committee
 from wflow.core.errors import ServiceError
+from wflow.councils import service as councils
 from wflow.initiatives import service as initiatives
 from wflow.initiatives.text import LEVEL_LABELS
 from wflow.org.models import Unit, User
@@ -117,8 +118,9 @@ def index() -> Page:
     if not is_committee(user()):
         abort(403)
     sess = db.session()
-    names = people.unit_names(sess)
-    rows, args = _filtered(people.people_of(sess), by_unit=True)
+    seen = councils.units_seen_by(sess, user())  # the council's units and those below it
+    names = {uid: name for uid, name in people.unit_names(sess).items() if uid in seen}
+    rows, args = _filtered(people.people_of(sess, sorted(seen)), by_unit=True)
     fmt = wanted_format()
     if fmt:
         return _export(fmt, "people", rows, names)

@@ -19,6 +19,7 @@ from wflow.core import subjects
 from wflow.core.access import Action, is_committee, may
 from wflow.core.errors import Forbidden, ServiceError
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.engine import Engine, FireResult
 from wflow.org.models import Unit, User
 from wflow.org.service import clean_text
@@ -55,6 +56,10 @@ def visible_programmes(session: Session, user: User) -> list[Programme]:
     if not is_committee(user):
         mine = select(ProgrammeParty.programme_id).where(ProgrammeParty.unit_id == user.unit_id)
         query = query.where(col(Programme.id).in_(mine))
+    else:  # the committee's council and those below it
+        query = query.where(
+            col(Programme.unit_id).in_(sorted(councils.units_seen_by(session, user)))
+        )
     return list(session.exec(query).all())
 
 

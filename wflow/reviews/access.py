@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from wflow.core import subjects
-from wflow.core.access import Action, may
+from wflow.core.access import Action, acts_in, may
 from wflow.core.errors import Conflict, Forbidden, NotFound
+from wflow.councils import service as councils
 from wflow.engine import WfInstance
 from wflow.org.models import Role, User
 from wflow.reviews.models import Review
@@ -37,9 +38,10 @@ def is_reviewer(session: Session, user: User, review: Review) -> bool:
 def may_publish(session: Session, user: User, block_id: int, year: int) -> bool:
     """Tell whether `user` may publish the block's results: its leader, the secretariat."""
     return user.is_active and (
-        user.has_role(Role.SECRETARIAT)
+        (user.has_role(Role.SECRETARIAT) and acts_in(session, user,
+                                                     councils.of_block(session, block_id)))
         or may(session, user, Action.ACT, block_id=block_id, year=year)
-    )
+    )  # fmt: skip
 
 
 def refuse_done(session: Session, state: str) -> None:

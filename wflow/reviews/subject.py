@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from wflow.core.access import Action, is_committee, may
+from wflow.core.access import Action, may, oversees_scope
 from wflow.core.subjects import SubjectKind, register
 from wflow.engine import Scope
 from wflow.org.models import Unit, User
@@ -30,7 +30,7 @@ def acts_for(session: Session, user: User, unit_id: int | None) -> bool:
 def may_view(session: Session, user: User, review: Review) -> bool:
     """Tell whether `user` may open the review and its evidence: its unit, reviewer, committee."""
     return (
-        is_committee(user)
+        oversees_scope(session, user, review.unit_id, review.block_id)
         or acts_for(session, user, review.unit_id)
         or acts_for(session, user, review.reviewer_unit_id)
     )

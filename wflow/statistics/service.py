@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -161,10 +162,15 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01")) if values else None
 
 
-def block_trends(session: Session, window: Window) -> list[Trend]:
-    """Return each block's mean year-end total, year by year (blocks by name)."""
+def block_trends(
+    session: Session, window: Window, councils: Collection[int] | None = None
+) -> list[Trend]:
+    """Return each block's mean year-end total, year by year (blocks by name; of `councils`)."""
     out = []
-    for block in session.exec(select(Block).order_by(col(Block.name))).all():
+    query = select(Block).order_by(col(Block.name))
+    if councils is not None:
+        query = query.where(col(Block.council_id).in_(sorted(councils)))
+    for block in session.exec(query).all():
         totals: dict[int, Decimal | None] = {}
         for year in window.years:
             scored = [r.total for r in year_ranking(session, block.id or 0, year) if r.scored]

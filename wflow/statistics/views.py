@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.awards.decisions import council_unit_name
 from wflow.core.access import current_year, is_committee
+from wflow.councils import service as councils
 from wflow.org.models import Block
 from wflow.statistics import service as stats
 from wflow.web import charts, formats
@@ -80,14 +81,16 @@ def index() -> str | WResponse:
     _committee()
     sess, me = db.session(), user()
     window = _window()
-    blocks = list(sess.exec(select(Block).order_by(col(Block.name))).all())
+    seen = councils.seen_by(sess, me)  # the council's own blocks and those below it
+    blocks = list(sess.exec(select(Block).where(col(Block.council_id).in_(sorted(seen)))
+                            .order_by(col(Block.name))).all())  # fmt: skip
     block_id = arg_int("block", minimum=1)
     block = next((b for b in blocks if b.id == block_id), None)
     if block_id and block is None:
         abort(404)
     lines = stats.award_lines(sess, me, window)
     per_year = stats.per_year(lines, window)
-    trends = stats.block_trends(sess, window)
+    trends = stats.block_trends(sess, window, seen)
     units = stats.unit_trends(sess, block.id or 0, window) if block else []
     fmt = wanted_format()
     if fmt:

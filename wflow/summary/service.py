@@ -20,14 +20,14 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.accounts import service as auth
-from wflow.awards import decisions as council
 from wflow.campaigns.models import Campaign
 from wflow.campaigns.subject import sees_all
 from wflow.clock import utcnow
 from wflow.core import installation
-from wflow.core.access import Action, is_committee, may
+from wflow.core.access import Action, acts_in, may, oversees, oversees_scope
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
+from wflow.councils import service as councils
 from wflow.documents.verify import BadDocument, Limits, open_pdf
 from wflow.engine import Engine
 from wflow.org import signers
@@ -91,8 +91,14 @@ def may_view(session: Session, user: User | None, subject: Subject) -> bool:
     """Tell whether `user` sees the report (and may download its drafts and issues)."""
     if user is None or not user.is_active:
         return False
-    if is_committee(user):
+    if subject.block is not None and oversees(session, user, subject.block.council_id):
         return True
+    if (
+        subject.campaign is None
+        and subject.block is None
+        and oversees_scope(session, user, None, None)
+    ):
+        return True  # the council's year: its committee (the first council's, for now)
     if subject.block is not None:
         return may(session, user, Action.ACT, block_id=subject.block.id, year=subject.year)
     if subject.campaign is not None:
@@ -121,15 +127,26 @@ def may_issue(session: Session, user: User | None, subject: Subject) -> bool:
     """Tell whether `user` may issue (sign) the report: the secretariat, the issuer's head."""
     if user is None or not user.is_active:
         return False
-    return user.has_role(Role.SECRETARIAT) or _own_unit(session, user, subject) is not None
+    if user.has_role(Role.SECRETARIAT) and acts_in(session, user, _council_of(session, subject)):
+        return True
+    return _own_unit(session, user, subject) is not None
+
+
+def _council_of(session: Session, subject: Subject) -> int | None:
+    """Return the council the report belongs to: its block's, its campaign's, the first's."""
+    if subject.block is not None:
+        return subject.block.council_id
+    if subject.campaign is not None:
+        return subject.campaign.council_id
+    return councils.of_scope(session, None, None)
 
 
 def signing_unit(session: Session, user: User, subject: Subject) -> Unit | None:
     """Return the unit whose key signs when `user` issues the report (None: may not issue)."""
     if not may_issue(session, user, subject):
         return None
-    if user.has_role(Role.SECRETARIAT):
-        return council.council_unit(session)  # created with its key on first use
+    if user.has_role(Role.SECRETARIAT) and acts_in(session, user, _council_of(session, subject)):
+        return session.get(Unit, _council_of(session, subject))  # the council signs
     return _own_unit(session, user, subject)
 
 

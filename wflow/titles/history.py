@@ -21,6 +21,7 @@ from wflow.awards import decisions as council
 from wflow.awards.models import Award
 from wflow.core import subjects
 from wflow.core.access import is_committee
+from wflow.councils import service as councils
 from wflow.engine import WfInstance
 from wflow.org.models import Unit, User
 from wflow.people import service as people
@@ -142,9 +143,11 @@ def search(session: Session, user: User, query: Query) -> list[Entry]:
     rows += [e for e in _council_entries(session, only) if query.kind in ("", e.kind)]
     rows += [e for e in adhoc_entries(session, only) if query.kind in ("", e.kind)]
     name = people.fold(query.q)
+    seen = councils.units_seen_by(session, user) if only is None else None
     kept = [
         e for e in rows
-        if name in people.fold(e.name)
+        if (seen is None or e.unit_id in seen)
+        and name in people.fold(e.name)
         and (not query.year or e.year == query.year)
         and (not query.award or e.award_code == query.award)
         and (not query.unit_id or e.unit_id == query.unit_id)

@@ -149,7 +149,7 @@ def lookup() -> Page:
             ("adhoc", _("Ad-hoc award for")),
         ]
         return export(fmt, "award-history", cols, data)
-    names = people.unit_names(sess)
+    names = people.unit_names(sess, me)
     units = sorted(names.items(), key=lambda item: item[1]) if only is None else []
     awards = titles.award_names(sess)
     return render_template(

@@ -115,7 +115,12 @@ class UnitForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=20)])
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
-    parent_id = SelectField(_l("Parent unit"), coerce=int, validators=[Optional()])
+    parent_id = SelectField(_l("Parent unit"), coerce=int, validators=[Optional()],
+                            description=_l("For a council: the council above it."))  # fmt: skip
+    council_id = SelectField(_l("Council"), coerce=int, validators=[Optional()],
+                             description=_l("The council whose jurisdiction the unit is in "
+                                            "(a council is its own)."))  # fmt: skip
+    level = SelectField(_l("Level of a council"), validators=[Optional()])
 
 
 class BlockForm(FlaskForm):
@@ -137,6 +142,8 @@ class BlockYearForm(FlaskForm):
 
 class NewBlockForm(BlockForm, BlockYearForm):
     """Create a block with its first year's members."""
+
+    council_id = SelectField(_l("Council"), coerce=int, validators=[Optional()])
 
 
 class UserForm(FlaskForm):

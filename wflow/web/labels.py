@@ -39,3 +39,10 @@ def position_label(position: str) -> str:
 
 # The review periods of a year, in order (named once, in services.plan_text).
 PERIODS = REVIEW_PERIOD_LABELS
+
+COUNCIL_LEVELS = {
+    "central": _l("Central"),
+    "organisation": _l("Ministry, branch or central organisation"),
+    "province": _l("Province or city"),
+    "commune": _l("Commune or ward"),
+}

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from wflow.core.errors import ServiceError
 from wflow.core.uow import unit_of_work
+from wflow.councils import service as councils
 from wflow.engine import Engine
 from wflow.org.models import Block, BlockMembership, Position, Role, Unit, User
 from wflow.plans.clone import clone_plan, plan_of_year, title_for_year
@@ -125,17 +126,20 @@ def _has_members(session: Session, block_id: int, year: int) -> bool:
     return bool(session.exec(query).one())
 
 
-def blocks_of(session: Session, year: int) -> list[Block]:
-    """Return the blocks with members in `year - 1` (those the turn to `year` concerns), by name."""
+def blocks_of(session: Session, year: int, council_id: int | None = None) -> list[Block]:
+    """Return the blocks with members in `year - 1` (those the turn to `year` concerns), by name;
+    only the council's when given (every council's: the command line)."""
     ids = select(BlockMembership.block_id).where(BlockMembership.year == year - 1)
     query = select(Block).where(col(Block.id).in_(ids)).order_by(col(Block.name), col(Block.id))
+    if council_id is not None:
+        query = query.where(Block.council_id == council_id)
     return list(session.exec(query).all())
 
 
-def preview(session: Session, year: int) -> list[BlockTurn]:
+def preview(session: Session, year: int, council_id: int | None = None) -> list[BlockTurn]:
     """Return, block by block, what opening `year` would do; refuse a year that cannot open."""
     check_year(session, year)
-    return [turn_of(session, block, year) for block in blocks_of(session, year)]
+    return [turn_of(session, block, year) for block in blocks_of(session, year, council_id)]
 
 
 @dataclass
@@ -163,11 +167,13 @@ def open_year(
 ) -> YearReport:
     """Open `year` block by block (one unit of work each) and report what was done.
 
-    `user` None is the system (the command line); `on_block` is told after each block.
+    `user` None is the system (the command line: every council's blocks); a person opens it
+    for their own council's blocks; `on_block` is told after each block.
     """
     check_year(session, year)
     report = YearReport(year=year)
-    for block in blocks_of(session, year):
+    council_id = councils.of_user(session, user) if user is not None else None
+    for block in blocks_of(session, year, council_id):
         with unit_of_work(session):
             _open_block(session, engine, block, year, user, report)
         if on_block is not None:

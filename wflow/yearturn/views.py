@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from wflow import db
 from wflow.core.errors import ServiceError
+from wflow.councils import service as councils
 from wflow.org.models import Block, Unit
 from wflow.web.args import arg_year
 from wflow.web.forms import submit
@@ -53,7 +54,7 @@ def _page(year: int | None, form: OpenYearForm, status: int = 200) -> Page:
     problem = ""
     if year is not None:
         try:
-            turns = service.preview(sess, year)
+            turns = service.preview(sess, year, councils.of_user(sess, user()))
         except ServiceError as exc:
             problem, status = str(exc.message), max(status, exc.status)
     fmt = wanted_format()
@@ -127,6 +128,8 @@ def block(block_id: int) -> Page:
     """Set the block's rotation rule and record what its year-end conference elected."""
     sess = db.session()
     block = load_or_404(Block, block_id)
+    if block.council_id != councils.of_user(sess, user()):  # a council turns its own blocks
+        abort(404)
     year = arg_year() or service.next_year(sess) or 0
     members = leadership.members_of(sess, block_id, year - 1)
     form = SuccessionForm()

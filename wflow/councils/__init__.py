@@ -1,0 +1,1 @@
+"""Councils at every level: each unit, block and workflow belongs to one council."""

@@ -1,0 +1,132 @@
+"""Councils in a hierarchy: which council a unit, block or person belongs to, and what it sees.
+
+A council is a unit of kind `council` (its signing identity); its superior council is its
+`parent_id`. Every unit is in one council's jurisdiction (`Unit.council_id`; a council's is
+itself), and so is every block (`Block.council_id`). A council's committee (secretariat,
+members, administrators) acts within its own council and reads the councils below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
+
+from wflow.org.models import Block, CouncilLevel, Unit, UnitKind, User
+
+DEFAULT_CODE = "HDTDKT"
+DEFAULT_NAME = "Hội đồng Thi đua - Khen thưởng"
+_BELOW = "wflow.councils.below"
+
+
+def default_council(session: Session) -> Unit:
+    """Return the installation's first council, creating it when there is none yet."""
+    query = select(Unit).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
+    found = session.exec(query).first()
+    if found is not None:
+        return found
+    council = Unit(name=DEFAULT_NAME, code=DEFAULT_CODE, kind=UnitKind.COUNCIL.value,
+                   level=CouncilLevel.PROVINCE.value)  # fmt: skip
+    session.add(council)
+    session.flush()
+    council.council_id = council.id
+    session.add(council)
+    session.flush()
+    return council
+
+
+def first_id(session: Session) -> int | None:
+    """Return the id of the installation's first council (None before there is one)."""
+    query = select(Unit.id).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
+    return session.exec(query).first()
+
+
+def default_council_id(session: Session) -> int:
+    """Return the id of the installation's first council (created when missing)."""
+    return default_council(session).id or 0
+
+
+def of_unit(session: Session, unit_id: int | None) -> int | None:
+    """Return the council of a unit (None: no such unit)."""
+    if unit_id is None:
+        return None
+    return session.exec(select(Unit.council_id).where(Unit.id == unit_id)).first()
+
+
+def of_block(session: Session, block_id: int | None) -> int | None:
+    """Return the council of a block (None: no such block)."""
+    if block_id is None:
+        return None
+    return session.exec(select(Block.council_id).where(Block.id == block_id)).first()
+
+
+def of_user(session: Session, user: User) -> int:
+    """Return the council a person works in: their unit's; without a unit, the first council
+    (0 before there is any)."""
+    found = of_unit(session, user.unit_id)
+    return found if found is not None else first_id(session) or 0
+
+
+def of_scope(session: Session, unit_id: int | None, block_id: int | None) -> int | None:
+    """Return the council of what a workflow is about: its block's, else its unit's, else the
+    first council's."""
+    found = of_block(session, block_id)
+    if found is None:
+        found = of_unit(session, unit_id)
+    return found if found is not None else first_id(session)
+
+
+def forget(session: Session) -> None:
+    """Forget the hierarchy read in this transaction (a council was added)."""
+    session.info.pop(_BELOW, None)
+
+
+def below(session: Session, council_id: int) -> frozenset[int]:
+    """Return the council and every council below it (read once per transaction)."""
+    cache: dict[int, frozenset[int]] = session.info.setdefault(_BELOW, {})
+    if council_id in cache:
+        return cache[council_id]
+    query = select(Unit.id, Unit.parent_id).where(Unit.kind == UnitKind.COUNCIL.value)
+    children: dict[int, list[int]] = {}
+    for cid, parent in session.exec(query).all():
+        if parent is not None and cid is not None:
+            children.setdefault(parent, []).append(cid)
+    seen, todo = {council_id}, [council_id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    cache[council_id] = frozenset(seen)
+    return cache[council_id]
+
+
+def seen_by(session: Session, user: User) -> frozenset[int]:
+    """Return the councils whose data a committee member reads: their own and those below."""
+    return below(session, of_user(session, user))
+
+
+def unit_ids_in(session: Session, council_ids: Collection[int]) -> frozenset[int]:
+    """Return the ids of the units in the jurisdiction of `council_ids` (councils included)."""
+    query = select(Unit.id).where(col(Unit.council_id).in_(sorted(council_ids)))
+    return frozenset(i for i in session.exec(query).all() if i is not None)
+
+
+def units_seen_by(session: Session, user: User) -> frozenset[int]:
+    """Return the units a committee member reads: those of their council and those below."""
+    return unit_ids_in(session, seen_by(session, user))
+
+
+def councils(session: Session) -> list[Unit]:
+    """Return every council, by name."""
+    query = select(Unit).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.name))
+    return list(session.exec(query).all())
+
+
+@sa.event.listens_for(OrmSession, "after_commit")
+@sa.event.listens_for(OrmSession, "after_soft_rollback")
+def _forget(session: OrmSession, *_args: Any) -> None:
+    session.info.pop(_BELOW, None)
