@@ -1,7 +1,8 @@
 """The committee's dashboard: every block of a year, its workflows by state, pact signatures.
 
 A constant number of queries whatever the number of blocks: the blocks with their members,
-the instances of the year, the current signing round of the pacts, the reviews per period.
+the instances of the year (counted, and the listed ones with their units' names), the current
+signing round of the newest pacts, the reviews per period.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class InstanceRef:
     state: str
     due_at: datetime | None
     overdue: bool
+    unit: str | None = None  # the name of the unit the instance is about, if any
 
 
 @dataclass
@@ -127,16 +129,19 @@ def build(
         if chosen and (not overdue or late):
             row.counts[workflow][st] += late if overdue else int(n)
             matched.add(bid)
-    # Listed one by one: the plans, pacts and nominations, and any instance past due.
-    listed = sa.select(
-        col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
-        col(WfInstance.block_id), col(WfInstance.due_at),
-    ).where(in_year, sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))  # fmt: skip
-    for iid, workflow, st, bid, due in session.execute(listed).all():
+    # Listed one by one: the plans, pacts and nominations, and any instance past due, with the
+    # name of the unit each is about.
+    listed = (
+        sa.select(col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
+                  col(WfInstance.block_id), col(WfInstance.due_at), col(Unit.name))
+        .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
+        .where(in_year, sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))
+    )  # fmt: skip
+    for iid, workflow, st, bid, due, unit in session.execute(listed).all():
         row = rows.get(bid)
         if row is not None:
             late = due is not None and due < now and st not in finals.get(workflow, set())
-            row.instances.append(InstanceRef(iid, workflow, st, due, late))
+            row.instances.append(InstanceRef(iid, workflow, st, due, late, unit))
     _signatures(session, year, rows)
     _reviews(session, year, rows, now.date())
     shown = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
@@ -166,19 +171,21 @@ def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
 
     The latest round up to the current entry: a pact in force still shows who signed it.
     """
+    newest = {ref.id: bid for bid, row in rows.items() if (ref := row.latest("pact")) is not None}
+    if not newest:
+        return
     query = (
         sa.select(col(WfInstance.block_id), col(WfInstance.id), col(WfParticipant.round),
                   col(WfParticipant.label), col(WfParticipant.choice))
         .join(WfParticipant, sa.and_(col(WfParticipant.instance_id) == WfInstance.id,
                                      col(WfParticipant.round) <= WfInstance.entry))
-        .where(col(WfInstance.workflow) == "pact", col(WfInstance.year) == year)
+        .where(col(WfInstance.id).in_(newest), col(WfInstance.workflow) == "pact",
+               col(WfInstance.year) == year)
         .order_by(col(WfInstance.id), col(WfParticipant.round), col(WfParticipant.position))
     )  # fmt: skip
     rounds: dict[int, tuple[int, list[tuple[str, str | None]]]] = {}
     for bid, iid, rnd, label, choice in session.execute(query).all():
-        row = rows.get(bid)
-        newest = row.latest("pact") if row else None
-        if newest is None or newest.id != iid:
+        if newest.get(iid) != bid:
             continue
         current = rounds.get(bid)
         if current is None or current[0] < rnd:

@@ -49,6 +49,22 @@ def points(value: Any) -> str:
     return formats.format_points(value, locale())
 
 
+def points_of_page() -> Callable[[Any], str]:
+    """Return `points` for one page: its language read once, each value written once."""
+    lang, seen = locale(), {}  # a scoreboard writes hundreds of points, many alike
+    none = formats.format_points(None, lang)
+
+    def write(value: Any) -> str:
+        if value is None:
+            return none
+        key = (type(value), value)
+        if key not in seen:
+            seen[key] = formats.format_points(value, lang)
+        return seen[key]
+
+    return write
+
+
 def money(value: Any, unit: str = "đ") -> str:
     """Return an amount of đồng ("3.510.000 đ")."""
     return formats.format_money(value, locale(), unit)
