@@ -71,6 +71,20 @@ def _rects(segments: tuple[Segment, ...]) -> str:
     )
 
 
+@lru_cache(maxsize=1024)
+def legend(segments: tuple[Segment, ...]) -> Markup:
+    """Return a bar's legend: a colour swatch, label and count per segment."""
+    return Markup(
+        '<ul class="legend">'
+        + "".join(
+            f'<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" '
+            f'fill="{escape(s.colour)}"></rect></svg> {escape(s.label)}: {s.count}</li>'
+            for s in segments
+        )
+        + "</ul>"
+    )
+
+
 def svg_bar(segments: list[Segment], chart_id: str, text: str) -> Markup:
     """Draw a bar as inline SVG, its text as the accessible name (drawn here, not by a macro:
     a page of 60 blocks draws 360 of them)."""
@@ -146,6 +160,7 @@ def index() -> str | WResponse:
             "signatures": (signatures := bar([(words["signed"], r.signed)], r.expected)),
             "signed_text": signed_text, "text": text,  # the chart's text alternative
             "states_svg": svg_bar(states, f"chart-states-{bid}", text),
+            "legend": legend(tuple(states)),
             "signatures_svg": svg_bar(signatures, f"chart-sig-{bid}", signed_text),
             "periods_svg": {p: svg_bar(segments, f"chart-rev-{bid}-{p}", review_texts[p])
                             for p, segments in periods.items()},

@@ -100,7 +100,7 @@ def show(block_id: int) -> str | WResponse:
     return render_template(
         "scoreboard/show.html", block=block, board=board, year=year, years=years, shown=shown,
         periods_chart=column_chart, groups_chart=bar_chart, labels=labels, states=_states(),
-        points=page_points, periods=list(PERIOD_ORDER),
+        points=page_points, percent=formats.percent_of_page(), periods=list(PERIOD_ORDER),
         summary=_summary(board, shown, labels, page_points),
         sheet_base=url_for("scoreboard.sheet", block_id=block_id, year=year),
         # formats filled in per row by the template (`|format`): translated once per page

@@ -49,20 +49,31 @@ def points(value: Any) -> str:
     return formats.format_points(value, locale())
 
 
-def points_of_page() -> Callable[[Any], str]:
-    """Return `points` for one page: its language read once, each value written once."""
-    lang, seen = locale(), {}  # a scoreboard writes hundreds of points, many alike
-    none = formats.format_points(None, lang)
+def of_page(write: Callable[[Any, str], str]) -> Callable[[Any], str]:
+    """Return `write(value, language)` for one page: its language read once, each value
+    written once (a scoreboard writes hundreds of points, many alike)."""
+    lang, seen = locale(), {}
+    none = write(None, lang)
 
-    def write(value: Any) -> str:
+    def written(value: Any) -> str:
         if value is None:
             return none
         key = (type(value), value)
         if key not in seen:
-            seen[key] = formats.format_points(value, lang)
+            seen[key] = write(value, lang)
         return seen[key]
 
-    return write
+    return written
+
+
+def points_of_page() -> Callable[[Any], str]:
+    """Return `points` for one page (see `of_page`)."""
+    return of_page(formats.format_points)
+
+
+def percent_of_page() -> Callable[[Any], str]:
+    """Return `percent` for one page (see `of_page`)."""
+    return of_page(formats.format_percent)
 
 
 def money(value: Any, unit: str = "đ") -> str:
