@@ -1,7 +1,8 @@
 """The committee's dashboard: every block of a year, its workflows by state, pact signatures.
 
 A constant number of queries whatever the number of blocks: the blocks with their members,
-the instances of the year, the current signing round of the pacts, the reviews per period.
+the instances of the year (counted, and the listed ones with their units' names), the current
+signing round of the newest pacts, the reviews per period.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -34,11 +36,14 @@ class InstanceRef:
     state: str
     due_at: datetime | None
     overdue: bool
+    unit: str | None = None  # the name of the unit the instance is about, if any
 
 
 @dataclass
 class PeriodCounts:
     """A block's reviews of one period: submitted on time, late, missing (overdue), pending."""
+
+    KINDS: ClassVar[tuple[str, ...]] = ("on_time", "late", "missing", "pending")  # field order
 
     on_time: int = 0
     late: int = 0
@@ -130,16 +135,19 @@ def build(
         if chosen and (not overdue or late):
             row.counts[workflow][st] += late if overdue else int(n)
             matched.add(bid)
-    # Listed one by one: the plans, pacts and nominations, and any instance past due.
-    listed = sa.select(
-        col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
-        col(WfInstance.block_id), col(WfInstance.due_at),
-    ).where(in_year, sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))  # fmt: skip
-    for iid, workflow, st, bid, due in session.execute(listed).all():
+    # Listed one by one: the plans, pacts and nominations, and any instance past due, with the
+    # name of the unit each is about.
+    listed = (
+        sa.select(col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
+                  col(WfInstance.block_id), col(WfInstance.due_at), col(Unit.name))
+        .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
+        .where(in_year, sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))
+    )  # fmt: skip
+    for iid, workflow, st, bid, due, unit in session.execute(listed).all():
         row = rows.get(bid)
         if row is not None:
             late = due is not None and due < now and st not in finals.get(workflow, set())
-            row.instances.append(InstanceRef(iid, workflow, st, due, late))
+            row.instances.append(InstanceRef(iid, workflow, st, due, late, unit))
     _signatures(session, year, rows)
     _reviews(session, year, rows, now.date())
     shown = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
@@ -170,53 +178,63 @@ def _blocks(session: Session, year: int, block_id: int | None,
 def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
     """Fill each block's signatures from the latest signing round of its newest pact (one query).
 
-    The latest round up to the current entry: a pact in force still shows who signed it.
+    The latest round up to the current entry: a pact in force still shows who signed it. The
+    database counts the seats and the signatures and lists only the seats not signed yet.
     """
-    query = (
-        sa.select(col(WfInstance.block_id), col(WfInstance.id), col(WfParticipant.round),
-                  col(WfParticipant.label), col(WfParticipant.choice))
-        .join(WfParticipant, sa.and_(col(WfParticipant.instance_id) == WfInstance.id,
-                                     col(WfParticipant.round) <= WfInstance.entry))
-        .where(col(WfInstance.workflow) == "pact", col(WfInstance.year) == year)
-        .order_by(col(WfInstance.id), col(WfParticipant.round), col(WfParticipant.position))
+    newest = {ref.id: bid for bid, row in rows.items() if (ref := row.latest("pact")) is not None}
+    if not newest:
+        return
+    part = WfParticipant.__table__  # type: ignore[attr-defined]
+    latest = (
+        sa.select(part.c.instance_id, sa.func.max(part.c.round).label("round"))
+        .join(WfInstance, sa.and_(col(WfInstance.id) == part.c.instance_id,
+                                  part.c.round <= col(WfInstance.entry)))
+        .where(col(WfInstance.id).in_(newest), col(WfInstance.workflow) == "pact",
+               col(WfInstance.year) == year)
+        .group_by(part.c.instance_id)
+        .subquery("latest")
     )  # fmt: skip
-    rounds: dict[int, tuple[int, list[tuple[str, str | None]]]] = {}
-    for bid, iid, rnd, label, choice in session.execute(query).all():
-        row = rows.get(bid)
-        newest = row.latest("pact") if row else None
-        if newest is None or newest.id != iid:
-            continue
-        current = rounds.get(bid)
-        if current is None or current[0] < rnd:
-            current = rounds[bid] = (rnd, [])
-        current[1].append((label, choice))
-    for bid, (_rnd, seats) in rounds.items():
-        row = rows[bid]
-        row.expected = len(seats)
-        row.signed = sum(choice == "act" for _label, choice in seats)
-        row.missing = [label for label, choice in seats if choice != "act"]
+    seats = (
+        sa.select(part.c.instance_id, part.c.position, part.c.label,
+                  (sa.func.coalesce(part.c.choice, "") == "act").label("signed"))
+        .join(latest, sa.and_(latest.c.instance_id == part.c.instance_id,
+                              latest.c.round == part.c.round))
+        .cte("seats")
+    )  # fmt: skip
+    kind: sa.ColumnClause[str] = sa.literal_column("kind")
+    counted = sa.select(
+        sa.literal("n", sa.String).label("kind"), seats.c.instance_id, sa.func.count(),
+        sa.func.sum(sa.case((seats.c.signed, 1), else_=0)), sa.cast(sa.null(), sa.String),
+    ).group_by(seats.c.instance_id)  # fmt: skip
+    unsigned = sa.select(
+        sa.literal("u", sa.String).label("kind"), seats.c.instance_id, seats.c.position,
+        sa.literal(0, sa.Integer), seats.c.label,
+    ).where(sa.not_(seats.c.signed))  # fmt: skip
+    query = sa.union_all(counted, unsigned).order_by(kind, "instance_id", sa.literal_column("3"))
+    for what, iid, n, signed, label in session.connection().execute(query):
+        row = rows[newest[iid]]
+        if what == "n":
+            row.expected, row.signed = int(n), int(signed or 0)
+        else:
+            row.missing.append(label)
 
 
 def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date) -> None:
     """Count each block's reviews per period: on time, late, missing, pending (one query)."""
-    flags = sa.select(
-        col(Review.block_id).label("block_id"), col(Review.period).label("period"),
-        col(Review.late).label("late"), col(Review.submitted_at).is_not(None).label("done"),
-        (col(Review.due_date) < today).label("past_due"),
-    ).where(col(Review.year) == year).subquery()  # fmt: skip
-    keys = (flags.c.block_id, flags.c.period, flags.c.late, flags.c.done, flags.c.past_due)
-    query = sa.select(*keys, sa.func.count()).group_by(*keys)
+    done = col(Review.submitted_at).is_not(None)
+    kind = sa.case(
+        (sa.and_(done, col(Review.late)), "late"), (done, "on_time"),
+        (col(Review.due_date) < today, "missing"), else_="pending",
+    )  # fmt: skip
+    sums = [sa.func.sum(sa.case((kind == k, 1), else_=0)) for k in PeriodCounts.KINDS]
+    query = (
+        sa.select(col(Review.block_id), col(Review.period), *sums)
+        .where(col(Review.year) == year)
+        .group_by(col(Review.block_id), col(Review.period))
+    )
     found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
-    for bid, period, late, done, past_due, n in session.execute(query).all():
-        counts = found[bid].setdefault(period, PeriodCounts())
-        if done and late:
-            counts.late += n
-        elif done:
-            counts.on_time += n
-        elif past_due:
-            counts.missing += n
-        else:
-            counts.pending += n
+    for bid, period, on_time, late, missing, pending in session.connection().execute(query):
+        found[bid][period] = PeriodCounts(int(on_time), int(late), int(missing), int(pending))
     for bid, periods in found.items():
         if bid in rows:
             ordered = sorted(periods.items(), key=lambda p: PERIOD_ORDER.get(p[0], 9))

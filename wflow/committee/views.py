@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -19,7 +22,7 @@ from wflow.committee import service as dashboard
 from wflow.core import installation
 from wflow.core.access import current_year, is_committee
 from wflow.councils import service as councils
-from wflow.engine import Definition, WfInstance
+from wflow.engine import Definition
 from wflow.inspections import service as inspections
 from wflow.org.models import Block, Unit
 from wflow.web.args import arg_int
@@ -59,20 +62,49 @@ def bar(parts: list[tuple[str, int]], total: int | None = None) -> list[Segment]
     return out
 
 
-def svg_bar(segments: list[Segment], chart_id: str, text: str) -> Markup:
-    """Draw a bar as inline SVG, its text as the accessible name (drawn here, not by a macro:
-    a page of 60 blocks draws 360 of them)."""
-    rects = "".join(
+@lru_cache(maxsize=4096)
+def _rects(segments: tuple[Segment, ...]) -> str:
+    """Return the SVG rectangles of a bar's segments (many bars of a page are alike)."""
+    return "".join(
         f'<rect x="{s.x}" y="0" width="{s.width}" height="16" fill="{s.colour}">'
         f"<title>{escape(s.label)}: {s.count}</title></rect>"
         for s in segments
     )
+
+
+@lru_cache(maxsize=1024)
+def legend(segments: tuple[Segment, ...]) -> Markup:
+    """Return a bar's legend: a colour swatch, label and count per segment."""
+    return Markup(
+        '<ul class="legend">'
+        + "".join(
+            f'<li><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" '
+            f'fill="{escape(s.colour)}"></rect></svg> {escape(s.label)}: {s.count}</li>'
+            for s in segments
+        )
+        + "</ul>"
+    )
+
+
+def svg_bar(segments: list[Segment], chart_id: str, text: str) -> Markup:
+    """Draw a bar as inline SVG, its text as the accessible name (drawn here, not by a macro:
+    a page of 60 blocks draws 360 of them)."""
+    name = escape(chart_id)
     return Markup(
         f'<svg class="chart" width="{BAR_WIDTH}" height="16" viewBox="0 0 {BAR_WIDTH} 16" '
-        f'role="img" aria-labelledby="{escape(chart_id)}">'
-        f'<title id="{escape(chart_id)}">{escape(text)}</title>'
-        f'<rect x="0" y="0" width="{BAR_WIDTH}" height="16" fill="#eeeeee"></rect>{rects}</svg>'
+        f'role="img" aria-labelledby="{name}">'
+        f'<title id="{name}">{escape(text)}</title>'
+        f'<rect x="0" y="0" width="{BAR_WIDTH}" height="16" fill="#eeeeee"></rect>'
+        f"{_rects(tuple(segments))}</svg>"
     )
+
+
+def link_maker(endpoint: str, key: str) -> Callable[[int], str]:
+    """Return a function giving `url_for(endpoint, key=id)` for an id, built once per page."""
+    marker = 987654321  # an id no page holds: its place in the URL is where ids go
+    values: dict[str, Any] = {key: marker}
+    before, _sep, after = url_for(endpoint, **values).partition(str(marker))
+    return lambda ident: f"{before}{int(ident)}{after}"
 
 
 def _label(defs: dict[str, Definition], workflow: str, state: str | None = None) -> str:
@@ -114,49 +146,43 @@ def index() -> str | WResponse:
             names[workflow, state] = _label(defs, workflow, state)
         return names[workflow, state]
 
-    charts: dict[int, dict[str, Any]] = {
-        r.block_id: {
-            "states": bar([(f"{label(w)}: {label(w, s)}", n)
-                           for w, counter in r.counts.items() for s, n in counter.items()]),
-            "signatures": bar([(words["signed"], r.signed)], r.expected),
-            "periods": {period: bar(_period_parts(c, words)) for period, c in r.periods.items()},
-            "review_texts": {period: _review_text(period, c, words)
-                             for period, c in r.periods.items()},
-            "signed_text": _("%(n)d of %(m)d signed", n=r.signed, m=r.expected),
-        }
-        for r in board.rows
-    }  # fmt: skip
-    by_state = _("Instances by state")
-    for block_id, parts in charts.items():
-        text = ", ".join(f"{s.label}: {s.count}" for s in parts["states"]) or _("none")
-        parts["text"] = by_state + ": " + text  # the chart's text alternative
-        parts["states_svg"] = svg_bar(parts["states"], f"chart-states-{block_id}", parts["text"])
-        parts["signatures_svg"] = svg_bar(parts["signatures"], f"chart-sig-{block_id}",
-                                          parts["signed_text"])  # fmt: skip
-        parts["periods_svg"] = {
-            p: svg_bar(segments, f"chart-rev-{block_id}-{p}", parts["review_texts"][p])
-            for p, segments in parts["periods"].items()
-        }
-    seen = councils.seen_by(db.session(), user())
-    blocks = db.session().exec(select(Block).where(col(Block.council_id).in_(sorted(seen)))
-                               .order_by(col(Block.name))).all()  # fmt: skip
-    subjects = _unit_names(board)
-    late = inspections.overdue(db.session(), installation.local_date(db.session(), utcnow()),
-                               councils=councils.seen_by(db.session(), user()))  # fmt: skip
+    charts: dict[int, dict[str, Any]] = {}
+    by_state, none = _("Instances by state"), _("none")
+    signed_of = _("%(n)d of %(m)d signed")
+    for r in board.rows:
+        bid = r.block_id
+        states = bar([(f"{label(w)}: {label(w, s)}", n)
+                      for w, counter in r.counts.items() for s, n in counter.items()])  # fmt: skip
+        text = by_state + ": " + (", ".join(f"{s.label}: {s.count}" for s in states) or none)
+        signed_text = signed_of % {"n": r.signed, "m": r.expected}
+        periods = {period: bar(_period_parts(c, words)) for period, c in r.periods.items()}
+        review_texts = {period: _review_text(period, c, words) for period, c in r.periods.items()}
+        charts[bid] = {
+            "states": states, "periods": periods, "review_texts": review_texts,
+            "signatures": (signatures := bar([(words["signed"], r.signed)], r.expected)),
+            "signed_text": signed_text, "text": text,  # the chart's text alternative
+            "states_svg": svg_bar(states, f"chart-states-{bid}", text),
+            "legend": legend(tuple(states)),
+            "signatures_svg": svg_bar(signatures, f"chart-sig-{bid}", signed_text),
+            "periods_svg": {p: svg_bar(segments, f"chart-rev-{bid}-{p}", review_texts[p])
+                            for p, segments in periods.items()},
+        }  # fmt: skip
+    session = db.session()
+    seen = councils.seen_by(session, user())  # the council's blocks and those below it
+    blocks = session.execute(sa.select(col(Block.id), col(Block.name))
+                             .where(col(Block.council_id).in_(sorted(seen)))
+                             .order_by(col(Block.name)))  # fmt: skip
+    subjects = {i.id: i.unit for r in board.rows for i in r.instances if i.unit is not None}
+    late = inspections.overdue(session, installation.local_date(session, utcnow()), councils=seen)
     rec_units = _owner_names({r.owner_unit_id for r, _i in late})
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
-        blocks=blocks, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
+        blocks=blocks.all(), label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
         subjects=subjects, late_recs=late, rec_units=rec_units,
+        instance_url=link_maker("workflows.instance", "instance_id"),
+        reviews_url=link_maker("review.block_reviews", "block_id"),
+        reviews_of=_("Reviews of %(block)s"),
     )  # fmt: skip
-
-
-def _unit_names(board: dashboard.Dashboard) -> dict[int, str]:
-    """Return the unit each listed instance is about, by instance (one query: no ids shown)."""
-    shown = {i.id for r in board.rows for i in r.instances}
-    query = (select(WfInstance.id, Unit.name).join(Unit, col(Unit.id) == col(WfInstance.unit_id))
-             .where(col(WfInstance.id).in_(shown)))  # fmt: skip
-    return {int(iid or 0): str(name) for iid, name in db.session().exec(query).all()}
 
 
 def _owner_names(ids: set[int]) -> dict[int, str]:

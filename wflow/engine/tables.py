@@ -45,6 +45,7 @@ class WfInstance(SQLModel, table=True):
         sa.Index("ix_wf_instance_subject", "subject_type", "subject_id"),
         sa.Index("ix_wf_instance_block_id", "block_id"),
         sa.Index("ix_wf_instance_council_id", "council_id"),
+        sa.Index("ix_wf_instance_year_block", "year", "block_id"),  # the committee reads a year
     )
 
     id: int | None = Field(default=None, primary_key=True)

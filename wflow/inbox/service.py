@@ -134,8 +134,9 @@ def entries(
 ) -> list[Entry]:
     """Return `user`'s rows unworded: overdue first, then by due date, block and a stable key."""
     found = _instance_entries(session, engine, wf.work_rows(session, engine, user), today)
-    found += [_entry(i) for i in _comment_work(session, engine, user, today)]
-    found += [_entry(i) for i in _register_work(session, user, today)]
+    seats = _member_seats(session, user)
+    found += [_entry(i) for i in _comment_work(session, engine, user, today, seats)]
+    found += [_entry(i) for i in _register_work(session, user, today, seats)]
     found += [_entry(i) for i in _recommendation_work(session, user, today)]
     if workflow:
         found = [e for e in found if e.workflow == workflow]
@@ -152,7 +153,9 @@ def count(session: Session, engine: Engine, user: User, now: datetime | None = N
     """
     today = installation.local_date(session, now or utcnow())
     instances = engine.work_count(session, wf.actor_for(session, user), is_task)
-    extra = _comment_work(session, engine, user, today) + _register_work(session, user, today)
+    seats = _member_seats(session, user)  # read once for both kinds of rows
+    extra = _comment_work(session, engine, user, today, seats)
+    extra += _register_work(session, user, today, seats)
     owner = _recommendation_owner(session, user)
     owned = inspections.owner_work_count(session, owner, today) if owner is not None else 0
     if inspections.is_secretariat(user):
@@ -259,9 +262,13 @@ def _member_seats(session: Session, user: User) -> list[BlockMembership]:
     return list(session.exec(query).all())
 
 
-def _comment_work(session: Session, engine: Engine, user: User, today: date) -> list[WorkItem]:
-    """Plans under consultation in the user's blocks that the unit has not commented on yet."""
-    seats = {(s.block_id, s.year): s for s in _member_seats(session, user)}
+def _comment_work(
+    session: Session, engine: Engine, user: User, today: date,
+    member_seats: Sequence[BlockMembership],
+) -> list[WorkItem]:  # fmt: skip
+    """Plans under consultation in the user's blocks that the unit has not commented on yet
+    (`member_seats`: the unit's, `_member_seats`)."""
+    seats = {(s.block_id, s.year): s for s in member_seats}
     states = engine.tagged("plan", "commentable")
     if not seats or not states:
         return []
@@ -293,10 +300,14 @@ def _comment_work(session: Session, engine: Engine, user: User, today: date) -> 
     return items
 
 
-def _register_work(session: Session, user: User, today: date) -> list[WorkItem]:
-    """Published plans of the user's blocks this year whose targets the unit has not registered."""
+def _register_work(
+    session: Session, user: User, today: date,
+    member_seats: Sequence[BlockMembership],
+) -> list[WorkItem]:  # fmt: skip
+    """Published plans of the user's blocks this year whose targets the unit has not registered
+    (`member_seats`: the unit's, `_member_seats`)."""
     year = current_year()
-    blocks = {s.block_id for s in _member_seats(session, user) if s.year == year}
+    blocks = {s.block_id for s in member_seats if s.year == year}
     if not blocks:
         return []
     published = subjects.tagged(session, "plan", "published")

@@ -28,6 +28,7 @@ class Review(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("pact_id", "unit_id", "year", "period"),
         sa.Index("ix_review_block_year", "block_id", "year"),
+        sa.Index("ix_review_year_block", "year", "block_id"),  # the committee reads a year
     )
 
     id: int | None = Field(default=None, primary_key=True)

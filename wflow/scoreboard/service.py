@@ -264,54 +264,49 @@ def _breakdown(
     session: Session, plan: Plan | None, block_id: int, year: int, period: str | None,
     lines: list[Line],
 ) -> tuple[list[GroupColumn], list[CriterionProgress]]:  # fmt: skip
-    """Fill each line's points per group and progress against targets (three queries)."""
+    """Fill each line's points per group and progress against targets (two queries)."""
     if plan is None:
         return [], []
-    found: dict[int, CriterionGroup] = {}
-    criteria: list[Criterion] = []
-    for criterion, group in session.execute(  # the criteria with their groups, one query
-        sa.select(Criterion, CriterionGroup)
-        .join(CriterionGroup, col(CriterionGroup.id) == Criterion.group_id)
-        .where(col(Criterion.plan_id) == plan.id)
-    ).all():  # fmt: skip
-        criteria.append(criterion)
-        found[group.id or 0] = group
-    groups = [
-        GroupColumn(g.id or 0, g.code, g.title, Decimal(g.max_points))
-        for g in sorted(found.values(), key=lambda g: (g.position, g.id or 0))
-    ]
+    found: dict[int, tuple[int, GroupColumn]] = {}  # group id -> (position, column)
+    rows = []
+    conn = session.connection()
+    for cid, gid, position, code, title, max_points, g_position, g_code, g_title, g_max in (
+        conn.execute(  # the criteria with their groups, columns only: one query
+            sa.select(col(Criterion.id), col(Criterion.group_id), col(Criterion.position),
+                      col(Criterion.code), col(Criterion.title), col(Criterion.max_points),
+                      col(CriterionGroup.position), col(CriterionGroup.code),
+                      col(CriterionGroup.title), col(CriterionGroup.max_points))
+            .join(CriterionGroup, col(CriterionGroup.id) == Criterion.group_id)
+            .where(col(Criterion.plan_id) == plan.id)
+        )
+    ):  # fmt: skip
+        rows.append((int(cid or 0), int(gid), int(position), str(code), str(title), max_points))
+        if gid not in found:
+            found[gid] = (g_position, GroupColumn(gid, g_code, g_title, _decimal(g_max)))
+    groups = [g for _p, g in sorted(found.values(), key=lambda pg: (pg[0], pg[1].id))]
     group_order = {g.id: i for i, g in enumerate(groups)}
-    criteria.sort(key=lambda c: (group_order.get(c.group_id, 99), c.position, c.id or 0))
+    rows.sort(key=lambda c: (group_order.get(c[1], 99), c[2], c[0]))
     by_unit = {line.unit_id: line for line in lines}
     met: dict[int, int] = {}
     counted: dict[int, int] = {}
     ratios: dict[int, Decimal] = {}
     if period is not None:
         counts = subjects.tagged(session, REVIEW, "counted")
-        # The database adds up: rows per (unit, group), per unit and per criterion, never the
-        # units x criteria scores themselves.
+        # The database adds up, in one statement: rows per (unit, group), per unit and per
+        # criterion, never the units x criteria scores themselves.
         scores = (
-            sa.select(ReviewScore.__table__)  # type: ignore[attr-defined]
+            sa.select(col(ReviewScore.criterion_id), col(ReviewScore.score),
+                      col(ReviewScore.bonus), col(ReviewScore.achieved_value),
+                      col(ReviewScore.target_value), col(Review.unit_id).label("unit_id"),
+                      col(Criterion.group_id).label("group_id"),
+                      col(Criterion.plan_id).label("plan_id"))
             .join(Review, col(Review.id) == ReviewScore.review_id)
             .join(WfInstance, col(WfInstance.id) == Review.instance_id)
+            .join(Criterion, col(Criterion.id) == ReviewScore.criterion_id)
             .where(col(Review.block_id) == block_id, col(Review.year) == year,
                    col(Review.period) == period, col(WfInstance.state).in_(counts))
-            .add_columns(col(Review.unit_id).label("unit_id"))
-            .subquery()
+            .cte("scores")
         )  # fmt: skip
-        conn = session.connection()
-        points = (
-            sa.select(scores.c.unit_id, col(Criterion.group_id), sa.func.sum(scores.c.score),
-                      sa.func.sum(scores.c.bonus))
-            .join(Criterion, col(Criterion.id) == scores.c.criterion_id)
-            .where(col(Criterion.plan_id) == plan.id)
-            .group_by(scores.c.unit_id, col(Criterion.group_id))
-        )  # fmt: skip
-        for uid, gid, score, bonus in conn.execute(points):
-            line = by_unit.get(uid)
-            if line is not None:
-                line.groups[gid] = _decimal(score)
-                line.bonus += _decimal(bonus)
         has = sa.and_(scores.c.achieved_value.is_not(None), scores.c.target_value > 0)
         reached = sa.func.sum(
             sa.case((sa.and_(has, scores.c.achieved_value >= scores.c.target_value), 1), else_=0)
@@ -319,26 +314,42 @@ def _breakdown(
         share = sa.func.avg(
             sa.case((has, scores.c.achieved_value * 100.0 / scores.c.target_value), else_=None)
         )
-        with_target = sa.func.sum(sa.case((has, 1), else_=0))  # fmt: skip
-        unit_kind = sa.literal("u", sa.String).label("kind")
-        criterion_kind = sa.literal("c", sa.String).label("kind")
-        per_unit = sa.select(unit_kind, scores.c.unit_id.label("key"), reached, with_target, share)
-        per_criterion = sa.select(criterion_kind, scores.c.criterion_id, reached, with_target,
-                                  share)  # fmt: skip
-        both = sa.union_all(per_unit.group_by(scores.c.unit_id),
-                            per_criterion.group_by(scores.c.criterion_id))  # fmt: skip
-        for kind, key, n_met, n_with, mean in conn.execute(both):
-            if not n_with:
+        with_target = sa.func.sum(sa.case((has, 1), else_=0))
+        no_group = sa.cast(sa.null(), sa.Integer)
+        no_share = sa.cast(sa.null(), sa.Numeric)
+
+        def kind(letter: str) -> sa.Label[str]:
+            return sa.literal(letter, sa.String).label("kind")
+
+        per_group = (
+            sa.select(kind("g"), scores.c.unit_id.label("key"), scores.c.group_id.label("grp"),
+                      sa.func.sum(scores.c.score), sa.func.sum(scores.c.bonus), no_share)
+            .where(scores.c.plan_id == plan.id)
+            .group_by(scores.c.unit_id, scores.c.group_id)
+        )  # fmt: skip
+        per_unit = sa.select(kind("u"), scores.c.unit_id, no_group, reached, with_target, share)
+        per_criterion = sa.select(kind("c"), scores.c.criterion_id, no_group, reached,
+                                  with_target, share)  # fmt: skip
+        every = sa.union_all(per_group, per_unit.group_by(scores.c.unit_id),
+                             per_criterion.group_by(scores.c.criterion_id))  # fmt: skip
+        for letter, key, gid, first, second, mean in conn.execute(every):
+            if letter == "g":
+                line = by_unit.get(key)
+                if line is not None:
+                    line.groups[gid] = _decimal(first)
+                    line.bonus += _decimal(second)
+                continue
+            if not second:
                 continue
             ratio = _decimal(mean).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-            if kind == "c":
-                met[key], counted[key], ratios[key] = int(n_met), int(n_with), ratio
+            if letter == "c":
+                met[key], counted[key], ratios[key] = int(first), int(second), ratio
             elif (line := by_unit.get(key)) is not None:
-                line.met, line.with_target, line.ratio = int(n_met), int(n_with), ratio
+                line.met, line.with_target, line.ratio = int(first), int(second), ratio
     progress = [
-        CriterionProgress(c.id or 0, c.code, c.title, c.group_id, Decimal(c.max_points),
-                          met.get(c.id or 0, 0), counted.get(c.id or 0, 0), ratios.get(c.id or 0))
-        for c in criteria
+        CriterionProgress(cid, code, title, gid, _decimal(max_points), met.get(cid, 0),
+                          counted.get(cid, 0), ratios.get(cid))
+        for cid, gid, _position, code, title, max_points in rows
     ]  # fmt: skip
     return groups, progress
 

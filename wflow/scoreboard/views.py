@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -84,21 +85,23 @@ def show(block_id: int) -> str | WResponse:
         return _export(fmt, block, board)
     shown = [period] if period else board.periods
     labels = {p: period_label(p) for p in (*PERIOD_ORDER, *board.periods)}  # once per page
+    page_points = formats.points_of_page()  # the page writes hundreds of points
     column_chart = charts.columns(
         [(line.code, line.name, [line.cells[p].final if p in line.cells else None for p in shown])
          for line in board.lines],
-        [labels[p] for p in shown], Decimal(board.scale),
+        [labels[p] for p in shown], Decimal(board.scale), page_points,
     )  # fmt: skip
     bar_chart = charts.stacked(
         [(line.code, line.name, [line.groups.get(g.id, Decimal(0)) for g in board.groups])
          for line in board.lines if line.groups],
-        [f"{g.code}. {g.title}" for g in board.groups], Decimal(board.scale),
+        [f"{g.code}. {g.title}" for g in board.groups], Decimal(board.scale), page_points,
     )  # fmt: skip
     years = directory.block_years_of(db.session(), block_id)
     return render_template(
         "scoreboard/show.html", block=block, board=board, year=year, years=years, shown=shown,
         periods_chart=column_chart, groups_chart=bar_chart, labels=labels, states=_states(),
-        points=points, periods=list(PERIOD_ORDER), summary=_summary(board, shown, labels),
+        points=page_points, percent=formats.percent_of_page(), periods=list(PERIOD_ORDER),
+        summary=_summary(board, shown, labels, page_points),
         sheet_base=url_for("scoreboard.sheet", block_id=block_id, year=year),
         # formats filled in per row by the template (`|format`): translated once per page
         sheet_label=_("Scoring sheet of %(unit)s, %(period)s"), of=_("%(n)d of %(m)d"),
@@ -112,12 +115,15 @@ def _states() -> dict[str, str]:
     return {s: state_label(s) for s in (defn.states if defn else ())}
 
 
-def _summary(board: boards.Board, shown: list[str], labels: dict[str, str]) -> str:
+def _summary(
+    board: boards.Board, shown: list[str], labels: dict[str, str],
+    write: Callable[[Decimal | None], str] = points,
+) -> str:  # fmt: skip
     """Return the column chart's text alternative: each unit's results, in one sentence each."""
     parts = []
     for line in board.lines:
         values = [
-            f"{labels[p]} {points(line.cells[p].final)}"
+            f"{labels[p]} {write(line.cells[p].final)}"
             for p in shown if p in line.cells and line.cells[p].final is not None
         ]  # fmt: skip
         parts.append(f"{line.name}: {', '.join(values) if values else _('no result yet')}")

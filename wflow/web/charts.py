@@ -6,7 +6,7 @@ CSS classes (`s0` … `s7`, see `static/css/charts.css`), never from inline styl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -80,8 +80,10 @@ def columns(
     groups: Sequence[tuple[str, str, Sequence[Decimal | None]]],
     series: Sequence[str],
     top: Decimal,
+    fmt: Callable[[Decimal], str] = _fmt,
 ) -> ColumnChart:
-    """Lay out `groups` (label, name, one value per series; None: no column) up to `top`."""
+    """Lay out `groups` (label, name, one value per series; None: no column) up to `top`;
+    `fmt` writes the values (the page's points by default)."""
     col_w, gap, group_gap, left, plot_h, top_m, bottom = 9, 1, 12, 40, 160, 10, 28
     top = nice_top(max([top, *[v for _l, _n, vs in groups for v in vs if v is not None]]))
     bars = len(series) * (col_w + gap)
@@ -99,8 +101,8 @@ def columns(
             h = float(value / top) * plot_h
             out.append(Column(round(x0 + si * (col_w + gap), 1), round(base_y - h, 1), col_w,
                               round(h, 1), f"s{si % SERIES}",
-                              f"{name}, {series[si]}: {_fmt(value)}"))  # fmt: skip
-    ticks = [Tick(round(base_y - plot_h * i / 4, 1), _fmt(top * i / 4)) for i in range(5)]
+                              f"{name}, {series[si]}: {fmt(value)}"))  # fmt: skip
+    ticks = [Tick(round(base_y - plot_h * i / 4, 1), fmt(top * i / 4)) for i in range(5)]
     legend = [(f"s{i % SERIES}", s) for i, s in enumerate(series)]
     return ColumnChart(int(width), top_m + plot_h + bottom, left, base_y, out, ticks, labels,
                        legend)  # fmt: skip
@@ -141,9 +143,13 @@ class BarChart:
 
 
 def stacked(
-    rows: Sequence[tuple[str, str, Sequence[Decimal]]], series: Sequence[str], scale: Decimal
+    rows: Sequence[tuple[str, str, Sequence[Decimal]]],
+    series: Sequence[str],
+    scale: Decimal,
+    fmt: Callable[[Decimal], str] = _fmt,
 ) -> BarChart:
-    """Lay out `rows` (label, name, one value per series) as bars `scale` points wide."""
+    """Lay out `rows` (label, name, one value per series) as bars `scale` points wide; `fmt`
+    writes the values (the page's points by default)."""
     left, plot_w, bar_h, gap, top_m = 70, 360, 16, 6, 4
     scale = max([scale, *[sum(vs, Decimal(0)) for _l, _n, vs in rows]]) or Decimal(1)
     bars: list[Bar] = []
@@ -154,10 +160,10 @@ def stacked(
             w = float(value / scale) * plot_w
             if w > 0:
                 segments.append(Segment(round(x, 1), round(w, 1), f"s{si % SERIES}",
-                                        f"{name}, {series[si]}: {_fmt(value)}"))  # fmt: skip
+                                        f"{name}, {series[si]}: {fmt(value)}"))  # fmt: skip
             x += w
         total = sum(values, Decimal(0))
-        bars.append(Bar(y, label, segments, _fmt(total), float(left + plot_w + 4)))
+        bars.append(Bar(y, label, segments, fmt(total), float(left + plot_w + 4)))
     height = top_m * 2 + max(1, len(rows)) * (bar_h + gap)
     legend = [(f"s{i % SERIES}", s) for i, s in enumerate(series)]
     return BarChart(left + plot_w + 50, height, left, plot_w, bar_h, bars, legend)

@@ -49,6 +49,33 @@ def points(value: Any) -> str:
     return formats.format_points(value, locale())
 
 
+def of_page(write: Callable[[Any, str], str]) -> Callable[[Any], str]:
+    """Return `write(value, language)` for one page: its language read once, each value
+    written once (a scoreboard writes hundreds of points, many alike)."""
+    lang, seen = locale(), {}
+    none = write(None, lang)
+
+    def written(value: Any) -> str:
+        if value is None:
+            return none
+        key = (type(value), value)
+        if key not in seen:
+            seen[key] = write(value, lang)
+        return seen[key]
+
+    return written
+
+
+def points_of_page() -> Callable[[Any], str]:
+    """Return `points` for one page (see `of_page`)."""
+    return of_page(formats.format_points)
+
+
+def percent_of_page() -> Callable[[Any], str]:
+    """Return `percent` for one page (see `of_page`)."""
+    return of_page(formats.format_percent)
+
+
 def money(value: Any, unit: str = "đ") -> str:
     """Return an amount of đồng ("3.510.000 đ")."""
     return formats.format_money(value, locale(), unit)
