@@ -132,8 +132,8 @@ def index() -> str | WResponse:
         abort(403)
     filters = _filters()
     defs = engine().definitions
-    board = dashboard.build(db.session(), defs, **filters,
-                            councils=councils.seen_by(db.session(), user()))  # fmt: skip
+    seen = councils.seen_by(db.session(), user())  # the council's blocks and those below it
+    board = dashboard.build(db.session(), defs, **filters, councils=seen)
     fmt = wanted_format()
     if fmt:
         return _export(fmt, board, defs)
@@ -168,7 +168,6 @@ def index() -> str | WResponse:
                             for p, segments in periods.items()},
         }  # fmt: skip
     session = db.session()
-    seen = councils.seen_by(session, user())  # the council's blocks and those below it
     blocks = session.execute(sa.select(col(Block.id), col(Block.name))
                              .where(col(Block.council_id).in_(sorted(seen)))
                              .order_by(col(Block.name)))  # fmt: skip

@@ -19,13 +19,14 @@ from wflow.org.models import Block, CouncilLevel, Unit, UnitKind, User
 
 DEFAULT_CODE = "HDTDKT"
 DEFAULT_NAME = "Hội đồng Thi đua - Khen thưởng"
-_BELOW = "wflow.councils.below"
+_BELOW = "wflow.councils.below"  # session.info: council id -> it and the councils below
+_OF_USER = "wflow.councils.of_user"  # session.info: user id -> the council they work in
+_FIRST = select(Unit.id).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
 
 
 def default_council(session: Session) -> Unit:
     """Return the installation's first council, creating it when there is none yet."""
-    query = select(Unit).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
-    found = session.exec(query).first()
+    found = session.get(Unit, first_id(session) or 0)
     if found is not None:
         return found
     council = Unit(name=DEFAULT_NAME, code=DEFAULT_CODE, kind=UnitKind.COUNCIL.value,
@@ -40,8 +41,7 @@ def default_council(session: Session) -> Unit:
 
 def first_id(session: Session) -> int | None:
     """Return the id of the installation's first council (None before there is one)."""
-    query = select(Unit.id).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
-    return session.exec(query).first()
+    return session.exec(_FIRST).first()
 
 
 def default_council_id(session: Session) -> int:
@@ -65,9 +65,15 @@ def of_block(session: Session, block_id: int | None) -> int | None:
 
 def of_user(session: Session, user: User) -> int:
     """Return the council a person works in: their unit's; without a unit, the first council
-    (0 before there is any)."""
+    (0 before there is any). Read once per transaction: every access check asks it."""
+    cache: dict[int, int] = session.info.setdefault(_OF_USER, {})
+    if user.id is not None and user.id in cache:
+        return cache[user.id]
     found = of_unit(session, user.unit_id)
-    return found if found is not None else first_id(session) or 0
+    council = found if found is not None else first_id(session) or 0
+    if user.id is not None:
+        cache[user.id] = council
+    return council
 
 
 def of_scope(session: Session, unit_id: int | None, block_id: int | None) -> int | None:
@@ -81,7 +87,7 @@ def of_scope(session: Session, unit_id: int | None, block_id: int | None) -> int
 
 def forget(session: Session) -> None:
     """Forget the hierarchy read in this transaction (a council was added)."""
-    session.info.pop(_BELOW, None)
+    _forget(session)
 
 
 def below(session: Session, council_id: int) -> frozenset[int]:
@@ -120,13 +126,8 @@ def units_seen_by(session: Session, user: User) -> frozenset[int]:
     return unit_ids_in(session, seen_by(session, user))
 
 
-def councils(session: Session) -> list[Unit]:
-    """Return every council, by name."""
-    query = select(Unit).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.name))
-    return list(session.exec(query).all())
-
-
 @sa.event.listens_for(OrmSession, "after_commit")
 @sa.event.listens_for(OrmSession, "after_soft_rollback")
 def _forget(session: OrmSession, *_args: Any) -> None:
     session.info.pop(_BELOW, None)
+    session.info.pop(_OF_USER, None)

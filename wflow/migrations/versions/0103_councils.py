@@ -19,6 +19,9 @@ branch_labels = None
 depends_on = None
 
 COMMITTEE = ('secretariat', 'council', 'admin')
+# the tables that name their council, and whether a foreign key to the council's unit holds
+TABLES = (('unit', True), ('block', True), ('wf_instance', False), ('campaign', True),
+          ('council_session', True), ('decision', False))
 
 
 def _first_council(bind: sa.Connection) -> int | None:
@@ -39,41 +42,23 @@ def _first_council(bind: sa.Connection) -> int | None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('unit') as batch:
-        batch.add_column(sa.Column('council_id', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('level', sa.String(length=20), nullable=False,
-                                   server_default=''))
-        batch.create_index('ix_unit_council_id', ['council_id'])
-        batch.create_foreign_key('fk_unit_council_id_unit', 'unit', ['council_id'], ['id'],
-                                 ondelete='RESTRICT')
-    with op.batch_alter_table('block') as batch:
-        batch.add_column(sa.Column('council_id', sa.Integer(), nullable=True))
-        batch.create_index('ix_block_council_id', ['council_id'])
-        batch.create_foreign_key('fk_block_council_id_unit', 'unit', ['council_id'], ['id'],
-                                 ondelete='RESTRICT')
-    with op.batch_alter_table('wf_instance') as batch:
-        batch.add_column(sa.Column('council_id', sa.Integer(), nullable=True))
-        batch.create_index('ix_wf_instance_council_id', ['council_id'])
-    with op.batch_alter_table('campaign') as batch:
-        batch.add_column(sa.Column('council_id', sa.Integer(), nullable=True))
-        batch.create_index('ix_campaign_council_id', ['council_id'])
-        batch.create_foreign_key('fk_campaign_council_id_unit', 'unit', ['council_id'], ['id'],
-                                 ondelete='RESTRICT')
-    with op.batch_alter_table('council_session') as batch:
-        batch.add_column(sa.Column('council_id', sa.Integer(), nullable=True))
-        batch.create_index('ix_council_session_council_id', ['council_id'])
-        batch.create_foreign_key('fk_council_session_council_id_unit', 'unit', ['council_id'],
-                                 ['id'], ondelete='RESTRICT')
-    with op.batch_alter_table('decision') as batch:
-        batch.add_column(sa.Column('council_id', sa.Integer(), nullable=True))
-        batch.create_index('ix_decision_council_id', ['council_id'])
+    for table, linked in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column('council_id', sa.Integer(), nullable=True))
+            if table == 'unit':
+                batch.add_column(sa.Column('level', sa.String(length=20), nullable=False,
+                                           server_default=''))
+            batch.create_index(f'ix_{table}_council_id', ['council_id'])
+            if linked:
+                batch.create_foreign_key(f'fk_{table}_council_id_unit', 'unit', ['council_id'],
+                                         ['id'], ondelete='RESTRICT')
     bind = op.get_bind()
     council = _first_council(bind)
     if council is None:
         return
     bind.execute(sa.text(
         "UPDATE unit SET council_id = id, level = 'province' WHERE kind = 'council'"))
-    for table in ('unit', 'block', 'wf_instance', 'campaign', 'council_session', 'decision'):
+    for table, _linked in TABLES:
         bind.execute(sa.text(f'UPDATE {table} SET council_id = :c WHERE council_id IS NULL'),
                      {'c': council})
     for role in COMMITTEE:
@@ -87,26 +72,11 @@ def downgrade() -> None:
         bind.execute(sa.text("UPDATE wf_task SET principal = :role "
                              "WHERE principal LIKE :pattern AND principal NOT LIKE 'council:user:%'"),
                      {'role': role, 'pattern': f'{role}:%'})
-    with op.batch_alter_table('decision') as batch:
-        batch.drop_index('ix_decision_council_id')
-        batch.drop_column('council_id')
-    with op.batch_alter_table('council_session') as batch:
-        batch.drop_constraint('fk_council_session_council_id_unit', type_='foreignkey')
-        batch.drop_index('ix_council_session_council_id')
-        batch.drop_column('council_id')
-    with op.batch_alter_table('campaign') as batch:
-        batch.drop_constraint('fk_campaign_council_id_unit', type_='foreignkey')
-        batch.drop_index('ix_campaign_council_id')
-        batch.drop_column('council_id')
-    with op.batch_alter_table('wf_instance') as batch:
-        batch.drop_index('ix_wf_instance_council_id')
-        batch.drop_column('council_id')
-    with op.batch_alter_table('block') as batch:
-        batch.drop_constraint('fk_block_council_id_unit', type_='foreignkey')
-        batch.drop_index('ix_block_council_id')
-        batch.drop_column('council_id')
-    with op.batch_alter_table('unit') as batch:
-        batch.drop_constraint('fk_unit_council_id_unit', type_='foreignkey')
-        batch.drop_index('ix_unit_council_id')
-        batch.drop_column('level')
-        batch.drop_column('council_id')
+    for table, linked in reversed(TABLES):
+        with op.batch_alter_table(table) as batch:
+            if linked:
+                batch.drop_constraint(f'fk_{table}_council_id_unit', type_='foreignkey')
+            batch.drop_index(f'ix_{table}_council_id')
+            if table == 'unit':
+                batch.drop_column('level')
+            batch.drop_column('council_id')
