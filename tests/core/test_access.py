@@ -440,6 +440,7 @@ NOT_PAGES |= {
     "/council/sessions/0/decision",  # POST only: tests/awards/test_views
     "/council/decisions/0/sign",  # POST only: tests/awards/test_views
     "/council/decisions/0/return",  # POST only: tests/awards/test_views
+    "/council/sessions/0/proposals",  # POST only: tests/awards/test_proposals_up
     "/nominations/{x}/preview/<kind>.pdf",  # as /nominations/{x}: tests/awards/test_views
     "/awards",
     "/awards/{x}/certificate.pdf",

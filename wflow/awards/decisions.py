@@ -27,6 +27,7 @@ from wflow.accounts import service as auth
 from wflow.awards import catalogue as awards
 from wflow.awards import (
     decision_subject,  # noqa: F401  (registers the subject kind)
+    levels,
     nominees,
 )
 from wflow.awards import documents as docs
@@ -211,11 +212,13 @@ def number_taken(session: Session, number: str, year: int, but: int | None = Non
 
 
 def approved_of(session: Session, council_session: CouncilSession) -> list[Nomination]:
-    """Return the session's nominations the council approved (the decision's annex)."""
+    """Return the session's nominations the council approved for awards of its level (the
+    decision's annex; those above it are proposed to the council above)."""
     listed = agenda(session, council_session)
     states = subjects.states(session, listed)
     passed = subjects.tagged(session, NOMINATION, "approved")
-    return [n for n in listed if states.get(n.id or 0) in passed]
+    return [n for n in listed
+            if states.get(n.id or 0) in passed and levels.decides_here(session, n)]  # fmt: skip
 
 
 def render_draft(
@@ -392,6 +395,7 @@ class Granted:
     revoke_reason: str
     person: Person | None = None
     nominee: DossierNominee | None = None
+    council: Unit | None = None  # the council whose decision granted it (its level)
 
     @property
     def name(self) -> str:
@@ -449,7 +453,10 @@ def register(
     if block_id:
         query = query.where(col(Nomination.block_id) == block_id)
     rows = session.execute(query).all()
-    found = [Granted(n, u, b, a, d, n.revoked_at, n.revoke_reason) for n, u, b, a, d in rows]
+    ids = {d.council_id for *_rest, d in rows if d.council_id is not None}
+    bodies = {c.id: c for c in session.exec(select(Unit).where(col(Unit.id).in_(ids)))}
+    found = [Granted(n, u, b, a, d, n.revoked_at, n.revoke_reason,
+                     council=bodies.get(d.council_id)) for n, u, b, a, d in rows]  # fmt: skip
     out = [
         g for g in _by_name(session, found)
         if (not unit_id or g.unit.id == unit_id)

@@ -41,6 +41,7 @@ TITLES = {
     "decision": "Quyết định khen thưởng",
     "certificate": "Giấy chứng nhận khen thưởng",
     "certificates": "Giấy chứng nhận khen thưởng cá nhân",
+    "proposal": "Tờ trình của Hội đồng cấp dưới",
 }
 TEMPLATES = {
     "form01": "pdf/nomination_form01.html",

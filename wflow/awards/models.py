@@ -159,6 +159,12 @@ class Nomination(SQLModel, table=True):
     # the campaign whose results the dossier proposes to award (None: the block's year)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True,
                                     ondelete="RESTRICT")  # fmt: skip
+    # the council that examines, votes and decides it (None: its block's council); set on a
+    # proposal carried up from the council below (`proposed_from_id`, the lower nomination)
+    council_id: int | None = Field(default=None, foreign_key="unit.id", index=True,
+                                   ondelete="RESTRICT")  # fmt: skip
+    proposed_from_id: int | None = Field(default=None, foreign_key="nomination.id", index=True,
+                                         ondelete="RESTRICT")  # fmt: skip
 
 
 class DossierNominee(SQLModel, table=True):

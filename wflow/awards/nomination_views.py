@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.awards import catalogue as awards
-from wflow.awards import decisions, forms
+from wflow.awards import decisions, forms, proposals
 from wflow.awards import documents as docs
 from wflow.awards import nominations as noms
 from wflow.awards.blueprint import bp
@@ -30,7 +30,6 @@ from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
 from wflow.core.errors import WrongPassword
-from wflow.councils import service as councils
 from wflow.org.models import Block, Unit
 from wflow.pacts.models import Document
 from wflow.scoreboard.service import year_ranking
@@ -42,7 +41,7 @@ from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, matches, wanted_format
 from wflow.workflow_setup import engine
 
-REASON_TRIGGERS = ("return_dossier", "reject", "revoke", "withdraw")
+REASON_TRIGGERS = ("return_dossier", "return_proposal", "reject", "revoke", "withdraw")
 PLAIN_TRIGGERS = ("open_block_vote", "start_review")
 
 
@@ -196,10 +195,10 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
     refer = ReferForm(formdata=None)
     refer.session_id.choices = [
         (s.id or 0, f"{s.title} ({formats.local_date(s.held_on)})")
-        for s in decisions.open_sessions(
-            sess, nomination.year, councils.of_block(sess, nomination.block_id)
-        )
+        for s in decisions.open_sessions(sess, nomination.year, found.row.council_id)
     ]
+    # a block's dossier goes back to the block; a lower council's proposal, to that council
+    hidden = "return_dossier" if nomination.proposed_from_id else "return_proposal"
     names = _open_names(nomination, state)
     written: WrittenVoteForm | forms.PaperForm = WrittenVoteForm(formdata=None)
     if names:
@@ -233,7 +232,8 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
         reason_form=ReasonForm(formdata=None),
         refer_form=refer,
         plain=[t for t in found.triggers if t in PLAIN_TRIGGERS],
-        reasoned=[t for t in found.triggers if t in REASON_TRIGGERS],
+        reasoned=[t for t in found.triggers if t in REASON_TRIGGERS and t != hidden],
+        journey=proposals.journey(sess, engine(), nomination, current_user.locale or "vi"),
         may_close=any(t.endswith(("_approved", "_rejected")) for t in found.triggers),
         may_refer="refer_to_council" in found.triggers,
         leader=leader,

@@ -18,12 +18,14 @@ from sqlmodel import Session, col, select
 from wflow.awards.catalogue import council_rule
 from wflow.awards.models import Award, CouncilSession, Decision, DossierNominee, Nomination
 from wflow.awards.votes import Tally, Verdict, VoteRule, decide_tally, show
+from wflow.core import installation
 from wflow.core.numbers import NumberRefused, read_int
-from wflow.engine import FireContext, Registry, WfBallot, WfInstance, WfParticipant
+from wflow.engine import Actor, FireContext, Registry, WfBallot, WfInstance, WfParticipant
 from wflow.pacts.models import Document
 
 WRITTEN = "written"  # participant data {"mode": "written"}: an absent member's written ballot
 DOSSIER_KINDS = ("form01", "form02", "minutes")
+PROPOSAL_KIND = "proposal"  # a Document's kind: the proposing council's signed letter
 
 
 def nomination_of(session: Session, instance_id: int) -> Nomination:
@@ -370,6 +372,49 @@ def reopen_dossier(ctx: FireContext) -> None:
     session.flush()
 
 
+def from_block(ctx: FireContext) -> bool | str:
+    """Pass for a nomination its block proposed (its dossier goes back to the block)."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    if nomination_of(session, ctx.instance_id).proposed_from_id is None:
+        return True
+    return str(_l("A proposal of the council below is returned to that council."))
+
+
+def from_council(ctx: FireContext) -> bool | str:
+    """Pass for a nomination the council below proposed (it goes back to that council)."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    if nomination_of(session, ctx.instance_id).proposed_from_id is not None:
+        return True
+    return str(_l("A block's dossier is returned to the block."))
+
+
+def proposal_signed(ctx: FireContext) -> bool | str:
+    """Pass when the council's chair or a vice-chair signed the proposal to the council above."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    nomination = nomination_of(session, ctx.instance_id)
+    query = (
+        select(Document.id)
+        .join(Nomination, col(Nomination.id) == col(Document.nomination_id))
+        .where(Nomination.proposed_from_id == nomination.id, Document.kind == PROPOSAL_KIND)
+        .where(col(Nomination.instance_id).is_not(None))
+    )
+    if session.exec(query).first() is None:
+        return str(_l("The chair or a vice-chair proposes it by signing on the session's page."))
+    return True
+
+
+def return_to_proposer(ctx: FireContext) -> None:
+    """Give the proposing council its nomination back, approved, with the reason."""
+    session: Session = ctx.session  # type: ignore[assignment]
+    upper = nomination_of(session, ctx.instance_id)
+    lower = session.get(Nomination, upper.proposed_from_id or 0)
+    if lower is None or lower.instance_id is None:
+        raise LookupError(f"the nomination {upper.id} carries up no nomination")
+    engine = installation.workflows_of(session)
+    engine.fire(session, lower.instance_id, "proposal_returned", Actor.system(),
+                {"reason": ctx.data.get("reason", "")})  # fmt: skip
+
+
 def register(reg: Registry) -> None:
     """Register the nomination workflow's guards and effects."""
     reg.guard("block_vote_passed")(_passed_guard("block", True))
@@ -385,3 +430,7 @@ def register(reg: Registry) -> None:
     reg.effect("assign_session")(assign_session)
     reg.effect("mark_revoked")(mark_revoked)
     reg.effect("reopen_dossier")(reopen_dossier)
+    reg.guard("from_block")(from_block)
+    reg.guard("from_council")(from_council)
+    reg.guard("proposal_signed")(proposal_signed)
+    reg.effect("return_to_proposer")(return_to_proposer)

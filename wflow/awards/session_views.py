@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
-from wflow.awards import decisions
+from wflow.awards import decisions, levels, proposals
 from wflow.awards import nominations as noms
 from wflow.awards.blueprint import bp
 from wflow.awards.decision_subject import AWARD_DECISION
@@ -85,6 +85,7 @@ def council_session(
     form: DecisionForm | None = None,
     sign_form: SignDecisionForm | None = None,
     return_form: ReasonForm | None = None,
+    propose_form: SignDecisionForm | None = None,
 ) -> str:
     """A council session: its agenda with each nomination's state, and its decision: prepared
     and submitted by the secretariat, signed or returned by the chair or a vice-chair."""
@@ -95,7 +96,6 @@ def council_session(
         abort(404)
     listed = decisions.agenda(sess, row)
     states = subjects.states(sess, listed)
-    approved = subjects.tagged(sess, noms.WORKFLOW, "approved")
     units, blocks, award_map = noms.names(sess, listed)
     decision = decisions.decision_of(sess, row)
     editable = decision is None or subjects.has_tag(sess, decision, "editable")
@@ -108,6 +108,7 @@ def council_session(
     signatory = signatory_of(sess, me, row.council_id)
     actions = engine().available(sess, decision.instance_id or 0, wf.actor_for(sess, me)) \
         if signing and decision is not None and signatory is not None else set()  # fmt: skip
+    upward, sent = proposals.to_propose(sess, row), proposals.sent_up(sess, row)
     return render_template(
         "nomination/session.html",
         row=row,
@@ -123,7 +124,13 @@ def council_session(
         may_submit="secretariat" in me.roles
         and acts_in(sess, me, row.council_id)
         and editable
-        and any(s in approved for s in states.values()),
+        and bool(decisions.approved_of(sess, row)),
+        upward=upward,
+        sent=sent,
+        sent_states=subjects.states(sess, sent),
+        above=levels.council_above(sess, row.council_id),
+        may_propose=bool(upward) and signatory is not None and acts_in(sess, me, row.council_id),
+        propose_form=propose_form or SignDecisionForm(formdata=None),
         may_sign="sign" in actions,
         may_return="return_draft" in actions,
         signatory=signatory,
@@ -231,3 +238,26 @@ def return_decision(decision_id: int) -> WResponse | tuple[str, int]:
         return council_session(held.id or 0, return_form=form), done.status
     flash(_("The draft was returned to the secretariat."), "success")
     return redirect(url_for("nomination.council_session", session_id=held.id) + "#decision", 303)
+
+
+@bp.route("/council/sessions/<int:session_id>/proposals", methods=["POST"])
+@login_required
+def propose_up(session_id: int) -> WResponse | tuple[str, int]:
+    """Sign the session's proposals to the council above (the chair or a vice-chair).
+
+    A missing or wrong password keeps the signer on the session's page, with the reason.
+    """
+    _committee()
+    row = load_or_404(CouncilSession, session_id)
+    if not oversees(db.session(), user(), row.council_id):
+        abort(404)
+    form = SignDecisionForm()
+    done = submit(form, lambda: proposals.propose_up(
+        db.session(), engine(), user=user(), council_session=row,
+        password=form.password.data or "", code=request.form.get("code", ""),
+        address=request.remote_addr,
+    ))  # fmt: skip
+    if not done.ok:
+        return council_session(session_id, propose_form=form), done.status
+    flash(_("The proposals were signed and sent to the council above."), "success")
+    return redirect(url_for("nomination.council_session", session_id=row.id) + "#proposals", 303)

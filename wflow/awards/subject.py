@@ -12,9 +12,10 @@ from wflow.org.models import Unit, User
 
 
 def scope(nomination: Nomination) -> Scope:
-    """Return the nomination's workflow scope: its unit, block and year."""
+    """Return the nomination's workflow scope: its unit, block, year and (carried up) council."""
     return Scope("nomination", nomination.id or 0, unit_id=nomination.unit_id,
-                 block_id=nomination.block_id, year=nomination.year)  # fmt: skip
+                 block_id=nomination.block_id, year=nomination.year,
+                 council_id=nomination.council_id)  # fmt: skip
 
 
 def may_view(session: Session, user: User, nomination: Nomination) -> bool:

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from wflow.adhoc.models import AdhocAward
 from wflow.awards import decisions as council
+from wflow.awards import proposals
 from wflow.awards.models import Award, Nomination
 from wflow.awards.subject import NOMINATION
 from wflow.campaigns import service as campaigns
@@ -276,12 +277,18 @@ def proposed(session: Session, engine: Engine, year: int,
         .join(Unit, col(Unit.id) == Nomination.unit_id)
         .join(WfInstance, col(WfInstance.id) == Nomination.instance_id)
         .where(col(Nomination.year) == year, col(Award.level).in_(UPWARD_LEVELS))
+        .where(col(Nomination.proposed_from_id).is_(None))  # once, as its block proposed it
         .order_by(col(Award.position), col(Unit.name))
     )
     dropped = subjects.tagged(session, NOMINATION, "dropped")
+    forwarded = subjects.tagged(session, NOMINATION, "forwarded")
     defn = engine.definitions.get(NOMINATION.workflow)
     out = []
     for nomination, award, unit, state in session.execute(query).all():
+        upper = proposals.upper_of(session, nomination) if state in forwarded else None
+        while upper is not None:  # where it stands now: at the council that holds it last
+            state = subjects.state(session, upper)
+            upper = proposals.upper_of(session, upper) if state in forwarded else None
         if state in dropped or (unit_ids is not None and nomination.unit_id not in unit_ids):
             continue
         known = defn is not None and state in defn.states

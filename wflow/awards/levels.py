@@ -1,0 +1,48 @@
+"""Which council decides an award: each council decides the awards of its level.
+
+`Award.level` is commune, provincial or national; a council's `Unit.level` maps to the award
+level it decides; an award above it is proposed to the council above (wflow.awards.proposals).
+A nomination belongs to its block's council unless it was carried up (`council_id`).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from wflow.awards.models import Award, Nomination
+from wflow.councils import service as councils
+from wflow.org.models import CouncilLevel, Unit
+
+# the award level each level of council decides, and the order of award levels
+DECIDES = {
+    CouncilLevel.CENTRAL.value: "national",
+    CouncilLevel.ORGANISATION.value: "national",
+    CouncilLevel.PROVINCE.value: "provincial",
+    CouncilLevel.COMMUNE.value: "commune",
+}
+RANK = {"commune": 0, "provincial": 1, "national": 2}
+
+
+def council_of(session: Session, nomination: Nomination) -> int | None:
+    """Return the council that examines and decides a nomination."""
+    if nomination.council_id is not None:
+        return nomination.council_id
+    return councils.of_block(session, nomination.block_id)
+
+
+def decides_here(session: Session, nomination: Nomination) -> bool:
+    """Tell whether the nomination's council decides its award (else it proposes it up)."""
+    council = session.get(Unit, council_of(session, nomination) or 0)
+    award = session.get(Award, nomination.award_id)
+    level = DECIDES.get(council.level or "") if council is not None else None
+    if level is None or award is None:
+        return True  # a council of no known level decides what it votes on
+    return RANK.get(award.level, 0) <= RANK[level]
+
+
+def council_above(session: Session, council_id: int | None) -> Unit | None:
+    """Return the council above `council_id`, None at the top."""
+    council = session.get(Unit, council_id or 0)
+    if council is None or council.parent_id is None:
+        return None
+    return session.get(Unit, council.parent_id)
