@@ -24,7 +24,7 @@ from tests.awards.test_views import (
     state,
     vote,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.pdftext import pdf_text
 from wflow.awards.models import Award, Decision, Nomination
 from wflow.councils import service as councils
@@ -245,3 +245,29 @@ def test_proposal__a_council_without_one_above_is_told_so(
     assert "no council above it" in refused.get_data(as_text=True)
     assert state(session, nid) == "approved" and _upper(session, nid) is None
     assert session.exec(select(Unit).where(Unit.level == "central")).first() is None
+
+
+def test_demo__the_province_s_proposal_was_decided_at_the_centre(
+    app: Flask, session: Session, demo: Any
+) -> None:
+    from wflow.demo.org import DEMO_PASSWORD
+    from wflow.demo.proposals import PM_CERTIFICATE
+
+    assert demo.exit_code == 0, demo.output
+    top = session.exec(select(Unit).where(Unit.code == "HDTDKTTW")).one()
+    award = session.exec(select(Award).where(Award.code == PM_CERTIFICATE["code"])).one()
+    rows = session.exec(select(Nomination).where(Nomination.award_id == award.id)).all()
+    (lower,) = [n for n in rows if n.proposed_from_id is None]
+    (upper,) = [n for n in rows if n.proposed_from_id == lower.id]
+    assert upper.council_id == top.id
+    assert (
+        state(session, lower.id or 0) == "proposed_up"
+        and state(session, upper.id or 0) == "decided"
+    )
+    decision = session.get(Decision, upper.decision_id)
+    assert decision is not None and decision.council_id == top.id and decision.signed
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.9.1.1"
+    assert sign_in(client, "tw.secretariat", DEMO_PASSWORD).status_code == 302
+    page = client.get(f"/nominations/{lower.id}").get_data(as_text=True)
+    assert "Qua các cấp Hội đồng" in page and "Hội đồng Thi đua - Khen thưởng Trung ương" in page

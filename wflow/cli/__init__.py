@@ -33,6 +33,7 @@ from wflow.demo import pacts as pact_demo
 from wflow.demo import people as people_demo
 from wflow.demo import plans as plan_demo
 from wflow.demo import programmes as programme_demo
+from wflow.demo import proposals as proposal_demo
 from wflow.demo import reviews as review_demo
 from wflow.demo import titles as titles_demo
 from wflow.org import service as org
@@ -86,6 +87,10 @@ def init_command(with_demo: bool) -> None:
         (
             "councils above and below",
             lambda: logins.extend(council_demo.build_council_demo(sess, year)),
+        ),
+        (
+            "a proposal to the Centre",
+            lambda: logins.extend(proposal_demo.build_proposal_demo(sess, engine, year)),
         ),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:

@@ -28,17 +28,21 @@ from wflow.scoreboard.service import year_ranking
 CERTIFICATES = 2  # certificates of merit proposed after the flag
 
 
-def _user(session: Session, login: str) -> User:
+def user_by_login(session: Session, login: str) -> User:
+    """Return the demo account of `login`."""
     return session.exec(select(User).where(User.login == login)).one()
 
 
-def _heads(session: Session, unit_ids: list[int]) -> list[User]:
+def heads_of(session: Session, unit_ids: list[int]) -> list[User]:
+    """Return the heads of the units `unit_ids`."""
     rows = session.exec(select(User).where(col(User.unit_id).in_(unit_ids))).all()
     return [u for u in rows if Role.UNIT_HEAD.value in u.roles]
 
 
-def _through_the_block(session: Session, engine: Engine, leader: User, n: Nomination,
+def through_the_block(session: Session, engine: Engine, leader: User, n: Nomination,
                        heads: list[User], secretariat: User) -> None:  # fmt: skip
+    """Take a proposed nomination through its block's vote, its signed dossier and the
+    secretariat's acceptance."""
     subjects.fire(session, engine, user=leader, subject=n, trigger="open_block_vote")
     for head in heads:
         noms.cast_vote(session, engine, user=head, nomination=n, choice="yes")
@@ -60,9 +64,9 @@ def build_nomination_demo(session: Session, engine: Engine, year: int) -> None:
     leading = leader_unit(session, probe)
     if leading is None:
         raise RuntimeError("the political block had no leading unit last year")
-    leader = _heads(session, [leading.id or 0])[0]
-    secretariat = _user(session, "secretariat")
-    heads = _heads(session, [r.unit_id for r in ranking])
+    leader = heads_of(session, [leading.id or 0])[0]
+    secretariat = user_by_login(session, "secretariat")
+    heads = heads_of(session, [r.unit_id for r in ranking])
     chosen = [(ranking[0].unit_id, catalogue["emulation_flag"])]
     merit = catalogue["certificate_of_merit"]
     for row in ranking[1:]:
@@ -76,7 +80,7 @@ def build_nomination_demo(session: Session, engine: Engine, year: int) -> None:
         for unit_id, award in chosen
     ]  # fmt: skip
     for n in proposed:
-        _through_the_block(session, engine, leader, n, heads, secretariat)
+        through_the_block(session, engine, leader, n, heads, secretariat)
     held_on = utcnow().date() - timedelta(days=3)
     council_session = award_decision.create_session(
         session, user=secretariat, year=last, held_on=held_on,
@@ -97,13 +101,13 @@ def build_nomination_demo(session: Session, engine: Engine, year: int) -> None:
                                      member_id=council[-1].id or 0, choice="yes")  # fmt: skip
         noms.close_vote(session, engine, user=secretariat, nomination=n)
     # the council's signatories: its chair and two vice-chairs (Decree 30: KT. CHỦ TỊCH)
-    admin = _user(session, "admin")
-    awards.set_council_chair(session, admin, _user(session, "council1").id)
-    awards.set_council_vice_chairs(session, admin, [_user(session, f"council{i}").id or 0
+    admin = user_by_login(session, "admin")
+    awards.set_council_chair(session, admin, user_by_login(session, "council1").id)
+    awards.set_council_vice_chairs(session, admin, [user_by_login(session, f"council{i}").id or 0
                                                     for i in (2, 3)])  # fmt: skip
     decision = award_decision.submit_decision(
         session, engine, user=secretariat, council_session=council_session,
         number=award_decision.next_number(session, held_on), issued_on=held_on,
     )  # fmt: skip
-    award_decision.sign_decision(session, engine, user=_user(session, "council1"),
+    award_decision.sign_decision(session, engine, user=user_by_login(session, "council1"),
                                  decision=decision, password=DEMO_PASSWORD)  # fmt: skip

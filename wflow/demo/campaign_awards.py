@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from wflow.awards import campaign_dossiers as dossiers
 from wflow.awards import catalogue as awards
@@ -30,6 +30,7 @@ from wflow.campaigns import service as campaigns
 from wflow.campaigns.models import Campaign
 from wflow.clock import utcnow
 from wflow.core import subjects
+from wflow.demo.awards import heads_of
 from wflow.demo.campaigns import PEAK_TITLE, _at, _day, _user
 from wflow.demo.org import DEMO_PASSWORD
 from wflow.demo.people import FAMILY, GIVEN, MIDDLE
@@ -144,12 +145,12 @@ def build_campaign_awards_demo(session: Session, engine: Engine, year: int) -> N
     leading = leader_unit(session, dossier)
     if leading is None:
         raise RuntimeError("the political block had no leading unit last year")
-    leader = _heads(session, [leading.id or 0])[0]
+    leader = heads_of(session, [leading.id or 0])[0]
     members = [u.unit_id for u in _members(session, dossier)]
     with _at(_day(last, 11, 18, 8)):
         subjects.fire(session, engine, user=leader, subject=dossier, trigger="open_block_vote")
     with _at(_day(last, 11, 18, 10)):
-        for member in _heads(session, members):
+        for member in heads_of(session, members):
             noms.cast_vote(session, engine, user=member, nomination=dossier, choice="yes")
         noms.close_vote(session, engine, user=leader, nomination=dossier)
     with _at(_day(last, 11, 20, 15)):
@@ -188,8 +189,3 @@ def _members(session: Session, nomination: Nomination) -> list[BlockMembership]:
     query = select(BlockMembership).where(BlockMembership.block_id == nomination.block_id,
                                           BlockMembership.year == nomination.year)  # fmt: skip
     return list(session.exec(query).all())
-
-
-def _heads(session: Session, unit_ids: list[int]) -> list[User]:
-    rows = session.exec(select(User).where(col(User.unit_id).in_(unit_ids))).all()
-    return [u for u in rows if Role.UNIT_HEAD.value in u.roles]
