@@ -26,6 +26,7 @@ from tests.awards.test_views import (
 )
 from tests.conftest import PASSWORD, sign_in
 from tests.pdftext import pdf_text
+from wflow.awards import catalogue as awards
 from wflow.awards.models import Award, Decision, Nomination
 from wflow.councils import service as councils
 from wflow.engine import WfInstance
@@ -56,6 +57,7 @@ def central(
         session.add(province)
         office = org.create_unit(session, name="Ban Thi đua - Khen thưởng Trung ương",
                                  code="BTDKTTW", kind="agency", council_id=top.id)  # fmt: skip
+        awards.ensure_catalogue(session)  # the seeds first: they come only into an empty one
         session.add(Award(code=NATIONAL, name="Bằng khen của Thủ tướng Chính phủ",
                           name_en="Prime Minister's certificate of merit", level="national",
                           position=0, proposers=["block_leader"], council_threshold="1/2",
@@ -271,3 +273,115 @@ def test_demo__the_province_s_proposal_was_decided_at_the_centre(
     assert sign_in(client, "tw.secretariat", DEMO_PASSWORD).status_code == 302
     page = client.get(f"/nominations/{lower.id}").get_data(as_text=True)
     assert "Qua các cấp Hội đồng" in page and "Hội đồng Thi đua - Khen thưởng Trung ương" in page
+
+
+@pytest.fixture
+def commune_block(
+    app: Flask, session: Session, year_end: dict[str, Any], make_user: Any
+) -> dict[str, Any]:
+    """The year-end block moved under a commune's council (below the province's), with the
+    commune's secretariat, administrator and three members, and an award of the commune."""
+    province = councils.default_council(session)
+    with app.test_request_context():
+        commune = org.create_unit(session, name="Hội đồng Thi đua - Khen thưởng xã Thạch Hà",
+                                  code="HDXTH", kind="council", level="commune",
+                                  parent_id=province.id)  # fmt: skip
+        office = org.create_unit(session, name="Văn phòng HĐND - UBND xã Thạch Hà",
+                                 code="VPXTH", kind="agency", council_id=commune.id)  # fmt: skip
+        for unit in year_end["units"]:
+            unit.council_id = commune.id
+            session.add(unit)
+        year_end["block"].council_id = commune.id
+        session.add(year_end["block"])
+        awards.ensure_catalogue(session)  # the seeds first: they come only into an empty one
+        session.add(Award(code="commune_certificate", name="Giấy khen của Chủ tịch UBND xã",
+                          level="commune", position=6, proposers=["block_leader"],
+                          council_threshold="1/2", council_quorum="1/2"))  # fmt: skip
+        session.commit()
+    make_user("xa.sec", office, roles=(Role.SECRETARIAT.value,))
+    make_user("xa.admin", office, roles=(Role.ADMIN.value,))
+    for i in range(1, 4):
+        make_user(f"xa.member{i}", office, roles=(Role.COUNCIL_MEMBER.value,))
+    return {"commune": commune, "province": province}
+
+
+def _through_the_block(app: Flask, session: Session, world: dict[str, Any],
+                       proposals: list[tuple[int, str]], clerk: str) -> list[int]:  # fmt: skip
+    """The leading unit proposes each (unit, award); the block approves; the dossiers are
+    signed; the council's secretariat (`clerk`) accepts them. Their ids."""
+    heads = [as_(app, f"n{i}.head") for i in range(1, 6)]
+    leader, sec = heads[0], as_(app, clerk)
+    ids = [nomination_id(propose(leader, world, unit, code, session)) for unit, code in proposals]
+    for nid in ids:
+        assert fire(leader, nid, "open_block_vote").status_code == 303
+        for client in heads:
+            assert vote(client, nid, "yes").status_code == 303
+        assert close(leader, nid).status_code == 303
+        page = f"/nominations/{nid}"
+        assert post(leader, f"{page}/submit", {"password": PASSWORD}, page).status_code == 303
+        assert fire(sec, nid, "start_review").status_code == 303
+    return ids
+
+
+def _voted(app: Flask, clerk: FlaskClient, nid: int, sid: int, members: list[str]) -> None:
+    """Refer the nomination to the session; every member votes yes; the clerk closes."""
+    assert fire(clerk, nid, "refer_to_council", session_id=sid).status_code == 303
+    for login in members:
+        assert vote(as_(app, login), nid, "yes").status_code == 303
+    assert close(clerk, nid).status_code == 303
+
+
+def test_proposal__the_commune_decides_its_own_and_the_province_the_higher_one(
+    app: Flask, session: Session, year_end: dict[str, Any], commune_block: dict[str, Any]
+) -> None:
+    merit, own = _through_the_block(
+        app, session, year_end, [(0, "certificate_of_merit"), (1, "commune_certificate")], "xa.sec"
+    )
+    xa = as_(app, "xa.sec")
+    sid = _session(xa, year_end["year"], "Phiên họp Hội đồng Thi đua - Khen thưởng xã")
+    members = [f"xa.member{i}" for i in range(1, 4)]
+    for nid in (merit, own):
+        _voted(app, xa, nid, sid, members)
+    assert state(session, merit) == "approved" and state(session, own) == "approved"
+    # in the same session: the commune's own award by its decision, the higher one proposed
+    _chair(app, session, "xa.admin", "xa.member1")
+    spage = f"/council/sessions/{sid}"
+    typed = {"number": "01/QĐ-HĐTĐKTX", "issued_on": "2026-12-27"}
+    assert post(xa, f"{spage}/decision", typed, spage).status_code == 303
+    session.expire_all()
+    did = session.exec(select(Decision).where(Decision.number == typed["number"])).one().id
+    commune_chair = as_(app, "xa.member1")
+    sign = f"/council/decisions/{did}/sign"
+    assert post(commune_chair, sign, {"password": PASSWORD}, spage).status_code == 303
+    assert state(session, own) == "decided" and state(session, merit) == "approved"
+    assert (
+        post(commune_chair, f"{spage}/proposals", {"password": PASSWORD}, spage).status_code == 303
+    )
+    upper = _upper(session, merit)
+    assert upper.council_id == commune_block["province"].id
+    assert state(session, merit) == "proposed_up" and state(session, upper.id or 0) == "submitted"
+    # the province's secretariat accepts it; the province's council votes; its chair decides
+    sec = as_(app, "sec")
+    assert fire(xa, upper.id or 0, "start_review").status_code == 403  # not the commune's
+    assert fire(sec, upper.id or 0, "start_review").status_code == 303
+    province_session = _session(sec, year_end["year"], "Phiên họp Hội đồng tỉnh")
+    _voted(app, sec, upper.id or 0, province_session, [f"council{i}" for i in range(1, 11)])
+    _chair(app, session, "admin", "council1")
+    ppage = f"/council/sessions/{province_session}"
+    typed = {"number": "05/QĐ-HĐTĐKT", "issued_on": "2026-12-30"}
+    assert post(sec, f"{ppage}/decision", typed, ppage).status_code == 303
+    session.expire_all()
+    did = session.exec(select(Decision).where(Decision.number == typed["number"])).one().id
+    signed = post(as_(app, "council1"), f"/council/decisions/{did}/sign", {"password": PASSWORD},
+                  ppage)  # fmt: skip
+    assert signed.status_code == 303 and state(session, upper.id or 0) == "decided"
+    # the register: the commune's award by the commune, the certificate by the province
+    register = app.test_client().get(f"/awards?year={year_end['year']}").get_data(as_text=True)
+    assert re.search(r"01/QĐ-HĐTĐKTX</a> · [^<]*</td>\s*<td>Hội đồng Thi đua - Khen thưởng xã",
+                     register)  # fmt: skip
+    assert re.search(r"05/QĐ-HĐTĐKT</a> · [^<]*</td>\s*<td>Hội đồng Thi đua - Khen thưởng<",
+                     register)  # fmt: skip
+    # the commune's people see the province's outcome; the province reads, the commune's clerk
+    # may not act on the province's decision
+    page = as_(app, "n1.head").get(f"/nominations/{merit}").get_data(as_text=True)
+    assert re.search(r"Hội đồng Thi đua - Khen thưởng</a></th><td>Decided</td>", page), page
