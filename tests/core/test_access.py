@@ -769,20 +769,26 @@ PROVINCE_NAMES = ("Đơn vị thử", "Khối KA", "Khối KB", "Nguyễn Thị 
                   "Chương trình phối hợp", "Kiểm tra 6 tháng đầu năm")  # fmt: skip
 
 
+@pytest.mark.parametrize("where", ["beside", "below"])
 @pytest.mark.parametrize("role", ["secretariat", "council", "admin"])
 def test_access__another_councils_committee_reaches_none_of_it(
     app: Any, client: FlaskClient, world_with_pact: dict[str, Any], session: Any,
-    make_user: Any, role: str,
+    make_user: Any, role: str, where: str,
 ) -> None:  # fmt: skip
-    """A council beside the province's (another province): every page its committee gets at
-    the province's rows is refused, and no list shows them."""
+    """A council beside the province's (another province) or below it (a commune): every page
+    its committee gets at the province's rows is refused, and no list shows them."""
+    from wflow.councils import service as councils
     from wflow.org import service as org
     from wflow.org.models import Role
 
     world = world_with_pact
     with app.test_request_context():
-        council = org.create_unit(session, name="Hội đồng Thi đua - Khen thưởng tỉnh Quảng Bình",
-                                  code="HDQB", kind="council", level="province")  # fmt: skip
+        parent = councils.default_council(session).id if where == "below" else None
+        place = "xã Quảng Phú" if parent else "tỉnh Quảng Bình"
+        council = org.create_unit(session, name=f"Hội đồng Thi đua - Khen thưởng {place}",
+                                  code="HDQB", kind="council",
+                                  level="commune" if parent else "province",
+                                  parent_id=parent)  # fmt: skip
         office = org.create_unit(session, name="Ban Thi đua - Khen thưởng tỉnh Quảng Bình",
                                  code="BTDQB", kind="agency", council_id=council.id)  # fmt: skip
         session.commit()
