@@ -253,7 +253,7 @@ def test_demo__the_province_s_proposal_was_decided_at_the_centre(
     app: Flask, session: Session, demo: Any
 ) -> None:
     from wflow.demo.org import DEMO_PASSWORD
-    from wflow.demo.proposals import PM_CERTIFICATE
+    from wflow.demo.awards import PM_CERTIFICATE
 
     assert demo.exit_code == 0, demo.output
     top = session.exec(select(Unit).where(Unit.code == "HDTDKTTW")).one()
@@ -346,6 +346,8 @@ def test_proposal__the_commune_decides_its_own_and_the_province_the_higher_one(
     # in the same session: the commune's own award by its decision, the higher one proposed
     _chair(app, session, "xa.admin", "xa.member1")
     spage = f"/council/sessions/{sid}"
+    # each council numbers its own decisions: the commune's first, whatever the province's
+    assert 'value="01/QĐ-HDXTH"' in xa.get(spage).get_data(as_text=True)
     typed = {"number": "01/QĐ-HĐTĐKTX", "issued_on": "2026-12-27"}
     assert post(xa, f"{spage}/decision", typed, spage).status_code == 303
     session.expire_all()

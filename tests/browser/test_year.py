@@ -609,6 +609,7 @@ def test_the_public_register_lists_the_award_with_its_decision(
     expect(cells).to_have_text([
         str(LAST_YEAR), BLOCK, AWARD.name,
         re.compile(r"^\d+/QĐ-HĐTĐKT · \d{1,2} [A-Z][a-z]{2} \d{4}$"),
+        "Hội đồng Thi đua - Khen thưởng tỉnh Hà Tĩnh",  # the council that decided it
         f"{prize:,.0f}", "Print",
     ])  # fmt: skip
     decision = cells.nth(3).get_by_role("link")

@@ -36,7 +36,7 @@ from wflow.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from wflow.core.uow import transactional
 from wflow.councils import service as councils
 from wflow.documents.render import render_html
-from wflow.engine import Engine, FireResult
+from wflow.engine import Engine, FireResult, WfInstance
 from wflow.org.models import Unit, User
 from wflow.org.service import clean_text
 from wflow.pacts.documents import SIGN_BOX_MM, box_of, html_to_pdf
@@ -284,8 +284,13 @@ def _taken(session: Session, number: str, year: int) -> bool:
     return session.exec(same).first() is not None
 
 
-def _counted(session: Session, year: int) -> int:
-    query = select(sa.func.count()).select_from(AdhocAward).where(AdhocAward.decision_year == year)
+def _counted(session: Session, year: int, council_id: int) -> int:
+    query = (
+        select(sa.func.count())
+        .select_from(AdhocAward)
+        .join(WfInstance, col(WfInstance.id) == col(AdhocAward.instance_id))
+        .where(AdhocAward.decision_year == year, WfInstance.council_id == council_id)
+    )
     return int(session.exec(query).one())
 
 

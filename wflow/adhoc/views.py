@@ -155,7 +155,7 @@ def show(adhoc_award_id: int, decision_form: ChairDecisionForm | None = None) ->
     if decision_form is None:
         decision_form = ChairDecisionForm(formdata=None)
         today = installation.local_date(sess, utcnow())
-        decision_form.number.data = adhoc.next_number(sess, today)
+        decision_form.number.data = adhoc.next_number(sess, today, found.row.council_id)
         decision_form.issued_on.data = today
     return render_template(
         "adhoc/show.html", row=row, wf_row=found.row, defn=found.definition,

@@ -128,17 +128,23 @@ def decision_of(session: Session, council_session: CouncilSession) -> Decision |
     return session.exec(query).first()
 
 
-def next_number(session: Session, when: date) -> str:
-    """Propose the next decision number of the year: "NN/QĐ-HĐTĐKT" (all the council's)."""
+def next_number(session: Session, when: date, council_id: int | None = None) -> str:
+    """Propose a council's next decision number of the year (its sessions' and ad-hoc
+    decisions): "NN/QĐ-HĐTĐKT" for the first council, "NN/QĐ-<code>" for another."""
+    council = body_of(session, council_id)
     count = session.exec(
-        select(sa.func.count()).select_from(Decision).where(Decision.year == when.year)
+        select(sa.func.count())
+        .select_from(Decision)
+        .where(Decision.year == when.year, Decision.council_id == council.id)
     ).one()
-    count += sum(counted(session, when.year) for _taken, counted in _SHARING)
-    return f"{count + 1:02d}/QĐ-HĐTĐKT"
+    count += sum(counted(session, when.year, council.id or 0) for _taken, counted in _SHARING)
+    suffix = "HĐTĐKT" if council.id == councils.first_id(session) else council.code
+    return f"{count + 1:02d}/QĐ-{suffix}"
 
 
 NumberTaken = Callable[[Session, str, int], bool]  # (session, number, year)
-YearCount = Callable[[Session, int], int]  # (session, year): how many numbers it used
+# (session, year, council id): how many numbers the council used that year
+YearCount = Callable[[Session, int, int], int]
 _SHARING: list[tuple[NumberTaken, YearCount]] = []
 
 

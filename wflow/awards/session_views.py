@@ -103,7 +103,9 @@ def council_session(
     if form is None:  # a refused form comes back as it was typed, with its reasons
         form = DecisionForm(formdata=None)
         today = installation.local_date(sess, utcnow())
-        form.number.data = decision.number if decision else decisions.next_number(sess, today)
+        form.number.data = (
+            decision.number if decision else decisions.next_number(sess, today, row.council_id)
+        )
         form.issued_on.data = decision.issued_on if decision else today
     signatory = signatory_of(sess, me, row.council_id)
     actions = engine().available(sess, decision.instance_id or 0, wf.actor_for(sess, me)) \

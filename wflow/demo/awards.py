@@ -4,7 +4,9 @@ Last year's results of the political block (the review demo) end with a signed d
 the block's leading unit proposed by last year's leader for the emulation flag and the next
 units eligible for certificates of merit, each voted by the block in secret, its dossier
 signed and checked, voted by the council (one member in writing) and granted by the decision
-signed with the council's key. This year's nominations are not open: the reviews run.
+signed with the council's key; in the same session the council approved the last unit for
+the Prime Minister's certificate of merit, which it proposes to the Central council once that
+exists (wflow.demo.proposals). This year's nominations are not open: the reviews run.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ from wflow.org.models import Block, Role, User
 from wflow.scoreboard.service import year_ranking
 
 CERTIFICATES = 2  # certificates of merit proposed after the flag
+# an award the province's council approves and proposes to the Central council
+PM_CERTIFICATE = {
+    "code": "pm_certificate_of_merit", "name": "Bằng khen của Thủ tướng Chính phủ",
+    "name_en": "Prime Minister's certificate of merit", "level": "national", "position": 0,
+    "proposers": ["block_leader"], "max_rank": None, "block_threshold": "2/3",
+    "block_of": "present", "block_quorum": "2/3", "block_secret": True,
+    "council_threshold": "2/3", "council_of": "all", "council_quorum": "2/3",
+    "council_secret": True, "prize_multiple": "5", "active": True,
+}  # fmt: skip
 
 
 def user_by_login(session: Session, login: str) -> User:
@@ -74,11 +85,22 @@ def build_nomination_demo(session: Session, engine: Engine, year: int) -> None:
             break
         if noms.ineligible(session, merit, row.unit_id, block.id or 0, last, ranking) is None:
             chosen.append((row.unit_id, merit))
+    # and, for the Central council to decide (wflow.demo.proposals), the last unit left
+    national = awards.save_award(session, None, PM_CERTIFICATE)
+    taken = {unit_id for unit_id, _award in chosen}
+    bid = block.id or 0
+    left = [r.unit_id for r in ranking if r.unit_id not in taken and
+            noms.ineligible(session, national, r.unit_id, bid, last, ranking) is None]  # fmt: skip
+    chosen.append((left[-1], national))
     proposed = [
         noms.propose(session, engine, user=leader, block_id=block.id or 0, year=last,
                      unit_id=unit_id, award_id=award.id or 0)
         for unit_id, award in chosen
     ]  # fmt: skip
+    proposed[-1].achievements = (
+        "Ba năm liền hoàn thành xuất sắc nhiệm vụ trong Khối thi đua các tổ chức chính trị - "
+        "xã hội tỉnh; 13/13 chỉ tiêu; nhiều mô hình được nhân rộng trong toàn tỉnh."
+    )
     for n in proposed:
         through_the_block(session, engine, leader, n, heads, secretariat)
     held_on = utcnow().date() - timedelta(days=3)
