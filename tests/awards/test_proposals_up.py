@@ -252,8 +252,8 @@ def test_proposal__a_council_without_one_above_is_told_so(
 def test_demo__the_province_s_proposal_was_decided_at_the_centre(
     app: Flask, session: Session, demo: Any
 ) -> None:
-    from wflow.demo.org import DEMO_PASSWORD
     from wflow.demo.awards import PM_CERTIFICATE
+    from wflow.demo.org import DEMO_PASSWORD
 
     assert demo.exit_code == 0, demo.output
     top = session.exec(select(Unit).where(Unit.code == "HDTDKTTW")).one()

@@ -35,8 +35,10 @@ def test_cli__init_demo_builds_the_province_once(runner: FlaskCliRunner, session
     again = runner.invoke(args=["init", "--demo"])
     assert again.exit_code == 0 and "kept as it is" in again.output
     session.expire_all()
-    # the province's three (the review demo adds the agencies') and one per commune
-    assert len(session.exec(select(Block)).all()) == 5
+    # the province's three (the review demo adds the agencies'), one per commune, and the
+    # province's cluster of the communes' fronts
+    found = session.exec(select(Block)).all()
+    assert len(found) == 6 and [b.code for b in found if b.kind == "cluster"] == ["CUMBAC"]
 
 
 def test_cli__users_create_and_refusals(

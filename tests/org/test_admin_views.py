@@ -232,3 +232,36 @@ def test_admin__csv_export_neutralises_formulas(
     sign_in(client, "admin")
     text = client.get("/admin/units?format=csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
+
+
+def test_admin__a_cluster_beside_the_blocks_filtered_and_exported(
+    client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    """A council groups units by place too (cụm): created, listed by kind, changed back."""
+    sign_in(client, "admin")
+    u = world["units"]
+    data = {"kind": "cluster", "name": "Cụm thi đua phía Bắc", "code": "CBAC",
+            "description": "", "year": world["year"], "member_ids": [u["a1"].id, u["b1"].id],
+            "leader_id": u["a1"].id, "deputy_id": 0}  # fmt: skip
+    before = _count(session, Block)
+    refused = submit(client, "/admin/blocks/new", {**data, "kind": "district"})
+    assert refused.status_code == 422 and _count(session, Block) == before
+    assert submit(client, "/admin/blocks/new", data).status_code == 302
+    cluster = session.exec(select(Block).where(Block.code == "CBAC")).one()
+    assert cluster.kind == "cluster"
+    year = world["year"]
+    clusters = client.get(f"/admin/blocks?year={year}&kind=cluster").get_data(as_text=True)
+    assert "Cụm thi đua phía Bắc" in clusters and "Emulation cluster (cụm)" in clusters
+    assert world["blocks"]["a"].name not in clusters
+    blocks = client.get(f"/admin/blocks?year={year}&kind=block").get_data(as_text=True)
+    assert "Cụm thi đua phía Bắc" not in blocks and world["blocks"]["a"].name in blocks
+    exported = client.get(f"/admin/blocks?year={year}&kind=cluster&format=csv")
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["Code"], r["Kind"]) for r in rows] == [("CBAC", "Emulation cluster (cụm)")]
+    page = f"/admin/blocks/{cluster.id}"
+    fields = {"block-kind": "block", "block-name": "Khối phía Bắc", "block-code": "CBAC",
+              "block-description": ""}  # fmt: skip
+    changed = submit(client, page, fields, page=page)
+    assert changed.status_code == 302
+    session.expire_all()
+    assert session.get(Block, cluster.id).kind == "block"  # type: ignore[union-attr]

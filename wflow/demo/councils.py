@@ -1,4 +1,5 @@
-"""The councils around the demo province: the Central council above it, two communes below.
+"""The councils around the demo province: the Central council above it, two communes below,
+whose fronts the province also groups in a cluster (cụm thi đua).
 
 Each commune has its council (a unit of kind `council` at the commune level, below the
 province's), its office where the secretariat works, its mass organisations in one block, and
@@ -12,7 +13,7 @@ from sqlmodel import Session, col, select
 from wflow.demo import people as people_demo
 from wflow.demo.org import DEMO_PASSWORD, DemoLogin
 from wflow.org import service as org
-from wflow.org.models import CouncilLevel, Role, Unit, UnitKind
+from wflow.org.models import BlockKind, CouncilLevel, Role, Unit, UnitKind
 
 CENTRAL = ("HDTDKTTW", "Hội đồng Thi đua - Khen thưởng Trung ương")
 CENTRAL_OFFICE = ("BTDKTTW", "Ban Thi đua - Khen thưởng Trung ương", "Phạm Thị Thanh Bình")
@@ -76,6 +77,15 @@ def build_council_demo(session: Session, year: int) -> list[DemoLogin]:
             year=year, member_ids=units, leader_id=units[0], deputy_id=units[1],
             council_id=council.id,
         )  # fmt: skip
+    # the province also groups its communes and wards by place: a cluster (cụm) of their fronts
+    fronts = [session.exec(select(Unit.id).where(Unit.code == f"MTTQ{suffix}")).one() or 0
+              for _p, suffix, *_rest in COMMUNES]  # fmt: skip
+    org.create_block(
+        session, name="Cụm thi đua các xã, phường phía Bắc tỉnh", code="CUMBAC",
+        kind=BlockKind.CLUSTER.value, year=year, member_ids=fronts, leader_id=fronts[0],
+        deputy_id=fronts[1], council_id=province.id,
+        description="Ủy ban Mặt trận Tổ quốc các xã, phường phía Bắc thi đua theo cụm.",
+    )  # fmt: skip
     session.flush()
     added = session.exec(select(Unit).where(col(Unit.council_id).in_([central.id, *commune_ids]))
                          .order_by(col(Unit.id))).all()  # fmt: skip

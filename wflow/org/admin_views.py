@@ -28,6 +28,7 @@ from wflow.web.forms import (
     submit,
 )
 from wflow.web.guard import ensure, load_or_404, user
+from wflow.web.labels import BLOCK_KINDS as KIND_WORDS
 from wflow.web.labels import COUNCIL_LEVELS, POSITIONS, ROLES, UNIT_KINDS
 from wflow.web.lists import export, matches, wanted_format
 
@@ -166,13 +167,16 @@ def blocks() -> Page:
     """List blocks with their members in a year, filtered by text; export as CSV or XLSX."""
     q = request.args.get("q", "").strip()
     year = arg_year() or current_year()
+    kind = request.args.get("kind", "")
     found = directory.block_years(db.session(), year=year, councils=_seen())
-    rows = [by for by in found if matches(q, by.block.name, by.block.code)]
+    rows = [by for by in found if matches(q, by.block.name, by.block.code)
+            and kind in ("", by.block.kind)]  # fmt: skip
     fmt = wanted_format()
     if fmt:
         data = [
             {
                 "code": by.block.code,
+                "kind": str(KIND_WORDS.get(by.block.kind, by.block.kind)),
                 "name": by.block.name,
                 "year": by.year,
                 "leader": by.leader.name if by.leader else "",
@@ -183,6 +187,7 @@ def blocks() -> Page:
         ]
         cols = [
             ("code", _("Code")),
+            ("kind", _("Kind")),
             ("name", _("Name")),
             ("year", _("Year")),
             ("leader", _("Leader")),
@@ -193,10 +198,10 @@ def blocks() -> Page:
     every = list(db.session().exec(select(Block).where(col(Block.council_id).in_(
         sorted(_seen()))).order_by(col(Block.name))).all())  # fmt: skip
     listed = {by.block.id for by in found}
-    without = [b for b in every if b.id not in listed and matches(q, b.name, b.code)]
-    return render_template(
-        "admin/blocks.html", rows=rows, without=without, q=q, year=year, positions=POSITIONS
-    )
+    without = [b for b in every if b.id not in listed and matches(q, b.name, b.code)
+               and kind in ("", b.kind)]  # fmt: skip
+    return render_template("admin/blocks.html", rows=rows, without=without, q=q, year=year,
+                           positions=POSITIONS, kind=kind, kinds=KIND_WORDS)  # fmt: skip
 
 
 def _year_form(form: BlockYearForm) -> None:
@@ -227,6 +232,7 @@ def block_new() -> Page:
                 leader_id=form.leader_id.data or None,
                 deputy_id=form.deputy_id.data or None,
                 council_id=form.council_id.data or None,
+                kind=form.kind.data or "",
             ),
         )
         if done.ok and done.value is not None:
@@ -263,6 +269,7 @@ def block_edit(block_id: int) -> Page:
                 name=form.name.data or "",
                 code=form.code.data or "",
                 description=form.description.data or "",
+                kind=form.kind.data or "",
             )
             flash(_("Block %(name)s saved.", name=block.name), "success")
             return redirect(url_for("admin.block_edit", block_id=block_id, year=year))

@@ -68,11 +68,21 @@ class Unit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
 
 
+class BlockKind(StrEnum):
+    """How a council groups units to emulate: by what they do, or by where they are."""
+
+    BLOCK = "block"  # khối thi đua: units of the same field (mass organisations, agencies…)
+    CLUSTER = "cluster"  # cụm thi đua: units of neighbouring places (communes, wards…)
+
+
 class Block(SQLModel, table=True):
-    """An emulation block (khối thi đua): units that emulate together, by year."""
+    """An emulation block (khối thi đua) or cluster (cụm): units that emulate together, by
+    year."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
+    kind: str = Field(default=BlockKind.BLOCK.value, max_length=10,
+                      sa_column_kwargs={"server_default": BlockKind.BLOCK.value})  # fmt: skip
     code: str = Field(max_length=20, unique=True, index=True)
     description: str = Field(default="", max_length=2000)
     council_id: int | None = Field(default=None, foreign_key="unit.id", index=True,

@@ -18,6 +18,7 @@ from wflow.core.uow import transactional
 from wflow.councils import service as councils
 from wflow.org.models import (
     Block,
+    BlockKind,
     BlockMembership,
     CouncilLevel,
     Position,
@@ -170,13 +171,15 @@ def create_block(
     deputy_id: int | None = None,
     description: str = "",
     council_id: int | None = None,
+    kind: str = BlockKind.BLOCK.value,
 ) -> Block:
-    """Create a block with its member units, leader and deputy for `year` (in `council_id`'s
-    jurisdiction, else the first council's)."""
+    """Create a block (or cluster, `kind`) with its member units, leader and deputy for `year`
+    (in `council_id`'s jurisdiction, else the first council's)."""
     block = Block(
         name=clean_text(name, "name"),
         code=clean_code(code),
         description=clean_text(description, "description", max_len=2000, required=False),
+        kind=_block_kind(kind),
     )
     _unique_code(session, Block, block.code, None)
     block.council_id = _council(session, council_id, None)
@@ -191,15 +194,25 @@ def create_block(
 
 @transactional
 def update_block(
-    session: Session, block: Block, *, name: str, code: str, description: str
-) -> Block:
-    """Change a block's name, code or description."""
+    session: Session, block: Block, *, name: str, code: str, description: str,
+    kind: str | None = None,
+) -> Block:  # fmt: skip
+    """Change a block's name, code, description or kind (None: kept)."""
     new_name, new_code = clean_text(name, "name"), clean_code(code)
     new_desc = clean_text(description, "description", max_len=2000, required=False)
+    new_kind = block.kind if kind is None else _block_kind(kind)
     _unique_code(session, Block, new_code, block.id)
     block.name, block.code, block.description = new_name, new_code, new_desc
+    block.kind = new_kind
     session.add(block)
     return block
+
+
+def _block_kind(kind: str) -> str:
+    """Return a block kind checked (ServiceError naming the field)."""
+    if kind not in {k.value for k in BlockKind}:
+        raise ServiceError(_l("Choose a block or a cluster."), "kind")
+    return kind
 
 
 @transactional

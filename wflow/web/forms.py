@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wflow.config import LANGUAGES
 from wflow.core.errors import ServiceError
 from wflow.i18n import LANGUAGE_NAMES
+from wflow.web.labels import BLOCK_KINDS
 
 
 def form_error(form: FlaskForm, exc: ServiceError) -> None:
@@ -124,8 +125,9 @@ class UnitForm(FlaskForm):
 
 
 class BlockForm(FlaskForm):
-    """Create or change a block (name, code, description)."""
+    """Create or change a block or cluster (kind, name, code, description)."""
 
+    kind = SelectField(_l("Kind"), choices=list(BLOCK_KINDS.items()), default="block")
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=20)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])

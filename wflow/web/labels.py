@@ -40,6 +40,10 @@ def position_label(position: str) -> str:
 # The review periods of a year, in order (named once, in services.plan_text).
 PERIODS = REVIEW_PERIOD_LABELS
 
+BLOCK_KINDS = {
+    "block": _l("Emulation block (khối)"),
+    "cluster": _l("Emulation cluster (cụm)"),
+}
 COUNCIL_LEVELS = {
     "central": _l("Central"),
     "organisation": _l("Ministry, branch or central organisation"),
