@@ -225,3 +225,36 @@ def test_council_sessions__each_council_meets_and_signs_for_its_own(
         decisions.submit_decision(session, engine(), user=world["users"]["secretariat"],
                                   council_session=mine, number="01/QĐ-HĐTĐKT",
                                   issued_on=held)  # fmt: skip
+
+
+def test_a_unit_moves_to_the_commune_its_people_with_it(
+    app: Flask, client: FlaskClient, session: Session, world: dict[str, Any],
+    commune: dict[str, Any], make_user: Any,
+) -> None:  # fmt: skip
+    """The province's administrator moves a unit into a commune's jurisdiction: the commune's
+    committee keeps it from then on; a council itself is not moved so, and bad input changes
+    nothing."""
+    unit, council = world["units"]["a1"], commune["council"]
+    make_user("xa.admin", commune["office"], roles=(Role.ADMIN.value,))
+    sign_in(client, "admin")
+    page = f"/admin/units/{unit.id}"
+    fields = {"name": unit.name, "code": unit.code, "kind": unit.kind, "parent_id": 0}
+    elsewhere = submit(client, page, {**fields, "council_id": world["units"]["b1"].id}, page=page)
+    assert elsewhere.status_code == 422  # not a council
+    session.expire_all()
+    assert session.get(Unit, unit.id).council_id == commune["province"].id  # type: ignore[union-attr]
+    assert submit(client, page, {**fields, "council_id": council.id}, page=page).status_code == 302
+    session.expire_all()
+    assert session.get(Unit, unit.id).council_id == council.id  # type: ignore[union-attr]
+    head = world["users"]["a1.head"]
+    assert councils.of_user(session, head) == council.id
+    ours = app.test_client()
+    ours.environ_base["REMOTE_ADDR"] = "10.9.2.1"
+    sign_in(ours, "xa.admin")
+    assert ours.get(page).status_code == 200  # the commune's administrator keeps it now
+    kept = f"/admin/units/{council.id}"
+    moved = submit(client, kept, {"name": council.name, "code": council.code, "kind": "council",
+                                  "parent_id": commune["province"].id,
+                                  "council_id": commune["province"].id}, page=kept)  # fmt: skip
+    assert moved.status_code == 422, moved.status_code
+    assert "its own jurisdiction" in moved.get_data(as_text=True), moved.get_data(as_text=True)

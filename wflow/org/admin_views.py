@@ -102,7 +102,8 @@ def _unit_form(unit: Unit | None) -> UnitForm:
     form = UnitForm(obj=unit)
     form.kind.choices = [(k, str(v)) for k, v in UNIT_KINDS.items()]
     form.parent_id.choices = [c for c in _unit_choices(_("(none)")) if not unit or c[0] != unit.id]
-    form.council_id.choices = [(0, _("(the parent unit's)")), *_council_choices()]
+    # a new unit may take its parent's council; a unit kept is moved by choosing another
+    form.council_id.choices = ([] if unit else [(0, _("(the parent unit's)"))]) + _council_choices()
     form.level.choices = [("", _("(not a council)")),
                           *((k, str(v)) for k, v in COUNCIL_LEVELS.items())]  # fmt: skip
     return form
@@ -150,6 +151,7 @@ def unit_edit(unit_id: int) -> Page:
                 code=form.code.data or "",
                 kind=form.kind.data or "",
                 parent_id=form.parent_id.data or None,
+                council_id=form.council_id.data or None,
             ),
         )
         if done.ok:

@@ -119,14 +119,25 @@ def _council(session: Session, council_id: int | None, parent_id: int | None) ->
 
 @transactional
 def update_unit(
-    session: Session, unit: Unit, *, name: str, code: str, kind: str, parent_id: int | None
-) -> Unit:
-    """Change a unit's name, code, kind or parent."""
+    session: Session, unit: Unit, *, name: str, code: str, kind: str, parent_id: int | None,
+    council_id: int | None = None,
+) -> Unit:  # fmt: skip
+    """Change a unit's name, code, kind or parent, or move it to another council (`council_id`;
+    None keeps it): its people and the work it starts from then on are that council's, what it
+    started before stays with the council it was started in."""
     new_name, new_code, new_kind = clean_text(name, "name"), clean_code(code), _kind(kind)
     new_parent = _parent(session, parent_id, unit.id)
     _unique_code(session, Unit, new_code, unit.id)
+    new_council = unit.council_id
+    if council_id is not None and council_id != unit.council_id:
+        if unit.kind == UnitKind.COUNCIL.value:
+            raise ServiceError(_l("A council is in its own jurisdiction: move the council "
+                                  "below another by its parent."), "council_id")  # fmt: skip
+        new_council = _council(session, council_id, None)
     unit.name, unit.code, unit.kind, unit.parent_id = new_name, new_code, new_kind, new_parent
+    unit.council_id = new_council
     session.add(unit)
+    councils.forget(session)
     return unit
 
 
