@@ -26,12 +26,14 @@ from tests.awards.test_views import (
 )
 from tests.conftest import PASSWORD, sign_in
 from tests.pdftext import pdf_text
+from tests.titles.test_decisions import english
 from wflow.awards import catalogue as awards
+from wflow.awards import nominations as noms
 from wflow.awards.models import Award, Decision, Nomination
 from wflow.councils import service as councils
 from wflow.engine import WfInstance
 from wflow.org import service as org
-from wflow.org.models import Role, Unit, User
+from wflow.org.models import Block, Role, Unit, User
 from wflow.pacts.models import Document
 from wflow.signatures import keys
 
@@ -334,6 +336,21 @@ def _voted(app: Flask, clerk: FlaskClient, nid: int, sid: int, members: list[str
 def test_proposal__the_commune_decides_its_own_and_the_province_the_higher_one(
     app: Flask, session: Session, year_end: dict[str, Any], commune_block: dict[str, Any]
 ) -> None:
+    # the catalogue suits the level: the commune's block names who decides a higher award; a
+    # province's block is not offered the commune's award, and is refused it
+    year = year_end["year"]
+    commune_page = as_(app, "n1.head").get(
+        f"/blocks/{year_end['block'].id}/nominations?year={year}"
+    )
+    assert "Bằng khen (decided by Hội đồng Thi đua - Khen thưởng)" in commune_page.get_data(
+        as_text=True)  # fmt: skip
+    other = session.exec(select(Block).where(Block.code == "KOTH")).one()
+    province_page = as_(app, "oth.head").get(f"/blocks/{other.id}/nominations?year={year}")
+    assert "Giấy khen của Chủ tịch UBND xã" not in province_page.get_data(as_text=True)
+    lower = session.exec(select(Award).where(Award.code == "commune_certificate")).one()
+    with english(app):
+        why = noms.ineligible(session, lower, year_end["units"][0].id, other.id or 0, year)
+    assert why == "This award is granted by a council of a lower level."
     merit, own = _through_the_block(
         app, session, year_end, [(0, "certificate_of_merit"), (1, "commune_certificate")], "xa.sec"
     )

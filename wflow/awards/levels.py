@@ -32,12 +32,11 @@ def council_of(session: Session, nomination: Nomination) -> int | None:
 
 def decides_here(session: Session, nomination: Nomination) -> bool:
     """Tell whether the nomination's council decides its award (else it proposes it up)."""
-    council = session.get(Unit, council_of(session, nomination) or 0)
+    rank = council_rank(session, council_of(session, nomination))
     award = session.get(Award, nomination.award_id)
-    level = DECIDES.get(council.level or "") if council is not None else None
-    if level is None or award is None:
+    if rank is None or award is None:
         return True  # a council of no known level decides what it votes on
-    return RANK.get(award.level, 0) <= RANK[level]
+    return RANK.get(award.level, 0) <= rank
 
 
 def council_above(session: Session, council_id: int | None) -> Unit | None:
@@ -46,3 +45,28 @@ def council_above(session: Session, council_id: int | None) -> Unit | None:
     if council is None or council.parent_id is None:
         return None
     return session.get(Unit, council.parent_id)
+
+
+def council_rank(session: Session, council_id: int | None) -> int | None:
+    """Return the rank of the award level a council decides (None: a council of no level)."""
+    council = session.get(Unit, council_id or 0)
+    level = DECIDES.get(council.level or "") if council is not None else None
+    return RANK[level] if level is not None else None
+
+
+def below_council(session: Session, award: Award, council_id: int | None) -> bool:
+    """Tell whether the award is of a level below the council's (a lower council grants it)."""
+    rank = council_rank(session, council_id)
+    return rank is not None and RANK.get(award.level, 0) < rank
+
+
+def deciding_council(session: Session, award: Award, council_id: int | None) -> Unit | None:
+    """Return the council that decides the award for a block of `council_id`: itself, or the
+    first council above it of the award's level (None: no such council)."""
+    council = session.get(Unit, council_id or 0)
+    while council is not None:
+        rank = council_rank(session, council.id)
+        if rank is None or RANK.get(award.level, 0) <= rank:
+            return council
+        council = session.get(Unit, council.parent_id or 0) if council.parent_id else None
+    return None

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.awards import catalogue as awards
-from wflow.awards import decisions, forms, proposals
+from wflow.awards import decisions, forms, levels, proposals
 from wflow.awards import documents as docs
 from wflow.awards import nominations as noms
 from wflow.awards.blueprint import bp
@@ -60,11 +60,13 @@ def block(block_id: int) -> str | WResponse:
     year = arg_year() or current_year()
     ensure(Action.VIEW, block_id=block_id, year=year)
     sess, me = db.session(), user()
-    catalogue = awards.catalogue(sess, active_only=True, nominee="unit")
+    # the awards of the block's council's level, and those above it, which it proposes up
+    catalogue = [a for a in awards.catalogue(sess, active_only=True, nominee="unit")
+                 if not levels.below_council(sess, a, blk.council_id)]  # fmt: skip
     ranking = year_ranking(sess, block_id, year)
     form = ProposeForm()
     form.unit_id.choices = [(r.unit_id, r.unit_name) for r in ranking]
-    form.award_id.choices = [(a.id or 0, a.name) for a in catalogue]
+    form.award_id.choices = [(a.id or 0, _award_choice(a, blk)) for a in catalogue]
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -105,6 +107,14 @@ def block(block_id: int) -> str | WResponse:
         proposer=proposer,
         defn=engine().definition(noms.WORKFLOW),
     )
+
+
+def _award_choice(award: Award, blk: Block) -> str:
+    """Name an award to propose, and the council above that decides it when not the block's."""
+    decider = levels.deciding_council(db.session(), award, blk.council_id)
+    if decider is None or decider.id == blk.council_id:
+        return award.name
+    return _("%(award)s (decided by %(council)s)", award=award.name, council=decider.name)
 
 
 @bp.route("/nominations")

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from wflow.awards import catalogue as awards
 from wflow.awards import documents as docs
-from wflow.awards import nominees, rules
+from wflow.awards import levels, nominees, rules
 from wflow.awards import votes as award_votes
 from wflow.awards.models import Award, Nomination
 from wflow.awards.rules import WRITTEN, explain, receipts, seats
@@ -86,6 +86,8 @@ def ineligible(
         return str(_l("This award is no longer granted."))
     if award.nominee != "unit":
         return str(_l("This award goes to people, not to units."))
+    if levels.below_council(session, award, councils.of_block(session, block_id)):
+        return str(_l("This award is granted by a council of a lower level."))
     plan = plan_of_year(session, block_id, year)
     listed = (plan.rules if plan else {}).get("award_types")
     if listed and award.code in awards.SEED_CODES and award.code not in listed:
