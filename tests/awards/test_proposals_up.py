@@ -143,6 +143,9 @@ def test_proposal__province_proposes_centre_returns_then_decides(
     refused = post(sec, f"{spage}/decision", {"number": "9/QĐ-HĐTĐKT",
                                                "issued_on": "2026-12-28"}, spage)  # fmt: skip
     assert refused.status_code == 409
+    told = sec.get(f"/nominations/{nid}").get_data(as_text=True)
+    assert "Approved for an award above this council's level" in told
+    assert f'href="{spage}#proposals"' in told  # where the chair signs it
     _chair(app, session, "admin", "council1")
     chair = as_(app, "council1")
     assert post(sec, f"{spage}/proposals", {"password": PASSWORD}, spage).status_code == 403

@@ -244,6 +244,10 @@ def show(nomination_id: int, submit_form: SubmitDossierForm | None = None) -> st
         plain=[t for t in found.triggers if t in PLAIN_TRIGGERS],
         reasoned=[t for t in found.triggers if t in REASON_TRIGGERS and t != hidden],
         journey=proposals.journey(sess, engine(), nomination, current_user.locale or "vi"),
+        goes_up=levels.council_above(sess, found.row.council_id)
+        if state in subjects.tagged(sess, noms.WORKFLOW, "approved")
+        and not levels.decides_here(sess, nomination)
+        else None,
         may_close=any(t.endswith(("_approved", "_rejected")) for t in found.triggers),
         may_refer="refer_to_council" in found.triggers,
         leader=leader,
