@@ -117,6 +117,11 @@ def _approved_at_province(app: Flask, session: Session, world: dict[str, Any]) -
     return nid, sid
 
 
+def _propose(client: FlaskClient, spage: str, password: str = PASSWORD) -> Any:
+    """Sign and send the session's proposals to the council above (its chair)."""
+    return post(client, f"{spage}/proposals", {"propose-password": password}, spage)
+
+
 def _upper(session: Session, nid: int) -> Nomination:
     session.expire_all()
     query = select(Nomination).where(Nomination.proposed_from_id == nid)
@@ -148,11 +153,11 @@ def test_proposal__province_proposes_centre_returns_then_decides(
     assert f'href="{spage}#proposals"' in told  # where the chair signs it
     _chair(app, session, "admin", "council1")
     chair = as_(app, "council1")
-    assert post(sec, f"{spage}/proposals", {"password": PASSWORD}, spage).status_code == 403
-    wrong = post(chair, f"{spage}/proposals", {"password": "wrong"}, spage)
+    assert _propose(sec, spage).status_code == 403
+    wrong = _propose(chair, spage, "wrong")
     assert wrong.status_code == 422 and "The password is wrong" in wrong.get_data(as_text=True)
     assert _upper(session, nid) is None and state(session, nid) == "approved"  # nothing sent
-    assert post(chair, f"{spage}/proposals", {"password": PASSWORD}, spage).status_code == 303
+    assert _propose(chair, spage).status_code == 303
     assert state(session, nid) == "proposed_up"
     first = _upper(session, nid)
     assert first.council_id == central["top"].id and state(session, first.id or 0) == "submitted"
@@ -187,7 +192,7 @@ def test_proposal__province_proposes_centre_returns_then_decides(
     shown = sec.get(f"/nominations/{nid}").get_data(as_text=True)
     assert why in shown and "Returned to the proposing council" in shown
     # proposed again: a new proposal, accepted, voted and decided at the Central council
-    assert post(chair, f"{spage}/proposals", {"password": PASSWORD}, spage).status_code == 303
+    assert _propose(chair, spage).status_code == 303
     second = _upper(session, nid)
     assert second.id != first.id and state(session, nid) == "proposed_up"
     assert fire(tw, second.id or 0, "start_review").status_code == 303
@@ -247,7 +252,7 @@ def test_proposal__a_council_without_one_above_is_told_so(
     nid, sid = _approved_at_province(app, session, year_end)
     _chair(app, session, "admin", "council1")
     spage = f"/council/sessions/{sid}"
-    refused = post(as_(app, "council1"), f"{spage}/proposals", {"password": PASSWORD}, spage)
+    refused = _propose(as_(app, "council1"), spage)
     assert refused.status_code == 409
     assert "no council above it" in refused.get_data(as_text=True)
     assert state(session, nid) == "approved" and _upper(session, nid) is None
@@ -373,12 +378,12 @@ def test_proposal__the_commune_decides_its_own_and_the_province_the_higher_one(
     session.expire_all()
     did = session.exec(select(Decision).where(Decision.number == typed["number"])).one().id
     commune_chair = as_(app, "xa.member1")
+    both = commune_chair.get(spage).get_data(as_text=True)  # two signing forms, one page
+    assert both.count('id="password"') == 1 and both.count('id="propose-password"') == 1
     sign = f"/council/decisions/{did}/sign"
     assert post(commune_chair, sign, {"password": PASSWORD}, spage).status_code == 303
     assert state(session, own) == "decided" and state(session, merit) == "approved"
-    assert (
-        post(commune_chair, f"{spage}/proposals", {"password": PASSWORD}, spage).status_code == 303
-    )
+    assert _propose(commune_chair, spage).status_code == 303
     upper = _upper(session, merit)
     assert upper.council_id == commune_block["province"].id
     assert state(session, merit) == "proposed_up" and state(session, upper.id or 0) == "submitted"

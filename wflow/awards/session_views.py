@@ -35,6 +35,8 @@ from wflow.web.forms import submit
 from wflow.web.guard import load_or_404, user
 from wflow.workflow_setup import engine
 
+PROPOSE = "propose"  # the proposals' signing form's prefix (the decision's has none)
+
 
 def _committee() -> None:
     if not is_committee(user()):
@@ -132,7 +134,7 @@ def council_session(
         sent_states=subjects.states(sess, sent),
         above=levels.council_above(sess, row.council_id),
         may_propose=bool(upward) and signatory is not None and acts_in(sess, me, row.council_id),
-        propose_form=propose_form or SignDecisionForm(formdata=None),
+        propose_form=propose_form or SignDecisionForm(formdata=None, prefix=PROPOSE),
         may_sign="sign" in actions,
         may_return="return_draft" in actions,
         signatory=signatory,
@@ -253,7 +255,7 @@ def propose_up(session_id: int) -> WResponse | tuple[str, int]:
     row = load_or_404(CouncilSession, session_id)
     if not oversees(db.session(), user(), row.council_id):
         abort(404)
-    form = SignDecisionForm()
+    form = SignDecisionForm(prefix=PROPOSE)
     done = submit(form, lambda: proposals.propose_up(
         db.session(), engine(), user=user(), council_session=row,
         password=form.password.data or "", code=request.form.get("code", ""),
