@@ -77,13 +77,12 @@ def open_session(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
 
 
-def open_upper(page: Page) -> None:
-    """Open the Central council's nomination from the person's tasks."""
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name=re.compile("My tasks")
-    ).click()
-    page.get_by_role("link", name=re.compile(re.escape(AWARD))).first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{AWARD} · {NOMINEE}")
+def open_upper(page: Page, award: str = AWARD, nominee: str = NOMINEE) -> None:
+    """Open the nomination of the council above from the person's tasks."""
+    menu = page.get_by_role("navigation", name="Main")
+    menu.get_by_role("link", name=re.compile("My tasks")).click()
+    page.get_by_role("link", name=re.compile(re.escape(f"{award} — {nominee}"))).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{award} · {nominee}")
 
 
 def test_the_province_s_chair_signs_the_proposal_to_the_centre(people: People) -> None:
