@@ -25,8 +25,9 @@ from wflow.awards import nominations as noms
 from wflow.clock import utcnow
 from wflow.core.access import current_year
 from wflow.demo.awards import PM_CERTIFICATE, heads_of, through_the_block, user_by_login
+from wflow.demo.councils import CENTRAL_MEMBERS
 from wflow.demo.org import DEMO_PASSWORD
-from wflow.demo.proposals import CENTRAL_MEMBERS, _council_votes
+from wflow.demo.proposals import _council_votes
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.workflow_setup import engine
 

@@ -90,7 +90,7 @@ def init_command(with_demo: bool) -> None:
         ),
         (
             "a proposal to the Centre",
-            lambda: logins.extend(proposal_demo.build_proposal_demo(sess, engine, year)),
+            lambda: proposal_demo.build_proposal_demo(sess, engine, year),
         ),
     ]
     with click.progressbar(steps, label="demo province", item_show_func=_step_name) as bar:

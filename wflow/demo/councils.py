@@ -16,6 +16,12 @@ from wflow.org import service as org
 from wflow.org.models import BlockKind, CouncilLevel, Role, Unit, UnitKind
 
 CENTRAL = ("HDTDKTTW", "Hội đồng Thi đua - Khen thưởng Trung ương")
+# the Central council's members: (login, name); the first chairs it
+CENTRAL_MEMBERS = [
+    ("tw.chair", "Nguyễn Văn Toàn"),
+    ("tw.member1", "Trần Thị Hồng Hạnh"),
+    ("tw.member2", "Lê Quang Vinh"),
+]
 CENTRAL_OFFICE = ("BTDKTTW", "Ban Thi đua - Khen thưởng Trung ương", "Phạm Thị Thanh Bình")
 # (login prefix, code suffix, name, chair's name, secretariat's name, [(code, unit, head)])
 COMMUNES = [
@@ -48,6 +54,9 @@ def build_council_demo(session: Session, year: int) -> list[DemoLogin]:
     logins: list[DemoLogin] = [
         DemoLogin("tw.secretariat", CENTRAL_OFFICE[2], "secretariat · Trung ương")
     ]
+    for login, name in CENTRAL_MEMBERS:
+        _account(session, login, name, board, Role.COUNCIL_MEMBER)
+        logins.append(DemoLogin(login, name, "council_member · Trung ương"))
     commune_ids: list[int] = []
     for prefix, suffix, place, chair, clerk, members in COMMUNES:
         council = org.create_unit(

@@ -21,27 +21,17 @@ from wflow.awards.models import CouncilSession, Nomination
 from wflow.clock import utcnow
 from wflow.core import subjects
 from wflow.demo.awards import PM_CERTIFICATE, user_by_login
-from wflow.demo.org import DEMO_PASSWORD, DemoLogin
+from wflow.demo.councils import CENTRAL_MEMBERS
+from wflow.demo.org import DEMO_PASSWORD
 from wflow.engine import Engine
-from wflow.org import service as org
-from wflow.org.models import Role, Unit, User
-
-# the Central council's members: (login, name); the first chairs it
-CENTRAL_MEMBERS = [
-    ("tw.chair", "Nguyễn Văn Toàn"),
-    ("tw.member1", "Trần Thị Hồng Hạnh"),
-    ("tw.member2", "Lê Quang Vinh"),
-]
+from wflow.org.models import Unit, User
 
 
-def build_proposal_demo(session: Session, engine: Engine, year: int) -> list[DemoLogin]:
+def build_proposal_demo(session: Session, engine: Engine, year: int) -> None:
     """Escalate one nomination of the province to the Central council and decide it there."""
     last = year - 1
     central = session.exec(select(Unit).where(Unit.code == "HDTDKTTW")).one()
-    board = session.exec(select(Unit).where(Unit.code == "BTDKTTW")).one()
-    members = [org.create_user(session, login=login, display_name=name, password=DEMO_PASSWORD,
-                               unit_id=board.id, roles=[Role.COUNCIL_MEMBER.value])
-               for login, name in CENTRAL_MEMBERS]  # fmt: skip
+    members = [user_by_login(session, login) for login, _name in CENTRAL_MEMBERS]
     award = awards.award_by_code(session, str(PM_CERTIFICATE["code"]))
     held = session.exec(select(Nomination).where(Nomination.award_id == (award.id if award else 0),
                                                  Nomination.year == last)).one()  # fmt: skip
@@ -66,8 +56,6 @@ def build_proposal_demo(session: Session, engine: Engine, year: int) -> list[Dem
     )  # fmt: skip
     award_decision.sign_decision(session, engine, user=members[0], decision=decision,
                                  password=DEMO_PASSWORD)  # fmt: skip
-    return [DemoLogin(login, name, "council_member · Trung ương")
-            for login, name in CENTRAL_MEMBERS]  # fmt: skip
 
 
 def _council_votes(session: Session, engine: Engine, secretariat: User, nomination: Nomination,
