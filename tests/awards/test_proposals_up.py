@@ -408,7 +408,11 @@ def test_proposal__the_commune_decides_its_own_and_the_province_the_higher_one(
                      register)  # fmt: skip
     assert re.search(r"05/QĐ-HĐTĐKT</a> · [^<]*</td>\s*<td>Hội đồng Thi đua - Khen thưởng<",
                      register)  # fmt: skip
-    # the commune's people see the province's outcome; the province reads, the commune's clerk
-    # may not act on the province's decision
+    # the award history names the council of each decision: the commune's, the province's
+    history = sec.get("/titles/history").get_data(as_text=True)
+    assert re.search(r"01/QĐ-HĐTĐKTX, [^<]*</td><td>Hội đồng Thi đua - Khen thưởng xã Thạch Hà<",
+                     history), history  # fmt: skip
+    assert re.search(r"05/QĐ-HĐTĐKT, [^<]*</td><td>Hội đồng Thi đua - Khen thưởng<", history)
+    # the commune's people see the province's outcome
     page = as_(app, "n1.head").get(f"/nominations/{merit}").get_data(as_text=True)
     assert re.search(r"Hội đồng Thi đua - Khen thưởng</a></th><td>Decided</td>", page), page

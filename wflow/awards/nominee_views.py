@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response as WResponse
 from wflow import db
 from wflow.awards import nominees as listing
 from wflow.awards.blueprint import bp
-from wflow.awards.decisions import council_unit
-from wflow.awards.models import Award, Nomination
+from wflow.awards.decisions import body_of
+from wflow.awards.models import Award, Decision, Nomination
 from wflow.core.errors import ServiceError
 from wflow.org.models import Unit, User
 from wflow.people.forms import ImportForm
@@ -79,5 +79,7 @@ def certificates(nomination_id: int) -> Response:
     """The certificates of the decided dossier's approved nominees, one page each."""
     nomination = visible(Nomination, nomination_id)
     sess = db.session()
-    pdf = listing.certificates(sess, nomination, council_unit(sess))
+    decision = sess.get(Decision, nomination.decision_id or 0)
+    pdf = listing.certificates(sess, nomination, body_of(sess, decision.council_id if decision
+                                                         else None))  # fmt: skip
     return pdf_response(pdf, f"certificates-{nomination.id}")

@@ -101,6 +101,6 @@ def certificate(nomination_id: int) -> Response:
     signed = docs.certificate_of(sess, nomination.id or 0)
     if signed is not None:  # signed by the decision's signatory when the decision was
         return stored_pdf(signed, f"certificate-{nomination.id}", public=True)
-    pdf, _page, _box = docs.render_certificate(sess, nomination, decision,
-                                               decisions.council_unit(sess))  # fmt: skip
+    body = decisions.body_of(sess, decision.council_id)  # the council whose decision it is
+    pdf, _page, _box = docs.render_certificate(sess, nomination, decision, body)
     return pdf_response(pdf, f"certificate-{nomination.id}", public=True)

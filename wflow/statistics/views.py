@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
-from wflow.awards.decisions import council_unit_name
+from wflow.awards.decisions import body_of
 from wflow.core.access import current_year, is_committee
 from wflow.councils import service as councils
 from wflow.org.models import Block
@@ -124,5 +124,6 @@ def forms() -> WResponse:
     _committee()
     sess = db.session()
     year = arg_year() or current_year() - 1
-    data = stats.forms_xlsx(sess, user(), council_unit_name(sess), year)
+    body = body_of(sess, councils.of_user(sess, user()))  # the forms of the reader's council
+    data = stats.forms_xlsx(sess, user(), body.name, year)
     return attachment(data, f"thong-ke-thi-dua-khen-thuong-{year}.xlsx")

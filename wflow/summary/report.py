@@ -228,7 +228,9 @@ def granted(session: Session, year: int, unit_ids: set[int] | None,
     """Return the awards decided for `year`'s results (of the units; every one: None)."""
     body = council.council_unit_name(session)
     out = [
-        Granted(g.award.name, g.name, g.decision.number, body, g.prize)
+        Granted(
+            g.award.name, g.name, g.decision.number, g.council.name if g.council else body, g.prize
+        )
         for g in council.register(session, year=year, block_id=block_id)
         if not g.revoked_at and (unit_ids is None or g.unit.id in unit_ids)
     ]

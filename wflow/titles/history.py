@@ -97,7 +97,8 @@ def _council_entries(
     return [
         Entry("person" if g.person else "unit", g.name, g.person.id if g.person else None,
               g.unit.id or 0, g.unit.name, g.nomination.year, g.award.code, g.award.name,
-              g.decision.number, g.decision.issued_on, by, g.revoked_at is not None)
+              g.decision.number, g.decision.issued_on, g.council.name if g.council else by,
+              g.revoked_at is not None)
         for g in council.register(session, unit_id=only_unit, person_id=person_id)
     ]  # fmt: skip
 
@@ -108,7 +109,7 @@ def adhoc_entries(
     """Return the decided ad-hoc awards (of the unit's people and collectives, or a person's)."""
     chair = council.council_unit_name(session)
     query = (
-        sa.select(AdhocAward, Award)
+        sa.select(AdhocAward, Award, col(WfInstance.council_id))
         .join(Award, col(Award.id) == AdhocAward.award_id)
         .join(WfInstance, col(WfInstance.id) == AdhocAward.instance_id)
         .where(col(WfInstance.state).in_(subjects.tagged(session, "adhoc_award", "decided")))
@@ -116,11 +117,13 @@ def adhoc_entries(
     if person_id is not None:
         query = query.where(col(AdhocAward.person_id) == person_id)
     rows = session.execute(query).all()
-    ids = {r.person_id for r, _a in rows if r.person_id}
+    ids = {r.person_id for r, _a, _c in rows if r.person_id}
     people_by_id = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))}
     names = people.unit_names(session)
     out = []
-    for r, a in rows:
+    bodies = {u.id: u.name for u in session.exec(select(Unit).where(
+        col(Unit.id).in_({c for _r, _a, c in rows if c is not None})))}  # fmt: skip
+    for r, a, council_id in rows:
         person = people_by_id.get(r.person_id)
         unit_id = person.unit_id if person is not None else (r.nominee_unit_id or 0)
         if only_unit is not None and only_unit not in (unit_id, r.unit_id):
@@ -128,7 +131,8 @@ def adhoc_entries(
         name = person.full_name if person is not None else names.get(unit_id, "")
         out.append(Entry("person" if person is not None else "unit", name, r.person_id, unit_id,
                          names.get(unit_id, ""), r.year, a.code, a.name, r.decision_number or "",
-                         r.decision_date or r.achieved_on, chair, adhoc=r.title))  # fmt: skip
+                         r.decision_date or r.achieved_on, bodies.get(council_id, chair),
+                         adhoc=r.title))  # fmt: skip
     return out
 
 
