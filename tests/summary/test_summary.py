@@ -286,3 +286,27 @@ def test_access__a_units_own_campaign_and_its_block(
         assert client.get(pages["block"]).status_code == block_status, login
         if got.status_code == 200:
             assert ("Sign and issue" in got.get_data(as_text=True)) is issues, login
+
+
+def test_council_reports__each_council_reports_its_own_year(
+    app: Flask, session: Session, demo: DemoBuild
+) -> None:
+    """A commune's year covers its own block under its own name; the province's leaves the
+    commune's out; the award the Central council decided is in the Centre's year only."""
+    year = current_year()
+    clerk = demo_user(app, "thanhsen.secretariat")
+    commune, _rows = docx_text(clerk.get(f"/council/report.docx?year={year}").data)
+    named = pdf_text(clerk.get(f"/council/report.pdf?year={year}").data)
+    assert "THƯỞNG PHƯỜNG THÀNH" in named.upper()  # its council issues it (the header wraps)
+    assert "Khối thi đua các đoàn thể phường Thành Sen" in commune
+    assert "Khối thi đua các tổ chức chính trị - xã hội tỉnh" not in commune
+    sec = demo_user(app, "secretariat")
+    province, _rows = docx_text(sec.get(f"/council/report.docx?year={year}").data)
+    assert "Khối thi đua các tổ chức chính trị - xã hội tỉnh" in province
+    assert "phường Thành Sen" not in province
+    _text, last = docx_text(sec.get(f"/council/report.docx?year={LAST}").data)
+    _text, centre = docx_text(demo_user(app, "tw.secretariat")
+                              .get(f"/council/report.docx?year={LAST}").data)  # fmt: skip
+    pm = [r for r in centre if "01/QĐ-HĐTĐKTTW" in r]
+    assert pm and "Bằng khen của Thủ tướng Chính phủ" in pm[0]
+    assert not [r for r in last if "01/QĐ-HĐTĐKTTW" in r]

@@ -30,6 +30,7 @@ from wflow.campaigns import service as campaigns
 from wflow.campaigns import summary as campaign_summary
 from wflow.campaigns.models import Campaign
 from wflow.core import subjects
+from wflow.councils import service as councils
 from wflow.engine import Engine, Label, WfInstance
 from wflow.initiatives import service as initiatives
 from wflow.initiatives.models import LEVEL_ORDER
@@ -223,16 +224,24 @@ def _mean(value: int | None) -> Decimal | None:
 # --- awards and initiatives ----------------------------------------------------------------
 
 
-def granted(session: Session, year: int, unit_ids: set[int] | None,
-            block_id: int | None = None) -> list[Granted]:  # fmt: skip
-    """Return the awards decided for `year`'s results (of the units; every one: None)."""
+def granted(
+    session: Session,
+    year: int,
+    unit_ids: set[int] | None,
+    block_id: int | None = None,
+    council_id: int | None = None,
+) -> list[Granted]:
+    """Return the awards decided for `year`'s results (of the units; every one: None), by
+    the decisions of `council_id` (None: of any council)."""
     body = council.council_unit_name(session)
     out = [
         Granted(
             g.award.name, g.name, g.decision.number, g.council.name if g.council else body, g.prize
         )
         for g in council.register(session, year=year, block_id=block_id)
-        if not g.revoked_at and (unit_ids is None or g.unit.id in unit_ids)
+        if not g.revoked_at
+        and (unit_ids is None or g.unit.id in unit_ids)
+        and (council_id is None or (g.council is not None and g.council.id == council_id))
     ]
     decided = subjects.tagged(session, "adhoc_award", "decided")
     adhoc_rows = session.execute(
@@ -240,6 +249,7 @@ def granted(session: Session, year: int, unit_ids: set[int] | None,
         .join(Award, col(Award.id) == AdhocAward.award_id)
         .join(WfInstance, col(WfInstance.id) == AdhocAward.instance_id)
         .where(col(AdhocAward.year) == year, col(WfInstance.state).in_(decided))
+        .where(sa.true() if council_id is None else col(WfInstance.council_id) == council_id)
         .order_by(col(AdhocAward.id))
     ).all()
     names = dict(session.exec(select(Unit.id, Unit.name)).all())
@@ -367,27 +377,35 @@ def year_campaigns(session: Session, year: int) -> list[Campaign]:
     return [c for c in session.exec(query).all() if c.year <= year <= c.year_end]
 
 
-def for_council(session: Session, engine: Engine, year: int) -> Report:
-    """Gather the summary report of the council's year: every campaign and block."""
+def for_council(session: Session, engine: Engine, year: int, council_id: int | None) -> Report:
+    """Gather the summary report of a council's year: its campaigns and blocks, the awards its
+    decisions granted, what its blocks proposed upward."""
     figures: list[Figure] = []
     rankings: list[Ranking] = []
     units: set[int] = set()
     for campaign in year_campaigns(session, year):
+        if campaign.council_id != council_id:
+            continue
         found = campaign_summary.build(session, campaign)
         figures += campaign_figures(found, campaign.title)
         units |= {line.unit_id for line in found.lines}
     blocks = session.exec(
         select(Block).join(BlockMembership, col(BlockMembership.block_id) == Block.id)
-        .where(BlockMembership.year == year).distinct().order_by(col(Block.name))
+        .where(BlockMembership.year == year, Block.council_id == council_id)
+        .distinct().order_by(col(Block.name))
     ).all()  # fmt: skip
     for block in blocks:
         ranking, _period = block_ranking(session, block, year)
         rankings.append(ranking)
         units |= member_ids(session, block.id or 0, year)
-    counts, titles = initiative_counts(session, None, year)
-    name = council.council_unit_name(session)
+    # the initiatives of the units in the council's jurisdiction
+    body = council.body_of(session, council_id)
+    counts, titles = initiative_counts(session, set(councils.unit_ids_in(session, {body.id or 0})),
+                                       year)  # fmt: skip
+    name = body.name
     return Report(
         ReportScope.COUNCIL, year, name, name, "", len(units), figures, rankings,
-        granted(session, year, None), proposed(session, engine, year, None), counts, titles,
+        granted(session, year, None, council_id=council_id),
+        proposed(session, engine, year, units), counts, titles,
         by_council=True,
     )  # fmt: skip

@@ -24,7 +24,7 @@ from wflow.campaigns.models import Campaign
 from wflow.campaigns.subject import sees_all
 from wflow.clock import utcnow
 from wflow.core import installation
-from wflow.core.access import Action, acts_in, may, oversees, oversees_scope
+from wflow.core.access import Action, acts_in, may, oversees
 from wflow.core.errors import Conflict, Forbidden, ServiceError
 from wflow.core.uow import transactional
 from wflow.councils import service as councils
@@ -54,11 +54,12 @@ class Subject:
     year: int
     block: Block | None = None
     campaign: Campaign | None = None
+    council_id: int | None = None  # the council whose year it reports (None: the first)
 
 
-def council_year(year: int) -> Subject:
-    """Return the subject of the council's report of `year`."""
-    return Subject(ReportScope.COUNCIL, year)
+def council_year(year: int, council_id: int | None = None) -> Subject:
+    """Return the subject of a council's report of `year` (None: the first council's)."""
+    return Subject(ReportScope.COUNCIL, year, council_id=council_id)
 
 
 def block_year(block: Block, year: int) -> Subject:
@@ -81,7 +82,7 @@ def subject_of(session: Session, row: SummaryReport) -> Subject:
         campaign = session.get(Campaign, row.campaign_id)
         assert campaign is not None
         return of_campaign(campaign)
-    return council_year(row.year)
+    return council_year(row.year, row.signed_for_unit_id)  # the council signed it
 
 
 # --- who may ---------------------------------------------------------------------------------
@@ -96,9 +97,9 @@ def may_view(session: Session, user: User | None, subject: Subject) -> bool:
     if (
         subject.campaign is None
         and subject.block is None
-        and oversees_scope(session, user, None, None)
+        and oversees(session, user, _council_of(session, subject))
     ):
-        return True  # the council's year: its committee (the first council's, for now)
+        return True  # the council's year: its committee, and the committees above it
     if subject.block is not None:
         return may(session, user, Action.ACT, block_id=subject.block.id, year=subject.year)
     if subject.campaign is not None:
@@ -138,6 +139,8 @@ def _council_of(session: Session, subject: Subject) -> int | None:
         return subject.block.council_id
     if subject.campaign is not None:
         return subject.campaign.council_id
+    if subject.council_id is not None:
+        return subject.council_id
     return councils.of_scope(session, None, None)
 
 
@@ -159,7 +162,7 @@ def build(session: Session, engine: Engine, subject: Subject) -> gather.Report:
         return gather.for_block(session, engine, subject.block, subject.year)
     if subject.campaign is not None:
         return gather.for_campaign(session, engine, subject.campaign)
-    return gather.for_council(session, engine, subject.year)
+    return gather.for_council(session, engine, subject.year, _council_of(session, subject))
 
 
 def issuer_code(session: Session, subject: Subject, user: User | None = None) -> str:
@@ -199,6 +202,8 @@ def issued(session: Session, subject: Subject) -> list[SummaryReport]:
         query = query.where(SummaryReport.block_id == subject.block.id)
     if subject.campaign is not None:
         query = query.where(SummaryReport.campaign_id == subject.campaign.id)
+    if subject.scope == ReportScope.COUNCIL:  # the council's own, signed with its key
+        query = query.where(SummaryReport.signed_for_unit_id == _council_of(session, subject))
     return list(session.exec(query.order_by(col(SummaryReport.id).desc())).all())
 
 

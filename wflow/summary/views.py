@@ -13,6 +13,7 @@ from wflow.clock import utcnow
 from wflow.core import installation
 from wflow.core.access import current_year
 from wflow.core.errors import ServiceError
+from wflow.councils import service as councils
 from wflow.org import directory
 from wflow.org.models import Block
 from wflow.summary import service as reports
@@ -39,7 +40,8 @@ def _seen(subject: reports.Subject) -> reports.Subject:
 
 
 def _council() -> reports.Subject:
-    return _seen(reports.council_year(arg_year() or current_year()))
+    mine = councils.of_user(db.session(), user())  # the reader's council's year
+    return _seen(reports.council_year(arg_year() or current_year(), mine))
 
 
 def _block(block_id: int) -> reports.Subject:
