@@ -11,14 +11,13 @@ commune's page of the nomination shows the province's decision. Stages run in fi
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from tests.browser.conftest import LiveServer, People
-from tests.browser.test_proposals import open_session, open_upper
+from tests.browser.test_proposals import open_a_session, open_session, open_upper, refer, vote_yes
 from tests.browser.test_year import COUNCIL, done, state_is
 from tests.scoreboard.helpers import plan_and_pact, review_row, review_version
 from wflow import db
@@ -93,35 +92,6 @@ def open_youth(page: Page, state: str = "") -> None:
     rows = page.get_by_role("row").filter(has_text=AWARD).filter(has_text=state)
     rows.get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"{AWARD} · {NOMINEE}")
-
-
-def refer(page: Page, title: str, held_on: str) -> None:
-    """Refer the open nomination page's nomination to a session."""
-    group = page.get_by_role("group", name="Refer to the council")
-    group.get_by_label("Council session").select_option(label=f"{title} ({held_on})")
-    group.get_by_role("button", name="Refer to the council").click()
-    done(page)
-    state_is(page, "Council vote")
-
-
-def open_a_session(page: Page, title: str) -> str:
-    """Open a council session from the sessions page; its date as English pages write it."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Council sessions").click()
-    form = page.get_by_role("region", name="Open a session")
-    form.get_by_label("Title").fill(title)
-    form.get_by_label("Results of year").fill(str(LAST_YEAR))
-    day = date.fromisoformat(form.get_by_label("Held on").input_value())
-    form.get_by_role("button", name="Open the session").click()
-    done(page, "The session was opened.")
-    return f"{day.day} {day:%b} {day.year}"
-
-
-def vote_yes(page: Page) -> None:
-    """Cast a yes ballot on the open nomination page."""
-    ballot = page.get_by_role("group", name="Your secret ballot")
-    ballot.get_by_role("radio", name="Yes", exact=True).check()
-    ballot.get_by_role("button", name="Cast my vote").click()
-    done(page, "Your vote was recorded. It stays secret.")
 
 
 def test_the_commune_approves_and_its_chair_proposes_to_the_province(people: People) -> None:

@@ -27,7 +27,7 @@ from wflow.core.access import current_year
 from wflow.demo.awards import PM_CERTIFICATE, heads_of, through_the_block, user_by_login
 from wflow.demo.councils import CENTRAL_MEMBERS
 from wflow.demo.org import DEMO_PASSWORD
-from wflow.demo.proposals import _council_votes
+from wflow.demo.proposals import council_votes
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.workflow_setup import engine
 
@@ -67,7 +67,7 @@ def approved(live_server: LiveServer) -> None:
         council = sorted((u for u in session.exec(select(User)).all()
                           if Role.COUNCIL_MEMBER.value in u.roles
                           and u.login.startswith("council")), key=lambda u: u.login)  # fmt: skip
-        _council_votes(session, eng, secretariat, nomination, held.id or 0, council)
+        council_votes(session, eng, secretariat, nomination, held.id or 0, council)
         session.commit()
 
 
@@ -84,6 +84,35 @@ def open_upper(page: Page, award: str = AWARD, nominee: str = NOMINEE) -> None:
     menu.get_by_role("link", name=re.compile("My tasks")).click()
     page.get_by_role("link", name=re.compile(re.escape(f"{award} — {nominee}"))).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"{award} · {nominee}")
+
+
+def refer(page: Page, title: str, held_on: str) -> None:
+    """Refer the open nomination page's nomination to a session."""
+    group = page.get_by_role("group", name="Refer to the council")
+    group.get_by_label("Council session").select_option(label=f"{title} ({held_on})")
+    group.get_by_role("button", name="Refer to the council").click()
+    done(page)
+    state_is(page, "Council vote")
+
+
+def open_a_session(page: Page, title: str) -> str:
+    """Open a council session from the sessions page; its date as English pages write it."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Council sessions").click()
+    form = page.get_by_role("region", name="Open a session")
+    form.get_by_label("Title").fill(title)
+    form.get_by_label("Results of year").fill(str(LAST_YEAR))
+    day = date.fromisoformat(form.get_by_label("Held on").input_value())
+    form.get_by_role("button", name="Open the session").click()
+    done(page, "The session was opened.")
+    return f"{day.day} {day:%b} {day.year}"
+
+
+def vote_yes(page: Page) -> None:
+    """Cast a yes ballot on the open nomination page."""
+    ballot = page.get_by_role("group", name="Your secret ballot")
+    ballot.get_by_role("radio", name="Yes", exact=True).check()
+    ballot.get_by_role("button", name="Cast my vote").click()
+    done(page, "Your vote was recorded. It stays secret.")
 
 
 def test_the_province_s_chair_signs_the_proposal_to_the_centre(people: People) -> None:
@@ -114,20 +143,9 @@ def test_the_central_office_accepts_it_and_refers_it_to_a_session(people: People
     page.get_by_role("button", name="Accept as complete").click()
     done(page)
     state_is(page, "Secretariat review")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Council sessions").click()
-    form = page.get_by_role("region", name="Open a session")
-    form.get_by_label("Title").fill(CENTRAL_SESSION)
-    form.get_by_label("Results of year").fill(str(LAST_YEAR))
-    day = date.fromisoformat(form.get_by_label("Held on").input_value())  # today, as proposed
-    held_on = f"{day.day} {day:%b} {day.year}"  # as English pages write a date
-    form.get_by_role("button", name="Open the session").click()
-    done(page, "The session was opened.")
+    held_on = open_a_session(page, CENTRAL_SESSION)
     open_upper(page)
-    refer = page.get_by_role("group", name="Refer to the council")
-    refer.get_by_label("Council session").select_option(label=f"{CENTRAL_SESSION} ({held_on})")
-    refer.get_by_role("button", name="Refer to the council").click()
-    done(page)
-    state_is(page, "Council vote")
+    refer(page, CENTRAL_SESSION, held_on)
     expect(page.get_by_text(f"0 of {len(CENTRAL_MEMBERS)} have voted.")).to_be_visible()
 
 
@@ -136,10 +154,7 @@ def test_the_central_council_votes_and_its_chair_signs(people: People) -> None:
     for login, _name in CENTRAL_MEMBERS:
         page = people.sign_in(login)
         open_upper(page)
-        ballot = page.get_by_role("group", name="Your secret ballot")
-        ballot.get_by_role("radio", name="Yes", exact=True).check()
-        ballot.get_by_role("button", name="Cast my vote").click()
-        done(page, "Your vote was recorded. It stays secret.")
+        vote_yes(page)
     page = people.sign_in("tw.secretariat")
     open_upper(page)
     page.get_by_role("button", name="Close the vote and record the result").click()

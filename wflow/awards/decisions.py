@@ -217,14 +217,18 @@ def number_taken(session: Session, number: str, year: int, but: int | None = Non
     return any(taken(session, number, year) for taken, _counted in _SHARING)
 
 
-def approved_of(session: Session, council_session: CouncilSession) -> list[Nomination]:
-    """Return the session's nominations the council approved for awards of its level (the
-    decision's annex; those above it are proposed to the council above)."""
+def approved(session: Session, council_session: CouncilSession) -> list[Nomination]:
+    """Return the session's nominations the council approved, whatever their award's level."""
     listed = agenda(session, council_session)
     states = subjects.states(session, listed)
     passed = subjects.tagged(session, NOMINATION, "approved")
-    return [n for n in listed
-            if states.get(n.id or 0) in passed and levels.decides_here(session, n)]  # fmt: skip
+    return [n for n in listed if states.get(n.id or 0) in passed]
+
+
+def approved_of(session: Session, council_session: CouncilSession) -> list[Nomination]:
+    """Return the session's nominations the council approved for awards of its level (the
+    decision's annex; those above it are proposed to the council above)."""
+    return [n for n in approved(session, council_session) if levels.decides_here(session, n)]
 
 
 def render_draft(

@@ -45,11 +45,8 @@ from wflow.pacts.documents import SIGN_BOX_MM, box_of, html_to_pdf
 
 def to_propose(session: Session, council_session: CouncilSession) -> list[Nomination]:
     """Return the session's approved nominations its council does not decide: to propose up."""
-    listed = decisions.agenda(session, council_session)
-    states = subjects.states(session, listed)
-    passed = subjects.tagged(session, NOMINATION, "approved")
-    return [n for n in listed
-            if states.get(n.id or 0) in passed and not levels.decides_here(session, n)]  # fmt: skip
+    return [n for n in decisions.approved(session, council_session)
+            if not levels.decides_here(session, n)]  # fmt: skip
 
 
 def sent_up(session: Session, council_session: CouncilSession) -> list[Nomination]:
@@ -232,11 +229,3 @@ def _carry(
     session.add(upper)
     session.flush()
     return upper
-
-
-def proposals_signed(session: Session, nomination: Nomination) -> bool:
-    """Tell whether the nomination's latest proposal up is signed (its letter stored)."""
-    upper = upper_of(session, nomination)
-    if upper is None:
-        return False
-    return docs.certificate_of(session, upper.id or 0, PROPOSAL_KIND) is not None

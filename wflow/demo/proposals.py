@@ -48,7 +48,7 @@ def build_proposal_demo(session: Session, engine: Engine, year: int) -> None:
         session, user=office, year=last, held_on=held_on,
         title=f"Phiên họp Hội đồng Thi đua - Khen thưởng Trung ương năm {last}",
     )  # fmt: skip
-    _council_votes(session, engine, office, upper, central_session.id or 0, members)
+    council_votes(session, engine, office, upper, central_session.id or 0, members)
     awards.set_council_chair(session, office, members[0].id, central.id)
     decision = award_decision.submit_decision(
         session, engine, user=office, council_session=central_session,
@@ -58,7 +58,7 @@ def build_proposal_demo(session: Session, engine: Engine, year: int) -> None:
                                  password=DEMO_PASSWORD)  # fmt: skip
 
 
-def _council_votes(session: Session, engine: Engine, secretariat: User, nomination: Nomination,
+def council_votes(session: Session, engine: Engine, secretariat: User, nomination: Nomination,
                    session_id: int, members: list[User]) -> None:  # fmt: skip
     """Refer the nomination to the session; every member votes yes; the secretariat closes."""
     subjects.fire(session, engine, user=secretariat, subject=nomination,
