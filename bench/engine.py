@@ -189,7 +189,7 @@ class AppDb:
                     sa.insert(TASK),
                     [{"instance_id": i, "trigger": "submit",
                       "principal": f"unit:{self.unit_ids[self.unit_of(i)]}:head",
-                      "due_at": None} for i in ids],
+                      "due_at": None, "work": True} for i in ids],
                 )  # fmt: skip
 
     def fire_app(self, ids: list[int]) -> float:

@@ -128,6 +128,10 @@ class Compiled:
         self.has_deadline: dict[str, bool] = {
             s: st.deadline is not None for s, st in d.states.items()
         }
+        # whether each (state, trigger) a task row can hold is work (`Definition.is_work`)
+        self.work: dict[tuple[str, str], bool] = {
+            (s, t): d.is_work(s, t) for s in d.states for t in self.triggers
+        }
 
     def dest(self, trigger: str, state: str) -> str | None:
         """Return where `trigger` leads from `state` (the machine decides), None if nowhere.

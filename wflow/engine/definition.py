@@ -188,6 +188,32 @@ class Definition:
         """Tell whether `state` carries `tag` (KeyError for a state not in this version)."""
         return _has(self.states[state], tag)
 
+    def is_work(self, state: str, trigger: str) -> bool:
+        """Tell whether `trigger` in `state` is work to do, not an option that stays available.
+
+        A participant's act (or refusal, or abstention) is work. A transition is not when it
+        loops on its state, asks for a reason (an exception: revoke, withdraw, return,
+        reject), ends without effect (`dropped`), or only hastens what the state's deadline
+        does anyway (closing a pact in force, ending a consultation early).
+        """
+        st = self.states.get(state)
+        if st is None:
+            return False
+        part = st.participation
+        if part is not None and trigger in (part.act, part.refuse, part.abstain):
+            return True
+        moves = [t for t in self.transitions_from(state) if t.trigger == trigger and not t.system]
+        if not moves:
+            return False
+        move = moves[0]
+        if move.dest == state or "reason" in move.require or self.has_tag(move.dest, "dropped"):
+            return False
+        if st.deadline is not None:
+            timed = [t.dest for t in self.transitions_from(state) if t.trigger == st.deadline.fire]
+            if move.dest in timed:
+                return False
+        return True
+
     def transitions_from(self, state: str) -> tuple[Transition, ...]:
         """Return the transitions whose source includes `state` (`*` matches non-final)."""
         final = self.states[state].final

@@ -20,7 +20,7 @@ from wflow.engine.statements import (
     INST,
     SELECT_TASKS,
     TASK,
-    UPDATE_TASK_DUE,
+    UPDATE_TASK,
 )
 
 
@@ -50,12 +50,13 @@ def task_rows(
 ) -> list[dict[str, Any]]:
     """Return the wf_task rows of an instance in `state`: role holders and open participants."""
     rows: list[dict[str, Any]] = []
+    work = comp.work
     for plan in comp.user_plans[state]:
         trigger = plan.transition.trigger
         for principal in sorted(plan.principals(scope)):
             rows.append(
                 {"instance_id": instance_id, "trigger": trigger, "principal": principal,
-                 "due_at": due_at}
+                 "due_at": due_at, "work": work[(state, trigger)]}
             )  # fmt: skip
     part = comp.participation.get(state)
     if part is not None:
@@ -63,7 +64,8 @@ def task_rows(
             for trigger in participation_triggers(part):
                 rows.append(
                     {"instance_id": instance_id, "trigger": trigger,
-                     "principal": seat.principal, "due_at": due_at}
+                     "principal": seat.principal, "due_at": due_at,
+                     "work": work[(state, trigger)]}
                 )  # fmt: skip
     return list({(r["trigger"], r["principal"]): r for r in rows}.values())
 
@@ -97,25 +99,27 @@ def write_tasks(
 ) -> None:
     """Make the instance's task rows `rows`, changing in place only what differs.
 
-    Rows that stay are left alone (their due date updated if it moved); with `clear` False
-    the instance has no rows yet (it just started) and `rows` are inserted.
+    Rows that stay are left alone (updated if their due date moved or they became, or
+    stopped being, work); with `clear` False the instance has no rows yet (it just started)
+    and `rows` are inserted.
     """
     wanted = {(r["trigger"], r["principal"]): r for r in rows}
-    have: dict[TaskKey, Any] = {}
+    have: dict[TaskKey, tuple[Any, Any]] = {}
     if clear:
-        have = {(t, p): due for t, p, due in SELECT_TASKS.all(db, {"instance_id": instance_id})}
+        found = SELECT_TASKS.all(db, {"instance_id": instance_id})
+        have = {(t, p): (due, work) for t, p, due, work in found}
     removed = [k for k in have if k not in wanted]
     added = [r for k, r in wanted.items() if k not in have]
-    moved = [r for k, r in wanted.items() if k in have and have[k] != r["due_at"]]
+    moved = [r for k, r in wanted.items() if k in have and have[k] != (r["due_at"], r["work"])]
     if removed:
         DELETE_TASK.many(db, [{"b_instance_id": instance_id, "b_trigger": t, "b_principal": p}
                               for t, p in removed])  # fmt: skip
     if added:
         INSERT_TASK.many(db, added)
     if moved:
-        UPDATE_TASK_DUE.many(db, [{"b_instance_id": instance_id, "b_trigger": r["trigger"],
-                                   "b_principal": r["principal"], "due_at": r["due_at"]}
-                                  for r in moved])  # fmt: skip
+        UPDATE_TASK.many(db, [{"b_instance_id": instance_id, "b_trigger": r["trigger"],
+                               "b_principal": r["principal"], "due_at": r["due_at"],
+                               "work": r["work"]} for r in moved])  # fmt: skip
     changes.note({(r["trigger"], r["principal"]) for r in added}, set(removed))
 
 
@@ -128,12 +132,13 @@ _MINE = sa.select(*_TASK_COLUMNS).distinct().join_from(TASK, INST, TASK.c.instan
 INBOX = _MINE.where(TASK.c.principal.in_(_PRINCIPALS)).order_by(
     TASK.c.due_at.asc().nulls_last(), TASK.c.instance_id, TASK.c.trigger
 )
-# what the inbox sorts and pages on, a row per task and principal: no DISTINCT, no ORDER BY
+# what the inbox sorts and pages on, a row per task of work and principal: no DISTINCT, no
+# ORDER BY
 WORK_ROWS = (
     sa.select(TASK.c.instance_id, INST.c.workflow, INST.c.version, INST.c.state, TASK.c.trigger,
               TASK.c.due_at, INST.c.block_id)
     .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
-    .where(TASK.c.principal.in_(_PRINCIPALS))
+    .where(TASK.c.principal.in_(_PRINCIPALS), TASK.c.work == sa.true())
 )  # fmt: skip
 INBOX_COUNT = sa.select(sa.func.count()).select_from(
     sa.select(TASK.c.instance_id, TASK.c.trigger)
@@ -141,64 +146,45 @@ INBOX_COUNT = sa.select(sa.func.count()).select_from(
     .where(TASK.c.principal.in_(_PRINCIPALS))
     .subquery()
 )
-# what an actor may do, counted per (workflow, version, state, trigger): a handful of rows
-_GROUP = (INST.c.workflow, INST.c.version, INST.c.state, TASK.c.trigger)
-INBOX_GROUPS = (
-    sa.select(*_GROUP, sa.func.count(sa.distinct(TASK.c.instance_id)))
-    .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
-    .where(TASK.c.principal.in_(_PRINCIPALS))
-    .group_by(*_GROUP)
-)
-# the same for one principal: a (trigger, principal) comes once per instance (the key of
-# wf_task), so rows are counted without sorting them for DISTINCT (the secretariat's thousands)
-INBOX_GROUPS_ONE = (
-    sa.select(*_GROUP, sa.func.count())
-    .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
-    .where(TASK.c.principal == sa.bindparam("principal"))
-    .group_by(*_GROUP)
-)
-# instances of one state where the actor holds any of several triggers (each counted once)
-INBOX_STATE_COUNT = (
-    sa.select(sa.func.count(sa.distinct(TASK.c.instance_id)))
-    .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
-    .where(
-        TASK.c.principal.in_(_PRINCIPALS),
-        INST.c.workflow == sa.bindparam("workflow"),
-        INST.c.version == sa.bindparam("version"),
-        INST.c.state == sa.bindparam("state"),
-        TASK.c.trigger.in_(sa.bindparam("triggers", expanding=True)),
-    )
+# the instances where an actor holds work: one query on the index (principal, work, instance)
+WORK_COUNT = sa.select(sa.func.count(sa.distinct(TASK.c.instance_id))).where(
+    TASK.c.principal.in_(_PRINCIPALS), TASK.c.work == sa.true()
 )
 
 
-def work_count(
-    session: Session, actor: Actor, is_work: Callable[[str, int, str, str], bool]
-) -> int:
-    """Count the instances where `actor` holds a trigger `is_work(workflow, version, state,
-    trigger)` accepts: one grouped query over the task index, and one more per state where
-    several triggers are work (an instance is counted once)."""
+def work_count(session: Session, actor: Actor) -> int:
+    """Count the instances where `actor` holds work (`Definition.is_work`): one indexed query."""
     if not actor.principals:
         return 0
-    who = sorted(actor.principals)
+    got = session.connection().execute(WORK_COUNT, {"principals": sorted(actor.principals)})
+    return int(got.scalar_one())
+
+
+# rows written before `wf_task.work` existed, by kind (a handful of rows, read at start-up)
+_UNCLASSIFIED = (
+    sa.select(INST.c.workflow, INST.c.version, INST.c.state, TASK.c.trigger)
+    .distinct()
+    .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
+    .where(TASK.c.work.is_(None))
+)  # fmt: skip
+
+
+def classify(session: Session, is_work: Callable[[str, int, str, str], bool]) -> int:
+    """Set `work` on task rows that have none, by `is_work(workflow, version, state,
+    trigger)`; return how many kinds of rows were classified."""
     conn = session.connection()
-    states: dict[tuple[str, int, str], list[tuple[str, int]]] = {}
-    groups = (
-        conn.execute(INBOX_GROUPS_ONE, {"principal": who[0]})
-        if len(who) == 1
-        else conn.execute(INBOX_GROUPS, {"principals": who})
-    )
-    for workflow, version, state, trigger, n in groups:
-        if is_work(workflow, version, state, trigger):
-            states.setdefault((workflow, version, state), []).append((trigger, n))
-    total = 0
-    for (workflow, version, state), held in states.items():
-        if len(held) == 1:
-            total += held[0][1]
-            continue
-        params = {"principals": who, "workflow": workflow, "version": version,
-                  "state": state, "triggers": [t for t, _n in held]}  # fmt: skip
-        total += int(conn.execute(INBOX_STATE_COUNT, params).scalar_one())
-    return total
+    kinds = conn.execute(_UNCLASSIFIED).all()
+    for workflow, version, state, trigger in kinds:
+        of_kind = sa.select(INST.c.id).where(
+            INST.c.workflow == workflow, INST.c.version == version, INST.c.state == state
+        )
+        conn.execute(
+            sa.update(TASK)
+            .where(TASK.c.work.is_(None), TASK.c.trigger == trigger,
+                   TASK.c.instance_id.in_(of_kind))
+            .values(work=is_work(workflow, version, state, trigger))
+        )  # fmt: skip
+    return len(kinds)
 
 
 def inbox(session: Session, actor: Actor) -> list[Task]:
@@ -222,7 +208,8 @@ class WorkRow(NamedTuple):
 
 
 def work_rows(session: Session, actor: Actor) -> list[WorkRow]:
-    """Return the tasks of `actor`, unordered; a task held through two principals comes twice."""
+    """Return the tasks of work of `actor`, unordered; one held through two principals comes
+    twice."""
     if not actor.principals:
         return []
     rows = session.connection().execute(WORK_ROWS, {"principals": sorted(actor.principals)})

@@ -75,7 +75,10 @@ class Engine(Firing):
     def sync_versions(
         self, session: Session, parse: _versions.Parse | None = None
     ) -> list[Definition]:
-        """Store loaded versions' text; load older versions instances still use; return those."""
+        """Store loaded versions' text; load older versions instances still use; return those.
+
+        Task rows from before `wf_task.work` are classified here, once.
+        """
         _versions.store_versions(session, list(self.definitions.values()))
         if parse is None:
             from wflow.engine.loader import parse_definition  # lazy: the loader is optional
@@ -84,6 +87,7 @@ class Engine(Firing):
         older = _versions.load_used_versions(session, set(self._compiled), self.registry, parse)
         for d in older:
             self._add(d)
+        _inbox.classify(session, lambda w, v, s, t: self._comp(w, v).definition.is_work(s, t))
         return older
 
     # ---------------------------------------------------------------- start and fire
@@ -250,16 +254,9 @@ class Engine(Firing):
         """Return `actor`'s tasks in the fewest columns, unordered (a long inbox's first step)."""
         return _inbox.work_rows(session, actor)
 
-    def work_count(
-        self, session: Session, actor: Actor, is_work: Callable[[Definition, str, str], bool]
-    ) -> int:
-        """Count the instances where `actor` holds a trigger that `is_work(definition, state,
-        trigger)` calls work (a few grouped queries, whatever the number of tasks)."""
-
-        def accepted(workflow: str, version: int, state: str, trigger: str) -> bool:
-            return is_work(self.definition(workflow, version), state, trigger)
-
-        return _inbox.work_count(session, actor, accepted)
+    def work_count(self, session: Session, actor: Actor) -> int:
+        """Count the instances where `actor` holds work: one indexed query on the task index."""
+        return _inbox.work_count(session, actor)
 
     def inbox_count(self, session: Session, actor: Actor) -> int:
         """Return how many tasks `actor` has now."""

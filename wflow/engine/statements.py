@@ -78,12 +78,15 @@ _THIS_TASK = (
     & (TASK.c.principal == _b("b_principal"))
 )
 SELECT_TASKS = Prepared(
-    sa.select(TASK.c.trigger, TASK.c.principal, TASK.c.due_at).where(
+    sa.select(TASK.c.trigger, TASK.c.principal, TASK.c.due_at, TASK.c.work).where(
         TASK.c.instance_id == _b("instance_id")
     )
 )
 DELETE_TASK = Prepared(sa.delete(TASK).where(_THIS_TASK))
-UPDATE_TASK_DUE = Prepared(sa.update(TASK).where(_THIS_TASK).values(due_at=_b("due_at")))
+# a row that stays: its due date moved, or it is (no longer) work in the new state
+UPDATE_TASK = Prepared(
+    sa.update(TASK).where(_THIS_TASK).values(due_at=_b("due_at"), work=_b("work"))
+)
 INSERT_TASK = _insert(TASK)
 
 INSERT_PARTICIPANT = _insert(PART)

@@ -167,12 +167,15 @@ class WfTask(SQLModel, table=True):
     """Who may fire what now: one row per (instance, trigger, principal), rewritten on change.
 
     Clustered by instance on SQLite (WITHOUT ROWID): a state change rewrites one page
-    instead of three, which the firing path measurably feels.
+    instead of three, which the firing path measurably feels. `work` tells whether the row
+    is work to do (`Definition.is_work`), so a person's count is one query on the index of
+    (principal, work, instance); NULL only for rows from before the column, classified when
+    a server first syncs its versions (`Engine.sync_versions`).
     """
 
     __tablename__ = "wf_task"
     __table_args__ = (
-        sa.Index("ix_wf_task_principal", "principal"),
+        sa.Index("ix_wf_task_principal_work", "principal", "work", "instance_id"),
         {"sqlite_with_rowid": False},
     )
 
@@ -180,6 +183,7 @@ class WfTask(SQLModel, table=True):
     trigger: str = Field(max_length=100, primary_key=True)
     principal: str = Field(max_length=200, primary_key=True)
     due_at: datetime | None = Field(default=None, sa_type=sa.DateTime)
+    work: bool | None = None
 
 
 TABLES: tuple[sa.Table, ...] = tuple(

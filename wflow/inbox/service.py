@@ -1,6 +1,6 @@
 """The day's work of a person: every task in words, grouped by block, overdue first.
 
-A task is what moves the work on (`words.is_task`); commenting on a plan under consultation and
+A task is what moves the work on (`Definition.is_work`); commenting on a plan under consultation and
 registering a unit's targets are work too, though no transition records them.
 
 A secretariat may hold thousands of tasks: the rows are first listed from the task index alone
@@ -23,7 +23,7 @@ from wflow.core import formats, installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
 from wflow.engine import Engine, WfInstance, WorkRow
-from wflow.inbox.words import Names, WorkItem, describe, due_date, is_task, state_words
+from wflow.inbox.words import Names, WorkItem, describe, due_date, state_words
 from wflow.inspections import service as inspections
 from wflow.org.models import BlockMembership, Position, Unit, User
 from wflow.plans.models import Plan, PlanComment, Registration
@@ -133,7 +133,7 @@ def entries(
     session: Session, engine: Engine, user: User, today: date, workflow: str | None = None
 ) -> list[Entry]:
     """Return `user`'s rows unworded: overdue first, then by due date, block and a stable key."""
-    found = _instance_entries(session, engine, wf.work_rows(session, engine, user), today)
+    found = _instance_entries(session, wf.work_rows(session, engine, user), today)
     seats = _member_seats(session, user)
     found += [_entry(i) for i in _comment_work(session, engine, user, today, seats)]
     found += [_entry(i) for i in _register_work(session, user, today, seats)]
@@ -146,13 +146,13 @@ def entries(
 def count(session: Session, engine: Engine, user: User, now: datetime | None = None) -> int:
     """Return how many rows `user`'s inbox holds, without describing them (the layout's badge).
 
-    The instances with work are counted in the task index by a grouped query (one row per
-    workflow, state and trigger, however many tasks); the comment and registration rows,
+    The instances with work are counted by one query on the task index's (principal, work)
+    index, however many tasks; the comment and registration rows,
     a person's few, are listed as `work` lists them; the unit's recommendations to answer or
     past due are counted by one query.
     """
     today = installation.local_date(session, now or utcnow())
-    instances = engine.work_count(session, wf.actor_for(session, user), is_task)
+    instances = engine.work_count(session, wf.actor_for(session, user))
     seats = _member_seats(session, user)  # read once for both kinds of rows
     extra = _comment_work(session, engine, user, today, seats)
     extra += _register_work(session, user, today, seats)
@@ -198,20 +198,13 @@ def _preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
     return loaded
 
 
-def _instance_entries(
-    session: Session, engine: Engine, tasks: Sequence[WorkRow], today: date
-) -> list[Entry]:
-    """Return a row per instance where `tasks` hold work, from the task index alone."""
-    work: dict[tuple[str, int, str, str], bool] = {}  # is_task, once per kind of task
+def _instance_entries(session: Session, tasks: Sequence[WorkRow], today: date) -> list[Entry]:
+    """Return a row per instance of `tasks` (work only), from the task index alone."""
     triggers: dict[int, set[str]] = {}
     first: dict[int, WorkRow] = {}
     for t in tasks:
-        kind = (t.workflow, t.version, t.state, t.trigger)
-        if kind not in work:
-            work[kind] = is_task(engine.definition(t.workflow, t.version), t.state, t.trigger)
-        if work[kind]:
-            triggers.setdefault(t.instance_id, set()).add(t.trigger)
-            first.setdefault(t.instance_id, t)
+        triggers.setdefault(t.instance_id, set()).add(t.trigger)
+        first.setdefault(t.instance_id, t)
     names = Names(session)
     names.load_blocks(t.block_id for t in first.values())
     zone = installation.zone(session)

@@ -1,6 +1,7 @@
 """A task in words: what it asks, on which subject, where and by when, in the current language.
 
-The engine's task index says who *may* fire what; a task is what moves the work on (`is_task`).
+The engine's task index says who *may* fire what; a task is what moves the work on
+(`Definition.is_work`, stored with each row of the index).
 Exceptional or optional steps that stay available (revoking a decided award, closing a pact in
 force before its period ends, withdrawing a draft) are offered on the subject's page, never
 listed as work. `describe` is the one place a task becomes words.
@@ -58,35 +59,6 @@ class WorkItem:
     def where(self) -> str:
         """Return where the work belongs: block, unit and period, in words."""
         return " · ".join(p for p in (self.block, self.unit, self.period) if p)
-
-
-def is_task(defn: Definition, state: str, trigger: str) -> bool:
-    """Tell whether `trigger` in `state` is work to do, not an option that stays available.
-
-    A participant's act (or refusal, or abstention) is work. A transition is not when it loops
-    on its state, asks for a reason (an exception: revoke, withdraw, return, reject), ends
-    without effect (`dropped`), or only hastens what the state's deadline does anyway (closing
-    a pact in force, ending a consultation early).
-    """
-    st = defn.states.get(state)
-    if st is None:
-        return False
-    part = st.participation
-    if part is not None and trigger in (part.act, part.refuse, part.abstain):
-        return True
-    moves = [t for t in defn.transitions_from(state) if t.trigger == trigger and not t.system]
-    if not moves:
-        return False
-    move = moves[0]
-    if move.dest == state or "reason" in move.require:
-        return False
-    if defn.has_tag(move.dest, "dropped"):
-        return False
-    if st.deadline is not None:
-        timed = [t.dest for t in defn.transitions_from(state) if t.trigger == st.deadline.fire]
-        if move.dest in timed:
-            return False
-    return True
 
 
 def due_date(value: datetime | date | None, tz: str) -> date | None:

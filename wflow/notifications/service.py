@@ -26,7 +26,7 @@ from wflow.core.uow import after_commit, in_unit, transactional
 from wflow.core.workflow import TaskKeys, task_keys
 from wflow.councils import service as councils
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
-from wflow.inbox.words import WorkItem, due_date, in_words, is_task
+from wflow.inbox.words import WorkItem, due_date, in_words
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org import signers
 from wflow.org.models import BlockMembership, Position, Role, Unit, User
@@ -144,7 +144,7 @@ def after_change(
     row = engine.row(session, instance_id)  # WfInstance's columns, without the ORM's cost
     defn = engine.definition(row.workflow, row.version)
     # options that stay available (revoke, close early) are not work: nobody is told
-    new = frozenset((t, p) for t, p in new if is_task(defn, row.state, t))
+    new = frozenset((t, p) for t, p in new if defn.is_work(row.state, t))
     items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
     mails = [
         _notify(session, user, NotificationKind.NEW_TASK, defn, row, None,
@@ -237,7 +237,7 @@ def register(reg: Registry) -> None:
         before = set(principals)
         defn = ctx.definition
         new = frozenset((t, p) for t, p in task_keys(ctx.session, ctx.instance_id)
-                        if p not in before and is_task(defn, row.state, t))  # fmt: skip
+                        if p not in before and defn.is_work(row.state, t))  # fmt: skip
         mails = [_notify(ctx.session, u, NotificationKind.DEADLINE, defn, row, None)
                  for u in users_holding(ctx.session, before)]  # fmt: skip
         mails += [_notify(ctx.session, u, NotificationKind.NEW_TASK, defn, row, None,
