@@ -21,6 +21,7 @@ DEFAULT_CODE = "HDTDKT"
 DEFAULT_NAME = "Hội đồng Thi đua - Khen thưởng"
 _BELOW = "wflow.councils.below"  # session.info: council id -> it and the councils below
 _OF_USER = "wflow.councils.of_user"  # session.info: user id -> the council they work in
+_FIRST_ID = "wflow.councils.first"  # session.info: the first council's id, once there is one
 _FIRST = select(Unit.id).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
 
 
@@ -40,8 +41,15 @@ def default_council(session: Session) -> Unit:
 
 
 def first_id(session: Session) -> int | None:
-    """Return the id of the installation's first council (None before there is one)."""
-    return session.exec(_FIRST).first()
+    """Return the id of the installation's first council (None before there is one).
+
+    Read once per transaction (councils created later have higher ids)."""
+    found: int | None = session.info.get(_FIRST_ID)
+    if found is None:
+        found = session.exec(_FIRST).first()
+        if found is not None:
+            session.info[_FIRST_ID] = found
+    return found
 
 
 def default_council_id(session: Session) -> int:
@@ -131,3 +139,4 @@ def units_seen_by(session: Session, user: User) -> frozenset[int]:
 def _forget(session: OrmSession, *_args: Any) -> None:
     session.info.pop(_BELOW, None)
     session.info.pop(_OF_USER, None)
+    session.info.pop(_FIRST_ID, None)

@@ -112,8 +112,10 @@ def _councils(session: OrmSession, users: Sequence[User]) -> dict[int, int]:
     committee = [u for u in users if is_committee(u)]
     unit_ids = {u.unit_id for u in committee if u.unit_id is not None}
     query = select(Unit.id, Unit.council_id).where(col(Unit.id).in_(unit_ids))
-    of_unit: dict[int, int] = dict(session.execute(query).all()) if unit_ids else {}
-    fallback = (councils.first_id(session) or 0) if committee else 0  # type: ignore[arg-type]
+    of_unit: dict[int, int] = dict(session.connection().execute(query).all()) if unit_ids else {}
+    fallback = 0
+    if any(of_unit.get(u.unit_id or 0) is None for u in committee):  # those without a unit
+        fallback = councils.first_id(session) or 0  # type: ignore[arg-type]  # work in the first
     return {u.id or 0: of_unit.get(u.unit_id or 0) or fallback for u in committee}
 
 

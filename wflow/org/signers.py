@@ -72,7 +72,7 @@ def today(session: OrmSession) -> date:
     return installation.local_date(session, utcnow())
 
 
-def _in_force(day: date) -> tuple[sa.ColumnElement[bool], ...]:
+def _in_force(day: date | sa.BindParameter[date]) -> tuple[sa.ColumnElement[bool], ...]:
     """Return the conditions of a delegation in force on `day` (not revoked, within its dates)."""
     return (
         col(SigningDelegation.revoked_at).is_(None),
@@ -97,10 +97,16 @@ def delegates_today(session: OrmSession, unit_ids: Sequence[int]) -> set[int]:
     """Return the users who sign for one of the units today by a delegation."""
     if not unit_ids:
         return set()
-    query = select(SigningDelegation.delegate_user_id).where(
-        col(SigningDelegation.unit_id).in_(unit_ids), *_in_force(today(session))
-    )
-    return set(session.execute(query).scalars().all())
+    found = session.connection().execute(_DELEGATES, {"units": list(unit_ids),
+                                                      "day": today(session)})  # fmt: skip
+    return set(found.scalars().all())
+
+
+# built once: every notification of new work asks it
+_DELEGATES = sa.select(col(SigningDelegation.delegate_user_id)).where(
+    col(SigningDelegation.unit_id).in_(sa.bindparam("units", expanding=True)),
+    *_in_force(sa.bindparam("day", type_=sa.Date)),
+)
 
 
 def signs_for(session: Session, user: User, unit_id: int | None) -> bool:
