@@ -33,6 +33,9 @@ check-workflows: install
 	$(BIN)/wflow workflows check
 
 PEERS := ../shared/bench/peers.py
+# the PostgreSQL server the benches create their databases beside (each drops its own)
+WFLOW_BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+bench: export WFLOW_BENCH_DATABASE_URL := $(WFLOW_BENCH_DATABASE_URL)
 bench: install
 	@test -f $(PEERS) || { echo "make bench: the peer harness $(PEERS) is missing (clone the project with ../shared beside it)"; exit 1; }
 	$(BIN)/pip install -q -e '.[test,bench]'

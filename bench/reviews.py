@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 
@@ -377,12 +377,14 @@ def main() -> None:
     rows = measure(f"sqlite:///{tmp}/bench.sqlite3", "sqlite", blocks)
     pg = os.environ.get("WFLOW_BENCH_DATABASE_URL", "")
     if pg:
-        engine = sa.create_engine(pg, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
-        rows += measure(pg, "postgresql", blocks)
+        from tests.load.cluster import fresh_database
+
+        def unreachable(reason: str) -> NoReturn:
+            raise SystemExit(f"reviews: {reason.splitlines()[0]}")
+
+        # a database of its own beside the one named, dropped at the end
+        with fresh_database("reviews", pg, on_missing=unreachable) as url:
+            rows += measure(url, "postgresql", blocks)
     else:
         print("postgresql: skipped (set WFLOW_BENCH_DATABASE_URL to measure it too)")
     write_results("reviews", rows)

@@ -22,7 +22,13 @@ DEFAULT_NAME = "Hội đồng Thi đua - Khen thưởng"
 _BELOW = "wflow.councils.below"  # session.info: council id -> it and the councils below
 _OF_USER = "wflow.councils.of_user"  # session.info: user id -> the council they work in
 _FIRST_ID = "wflow.councils.first"  # session.info: the first council's id, once there is one
-_FIRST = select(Unit.id).where(Unit.kind == UnitKind.COUNCIL.value).order_by(col(Unit.id))
+_FIRST = (
+    sa.select(col(Unit.id))
+    .where(col(Unit.kind) == UnitKind.COUNCIL.value)
+    .order_by(col(Unit.id))
+    .limit(1)
+)
+_COUNCIL_OF_UNIT = sa.select(col(Unit.council_id)).where(col(Unit.id) == sa.bindparam("unit"))
 
 
 def default_council(session: Session) -> Unit:
@@ -46,10 +52,17 @@ def first_id(session: Session) -> int | None:
     Read once per transaction (councils created later have higher ids)."""
     found: int | None = session.info.get(_FIRST_ID)
     if found is None:
-        found = session.exec(_FIRST).first()
+        found = _read(session, _FIRST, {})
         if found is not None:
             session.info[_FIRST_ID] = found
     return found
+
+
+def _read(session: Session, query: sa.Select[Any], params: dict[str, Any]) -> Any:
+    """Return the first column of the first row, on the connection (every access check asks)."""
+    if session.new or session.dirty:
+        session.flush()  # as autoflush would: a unit added in this unit of work counts
+    return session.connection().execute(query, params).scalar()
 
 
 def default_council_id(session: Session) -> int:
@@ -61,7 +74,8 @@ def of_unit(session: Session, unit_id: int | None) -> int | None:
     """Return the council of a unit (None: no such unit)."""
     if unit_id is None:
         return None
-    return session.exec(select(Unit.council_id).where(Unit.id == unit_id)).first()
+    found: int | None = _read(session, _COUNCIL_OF_UNIT, {"unit": unit_id})
+    return found
 
 
 def of_block(session: Session, block_id: int | None) -> int | None:
