@@ -28,6 +28,7 @@ import os
 import random
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,7 +62,7 @@ PEER_DISTS = {
 STEPS = ("submit", "review", "approve")
 UNITS = 50  # instances spread over the 50 member units of one block
 SMALL, BIG = 1_000, 100_000  # instances loaded when comparing the cost per transition
-SAMPLE = 800  # instances timed (3 transitions each) at each size
+ROUNDS, BATCH = 16, 50  # batches of instances timed (3 transitions each) at each size, in turns
 WARM = 100  # instances fired before timing, and others under tracemalloc
 PASSWORD = "bench-password-1"
 
@@ -267,25 +268,36 @@ def run(n: int, how: str) -> float:
     return 3 * n / seconds
 
 
-def scale(total: int) -> tuple[float, float, int]:
-    """Return (µs per transition, tracemalloc peak KiB, peak RSS KiB) among `total` instances.
+def scaling(rounds: int = ROUNDS) -> tuple[float, float, float, int]:
+    """Return (µs per transition among SMALL, among BIG, tracemalloc peak KiB, peak RSS KiB).
 
-    The same work at every size on the application path and settings: SAMPLE instances
-    picked at random among `total` (after WARM others), three transitions each.
+    The same work at both sizes on the application path and settings: instances picked at
+    random among each database's (after WARM others), three transitions each, fired in
+    batches that alternate between the two databases, so that a change in the machine's
+    load falls on both alike; each size's figure is the median of its batches.
     """
-    bench = AppDb(f"scale-{total}", total)
-    ids = random.Random(7).sample(range(1, total + 1), min(total, SAMPLE + 2 * WARM))
-    bench.fire_app(ids[:WARM])
-    timed = ids[WARM : WARM + SAMPLE]
-    seconds = bench.fire_app(timed)
+    small, big = AppDb(f"scale-{SMALL}", SMALL), AppDb(f"scale-{BIG}", BIG)
+    need = WARM + rounds * BATCH
+    picks = {db: random.Random(7).sample(range(1, n + 1), need)
+             for db, n in ((small, SMALL), (big, BIG))}  # fmt: skip
+    for db in (small, big):
+        db.fire_app(picks[db][:WARM])
+    times: dict[AppDb, list[float]] = {small: [], big: []}
+    for r in range(rounds):
+        order = (small, big) if r % 2 == 0 else (big, small)
+        for db in order:
+            batch = picks[db][WARM + r * BATCH : WARM + (r + 1) * BATCH]
+            times[db].append(db.fire_app(batch) / (3 * len(batch)) * 1e6)
+    extra = random.Random(8).sample(sorted(set(range(1, BIG + 1)) - set(picks[big])), WARM)
     tracemalloc.start()
-    bench.fire_app(ids[WARM + SAMPLE :])
+    big.fire_app(extra)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    bench.check(ids)
+    for db, ids in ((small, picks[small]), (big, picks[big] + extra)):
+        db.check(ids)
+        db.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    bench.close()
-    return seconds / (3 * len(timed)) * 1e6, peak / 1024, rss
+    return statistics.median(times[small]), statistics.median(times[big]), peak / 1024, rss
 
 
 def run_peers(peers: ModuleType, n: int) -> dict[str, float]:
@@ -364,14 +376,10 @@ def main() -> None:
                 print(f"  wflow, {label}: {rate:,.0f} {tps}", flush=True)
                 rows.append(row(f"{label} (N={n:,}) vs best peer ({name})", rate, tps,
                                 baseline=best or None))  # fmt: skip
-    print(f"scaling: {3 * SAMPLE:,} transitions on random instances among {SMALL:,} and "
-          f"{BIG:,}, application path and settings, best of 2", flush=True)  # fmt: skip
-    small, big = [], []
-    for _ in range(2):  # in turns; the best of each (other load only slows)
-        small.append(scale(SMALL))
-        big.append(scale(BIG))
-    us_small = min(r[0] for r in small)
-    us_big, peak_kib, rss_kib = min(big)
+    print(f"scaling: {ROUNDS} batches of {BATCH} instances (3 transitions each) picked at "
+          f"random among {SMALL:,} and among {BIG:,}, alternating, application path and "
+          f"settings, medians", flush=True)  # fmt: skip
+    us_small, us_big, peak_kib, rss_kib = scaling()
     drift = us_big / us_small - 1
     print(f"  {us_small:,.0f} µs per transition among {SMALL:,}, {us_big:,.0f} among {BIG:,} "
           f"({drift:+.1%})", flush=True)  # fmt: skip
