@@ -28,6 +28,7 @@ from tests.conftest import PASSWORD, sign_in
 from tests.pdftext import pdf_text
 from tests.titles.test_decisions import english
 from wflow.awards import catalogue as awards
+from wflow.awards import levels
 from wflow.awards import nominations as noms
 from wflow.awards.models import Award, Decision, Nomination
 from wflow.councils import service as councils
@@ -216,6 +217,13 @@ def test_proposal__province_proposes_centre_returns_then_decides(
     assert post(tw, f"{cpage}/decision", typed, cpage).status_code == 303
     session.expire_all()
     did = session.exec(select(Decision).where(Decision.number == typed["number"])).one().id
+    # the decision names the council that proposed it, not blocks of its own
+    draft = pdf_text(tw.get(f"/council/decisions/{did}/draft.pdf").data)
+    lower = session.get(Nomination, nid)
+    assert lower is not None
+    province = session.get(Unit, levels.council_of(session, lower))
+    assert province is not None
+    assert f"Xét đề nghị của {province.name} và Ban Thi đua - Khen thưởng," in draft, draft
     top_chair = as_(app, "tw.member1")
     sign = f"/council/decisions/{did}/sign"
     assert post(chair, sign, {"password": PASSWORD}, cpage).status_code in (403, 404)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from wflow.awards import levels
 from wflow.awards.catalogue import prize
 from wflow.awards.models import Award, CouncilSession, Decision, DossierNominee, Nomination
 from wflow.awards.signatories import Signatory
@@ -320,6 +321,17 @@ def decision_rows(
     return rows
 
 
+def proposers(session: Session, nominations: list[Nomination]) -> list[str]:
+    """Return the names of the councils below that proposed some of `nominations`, in order."""
+    names: list[str] = []
+    for n in nominations:
+        lower = session.get(Nomination, n.proposed_from_id) if n.proposed_from_id else None
+        council = session.get(Unit, levels.council_of(session, lower) or 0) if lower else None
+        if council is not None and council.name not in names:
+            names.append(council.name)
+    return names
+
+
 def render_decision(
     session: Session,
     decision: Decision,
@@ -344,6 +356,8 @@ def render_decision(
         "decision": decision,
         "council_session": council_session,
         "council": council,
+        "proposers": proposers(session, nominations),
+        "from_blocks": any(n.proposed_from_id is None for n in nominations),
         "rows": rows,
         "awards": kinds,
         "total": sum((r["prize"] for r in rows), Decimal(0)),
