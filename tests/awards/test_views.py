@@ -361,6 +361,9 @@ def test_story__ranking_to_signed_decision_and_register(
     assert '<th scope="row" class="plain">Đơn vị số 1</th>' in register
     assert "123/QĐ-HĐTĐKT" in register
     assert '<th scope="row" class="plain">Đơn vị số 2</th>' not in register
+    unit_filter = re.search(r'<select id="unit".*?</select>', register, re.S)
+    assert unit_filter and ">Đơn vị số 2</option>" in unit_filter.group(0)
+    assert ">Hội đồng Thi đua - Khen thưởng</option>" not in unit_filter.group(0)  # no council
     decision_pdf = re.search(r"/decisions/(\d+)\.pdf", register)
     assert decision_pdf
     signed_pdf = public.get(decision_pdf.group(0))

@@ -15,7 +15,7 @@ from wflow.awards.blueprint import bp
 from wflow.awards.models import Decision, Nomination
 from wflow.awards.subject import NOMINATION
 from wflow.core import subjects
-from wflow.org.models import Block, Unit
+from wflow.org.models import Block, Unit, UnitKind
 from wflow.pacts.models import Document
 from wflow.web.args import arg_int, arg_year
 from wflow.web.downloads import pdf_response, stored_pdf
@@ -62,7 +62,9 @@ def register() -> str | WResponse:
         ]
         return export(fmt, "awards", cols, data)
     blocks = list(sess.exec(select(Block).order_by(col(Block.name))).all())
-    units = list(sess.exec(select(Unit).order_by(col(Unit.name))).all())
+    # the units that can be awarded: a council signs decisions, it is not in the register
+    awardable = select(Unit).where(col(Unit.kind) != UnitKind.COUNCIL.value)
+    units = list(sess.exec(awardable.order_by(col(Unit.name))).all())
     years = sorted({y for y in sess.exec(select(Nomination.year).distinct()).all()}, reverse=True)
     return render_template(
         "awards/register.html",
