@@ -18,6 +18,7 @@ from wflow.engine.statements import (
     DELETE_TASK,
     INSERT_TASK,
     INST,
+    REPLACE_TASK,
     SELECT_TASKS,
     TASK,
     UPDATE_TASK,
@@ -111,16 +112,23 @@ def write_tasks(
     removed = [k for k in have if k not in wanted]
     added = [r for k, r in wanted.items() if k not in have]
     moved = [r for k, r in wanted.items() if k in have and have[k] != (r["due_at"], r["work"])]
-    if removed:
+    changes.note({(r["trigger"], r["principal"]) for r in added}, set(removed))
+    # a row that went becomes one that came (one UPDATE instead of a DELETE and an INSERT)
+    turned = min(len(removed), len(added))
+    if turned:
+        REPLACE_TASK.many(db, [
+            {"b_instance_id": instance_id, "b_trigger": t, "b_principal": p, **new}
+            for (t, p), new in zip(removed[:turned], added[:turned], strict=True)
+        ])  # fmt: skip
+    if len(removed) > turned:
         DELETE_TASK.many(db, [{"b_instance_id": instance_id, "b_trigger": t, "b_principal": p}
-                              for t, p in removed])  # fmt: skip
-    if added:
-        INSERT_TASK.many(db, added)
+                              for t, p in removed[turned:]])  # fmt: skip
+    if len(added) > turned:
+        INSERT_TASK.many(db, added[turned:])
     if moved:
         UPDATE_TASK.many(db, [{"b_instance_id": instance_id, "b_trigger": r["trigger"],
                                "b_principal": r["principal"], "due_at": r["due_at"],
                                "work": r["work"]} for r in moved])  # fmt: skip
-    changes.note({(r["trigger"], r["principal"]) for r in added}, set(removed))
 
 
 _TASK_COLUMNS = (

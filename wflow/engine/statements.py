@@ -88,6 +88,12 @@ UPDATE_TASK = Prepared(
     sa.update(TASK).where(_THIS_TASK).values(due_at=_b("due_at"), work=_b("work"))
 )
 INSERT_TASK = _insert(TASK)
+# a row that went turned into one that came, in place
+REPLACE_TASK = Prepared(
+    sa.update(TASK)
+    .where(_THIS_TASK)
+    .values({c.name: _b(c.name) for c in TASK.c if c.name != "instance_id"})
+)
 
 INSERT_PARTICIPANT = _insert(PART)
 SELECT_PARTICIPANTS = Prepared(
