@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/pip install -q -e '.[test,bench]'
 	rm -rf bench/results
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/pgfire.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/signatures.py
 	$(BIN)/python bench/reviews.py

@@ -120,28 +120,25 @@ def approval() -> Definition:
 
 class AppDb:
     """A fresh application database (migrations, pragmas) with one block of UNITS units,
-    their heads, the secretariat, and `total` approval instances in `draft`."""
+    their heads, the secretariat, and `total` approval instances in `draft`.
 
-    def __init__(self, name: str, total: int) -> None:
-        from wflow import create_app, db
+    A fresh SQLite file by default; `url` names an empty database instead (PostgreSQL).
+    """
+
+    def __init__(self, name: str, total: int, url: str | None = None) -> None:
+        from wflow import db
         from wflow.core import workflow as wf
         from wflow.core.access import current_year
         from wflow.org import service as org
         from wflow.org.models import Role
 
-        path = Path(_SCRATCH.name) / f"{name}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-        # Argon2 only hashes the users' passwords here, never on the path measured
-        config = {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
-                  "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}  # fmt: skip
-        self.app: Flask = create_app(config)
+        if url is None:
+            path = Path(_SCRATCH.name) / f"{name}.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            url = f"sqlite:///{path}"
+        self._open(url)
         db.upgrade(url)
-        self.bind: sa.Engine = self.app.extensions["wflow.db"]
-        base: Engine = self.app.extensions["wflow.engine"]
-        self.engine = Engine({**base.definitions, "approval": approval()}, base.registry,
-                             base.zone)  # fmt: skip
         self.year = current_year()
         with self.app.app_context(), Session(self.bind, expire_on_commit=False) as s:
             wf.sync_versions(s, self.engine)
@@ -165,6 +162,28 @@ class AppDb:
         self.who = {"submit": self.head_ids, "review": [self.head_ids[0]] * UNITS,
                     "approve": [sec.id or 0] * UNITS}  # fmt: skip
         self.preload(total)
+
+    def _open(self, url: str) -> None:
+        """Create the app on `url` (its own engine and pool) and the engine with `approval`."""
+        from wflow import create_app
+
+        self.url = url
+        # Argon2 only hashes the users' passwords here, never on the path measured
+        config = {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
+                  "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}  # fmt: skip
+        self.app: Flask = create_app(config)
+        self.bind: sa.Engine = self.app.extensions["wflow.db"]
+        base: Engine = self.app.extensions["wflow.engine"]
+        self.engine = Engine({**base.definitions, "approval": approval()}, base.registry,
+                             base.zone)  # fmt: skip
+
+    @classmethod
+    def attach(cls, url: str, who: dict[str, list[int]]) -> AppDb:
+        """Open a database an AppDb built (e.g. in another process), with who fires what."""
+        bench = cls.__new__(cls)
+        bench._open(url)
+        bench.who = who
+        return bench
 
     def unit_of(self, i: int) -> int:
         """Return the position of instance i's unit among the block's units."""
@@ -192,6 +211,11 @@ class AppDb:
                       "principal": f"unit:{self.unit_ids[self.unit_of(i)]}:head",
                       "due_at": None, "work": True} for i in ids],
                 )  # fmt: skip
+            if conn.dialect.name == "postgresql":  # explicit ids: move the sequence past them
+                conn.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('wf_instance', 'id'), "
+                    "(SELECT MAX(id) FROM wf_instance))"
+                )
 
     def fire_app(self, ids: list[int]) -> float:
         """Fire the three steps of every id on the application path; return seconds."""
