@@ -188,7 +188,7 @@ def seed(session: Session, engine: Engine, year: int) -> World:
     from wflow.demo import pacts as pact_demo
     from wflow.demo import plans as plan_demo
     from wflow.demo import reviews as review_demo
-    from wflow.demo.awards import _heads, _user
+    from wflow.demo.org import heads_of, user_by_login
     from wflow.org.models import Block, Role, User
     from wflow.scoreboard.service import year_ranking
 
@@ -212,10 +212,10 @@ def seed(session: Session, engine: Engine, year: int) -> World:
     ]  # fmt: skip
     members = [u for u in session.exec(select(User)).all() if Role.COUNCIL_MEMBER.value in u.roles]
     world = World(
-        session, engine, last, block, leader=_heads(session, [leading.id or 0])[0],
-        heads=_heads(session, [r.unit_id for r in ranking]),
-        secretariat=_user(session, "secretariat"), admin=_user(session, "admin"),
-        council=sorted(members, key=lambda u: u.login), chair=_user(session, "council1"),
+        session, engine, last, block, leader=heads_of(session, [leading.id or 0])[0],
+        heads=heads_of(session, [r.unit_id for r in ranking]),
+        secretariat=user_by_login(session, "secretariat"), admin=user_by_login(session, "admin"),
+        council=sorted(members, key=lambda u: u.login), chair=user_by_login(session, "council1"),
         awards=awards, units=units,
     )  # fmt: skip
     catalogue.set_council_chair(session, world.admin, world.chair.id)

@@ -251,10 +251,12 @@ def measure(url: str, label: str, blocks: int) -> list[dict[str, Any]]:
         "committee": f"/committee?year={year}",
     }
     trivial_client = app.test_client()  # signed out: /login renders its form
-    get: dict[str, Callable[[], Any]] = {
-        name: (lambda p=path, c=(trivial_client if name == "trivial" else client): c.get(p))
-        for name, path in pages.items()
-    }
+
+    def getter(path: str, by: Any) -> Callable[[], Any]:
+        return lambda: by.get(path)
+
+    get = {name: getter(path, trivial_client if name == "trivial" else client)
+           for name, path in pages.items()}  # fmt: skip
     statements: dict[str, int] = {}
     for name, fetch in get.items():
         for _ in range(WARM):

@@ -24,8 +24,8 @@ from wflow import db
 from wflow.awards import catalogue as awards
 from wflow.awards import nominations as noms
 from wflow.core.access import current_year
-from wflow.demo.awards import heads_of, through_the_block, user_by_login
-from wflow.demo.org import DEMO_PASSWORD
+from wflow.demo.awards import through_the_block
+from wflow.demo.org import DEMO_PASSWORD, heads_of, user_by_login
 from wflow.org import service as org
 from wflow.org.models import Block, BlockMembership, Unit
 from wflow.plans.models import Registration

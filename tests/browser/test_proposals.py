@@ -24,9 +24,9 @@ from wflow.awards import decisions as award_decision
 from wflow.awards import nominations as noms
 from wflow.clock import utcnow
 from wflow.core.access import current_year
-from wflow.demo.awards import PM_CERTIFICATE, heads_of, through_the_block, user_by_login
+from wflow.demo.awards import PM_CERTIFICATE, through_the_block
 from wflow.demo.councils import CENTRAL_MEMBERS
-from wflow.demo.org import DEMO_PASSWORD
+from wflow.demo.org import DEMO_PASSWORD, heads_of, user_by_login
 from wflow.demo.proposals import council_votes
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.workflow_setup import engine

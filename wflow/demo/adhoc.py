@@ -17,14 +17,10 @@ from sqlmodel import Session, col, select
 from wflow.adhoc import service as adhoc
 from wflow.awards import catalogue as awards
 from wflow.clock import utcnow
-from wflow.demo.org import DEMO_PASSWORD
+from wflow.demo.org import DEMO_PASSWORD, user_by_login
 from wflow.engine import Engine
 from wflow.org.models import Role, Unit, User
 from wflow.people import service as people
-
-
-def _user(session: Session, login: str) -> User:
-    return session.exec(select(User).where(User.login == login)).one()
 
 
 def _head(session: Session, unit: Unit) -> User:
@@ -41,8 +37,8 @@ def build_adhoc_demo(session: Session, engine: Engine, year: int) -> None:
     """Propose, check and decide the demo's ad-hoc awards."""
     units = {u.code: u for u in session.exec(select(Unit)).all()}
     tdoan, hlhpn = units["TDOAN"], units["HLHPN"]
-    admin, secretariat = _user(session, "admin"), _user(session, "secretariat")
-    chair = _user(session, "council1")
+    admin, secretariat = user_by_login(session, "admin"), user_by_login(session, "secretariat")
+    chair = user_by_login(session, "council1")
     awards.set_council_chair(session, admin, chair.id)
     person_merit = awards.award_by_code(session, "person_certificate_of_merit")
     commendation = awards.award_by_code(session, "commendation_certificate")

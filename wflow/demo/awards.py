@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from wflow.awards import catalogue as awards
 from wflow.awards import decisions as award_decision
@@ -22,7 +22,7 @@ from wflow.awards.documents import leader_unit
 from wflow.awards.models import Nomination
 from wflow.clock import utcnow
 from wflow.core import subjects
-from wflow.demo.org import DEMO_PASSWORD
+from wflow.demo.org import DEMO_PASSWORD, heads_of, user_by_login
 from wflow.engine import Engine
 from wflow.org.models import Block, Role, User
 from wflow.scoreboard.service import year_ranking
@@ -37,17 +37,6 @@ PM_CERTIFICATE = {
     "council_threshold": "2/3", "council_of": "all", "council_quorum": "2/3",
     "council_secret": True, "prize_multiple": "5", "active": True,
 }  # fmt: skip
-
-
-def user_by_login(session: Session, login: str) -> User:
-    """Return the demo account of `login`."""
-    return session.exec(select(User).where(User.login == login)).one()
-
-
-def heads_of(session: Session, unit_ids: list[int]) -> list[User]:
-    """Return the heads of the units `unit_ids`."""
-    rows = session.exec(select(User).where(col(User.unit_id).in_(unit_ids))).all()
-    return [u for u in rows if Role.UNIT_HEAD.value in u.roles]
 
 
 def through_the_block(session: Session, engine: Engine, leader: User, n: Nomination,

@@ -30,9 +30,8 @@ from wflow.campaigns import service as campaigns
 from wflow.campaigns.models import Campaign
 from wflow.clock import utcnow
 from wflow.core import subjects
-from wflow.demo.awards import heads_of
-from wflow.demo.campaigns import PEAK_TITLE, _at, _day, _user
-from wflow.demo.org import DEMO_PASSWORD
+from wflow.demo.campaigns import PEAK_TITLE, _at, _day
+from wflow.demo.org import DEMO_PASSWORD, heads_of, user_by_login
 from wflow.demo.people import FAMILY, GIVEN, MIDDLE
 from wflow.engine import Engine
 from wflow.org import service as org
@@ -134,9 +133,9 @@ def build_campaign_awards_demo(session: Session, engine: Engine, year: int) -> N
     last = year - 1
     campaign = session.exec(select(Campaign).where(Campaign.title == PEAK_TITLE)).one()
     youth = session.exec(select(Unit).where(Unit.code == "TDOAN")).one()
-    admin, secretariat = _user(session, "admin"), _user(session, "secretariat")
+    admin, secretariat = user_by_login(session, "admin"), user_by_login(session, "secretariat")
     units = _youth_unions(session, youth, admin, year)
-    head = _user(session, "tdoan.head")
+    head = user_by_login(session, "tdoan.head")
     merit = awards.award_by_code(session, "certificate_of_merit")
     assert merit is not None
     with _at(_day(last, 11, 14, 9)):
@@ -154,7 +153,7 @@ def build_campaign_awards_demo(session: Session, engine: Engine, year: int) -> N
             noms.cast_vote(session, engine, user=member, nomination=dossier, choice="yes")
         noms.close_vote(session, engine, user=leader, nomination=dossier)
     with _at(_day(last, 11, 20, 15)):
-        dossier_nominees.import_nominees(session, user=_user(session, "tdoan.staff"),
+        dossier_nominees.import_nominees(session, user=user_by_login(session, "tdoan.staff"),
                                          nomination=dossier, data=_nominee_table(session, units),
                                          filename="danh-sach-de-nghi-khen-thuong.csv")  # fmt: skip
     # signed with keys made when the demo is built: from here on, dated now
@@ -179,7 +178,7 @@ def build_campaign_awards_demo(session: Session, engine: Engine, year: int) -> N
         session, engine, user=secretariat, council_session=council_session,
         number=award_decision.next_number(session, held_on), issued_on=held_on,
     )  # fmt: skip
-    award_decision.sign_decision(session, engine, user=_user(session, "council1"),
+    award_decision.sign_decision(session, engine, user=user_by_login(session, "council1"),
                                  decision=decision, password=DEMO_PASSWORD)  # fmt: skip
     return dossier
 

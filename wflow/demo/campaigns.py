@@ -22,6 +22,7 @@ from wflow.campaigns import service as campaigns
 from wflow.campaigns.models import Audience, Campaign, CampaignKind, CampaignTarget
 from wflow.clock import set_clock, utcnow
 from wflow.core import subjects
+from wflow.demo.org import user_by_login
 from wflow.engine import Engine
 from wflow.org.models import Block, Role, Unit, User
 
@@ -62,10 +63,6 @@ def _at(when: datetime) -> Iterator[None]:
         set_clock(None)
 
 
-def _user(session: Session, login: str) -> User:
-    return session.exec(select(User).where(User.login == login)).one()
-
-
 def _member(session: Session, unit: Unit) -> User:
     """Return the unit's staff (its head when it has no staff account)."""
     people = session.exec(select(User).where(User.unit_id == unit.id)).all()
@@ -89,7 +86,7 @@ def _day(year: int, month: int, day: int, hour: int = 9) -> datetime:
 
 def _peak(session: Session, engine: Engine, year: int) -> Campaign:
     """Last year's peak campaign of the political block, registered, reported and closed."""
-    secretariat = _user(session, "secretariat")
+    secretariat = user_by_login(session, "secretariat")
     block = session.exec(select(Block).where(Block.code == "KCTXH")).one()
     given = campaigns.CampaignInput(
         title=PEAK_TITLE,
@@ -169,7 +166,7 @@ def _ids(session: Session, campaign: Campaign) -> list[int]:
 
 def _movement(session: Session, engine: Engine, year: int) -> Campaign:
     """This year's movement for every unit of the council: registered by most, running."""
-    secretariat = _user(session, "secretariat")
+    secretariat = user_by_login(session, "secretariat")
     today = utcnow().date()
     given = campaigns.CampaignInput(
         title=f"{MOVEMENT_TITLE} năm {year}",

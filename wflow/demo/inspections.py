@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
+from wflow.demo.org import user_by_login
 from wflow.engine import Engine
 from wflow.inspections import service as inspections
 from wflow.inspections.models import Inspection
@@ -40,10 +41,6 @@ ANSWER = (
 )
 
 
-def _user(session: Session, login: str) -> User:
-    return session.exec(select(User).where(User.login == login)).one()
-
-
 def _head(session: Session, unit: Unit) -> User:
     users = session.exec(select(User).where(User.unit_id == unit.id).order_by(col(User.id))).all()
     return next(u for u in users if u.has_role(Role.UNIT_HEAD))
@@ -52,7 +49,7 @@ def _head(session: Session, unit: Unit) -> User:
 def build_inspection_demo(session: Session, engine: Engine, year: int) -> Inspection:
     """Plan and carry out the demo's inspection, its findings, recommendations and answers."""
     youth = session.exec(select(Unit).where(Unit.code == "TDOAN")).one()
-    secretariat, head = _user(session, "secretariat"), _head(session, youth)
+    secretariat, head = user_by_login(session, "secretariat"), _head(session, youth)
     today = utcnow().date()
     starts = max(date(year, 1, 1), today - timedelta(days=40))
     row = inspections.plan(session, engine, user=secretariat, given=inspections.InspectionInput(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wflow.core.errors import ServiceError
 from wflow.org import service as org
-from wflow.org.models import Block, CouncilLevel, Role, Unit, UnitKind
+from wflow.org.models import Block, CouncilLevel, Role, Unit, UnitKind, User
 from wflow.yearturn import leadership
 from wflow.yearturn.models import Rotation
 
@@ -187,3 +187,14 @@ def _elect(session: Session, block: Block, year: int, leader: Unit, deputy: Unit
         leader_id=leader.id, deputy_id=deputy.id,
         note=f"Hội nghị tổng kết công tác thi đua, khen thưởng năm {year - 1}",
     )  # fmt: skip
+
+
+def user_by_login(session: Session, login: str) -> User:
+    """Return the demo account of `login`."""
+    return session.exec(select(User).where(User.login == login)).one()
+
+
+def heads_of(session: Session, unit_ids: list[int]) -> list[User]:
+    """Return the heads of the units `unit_ids`."""
+    rows = session.exec(select(User).where(col(User.unit_id).in_(unit_ids))).all()
+    return [u for u in rows if Role.UNIT_HEAD.value in u.roles]

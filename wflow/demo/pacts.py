@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from wflow.clock import utcnow
 from wflow.core import subjects
-from wflow.demo.org import DEMO_PASSWORD
+from wflow.demo.org import DEMO_PASSWORD, user_by_login
 from wflow.demo.plans import CONTENTS, LEGAL_BASES, PURPOSES, _groups
 from wflow.engine import Engine
 from wflow.org.models import Block, User
@@ -25,12 +25,8 @@ from wflow.signatures import keys
 SIGNED_NOW = ("pcht", "agrht")  # this year's leader and one member; CNHT and VNPTHT still to sign
 
 
-def _user(session: Session, login: str) -> User:
-    return session.exec(select(User).where(User.login == login)).one()
-
-
 def _published_plan(session: Session, engine: Engine, block: Block, year: int) -> Plan:
-    leader, secretariat = _user(session, "pcht.head"), _user(session, "secretariat")
+    leader, secretariat = user_by_login(session, "pcht.head"), user_by_login(session, "secretariat")
     plan = plans.create_plan(
         session, engine, user=leader, block_id=block.id or 0, year=year,
         title=f"Kế hoạch tổ chức phong trào thi đua năm {year} của {block.name}",
@@ -51,7 +47,7 @@ def _sign(session: Session, engine: Engine, pact_id: int, logins: list[str]) -> 
         pact = session.get(Pact, pact_id)
         assert pact is not None
         pacts.sign_pact(
-            session, engine, user=_user(session, login), pact=pact, password=DEMO_PASSWORD
+            session, engine, user=user_by_login(session, login), pact=pact, password=DEMO_PASSWORD
         )
 
 
@@ -62,7 +58,7 @@ def build_pact_demo(session: Session, engine: Engine, year: int) -> None:
     last_plan = session.exec(
         select(Plan).where(Plan.block_id == political.id, Plan.year == year - 1)
     ).one()
-    last_leader = _user(session, "mttq.head")
+    last_leader = user_by_login(session, "mttq.head")
     last = pacts.prepare_pact(session, engine, user=last_leader, plan=last_plan)
     pacts.open_signing(session, engine, user=last_leader, pact=last)
     logins = [
@@ -75,6 +71,8 @@ def build_pact_demo(session: Session, engine: Engine, year: int) -> None:
 
     business = session.exec(select(Block).where(Block.code == "KDN")).one()
     plan = _published_plan(session, engine, business, year)
-    current = pacts.prepare_pact(session, engine, user=_user(session, "pcht.head"), plan=plan)
-    pacts.open_signing(session, engine, user=_user(session, "pcht.head"), pact=current)
+    current = pacts.prepare_pact(
+        session, engine, user=user_by_login(session, "pcht.head"), plan=plan
+    )
+    pacts.open_signing(session, engine, user=user_by_login(session, "pcht.head"), pact=current)
     _sign(session, engine, current.id or 0, [f"{code}.head" for code in SIGNED_NOW])

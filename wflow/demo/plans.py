@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from wflow.clock import utcnow
 from wflow.core import subjects
+from wflow.demo.org import user_by_login
 from wflow.engine import Engine
 from wflow.org.models import Block, User
 from wflow.plans import consultation as consult
@@ -140,10 +141,6 @@ def demo_rules() -> dict[str, Any]:
     return rules
 
 
-def _user(session: Session, login: str) -> User:
-    return session.exec(select(User).where(User.login == login)).one()
-
-
 def _draft(session: Session, engine: Engine, leader: User, block: Block, year: int) -> Plan:
     plan = plans.create_plan(
         session,
@@ -164,10 +161,10 @@ def _draft(session: Session, engine: Engine, leader: User, block: Block, year: i
 def build_plan_demo(session: Session, engine: Engine, year: int) -> None:
     """Publish the political block's plan for last year, turn the year, consult on the clone."""
     block = session.exec(select(Block).where(Block.code == "KCTXH")).one()
-    secretariat = _user(session, "secretariat")
+    secretariat = user_by_login(session, "secretariat")
     soon = utcnow().date() + timedelta(days=14)
 
-    last_leader = _user(session, "mttq.head")
+    last_leader = user_by_login(session, "mttq.head")
     last = _draft(session, engine, last_leader, block, year - 1)
     plans.open_consultation(session, engine, user=last_leader, plan=last, until=soon)
     for who, trigger in (
@@ -181,7 +178,7 @@ def build_plan_demo(session: Session, engine: Engine, year: int) -> None:
     for code in ("mttq", "tdoan", "hlhpn", "ldld", "hnd"):  # HCCB did not register
         register_targets(
             session,
-            user=_user(session, f"{code}.head"),
+            user=user_by_login(session, f"{code}.head"),
             plan=last,
             year=year - 1,
             targets=[
@@ -195,14 +192,14 @@ def build_plan_demo(session: Session, engine: Engine, year: int) -> None:
     turn.open_year(session, engine, year=year, user=secretariat)
     current = plan_of_year(session, block.id or 0, year)
     assert current is not None
-    leader = _user(session, "tdoan.head")
+    leader = user_by_login(session, "tdoan.head")
     plans.open_consultation(session, engine, user=leader, plan=current, until=soon)
     target = session.exec(
         select(Criterion).where(Criterion.plan_id == current.id, Criterion.code == "2.1")
     ).one()
     remark = consult.comment(
         session,
-        user=_user(session, "hlhpn.head"),
+        user=user_by_login(session, "hlhpn.head"),
         plan=current,
         section="criterion",
         criterion_id=target.id,
@@ -217,7 +214,7 @@ def build_plan_demo(session: Session, engine: Engine, year: int) -> None:
     )
     consult.comment(
         session,
-        user=_user(session, "hnd.head"),
+        user=user_by_login(session, "hnd.head"),
         plan=current,
         section="rules",
         body="Đề nghị lùi hạn gửi báo cáo tổng kết năm sang ngày 05/12.",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from wflow.demo.org import DEMO_PASSWORD
+from wflow.demo.org import DEMO_PASSWORD, user_by_login
 from wflow.engine import Engine
-from wflow.org.models import Unit, User
+from wflow.org.models import Unit
 from wflow.programmes import service as programmes
 from wflow.signatures import keys
 
@@ -37,26 +37,27 @@ REVIEWS = (
 )
 
 
-def _user(session: Session, login: str) -> User:
-    return session.exec(select(User).where(User.login == login)).one()
-
-
 def build_programme_demo(session: Session, engine: Engine, year: int) -> None:
     """Draft, agree, sign and review the Youth Union's programme with the Labour Federation."""
     keys.ensure_unit_certificates(session)
     labour = session.exec(select(Unit).where(Unit.code == "LDLD")).one()
-    youth_head, labour_head = _user(session, "tdoan.head"), _user(session, "ldld.head")
+    youth_head, labour_head = (
+        user_by_login(session, "tdoan.head"),
+        user_by_login(session, "ldld.head"),
+    )
     programme = programmes.create(
-        session, engine, user=_user(session, "tdoan.staff"), title=TITLE, year=year - 4,
+        session, engine, user=user_by_login(session, "tdoan.staff"), title=TITLE, year=year - 4,
         year_end=year + 1, party_ids=[labour.id or 0], purposes=PURPOSES, tasks=TASKS,
         arrangements=ARRANGEMENTS, place="Hà Tĩnh",
     )  # fmt: skip
-    programmes.submit(session, engine, user=_user(session, "tdoan.staff"), programme=programme)
+    programmes.submit(
+        session, engine, user=user_by_login(session, "tdoan.staff"), programme=programme
+    )
     for head in (youth_head, labour_head):
         programmes.act(session, engine, user=head, programme=programme, trigger="agree")
     for head in (youth_head, labour_head):
         programmes.sign(session, engine, user=head, programme=programme, password=DEMO_PASSWORD)
     for offset, summary in enumerate(REVIEWS):
         who = "tdoan.staff" if offset % 2 == 0 else "ldld.staff"
-        programmes.review(session, engine, user=_user(session, who), programme=programme,
+        programmes.review(session, engine, user=user_by_login(session, who), programme=programme,
                           year=year - 4 + offset, summary=summary)  # fmt: skip

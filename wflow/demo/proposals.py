@@ -20,9 +20,9 @@ from wflow.awards import proposals
 from wflow.awards.models import CouncilSession, Nomination
 from wflow.clock import utcnow
 from wflow.core import subjects
-from wflow.demo.awards import PM_CERTIFICATE, user_by_login
+from wflow.demo.awards import PM_CERTIFICATE
 from wflow.demo.councils import CENTRAL_MEMBERS
-from wflow.demo.org import DEMO_PASSWORD
+from wflow.demo.org import DEMO_PASSWORD, user_by_login
 from wflow.engine import Engine
 from wflow.org.models import Unit, User
 
