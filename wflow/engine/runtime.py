@@ -87,8 +87,13 @@ class Engine(Firing):
         older = _versions.load_used_versions(session, set(self._compiled), self.registry, parse)
         for d in older:
             self._add(d)
-        _inbox.classify(session, lambda w, v, s, t: self._comp(w, v).definition.is_work(s, t))
+        _inbox.classify(session, self.is_work)
         return older
+
+    def is_work(self, workflow: str, version: int, state: str, trigger: str) -> bool:
+        """Tell whether a task row of `trigger` in `state` is work (`Definition.is_work`,
+        computed once per loaded version)."""
+        return self._comp(workflow, version).work.get((state, trigger), False)
 
     # ---------------------------------------------------------------- start and fire
     def start(

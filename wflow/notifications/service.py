@@ -146,7 +146,8 @@ def after_change(
     row = engine.row(session, instance_id)  # WfInstance's columns, without the ORM's cost
     defn = engine.definition(row.workflow, row.version)
     # options that stay available (revoke, close early) are not work: nobody is told
-    new = frozenset((t, p) for t, p in new if defn.is_work(row.state, t))
+    new = frozenset((t, p) for t, p in new
+                    if engine.is_work(row.workflow, row.version, row.state, t))  # fmt: skip
     items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
     mails = [
         _notify(session, user, NotificationKind.NEW_TASK, defn, row, None,
