@@ -22,6 +22,7 @@ missing; 0 whether the targets are met or not.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import importlib.util
 import os
@@ -125,7 +126,9 @@ class AppDb:
     A fresh SQLite file by default; `url` names an empty database instead (PostgreSQL).
     """
 
-    def __init__(self, name: str, total: int, url: str | None = None) -> None:
+    def __init__(
+        self, name: str, total: int, url: str | None = None, background: bool = True
+    ) -> None:
         from wflow import db
         from wflow.core import workflow as wf
         from wflow.core.access import current_year
@@ -137,7 +140,7 @@ class AppDb:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             url = f"sqlite:///{path}"
-        self._open(url)
+        self._open(url, background)
         db.upgrade(url)
         self.year = current_year()
         with self.app.app_context(), Session(self.bind, expire_on_commit=False) as s:
@@ -163,19 +166,31 @@ class AppDb:
                     "approve": [sec.id or 0] * UNITS}  # fmt: skip
         self.preload(total)
 
-    def _open(self, url: str) -> None:
-        """Create the app on `url` (its own engine and pool) and the engine with `approval`."""
+    def _open(self, url: str, background: bool = True) -> None:
+        """Create the app on `url` (its own engine and pool) and the engine with `approval`.
+
+        `background`: notifications told by the courier's thread, as on a production server
+        (`wflow.wsgi`); else after each change, before `fire` returns.
+        """
         from wflow import create_app
+        from wflow.core import installation
 
         self.url = url
         # Argon2 only hashes the users' passwords here, never on the path measured
         config = {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
-                  "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}  # fmt: skip
+                  "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024,
+                  "NOTIFY_IN_BACKGROUND": background}  # fmt: skip
         self.app: Flask = create_app(config)
         self.bind: sa.Engine = self.app.extensions["wflow.db"]
         base: Engine = self.app.extensions["wflow.engine"]
         self.engine = Engine({**base.definitions, "approval": approval()}, base.registry,
                              base.zone)  # fmt: skip
+        # the installation's engine tells the news: it must know `approval` too
+        found = dataclasses.replace(self.app.extensions["wflow.installation"],
+                                    workflows=self.engine)  # fmt: skip
+        self.app.extensions["wflow.engine"] = self.engine
+        installation.attach(self.bind, found)
+        self.courier = found.courier
 
     @classmethod
     def attach(cls, url: str, who: dict[str, list[int]]) -> AppDb:
@@ -218,18 +233,25 @@ class AppDb:
                 )
 
     def fire_app(self, ids: list[int]) -> float:
-        """Fire the three steps of every id on the application path; return seconds."""
+        """Fire the three steps of every id on the application path; return seconds.
+
+        Step by step over all ids, as work waits for people, and each step's new work told
+        (the courier drained) before the next step: every person is told of every task, as
+        when notifications are written before `fire` returns.
+        """
         from wflow.core import workflow as wf
         from wflow.org.models import User
 
         engine, bind, who, fire = self.engine, self.bind, self.who, wf.fire
         with self.app.app_context():
             t0 = time.perf_counter()
-            for i in ids:
-                for trigger in STEPS:
+            for trigger in STEPS:
+                for i in ids:
                     with Session(bind, expire_on_commit=False) as session:
                         user = session.get(User, who[trigger][self.unit_of(i)])
                         fire(session, engine, user, i, trigger)
+                if not self.courier.wait(600):
+                    raise RuntimeError("the courier did not drain in 10 minutes")
             return time.perf_counter() - t0
 
     def actors(self) -> dict[str, list[Actor]]:
@@ -273,6 +295,19 @@ class AppDb:
                 sa.select(sa.func.count()).select_from(EVT).where(EVT.c.instance_id.in_(ids))
             ).scalar_one()  # fmt: skip
             assert events == 3 * len(ids), (events, len(ids))
+            untold = session.execute(
+                sa.select(sa.func.count()).select_from(TASK).where(TASK.c.announced == sa.false())
+            ).scalar_one()  # fmt: skip
+            assert untold == 0, f"{untold} task rows never told"
+
+    def notes(self) -> int:
+        """Return how many notifications the run wrote."""
+        from wflow.notifications.models import Notification
+
+        with Session(self.bind) as session:
+            return int(
+                session.execute(sa.select(sa.func.count()).select_from(Notification)).scalar_one()
+            )
 
     def close(self) -> None:
         """Release the database."""
@@ -280,11 +315,18 @@ class AppDb:
 
 
 def run(n: int, how: str) -> float:
-    """Return transitions/s of n workflows fired `how`: app, engine-conn or engine-session."""
-    bench = AppDb(f"{how}-{n}", n)
+    """Return transitions/s of n workflows fired `how`: app (notifications told by the
+    courier's thread), app-inline (told before `fire` returns), engine-conn or
+    engine-session."""
+    bench = AppDb(f"{how}-{n}", n, background=how != "app-inline")
     ids = list(range(1, n + 1))
-    if how == "app":
+    if how.startswith("app"):
         seconds = bench.fire_app(ids)
+        # the leader is told of every review but those of its own unit, the secretariat of
+        # every approval
+        expected = 2 * n - sum(1 for i in ids if bench.unit_of(i) == 0)
+        told = bench.notes()
+        assert told == expected, f"{told} notifications, {expected} expected"
     else:
         seconds = bench.fire_engine(ids, orm=how == "engine-session")
     bench.check(ids)
@@ -393,7 +435,9 @@ def main() -> None:
             rows.append(row(f"wflow application path (N={n:,}) vs raw SQL (info)", app, tps,
                             baseline=rates["raw"]))  # fmt: skip
         if n == sizes[0]:  # the bare engine, for information, at the first size only
-            extra = {"Engine.fire, one connection": "engine-conn",
+            extra = {"application path, notifications told before fire returns":
+                     "app-inline",
+                     "Engine.fire, one connection": "engine-conn",
                      "Engine.fire, a Session per transition": "engine-session"}  # fmt: skip
             for label, how in extra.items():
                 rate = run(n, how)

@@ -59,6 +59,9 @@ class Defaults:
     VERIFY_MAX_BYTES = 15 * 1024 * 1024
     # Largest evidence file a unit may attach to a review (bytes; below MAX_CONTENT_LENGTH).
     REVIEW_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+    # Deliver notifications of new work from a thread of the server process, in batches, off
+    # the requests (wflow.wsgi turns it on); off: after each change, before the response.
+    NOTIFY_IN_BACKGROUND = False
     # E-mail notifications: off until an SMTP server is configured (in-app ones always work).
     MAIL_ENABLED = False
     # The SMTP server that relays wflow's mail (host name and port).
@@ -114,6 +117,7 @@ ENV_KEYS: dict[str, str] = {
     "WFLOW_TIMEZONE": "BABEL_DEFAULT_TIMEZONE",
     "WFLOW_PUBLIC_URL": "PUBLIC_URL",
     "WFLOW_TSA_URL": "TSA_URL",
+    "WFLOW_NOTIFY_IN_BACKGROUND": "NOTIFY_IN_BACKGROUND",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

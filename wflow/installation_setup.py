@@ -1,4 +1,4 @@
-"""Give the services what this app provides: its folder, settings and mailer."""
+"""Give the services what this app provides: its folder, settings, mailer and courier."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, render_template
 
 from wflow.core import installation
+from wflow.core.courier import Courier
 from wflow.core.mailer import Mailer
 
 
@@ -19,11 +20,14 @@ def init_app(app: Flask) -> None:
         with app.app_context():
             return render_template(template, **context)
 
+    settings = installation.Settings(app.config)
+    bind = app.extensions["wflow.db"]
     found = installation.Installation(
         folder=Path(app.instance_path),
-        settings=installation.Settings(app.config),
+        settings=settings,
         mailer=Mailer(app.config, render),
         workflows=app.extensions["wflow.engine"],
+        courier=Courier(bind, app.app_context, background=settings.notify_in_background),
     )
     app.extensions["wflow.installation"] = found
-    installation.attach(app.extensions["wflow.db"], found)
+    installation.attach(bind, found)

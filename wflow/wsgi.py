@@ -1,7 +1,14 @@
-"""The WSGI entry point for production servers: gunicorn -w 4 -b 0.0.0.0:8000 'wflow.wsgi:app'."""
+"""The WSGI entry point for production servers: gunicorn -w 4 -b 0.0.0.0:8000 'wflow.wsgi:app'.
+
+A server delivers notifications from a thread of each worker, off the requests
+(`WFLOW_NOTIFY_IN_BACKGROUND=0` delivers them after each change instead).
+"""
 
 from __future__ import annotations
 
+import os
+
 from wflow import create_app
 
+os.environ.setdefault("WFLOW_NOTIFY_IN_BACKGROUND", "1")
 app = create_app()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,6 +14,7 @@ from sqlmodel import Session, col, select
 from tests.notifications.mailbox import Mailbox, free_port, mailbox_fixture  # noqa: F401
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
+from wflow.core.courier import Courier
 from wflow.core.formats import local_end_of_day
 from wflow.councils import service as councils
 from wflow.engine import Actor, FireContext, Scope
@@ -201,3 +205,76 @@ def test_notify__digest_is_sent_once_a_day_to_those_who_asked(
     assert "1 e-mail(s) sent" in runner.invoke(args=["digest", "--now", tomorrow]).output
     bad = runner.invoke(args=["digest", "--now", "soon"])
     assert bad.exit_code != 0 and "not an ISO date-time" in bad.output
+
+
+# --- new work is told after the change, from the task index's unannounced rows ------------
+
+
+def _courier(app: Flask) -> Courier:
+    courier = app.extensions["wflow.installation"].courier
+    assert isinstance(courier, Courier)
+    return courier
+
+
+def test_notify__new_work_is_told_once_however_many_deliveries_run(
+    app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any
+) -> None:
+    courier = _courier(app)
+    monkeypatch.setattr(courier, "poke", lambda *_a: None)  # a server that stopped at once
+    iid = _start_pact(app, session, world)
+    head = world["users"]["a1.head"]
+    assert _notes(session, head) == []  # the change committed without its notifications
+    with app.app_context():
+        assert notify.deliver_all(session) == 1
+        assert notify.deliver_all(session) == 0  # claimed: a second delivery finds nothing
+    assert [(n.kind, n.instance_id) for n in _notes(session, head)] == [("new_task", iid)]
+
+
+def test_notify__tick_tells_the_work_a_stopped_server_left(
+    app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any, runner: Any
+) -> None:
+    monkeypatch.setattr(_courier(app), "poke", lambda *_a: None)
+    iid = _start_pact(app, session, world)
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0 and "new work told on 1 subject(s)" in result.output
+    assert [n.instance_id for n in _notes(session, world["users"]["a1.head"])] == [iid]
+    assert "new work told" not in runner.invoke(args=["tick"]).output  # nothing left
+
+
+def test_notify__a_failed_delivery_keeps_the_news_for_the_next(
+    app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any
+) -> None:
+    def broken(*_a: Any) -> list[tuple[User, set[str]]]:
+        raise RuntimeError("boom")
+
+    real = notify.holders
+    monkeypatch.setattr(notify, "holders", broken)
+    iid = _start_pact(app, session, world)
+    head = world["users"]["a1.head"]
+    assert _notes(session, head) == []
+    monkeypatch.setattr(notify, "holders", real)
+    with app.app_context():
+        assert notify.deliver_all(session) == 1
+    assert [n.instance_id for n in _notes(session, head)] == [iid]
+
+
+def test_notify__a_server_tells_the_new_work_from_its_courier_thread(
+    app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any
+) -> None:
+    courier = _courier(app)
+    gate = threading.Event()
+
+    @contextmanager
+    def gated() -> Iterator[None]:
+        assert gate.wait(10)  # the thread waits here until the test has looked
+        with app.app_context():
+            yield
+
+    monkeypatch.setattr(courier, "background", True)
+    monkeypatch.setattr(courier, "context", gated)
+    iid = _start_pact(app, session, world)  # returns once committed, before anyone is told
+    head = world["users"]["a1.head"]
+    assert _notes(session, head) == []
+    gate.set()
+    assert courier.wait(10)
+    assert [(n.kind, n.instance_id) for n in _notes(session, head)] == [("new_task", iid)]

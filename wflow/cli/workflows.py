@@ -16,6 +16,7 @@ from wflow.cli import audit as cli_audit
 from wflow.config import PROJECT_ROOT
 from wflow.core import workflow as wf
 from wflow.engine import check_files
+from wflow.notifications import service as notifications
 from wflow.workflow_rules import build_registry
 from wflow.workflow_setup import engine as app_engine
 
@@ -74,6 +75,9 @@ def tick_command(now_text: str | None) -> None:
         f"tick: {report.done} item(s) opened, {report.fired} deadline(s) fired, "
         f"{report.reminded} reminder(s) sent"
     )
+    told = notifications.deliver_all(database.session())  # left by a server that stopped
+    if told:
+        click.echo(f"tick: new work told on {told} subject(s)")
     cli_audit.periodic_check(now)
 
 

@@ -24,6 +24,7 @@ from wflow.core.blobs import BlobStore
 from wflow.documents.pki import KeyStore
 
 if TYPE_CHECKING:  # the mailer renders with the app's templates; only its type is needed here
+    from wflow.core.courier import Courier
     from wflow.core.mailer import Mailer
     from wflow.engine import Engine
 
@@ -75,6 +76,13 @@ class Settings:
         return str(self.config.get("TSA_URL") or "") or None
 
     @property
+    def notify_in_background(self) -> bool:
+        """Tell whether notifications are delivered by a thread of the server process
+        (NOTIFY_IN_BACKGROUND; on for the WSGI entry point) instead of after each change."""
+        value = self.config.get("NOTIFY_IN_BACKGROUND", False)
+        return str(value).lower() not in {"", "0", "false", "no", "off"}
+
+    @property
     def audit_interval(self) -> timedelta | None:
         """Return the time between periodic audit checks (AUDIT_CHECK_MINUTES; None: off)."""
         minutes = float(self.config.get("AUDIT_CHECK_MINUTES", 60) or 0)
@@ -89,6 +97,7 @@ class Installation:
     settings: Settings = field(default_factory=Settings)
     mailer: Mailer | None = None
     workflows: Engine | None = None  # the workflow engine built from workflows/*.yaml
+    courier: Courier | None = None  # drains outboxes after commits (the notifications')
 
     @property
     def blobs(self) -> BlobStore:

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _DEPTH = "wflow.uow.depth"
 _AFTER = "wflow.uow.after_commit"
 _ON_ROLLBACK = "wflow.uow.after_rollback"
+_ONCE = "wflow.uow.once"  # the keys of the work queued `once` in the open unit
 
 
 @contextmanager
@@ -46,6 +47,7 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     finally:
         session.info[_DEPTH] = depth
         if depth == 0:
+            session.info.pop(_ONCE, None)
             _run(session, _ON_ROLLBACK if failed else _AFTER)
             session.info.pop(_ON_ROLLBACK, None)
 
@@ -64,12 +66,18 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def after_commit(session: OrmSession, work: Callable[[], Any]) -> None:
-    """Run `work` after the current unit commits (at once when no unit is open)."""
+def after_commit(session: OrmSession, work: Callable[[], Any], once: object = None) -> None:
+    """Run `work` after the current unit commits (at once when no unit is open); with `once`,
+    only the first work queued under that key in the unit runs."""
     if session.info.get(_DEPTH, 0) == 0:
         work()
         return
-    session.info.setdefault(_AFTER, []).append(work)
+    queued = session.info.setdefault(_AFTER, [])
+    if once is not None:
+        if once in session.info.setdefault(_ONCE, set()):
+            return
+        session.info[_ONCE].add(once)
+    queued.append(work)
 
 
 def after_rollback(session: OrmSession, work: Callable[[], Any]) -> None:
@@ -92,6 +100,7 @@ def discard(session: Session) -> None:
     """Drop whatever a failed request or a lost race left pending (nothing is written)."""
     session.rollback()
     session.info.pop(_AFTER, None)
+    session.info.pop(_ONCE, None)
     session.info.pop(_ON_ROLLBACK, None)
 
 

@@ -6,6 +6,7 @@ transaction, rolled back whole when the engine refuses.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from wflow.core.access import principals
-from wflow.core.uow import transactional, unit_of_work
+from wflow.core.uow import after_commit, transactional, unit_of_work
 from wflow.councils import service as councils
 from wflow.engine import (
     Actor,
@@ -66,15 +67,16 @@ def _forget_actors(session: OrmSession, *_args: Any) -> None:
     session.info.pop(_ACTORS, None)
 
 
-Listener = Callable[[Session, Engine, int, TaskKeys, "User | None"], None]
+Listener = Callable[[Session], None]
 _LISTENERS: list[Listener] = []
 
 
-def on_change(listener: Listener) -> None:
-    """Call `listener` in the transaction of every start or fire, with the tasks it created.
+def on_new_work(listener: Listener) -> None:
+    """Call `listener(session)` once a start or fire that added tasks has committed.
 
-    Each listener runs in a savepoint: one that fails is logged and undone alone, and the
-    change itself stands (notifications subscribe here; their e-mails leave after commit).
+    The notifications subscribe here: they deliver from the task index (its rows of new work
+    are unannounced), after the change and never in its transaction; a listener must not
+    raise, and whatever it does cannot undo the change.
     """
     if listener not in _LISTENERS:
         _LISTENERS.append(listener)
@@ -86,17 +88,10 @@ def task_keys(session: OrmSession, instance_id: int) -> TaskKeys:
     return frozenset((t, p) for t, p in session.execute(query).all())
 
 
-def _changed(
-    session: Session, engine: Engine, instance_id: int, new: TaskKeys, user: User | None
-) -> None:
-    if not new:
-        return
-    for listener in _LISTENERS:
-        try:
-            with session.begin_nested():
-                listener(session, engine, instance_id, new, user)
-        except Exception:
-            log.exception("after the change of instance %s: %s failed", instance_id, listener)
+def _changed(session: Session, new: TaskKeys) -> None:
+    if new:
+        for listener in _LISTENERS:
+            after_commit(session, functools.partial(listener, session), once=listener)
 
 
 def start(
@@ -118,7 +113,7 @@ def start(
     actor = actor_for(session, user) if user is not None else Actor.system()
     with unit_of_work(session):
         instance_id = engine.start(session, workflow, scope, actor, data)
-        _changed(session, engine, instance_id, task_keys(session, instance_id), user)
+        _changed(session, task_keys(session, instance_id))
     return instance_id
 
 
@@ -135,14 +130,14 @@ def fire(
 ) -> FireResult:
     """Fire `trigger` as `user` (or as `actor`, e.g. a written ballot) in one unit of work.
 
-    Every transition people cause goes through here, so the inbox and the notifications
-    always follow; a refusal rolls the whole unit back and re-raises. `user` None is the
-    system (a scheduled job).
+    Every transition people cause goes through here, so the inbox follows and the
+    notifications are told after the commit; a refusal rolls the whole unit back and
+    re-raises. `user` None is the system (a scheduled job).
     """
     actor = actor or (actor_for(session, user) if user is not None else Actor.system())
     with unit_of_work(session):
         result = engine.fire(session, instance_id, trigger, actor, data, expected_version)
-        _changed(session, engine, instance_id, result.new_tasks, user)
+        _changed(session, result.new_tasks)
     return result
 
 

@@ -57,7 +57,8 @@ def task_rows(
         for principal in sorted(plan.principals(scope)):
             rows.append(
                 {"instance_id": instance_id, "trigger": trigger, "principal": principal,
-                 "due_at": due_at, "work": work[(state, trigger)]}
+                 "due_at": due_at, "work": work[(state, trigger)],
+                 "announced": not work[(state, trigger)]}
             )  # fmt: skip
     part = comp.participation.get(state)
     if part is not None:
@@ -66,7 +67,7 @@ def task_rows(
                 rows.append(
                     {"instance_id": instance_id, "trigger": trigger,
                      "principal": seat.principal, "due_at": due_at,
-                     "work": work[(state, trigger)]}
+                     "work": work[(state, trigger)], "announced": not work[(state, trigger)]}
                 )  # fmt: skip
     return list({(r["trigger"], r["principal"]): r for r in rows}.values())
 
@@ -101,8 +102,8 @@ def write_tasks(
     """Make the instance's task rows `rows`, changing in place only what differs.
 
     Rows that stay are left alone (updated if their due date moved or they became, or
-    stopped being, work); with `clear` False the instance has no rows yet (it just started)
-    and `rows` are inserted.
+    stopped being, work; their `announced` kept); with `clear` False the instance has no rows
+    yet (it just started) and `rows` are inserted. Rows of work that appear are unannounced.
     """
     wanted = {(r["trigger"], r["principal"]): r for r in rows}
     have: dict[TaskKey, tuple[Any, Any]] = {}
@@ -193,6 +194,41 @@ def classify(session: Session, is_work: Callable[[str, int, str, str], bool]) ->
             .values(work=is_work(workflow, version, state, trigger))
         )  # fmt: skip
     return len(kinds)
+
+
+# the instances with news, oldest first (the partial index ix_wf_task_news), claimed whole
+_NEWS_OF = (
+    sa.select(TASK.c.instance_id)
+    .where(TASK.c.announced == sa.false())
+    .distinct()
+    .order_by(TASK.c.instance_id)
+    .limit(sa.bindparam("limit"))
+)
+CLAIM_NEWS = (
+    sa.update(TASK)
+    .where(TASK.c.announced == sa.false(), TASK.c.instance_id.in_(_NEWS_OF))
+    .values(announced=True)
+    .returning(TASK.c.instance_id, TASK.c.trigger, TASK.c.principal, TASK.c.work)
+)
+
+
+class News(NamedTuple):
+    """A task row that appeared and nobody was told of yet."""
+
+    instance_id: int
+    trigger: str
+    principal: str
+    work: bool
+
+
+def claim_news(session: Session, limit: int) -> list[News]:
+    """Mark announced the unannounced rows of at most `limit` instances and return them.
+
+    One UPDATE ... RETURNING: two claimers at once never get the same row (PostgreSQL
+    re-checks `announced` on the row it waited for; SQLite has one writer).
+    """
+    rows = session.connection().execute(CLAIM_NEWS, {"limit": limit})
+    return [News._make(r) for r in rows]
 
 
 def inbox(session: Session, actor: Actor) -> list[Task]:

@@ -10,7 +10,7 @@ lock, the audit chain, participation, timers and the task index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,7 @@ from wflow.engine.statements import (
     EVT,
     INSERT_EVENT,
     INSERT_INSTANCE,
+    SELECT_HEADS,
     SELECT_INSTANCE,
     SELECT_INSTANCE_FOR_FIRE,
     TASK,
@@ -234,6 +235,12 @@ class Engine(Firing):
         """
         return self._row(Db(session), instance_id)
 
+    def heads(self, session: Session, ids: Sequence[int]) -> dict[int, Any]:
+        """Return instances' rows as they stand, by id, each with `actor_user_id`, the user
+        whose event is the last of its chain (None: the system): one query."""
+        found = session.connection().execute(SELECT_HEADS, {"ids": sorted(set(ids))})
+        return {r.id: r for r in found}
+
     def ballots(self, session: Session, instance_id: int, round_: int) -> list[str]:
         """Return the choices of a secret round's ballots (act, refuse, abstain; unordered)."""
         return load_choices(Db(session), instance_id, round_)
@@ -262,6 +269,10 @@ class Engine(Firing):
     def work_count(self, session: Session, actor: Actor) -> int:
         """Count the instances where `actor` holds work: one indexed query on the task index."""
         return _inbox.work_count(session, actor)
+
+    def claim_news(self, session: Session, limit: int = 200) -> list[_inbox.News]:
+        """Claim the task rows of work nobody was told of yet, of at most `limit` instances."""
+        return _inbox.claim_news(session, limit)
 
     def inbox_count(self, session: Session, actor: Actor) -> int:
         """Return how many tasks `actor` has now."""

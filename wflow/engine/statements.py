@@ -49,6 +49,12 @@ SELECT_INSTANCE = Prepared(_SELECT_INSTANCE)
 # catches a concurrent change).
 SELECT_INSTANCE_FOR_FIRE = Prepared(_SELECT_INSTANCE.with_for_update())
 INSERT_INSTANCE = _insert(INST, returning=True)
+# instances as they stand, each with the user whose event is the last of its chain
+SELECT_HEADS = (
+    sa.select(*INSTANCE_COLUMNS, EVT.c.actor_user_id)
+    .outerjoin(EVT, (EVT.c.instance_id == INST.c.id) & (EVT.c.seq == INST.c.last_seq))
+    .where(INST.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
 
 _WHERE_CURRENT = (
     (INST.c.id == _b("b_id"))

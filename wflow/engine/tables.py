@@ -170,12 +170,20 @@ class WfTask(SQLModel, table=True):
     instead of three, which the firing path measurably feels. `work` tells whether the row
     is work to do (`Definition.is_work`), so a person's count is one query on the index of
     (principal, work, instance); NULL only for rows from before the column, classified when
-    a server first syncs its versions (`Engine.sync_versions`).
+    a server first syncs its versions (`Engine.sync_versions`). `announced` is False on a row
+    of work that just appeared and nobody has been told of yet: the task index is the outbox
+    of the notifications (`Engine.claim_news`), kept small by a partial index.
     """
 
     __tablename__ = "wf_task"
     __table_args__ = (
         sa.Index("ix_wf_task_principal_work", "principal", "work", "instance_id"),
+        sa.Index(
+            "ix_wf_task_news",
+            "instance_id",
+            sqlite_where=sa.text("announced = 0"),
+            postgresql_where=sa.text("announced = false"),
+        ),
         {"sqlite_with_rowid": False},
     )
 
@@ -184,6 +192,7 @@ class WfTask(SQLModel, table=True):
     principal: str = Field(max_length=200, primary_key=True)
     due_at: datetime | None = Field(default=None, sa_type=sa.DateTime)
     work: bool | None = None
+    announced: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 TABLES: tuple[sa.Table, ...] = tuple(

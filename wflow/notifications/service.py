@@ -1,7 +1,9 @@
 """Tasks reach people: in-app notifications and e-mail when work arrives, reminders, digests.
 
-Each notification is written in its recipient's language. E-mails are sent after the commit
-of the change that caused them; failures are logged and never undo that change.
+Each notification is written in its recipient's language. New work is told after the change
+that made it has committed, from the task index's unannounced rows (`deliver`, drained by the
+installation's courier); reminders and deadlines in the tick's transaction. E-mails leave
+after the commit that wrote them; failures are logged and never undo a change.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from wflow.clock import utcnow
 from wflow.core import formats, installation, mailer
 from wflow.core import workflow as wf
 from wflow.core.access import committee_principals, is_committee
+from wflow.core.courier import drain
 from wflow.core.uow import after_commit, in_unit, transactional
-from wflow.core.workflow import TaskKeys, task_keys
 from wflow.councils import service as councils
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
 from wflow.inbox.words import WorkItem, due_date, in_words
@@ -139,24 +141,61 @@ def _held(user: User, seats: Sequence[tuple[int, int, str]], delegated: bool = F
     return out
 
 
-def after_change(
-    session: Session, engine: Engine, instance_id: int, new: TaskKeys, actor: User | None
-) -> None:
-    """Notify the people who got a new task on an instance, in its transaction; mail after."""
-    row = engine.row(session, instance_id)  # WfInstance's columns, without the ORM's cost
-    defn = engine.definition(row.workflow, row.version)
-    # options that stay available (revoke, close early) are not work: nobody is told
-    new = frozenset((t, p) for t, p in new
-                    if engine.is_work(row.workflow, row.version, row.state, t))  # fmt: skip
-    items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
-    mails = [
-        _notify(session, user, NotificationKind.NEW_TASK, defn, row, None,
-                sorted({t for t, p in new if p in held}), engine, items)
-        for user, held in holders(session, {p for _t, p in new})
-        if actor is None or user.id != actor.id
-    ]  # fmt: skip
+NEWS_BATCH = 200  # instances whose new work one delivery announces
+
+
+def deliver(session: Session) -> int:
+    """Tell people of the work that appeared since the last delivery; return the instances.
+
+    Claims the task rows of work nobody was told of (`Engine.claim_news`) in the caller's
+    unit, and writes one notification per person and instance in their language, the e-mails
+    after the commit; whoever acted last on an instance is not told of work they gave
+    themselves. Runs after the change that made the work, never in its transaction (the
+    courier of the installation drains it, see `announce`).
+    """
+    found = installation.maybe(session)
+    engine = found.workflows if found is not None else None
+    if engine is None:  # the engine run without the app: nobody to tell
+        return 0
+    news = engine.claim_news(session, NEWS_BATCH)
+    work: dict[int, set[tuple[str, str]]] = {}
+    for n in news:
+        if n.work:
+            work.setdefault(n.instance_id, set()).add((n.trigger, n.principal))
+    heads = engine.heads(session, list(work)) if work else {}
+    people = holders(session, {p for keys in work.values() for _t, p in keys}) if work else []
+    notes: list[dict[str, Any]] = []
+    mails: list[mailer.Mail | None] = []
+    for instance_id, keys in work.items():
+        row = heads.get(instance_id)
+        if row is None:
+            continue
+        defn = engine.definition(row.workflow, row.version)
+        items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
+        for user, held in people:
+            triggers = sorted({t for t, p in keys if p in held})
+            if triggers and user.id != row.actor_user_id:
+                note, mail = _compose(session, user, NotificationKind.NEW_TASK, defn, row, None,
+                                      triggers, engine, items)  # fmt: skip
+                notes.append(note)
+                mails.append(mail)
+    if notes:
+        session.connection().execute(_INSERT_NOTE, notes)
     if any(mails):
-        after_commit(session, lambda: send(session, mails))  # dropped if the change rolls back
+        after_commit(session, lambda: send(session, mails))  # dropped if the unit rolls back
+    return len({n.instance_id for n in news})
+
+
+def deliver_all(session: Session) -> int:
+    """Deliver every piece of news now, batch after batch; return the instances told of."""
+    return drain(session, deliver)
+
+
+def announce(session: Session) -> None:
+    """Have the installation's courier deliver the new work (after the change's commit)."""
+    found = installation.maybe(session)
+    if found is not None and found.courier is not None:
+        found.courier.poke(session, deliver)
 
 
 def mailer_of(session: OrmSession) -> mailer.Mailer | None:
@@ -173,10 +212,20 @@ def send(session: OrmSession, mails: Sequence[mailer.Mail | None]) -> int:
 
 def _notify(
     session: OrmSession, user: User, kind: NotificationKind, defn: Definition, row: WfInstance,
+    due_at: datetime | None,
+) -> mailer.Mail | None:  # fmt: skip
+    """Add one notification in the user's language; return its e-mail (None: no e-mail)."""
+    note, mail = _compose(session, user, kind, defn, row, due_at)
+    session.connection().execute(_INSERT_NOTE, note)
+    return mail
+
+
+def _compose(
+    session: OrmSession, user: User, kind: NotificationKind, defn: Definition, row: Any,
     due_at: datetime | None, triggers: Sequence[str] = (), engine: Engine | None = None,
     items: dict[tuple[str, tuple[str, ...]], WorkItem] | None = None,
-) -> mailer.Mail | None:  # fmt: skip
-    """Add one notification in the user's language; return its e-mail (None: no e-mail).
+) -> tuple[dict[str, Any], mailer.Mail | None]:  # fmt: skip
+    """Return one notification's row in the user's language and its e-mail (None: no e-mail).
 
     It names the subject and where it belongs in words (never an instance number); `items`
     keeps the words per language and triggers when several people are told at once.
@@ -203,19 +252,16 @@ def _notify(
         if due_at is not None:
             due = formats.format_date(due_date(due_at, installation.zone(session)), locale)
             body += "\n" + _("Due: %(due)s", due=due)
-    session.connection().execute(
-        _INSERT_NOTE,
-        {"user_id": user.id or 0, "kind": kind.value, "instance_id": row.id, "title": title,
-         "body": body, "created_at": utcnow(), "read_at": None},
-    )  # fmt: skip
+    note = {"user_id": user.id or 0, "kind": kind.value, "instance_id": row.id, "title": title,
+            "body": body, "created_at": utcnow(), "read_at": None}  # fmt: skip
     context = {"title": title, "body": body, "instance_id": row.id}
     sender = mailer_of(session)
-    return sender.compose(user, "notification", context) if sender is not None else None
+    return note, sender.compose(user, "notification", context) if sender is not None else None
 
 
 def register(reg: Registry) -> None:
-    """Register the hooks: new tasks after each change, reminders, deadlines that passed."""
-    wf.on_change(after_change)
+    """Register the hooks: new work after each change, reminders, deadlines that passed."""
+    wf.on_new_work(announce)
 
     @reg.on_reminder
     def _remind(ctx: FireContext, due_at: datetime, principals: Sequence[str]) -> None:
@@ -230,22 +276,15 @@ def register(reg: Registry) -> None:
 
     @reg.on_deadline
     def _deadline(ctx: FireContext, _trigger: str, principals: Sequence[str]) -> None:
-        """Tell who held the tasks that the deadline passed, and who got new tasks from it."""
+        """Tell who held the tasks that the deadline passed (the work it gave is news, told
+        by `deliver` once the tick commits)."""
         if installation.maybe(ctx.session) is None:
             return
         row = ctx.session.get(WfInstance, ctx.instance_id)
         if row is None:
             return
-        ctx.session.flush()
-        before = set(principals)
-        defn = ctx.definition
-        new = frozenset((t, p) for t, p in task_keys(ctx.session, ctx.instance_id)
-                        if p not in before and defn.is_work(row.state, t))  # fmt: skip
-        mails = [_notify(ctx.session, u, NotificationKind.DEADLINE, defn, row, None)
-                 for u in users_holding(ctx.session, before)]  # fmt: skip
-        mails += [_notify(ctx.session, u, NotificationKind.NEW_TASK, defn, row, None,
-                          sorted({t for t, p in new if p in held}))
-                  for u, held in holders(ctx.session, {p for _t, p in new})]  # fmt: skip
+        mails = [_notify(ctx.session, u, NotificationKind.DEADLINE, ctx.definition, row, None)
+                 for u in users_holding(ctx.session, principals)]  # fmt: skip
         send_after_commit(ctx.session, mails)
 
 
