@@ -1,8 +1,9 @@
 """The committee's dashboard: every block of a year, its workflows by state, pact signatures.
 
 A constant number of queries whatever the number of blocks: the blocks with their members,
-the instances of the year (counted, and the listed ones with their units' names), the current
-signing round of the newest pacts, the reviews per period.
+the instances of the year counted by state (for every block: the filters need them), then
+for the blocks of the page asked for only, the listed instances with their units' names, the
+current signing round of the newest pacts, the reviews per period.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from wflow.clock import utcnow
+from wflow.core.paging import Page, paginate, whole
 from wflow.engine import Definition, WfInstance, WfParticipant
 from wflow.org.models import Block, BlockMembership, Position, Unit
 from wflow.reviews.models import PERIOD_ORDER, Review
@@ -25,6 +27,7 @@ from wflow.reviews.models import PERIOD_ORDER, Review
 COLUMNS = ("plan", "pact", "review", "nomination")
 # Workflows whose instances are listed one by one (a block has few); reviews are counted.
 LISTED = ("plan", "pact", "nomination")
+PAGE_SIZE = 12  # blocks per page of the dashboard
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,9 @@ class Dashboard:
     """The blocks of a year as the committee sees them."""
 
     year: int
-    rows: list[BlockRow]
-    states: dict[str, list[str]]  # workflow -> states seen, in definition order
+    rows: list[BlockRow]  # the blocks of the page, by name
+    states: dict[str, list[str]]  # workflow -> states seen on the page, in definition order
+    page: Page[BlockRow]  # where the rows lie among every block matching the filters
 
 
 def build(
@@ -102,9 +106,12 @@ def build(
     overdue: bool = False,
     now: datetime | None = None,
     councils: Collection[int] | None = None,
+    page: int | None = None,
+    size: int = PAGE_SIZE,
 ) -> Dashboard:
     """Return the dashboard of `year`, filtered by block, state and overdue (five queries);
-    only the blocks of `councils` when given (a council's own and those below it)."""
+    only the blocks of `councils` when given (a council's own and those below it); page
+    `page` of `size` blocks by name when given (PageNotFound past the last), else every one."""
     now = now or utcnow()
     finals = {
         name: {s for s, st in d.states.items() if st.final} for name, d in definitions.items()
@@ -135,24 +142,36 @@ def build(
         if chosen and (not overdue or late):
             row.counts[workflow][st] += late if overdue else int(n)
             matched.add(bid)
-    # Listed one by one: the plans, pacts and nominations, and any instance past due, with the
-    # name of the unit each is about.
-    listed = (
+    matching = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
+    matching.sort(key=lambda r: r.name)
+    shown = whole(matching) if page is None else paginate(matching, page, size)
+    on_page = {r.block_id: r for r in shown.items}
+    if on_page:
+        _listed(session, in_year, past_due, on_page, finals, now)
+        _signatures(session, year, on_page)
+        _reviews(session, year, on_page, now.date())
+    listed = list(shown.items)
+    return Dashboard(year=year, rows=listed, states=_states(definitions, listed), page=shown)
+
+
+def _listed(
+    session: Session, in_year: sa.ColumnElement[bool], past_due: sa.ColumnElement[bool],
+    rows: dict[int, BlockRow], finals: dict[str, set[str]], now: datetime,
+) -> None:  # fmt: skip
+    """Fill the blocks' plans, pacts, nominations and instances past due, with the name of the
+    unit each is about (one query)."""
+    query = (
         sa.select(col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
                   col(WfInstance.block_id), col(WfInstance.due_at), col(Unit.name))
         .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
-        .where(in_year, sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))
+        .where(in_year, col(WfInstance.block_id).in_(sorted(rows)),
+               sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))
     )  # fmt: skip
-    for iid, workflow, st, bid, due, unit in session.execute(listed).all():
+    for iid, workflow, st, bid, due, unit in session.execute(query).all():
         row = rows.get(bid)
         if row is not None:
             late = due is not None and due < now and st not in finals.get(workflow, set())
             row.instances.append(InstanceRef(iid, workflow, st, due, late, unit))
-    _signatures(session, year, rows)
-    _reviews(session, year, rows, now.date())
-    shown = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
-    shown.sort(key=lambda r: r.name)
-    return Dashboard(year=year, rows=shown, states=_states(definitions, shown))
 
 
 def _blocks(session: Session, year: int, block_id: int | None,
@@ -229,7 +248,7 @@ def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date
     sums = [sa.func.sum(sa.case((kind == k, 1), else_=0)) for k in PeriodCounts.KINDS]
     query = (
         sa.select(col(Review.block_id), col(Review.period), *sums)
-        .where(col(Review.year) == year)
+        .where(col(Review.year) == year, col(Review.block_id).in_(sorted(rows)))
         .group_by(col(Review.block_id), col(Review.period))
     )
     found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)

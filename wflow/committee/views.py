@@ -127,14 +127,17 @@ def _filters() -> dict[str, Any]:
 @bp.route("/committee")
 @login_required
 def index() -> str | WResponse:
-    """Show every block of a year: plan, pact signatures, reviews, nominations, overdue work."""
+    """Show the blocks of a year, a page at a time: plan, pact signatures, reviews,
+    nominations, overdue work; or export every block matching the filters."""
     if not is_committee(user()):
         abort(403)
     filters = _filters()
+    number = arg_int("page", minimum=1) or 1  # past the last page: a 404 naming the last
+    fmt = wanted_format()
     defs = engine().definitions
     seen = councils.seen_by(db.session(), user())  # the council's blocks and those below it
-    board = dashboard.build(db.session(), defs, **filters, councils=seen)
-    fmt = wanted_format()
+    board = dashboard.build(db.session(), defs, **filters, councils=seen,
+                            page=None if fmt else number)  # fmt: skip
     if fmt:
         return _export(fmt, board, defs)
     words = _review_words()
