@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -24,7 +23,7 @@ from wflow.core.access import current_year, is_committee
 from wflow.councils import service as councils
 from wflow.engine import Definition
 from wflow.inspections import service as inspections
-from wflow.org.models import Block, Unit
+from wflow.org.models import Unit
 from wflow.web.args import arg_int
 from wflow.web.guard import user
 from wflow.web.labels import PERIODS
@@ -171,15 +170,12 @@ def index() -> str | WResponse:
                             for p, segments in periods.items()},
         }  # fmt: skip
     session = db.session()
-    blocks = session.execute(sa.select(col(Block.id), col(Block.name))
-                             .where(col(Block.council_id).in_(sorted(seen)))
-                             .order_by(col(Block.name)))  # fmt: skip
     subjects = {i.id: i.unit for r in board.rows for i in r.instances if i.unit is not None}
     late = inspections.overdue(session, installation.local_date(session, utcnow()), councils=seen)
     rec_units = _owner_names({r.owner_unit_id for r, _i in late})
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
-        blocks=blocks.all(), label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
+        blocks=board.choices, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
         subjects=subjects, late_recs=late, rec_units=rec_units,
         instance_url=link_maker("workflows.instance", "instance_id"),
         reviews_url=link_maker("review.block_reviews", "block_id"),
