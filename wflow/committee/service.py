@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -191,11 +191,11 @@ def _listed(
 
 
 @cache
-def _blocks_query(by_council: bool) -> sa.Select[Unpack[tuple[Any, ...]]]:
+def _blocks_query(by_council: bool) -> sa.Select[*tuple[Any, ...]]:
     """Return the statement of `_blocks`, of the blocks of some councils or of every block."""
     leader = sa.case((col(BlockMembership.position) == Position.LEADER.value, col(Unit.name)))
     members = sa.join(BlockMembership, Unit, col(Unit.id) == col(BlockMembership.unit_id))
-    query: sa.Select[Unpack[tuple[Any, ...]]] = (
+    query: sa.Select[*tuple[Any, ...]] = (
         sa.select(col(Block.id), col(Block.name), col(Block.code),
                   sa.func.count(col(BlockMembership.unit_id)), sa.func.max(leader))
         .select_from(Block)
@@ -277,7 +277,7 @@ def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
             row.missing.append(label)
 
 
-def _reviews_query() -> sa.Select[Unpack[tuple[Any, ...]]]:
+def _reviews_query() -> sa.Select[*tuple[Any, ...]]:
     """Return the statement of `_reviews`: some blocks' reviews of a year counted per period."""
     done = col(Review.submitted_at).is_not(None)
     kind = sa.case(
@@ -285,7 +285,7 @@ def _reviews_query() -> sa.Select[Unpack[tuple[Any, ...]]]:
         (col(Review.due_date) < sa.bindparam("today"), "missing"), else_="pending",
     )  # fmt: skip
     sums = [sa.func.sum(sa.case((kind == k, 1), else_=0)) for k in PeriodCounts.KINDS]
-    query: sa.Select[Unpack[tuple[Any, ...]]] = (
+    query: sa.Select[*tuple[Any, ...]] = (
         sa.select(col(Review.block_id), col(Review.period), *sums)
         .where(col(Review.year) == sa.bindparam("year"),
                col(Review.block_id).in_(sa.bindparam("blocks", expanding=True)))
