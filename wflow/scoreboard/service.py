@@ -199,6 +199,7 @@ class Board:
     lines: list[Line]
     groups: list[GroupColumn]
     criteria: list[CriterionProgress]
+    years: list[int]  # the years in which the block has members, newest first
 
     @property
     def scale(self) -> int:
@@ -221,6 +222,12 @@ _CELLS = (
     .outerjoin(WfInstance, col(WfInstance.id) == Review.instance_id)
     .where(col(Review.block_id) == sa.bindparam("block_id"),
            col(Review.year) == sa.bindparam("year"))
+)  # fmt: skip
+_MEMBERS = (  # the block's member units of every year, by name
+    sa.select(col(Unit.id), col(Unit.name), col(Unit.code), col(BlockMembership.year))
+    .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
+    .where(col(BlockMembership.block_id) == sa.bindparam("block_id"))
+    .order_by(col(Unit.name), col(Unit.id))
 )  # fmt: skip
 _CRITERIA = (  # the plan's criteria with their groups, columns only
     sa.select(col(Criterion.id), col(Criterion.group_id), col(Criterion.position),
@@ -287,7 +294,14 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
     shows the latest period with an accepted result; with it, both use that period.
     """
     plan = plan_of_year(session, block_id, year)
-    units = members(session, block_id, year)
+    units: list[tuple[int, str, str]] = []  # one query: the members in `year`, the block's years
+    years: set[int] = set()
+    for uid, name, code, member_in in session.connection().execute(
+        _MEMBERS, {"block_id": block_id}
+    ):
+        years.add(member_in)
+        if member_in == year:
+            units.append((int(uid or 0), name, code))
     cells: dict[int, dict[str, Cell]] = defaultdict(dict)
     counts = subjects.tagged(session, REVIEW, "counted")
     found = session.connection().execute(_CELLS, {"block_id": block_id, "year": year})
@@ -319,7 +333,8 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
         for r in ranking
     ]  # fmt: skip
     groups, progress = _breakdown(session, plan, block_id, year, reference, lines)
-    return Board(block_id, year, plan, periods, period, reference, lines, groups, progress)
+    return Board(block_id, year, plan, periods, period, reference, lines, groups, progress,
+                 sorted(years, reverse=True))  # fmt: skip
 
 
 def _breakdown(

@@ -97,10 +97,9 @@ def show(block_id: int) -> str | WResponse:
          for line in board.lines if line.groups],
         [f"{g.code}. {g.title}" for g in board.groups], Decimal(board.scale), page_points,
     )  # fmt: skip
-    years = directory.block_years_of(db.session(), block_id)
     sheet_base = url_for("scoreboard.sheet", block_id=block_id, year=year)
     return render_template(
-        "scoreboard/show.html", block=block, board=board, year=year, years=years, shown=shown,
+        "scoreboard/show.html", block=block, board=board, year=year, years=board.years, shown=shown,
         periods_chart=column_chart, groups_chart=bar_chart, labels=labels,
         points=page_points, percent=formats.percent_of_page(), periods=list(PERIOD_ORDER),
         summary=_summary(board, shown, labels, page_points),
