@@ -1,9 +1,10 @@
 """The committee's dashboard: every block of a year, its workflows by state, pact signatures.
 
 A constant number of queries whatever the number of blocks: the blocks with their members,
-the instances of the year counted by state (for every block: the filters need them), then
-for the blocks of the page asked for only, the listed instances with their units' names, the
-current signing round of the newest pacts, the reviews per period.
+the instances of the year counted by state (of every block when a filter on them picks the
+blocks, else of the page's), then for the blocks of the page asked for only, the listed
+instances with their units' names, the current signing round of the newest pacts, the
+reviews per period.
 """
 
 from __future__ import annotations
@@ -106,13 +107,12 @@ _IN_YEAR = sa.and_(
 _PAST_DUE = sa.and_(
     col(WfInstance.due_at).is_not(None), col(WfInstance.due_at) < sa.bindparam("now")
 )
-_GROUPED = (  # every block's instances of the year by workflow and state, those past due
+_GROUPED = (  # some blocks' instances of the year by workflow and state, those past due
     sa.select(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state),
               sa.func.count(), sa.func.sum(sa.case((_PAST_DUE, 1), else_=0)))
-    .where(_IN_YEAR)
+    .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
     .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
 )  # fmt: skip
-_GROUPED_ONE = _GROUPED.where(col(WfInstance.block_id) == sa.bindparam("block_id"))
 _LISTED = (  # the plans, pacts, nominations and instances past due of some blocks
     sa.select(col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
               col(WfInstance.block_id), col(WfInstance.due_at), col(Unit.name))
@@ -144,15 +144,39 @@ def build(
     }
     choices, found = _blocks(session, year, councils)
     rows = {r.block_id: r for r in found if block_id is None or r.block_id == block_id}
-    values: dict[str, Any] = {"year": year, "now": now}
-    if block_id is not None:
-        values["block_id"] = block_id
+    ordered = sorted(rows.values(), key=lambda r: r.name)
+    if not state and not overdue:  # every block shows: count the page's instances only
+        shown = whole(ordered) if page is None else paginate(ordered, page, size)
+        _counts(session, year, now, {r.block_id: r for r in shown.items}, finals)
+    else:  # the filters pick the blocks: count every block's
+        matched = _counts(session, year, now, rows, finals, state=state, overdue=overdue)
+        matching = [r for r in ordered if r.block_id in matched]
+        shown = whole(matching) if page is None else paginate(matching, page, size)
+    on_page = {r.block_id: r for r in shown.items}
+    if on_page:
+        _listed(session, year, on_page, finals, now)
+        _signatures(session, year, on_page)
+        _reviews(session, year, on_page, now.date())
+    listed = list(shown.items)
+    return Dashboard(year=year, rows=listed, states=_states(definitions, listed), page=shown,
+                     choices=choices)  # fmt: skip
+
+
+def _counts(
+    session: Session, year: int, now: datetime, rows: dict[int, BlockRow],
+    finals: dict[str, set[str]], *, state: str | None = None, overdue: bool = False,
+) -> set[int]:  # fmt: skip
+    """Count the blocks' instances by workflow and state (only those past due when `overdue`,
+    only the state `state` when given), and each block's instances past due (one query);
+    return the blocks with instances so counted."""
+    if not rows:
+        return set()
     # "pact:signing" picks one workflow's state; a bare "signing" matches it in any workflow
     wanted_workflow, _sep, wanted_state = (state or "").rpartition(":")
     matched: set[int] = set()
-    grouped = _GROUPED if block_id is None else _GROUPED_ONE
-    for bid, workflow, st, n, n_late in session.connection().execute(grouped, values):
-        row = rows.get(bid)
+    values = {"year": year, "now": now, "blocks": sorted(rows)}
+    for bid, workflow, st, n, n_late in session.connection().execute(_GROUPED, values):
+        row = rows.get(bid or 0)
         if row is None:
             continue
         late = 0 if st in finals.get(workflow, set()) else int(n_late or 0)
@@ -162,18 +186,8 @@ def build(
         )
         if chosen and (not overdue or late):
             row.counts[workflow][st] += late if overdue else int(n)
-            matched.add(bid)
-    matching = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
-    matching.sort(key=lambda r: r.name)
-    shown = whole(matching) if page is None else paginate(matching, page, size)
-    on_page = {r.block_id: r for r in shown.items}
-    if on_page:
-        _listed(session, year, on_page, finals, now)
-        _signatures(session, year, on_page)
-        _reviews(session, year, on_page, now.date())
-    listed = list(shown.items)
-    return Dashboard(year=year, rows=listed, states=_states(definitions, listed), page=shown,
-                     choices=choices)  # fmt: skip
+            matched.add(row.block_id)
+    return matched
 
 
 def _listed(
