@@ -101,12 +101,30 @@ def show(block_id: int) -> str | WResponse:
     return render_template(
         "scoreboard/show.html", block=block, board=board, year=year, years=board.years, shown=shown,
         periods_chart=column_chart, groups_chart=bar_chart, labels=labels,
-        points=page_points, percent=formats.percent_of_page(), periods=list(PERIOD_ORDER),
+        points=page_points, periods=list(PERIOD_ORDER),
         summary=_summary(board, shown, labels, page_points),
         cells=_result_cells(board, shown, labels, page_points, sheet_base),
         breakdown=_breakdown_cells(board, page_points),
-        of=_("%(n)d of %(m)d"),  # filled in per row by the template: translated once per page
+        **_target_rows(board),
     )  # fmt: skip
+
+
+def _target_rows(board: boards.Board) -> dict[str, Markup]:
+    """Return the rows of the two progress-against-targets tables, per unit and per criterion
+    (HTML, empty when no unit has a figure against a target), written here once."""
+    of, percent = _("%(n)d of %(m)d"), formats.percent_of_page()
+
+    def tr(head: str, met: int, with_target: int, ratio: Decimal | None) -> str:
+        return (f'\n    <tr><th scope="row">{escape(head)}</th><td class="num">'
+                f'{escape(of % {"n": met, "m": with_target})}</td><td class="num">'
+                f"{escape(percent(ratio))}</td></tr>")  # fmt: skip
+
+    units = [tr(x.name, x.met, x.with_target, x.ratio) for x in board.lines if x.with_target]
+    if not units:
+        return {"targets": Markup(""), "criteria_targets": Markup("")}
+    criteria = [tr(f"{c.code}. {c.title}", c.met, c.with_target, c.ratio)
+                for c in board.criteria if c.with_target]  # fmt: skip
+    return {"targets": Markup("".join(units)), "criteria_targets": Markup("".join(criteria))}
 
 
 def _result_cells(
