@@ -186,3 +186,56 @@ def test_committee__a_constant_number_of_queries_whatever_the_blocks(
     assert page.count("1 of 2 signed") == 36
     assert page.count("Mid-year (6 months): 1 late, 1 missing") == 36
     assert two == twelve
+
+
+def test_committee__shows_twelve_blocks_a_page_with_links_to_the_others(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    make_user("secretariat", None, roles=("secretariat",))
+    _add_blocks(app, session, make_unit, make_block, 14, 10)  # Khối Q10 … Khối Q23, by name
+    sign_in(client, "secretariat")
+    first = client.get("/committee").get_data(as_text=True)
+    assert _row("Khối Q10") in first and _row("Khối Q21") in first
+    assert _row("Khối Q22") not in first and _row("Khối Q23") not in first
+    assert first.count("1 of 2 signed") == 36  # twelve blocks, three times each
+    assert "Page 1 of 2: blocks 1 to 12 of 14." in first
+    assert '<nav class="pagination" aria-label="Pages of blocks">' in first
+    assert 'href="/committee?page=2"' in first and 'aria-current="page">1</a>' in first
+    second = client.get("/committee?page=2").get_data(as_text=True)
+    assert _row("Khối Q22") in second and _row("Khối Q23") in second
+    assert _row("Khối Q10") not in second and second.count("1 of 2 signed") == 6
+    assert "Page 2 of 2: blocks 13 to 14 of 14." in second
+    assert 'href="/committee?page=1"' in second and 'aria-current="page">2</a>' in second
+    # the filters stay when paging; the export holds every block, whatever the page
+    filtered = client.get("/committee?state=pact:prepared&page=2").get_data(as_text=True)
+    assert "state=pact:prepared&amp;page=1" in filtered and _row("Khối Q23") in filtered
+    for path in ("/committee?format=csv", "/committee?page=2&format=xlsx"):
+        got = client.get(path)
+        assert got.status_code == 200
+        if path.endswith("csv"):
+            names = [line.split(",")[0] for line in got.get_data(as_text=True).splitlines()[1:]]
+        else:
+            sheet = load_workbook(io.BytesIO(got.data)).active
+            assert sheet is not None
+            names = [str(r[0]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+        assert names == [f"Khối Q{n}" for n in range(10, 24)]
+
+
+def test_committee__refuses_a_page_that_is_not_there_with_the_reason(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    make_user("secretariat", None, roles=("secretariat",))
+    _add_blocks(app, session, make_unit, make_block, 2, 0)
+    sign_in(client, "secretariat")
+    here = {"Referer": "http://localhost/committee?page=1"}
+    past = client.get("/committee?page=3", headers=here)
+    assert past.status_code == 404
+    text = past.get_data(as_text=True)
+    assert "There is no page 3: the last page is 1." in text
+    assert 'href="/committee?page=1"' in text  # back to where the person was
+    for bad in ("0", "abc", "-1"):
+        refused = client.get(f"/committee?page={bad}", headers=here)
+        assert refused.status_code == 422 and "page" in refused.get_data(as_text=True)
+    assert client.get("/committee?page=1").status_code == 200

@@ -1,8 +1,10 @@
 """The committee's dashboard: every block of a year, its workflows by state, pact signatures.
 
 A constant number of queries whatever the number of blocks: the blocks with their members,
-the instances of the year (counted, and the listed ones with their units' names), the current
-signing round of the newest pacts, the reviews per period.
+the instances of the year counted by state (of every block when a filter on them picks the
+blocks, else of the page's), then for the blocks of the page asked for only, the listed
+instances with their units' names, the current signing round of the newest pacts, the
+reviews per period.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import ClassVar
+from functools import cache
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from wflow.clock import utcnow
+from wflow.core.paging import Page, paginate, whole
 from wflow.engine import Definition, WfInstance, WfParticipant
 from wflow.org.models import Block, BlockMembership, Position, Unit
 from wflow.reviews.models import PERIOD_ORDER, Review
@@ -25,6 +29,7 @@ from wflow.reviews.models import PERIOD_ORDER, Review
 COLUMNS = ("plan", "pact", "review", "nomination")
 # Workflows whose instances are listed one by one (a block has few); reviews are counted.
 LISTED = ("plan", "pact", "nomination")
+PAGE_SIZE = 12  # blocks per page of the dashboard
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,33 @@ class Dashboard:
     """The blocks of a year as the committee sees them."""
 
     year: int
-    rows: list[BlockRow]
-    states: dict[str, list[str]]  # workflow -> states seen, in definition order
+    rows: list[BlockRow]  # the blocks of the page, by name
+    states: dict[str, list[str]]  # workflow -> states seen on the page, in definition order
+    page: Page[BlockRow]  # where the rows lie among every block matching the filters
+    choices: list[tuple[int, str]]  # every block of the councils, by name: the block filter's
+
+
+# The statements of `build`, built once (their values bound per call): the dashboard runs
+# them on every view, and building a statement costs more than the database takes to answer.
+_IN_YEAR = sa.and_(
+    col(WfInstance.year) == sa.bindparam("year"), col(WfInstance.block_id).is_not(None)
+)
+_PAST_DUE = sa.and_(
+    col(WfInstance.due_at).is_not(None), col(WfInstance.due_at) < sa.bindparam("now")
+)
+_GROUPED = (  # some blocks' instances of the year by workflow and state, those past due
+    sa.select(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state),
+              sa.func.count(), sa.func.sum(sa.case((_PAST_DUE, 1), else_=0)))
+    .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
+    .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
+)  # fmt: skip
+_LISTED = (  # the plans, pacts, nominations and instances past due of some blocks
+    sa.select(col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
+              col(WfInstance.block_id), col(WfInstance.due_at), col(Unit.name))
+    .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
+    .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
+           sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
+)  # fmt: skip
 
 
 def build(
@@ -102,29 +132,51 @@ def build(
     overdue: bool = False,
     now: datetime | None = None,
     councils: Collection[int] | None = None,
+    page: int | None = None,
+    size: int = PAGE_SIZE,
 ) -> Dashboard:
     """Return the dashboard of `year`, filtered by block, state and overdue (five queries);
-    only the blocks of `councils` when given (a council's own and those below it)."""
+    only the blocks of `councils` when given (a council's own and those below it); page
+    `page` of `size` blocks by name when given (PageNotFound past the last), else every one."""
     now = now or utcnow()
     finals = {
         name: {s for s, st in d.states.items() if st.final} for name, d in definitions.items()
     }
-    rows = {row.block_id: row for row in _blocks(session, year, block_id, councils)}
-    in_year = sa.and_(col(WfInstance.year) == year, col(WfInstance.block_id).is_not(None))
-    if block_id is not None:
-        in_year = sa.and_(in_year, col(WfInstance.block_id) == block_id)
-    past_due = sa.and_(col(WfInstance.due_at).is_not(None), col(WfInstance.due_at) < now)
+    choices, found = _blocks(session, year, councils)
+    rows = {r.block_id: r for r in found if block_id is None or r.block_id == block_id}
+    ordered = sorted(rows.values(), key=lambda r: r.name)
+    if not state and not overdue:  # every block shows: count the page's instances only
+        shown = whole(ordered) if page is None else paginate(ordered, page, size)
+        _counts(session, year, now, {r.block_id: r for r in shown.items}, finals)
+    else:  # the filters pick the blocks: count every block's
+        matched = _counts(session, year, now, rows, finals, state=state, overdue=overdue)
+        matching = [r for r in ordered if r.block_id in matched]
+        shown = whole(matching) if page is None else paginate(matching, page, size)
+    on_page = {r.block_id: r for r in shown.items}
+    if on_page:
+        _listed(session, year, on_page, finals, now)
+        _signatures(session, year, on_page)
+        _reviews(session, year, on_page, now.date())
+    listed = list(shown.items)
+    return Dashboard(year=year, rows=listed, states=_states(definitions, listed), page=shown,
+                     choices=choices)  # fmt: skip
+
+
+def _counts(
+    session: Session, year: int, now: datetime, rows: dict[int, BlockRow],
+    finals: dict[str, set[str]], *, state: str | None = None, overdue: bool = False,
+) -> set[int]:  # fmt: skip
+    """Count the blocks' instances by workflow and state (only those past due when `overdue`,
+    only the state `state` when given), and each block's instances past due (one query);
+    return the blocks with instances so counted."""
+    if not rows:
+        return set()
     # "pact:signing" picks one workflow's state; a bare "signing" matches it in any workflow
     wanted_workflow, _sep, wanted_state = (state or "").rpartition(":")
     matched: set[int] = set()
-    grouped = (
-        sa.select(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state),
-                  sa.func.count(), sa.func.sum(sa.case((past_due, 1), else_=0)))
-        .where(in_year)
-        .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
-    )  # fmt: skip
-    for bid, workflow, st, n, n_late in session.execute(grouped).all():
-        row = rows.get(bid)
+    values = {"year": year, "now": now, "blocks": sorted(rows)}
+    for bid, workflow, st, n, n_late in session.connection().execute(_GROUPED, values):
+        row = rows.get(bid or 0)
         if row is None:
             continue
         late = 0 if st in finals.get(workflow, set()) else int(n_late or 0)
@@ -134,63 +186,68 @@ def build(
         )
         if chosen and (not overdue or late):
             row.counts[workflow][st] += late if overdue else int(n)
-            matched.add(bid)
-    # Listed one by one: the plans, pacts and nominations, and any instance past due, with the
-    # name of the unit each is about.
-    listed = (
-        sa.select(col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
-                  col(WfInstance.block_id), col(WfInstance.due_at), col(Unit.name))
-        .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
-        .where(in_year, sa.or_(col(WfInstance.workflow).in_(LISTED), past_due))
-    )  # fmt: skip
-    for iid, workflow, st, bid, due, unit in session.execute(listed).all():
-        row = rows.get(bid)
+            matched.add(row.block_id)
+    return matched
+
+
+def _listed(
+    session: Session, year: int, rows: dict[int, BlockRow], finals: dict[str, set[str]],
+    now: datetime,
+) -> None:  # fmt: skip
+    """Fill the blocks' plans, pacts, nominations and instances past due, with the name of the
+    unit each is about (one query)."""
+    values = {"year": year, "now": now, "blocks": sorted(rows)}
+    for iid, workflow, st, bid, due, unit in session.connection().execute(_LISTED, values):
+        row = rows.get(bid or 0)
         if row is not None:
             late = due is not None and due < now and st not in finals.get(workflow, set())
-            row.instances.append(InstanceRef(iid, workflow, st, due, late, unit))
-    _signatures(session, year, rows)
-    _reviews(session, year, rows, now.date())
-    shown = [r for r in rows.values() if (not state and not overdue) or r.block_id in matched]
-    shown.sort(key=lambda r: r.name)
-    return Dashboard(year=year, rows=shown, states=_states(definitions, shown))
+            row.instances.append(InstanceRef(int(iid or 0), workflow, st, due, late, unit))
 
 
-def _blocks(session: Session, year: int, block_id: int | None,
-            councils: Collection[int] | None = None) -> list[BlockRow]:  # fmt: skip
-    """Return the blocks with members in `year`: name, code, leader, member count (one query)."""
+@cache
+def _blocks_query(by_council: bool) -> sa.Select[*tuple[Any, ...]]:
+    """Return the statement of `_blocks`, of the blocks of some councils or of every block."""
     leader = sa.case((col(BlockMembership.position) == Position.LEADER.value, col(Unit.name)))
-    query = (
+    members = sa.join(BlockMembership, Unit, col(Unit.id) == col(BlockMembership.unit_id))
+    query: sa.Select[*tuple[Any, ...]] = (
         sa.select(col(Block.id), col(Block.name), col(Block.code),
                   sa.func.count(col(BlockMembership.unit_id)), sa.func.max(leader))
-        .join(BlockMembership, col(BlockMembership.block_id) == Block.id)
-        .join(Unit, col(Unit.id) == BlockMembership.unit_id)
-        .where(col(BlockMembership.year) == year)
+        .select_from(Block)
+        .outerjoin(members, sa.and_(col(BlockMembership.block_id) == col(Block.id),
+                                    col(BlockMembership.year) == sa.bindparam("year")))
         .group_by(col(Block.id), col(Block.name), col(Block.code))
+        .order_by(col(Block.name), col(Block.id))
     )  # fmt: skip
-    if block_id is not None:
-        query = query.where(col(Block.id) == block_id)
+    if by_council:
+        query = query.where(col(Block.council_id).in_(sa.bindparam("councils", expanding=True)))
+    return query
+
+
+def _blocks(
+    session: Session, year: int, councils: Collection[int] | None = None
+) -> tuple[list[tuple[int, str]], list[BlockRow]]:
+    """Return every block (of `councils`) as (id, name) by name, and those with members in
+    `year` with their code, leader and member count (one query)."""
+    values: dict[str, Any] = {"year": year}
     if councils is not None:
-        query = query.where(col(Block.council_id).in_(sorted(councils)))
-    return [BlockRow(block_id=bid, name=name, code=code, leader=lead or "", members=int(n))
-            for bid, name, code, n, lead in session.execute(query).all()]  # fmt: skip
+        values["councils"] = sorted(councils)
+    found = session.connection().execute(_blocks_query(councils is not None), values).all()
+    choices = [(int(bid), str(name)) for bid, name, _code, _n, _lead in found]
+    rows = [BlockRow(block_id=bid, name=name, code=code, leader=lead or "", members=int(n))
+            for bid, name, code, n, lead in found if n]  # fmt: skip
+    return choices, rows
 
 
-def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
-    """Fill each block's signatures from the latest signing round of its newest pact (one query).
-
-    The latest round up to the current entry: a pact in force still shows who signed it. The
-    database counts the seats and the signatures and lists only the seats not signed yet.
-    """
-    newest = {ref.id: bid for bid, row in rows.items() if (ref := row.latest("pact")) is not None}
-    if not newest:
-        return
+def _signatures_query() -> sa.CompoundSelect[Any]:
+    """Return the statement of `_signatures`: per pact, its seats counted and signed, then the
+    seats not signed yet, from its latest signing round up to its current entry."""
     part = WfParticipant.__table__  # type: ignore[attr-defined]
     latest = (
         sa.select(part.c.instance_id, sa.func.max(part.c.round).label("round"))
         .join(WfInstance, sa.and_(col(WfInstance.id) == part.c.instance_id,
                                   part.c.round <= col(WfInstance.entry)))
-        .where(col(WfInstance.id).in_(newest), col(WfInstance.workflow) == "pact",
-               col(WfInstance.year) == year)
+        .where(col(WfInstance.id).in_(sa.bindparam("instances", expanding=True)),
+               col(WfInstance.workflow) == "pact", col(WfInstance.year) == sa.bindparam("year"))
         .group_by(part.c.instance_id)
         .subquery("latest")
     )  # fmt: skip
@@ -210,8 +267,23 @@ def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
         sa.literal("u", sa.String).label("kind"), seats.c.instance_id, seats.c.position,
         sa.literal(0, sa.Integer), seats.c.label,
     ).where(sa.not_(seats.c.signed))  # fmt: skip
-    query = sa.union_all(counted, unsigned).order_by(kind, "instance_id", sa.literal_column("3"))
-    for what, iid, n, signed, label in session.connection().execute(query):
+    return sa.union_all(counted, unsigned).order_by(kind, "instance_id", sa.literal_column("3"))
+
+
+_SIGNATURES = _signatures_query()
+
+
+def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
+    """Fill each block's signatures from the latest signing round of its newest pact (one query).
+
+    The latest round up to the current entry: a pact in force still shows who signed it. The
+    database counts the seats and the signatures and lists only the seats not signed yet.
+    """
+    newest = {ref.id: bid for bid, row in rows.items() if (ref := row.latest("pact")) is not None}
+    if not newest:
+        return
+    values = {"instances": sorted(newest), "year": year}
+    for what, iid, n, signed, label in session.connection().execute(_SIGNATURES, values):
         row = rows[newest[iid]]
         if what == "n":
             row.expected, row.signed = int(n), int(signed or 0)
@@ -219,21 +291,33 @@ def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
             row.missing.append(label)
 
 
-def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date) -> None:
-    """Count each block's reviews per period: on time, late, missing, pending (one query)."""
+def _reviews_query() -> sa.Select[*tuple[Any, ...]]:
+    """Return the statement of `_reviews`: some blocks' reviews of a year counted per period."""
     done = col(Review.submitted_at).is_not(None)
     kind = sa.case(
         (sa.and_(done, col(Review.late)), "late"), (done, "on_time"),
-        (col(Review.due_date) < today, "missing"), else_="pending",
+        (col(Review.due_date) < sa.bindparam("today"), "missing"), else_="pending",
     )  # fmt: skip
     sums = [sa.func.sum(sa.case((kind == k, 1), else_=0)) for k in PeriodCounts.KINDS]
-    query = (
+    query: sa.Select[*tuple[Any, ...]] = (
         sa.select(col(Review.block_id), col(Review.period), *sums)
-        .where(col(Review.year) == year)
+        .where(col(Review.year) == sa.bindparam("year"),
+               col(Review.block_id).in_(sa.bindparam("blocks", expanding=True)))
         .group_by(col(Review.block_id), col(Review.period))
-    )
+    )  # fmt: skip
+    return query
+
+
+_REVIEWS = _reviews_query()
+
+
+def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date) -> None:
+    """Count each block's reviews per period: on time, late, missing, pending (one query)."""
+    values = {"year": year, "blocks": sorted(rows), "today": today}
     found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
-    for bid, period, on_time, late, missing, pending in session.connection().execute(query):
+    for bid, period, on_time, late, missing, pending in session.connection().execute(
+        _REVIEWS, values
+    ):
         found[bid][period] = PeriodCounts(int(on_time), int(late), int(missing), int(pending))
     for bid, periods in found.items():
         if bid in rows:

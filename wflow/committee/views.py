@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -24,7 +23,7 @@ from wflow.core.access import current_year, is_committee
 from wflow.councils import service as councils
 from wflow.engine import Definition
 from wflow.inspections import service as inspections
-from wflow.org.models import Block, Unit
+from wflow.org.models import Unit
 from wflow.web.args import arg_int
 from wflow.web.guard import user
 from wflow.web.labels import PERIODS
@@ -127,14 +126,17 @@ def _filters() -> dict[str, Any]:
 @bp.route("/committee")
 @login_required
 def index() -> str | WResponse:
-    """Show every block of a year: plan, pact signatures, reviews, nominations, overdue work."""
+    """Show the blocks of a year, a page at a time: plan, pact signatures, reviews,
+    nominations, overdue work; or export every block matching the filters."""
     if not is_committee(user()):
         abort(403)
     filters = _filters()
+    number = arg_int("page", minimum=1) or 1  # past the last page: a 404 naming the last
+    fmt = wanted_format()
     defs = engine().definitions
     seen = councils.seen_by(db.session(), user())  # the council's blocks and those below it
-    board = dashboard.build(db.session(), defs, **filters, councils=seen)
-    fmt = wanted_format()
+    board = dashboard.build(db.session(), defs, **filters, councils=seen,
+                            page=None if fmt else number)  # fmt: skip
     if fmt:
         return _export(fmt, board, defs)
     words = _review_words()
@@ -168,20 +170,89 @@ def index() -> str | WResponse:
                             for p, segments in periods.items()},
         }  # fmt: skip
     session = db.session()
-    blocks = session.execute(sa.select(col(Block.id), col(Block.name))
-                             .where(col(Block.council_id).in_(sorted(seen)))
-                             .order_by(col(Block.name)))  # fmt: skip
     subjects = {i.id: i.unit for r in board.rows for i in r.instances if i.unit is not None}
     late = inspections.overdue(session, installation.local_date(session, utcnow()), councils=seen)
     rec_units = _owner_names({r.owner_unit_id for r, _i in late})
+    cells = _block_cells(board, charts, label, subjects,
+                         link_maker("workflows.instance", "instance_id"),
+                         link_maker("review.block_reviews", "block_id"))  # fmt: skip
     return render_template(
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
-        blocks=blocks.all(), label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
-        subjects=subjects, late_recs=late, rec_units=rec_units,
-        instance_url=link_maker("workflows.instance", "instance_id"),
-        reviews_url=link_maker("review.block_reviews", "block_id"),
-        reviews_of=_("Reviews of %(block)s"),
+        blocks=board.choices, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
+        cells=cells, late_recs=late, rec_units=rec_units,
     )  # fmt: skip
+
+
+def _block_cells(
+    board: dashboard.Dashboard, charts: dict[int, dict[str, Any]],
+    label: Callable[..., str], subjects: dict[int, str],
+    instance_url: Callable[[int], str], reviews_url: Callable[[int], str],
+) -> dict[int, Markup]:  # fmt: skip
+    """Return each block's row of the blocks table (block id -> HTML), written here once
+    rather than by the template's loops: a page shows a dozen blocks of many links each."""
+    t_leader, t_missing, reviews_of = (
+        escape(_("Leader")),
+        escape(_("Missing")),
+        _("Reviews of %(block)s"),
+    )
+
+    def link(ref: dashboard.InstanceRef, text: str) -> str:
+        return f'<a href="{escape(instance_url(ref.id))}">{escape(text)}</a>'
+
+    out: dict[int, Markup] = {}
+    for r in board.rows:
+        bid, chart = r.block_id, charts[r.block_id]
+        head = f'<th scope="row">{escape(r.name)} <span class="muted">({escape(r.code)})</span>'
+        if r.leader:
+            head += f'<br><span class="muted">{t_leader}: {escape(r.leader)}</span>'
+        plan, pact = r.latest("plan"), r.latest("pact")
+        signatures = "—"
+        if r.expected:
+            signatures = str(escape(chart["signed_text"]))
+            if r.missing:
+                missing = escape(", ".join(r.missing))
+                signatures += f'<br><span class="muted">{t_missing}: {missing}</span>'
+        tds = [
+            f"{head}</th>",
+            f"<td>{link(plan, label('plan', plan.state)) if plan else '—'}</td>",
+            f"<td>{link(pact, label('pact', pact.state)) if pact else '—'}</td>",
+            f"<td>{signatures}</td>",
+        ]
+        for w in ("review", "nomination"):
+            counts: dict[str, int] = r.counts.get(w) or {}
+            parts = (
+                [f"{escape(t)}<br>" for t in chart["review_texts"].values()]
+                if w == "review"
+                else []
+            )
+            parts.append(
+                "<br>".join(f"{escape(label(w, st))}: {n}" for st, n in counts.items()) or "—"
+            )
+            if w == "review" and counts:
+                text = escape(reviews_of % {"block": r.code})
+                href = f"{escape(reviews_url(bid))}?year={board.year}"
+                parts.append(f'\n        <br><a href="{href}">{text}</a>')
+            elif w != "review" and (mine := r.listed(w)):
+                names = [link(i, subjects.get(i.id) or label(i.workflow, i.state)) for i in mine]
+                parts.append("<br>" + ", ".join(names))
+            tds.append(f"<td>{''.join(parts)}</td>")
+        overdue = "0"
+        if r.overdue:
+            late = [i for i in r.instances if i.overdue][:10]
+            names = [
+                link(
+                    i,
+                    f"{label(i.workflow)}: {unit}"
+                    if (unit := subjects.get(i.id))
+                    else label(i.workflow),
+                )
+                for i in late
+            ]
+            overdue = f"<strong>{r.overdue}</strong>: {', '.join(names)}"
+            overdue += " …" if r.overdue > 10 else ""
+        tds.append(f"<td>{overdue}</td>")
+        out[bid] = Markup("\n      ".join(tds))
+    return out
 
 
 def _owner_names(ids: set[int]) -> dict[int, str]:

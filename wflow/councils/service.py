@@ -79,10 +79,12 @@ def of_unit(session: Session, unit_id: int | None) -> int | None:
 
 
 def of_block(session: Session, block_id: int | None) -> int | None:
-    """Return the council of a block (None: no such block)."""
+    """Return the council of a block (None: no such block); no query when the session holds
+    the block already (a page loads it, then checks who may see it)."""
     if block_id is None:
         return None
-    return session.exec(select(Block.council_id).where(Block.id == block_id)).first()
+    block = session.get(Block, block_id)
+    return block.council_id if block is not None else None
 
 
 def of_user(session: Session, user: User) -> int:

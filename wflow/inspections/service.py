@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from wflow.clock import utcnow
 from wflow.core import subjects
@@ -311,13 +314,32 @@ def listed(
     return list(session.exec(query.order_by(*order)).all())
 
 
-def _late(today: date) -> sa.ColumnElement[bool]:
+def _late(today: date | sa.BindParameter[date]) -> sa.ColumnElement[bool]:
     """Return the condition of a recommendation past due and not closed on `today`."""
     return sa.and_(col(Recommendation.state) != CLOSED, col(Recommendation.due_on) < today)
 
 
 def _following_up(session: Session) -> frozenset[str]:
     return subjects.tagged(session, INSPECTION, "following_up")
+
+
+@cache
+def _overdue_query(by_unit: bool, by_council: bool) -> Select[Recommendation, Inspection]:
+    """Return the statement of `overdue`, built once per kind (values bound per call)."""
+    query = (
+        select(Recommendation, Inspection)
+        .join(Inspection, col(Inspection.id) == col(Recommendation.inspection_id))
+        .join(WfInstance, col(WfInstance.id) == col(Inspection.instance_id))
+        .where(_late(sa.bindparam("today", type_=sa.Date)),
+               col(WfInstance.state).in_(sa.bindparam("states", expanding=True)))
+    )  # fmt: skip
+    if by_unit:
+        query = query.where(col(Recommendation.owner_unit_id) == sa.bindparam("unit"))
+    if by_council:
+        query = query.where(
+            col(WfInstance.council_id).in_(sa.bindparam("councils", expanding=True))
+        )
+    return query.order_by(col(Recommendation.due_on), col(Recommendation.id))
 
 
 def overdue(
@@ -329,18 +351,13 @@ def overdue(
 ) -> list[tuple[Recommendation, Inspection]]:
     """Return the issued recommendations past due and not closed (of an owner unit; of the
     inspections of `councils`), oldest due first, with their inspections (one query)."""
-    query = (
-        select(Recommendation, Inspection)
-        .join(Inspection, col(Inspection.id) == col(Recommendation.inspection_id))
-        .join(WfInstance, col(WfInstance.id) == col(Inspection.instance_id))
-        .where(_late(today), col(WfInstance.state).in_(_following_up(session)))
-    )
+    values: dict[str, Any] = {"today": today, "states": sorted(_following_up(session))}
     if unit_id is not None:
-        query = query.where(Recommendation.owner_unit_id == unit_id)
+        values["unit"] = unit_id
     if councils is not None:
-        query = query.where(col(WfInstance.council_id).in_(sorted(councils)))
-    order = (col(Recommendation.due_on), col(Recommendation.id))
-    return [(r, i) for r, i in session.exec(query.order_by(*order)).all()]
+        values["councils"] = sorted(councils)
+    query = _overdue_query(unit_id is not None, councils is not None)
+    return [(r, i) for r, i in session.exec(query, params=values).all()]
 
 
 def _owner_work(unit_id: int, today: date, states: frozenset[str]) -> sa.ColumnElement[bool]:

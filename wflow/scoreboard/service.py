@@ -199,6 +199,7 @@ class Board:
     lines: list[Line]
     groups: list[GroupColumn]
     criteria: list[CriterionProgress]
+    years: list[int]  # the years in which the block has members, newest first
 
     @property
     def scale(self) -> int:
@@ -213,6 +214,79 @@ def _decimal(value: object) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+# The statements of `build`, built once (their values bound per call): a scoreboard runs them
+# on every view, and building a statement costs more than the database takes to answer it.
+_CELLS = (
+    sa.select(col(Review.id), col(Review.unit_id), col(Review.period), col(WfInstance.state),
+              col(Review.final_total), col(Review.late), col(Review.penalty))
+    .outerjoin(WfInstance, col(WfInstance.id) == Review.instance_id)
+    .where(col(Review.block_id) == sa.bindparam("block_id"),
+           col(Review.year) == sa.bindparam("year"))
+)  # fmt: skip
+_MEMBERS = (  # the block's member units of every year, by name
+    sa.select(col(Unit.id), col(Unit.name), col(Unit.code), col(BlockMembership.year))
+    .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
+    .where(col(BlockMembership.block_id) == sa.bindparam("block_id"))
+    .order_by(col(Unit.name), col(Unit.id))
+)  # fmt: skip
+_CRITERIA = (  # the plan's criteria with their groups, columns only
+    sa.select(col(Criterion.id), col(Criterion.group_id), col(Criterion.position),
+              col(Criterion.code), col(Criterion.title), col(Criterion.max_points),
+              col(CriterionGroup.position), col(CriterionGroup.code),
+              col(CriterionGroup.title), col(CriterionGroup.max_points))
+    .join(CriterionGroup, col(CriterionGroup.id) == Criterion.group_id)
+    .where(col(Criterion.plan_id) == sa.bindparam("plan_id"))
+)  # fmt: skip
+
+
+def _score_sums() -> sa.CompoundSelect[Any]:
+    """Return the statement adding up a period's counted scores, in one statement: rows per
+    (unit, group), per unit and per criterion, never the units x criteria scores themselves."""
+    scores = (
+        sa.select(col(ReviewScore.criterion_id), col(ReviewScore.score),
+                  col(ReviewScore.bonus), col(ReviewScore.achieved_value),
+                  col(ReviewScore.target_value), col(Review.unit_id).label("unit_id"),
+                  col(Criterion.group_id).label("group_id"),
+                  col(Criterion.plan_id).label("plan_id"))
+        .join(Review, col(Review.id) == ReviewScore.review_id)
+        .join(WfInstance, col(WfInstance.id) == Review.instance_id)
+        .join(Criterion, col(Criterion.id) == ReviewScore.criterion_id)
+        .where(col(Review.block_id) == sa.bindparam("block_id"),
+               col(Review.year) == sa.bindparam("year"),
+               col(Review.period) == sa.bindparam("period"),
+               col(WfInstance.state).in_(sa.bindparam("counted", expanding=True)))
+        .cte("scores")
+    )  # fmt: skip
+    has = sa.and_(scores.c.achieved_value.is_not(None), scores.c.target_value > 0)
+    reached = sa.func.sum(
+        sa.case((sa.and_(has, scores.c.achieved_value >= scores.c.target_value), 1), else_=0)
+    )
+    share = sa.func.avg(
+        sa.case((has, scores.c.achieved_value * 100.0 / scores.c.target_value), else_=None)
+    )
+    with_target = sa.func.sum(sa.case((has, 1), else_=0))
+    no_group = sa.cast(sa.null(), sa.Integer)
+    no_share = sa.cast(sa.null(), sa.Numeric)
+
+    def kind(letter: str) -> sa.Label[str]:
+        return sa.literal(letter, sa.String).label("kind")
+
+    per_group = (
+        sa.select(kind("g"), scores.c.unit_id.label("key"), scores.c.group_id.label("grp"),
+                  sa.func.sum(scores.c.score), sa.func.sum(scores.c.bonus), no_share)
+        .where(scores.c.plan_id == sa.bindparam("plan_id"))
+        .group_by(scores.c.unit_id, scores.c.group_id)
+    )  # fmt: skip
+    per_unit = sa.select(kind("u"), scores.c.unit_id, no_group, reached, with_target, share)
+    per_criterion = sa.select(kind("c"), scores.c.criterion_id, no_group, reached,
+                              with_target, share)  # fmt: skip
+    return sa.union_all(per_group, per_unit.group_by(scores.c.unit_id),
+                        per_criterion.group_by(scores.c.criterion_id))  # fmt: skip
+
+
+_SCORE_SUMS = _score_sums()
+
+
 def build(session: Session, block_id: int, year: int, period: str | None = None) -> Board:
     """Return the scoreboard of the block's `year` (six queries whatever its size).
 
@@ -220,16 +294,18 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
     shows the latest period with an accepted result; with it, both use that period.
     """
     plan = plan_of_year(session, block_id, year)
-    units = members(session, block_id, year)
+    units: list[tuple[int, str, str]] = []  # one query: the members in `year`, the block's years
+    years: set[int] = set()
+    for uid, name, code, member_in in session.connection().execute(
+        _MEMBERS, {"block_id": block_id}
+    ):
+        years.add(member_in)
+        if member_in == year:
+            units.append((int(uid or 0), name, code))
     cells: dict[int, dict[str, Cell]] = defaultdict(dict)
-    query = (
-        sa.select(col(Review.id), col(Review.unit_id), col(Review.period), col(WfInstance.state),
-                  col(Review.final_total), col(Review.late), col(Review.penalty))
-        .outerjoin(WfInstance, col(WfInstance.id) == Review.instance_id)
-        .where(col(Review.block_id) == block_id, col(Review.year) == year)
-    )  # fmt: skip
     counts = subjects.tagged(session, REVIEW, "counted")
-    for rid, uid, per, state, final, late, penalty in session.connection().execute(query):
+    found = session.connection().execute(_CELLS, {"block_id": block_id, "year": year})
+    for rid, uid, per, state, final, late, penalty in found:
         counted = state in counts
         shown = Decimal(final).quantize(CENT) if counted and final is not None else None
         cells[uid][per] = Cell(int(rid or 0), state or "", counted, shown, bool(late),
@@ -257,7 +333,8 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
         for r in ranking
     ]  # fmt: skip
     groups, progress = _breakdown(session, plan, block_id, year, reference, lines)
-    return Board(block_id, year, plan, periods, period, reference, lines, groups, progress)
+    return Board(block_id, year, plan, periods, period, reference, lines, groups, progress,
+                 sorted(years, reverse=True))  # fmt: skip
 
 
 def _breakdown(
@@ -271,15 +348,8 @@ def _breakdown(
     rows = []
     conn = session.connection()
     for cid, gid, position, code, title, max_points, g_position, g_code, g_title, g_max in (
-        conn.execute(  # the criteria with their groups, columns only: one query
-            sa.select(col(Criterion.id), col(Criterion.group_id), col(Criterion.position),
-                      col(Criterion.code), col(Criterion.title), col(Criterion.max_points),
-                      col(CriterionGroup.position), col(CriterionGroup.code),
-                      col(CriterionGroup.title), col(CriterionGroup.max_points))
-            .join(CriterionGroup, col(CriterionGroup.id) == Criterion.group_id)
-            .where(col(Criterion.plan_id) == plan.id)
-        )
-    ):  # fmt: skip
+        conn.execute(_CRITERIA, {"plan_id": plan.id})  # the criteria with their groups
+    ):
         rows.append((int(cid or 0), int(gid), int(position), str(code), str(title), max_points))
         if gid not in found:
             found[gid] = (g_position, GroupColumn(gid, g_code, g_title, _decimal(g_max)))
@@ -291,48 +361,10 @@ def _breakdown(
     counted: dict[int, int] = {}
     ratios: dict[int, Decimal] = {}
     if period is not None:
-        counts = subjects.tagged(session, REVIEW, "counted")
-        # The database adds up, in one statement: rows per (unit, group), per unit and per
-        # criterion, never the units x criteria scores themselves.
-        scores = (
-            sa.select(col(ReviewScore.criterion_id), col(ReviewScore.score),
-                      col(ReviewScore.bonus), col(ReviewScore.achieved_value),
-                      col(ReviewScore.target_value), col(Review.unit_id).label("unit_id"),
-                      col(Criterion.group_id).label("group_id"),
-                      col(Criterion.plan_id).label("plan_id"))
-            .join(Review, col(Review.id) == ReviewScore.review_id)
-            .join(WfInstance, col(WfInstance.id) == Review.instance_id)
-            .join(Criterion, col(Criterion.id) == ReviewScore.criterion_id)
-            .where(col(Review.block_id) == block_id, col(Review.year) == year,
-                   col(Review.period) == period, col(WfInstance.state).in_(counts))
-            .cte("scores")
-        )  # fmt: skip
-        has = sa.and_(scores.c.achieved_value.is_not(None), scores.c.target_value > 0)
-        reached = sa.func.sum(
-            sa.case((sa.and_(has, scores.c.achieved_value >= scores.c.target_value), 1), else_=0)
-        )
-        share = sa.func.avg(
-            sa.case((has, scores.c.achieved_value * 100.0 / scores.c.target_value), else_=None)
-        )
-        with_target = sa.func.sum(sa.case((has, 1), else_=0))
-        no_group = sa.cast(sa.null(), sa.Integer)
-        no_share = sa.cast(sa.null(), sa.Numeric)
-
-        def kind(letter: str) -> sa.Label[str]:
-            return sa.literal(letter, sa.String).label("kind")
-
-        per_group = (
-            sa.select(kind("g"), scores.c.unit_id.label("key"), scores.c.group_id.label("grp"),
-                      sa.func.sum(scores.c.score), sa.func.sum(scores.c.bonus), no_share)
-            .where(scores.c.plan_id == plan.id)
-            .group_by(scores.c.unit_id, scores.c.group_id)
-        )  # fmt: skip
-        per_unit = sa.select(kind("u"), scores.c.unit_id, no_group, reached, with_target, share)
-        per_criterion = sa.select(kind("c"), scores.c.criterion_id, no_group, reached,
-                                  with_target, share)  # fmt: skip
-        every = sa.union_all(per_group, per_unit.group_by(scores.c.unit_id),
-                             per_criterion.group_by(scores.c.criterion_id))  # fmt: skip
-        for letter, key, gid, first, second, mean in conn.execute(every):
+        counts = sorted(subjects.tagged(session, REVIEW, "counted"))
+        every = conn.execute(_SCORE_SUMS, {"block_id": block_id, "year": year, "period": period,
+                                           "counted": counts, "plan_id": plan.id})  # fmt: skip
+        for letter, key, gid, first, second, mean in every:
             if letter == "g":
                 line = by_unit.get(key)
                 if line is not None:

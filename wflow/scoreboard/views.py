@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
@@ -96,17 +97,87 @@ def show(block_id: int) -> str | WResponse:
          for line in board.lines if line.groups],
         [f"{g.code}. {g.title}" for g in board.groups], Decimal(board.scale), page_points,
     )  # fmt: skip
-    years = directory.block_years_of(db.session(), block_id)
+    sheet_base = url_for("scoreboard.sheet", block_id=block_id, year=year)
     return render_template(
-        "scoreboard/show.html", block=block, board=board, year=year, years=years, shown=shown,
-        periods_chart=column_chart, groups_chart=bar_chart, labels=labels, states=_states(),
-        points=page_points, percent=formats.percent_of_page(), periods=list(PERIOD_ORDER),
+        "scoreboard/show.html", block=block, board=board, year=year, years=board.years, shown=shown,
+        periods_chart=column_chart, groups_chart=bar_chart, labels=labels,
+        points=page_points, periods=list(PERIOD_ORDER),
         summary=_summary(board, shown, labels, page_points),
-        sheet_base=url_for("scoreboard.sheet", block_id=block_id, year=year),
-        # formats filled in per row by the template (`|format`): translated once per page
-        sheet_label=_("Scoring sheet of %(unit)s, %(period)s"), of=_("%(n)d of %(m)d"),
-        late=_("late"),
+        cells=_result_cells(board, shown, labels, page_points, sheet_base),
+        breakdown=_breakdown_cells(board, page_points),
+        **_target_rows(board),
     )  # fmt: skip
+
+
+def _target_rows(board: boards.Board) -> dict[str, Markup]:
+    """Return the rows of the two progress-against-targets tables, per unit and per criterion
+    (HTML, empty when no unit has a figure against a target), written here once."""
+    of, percent = _("%(n)d of %(m)d"), formats.percent_of_page()
+
+    def tr(head: str, met: int, with_target: int, ratio: Decimal | None) -> str:
+        return (f'\n    <tr><th scope="row">{escape(head)}</th><td class="num">'
+                f'{escape(of % {"n": met, "m": with_target})}</td><td class="num">'
+                f"{escape(percent(ratio))}</td></tr>")  # fmt: skip
+
+    units = [tr(x.name, x.met, x.with_target, x.ratio) for x in board.lines if x.with_target]
+    if not units:
+        return {"targets": Markup(""), "criteria_targets": Markup("")}
+    criteria = [tr(f"{c.code}. {c.title}", c.met, c.with_target, c.ratio)
+                for c in board.criteria if c.with_target]  # fmt: skip
+    return {"targets": Markup("".join(units)), "criteria_targets": Markup("".join(criteria))}
+
+
+def _result_cells(
+    board: boards.Board, shown: list[str], labels: dict[str, str],
+    write: Callable[[Decimal | None], str], sheet_base: str,
+) -> dict[int, Markup]:  # fmt: skip
+    """Return each line's cells of the results table (unit id -> HTML), written here once
+    rather than by the template's loops: a block shows units x periods of them."""
+    states, late = _states(), escape(_("late"))
+    sheet_label = _("Scoring sheet of %(unit)s, %(period)s")
+    base = escape(sheet_base)
+    out: dict[int, Markup] = {}
+    for line in board.lines:
+        tds = []
+        for p in shown:
+            cell = line.cells.get(p)
+            if cell is None:
+                body = "—"
+            else:
+                if cell.final is not None:
+                    body = str(escape(write(cell.final)))
+                else:
+                    body = (
+                        f'<span class="pending">{escape(states.get(cell.state, cell.state))}</span>'
+                    )
+                if cell.late:
+                    penalty = f" −{escape(write(cell.penalty))}" if cell.penalty else ""
+                    body += f'\n        <br><span class="late">{late}{penalty}</span>'
+            link = ""
+            if board.plan is not None:
+                label = escape(sheet_label % {"unit": line.name, "period": labels[p]})
+                link = (
+                    f'\n        <br><a href="{base}&amp;unit={line.unit_id}&amp;'
+                    f'period={escape(p)}">PDF <span class="visually-hidden">({label})</span></a>'
+                )
+            tds.append(f'<td class="num">{body}{link}</td>')
+        out[line.unit_id] = Markup("\n      ".join(tds))
+    return out
+
+
+def _breakdown_cells(
+    board: boards.Board, write: Callable[[Decimal | None], str]
+) -> dict[int, Markup]:
+    """Return each line's points per criteria group, base and bonus (unit id -> HTML cells)."""
+    zero = Decimal(0)
+    return {
+        line.unit_id: Markup("".join(
+            f'<td class="num">{escape(write(line.groups.get(g.id, zero)))}</td>'
+            for g in board.groups
+        ) + f'\n      <td class="num">{escape(write(line.base))}</td>'
+            f'<td class="num">{escape(write(line.bonus))}</td>')
+        for line in board.lines if line.groups
+    }  # fmt: skip
 
 
 def _states() -> dict[str, str]:
