@@ -22,6 +22,7 @@ from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
+from wflow.core.paging import Page, page_count
 from wflow.engine import Engine, WfInstance, WorkRow
 from wflow.inbox.words import Names, WorkItem, describe, due_date, state_words
 from wflow.inspections import service as inspections
@@ -68,31 +69,6 @@ class Entry:
                 self.key)  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a person's inbox in words, and where it lies among the others."""
-
-    items: list[WorkItem]
-    number: int  # from 1
-    size: int
-    total: int  # the rows of every page
-
-    @property
-    def pages(self) -> int:
-        """Return how many pages the rows fill (one when there is none)."""
-        return _pages(self.total, self.size)
-
-    @property
-    def first(self) -> int:
-        """Return the place of the page's first row among all rows (from 1; 0 when empty)."""
-        return (self.number - 1) * self.size + 1 if self.items else 0
-
-    @property
-    def last(self) -> int:
-        """Return the place of the page's last row among all rows."""
-        return (self.number - 1) * self.size + len(self.items)
-
-
 def work(
     session: Session,
     engine: Engine,
@@ -114,19 +90,14 @@ def page(
     *,
     now: datetime | None = None,
     workflow: str | None = None,
-) -> Page:
+) -> Page[WorkItem]:
     """Return page `number` of `user`'s work, only its rows described (past the end: the last)."""
     today = installation.local_date(session, now or utcnow())
     rows = entries(session, engine, user, today, workflow)
-    number = min(max(number, 1), _pages(len(rows), size))
+    number = min(max(number, 1), page_count(len(rows), size))
     start = (number - 1) * size
     return Page(_words(session, engine, rows[start : start + size], today), number, size,
                 len(rows))  # fmt: skip
-
-
-def _pages(total: int, size: int) -> int:
-    """Return how many pages of `size` rows `total` rows fill (one when there is none)."""
-    return max(1, -(-total // size))
 
 
 def entries(
