@@ -239,3 +239,22 @@ def test_committee__refuses_a_page_that_is_not_there_with_the_reason(
         refused = client.get(f"/committee?page={bad}", headers=here)
         assert refused.status_code == 422 and "page" in refused.get_data(as_text=True)
     assert client.get("/committee?page=1").status_code == 200
+
+
+def test_committee__a_blocks_states_follow_the_workflows_lifecycle(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    """The chart's segments and their text come in the order the workflow writes its states
+    (draft, consultation, submitted), not in the order the database counted them."""
+    block = make_block("KL", [make_unit("L1"), make_unit("L2")], current_year())
+    make_user("secretariat", None, roles=("secretariat",))
+    ids = [_start(app, session, "plan", block, subject) for subject in (1, 2, 3)]
+    for iid, state in zip(ids, ("submitted", "consultation", "draft"), strict=True):
+        session.execute(sa.update(WfInstance).where(WfInstance.id == iid).values(state=state))
+    session.commit()
+    sign_in(client, "secretariat")
+    page = client.get("/committee").get_data(as_text=True)
+    plan = "Emulation plan"
+    text = f"Instances by state: {plan}: Draft: 1, {plan}: Consultation: 1, {plan}: Submitted: 1"
+    assert text in page

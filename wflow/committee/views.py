@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -153,8 +153,7 @@ def index() -> str | WResponse:
     signed_of = _("%(n)d of %(m)d signed")
     for r in board.rows:
         bid = r.block_id
-        states = bar([(f"{label(w)}: {label(w, s)}", n)
-                      for w, counter in r.counts.items() for s, n in counter.items()])  # fmt: skip
+        states = bar([(f"{label(w)}: {label(w, s)}", n) for w, s, n in _in_order(r.counts, defs)])
         text = by_state + ": " + (", ".join(f"{s.label}: {s.count}" for s in states) or none)
         signed_text = signed_of % {"n": r.signed, "m": r.expected}
         periods = {period: bar(_period_parts(c, words)) for period, c in r.periods.items()}
@@ -282,10 +281,25 @@ def _review_text(period: str, c: dashboard.PeriodCounts, words: dict[str, str]) 
     return f"{words.get(period, period)}: {parts}"
 
 
+def _in_order(
+    counts: Mapping[str, Mapping[str, int]], defs: dict[str, Definition]
+) -> list[tuple[str, str, int]]:
+    """Return (workflow, state, count) by workflow, then in the order its states are written
+    (a lifecycle's order), whatever order the database counted them in."""
+
+    def key(part: tuple[str, str, int]) -> tuple[str, int, str]:
+        defn = defs.get(part[0])
+        order = list(defn.states) if defn is not None else []
+        return part[0], order.index(part[1]) if part[1] in order else len(order), part[1]
+
+    return sorted(((w, s, n) for w, c in counts.items() for s, n in c.items()), key=key)
+
+
 def _export(fmt: str, board: dashboard.Dashboard, defs: dict[str, Definition]) -> WResponse:
     def counts(row: dashboard.BlockRow, workflow: str) -> str:
         return "; ".join(
-            f"{_label(defs, workflow, s)}: {n}" for s, n in row.counts[workflow].items()
+            f"{_label(defs, workflow, s)}: {n}"
+            for _w, s, n in _in_order({workflow: row.counts[workflow]}, defs)
         )
 
     data, words = [], _review_words()
