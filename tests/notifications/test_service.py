@@ -278,3 +278,28 @@ def test_notify__a_server_tells_the_new_work_from_its_courier_thread(
     gate.set()
     assert courier.wait(10)
     assert [(n.kind, n.instance_id) for n in _notes(session, head)] == [("new_task", iid)]
+
+
+def test_notify__a_subject_that_cannot_be_told_never_holds_up_the_others(
+    app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any, caplog: Any
+) -> None:
+    monkeypatch.setattr(_courier(app), "poke", lambda *_a: None)
+    first = _start_pact(app, session, world)
+    scope = Scope("pact", 2, block_id=world["blocks"]["b"].id, year=world["year"])
+    with app.test_request_context():
+        second = wf.start(session, engine(), "pact", scope, None)
+    real = notify.in_words
+
+    def broken_for_first(sess: Any, row: Any, *args: Any) -> Any:
+        if row.id == first:
+            raise RuntimeError("boom")
+        return real(sess, row, *args)
+
+    monkeypatch.setattr(notify, "in_words", broken_for_first)
+    with app.app_context():
+        assert notify.deliver_all(session) == 2  # both claimed
+        assert notify.deliver_all(session) == 0  # the broken one is not retried for ever
+    session.expire_all()
+    about = [n.instance_id for n in session.exec(select(Notification)).all()]
+    assert second in about and first not in about
+    assert f"the new work on instance {first} could not be told" in caplog.text

@@ -170,15 +170,21 @@ def deliver(session: Session) -> int:
         row = heads.get(instance_id)
         if row is None:
             continue
-        defn = engine.definition(row.workflow, row.version)
-        items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
-        for user, held in people:
-            triggers = sorted({t for t, p in keys if p in held})
-            if triggers and user.id != row.actor_user_id:
-                note, mail = _compose(session, user, NotificationKind.NEW_TASK, defn, row, None,
-                                      triggers, engine, items)  # fmt: skip
-                notes.append(note)
-                mails.append(mail)
+        try:  # one subject that cannot be told (its workflow gone) never holds up the others
+            defn = engine.definition(row.workflow, row.version)
+            items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
+            told = [
+                _compose(session, user, NotificationKind.NEW_TASK, defn, row, None, triggers,
+                         engine, items)
+                for user, held in people
+                if (triggers := sorted({t for t, p in keys if p in held}))
+                and user.id != row.actor_user_id
+            ]  # fmt: skip
+        except Exception:
+            log.exception("the new work on instance %s could not be told", instance_id)
+            continue
+        notes += [note for note, _mail in told]
+        mails += [mail for _note, mail in told]
     if notes:
         session.connection().execute(_INSERT_NOTE, notes)
     if any(mails):
