@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -78,7 +79,7 @@ class Courier:
             self._wake.wait()
             self._wake.clear()
             if self.window:
-                threading.Event().wait(self.window)  # let the next changes join this batch
+                time.sleep(self.window)  # let the next changes join this batch
             with self._lock:
                 jobs, self._jobs = list(self._jobs), set()
             try:
@@ -100,10 +101,10 @@ def drain(session: Session, job: Job) -> int:
     """
     total = 0
     for _ in range(MAX_BATCHES):
-        done = [0]
+        done = 0
         with best_effort(session, f"draining {getattr(job, '__qualname__', job)}"):
-            done[0] = job(session)
-        if not done[0]:
+            done = job(session)
+        if not done:
             break
-        total += done[0]
+        total += done
     return total
