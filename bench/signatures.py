@@ -5,9 +5,10 @@ Usage: python bench/signatures.py
 Rows, each against a bare baseline doing the same work in one run:
 - B-LT signature: wflow's `keys.sign_for_unit` (key and TSA key decryption, trust store,
   CRL, the built-in TSA's RFC 3161 token, visible stamp, DSS update) on a WeasyPrint PDF,
-  against a bare pyHanko signature of the same PDF with the same key and the same visible
-  stamp (text and font, pyHanko's own font engine), timestamped by the same in-process TSA
-  and embedding the same CRL in the DSS;
+  against a bare pyHanko signature of the same PDF with the same key (decrypted ahead) and
+  the same visible stamp (text and font, pyHanko's own font engine), timestamped by the same
+  in-process TSA and embedding the same CRL in the DSS, with wflow's signer and timestamper
+  classes (bench/pyhanko_peer.py, shared with bench/documents.py);
 - bare pyHanko signatures without the stamp, and without timestamp or DSS (no target: what
   the stamp and B-LT cost).
 Prints a table with ratios, targets and PASS/MISS; exits 0 either way.
@@ -22,7 +23,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,14 +44,10 @@ def main() -> None:
     """Make a unit with a certificate, then time wflow's and bare pyHanko's B-LT signatures."""
     tmp = tempfile.mkdtemp(prefix="wflow-bench-")
     os.environ["WFLOW_INSTANCE_PATH"] = tmp
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.sign import fields, signers
-    from pyhanko.stamp import TextStampStyle
     from sqlmodel import Session
     from weasyprint import HTML
 
+    from bench.pyhanko_peer import bare_signer
     from wflow import create_app, db
     from wflow.documents import signing
     from wflow.org import service as org
@@ -76,41 +72,33 @@ def main() -> None:
         proof = keys.signature_proof(s)  # the same TSA, trust roots and CRL for the baseline
 
         lines = signing.Stamp(unit.name, head.display_name, datetime.now(UTC)).lines()
-        font = GlyphAccumulatorFactory(str(signing.FONT), font_size=9)
-        style = TextStampStyle(stamp_text="\n".join(lines), border_width=1,
-                               text_box_style=TextBoxStyle(font=font, font_size=9))  # fmt: skip
+        bare = bare_signer(key, cert, chain, field="sig", lines=lines, proof=proof, box=box)
 
-        def bare(with_proof: bool, stamp: bool = True) -> bytes:
-            meta = signers.PdfSignatureMetadata(
-                field_name="sig", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-                signer_key_usage={"digital_signature"}, embed_validation_info=with_proof,
-                validation_context=proof.context() if with_proof else None,
-            )  # fmt: skip
-            spec = fields.SigFieldSpec(sig_field_name="sig", on_page=0, box=box)
-            pdf_signer = signers.PdfSigner(
-                meta, signer=signing.simple_signer(key, cert, chain), new_field_spec=spec,
-                stamp_style=style if stamp else None,
-                timestamper=proof.timestamper if with_proof else None,
-            )  # fmt: skip
-            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-            return bytes(pdf_signer.sign_pdf(writer).getbuffer())
+        def bare_lt() -> bytes:
+            return bare(pdf)
+
+        def bare_unstamped_lt() -> bytes:
+            return bare(pdf, stamp=False)
+
+        def bare_plain_sig() -> bytes:
+            return bare(pdf, with_proof=False, stamp=False)
 
         def ours() -> bytes:
             return keys.sign_for_unit(s, head, unit, pdf, "sig", box, page=0)
 
         for _ in range(2):  # warm up: fonts, pyHanko's imports, the CRL and TSA files
-            bare(True), bare(True, False), bare(False, False), ours()
-        bare_lt, bare_unstamped, bare_plain, ours_lt = [], [], [], []
+            bare_lt(), bare_unstamped_lt(), bare_plain_sig(), ours()
+        bare_lt_times, bare_unstamped, bare_plain, ours_lt = [], [], [], []
         for _ in range(SAMPLES):  # interleaved, so a slow moment of the machine hits them all
-            bare_lt.append(_median(lambda: bare(True), 1))
-            bare_unstamped.append(_median(lambda: bare(True, False), 1))
-            bare_plain.append(_median(lambda: bare(False, False), 1))
+            bare_lt_times.append(_median(bare_lt, 1))
+            bare_unstamped.append(_median(bare_unstamped_lt, 1))
+            bare_plain.append(_median(bare_plain_sig, 1))
             ours_lt.append(_median(ours, 1))
         signed = ours()
         reports = keys.verify_document(s, signed)
         lasting = all(r.check.timestamp and r.check.long_term and r.ok for r in reports)
 
-    ours_s, bare_s = statistics.median(ours_lt), statistics.median(bare_lt)
+    ours_s, bare_s = statistics.median(ours_lt), statistics.median(bare_lt_times)
     plain_s, unstamped_s = statistics.median(bare_plain), statistics.median(bare_unstamped)
     ratio = ours_s / bare_s
     verdict = "PASS" if ratio <= TARGET else "MISS"

@@ -135,3 +135,44 @@ def test_lasting__a_signature_under_an_unknown_root_is_refused_when_signing(
     with pytest.raises(signing.SigningFailed, match="not trusted"):
         signing.sign_pdf(blank_pdf(), key=key, cert=cert, chain=[], field="x", box=BOXES[0],
                          page=0, stamp=stamp, proof=proof)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["rsa", "ec"])
+def test_lasting__the_held_keys_sign_and_timestamp_without_being_parsed_again(
+    app: Flask,
+    session: Session,
+    store: pki.KeyStore,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    """The signer's and the TSA's keys are parsed (and RSA-checked) once, when decrypted:
+    pyHanko's own signers would parse them again for every signature and every token."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from pyhanko.sign.signers import pdf_cms
+    from pyhanko.sign.timestamps import dummy_client
+
+    key: Any = (
+        rsa.generate_private_key(65537, 2048)
+        if kind == "rsa"
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    cert = pki.issue_certificate(store.ensure_ca(), store.ca_key(), key.public_key(),
+                                 name="Tỉnh Đoàn Hà Tĩnh", code="TDOAN", now=datetime.now(UTC),
+                                 holder=pki.Holder("Nguyễn Văn An", "Bí thư"))  # fmt: skip
+    with app.app_context():
+        proof = keys.signature_proof(session, store)
+
+    def parse(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a held key was parsed again")
+
+    for module in (pdf_cms, dummy_client):
+        monkeypatch.setattr(module.serialization, "load_der_private_key", parse)
+    stamp = signing.Stamp("Tỉnh Đoàn Hà Tĩnh", "Nguyễn Văn An", datetime.now(UTC))
+    signed = signing.sign_pdf(blank_pdf(), key=key, cert=cert, chain=[store.ca_cert()],
+                              field="sig_TDOAN", stamp=stamp, box=BOXES[0],
+                              proof=proof)  # fmt: skip
+    monkeypatch.undo()
+
+    status = _offline_status(signed, store.ca_cert(), [], at_timestamp=False)
+    assert status.intact and status.valid and status.trusted
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted

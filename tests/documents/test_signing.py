@@ -154,3 +154,21 @@ def test_signing__pdfsig_sees_a_changed_byte(
     path.write_bytes(bytes(data))
     output = pdfsig(path, store.ca_cert_path, tmp_path / "nss")
     assert "Signature is Valid." not in output, output
+
+
+def test_signing__a_key_that_does_not_match_its_certificate_signs_nothing(
+    store: pki.KeyStore,
+) -> None:
+    """Keys decrypted for signing skip OpenSSL's RSA check: every signature is verified."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.documents.helpers import issued_by
+
+    ca_cert = store.ensure_ca()
+    ca = (store.ca_key(), ca_cert)
+    _key, cert = issued_by(ca, "Trần Thị Bình")
+    stranger = rsa.generate_private_key(65537, 2048)
+    stamp = signing.Stamp("Tỉnh Đoàn Hà Tĩnh", "Trần Thị Bình", datetime(2026, 3, 1, 2, 30))
+    with pytest.raises(signing.SigningFailed, match="does not match its certificate"):
+        signing.sign_pdf(blank_pdf(), key=stranger, cert=cert, chain=[ca[1]], field="sig_x",
+                         stamp=stamp, box=BOXES[0])  # fmt: skip

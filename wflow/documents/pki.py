@@ -107,10 +107,16 @@ def encrypt_key(key: PrivateKey, kek: bytes) -> str:
     ).decode("ascii")
 
 
-def decrypt_key(pem: str, kek: bytes) -> PrivateKey:
-    """Return the private key of encrypted PKCS#8 PEM (PkiError on a wrong secret)."""
+def decrypt_key(pem: str, kek: bytes, *, checked: bool = True) -> PrivateKey:
+    """Return the private key of encrypted PKCS#8 PEM (PkiError on a wrong secret).
+
+    `checked=False` skips OpenSSL's RSA key check (about 50 ms): only for a key whose every
+    signature is verified against its certificate once made (`signing.HeldKeySigner`).
+    """
     try:
-        key = serialization.load_pem_private_key(pem.encode("ascii"), password=kek)
+        key = serialization.load_pem_private_key(
+            pem.encode("ascii"), password=kek, unsafe_skip_rsa_key_validation=not checked
+        )
     except (ValueError, TypeError) as exc:
         raise PkiError("decrypt", "the key cannot be decrypted with this key secret") from exc
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
