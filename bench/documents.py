@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 UNITS = 30
-SIGN_SAMPLES = 5
+SIGN_SAMPLES = 7
 PASSWORD = "bench-password-1"
 
 
