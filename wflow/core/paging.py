@@ -30,7 +30,9 @@ def page_count(total: int, size: int) -> int:
 
 def capped_count(rows: sa.Select[Any], cap: int = BADGE_CAP) -> sa.ScalarSelect[int]:
     """Return the count of `rows` as a scalar subquery that stops reading at `cap` rows."""
-    return sa.select(sa.func.count()).select_from(rows.limit(cap).subquery()).scalar_subquery()
+    # the numbers written in the statement, not bound (SQLite's dialect binds an OFFSET 0 else)
+    capped = rows.limit(sa.literal_column(str(int(cap)))).offset(sa.literal_column("0"))
+    return sa.select(sa.func.count()).select_from(capped.subquery()).scalar_subquery()
 
 
 @dataclass(frozen=True)

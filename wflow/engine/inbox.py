@@ -162,7 +162,8 @@ WORK_COUNT = sa.select(sa.func.count()).select_from(
     sa.select(TASK.c.instance_id)
     .distinct()
     .where(TASK.c.principal.in_(_PRINCIPALS), TASK.c.work == sa.true())
-    .limit(WORK_CAP)
+    .limit(sa.literal_column(str(WORK_CAP)))  # numbers written in the statement, not bound
+    .offset(sa.literal_column("0"))  # (SQLite's dialect binds an OFFSET 0 otherwise)
     .subquery()
 )
 
