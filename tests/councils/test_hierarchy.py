@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
@@ -258,3 +259,34 @@ def test_a_unit_moves_to_the_commune_its_people_with_it(
                                   "council_id": commune["province"].id}, page=kept)  # fmt: skip
     assert moved.status_code == 422, moved.status_code
     assert "its own jurisdiction" in moved.get_data(as_text=True), moved.get_data(as_text=True)
+
+
+def test_pages__the_hierarchy_is_read_once_a_page_and_a_new_council_shows_on_the_next(
+    app: Flask, session: Session, world: dict[str, Any], commune: dict[str, Any]
+) -> None:
+    """The first council and the councils below are one statement; a council added counts."""
+    province = _client(app, "secretariat")
+    bind = app.extensions["wflow.db"]
+    seen: list[str] = []
+
+    def hook(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(bind, "before_cursor_execute", hook)
+    try:
+        assert province.get("/committee").status_code == 200
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", hook)
+    on_councils = [s for s in seen if "FROM unit" in s and "unit.kind =" in s]
+    assert len(on_councils) == 1, on_councils
+    with app.test_request_context():  # a ward's council below the province, and its block
+        ward = org.create_unit(session, name="Hội đồng Thi đua - Khen thưởng phường Bắc Hà",
+                               code="HDPBH", kind="council", level="commune",
+                               parent_id=commune["province"].id)  # fmt: skip
+        office = org.create_unit(session, name="Đoàn Thanh niên phường Bắc Hà", code="DTNPBH",
+                                 kind="socio_political", council_id=ward.id)  # fmt: skip
+        block = org.create_block(session, name="Khối các đoàn thể phường", code="KPBH",
+                                 year=world["year"], member_ids=[office.id or 0],
+                                 council_id=ward.id)  # fmt: skip
+        session.commit()
+    assert block.name in province.get("/committee").get_data(as_text=True)

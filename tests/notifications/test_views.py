@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
@@ -96,3 +97,54 @@ def test_notifications__the_admin_gives_a_user_an_email_address(
     submit(client, url, {**form, "email": ""})
     session.expire_all()
     assert session.get(User, head.id).email is None  # type: ignore[union-attr]
+
+
+def _badge(client: FlaskClient) -> str:
+    """Return the notifications badge of the menu (its span) as the page shows it."""
+    page = client.get("/notifications").get_data(as_text=True)
+    return page.split('href="/notifications"')[1].split("</span>")[0].split("<span ")[1]
+
+
+def test_notifications__the_badge_stops_at_99_plus_and_says_so_in_words(
+    app: Flask, client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    """A badge's count is bounded: past 99 it shows "99+", and "more than 99" to a reader."""
+    head = world["users"]["a1.head"]
+    session.add_all([Notification(user_id=head.id, kind="reminder", title=f"Reminder {i}")
+                     for i in range(99)])  # fmt: skip
+    session.commit()
+    sign_in(client, "a1.head")
+    assert _badge(client) == 'class="count" aria-label="99 unread">99'
+    session.add(Notification(user_id=head.id, kind="reminder", title="One more"))
+    session.commit()
+    assert _badge(client) == 'class="count" aria-label="More than 99 unread">99+'
+    head.locale = "vi"  # the words in the person's language
+    session.add(head)
+    session.commit()
+    assert _badge(client) == 'class="count" aria-label="Hơn 99 thông báo chưa đọc">99+'
+    token = csrf_token(client, "/notifications")
+    assert client.post("/notifications/read-all", data={"csrf_token": token}).status_code == 303
+    assert _badge(client) == 'class="count" aria-label="0 thông báo chưa đọc">0'
+
+
+def test_notifications__the_menu_reads_both_badges_in_one_statement(
+    app: Flask, client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    """The inbox's count and the unread count of every page's menu cost one statement."""
+    _pact_started(app, session, world)
+    sign_in(client, "a1.head")
+    bind = app.extensions["wflow.db"]
+    seen: list[str] = []
+
+    def hook(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(bind, "before_cursor_execute", hook)
+    try:
+        page = client.get("/account/two-step").get_data(as_text=True)
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", hook)
+    assert 'aria-label="1 open">1<' in page and 'aria-label="1 unread">1<' in page
+    counts = [s for s in seen if "wf_task" in s or "FROM notification" in s]
+    assert len(counts) == 1, counts
+    assert "wf_task" in counts[0] and "FROM notification" in counts[0]

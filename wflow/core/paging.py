@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from wflow.core.errors import NotFound
 
 T = TypeVar("T")
+BADGE_CAP = 100  # a menu's badge counts this far, then says "99+": its cost is bounded
 
 
 class PageNotFound(NotFound):
@@ -24,6 +26,13 @@ class PageNotFound(NotFound):
 def page_count(total: int, size: int) -> int:
     """Return how many pages of `size` rows `total` rows fill (one when there is none)."""
     return max(1, -(-total // size))
+
+
+def capped_count(rows: sa.Select[Any], cap: int = BADGE_CAP) -> sa.ScalarSelect[int]:
+    """Return the count of `rows` as a scalar subquery that stops reading at `cap` rows."""
+    # the numbers written in the statement, not bound (SQLite's dialect binds an OFFSET 0 else)
+    capped = rows.limit(sa.literal_column(str(int(cap)))).offset(sa.literal_column("0"))
+    return sa.select(sa.func.count()).select_from(capped.subquery()).scalar_subquery()
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,11 @@ DEFAULT_CODE = "HDTDKT"
 DEFAULT_NAME = "Hội đồng Thi đua - Khen thưởng"
 _BELOW = "wflow.councils.below"  # session.info: council id -> it and the councils below
 _OF_USER = "wflow.councils.of_user"  # session.info: user id -> the council they work in
-_FIRST_ID = "wflow.councils.first"  # session.info: the first council's id, once there is one
-_FIRST = (
-    sa.select(col(Unit.id))
+_TREE = "wflow.councils.tree"  # session.info: every council's (id, parent id), by id
+_COUNCILS = (
+    sa.select(col(Unit.id), col(Unit.parent_id))
     .where(col(Unit.kind) == UnitKind.COUNCIL.value)
     .order_by(col(Unit.id))
-    .limit(1)
 )
 _COUNCIL_OF_UNIT = sa.select(col(Unit.council_id)).where(col(Unit.id) == sa.bindparam("unit"))
 
@@ -47,14 +46,22 @@ def default_council(session: Session) -> Unit:
 
 
 def first_id(session: Session) -> int | None:
-    """Return the id of the installation's first council (None before there is one).
+    """Return the id of the installation's first council (None before there is one)."""
+    tree = _tree(session)
+    return tree[0][0] if tree else None
 
-    Read once per transaction (councils created later have higher ids)."""
-    found: int | None = session.info.get(_FIRST_ID)
+
+def _tree(session: Session) -> list[tuple[int, int | None]]:
+    """Return every council's (id, parent id), by id: read once per transaction, in one
+    statement for the first council (every access check asks) and the hierarchy."""
+    found: list[tuple[int, int | None]] | None = session.info.get(_TREE)
     if found is None:
-        found = _read(session, _FIRST, {})
-        if found is not None:
-            session.info[_FIRST_ID] = found
+        if session.new or session.dirty:
+            session.flush()  # as autoflush would: a council added in this unit of work counts
+        rows = session.connection().execute(_COUNCILS).all()
+        found = [(cid or 0, parent) for cid, parent in rows]  # a primary key: never None
+        if found:  # none yet: `default_council` may create the first in this transaction
+            session.info[_TREE] = found
     return found
 
 
@@ -119,10 +126,9 @@ def below(session: Session, council_id: int) -> frozenset[int]:
     cache: dict[int, frozenset[int]] = session.info.setdefault(_BELOW, {})
     if council_id in cache:
         return cache[council_id]
-    query = select(Unit.id, Unit.parent_id).where(Unit.kind == UnitKind.COUNCIL.value)
     children: dict[int, list[int]] = {}
-    for cid, parent in session.exec(query).all():
-        if parent is not None and cid is not None:
+    for cid, parent in _tree(session):
+        if parent is not None:
             children.setdefault(parent, []).append(cid)
     seen, todo = {council_id}, [council_id]
     while todo:
@@ -155,4 +161,4 @@ def units_seen_by(session: Session, user: User) -> frozenset[int]:
 def _forget(session: OrmSession, *_args: Any) -> None:
     session.info.pop(_BELOW, None)
     session.info.pop(_OF_USER, None)
-    session.info.pop(_FIRST_ID, None)
+    session.info.pop(_TREE, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from wflow.councils import service as councils
 from wflow.demo import people as people_demo
 from wflow.demo.org import DEMO_PASSWORD, DemoLogin
 from wflow.org import service as org
@@ -48,6 +49,7 @@ def build_council_demo(session: Session, year: int) -> list[DemoLogin]:
                               level=CouncilLevel.CENTRAL.value)  # fmt: skip
     province.parent_id = central.id
     session.add(province)
+    councils.forget(session)  # the hierarchy read in this transaction changed
     board = org.create_unit(session, name=CENTRAL_OFFICE[1], code=CENTRAL_OFFICE[0],
                             kind=UnitKind.AGENCY.value, council_id=central.id)  # fmt: skip
     _account(session, "tw.secretariat", CENTRAL_OFFICE[2], board, Role.SECRETARIAT)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
@@ -22,8 +23,8 @@ from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may
-from wflow.core.paging import Page, page_count
-from wflow.engine import Engine, WfInstance, WorkRow
+from wflow.core.paging import BADGE_CAP, Page, capped_count, page_count
+from wflow.engine import WORK_COUNT, Engine, WfInstance, WorkRow
 from wflow.inbox.words import Names, WorkItem, describe, due_date, state_words
 from wflow.inspections import service as inspections
 from wflow.org.models import BlockMembership, Position, Unit, User
@@ -114,24 +115,45 @@ def entries(
     return sorted(found, key=lambda e: e.order)
 
 
-def count(session: Session, engine: Engine, user: User, now: datetime | None = None) -> int:
-    """Return how many rows `user`'s inbox holds, without describing them (the layout's badge).
+# what the menu's badge reads in one statement, each part stopped at the cap however much
+# work there is: the instances with work (the engine's count on the task index's (principal,
+# work, instance) index), the unit's recommendations to answer, the answers to assess
+TASKS = (
+    WORK_COUNT.scalar_subquery()
+    + capped_count(inspections.OWNER_WORK_IDS)
+    + capped_count(inspections.TO_ASSESS_IDS)
+)
+_COUNT = sa.select(TASKS)
 
-    The instances with work are counted by one query on the task index's (principal, work)
-    index, however many tasks; the comment and registration rows,
-    a person's few, are listed as `work` lists them; the unit's recommendations to answer or
-    past due are counted by one query.
-    """
+
+def count_binds(
+    session: Session, engine: Engine, user: User, now: datetime | None = None
+) -> tuple[dict[str, Any], int]:
+    """Return the values `TASKS` is read with for `user`, and the rows counted here: the
+    comments and registrations to make, a person's few, listed as `work` lists them."""
     today = installation.local_date(session, now or utcnow())
-    instances = engine.work_count(session, wf.actor_for(session, user))
     seats = _member_seats(session, user)  # read once for both kinds of rows
-    extra = _comment_work(session, engine, user, today, seats)
-    extra += _register_work(session, user, today, seats)
-    owner = _recommendation_owner(session, user)
-    owned = inspections.owner_work_count(session, owner, today) if owner is not None else 0
-    if inspections.is_secretariat(user):
-        owned += inspections.answers_to_assess_count(session)
-    return instances + len(extra) + owned
+    extra = len(_comment_work(session, engine, user, today, seats))
+    extra += len(_register_work(session, user, today, seats))
+    binds = {"principals": sorted(wf.actor_for(session, user).principals),
+             **inspections.badge_binds(session, _recommendation_owner(session, user), today,
+                                       inspections.is_secretariat(user))}  # fmt: skip
+    return binds, extra
+
+
+def count(session: Session, engine: Engine, user: User, now: datetime | None = None) -> int:
+    """Return how many rows `user`'s inbox holds, up to BADGE_CAP, without describing them.
+
+    One statement (`TASKS`) counts what the task index and the recommendations hold, its cost
+    bounded by the cap however many tasks; the layout reads it with the other badges.
+    """
+    binds, extra = count_binds(session, engine, user, now)
+    return badge(session.connection().execute(_COUNT, binds).scalar_one() + extra)
+
+
+def badge(found: int) -> int:
+    """Return a count as a badge holds it: at most BADGE_CAP."""
+    return min(int(found), BADGE_CAP)
 
 
 def grouped(items: Sequence[WorkItem]) -> list[BlockGroup]:

@@ -360,7 +360,11 @@ def overdue(
     return [(r, i) for r, i in session.exec(query, params=values).all()]
 
 
-def _owner_work(unit_id: int, today: date, states: frozenset[str]) -> sa.ColumnElement[bool]:
+def _owner_work(
+    unit_id: int | sa.BindParameter[int | None],
+    today: date | sa.BindParameter[date],
+    states: frozenset[str] | sa.BindParameter[list[str]],
+) -> sa.ColumnElement[bool]:
     """Return the condition of an owner's work: open, or past due and not closed."""
     return sa.and_(
         col(Recommendation.owner_unit_id) == unit_id,
@@ -387,19 +391,7 @@ def owner_work(
     return [(r, i) for r, i in session.exec(query).all()]
 
 
-def owner_work_count(session: Session, unit_id: int, today: date) -> int:
-    """Return how many rows `owner_work` holds (one counting query: the menu's badge)."""
-    query = (
-        select(sa.func.count())
-        .select_from(Recommendation)
-        .join(Inspection, col(Inspection.id) == col(Recommendation.inspection_id))
-        .join(WfInstance, col(WfInstance.id) == col(Inspection.instance_id))
-        .where(_owner_work(unit_id, today, _following_up(session)))
-    )
-    return int(session.exec(query).one())
-
-
-def _to_assess(states: frozenset[str]) -> sa.ColumnElement[bool]:
+def _to_assess(states: frozenset[str] | sa.BindParameter[list[str]]) -> sa.ColumnElement[bool]:
     """Return the condition of an answer the secretariat has yet to assess."""
     return sa.and_(col(Recommendation.state) == ANSWERED, col(WfInstance.state).in_(states))
 
@@ -417,16 +409,31 @@ def answers_to_assess(session: Session) -> list[tuple[Recommendation, Inspection
     return [(r, i) for r, i in session.exec(query).all()]
 
 
-def answers_to_assess_count(session: Session) -> int:
-    """Return how many rows `answers_to_assess` holds (one counting query)."""
-    query = (
-        select(sa.func.count())
-        .select_from(Recommendation)
+def _ids(condition: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """Return the ids of the recommendations meeting `condition`, with their inspection's
+    instance joined (its state)."""
+    return (
+        sa.select(col(Recommendation.id))
         .join(Inspection, col(Inspection.id) == col(Recommendation.inspection_id))
         .join(WfInstance, col(WfInstance.id) == col(Inspection.instance_id))
-        .where(_to_assess(_following_up(session)))
+        .where(condition)
     )
-    return int(session.exec(query).one())
+
+
+_FOLLOWING: sa.BindParameter[list[str]] = sa.bindparam("following_up", expanding=True)
+# the rows of `owner_work` (of the unit bound as `owner`; none for NULL) and of
+# `answers_to_assess` (when `assess` is bound true): the menu's badge counts them
+OWNER_WORK_IDS = _ids(_owner_work(sa.bindparam("owner", type_=sa.Integer),
+                                  sa.bindparam("today", type_=sa.Date), _FOLLOWING))  # fmt: skip
+TO_ASSESS_IDS = _ids(sa.and_(sa.bindparam("assess", type_=sa.Boolean), _to_assess(_FOLLOWING)))
+
+
+def badge_binds(
+    session: Session, owner: int | None, today: date, secretariat: bool
+) -> dict[str, Any]:
+    """Return the values `OWNER_WORK_IDS` and `TO_ASSESS_IDS` are read with."""
+    return {"owner": owner, "today": today, "following_up": sorted(_following_up(session)),
+            "assess": secretariat}  # fmt: skip
 
 
 def counts(

@@ -25,6 +25,7 @@ from wflow.core import formats, installation, mailer
 from wflow.core import workflow as wf
 from wflow.core.access import committee_principals, is_committee
 from wflow.core.courier import drain
+from wflow.core.paging import capped_count
 from wflow.core.uow import after_commit, in_unit, transactional
 from wflow.councils import service as councils
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
@@ -353,11 +354,17 @@ def send_after_commit(session: OrmSession, mails: Sequence[mailer.Mail | None]) 
     sa.event.listen(session, "after_rollback", _drop, once=True)
 
 
+# the unread notifications of the user bound as `user_id`, counted up to the badge's cap (the
+# layout reads it with the inbox's count, in one statement)
+UNREAD = capped_count(sa.select(col(Notification.id)).where(
+    col(Notification.user_id) == sa.bindparam("user_id", type_=sa.Integer),
+    col(Notification.read_at).is_(None)))  # fmt: skip
+_UNREAD = sa.select(UNREAD)
+
+
 def unread_count(session: Session, user: User) -> int:
-    """Return how many notifications `user` has not read."""
-    query = select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, col(Notification.read_at).is_(None))  # fmt: skip
-    return int(session.exec(query).one())
+    """Return how many notifications `user` has not read, up to BADGE_CAP."""
+    return int(session.connection().execute(_UNREAD, {"user_id": user.id}).scalar_one())
 
 
 def listing(session: Session, user: User, limit: int = 200) -> list[Notification]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
@@ -18,20 +16,6 @@ from wflow.web.forms import EmptyForm
 from wflow.web.guard import load_or_404, user
 
 bp = Blueprint("notifications", __name__)
-
-
-@bp.app_context_processor
-def _unread() -> dict[str, Any]:
-    """Give the layout the signed-in user's unread count (queried once, when shown)."""
-
-    def unread_count() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        if "unread_count" not in g:
-            g.unread_count = notify.unread_count(db.session(), current_user._get_current_object())
-        return int(g.unread_count)
-
-    return {"unread_count": unread_count}
 
 
 @bp.route("/notifications")

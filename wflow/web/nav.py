@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from wflow import db
 from wflow.core.access import is_committee
+from wflow.core.paging import BADGE_CAP
 from wflow.inbox import service as inbox
+from wflow.notifications import service as notify
 from wflow.org.models import Unit
 from wflow.web import branding
 from wflow.web.forms import EmptyForm, LocaleForm
@@ -23,11 +27,37 @@ def _unit_name() -> str:
     return unit.name if unit else ""
 
 
+# the menu's badges in one statement, built once: the inbox's rows and the unread notifications
+_BADGES = sa.select(inbox.TASKS, notify.UNREAD)
+
+
+@dataclass(frozen=True)
+class Badges:
+    """The figures of the menu's badges, each at most BADGE_CAP."""
+
+    tasks: int
+    unread: int
+
+
+def _badges() -> Badges:
+    """Return the signed-in user's badges: read once per request, when shown, in one statement."""
+    if "badges" not in g:
+        user, session = current_user._get_current_object(), db.session()
+        binds, extra = inbox.count_binds(session, engine(), user)
+        tasks, unread = session.connection().execute(_BADGES, {**binds, "user_id": user.id}).one()
+        g.badges = Badges(inbox.badge(tasks + extra), inbox.badge(unread))
+    badges: Badges = g.badges
+    return badges
+
+
 def _task_count() -> int:
-    """Return how many rows the user's inbox holds (counted once, when shown)."""
-    if "task_count" not in g:
-        g.task_count = inbox.count(db.session(), engine(), current_user._get_current_object())
-    return int(g.task_count)
+    """Return how many rows the user's inbox holds (up to BADGE_CAP)."""
+    return _badges().tasks if current_user.is_authenticated else 0
+
+
+def _unread_count() -> int:
+    """Return how many notifications the user has not read (up to BADGE_CAP)."""
+    return _badges().unread if current_user.is_authenticated else 0
 
 
 def _layout() -> dict[str, Any]:
@@ -42,6 +72,8 @@ def _layout() -> dict[str, Any]:
         "here": request.full_path.rstrip("?") if request else "/",
         "current_user_unit_name": _unit_name,
         "task_count": _task_count,
+        "unread_count": _unread_count,
+        "BADGE_CAP": BADGE_CAP,
         "ROLE_LABELS": ROLES,
         "KIND_LABELS": UNIT_KINDS,
         "position_label": position_label,
