@@ -381,9 +381,11 @@ class Trace:
         self.pgconns.append(conn.pgconn)
         self.whole.append(self.marked)
 
-    def mark(self, conn: Any) -> None:
-        """Send the mark on `conn` (straight through libpq: no transaction starts)."""
-        conn.pgconn.exec_(MARK)
+    def mark(self) -> None:
+        """Send the mark on every connection traced (straight through libpq: no transaction
+        starts); each must be idle, e.g. back in its pool."""
+        for pgconn in self.pgconns:
+            pgconn.exec_(MARK)
         self.marked = True
 
     def statements(self) -> Counter[str]:
@@ -467,7 +469,7 @@ def count_statements(url: str, world: World, ids: list[int]) -> dict[str, Counts
         conn = psycopg.connect(libpq_url(url))
         trace.attach(conn)
         bare_run(conn, world, ids[:WARM])
-        trace.mark(conn)
+        trace.mark()
         bare_run(conn, world, bare_ids)
         found["bare"] = trace.statements()
         conn.close()
@@ -477,9 +479,8 @@ def count_statements(url: str, world: World, ids: list[int]) -> dict[str, Counts
         trace.folder.mkdir()
         sa.event.listen(bench.bind, "connect", lambda dbapi, _rec: trace.attach(dbapi))
         bench.fire_app(ids[half : half + WARM])
-        raw = bench.bind.raw_connection()
-        trace.mark(raw.driver_connection)
-        raw.close()
+        # every pooled connection, the courier's too (the pool hands them out in turn)
+        trace.mark()
         cursor: Counter[str] = Counter()  # what SQLAlchemy's cursor events see, for comparison
 
         def executed(*args: Any) -> None:
