@@ -202,7 +202,7 @@ class Firing:
                 _timers.cancel(db, iid, row.entry)
             enter_scope = scope if new_data is None else scope_of(row, new_data)
             self._enter(db, comp, row, dest, state, entry, enter_scope, actor, now, due,
-                        t, trail.tasks, clear=comp.has_tasks[state])  # fmt: skip
+                        t, trail.tasks, _inbox.tasks_of(db, row))  # fmt: skip
         if ctx is not None:
             for effect in plan.effects:
                 effect(ctx)
@@ -275,9 +275,10 @@ class Firing:
         due: datetime | None,
         transition: Transition | None,
         changes: _inbox.TaskChanges,
-        clear: bool = False,
+        have: _inbox.Held,
     ) -> None:
-        """Enter a state: its participants, deadline and reminders, and the task index."""
+        """Enter a state: its participants, deadline and reminders, and the task index
+        (whose rows were `have`)."""
         deadline = comp.definition.states[state].deadline
         if deadline is not None and due is not None:
             _timers.schedule(db, deadline, row.id, entry, now, due)
@@ -288,7 +289,7 @@ class Firing:
                               transition)  # fmt: skip
             seats = store_seats(db, row.id, entry, comp.resolvers[state](ctx))
         rows = _inbox.task_rows(comp, state, scope, row.id, due, seats)
-        _inbox.write_tasks(db, row.id, rows, clear, changes)
+        _inbox.write_tasks(db, row.id, rows, have, changes)
 
     # ---------------------------------------------------------------- participation
 
@@ -356,7 +357,7 @@ class Firing:
         )
         seats = [replace(s, choice=stored) if s.key == seat.key else s for s in seats]
         rows = _inbox.task_rows(comp, state, scope_of(row), iid, row.due_at, seats)
-        _inbox.write_tasks(db, iid, rows, True, trail.tasks)
+        _inbox.write_tasks(db, iid, rows, _inbox.tasks_of(db, row), trail.tasks)
         self._settle(db, iid, state, row.entry, comp, seats, trail, depth)
         return state, state, version, event_id
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -96,20 +96,39 @@ class TaskChanges:
                 self.added.add(key)
 
 
+Held = Mapping[TaskKey, tuple[datetime | None, bool | None]]  # a task row's due_at and work
+
+
+def tasks_of(db: Db, row: Any) -> Held:
+    """Return the task rows of an instance read by `SELECT_INSTANCE_FOR_FIRE` (`row`).
+
+    They came with the row, unless the read waited for another fire's lock: then they are
+    from before that fire, and read again.
+    """
+    if row.seen_version != row.lock_version:
+        found = SELECT_TASKS.all(db, {"instance_id": row.id})
+        return {(t, p): (due, work) for t, p, due, work in found}
+    return {
+        (t, p): (None if due is None else _timestamp(due), None if work is None else bool(work))
+        for t, p, due, work in row.tasks or ()
+    }
+
+
+def _timestamp(text: str) -> datetime:
+    """Return a naive timestamp as JSON carries it (PostgreSQL's ISO text, SQLite's own)."""
+    return datetime.fromisoformat(text)
+
+
 def write_tasks(
-    db: Db, instance_id: int, rows: list[dict[str, Any]], clear: bool, changes: TaskChanges
+    db: Db, instance_id: int, rows: list[dict[str, Any]], have: Held, changes: TaskChanges
 ) -> None:
-    """Make the instance's task rows `rows`, changing in place only what differs.
+    """Make the instance's task rows `rows`, changing in place only what differs from `have`.
 
     Rows that stay are left alone (updated if their due date moved or they became, or
-    stopped being, work; their `announced` kept); with `clear` False the instance has no rows
-    yet (it just started) and `rows` are inserted. Rows of work that appear are unannounced.
+    stopped being, work; their `announced` kept); `have` is empty when the instance just
+    started. Rows of work that appear are unannounced.
     """
     wanted = {(r["trigger"], r["principal"]): r for r in rows}
-    have: dict[TaskKey, tuple[Any, Any]] = {}
-    if clear:
-        found = SELECT_TASKS.all(db, {"instance_id": instance_id})
-        have = {(t, p): (due, work) for t, p, due, work in found}
     removed = [k for k in have if k not in wanted]
     added = [r for k, r in wanted.items() if k not in have]
     moved = [r for k, r in wanted.items() if k in have and have[k] != (r["due_at"], r["work"])]

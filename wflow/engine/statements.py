@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from wflow.engine.fastsql import Prepared
 from wflow.engine.tables import WfBallot, WfEvent, WfInstance, WfParticipant, WfTask, WfTimer
@@ -44,10 +47,48 @@ INSTANCE_COLUMNS = tuple(
 
 _SELECT_INSTANCE = sa.select(*INSTANCE_COLUMNS).where(INST.c.id == _b("id"))
 SELECT_INSTANCE = Prepared(_SELECT_INSTANCE)
+
+
+class _RowArray(FunctionElement[Any]):
+    """JSON array of one JSON array per row of its arguments (an aggregate)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+    name = "row_array"
+
+
+@compiles(_RowArray, "postgresql")
+def _row_array_pg(element: _RowArray, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_RowArray)
+def _row_array(element: _RowArray, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+_SEEN = INST.alias("seen")
 # The instance row, locked on PostgreSQL so concurrent fires on one instance queue up
 # (SQLite ignores FOR UPDATE: its writers are serialized and the UPDATE's version check
-# catches a concurrent change).
-SELECT_INSTANCE_FOR_FIRE = Prepared(_SELECT_INSTANCE.with_for_update())
+# catches a concurrent change), with its task rows ([trigger, principal, due_at, work] each)
+# read by the same statement. They are as of the statement's start: when it waited for the
+# lock, `seen_version` (the version as of its start) differs from `lock_version` and the
+# task rows must be read again (see `tasks_of`).
+SELECT_INSTANCE_FOR_FIRE = Prepared(
+    sa.select(
+        *INSTANCE_COLUMNS,
+        sa.select(_RowArray(TASK.c.trigger, TASK.c.principal, TASK.c.due_at, TASK.c.work))
+        .where(TASK.c.instance_id == INST.c.id)
+        .scalar_subquery()
+        .label("tasks"),
+        sa.select(_SEEN.c.lock_version)
+        .where(_SEEN.c.id == _b("id"))
+        .scalar_subquery()
+        .label("seen_version"),
+    )
+    .where(INST.c.id == _b("id"))
+    .with_for_update(of=INST)
+)
 INSERT_INSTANCE = _insert(INST, returning=True)
 # instances as they stand, each with the user whose event is the last of its chain
 SELECT_HEADS = (
