@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -15,6 +17,14 @@ def test_db__a_pooled_connection_the_server_ended_is_replaced_on_checkout(app: F
     killer = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
     with killer.connect() as other:  # the pooled one stays idle meanwhile
         other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        for _ in range(100):  # the session ends a moment after it was told to
+            alive = other.exec_driver_sql(
+                f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}"
+            )
+            if not alive.scalar_one():
+                break
+            other.rollback()  # the statistics are a snapshot per transaction
+            time.sleep(0.05)
     killer.dispose()
     # the next two checkouts: neither fails, and no request sees the ended session
     for _ in range(2):
