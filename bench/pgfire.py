@@ -403,7 +403,10 @@ def shape(sql: str) -> str:
     """Return a statement's verb and table ("SELECT wf_task"), or the command itself."""
     words = sql.split()
     verb = words[0].upper() if words else "(empty: the pool's pre-ping)"
-    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', sql)
+    outer = sql
+    while (inner := re.sub(r"\([^()]*\)", "", outer)) != outer:  # subqueries name no table
+        outer = inner
+    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', outer)
     if verb in {"SELECT", "INSERT", "UPDATE", "DELETE"} and table:
         verb += f" {table.group(1)}" + (" FOR UPDATE" if "FOR UPDATE" in sql else "")
     return verb if verb != ";" else "; (the pool's pre-ping)"
