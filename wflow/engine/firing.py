@@ -57,6 +57,8 @@ from wflow.engine.runtime_errors import (
     WrongState,
 )  # fmt: skip
 from wflow.engine.statements import (
+    ADVANCE,
+    ADVANCE_DATA,
     INSERT_EVENT,
     RECORD_CHOICE,
     SELECT_INSTANCE,
@@ -239,21 +241,23 @@ class Firing:
         params = {"b_id": row.id, "b_lock": row.lock_version, "b_seq": row.last_seq,
                   "state": dest, "lock_version": version, "entry": entry, "last_seq": seq,
                   "last_hash": h, "due_at": due, "updated_at": now}  # fmt: skip
-        stmt = UPDATE_INSTANCE
         if new_data is not None:
             params["data"] = new_data
-            stmt = UPDATE_INSTANCE_DATA
+        event = {"seq": seq, "version": version, "at": now, "actor_user_id": actor.user_id,
+                 "actor_unit_id": actor.unit_id, "actor_name": actor.name, "trigger": trigger,
+                 "source": source, "dest": dest, "data": data, "prev_hash": row.last_hash,
+                 "hash": h, "hash_v": HASH_V, "data_after": kept}  # fmt: skip
+        if db.dialect.name == "postgresql":  # one round trip: the move and its event
+            both = ADVANCE if new_data is None else ADVANCE_DATA
+            params.update({f"e_{k}": v for k, v in event.items()})
+            got = both.run(db, params).fetchone()
+            if got is None:
+                raise StaleVersion(row.id)
+            return version, int(got[0])
+        stmt = UPDATE_INSTANCE if new_data is None else UPDATE_INSTANCE_DATA
         if stmt.run(db, params).rowcount != 1:
             raise StaleVersion(row.id)
-        event_id = INSERT_EVENT.insert(
-            db,
-            {"instance_id": row.id, "seq": seq, "version": version, "at": now,
-             "actor_user_id": actor.user_id, "actor_unit_id": actor.unit_id,
-             "actor_name": actor.name, "trigger": trigger, "source": source, "dest": dest,
-             "data": data, "prev_hash": row.last_hash, "hash": h, "hash_v": HASH_V,
-             "data_after": kept},
-        )  # fmt: skip
-        return version, event_id
+        return version, INSERT_EVENT.insert(db, {"instance_id": row.id, **event})
 
     def _due(
         self, comp: Compiled, state: str, now: datetime, data: Mapping[str, Any]

@@ -110,6 +110,26 @@ UPDATE_INSTANCE = Prepared(sa.update(INST).where(_WHERE_CURRENT).values(**_SET))
 UPDATE_INSTANCE_DATA = Prepared(
     sa.update(INST).where(_WHERE_CURRENT).values(**_SET, data=_b("data"))
 )
+
+
+def _advance(update: sa.Update) -> Prepared:
+    """Return one statement that moves the instance (`update`, its version checked) and
+    appends the event, on PostgreSQL; it returns the event's id, no row when the version
+    check failed. The event's columns are bind parameters named `e_<column>`.
+    """
+    moved = update.returning(INST.c.id).cte("moved")
+    columns = [c for c in EVT.c if c.name not in {"id", "instance_id"}]
+    values = [_b(f"e_{c.name}", type_=c.type) for c in columns]
+    stmt = (
+        sa.insert(EVT)
+        .from_select(["instance_id", *(c.name for c in columns)], sa.select(moved.c.id, *values))
+        .returning(EVT.c.id)
+    )
+    return Prepared(stmt)
+
+
+ADVANCE = _advance(UPDATE_INSTANCE.stmt)
+ADVANCE_DATA = _advance(UPDATE_INSTANCE_DATA.stmt)
 # a reminder extends the chain without changing state or version
 UPDATE_CHAIN_HEAD = Prepared(
     sa.update(INST)
