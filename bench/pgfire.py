@@ -407,6 +407,11 @@ def shape(sql: str) -> str:
     while (inner := re.sub(r"\([^()]*\)", "", outer)) != outer:  # subqueries name no table
         outer = inner
     table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', outer)
+    if verb == "WITH":  # a statement with data-modifying CTEs: each of them, then itself
+        parts = re.findall(r'\bAS\s*\(\s*(UPDATE|INSERT INTO|DELETE FROM)\s+"?(\w+)', sql)
+        main = re.search(r'\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)', outer)
+        steps = [*parts, *([main.groups()] if main else [])]
+        return "WITH " + ", ".join(f"{v.split()[0]} {t}" for v, t in steps)
     if verb in {"SELECT", "INSERT", "UPDATE", "DELETE"} and table:
         verb += f" {table.group(1)}" + (" FOR UPDATE" if "FOR UPDATE" in sql else "")
     return verb if verb != ";" else "; (the pool's pre-ping)"
