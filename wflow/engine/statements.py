@@ -112,10 +112,13 @@ UPDATE_INSTANCE_DATA = Prepared(
 )
 
 
-def _advance(update: sa.Update) -> Prepared:
+def _advance(update: sa.Update, task: str | None = None) -> Prepared:
     """Return one statement that moves the instance (`update`, its version checked) and
     appends the event, on PostgreSQL; it returns the event's id, no row when the version
     check failed. The event's columns are bind parameters named `e_<column>`.
+
+    With `task`, it also turns one task row of the instance into another ("turn", as
+    REPLACE_TASK) or drops one ("drop", as DELETE_TASK), parameters prefixed `t_`.
     """
     moved = update.returning(INST.c.id).cte("moved")
     columns = [c for c in EVT.c if c.name not in {"id", "instance_id"}]
@@ -125,11 +128,28 @@ def _advance(update: sa.Update) -> Prepared:
         .from_select(["instance_id", *(c.name for c in columns)], sa.select(moved.c.id, *values))
         .returning(EVT.c.id)
     )
+    if task is not None:
+        this = (
+            TASK.c.instance_id.in_(sa.select(moved.c.id))
+            & (TASK.c.trigger == _b("t_b_trigger"))
+            & (TASK.c.principal == _b("t_b_principal"))
+        )
+        change: sa.Update | sa.Delete = (
+            sa.update(TASK).where(this).values(
+                {c.name: _b(f"t_{c.name}", type_=c.type) for c in TASK.c
+                 if c.name != "instance_id"})
+            if task == "turn" else sa.delete(TASK).where(this)
+        )  # fmt: skip
+        stmt = stmt.add_cte(change.cte("task"))
     return Prepared(stmt)
 
 
-ADVANCE = _advance(UPDATE_INSTANCE.stmt)
-ADVANCE_DATA = _advance(UPDATE_INSTANCE_DATA.stmt)
+# by whether the instance's data changes, and the task row change that rides along
+ADVANCE = {
+    (data, task): _advance(UPDATE_INSTANCE_DATA.stmt if data else UPDATE_INSTANCE.stmt, task)
+    for data in (False, True)
+    for task in (None, "turn", "drop")
+}
 # a reminder extends the chain without changing state or version
 UPDATE_CHAIN_HEAD = Prepared(
     sa.update(INST)
