@@ -381,9 +381,11 @@ class Trace:
         self.pgconns.append(conn.pgconn)
         self.whole.append(self.marked)
 
-    def mark(self, conn: Any) -> None:
-        """Send the mark on `conn` (straight through libpq: no transaction starts)."""
-        conn.pgconn.exec_(MARK)
+    def mark(self) -> None:
+        """Send the mark on every connection traced (straight through libpq: no transaction
+        starts); each must be idle, e.g. back in its pool."""
+        for pgconn in self.pgconns:
+            pgconn.exec_(MARK)
         self.marked = True
 
     def statements(self) -> Counter[str]:
@@ -401,7 +403,15 @@ def shape(sql: str) -> str:
     """Return a statement's verb and table ("SELECT wf_task"), or the command itself."""
     words = sql.split()
     verb = words[0].upper() if words else "(empty: the pool's pre-ping)"
-    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', sql)
+    outer = sql
+    while (inner := re.sub(r"\([^()]*\)", "", outer)) != outer:  # subqueries name no table
+        outer = inner
+    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', outer)
+    if verb == "WITH":  # a statement with data-modifying CTEs: each of them, then itself
+        parts = re.findall(r'\bAS\s*\(\s*(UPDATE|INSERT INTO|DELETE FROM)\s+"?(\w+)', sql)
+        main = re.search(r'\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)', outer)
+        steps = [*parts, *([main.groups()] if main else [])]
+        return "WITH " + ", ".join(f"{v.split()[0]} {t}" for v, t in steps)
     if verb in {"SELECT", "INSERT", "UPDATE", "DELETE"} and table:
         verb += f" {table.group(1)}" + (" FOR UPDATE" if "FOR UPDATE" in sql else "")
     return verb if verb != ";" else "; (the pool's pre-ping)"
@@ -467,7 +477,7 @@ def count_statements(url: str, world: World, ids: list[int]) -> dict[str, Counts
         conn = psycopg.connect(libpq_url(url))
         trace.attach(conn)
         bare_run(conn, world, ids[:WARM])
-        trace.mark(conn)
+        trace.mark()
         bare_run(conn, world, bare_ids)
         found["bare"] = trace.statements()
         conn.close()
@@ -477,9 +487,8 @@ def count_statements(url: str, world: World, ids: list[int]) -> dict[str, Counts
         trace.folder.mkdir()
         sa.event.listen(bench.bind, "connect", lambda dbapi, _rec: trace.attach(dbapi))
         bench.fire_app(ids[half : half + WARM])
-        raw = bench.bind.raw_connection()
-        trace.mark(raw.driver_connection)
-        raw.close()
+        # every pooled connection, the courier's too (the pool hands them out in turn)
+        trace.mark()
         cursor: Counter[str] = Counter()  # what SQLAlchemy's cursor events see, for comparison
 
         def executed(*args: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,42 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url)
+    _ping_when_in_doubt(engine)
+    return engine
+
+
+PING_AFTER = 30.0  # seconds a pooled connection may sit idle before its next checkout pings
+
+
+def _ping_when_in_doubt(engine: Engine) -> None:
+    """Ping a pooled connection on checkout only when it may have died: idle for PING_AFTER
+    seconds, or its socket readable while idle (a restarting server says goodbye and closes).
+
+    SQLAlchemy's `pool_pre_ping` costs a round trip on every checkout, one per request; a
+    connection that fails anyway is invalidated with every older one in the pool.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_since(_dbapi_conn: Any, record: Any) -> None:
+        record.info["wflow.idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("wflow.idle_since")
+        if since is None:  # just connected
+            return
+        fd = getattr(getattr(dbapi_conn, "pgconn", None), "socket", None)
+        if time.monotonic() - since < PING_AFTER and fd is not None:
+            try:
+                if not select.select([fd], [], [], 0)[0]:
+                    return
+            except (OSError, ValueError):
+                pass
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def init_app(app: Flask) -> None:

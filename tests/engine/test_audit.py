@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -74,6 +75,9 @@ def test_a_deleted_event_is_named(engine: Engine, session: Session) -> None:
     assert broken[b].seq == 2 and "ends" in broken[b].reason  # the last one was cut off
 
 
+_WRITES_TO_EVENTS = re.compile(r'\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?wf_event\b', re.I)
+
+
 def test_the_engine_never_updates_or_deletes_events(
     engine: Engine, session: Session, db: sa.Engine, backend: str
 ) -> None:
@@ -114,9 +118,11 @@ def test_the_engine_never_updates_or_deletes_events(
     for unit in (1, 2, 3):
         engine.fire(session, iid, "sign", head(unit))
     engine.fire(session, iid, "close", LEADER.__class__(9, None, frozenset({"secretariat"})))
-    writes = [s for s in seen if "wf_event" in s.lower()]
-    assert any(s.lstrip().upper().startswith("INSERT") for s in writes)
-    assert not [s for s in writes if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
+    # what each statement does to wf_event, wherever in it (PostgreSQL's moves the instance
+    # and appends its event in one statement)
+    writes = {" ".join(m.group(1).upper().split()) for s in seen
+              for m in _WRITES_TO_EVENTS.finditer(s)}  # fmt: skip
+    assert writes == {"INSERT INTO"}
     session.rollback()
 
 

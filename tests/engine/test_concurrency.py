@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tests.engine.conftest import Clock
 from tests.engine.flows import LEADER, head
 from wflow.engine import Engine, Scope, StaleVersion, WorkflowError, WrongState
-from wflow.engine.statements import EVT
+from wflow.engine.statements import EVT, TASK
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,3 +165,52 @@ def test_a_tick_after_a_tick_does_nothing(engine: Engine, db: sa.Engine, clock: 
     assert (first.fired, second.fired, second.reminded) == (3, 0, 0)
     with pytest.raises(WorkflowError):
         _fire(engine, db, 10**6, "sign", head(1))
+
+
+def _tasks(db: sa.Engine, iid: int) -> set[tuple[str, str, bool]]:
+    with db.connect() as conn:
+        rows = conn.execute(
+            sa.select(TASK.c.trigger, TASK.c.principal, TASK.c.work).where(
+                TASK.c.instance_id == iid
+            )
+        ).all()
+    return {(t, p, bool(w)) for t, p, w in rows}
+
+
+def test_a_fire_that_waited_for_the_lock__rewrites_the_task_index_as_it_stands_after_the_other(
+    engine: Engine, db: sa.Engine
+) -> None:
+    # the fire reads the task rows with the locked instance, as of its start: after waiting
+    # for another fire's commit it must not rewrite the rows from before that fire
+    alone, raced = _pact(engine, db, [1, 2]), _pact(engine, db, [1, 2])
+    _fire(engine, db, alone, "submit", head(1))
+    _fire(engine, db, alone, "open_signing", LEADER)
+    first = Session(db)
+    engine.fire(first, raced, "submit", head(1))
+    failed: list[Exception] = []
+
+    def second() -> None:
+        try:
+            _fire(engine, db, raced, "open_signing", LEADER)
+        except Exception as exc:  # asserted below
+            failed.append(exc)
+
+    waiting = threading.Thread(target=second, daemon=True)
+    waiting.start()
+    with db.connect() as conn:
+        for _ in range(200):  # until the second fire waits for the first's lock
+            blocked = conn.execute(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()")
+            ).scalar_one()  # fmt: skip
+            conn.rollback()  # the statistics are a snapshot per transaction
+            if blocked:
+                break
+            time.sleep(0.05)
+    assert blocked, f"the second fire never waited for the first: {failed}"
+    first.commit()
+    first.close()
+    waiting.join(30)
+    assert not failed
+    assert _count(db, raced, "open_signing") == 1
+    assert _tasks(db, raced) == _tasks(db, alone) != set()

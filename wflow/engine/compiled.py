@@ -121,10 +121,7 @@ class Compiled:
             )
             for s in d.states
         }
-        # whether an instance in this state may have rows in wf_task / live timers
-        self.has_tasks: dict[str, bool] = {
-            s: bool(self.user_plans[s]) or s in self.participation for s in d.states
-        }
+        # whether an instance in this state may have live timers
         self.has_deadline: dict[str, bool] = {
             s: st.deadline is not None for s, st in d.states.items()
         }

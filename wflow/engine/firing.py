@@ -57,6 +57,7 @@ from wflow.engine.runtime_errors import (
     WrongState,
 )  # fmt: skip
 from wflow.engine.statements import (
+    ADVANCE,
     INSERT_EVENT,
     RECORD_CHOICE,
     SELECT_INSTANCE,
@@ -194,15 +195,20 @@ class Firing:
         moved = dest != state
         entry = row.entry + 1 if moved else row.entry
         due = self._due(comp, dest, now, new_data or row.data) if moved else row.due_at
+        enter_scope = scope if new_data is None else scope_of(row, new_data)
+        tasks = None
+        if moved and dest not in comp.participation:  # the task rows follow from the state
+            rows = _inbox.task_rows(comp, dest, enter_scope, iid, due)
+            tasks = _inbox.plan_tasks(iid, rows, _inbox.tasks_of(db, row), trail.tasks)
         version, event_id = self._advance(
-            db, row, actor, trigger, state, dest, clean, now, entry, due, new_data
+            db, row, actor, trigger, state, dest, clean, now, entry, due, new_data, tasks=tasks
         )
         if moved:
             if comp.has_deadline[state]:
                 _timers.cancel(db, iid, row.entry)
-            enter_scope = scope if new_data is None else scope_of(row, new_data)
+            have = _inbox.tasks_of(db, row) if tasks is None else {}
             self._enter(db, comp, row, dest, state, entry, enter_scope, actor, now, due,
-                        t, trail.tasks, clear=comp.has_tasks[state])  # fmt: skip
+                        t, trail.tasks, have, tasks)  # fmt: skip
         if ctx is not None:
             for effect in plan.effects:
                 effect(ctx)
@@ -224,11 +230,14 @@ class Firing:
         due: datetime | None,
         new_data: dict[str, Any] | None,
         snapshot: bool = False,
+        tasks: _inbox.TaskWrite | None = None,
     ) -> tuple[int, int]:
         """Move the instance row (optimistic lock) and append the chained audit event.
 
         The event's hash covers the row as this leaves it (state, lock_version, data); the
-        event keeps the data when it changed (`new_data`) or when asked to (`snapshot`).
+        event keeps the data when it changed (`new_data`) or when asked to (`snapshot`). On
+        PostgreSQL one statement does both, and the task write `tasks` too when it is one
+        row turned or dropped (marked done).
         """
         seq = row.last_seq + 1
         version = row.lock_version + 1
@@ -239,21 +248,28 @@ class Firing:
         params = {"b_id": row.id, "b_lock": row.lock_version, "b_seq": row.last_seq,
                   "state": dest, "lock_version": version, "entry": entry, "last_seq": seq,
                   "last_hash": h, "due_at": due, "updated_at": now}  # fmt: skip
-        stmt = UPDATE_INSTANCE
         if new_data is not None:
             params["data"] = new_data
-            stmt = UPDATE_INSTANCE_DATA
+        event = {"seq": seq, "version": version, "at": now, "actor_user_id": actor.user_id,
+                 "actor_unit_id": actor.unit_id, "actor_name": actor.name, "trigger": trigger,
+                 "source": source, "dest": dest, "data": data, "prev_hash": row.last_hash,
+                 "hash": h, "hash_v": HASH_V, "data_after": kept}  # fmt: skip
+        if db.dialect.name == "postgresql":  # one round trip: the move and its event
+            params.update({f"e_{k}": v for k, v in event.items()})
+            rider = tasks.single() if tasks is not None else None
+            if rider is not None:
+                params.update(rider[1])
+            stmt_ = ADVANCE[(new_data is not None, rider[0] if rider is not None else None)]
+            got = stmt_.run(db, params).fetchone()
+            if got is None:
+                raise StaleVersion(row.id)
+            if rider is not None and tasks is not None:
+                tasks.done = True
+            return version, int(got[0])
+        stmt = UPDATE_INSTANCE if new_data is None else UPDATE_INSTANCE_DATA
         if stmt.run(db, params).rowcount != 1:
             raise StaleVersion(row.id)
-        event_id = INSERT_EVENT.insert(
-            db,
-            {"instance_id": row.id, "seq": seq, "version": version, "at": now,
-             "actor_user_id": actor.user_id, "actor_unit_id": actor.unit_id,
-             "actor_name": actor.name, "trigger": trigger, "source": source, "dest": dest,
-             "data": data, "prev_hash": row.last_hash, "hash": h, "hash_v": HASH_V,
-             "data_after": kept},
-        )  # fmt: skip
-        return version, event_id
+        return version, INSERT_EVENT.insert(db, {"instance_id": row.id, **event})
 
     def _due(
         self, comp: Compiled, state: str, now: datetime, data: Mapping[str, Any]
@@ -275,9 +291,11 @@ class Firing:
         due: datetime | None,
         transition: Transition | None,
         changes: _inbox.TaskChanges,
-        clear: bool = False,
+        have: _inbox.Held,
+        tasks: _inbox.TaskWrite | None = None,
     ) -> None:
-        """Enter a state: its participants, deadline and reminders, and the task index."""
+        """Enter a state: its participants, deadline and reminders, and the task index
+        (whose rows were `have`; or planned already: `tasks`)."""
         deadline = comp.definition.states[state].deadline
         if deadline is not None and due is not None:
             _timers.schedule(db, deadline, row.id, entry, now, due)
@@ -287,8 +305,11 @@ class Firing:
             ctx = FireContext(db.session, comp.definition, row.id, source, scope, actor, {}, now,
                               transition)  # fmt: skip
             seats = store_seats(db, row.id, entry, comp.resolvers[state](ctx))
+        if tasks is not None:
+            _inbox.apply_tasks(db, tasks)
+            return
         rows = _inbox.task_rows(comp, state, scope, row.id, due, seats)
-        _inbox.write_tasks(db, row.id, rows, clear, changes)
+        _inbox.write_tasks(db, row.id, rows, have, changes)
 
     # ---------------------------------------------------------------- participation
 
@@ -356,7 +377,7 @@ class Firing:
         )
         seats = [replace(s, choice=stored) if s.key == seat.key else s for s in seats]
         rows = _inbox.task_rows(comp, state, scope_of(row), iid, row.due_at, seats)
-        _inbox.write_tasks(db, iid, rows, True, trail.tasks)
+        _inbox.write_tasks(db, iid, rows, _inbox.tasks_of(db, row), trail.tasks)
         self._settle(db, iid, state, row.entry, comp, seats, trail, depth)
         return state, state, version, event_id
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -96,40 +96,97 @@ class TaskChanges:
                 self.added.add(key)
 
 
-def write_tasks(
-    db: Db, instance_id: int, rows: list[dict[str, Any]], clear: bool, changes: TaskChanges
-) -> None:
-    """Make the instance's task rows `rows`, changing in place only what differs.
+Held = Mapping[TaskKey, tuple[datetime | None, bool | None]]  # a task row's due_at and work
+
+
+def tasks_of(db: Db, row: Any) -> Held:
+    """Return the task rows of an instance read by `SELECT_INSTANCE_FOR_FIRE` (`row`).
+
+    They came with the row, unless the read waited for another fire's lock: then they are
+    from before that fire, and read again.
+    """
+    if row.seen_version != row.lock_version:
+        found = SELECT_TASKS.all(db, {"instance_id": row.id})
+        return {(t, p): (due, work) for t, p, due, work in found}
+    return {
+        (t, p): (None if due is None else _timestamp(due), None if work is None else bool(work))
+        for t, p, due, work in row.tasks or ()
+    }
+
+
+def _timestamp(text: str) -> datetime:
+    """Return a naive timestamp as JSON carries it (PostgreSQL's ISO text, SQLite's own)."""
+    return datetime.fromisoformat(text)
+
+
+@dataclass(slots=True)
+class TaskWrite:
+    """The statements that make an instance's task rows what they must be (`plan_tasks`)."""
+
+    turned: list[dict[str, Any]]  # REPLACE_TASK: a row that went turned into one that came
+    dropped: list[dict[str, Any]]  # DELETE_TASK
+    added: list[dict[str, Any]]  # INSERT_TASK
+    updated: list[dict[str, Any]]  # UPDATE_TASK: due date moved, or (no longer) work
+    done: bool = False  # written already (with the instance's move: `single`)
+
+    def single(self) -> tuple[str, dict[str, Any]] | None:
+        """Return ("turn" or "drop", its parameters prefixed `t_`) when the write is one row
+        turned or dropped, else None."""
+        if self.added or self.updated or len(self.turned) + len(self.dropped) != 1:
+            return None
+        kind, params = ("turn", self.turned[0]) if self.turned else ("drop", self.dropped[0])
+        return kind, {f"t_{k}": v for k, v in params.items()}
+
+
+def plan_tasks(
+    instance_id: int, rows: list[dict[str, Any]], have: Held, changes: TaskChanges
+) -> TaskWrite:
+    """Return how to make the instance's task rows `rows` from `have`, changing in place
+    only what differs; note what appeared and went in `changes`.
 
     Rows that stay are left alone (updated if their due date moved or they became, or
-    stopped being, work; their `announced` kept); with `clear` False the instance has no rows
-    yet (it just started) and `rows` are inserted. Rows of work that appear are unannounced.
+    stopped being, work; their `announced` kept); `have` is empty when the instance just
+    started. Rows of work that appear are unannounced.
     """
     wanted = {(r["trigger"], r["principal"]): r for r in rows}
-    have: dict[TaskKey, tuple[Any, Any]] = {}
-    if clear:
-        found = SELECT_TASKS.all(db, {"instance_id": instance_id})
-        have = {(t, p): (due, work) for t, p, due, work in found}
     removed = [k for k in have if k not in wanted]
     added = [r for k, r in wanted.items() if k not in have]
     moved = [r for k, r in wanted.items() if k in have and have[k] != (r["due_at"], r["work"])]
     changes.note({(r["trigger"], r["principal"]) for r in added}, set(removed))
     # a row that went becomes one that came (one UPDATE instead of a DELETE and an INSERT)
     turned = min(len(removed), len(added))
-    if turned:
-        REPLACE_TASK.many(db, [
-            {"b_instance_id": instance_id, "b_trigger": t, "b_principal": p, **new}
-            for (t, p), new in zip(removed[:turned], added[:turned], strict=True)
-        ])  # fmt: skip
-    if len(removed) > turned:
-        DELETE_TASK.many(db, [{"b_instance_id": instance_id, "b_trigger": t, "b_principal": p}
-                              for t, p in removed[turned:]])  # fmt: skip
-    if len(added) > turned:
-        INSERT_TASK.many(db, added[turned:])
-    if moved:
-        UPDATE_TASK.many(db, [{"b_instance_id": instance_id, "b_trigger": r["trigger"],
-                               "b_principal": r["principal"], "due_at": r["due_at"],
-                               "work": r["work"]} for r in moved])  # fmt: skip
+    return TaskWrite(
+        turned=[{"b_instance_id": instance_id, "b_trigger": t, "b_principal": p, **new}
+                for (t, p), new in zip(removed[:turned], added[:turned], strict=True)],
+        dropped=[{"b_instance_id": instance_id, "b_trigger": t, "b_principal": p}
+                 for t, p in removed[turned:]],
+        added=added[turned:],
+        updated=[{"b_instance_id": instance_id, "b_trigger": r["trigger"],
+                  "b_principal": r["principal"], "due_at": r["due_at"], "work": r["work"]}
+                 for r in moved],
+    )  # fmt: skip
+
+
+def apply_tasks(db: Db, write: TaskWrite) -> None:
+    """Run a planned task write (nothing when it was written with the instance's move)."""
+    if write.done:
+        return
+    if write.turned:
+        REPLACE_TASK.many(db, write.turned)
+    if write.dropped:
+        DELETE_TASK.many(db, write.dropped)
+    if write.added:
+        INSERT_TASK.many(db, write.added)
+    if write.updated:
+        UPDATE_TASK.many(db, write.updated)
+    write.done = True
+
+
+def write_tasks(
+    db: Db, instance_id: int, rows: list[dict[str, Any]], have: Held, changes: TaskChanges
+) -> None:
+    """Make the instance's task rows `rows` from `have` (`plan_tasks`, then `apply_tasks`)."""
+    apply_tasks(db, plan_tasks(instance_id, rows, have, changes))
 
 
 _TASK_COLUMNS = (

@@ -133,7 +133,7 @@ class Engine(Firing):
         self._advance(db, row, actor, "start", "", d.initial, clean, now, 1, due, None, True)
         trail = Trail()
         self._enter(db, comp, row, d.initial, "", 1, scope_of(row), actor, now, due, None,
-                    trail.tasks)  # fmt: skip
+                    trail.tasks, {})  # fmt: skip
         if d.initial in comp.participation:
             self._settle(db, iid, d.initial, 1, comp, None, trail, 0)
         return iid

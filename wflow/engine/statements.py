@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from wflow.engine.fastsql import Prepared
 from wflow.engine.tables import WfBallot, WfEvent, WfInstance, WfParticipant, WfTask, WfTimer
@@ -44,10 +47,48 @@ INSTANCE_COLUMNS = tuple(
 
 _SELECT_INSTANCE = sa.select(*INSTANCE_COLUMNS).where(INST.c.id == _b("id"))
 SELECT_INSTANCE = Prepared(_SELECT_INSTANCE)
+
+
+class _RowArray(FunctionElement[Any]):
+    """JSON array of one JSON array per row of its arguments (an aggregate)."""
+
+    type = sa.JSON()
+    inherit_cache = True
+    name = "row_array"
+
+
+@compiles(_RowArray, "postgresql")
+def _row_array_pg(element: _RowArray, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_RowArray)
+def _row_array(element: _RowArray, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+_SEEN = INST.alias("seen")
 # The instance row, locked on PostgreSQL so concurrent fires on one instance queue up
 # (SQLite ignores FOR UPDATE: its writers are serialized and the UPDATE's version check
-# catches a concurrent change).
-SELECT_INSTANCE_FOR_FIRE = Prepared(_SELECT_INSTANCE.with_for_update())
+# catches a concurrent change), with its task rows ([trigger, principal, due_at, work] each)
+# read by the same statement. They are as of the statement's start: when it waited for the
+# lock, `seen_version` (the version as of its start) differs from `lock_version` and the
+# task rows must be read again (see `tasks_of`).
+SELECT_INSTANCE_FOR_FIRE = Prepared(
+    sa.select(
+        *INSTANCE_COLUMNS,
+        sa.select(_RowArray(TASK.c.trigger, TASK.c.principal, TASK.c.due_at, TASK.c.work))
+        .where(TASK.c.instance_id == INST.c.id)
+        .scalar_subquery()
+        .label("tasks"),
+        sa.select(_SEEN.c.lock_version)
+        .where(_SEEN.c.id == _b("id"))
+        .scalar_subquery()
+        .label("seen_version"),
+    )
+    .where(INST.c.id == _b("id"))
+    .with_for_update(of=INST)
+)
 INSERT_INSTANCE = _insert(INST, returning=True)
 # instances as they stand, each with the user whose event is the last of its chain
 SELECT_HEADS = (
@@ -69,6 +110,46 @@ UPDATE_INSTANCE = Prepared(sa.update(INST).where(_WHERE_CURRENT).values(**_SET))
 UPDATE_INSTANCE_DATA = Prepared(
     sa.update(INST).where(_WHERE_CURRENT).values(**_SET, data=_b("data"))
 )
+
+
+def _advance(update: sa.Update, task: str | None = None) -> Prepared:
+    """Return one statement that moves the instance (`update`, its version checked) and
+    appends the event, on PostgreSQL; it returns the event's id, no row when the version
+    check failed. The event's columns are bind parameters named `e_<column>`.
+
+    With `task`, it also turns one task row of the instance into another ("turn", as
+    REPLACE_TASK) or drops one ("drop", as DELETE_TASK), parameters prefixed `t_`.
+    """
+    moved = update.returning(INST.c.id).cte("moved")
+    columns = [c for c in EVT.c if c.name not in {"id", "instance_id"}]
+    values = [_b(f"e_{c.name}", type_=c.type) for c in columns]
+    stmt = (
+        sa.insert(EVT)
+        .from_select(["instance_id", *(c.name for c in columns)], sa.select(moved.c.id, *values))
+        .returning(EVT.c.id)
+    )
+    if task is not None:
+        this = (
+            TASK.c.instance_id.in_(sa.select(moved.c.id))
+            & (TASK.c.trigger == _b("t_b_trigger"))
+            & (TASK.c.principal == _b("t_b_principal"))
+        )
+        change: sa.Update | sa.Delete = (
+            sa.update(TASK).where(this).values(
+                {c.name: _b(f"t_{c.name}", type_=c.type) for c in TASK.c
+                 if c.name != "instance_id"})
+            if task == "turn" else sa.delete(TASK).where(this)
+        )  # fmt: skip
+        stmt = stmt.add_cte(change.cte("task"))
+    return Prepared(stmt)
+
+
+# by whether the instance's data changes, and the task row change that rides along
+ADVANCE = {
+    (data, task): _advance(UPDATE_INSTANCE_DATA.stmt if data else UPDATE_INSTANCE.stmt, task)
+    for data in (False, True)
+    for task in (None, "turn", "drop")
+}
 # a reminder extends the chain without changing state or version
 UPDATE_CHAIN_HEAD = Prepared(
     sa.update(INST)

@@ -194,12 +194,17 @@ def state_words(engine: Engine, row: WfInstance) -> str:
 
 
 def in_words(
-    session: OrmSession, row: WfInstance, triggers: Sequence[str] = (), engine: Engine | None = None
+    session: OrmSession,
+    row: WfInstance,
+    triggers: Sequence[str] = (),
+    engine: Engine | None = None,
+    names: Names | None = None,
 ) -> WorkItem:
     """Describe an instance in the current language, from any session (notifications, mails).
 
-    `engine` is the one that fired (the installation's when None).
+    `engine` is the one that fired (the installation's when None); `names`, block and unit
+    names read beforehand for many instances.
     """
     sess = cast(Session, session)  # describe only reads rows by key: any ORM session serves
     engine = engine or installation.workflows_of(sess)
-    return describe(sess, engine, row, triggers, installation.local_date(sess, utcnow()))
+    return describe(sess, engine, row, triggers, installation.local_date(sess, utcnow()), names)

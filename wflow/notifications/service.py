@@ -29,7 +29,7 @@ from wflow.core.paging import capped_count
 from wflow.core.uow import after_commit, in_unit, transactional
 from wflow.councils import service as councils
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
-from wflow.inbox.words import WorkItem, due_date, in_words
+from wflow.inbox.words import Names, WorkItem, due_date, in_words
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org import signers
 from wflow.org.models import BlockMembership, Position, Role, Unit, User
@@ -167,6 +167,7 @@ def deliver(session: Session) -> int:
     people = holders(session, {p for keys in work.values() for _t, p in keys}) if work else []
     notes: list[dict[str, Any]] = []
     mails: list[mailer.Mail | None] = []
+    names = _names(session, [heads[i] for i in work if i in heads])
     for instance_id, keys in work.items():
         row = heads.get(instance_id)
         if row is None:
@@ -176,7 +177,7 @@ def deliver(session: Session) -> int:
             items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
             told = [
                 _compose(session, user, NotificationKind.NEW_TASK, defn, row, None, triggers,
-                         engine, items)
+                         engine, items, names)
                 for user, held in people
                 if (triggers := sorted({t for t, p in keys if p in held}))
                 and user.id != row.actor_user_id
@@ -186,11 +187,26 @@ def deliver(session: Session) -> int:
             continue
         notes += [note for note, _mail in told]
         mails += [mail for _note, mail in told]
-    if notes:
-        session.connection().execute(_INSERT_NOTE, notes)
+    for at in range(0, len(notes), NOTES_PER_INSERT):  # a statement each, not one per row
+        session.connection().execute(_INSERT_NOTE.values(notes[at : at + NOTES_PER_INSERT]))
     if any(mails):
         after_commit(session, lambda: send(session, mails))  # dropped if the unit rolls back
     return len({n.instance_id for n in news})
+
+
+NOTES_PER_INSERT = 500  # rows of one multi-row INSERT (7 parameters each: within SQLite's limit)
+
+
+def _names(session: Session, rows: Sequence[Any]) -> Names:
+    """Return the names of the blocks and units of instance `rows`, read in a query each."""
+    names = Names(session)
+    names.load_blocks(r.block_id for r in rows)
+    wanted = {r.unit_id for r in rows if r.unit_id}
+    if wanted:
+        query = sa.select(col(Unit.id), col(Unit.name)).where(col(Unit.id).in_(sorted(wanted)))
+        for unit_id, name in session.connection().execute(query):
+            names.units[unit_id or 0] = name or ""
+    return names
 
 
 def deliver_all(session: Session) -> int:
@@ -231,18 +247,20 @@ def _compose(
     session: OrmSession, user: User, kind: NotificationKind, defn: Definition, row: Any,
     due_at: datetime | None, triggers: Sequence[str] = (), engine: Engine | None = None,
     items: dict[tuple[str, tuple[str, ...]], WorkItem] | None = None,
+    names: Names | None = None,
 ) -> tuple[dict[str, Any], mailer.Mail | None]:  # fmt: skip
     """Return one notification's row in the user's language and its e-mail (None: no e-mail).
 
     It names the subject and where it belongs in words (never an instance number); `items`
-    keeps the words per language and triggers when several people are told at once.
+    keeps the words per language and triggers when several people are told at once, `names`
+    the names of blocks and units when many instances are.
     """
     locale = user.locale or "vi"
     with force_locale(locale):
         key = (locale, tuple(triggers))
         item = items.get(key) if items is not None else None
         if item is None:
-            item = in_words(session, row, triggers, engine)
+            item = in_words(session, row, triggers, engine, names)
             if items is not None:
                 items[key] = item
         what = item.title if item.action else item.subject
