@@ -21,6 +21,7 @@ from wflow.core.errors import Conflict, Forbidden, Refusal, ServiceError
 from wflow.inbox import service as inbox
 from wflow.inspections import service as inspections
 from wflow.inspections.models import Inspection, Recommendation
+from wflow.org.models import Role
 from wflow.workflow_setup import engine
 
 TODAY = date.today()
@@ -348,3 +349,20 @@ def test_steps__recommendations_wait_for_the_visit_cancel_needs_a_reason(
                         reason="Trùng lịch Đại hội")  # fmt: skip
     assert state(session, row.id or 0) == "cancelled"
     assert session.exec(select(Recommendation)).all() == []
+
+
+def test_badge__a_recommendation_both_owned_and_to_assess_counts_once(
+    app: Flask, session: Session, issued: dict[str, Any]
+) -> None:
+    """A secretariat member of the owner unit sees an overdue answer once: the badge too."""
+    url, late = issued["url"], issued["recs"][LATE]
+    submit(as_user(app, "a1.head"), f"/inspections/recommendations/{late.id}/answer",
+           {f"a{late.id}-answer": "Đã triển khai."}, page=url)  # fmt: skip
+    sec = issued["world"]["users"]["a1.staff"]  # of the owner unit, and the secretariat's
+    sec.roles = [*sec.roles, Role.SECRETARIAT.value]
+    session.add(sec)
+    session.commit()
+    with app.test_request_context():
+        listed = inbox.work(session, engine(), sec)
+        assert [i.key for i in listed].count(f"answer_recommendation-{late.id}") == 1
+        assert inbox.count(session, engine(), sec) == len(listed)

@@ -117,12 +117,8 @@ def entries(
 
 # what the menu's badge reads in one statement, each part stopped at the cap however much
 # work there is: the instances with work (the engine's count on the task index's (principal,
-# work, instance) index), the unit's recommendations to answer, the answers to assess
-TASKS = (
-    WORK_COUNT.scalar_subquery()
-    + capped_count(inspections.OWNER_WORK_IDS)
-    + capped_count(inspections.TO_ASSESS_IDS)
-)
+# work, instance) index), the unit's recommendations to answer and the answers to assess
+TASKS = WORK_COUNT.scalar_subquery() + capped_count(inspections.WORK_IDS)
 _COUNT = sa.select(TASKS)
 
 

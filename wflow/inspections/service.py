@@ -422,16 +422,21 @@ def _ids(condition: sa.ColumnElement[bool]) -> sa.Select[Any]:
 
 _FOLLOWING: sa.BindParameter[list[str]] = sa.bindparam("following_up", expanding=True)
 # the rows of `owner_work` (of the unit bound as `owner`; none for NULL) and of
-# `answers_to_assess` (when `assess` is bound true): the menu's badge counts them
-OWNER_WORK_IDS = _ids(_owner_work(sa.bindparam("owner", type_=sa.Integer),
-                                  sa.bindparam("today", type_=sa.Date), _FOLLOWING))  # fmt: skip
-TO_ASSESS_IDS = _ids(sa.and_(sa.bindparam("assess", type_=sa.Boolean), _to_assess(_FOLLOWING)))
+# `answers_to_assess` (when `assess` is bound true), each recommendation once even when both
+# hold it (a secretariat's own unit's answer): the menu's badge counts them
+WORK_IDS = _ids(
+    sa.or_(
+        _owner_work(sa.bindparam("owner", type_=sa.Integer), sa.bindparam("today", type_=sa.Date),
+                    _FOLLOWING),
+        sa.and_(sa.bindparam("assess", type_=sa.Boolean), _to_assess(_FOLLOWING)),
+    )
+)  # fmt: skip
 
 
 def badge_binds(
     session: Session, owner: int | None, today: date, secretariat: bool
 ) -> dict[str, Any]:
-    """Return the values `OWNER_WORK_IDS` and `TO_ASSESS_IDS` are read with."""
+    """Return the values `WORK_IDS` is read with."""
     return {"owner": owner, "today": today, "following_up": sorted(_following_up(session)),
             "assess": secretariat}  # fmt: skip
 
