@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from tests.conftest import sign_in
 from tests.pacts.helpers import make_block_of, pact_in_signing
+from tests.sql import statements_sent
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.access import current_year
@@ -155,17 +156,8 @@ def _add_blocks(
 
 
 def _statements(app: Flask, client: FlaskClient) -> tuple[int, str]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    bind = app.extensions["wflow.db"]
-    sa.event.listen(bind, "before_cursor_execute", count)
-    try:
+    with statements_sent(app.extensions["wflow.db"]) as seen:
         page = client.get("/committee")
-    finally:
-        sa.event.remove(bind, "before_cursor_execute", count)
     assert page.status_code == 200
     return len(seen), page.get_data(as_text=True)
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.adhoc.test_adhoc import DAY, award_id
 from tests.conftest import sign_in, submit
+from tests.sql import statements_sent
 from tests.titles.test_decisions import english
 from wflow.adhoc import service as adhoc
 from wflow.awards import catalogue as awards
@@ -266,17 +266,8 @@ def test_pages__the_hierarchy_is_read_once_a_page_and_a_new_council_shows_on_the
 ) -> None:
     """The first council and the councils below are one statement; a council added counts."""
     province = _client(app, "secretariat")
-    bind = app.extensions["wflow.db"]
-    seen: list[str] = []
-
-    def hook(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(bind, "before_cursor_execute", hook)
-    try:
+    with statements_sent(app.extensions["wflow.db"]) as seen:
         assert province.get("/committee").status_code == 200
-    finally:
-        sa.event.remove(bind, "before_cursor_execute", hook)
     on_councils = [s for s in seen if "FROM unit" in s and "unit.kind =" in s]
     assert len(on_councils) == 1, on_councils
     with app.test_request_context():  # a ward's council below the province, and its block

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
 from tests.conftest import csrf_token, sign_in, submit
+from tests.sql import statements_sent
 from wflow.core import workflow as wf
 from wflow.engine import Scope
 from wflow.notifications.models import Notification
@@ -133,17 +133,8 @@ def test_notifications__the_menu_reads_both_badges_in_one_statement(
     """The inbox's count and the unread count of every page's menu cost one statement."""
     _pact_started(app, session, world)
     sign_in(client, "a1.head")
-    bind = app.extensions["wflow.db"]
-    seen: list[str] = []
-
-    def hook(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(bind, "before_cursor_execute", hook)
-    try:
+    with statements_sent(app.extensions["wflow.db"]) as seen:
         page = client.get("/account/two-step").get_data(as_text=True)
-    finally:
-        sa.event.remove(bind, "before_cursor_execute", hook)
     assert 'aria-label="1 open">1<' in page and 'aria-label="1 unread">1<' in page
     counts = [s for s in seen if "wf_task" in s or "FROM notification" in s]
     assert len(counts) == 1, counts

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session
 
 from tests.scoreboard.helpers import plan_and_pact, review_row
+from tests.sql import statements_sent
 from wflow.org.models import Block, Unit
 from wflow.scoreboard.service import RankRow, year_ranking
 
@@ -78,18 +77,9 @@ def test_year_ranking__a_constant_number_of_queries(
     app: Flask, session: Session, make_unit: Callable[..., Unit], make_block: Callable[..., Block]
 ) -> None:
     def count(block: Block) -> int:
-        seen: list[str] = []
-
-        def hook(*args: Any) -> None:
-            seen.append(args[2])
-
         bind = app.extensions["wflow.db"]
-        sa.event.listen(bind, "before_cursor_execute", hook)
-        try:
-            with Session(bind) as fresh:
-                year_ranking(fresh, block.id or 0, YEAR)
-        finally:
-            sa.event.remove(bind, "before_cursor_execute", hook)
+        with statements_sent(bind) as seen, Session(bind) as fresh:
+            year_ranking(fresh, block.id or 0, YEAR)
         return len(seen)
 
     small = [make_unit(f"S{i}") for i in range(2)]

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -18,6 +17,7 @@ from sqlmodel import Session, select
 from tests.conftest import sign_in
 from tests.dbs import DemoBuild
 from tests.scoreboard.helpers import plan_and_pact, review_row, review_version, reviews_for
+from tests.sql import statements_sent
 from wflow.org.models import Block, Role, Unit, User
 from wflow.reviews.models import ReviewScore
 
@@ -227,17 +227,8 @@ def test_scoring_sheet__scores_in_progress_stay_with_the_unit_and_its_reviewer(
 
 
 def _count(app: Flask, client: FlaskClient, url: str) -> tuple[int, str]:
-    seen: list[str] = []
-
-    def hook(*args: Any) -> None:
-        seen.append(args[2])
-
-    bind = app.extensions["wflow.db"]
-    sa.event.listen(bind, "before_cursor_execute", hook)
-    try:
+    with statements_sent(app.extensions["wflow.db"]) as seen:
         page = client.get(url)
-    finally:
-        sa.event.remove(bind, "before_cursor_execute", hook)
     assert page.status_code == 200
     return len(seen), page.get_data(as_text=True)
 
