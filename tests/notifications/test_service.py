@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlmodel import Session, col, select
 
@@ -298,6 +299,31 @@ def test_notify__a_subject_that_cannot_be_told_never_holds_up_the_others(
     monkeypatch.setattr(notify, "in_words", broken_for_first)
     with app.app_context():
         assert notify.deliver_all(session) == 2  # both claimed
+        assert notify.deliver_all(session) == 0  # the broken one is not retried for ever
+    session.expire_all()
+    about = [n.instance_id for n in session.exec(select(Notification)).all()]
+    assert second in about and first not in about
+    assert f"the new work on instance {first} could not be told" in caplog.text
+
+
+def test_notify__a_subject_whose_words_fail_in_the_database_never_holds_up_the_others(
+    app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any, caplog: Any
+) -> None:
+    monkeypatch.setattr(_courier(app), "poke", lambda *_a: None)
+    first = _start_pact(app, session, world)
+    scope = Scope("pact", 2, block_id=world["blocks"]["b"].id, year=world["year"])
+    with app.test_request_context():
+        second = wf.start(session, engine(), "pact", scope, None)
+    real = notify.in_words
+
+    def failing_query_for_first(sess: Any, row: Any, *args: Any) -> Any:
+        if row.id == first:  # on PostgreSQL this aborts the transaction, not only the query
+            sess.connection().execute(sa.text("SELECT no_such_column FROM wf_instance"))
+        return real(sess, row, *args)
+
+    monkeypatch.setattr(notify, "in_words", failing_query_for_first)
+    with app.app_context():
+        assert notify.deliver_all(session) == 2  # both claimed, the failed batch retried once
         assert notify.deliver_all(session) == 0  # the broken one is not retried for ever
     session.expire_all()
     about = [n.instance_id for n in session.exec(select(Notification)).all()]

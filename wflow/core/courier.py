@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[Session], int]  # one batch of work; returns how many items it handled
 MAX_BATCHES = 1_000  # a drain stops there: a job that always finds work cannot spin forever
+RETRIES = 1  # failed batches a drain tries again before it stops
 
 
 class Courier:
@@ -96,14 +97,20 @@ class Courier:
 def drain(session: Session, job: Job) -> int:
     """Run `job` in units of its own until a batch handles nothing; return the total handled.
 
-    A batch that fails is logged and rolled back, and the drain stops: its items stay in the
-    outbox for the next drain.
+    A batch that fails is logged and rolled back, then tried once more at once (a job may
+    have learned which item failed it); a second failure stops the drain, its items staying
+    in the outbox for the next drain.
     """
-    total = 0
+    total, failed = 0, 0
     for _ in range(MAX_BATCHES):
-        done = 0
+        done = None
         with best_effort(session, f"draining {getattr(job, '__qualname__', job)}"):
             done = job(session)
+        if done is None:  # rolled back
+            failed += 1
+            if failed > RETRIES:
+                break
+            continue
         if not done:
             break
         total += done

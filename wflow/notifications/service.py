@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -143,6 +144,16 @@ def _held(user: User, seats: Sequence[tuple[int, int, str]], delegated: bool = F
 
 
 NEWS_BATCH = 200  # instances whose new work one delivery announces
+# Instances whose words failed in the database (this process): told inside a savepoint of
+# their own, so that failing again loses only them (PostgreSQL aborts the whole transaction).
+_SUSPECTS: set[int] = set()
+SUSPECTS_KEPT = 1_000
+
+
+def _suspect(instance_id: int) -> None:
+    if len(_SUSPECTS) >= SUSPECTS_KEPT:
+        _SUSPECTS.clear()
+    _SUSPECTS.add(instance_id)
 
 
 def deliver(session: Session) -> int:
@@ -173,18 +184,27 @@ def deliver(session: Session) -> int:
         if row is None:
             continue
         try:  # one subject that cannot be told (its workflow gone) never holds up the others
-            defn = engine.definition(row.workflow, row.version)
-            items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
-            told = [
-                _compose(session, user, NotificationKind.NEW_TASK, defn, row, None, triggers,
-                         engine, items, names)
-                for user, held in people
-                if (triggers := sorted({t for t, p in keys if p in held}))
-                and user.id != row.actor_user_id
-            ]  # fmt: skip
+            with session.begin_nested() if instance_id in _SUSPECTS else nullcontext():
+                defn = engine.definition(row.workflow, row.version)
+                items: dict[tuple[str, tuple[str, ...]], WorkItem] = {}
+                told = [
+                    _compose(session, user, NotificationKind.NEW_TASK, defn, row, None,
+                             triggers, engine, items, names)
+                    for user, held in people
+                    if (triggers := sorted({t for t, p in keys if p in held}))
+                    and user.id != row.actor_user_id
+                ]  # fmt: skip
+        except sa.exc.DBAPIError:
+            if instance_id not in _SUSPECTS:  # the transaction may be lost: fail the batch,
+                _suspect(instance_id)  # which the drain tries again with a savepoint here
+                raise
+            log.exception("the new work on instance %s could not be told", instance_id)
+            _SUSPECTS.discard(instance_id)
+            continue
         except Exception:
             log.exception("the new work on instance %s could not be told", instance_id)
             continue
+        _SUSPECTS.discard(instance_id)
         notes += [note for note, _mail in told]
         mails += [mail for _note, mail in told]
     for at in range(0, len(notes), NOTES_PER_INSERT):  # a statement each, not one per row
