@@ -329,3 +329,30 @@ def test_notify__a_subject_whose_words_fail_in_the_database_never_holds_up_the_o
     about = [n.instance_id for n in session.exec(select(Notification)).all()]
     assert second in about and first not in about
     assert f"the new work on instance {first} could not be told" in caplog.text
+
+
+def test_notify__a_drain_ends_on_a_claim_that_took_all_there_was(
+    app: Flask, world: dict[str, Any], session: Session, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(_courier(app), "poke", lambda *_a: None)
+    first = _start_pact(app, session, world)
+    with app.test_request_context():
+        for number, block in ((2, "b"), (3, "a")):
+            scope = Scope("pact", number, block_id=world["blocks"][block].id, year=world["year"])
+            wf.start(session, engine(), "pact", scope, None)
+    claims: list[int] = []
+    with app.app_context():
+        workflows = engine()
+    real = workflows.claim_news
+
+    def counted(sess: Any, limit: int = 200) -> Any:
+        got = real(sess, limit)
+        claims.append(len({n.instance_id for n in got.news}))
+        return got
+
+    monkeypatch.setattr(notify, "NEWS_BATCH", 2)
+    monkeypatch.setattr(workflows, "claim_news", counted)
+    with app.app_context():
+        assert notify.deliver_all(session) == 3
+    assert claims == [2, 1]  # no third claim finding nothing
+    assert first in [n.instance_id for n in _notes(session, world["users"]["a1.head"])]

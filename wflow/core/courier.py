@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -27,7 +27,16 @@ from wflow.core.uow import best_effort
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Session], int]  # one batch of work; returns how many items it handled
+
+class Batch(NamedTuple):
+    """What one batch of a job handled, and whether more may be waiting behind it."""
+
+    handled: int
+    more: bool
+
+
+# one batch of work: how many items it handled (more may wait while that is not 0), or a Batch
+Job = Callable[[Session], int | Batch]
 MAX_BATCHES = 1_000  # a drain stops there: a job that always finds work cannot spin forever
 RETRIES = 1  # failed batches a drain tries again before it stops
 
@@ -103,7 +112,7 @@ def drain(session: Session, job: Job) -> int:
     """
     total, failed = 0, 0
     for _ in range(MAX_BATCHES):
-        done = None
+        done: int | Batch | None = None
         with best_effort(session, f"draining {getattr(job, '__qualname__', job)}"):
             done = job(session)
         if done is None:  # rolled back
@@ -111,7 +120,8 @@ def drain(session: Session, job: Job) -> int:
             if failed > RETRIES:
                 break
             continue
-        if not done:
+        handled, more = done if isinstance(done, Batch) else (done, bool(done))
+        total += handled
+        if not more:
             break
-        total += done
     return total

@@ -274,6 +274,18 @@ CLAIM_NEWS = (
     .values(announced=True)
     .returning(TASK.c.instance_id, TASK.c.trigger, TASK.c.principal, TASK.c.work)
 )
+# PostgreSQL: another claimer may take some of the instances chosen, so the claim also says
+# how many there were to choose (one CTE read twice). SQLite has one writer, and its driver
+# would not open the transaction before a statement that starts with WITH.
+_CHOSEN = _NEWS_OF.cte("news_of")
+CLAIM_NEWS_COUNTED = (
+    sa.update(TASK)
+    .where(TASK.c.announced == sa.false(),
+           TASK.c.instance_id.in_(sa.select(_CHOSEN.c.instance_id)))
+    .values(announced=True)
+    .returning(TASK.c.instance_id, TASK.c.trigger, TASK.c.principal, TASK.c.work,
+               sa.select(sa.func.count()).select_from(_CHOSEN).scalar_subquery())
+)  # fmt: skip
 
 
 class News(NamedTuple):
@@ -285,14 +297,27 @@ class News(NamedTuple):
     work: bool
 
 
-def claim_news(session: Session, limit: int) -> list[News]:
+class Claim(NamedTuple):
+    """The news one claim took, and whether more may be waiting behind it."""
+
+    news: list[News]
+    more: bool
+
+
+def claim_news(session: Session, limit: int) -> Claim:
     """Mark announced the unannounced rows of at most `limit` instances and return them.
 
     One UPDATE ... RETURNING: two claimers at once never get the same row (PostgreSQL
-    re-checks `announced` on the row it waited for; SQLite has one writer).
+    re-checks `announced` on the row it waited for; SQLite has one writer). `more` is False
+    when fewer than `limit` instances had news: what another claimer took of those is its to
+    tell, and news that comes later is drained after its own commit.
     """
-    rows = session.connection().execute(CLAIM_NEWS, {"limit": limit})
-    return [News._make(r) for r in rows]
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(CLAIM_NEWS_COUNTED, {"limit": limit}).all()
+        return Claim([News._make(r[:4]) for r in rows], bool(rows) and rows[0][4] >= limit)
+    news = [News._make(r) for r in conn.execute(CLAIM_NEWS, {"limit": limit})]
+    return Claim(news, len({n.instance_id for n in news}) >= limit)
 
 
 def inbox(session: Session, actor: Actor) -> list[Task]:

@@ -270,7 +270,7 @@ class Engine(Firing):
         """Count the instances where `actor` holds work: one indexed query on the task index."""
         return _inbox.work_count(session, actor)
 
-    def claim_news(self, session: Session, limit: int = 200) -> list[_inbox.News]:
+    def claim_news(self, session: Session, limit: int = 200) -> _inbox.Claim:
         """Claim the task rows of work nobody was told of yet, of at most `limit` instances."""
         return _inbox.claim_news(session, limit)
 

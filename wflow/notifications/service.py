@@ -25,7 +25,7 @@ from wflow.clock import utcnow
 from wflow.core import formats, installation, mailer
 from wflow.core import workflow as wf
 from wflow.core.access import committee_principals, is_committee
-from wflow.core.courier import drain
+from wflow.core.courier import Batch, drain
 from wflow.core.paging import capped_count
 from wflow.core.uow import after_commit, in_unit, transactional
 from wflow.councils import service as councils
@@ -156,8 +156,8 @@ def _suspect(instance_id: int) -> None:
     _SUSPECTS.add(instance_id)
 
 
-def deliver(session: Session) -> int:
-    """Tell people of the work that appeared since the last delivery; return the instances.
+def deliver(session: Session) -> Batch:
+    """Tell people of the work that appeared since the last delivery: the instances told of.
 
     Claims the task rows of work nobody was told of (`Engine.claim_news`) in the caller's
     unit, and writes one notification per person and instance in their language, the e-mails
@@ -168,8 +168,8 @@ def deliver(session: Session) -> int:
     found = installation.maybe(session)
     engine = found.workflows if found is not None else None
     if engine is None:  # the engine run without the app: nobody to tell
-        return 0
-    news = engine.claim_news(session, NEWS_BATCH)
+        return Batch(0, more=False)
+    news, more = engine.claim_news(session, NEWS_BATCH)
     work: dict[int, set[tuple[str, str]]] = {}
     for n in news:
         if n.work:
@@ -211,7 +211,7 @@ def deliver(session: Session) -> int:
         session.connection().execute(_INSERT_NOTE.values(notes[at : at + NOTES_PER_INSERT]))
     if any(mails):
         after_commit(session, lambda: send(session, mails))  # dropped if the unit rolls back
-    return len({n.instance_id for n in news})
+    return Batch(len({n.instance_id for n in news}), more)
 
 
 NOTES_PER_INSERT = 500  # rows of one multi-row INSERT (7 parameters each: within SQLite's limit)
