@@ -216,10 +216,13 @@ def _decimal(value: object) -> Decimal:
 
 # The statements of `build`, built once (their values bound per call): a scoreboard runs them
 # on every view, and building a statement costs more than the database takes to answer it.
+_STATE = (  # a review's workflow state, read by its key (a join would hash every instance)
+    sa.select(col(WfInstance.state)).where(col(WfInstance.id) == col(Review.instance_id))
+    .scalar_subquery()
+)  # fmt: skip
 _CELLS = (
-    sa.select(col(Review.id), col(Review.unit_id), col(Review.period), col(WfInstance.state),
+    sa.select(col(Review.id), col(Review.unit_id), col(Review.period), _STATE,
               col(Review.final_total), col(Review.late), col(Review.penalty))
-    .outerjoin(WfInstance, col(WfInstance.id) == Review.instance_id)
     .where(col(Review.block_id) == sa.bindparam("block_id"),
            col(Review.year) == sa.bindparam("year"))
 )  # fmt: skip
@@ -241,30 +244,36 @@ _CRITERIA = (  # the plan's criteria with their groups, columns only
 
 def _score_sums() -> sa.CompoundSelect[Any]:
     """Return the statement adding up a period's counted scores, in one statement: rows per
-    (unit, group), per unit and per criterion, never the units x criteria scores themselves."""
+    (unit, group), per unit and per criterion, never the units x criteria scores themselves.
+
+    Each score's figures against its target are worked out once (in `scores`), not once per
+    sum; a score's group is read only for the plan's criteria (the join bound to the plan
+    reads its few criteria by index rather than every plan's), the only ones summed by group.
+    """
+    has = sa.and_(col(ReviewScore.achieved_value).is_not(None), col(ReviewScore.target_value) > 0)
     scores = (
         sa.select(col(ReviewScore.criterion_id), col(ReviewScore.score),
-                  col(ReviewScore.bonus), col(ReviewScore.achieved_value),
-                  col(ReviewScore.target_value), col(Review.unit_id).label("unit_id"),
+                  col(ReviewScore.bonus), col(Review.unit_id).label("unit_id"),
                   col(Criterion.group_id).label("group_id"),
-                  col(Criterion.plan_id).label("plan_id"))
+                  sa.case((has, 1), else_=0).label("has"),
+                  sa.case((sa.and_(has, col(ReviewScore.achieved_value)
+                                   >= col(ReviewScore.target_value)), 1),
+                          else_=0).label("reached"),
+                  sa.case((has, col(ReviewScore.achieved_value) * 100.0
+                           / col(ReviewScore.target_value)), else_=None).label("share"))
         .join(Review, col(Review.id) == ReviewScore.review_id)
         .join(WfInstance, col(WfInstance.id) == Review.instance_id)
-        .join(Criterion, col(Criterion.id) == ReviewScore.criterion_id)
+        .outerjoin(Criterion, sa.and_(col(Criterion.id) == ReviewScore.criterion_id,
+                                      col(Criterion.plan_id) == sa.bindparam("plan_id")))
         .where(col(Review.block_id) == sa.bindparam("block_id"),
                col(Review.year) == sa.bindparam("year"),
                col(Review.period) == sa.bindparam("period"),
                col(WfInstance.state).in_(sa.bindparam("counted", expanding=True)))
         .cte("scores")
     )  # fmt: skip
-    has = sa.and_(scores.c.achieved_value.is_not(None), scores.c.target_value > 0)
-    reached = sa.func.sum(
-        sa.case((sa.and_(has, scores.c.achieved_value >= scores.c.target_value), 1), else_=0)
-    )
-    share = sa.func.avg(
-        sa.case((has, scores.c.achieved_value * 100.0 / scores.c.target_value), else_=None)
-    )
-    with_target = sa.func.sum(sa.case((has, 1), else_=0))
+    reached = sa.func.sum(scores.c.reached)
+    share = sa.func.avg(scores.c.share)
+    with_target = sa.func.sum(scores.c.has)
     no_group = sa.cast(sa.null(), sa.Integer)
     no_share = sa.cast(sa.null(), sa.Numeric)
 
@@ -274,7 +283,7 @@ def _score_sums() -> sa.CompoundSelect[Any]:
     per_group = (
         sa.select(kind("g"), scores.c.unit_id.label("key"), scores.c.group_id.label("grp"),
                   sa.func.sum(scores.c.score), sa.func.sum(scores.c.bonus), no_share)
-        .where(scores.c.plan_id == sa.bindparam("plan_id"))
+        .where(scores.c.group_id.is_not(None))  # the plan's criteria
         .group_by(scores.c.unit_id, scores.c.group_id)
     )  # fmt: skip
     per_unit = sa.select(kind("u"), scores.c.unit_id, no_group, reached, with_target, share)
