@@ -119,6 +119,7 @@ _LISTED = (  # the plans, pacts, nominations and instances past due of some bloc
     .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
     .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
            sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
+    .order_by(col(WfInstance.id))  # oldest first, whatever order the rows lie in
 )  # fmt: skip
 
 
