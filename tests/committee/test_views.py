@@ -155,6 +155,12 @@ def _add_blocks(
         session.commit()
 
 
+# The statements of the dashboard: the layout's (the user, the menu's badges), the councils
+# seen, the blocks, their instances counted, those listed, the pacts' signatures, the
+# reviews per period, the overdue recommendations. A regression past it fails.
+PAGE_STATEMENTS = 9
+
+
 def _statements(app: Flask, client: FlaskClient) -> tuple[int, str]:
     with statements_sent(app.extensions["wflow.db"]) as seen:
         page = client.get("/committee")
@@ -177,7 +183,7 @@ def test_committee__a_constant_number_of_queries_whatever_the_blocks(
     twelve, page = _statements(app, client)
     assert page.count("1 of 2 signed") == 36
     assert page.count("Mid-year (6 months): 1 late, 1 missing") == 36
-    assert two == twelve
+    assert two == twelve <= PAGE_STATEMENTS, (two, twelve)
 
 
 def test_committee__shows_twelve_blocks_a_page_with_links_to_the_others(

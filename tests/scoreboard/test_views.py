@@ -226,6 +226,12 @@ def test_scoring_sheet__scores_in_progress_stay_with_the_unit_and_its_reviewer(
         assert ("Kết quả chấm điểm chưa được công bố" in text) is not shown, login
 
 
+# The statements of a scoreboard: the layout's (the user, the menu's badges), the block,
+# the councils (who may view it), the plan, the reviews with the members, the criteria, the
+# score sums. A regression past it fails.
+PAGE_STATEMENTS = 8
+
+
 def _count(app: Flask, client: FlaskClient, url: str) -> tuple[int, str]:
     with statements_sent(app.extensions["wflow.db"]) as seen:
         page = client.get(url)
@@ -255,7 +261,7 @@ def test_scoreboard__a_constant_number_of_queries_whatever_the_units_and_periods
         assert len(_rows(page, "results")) == n_units
         assert len(_rows(page, "breakdown")) == n_units
         assert page.count("<title>") >= n_units * n_periods  # one column per result
-    assert counts[2, 1] == counts[6, 4], counts
+    assert counts[2, 1] == counts[6, 4] <= PAGE_STATEMENTS, counts
 
 
 def test_review_demo__last_year_accepted_and_this_years_first_quarter_in_progress(

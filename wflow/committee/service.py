@@ -119,6 +119,7 @@ _LISTED = (  # the plans, pacts, nominations and instances past due of some bloc
     .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
     .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
            sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
+    .order_by(col(WfInstance.id))  # oldest first, whatever order the rows lie in
 )  # fmt: skip
 
 
@@ -206,16 +207,23 @@ def _listed(
 
 @cache
 def _blocks_query(by_council: bool) -> sa.Select[*tuple[Any, ...]]:
-    """Return the statement of `_blocks`, of the blocks of some councils or of every block."""
-    leader = sa.case((col(BlockMembership.position) == Position.LEADER.value, col(Unit.name)))
-    members = sa.join(BlockMembership, Unit, col(Unit.id) == col(BlockMembership.unit_id))
+    """Return the statement of `_blocks`, of the blocks of some councils or of every block.
+
+    Each block's members are counted and its leader named by subqueries reading the block's
+    memberships of the year by index, rather than by joining every membership of the year
+    with its unit and grouping them.
+    """
+    of_block = sa.and_(col(BlockMembership.block_id) == col(Block.id),
+                       col(BlockMembership.year) == sa.bindparam("year"))  # fmt: skip
+    members = sa.select(sa.func.count()).where(of_block).scalar_subquery()
+    leader = (
+        sa.select(sa.func.max(col(Unit.name)))
+        .join(BlockMembership, col(Unit.id) == col(BlockMembership.unit_id))
+        .where(of_block, col(BlockMembership.position) == Position.LEADER.value)
+        .scalar_subquery()
+    )
     query: sa.Select[*tuple[Any, ...]] = (
-        sa.select(col(Block.id), col(Block.name), col(Block.code),
-                  sa.func.count(col(BlockMembership.unit_id)), sa.func.max(leader))
-        .select_from(Block)
-        .outerjoin(members, sa.and_(col(BlockMembership.block_id) == col(Block.id),
-                                    col(BlockMembership.year) == sa.bindparam("year")))
-        .group_by(col(Block.id), col(Block.name), col(Block.code))
+        sa.select(col(Block.id), col(Block.name), col(Block.code), members, leader)
         .order_by(col(Block.name), col(Block.id))
     )  # fmt: skip
     if by_council:
@@ -292,18 +300,18 @@ def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
 
 
 def _reviews_query() -> sa.Select[*tuple[Any, ...]]:
-    """Return the statement of `_reviews`: some blocks' reviews of a year counted per period."""
+    """Return the statement of `_reviews`: some blocks' reviews of a year counted per period
+    and kind (each review's kind worked out once, not once per kind)."""
     done = col(Review.submitted_at).is_not(None)
     kind = sa.case(
         (sa.and_(done, col(Review.late)), "late"), (done, "on_time"),
         (col(Review.due_date) < sa.bindparam("today"), "missing"), else_="pending",
-    )  # fmt: skip
-    sums = [sa.func.sum(sa.case((kind == k, 1), else_=0)) for k in PeriodCounts.KINDS]
+    ).label("kind")  # fmt: skip
     query: sa.Select[*tuple[Any, ...]] = (
-        sa.select(col(Review.block_id), col(Review.period), *sums)
+        sa.select(col(Review.block_id), col(Review.period), kind, sa.func.count())
         .where(col(Review.year) == sa.bindparam("year"),
                col(Review.block_id).in_(sa.bindparam("blocks", expanding=True)))
-        .group_by(col(Review.block_id), col(Review.period))
+        .group_by(col(Review.block_id), col(Review.period), kind)
     )  # fmt: skip
     return query
 
@@ -315,10 +323,11 @@ def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date
     """Count each block's reviews per period: on time, late, missing, pending (one query)."""
     values = {"year": year, "blocks": sorted(rows), "today": today}
     found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
-    for bid, period, on_time, late, missing, pending in session.connection().execute(
-        _REVIEWS, values
-    ):
-        found[bid][period] = PeriodCounts(int(on_time), int(late), int(missing), int(pending))
+    for bid, period, kind, n in session.connection().execute(_REVIEWS, values):
+        counts = found[bid].get(period)
+        if counts is None:
+            counts = found[bid][period] = PeriodCounts()
+        setattr(counts, kind, int(n))
     for bid, periods in found.items():
         if bid in rows:
             ordered = sorted(periods.items(), key=lambda p: PERIOD_ORDER.get(p[0], 9))

@@ -179,7 +179,62 @@ def index() -> str | WResponse:
         "committee/index.html", board=board, defs=defs, charts=charts, filters=filters,
         blocks=board.choices, label=label, width=BAR_WIDTH, columns=dashboard.COLUMNS,
         cells=cells, late_recs=late, rec_units=rec_units,
+        chart_rows=_chart_rows(board, charts),
+        block_options=_block_options(board.choices, filters["block_id"]),
+        state_options=_state_options(defs, label, filters["state"]),
     )  # fmt: skip
+
+
+def _block_options(choices: list[tuple[int, str]], chosen: int | None) -> Markup:
+    """Return the block filter's options (every block of the councils: dozens), written once."""
+    return Markup("".join(
+        f'<option value="{bid}"{" selected" if bid == chosen else ""}>{escape(name)}</option>'
+        for bid, name in choices
+    ))  # fmt: skip
+
+
+def _state_options(
+    defs: dict[str, Definition], label: Callable[..., str], chosen: str | None
+) -> Markup:
+    """Return the state filter's options, a group per workflow of the columns."""
+    groups = []
+    for w in dashboard.COLUMNS:
+        defn = defs.get(w)
+        if not defn:
+            continue
+        options = "".join(
+            f'<option value="{escape(w)}:{escape(s)}"'
+            f"{' selected' if f'{w}:{s}' == chosen else ''}>{escape(label(w, s))}</option>"
+            for s in defn.states
+        )
+        groups.append(f'<optgroup label="{escape(label(w))}">\n      {options}\n    </optgroup>')
+    return Markup("".join(groups))
+
+
+def _chart_rows(board: dashboard.Dashboard, charts: dict[int, dict[str, Any]]) -> dict[int, Markup]:
+    """Return each block's row of the charts table (block id -> HTML), written here once."""
+    no_signing, no_review = Markup(_("No signing yet")), Markup(_("No review yet"))
+    out: dict[int, Markup] = {}
+    for r in board.rows:
+        c = charts[r.block_id]
+        signatures = (
+            f"{c['signatures_svg']}\n        {escape(c['signed_text'])}"
+            if r.expected
+            else no_signing
+        )
+        periods = (
+            "".join(
+                f"<div>{c['periods_svg'][p]}\n        {escape(c['review_texts'][p])}</div>"
+                for p in r.periods
+            )
+            or no_review
+        )
+        out[r.block_id] = Markup(
+            f'\n    <tr><th scope="row">{escape(r.name)}</th>\n'
+            f"      <td>{c['states_svg']}\n        {c['legend']}</td>\n"
+            f"      <td>{signatures}</td>\n      <td>{periods}</td></tr>\n  "
+        )
+    return out
 
 
 def _block_cells(

@@ -216,19 +216,23 @@ def _decimal(value: object) -> Decimal:
 
 # The statements of `build`, built once (their values bound per call): a scoreboard runs them
 # on every view, and building a statement costs more than the database takes to answer it.
-_CELLS = (
-    sa.select(col(Review.id), col(Review.unit_id), col(Review.period), col(WfInstance.state),
-              col(Review.final_total), col(Review.late), col(Review.penalty))
-    .outerjoin(WfInstance, col(WfInstance.id) == Review.instance_id)
+_STATE = (  # a review's workflow state, read by its key (a join would hash every instance)
+    sa.select(col(WfInstance.state)).where(col(WfInstance.id) == col(Review.instance_id))
+    .scalar_subquery()
+)  # fmt: skip
+_CELLS_AND_MEMBERS = sa.union_all(  # one statement, a row kind first; the cells' columns typed
+    sa.select(sa.literal("c", sa.String).label("kind"), col(Review.unit_id),
+              col(Review.period), _STATE, col(Review.final_total), col(Review.late),
+              col(Review.penalty), col(Review.id))
     .where(col(Review.block_id) == sa.bindparam("block_id"),
-           col(Review.year) == sa.bindparam("year"))
-)  # fmt: skip
-_MEMBERS = (  # the block's member units of every year, by name
-    sa.select(col(Unit.id), col(Unit.name), col(Unit.code), col(BlockMembership.year))
+           col(Review.year) == sa.bindparam("year")),
+    # the block's member units of every year (whose years the year filter offers)
+    sa.select(sa.literal("m", sa.String), col(Unit.id), col(Unit.name), col(Unit.code),
+              sa.cast(sa.null(), sa.Numeric), sa.cast(sa.null(), sa.Boolean),
+              sa.cast(sa.null(), sa.Numeric), col(BlockMembership.year))
     .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
-    .where(col(BlockMembership.block_id) == sa.bindparam("block_id"))
-    .order_by(col(Unit.name), col(Unit.id))
-)  # fmt: skip
+    .where(col(BlockMembership.block_id) == sa.bindparam("block_id")),
+).order_by(sa.literal_column("1"), sa.literal_column("3"), sa.literal_column("2"))  # fmt: skip
 _CRITERIA = (  # the plan's criteria with their groups, columns only
     sa.select(col(Criterion.id), col(Criterion.group_id), col(Criterion.position),
               col(Criterion.code), col(Criterion.title), col(Criterion.max_points),
@@ -241,30 +245,36 @@ _CRITERIA = (  # the plan's criteria with their groups, columns only
 
 def _score_sums() -> sa.CompoundSelect[Any]:
     """Return the statement adding up a period's counted scores, in one statement: rows per
-    (unit, group), per unit and per criterion, never the units x criteria scores themselves."""
+    (unit, group), per unit and per criterion, never the units x criteria scores themselves.
+
+    Each score's figures against its target are worked out once (in `scores`), not once per
+    sum; a score's group is read only for the plan's criteria (the join bound to the plan
+    reads its few criteria by index rather than every plan's), the only ones summed by group.
+    """
+    has = sa.and_(col(ReviewScore.achieved_value).is_not(None), col(ReviewScore.target_value) > 0)
     scores = (
         sa.select(col(ReviewScore.criterion_id), col(ReviewScore.score),
-                  col(ReviewScore.bonus), col(ReviewScore.achieved_value),
-                  col(ReviewScore.target_value), col(Review.unit_id).label("unit_id"),
+                  col(ReviewScore.bonus), col(Review.unit_id).label("unit_id"),
                   col(Criterion.group_id).label("group_id"),
-                  col(Criterion.plan_id).label("plan_id"))
+                  sa.case((has, 1), else_=0).label("has"),
+                  sa.case((sa.and_(has, col(ReviewScore.achieved_value)
+                                   >= col(ReviewScore.target_value)), 1),
+                          else_=0).label("reached"),
+                  sa.case((has, col(ReviewScore.achieved_value) * 100.0
+                           / col(ReviewScore.target_value)), else_=None).label("share"))
         .join(Review, col(Review.id) == ReviewScore.review_id)
         .join(WfInstance, col(WfInstance.id) == Review.instance_id)
-        .join(Criterion, col(Criterion.id) == ReviewScore.criterion_id)
+        .outerjoin(Criterion, sa.and_(col(Criterion.id) == ReviewScore.criterion_id,
+                                      col(Criterion.plan_id) == sa.bindparam("plan_id")))
         .where(col(Review.block_id) == sa.bindparam("block_id"),
                col(Review.year) == sa.bindparam("year"),
                col(Review.period) == sa.bindparam("period"),
                col(WfInstance.state).in_(sa.bindparam("counted", expanding=True)))
         .cte("scores")
     )  # fmt: skip
-    has = sa.and_(scores.c.achieved_value.is_not(None), scores.c.target_value > 0)
-    reached = sa.func.sum(
-        sa.case((sa.and_(has, scores.c.achieved_value >= scores.c.target_value), 1), else_=0)
-    )
-    share = sa.func.avg(
-        sa.case((has, scores.c.achieved_value * 100.0 / scores.c.target_value), else_=None)
-    )
-    with_target = sa.func.sum(sa.case((has, 1), else_=0))
+    reached = sa.func.sum(scores.c.reached)
+    share = sa.func.avg(scores.c.share)
+    with_target = sa.func.sum(scores.c.has)
     no_group = sa.cast(sa.null(), sa.Integer)
     no_share = sa.cast(sa.null(), sa.Numeric)
 
@@ -274,7 +284,7 @@ def _score_sums() -> sa.CompoundSelect[Any]:
     per_group = (
         sa.select(kind("g"), scores.c.unit_id.label("key"), scores.c.group_id.label("grp"),
                   sa.func.sum(scores.c.score), sa.func.sum(scores.c.bonus), no_share)
-        .where(scores.c.plan_id == sa.bindparam("plan_id"))
+        .where(scores.c.group_id.is_not(None))  # the plan's criteria
         .group_by(scores.c.unit_id, scores.c.group_id)
     )  # fmt: skip
     per_unit = sa.select(kind("u"), scores.c.unit_id, no_group, reached, with_target, share)
@@ -288,28 +298,27 @@ _SCORE_SUMS = _score_sums()
 
 
 def build(session: Session, block_id: int, year: int, period: str | None = None) -> Board:
-    """Return the scoreboard of the block's `year` (six queries whatever its size).
+    """Return the scoreboard of the block's `year` (five queries whatever its size).
 
     Without `period`, units rank by their year total (see `year_ranking`) and the breakdown
     shows the latest period with an accepted result; with it, both use that period.
     """
     plan = plan_of_year(session, block_id, year)
-    units: list[tuple[int, str, str]] = []  # one query: the members in `year`, the block's years
-    years: set[int] = set()
-    for uid, name, code, member_in in session.connection().execute(
-        _MEMBERS, {"block_id": block_id}
-    ):
-        years.add(member_in)
-        if member_in == year:
-            units.append((int(uid or 0), name, code))
+    units: list[tuple[int, str, str]] = []  # the members in `year`, by name
+    years: set[int] = set()  # the years the block has members in
     cells: dict[int, dict[str, Cell]] = defaultdict(dict)
     counts = subjects.tagged(session, REVIEW, "counted")
-    found = session.connection().execute(_CELLS, {"block_id": block_id, "year": year})
-    for rid, uid, per, state, final, late, penalty in found:
-        counted = state in counts
+    found = session.connection().execute(_CELLS_AND_MEMBERS, {"block_id": block_id, "year": year})
+    for kind, uid, text, word, final, late, penalty, number in found:
+        if kind == "m":  # a member unit: name, code, the year of its membership
+            years.add(number)
+            if number == year:
+                units.append((int(uid or 0), text, word))
+            continue
+        counted = word in counts  # a review: period, state, result, lateness, penalty, id
         shown = Decimal(final).quantize(CENT) if counted and final is not None else None
-        cells[uid][per] = Cell(int(rid or 0), state or "", counted, shown, bool(late),
-                               Decimal(penalty or 0))  # fmt: skip
+        cells[uid][text] = Cell(int(number or 0), word or "", counted, shown, bool(late),
+                                Decimal(penalty or 0))  # fmt: skip
     held = review_periods(plan)
     seen = {p for by_period in cells.values() for p in by_period}
     periods = sorted(set(held) | seen, key=lambda p: PERIOD_ORDER.get(p, 9))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from wflow.web import errors, formats, health, nav
+from wflow.web import charts, errors, formats, health, nav
 from wflow.web.args import IdConverter
 
 
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     nav.init_app(app)
     formats.init_app(app)
+    charts.init_app(app)

@@ -10,6 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import Flask
+from markupsafe import Markup, escape
+
 from wflow.web import formats
 
 SERIES = 8  # colour classes s0 … s7 (Okabe-Ito, colour-blind safe)
@@ -167,3 +170,96 @@ def stacked(
     height = top_m * 2 + max(1, len(rows)) * (bar_h + gap)
     legend = [(f"s{i % SERIES}", s) for i, s in enumerate(series)]
     return BarChart(left + plot_w + 50, height, left, plot_w, bar_h, bars, legend)
+
+
+# The charts drawn as SVG markup here rather than by Jinja loops: a scoreboard draws a column
+# and a bar chart of hundreds of shapes on every view. `templates/macros/charts.html` calls
+# these (Jinja globals), so each chart's markup is written in one place.
+
+
+def legend_svg(series: Sequence[tuple[str, str]]) -> Markup:
+    """Return a chart's legend: a swatch of each series' colour class and its label."""
+    return Markup(
+        '<ul class="legend">'
+        + "".join(
+            f'<li><svg class="chart" width="10" height="10" aria-hidden="true"><rect '
+            f'class="{escape(css)}" width="10" height="10"></rect></svg> {escape(label)}</li>'
+            for css, label in series
+        )
+        + "</ul>"
+    )
+
+
+def _svg_open(
+    width: int, height: int, chart_id: str, title: str, desc: str, described_by: str | None
+) -> str:
+    """Return a chart's <svg> opening tag with its title and description."""
+    name = escape(chart_id)
+    described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
+    return (
+        f'<figure class="chart-wrap">\n<svg class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{name}-title {name}-desc"'
+        f'{described}>\n  <title id="{name}-title">{escape(title)}</title>\n'
+        f'  <desc id="{name}-desc">{escape(desc)}</desc>\n'
+    )
+
+
+def column_chart_svg(
+    c: ColumnChart, chart_id: str, title: str, desc: str, described_by: str | None = None
+) -> Markup:
+    """Draw a grouped column chart as inline SVG: an image named by `title`, described by
+    `desc` and by the element `described_by` (a table of the same numbers)."""
+    ticks = "".join(
+        f'<line class="grid" x1="{c.left}" x2="{c.width - 10}" y1="{t.y}" y2="{t.y}"></line>'
+        f'<text class="tick" x="{c.left - 4}" y="{t.y + 3}" text-anchor="end" font-size="10">'
+        f"{escape(t.label)}</text>"
+        for t in c.ticks
+    )
+    columns = "".join(
+        f'<rect class="{escape(col.css)}" x="{col.x}" y="{col.y}" width="{col.width}" '
+        f'height="{col.height}"><title>{escape(col.text)}</title></rect>'
+        for col in c.columns
+    )
+    labels = "".join(
+        f'<text class="group" x="{g.x}" y="{c.base_y + 14}" text-anchor="middle" '
+        f'font-size="10">{escape(g.label)}</text>'
+        for g in c.labels
+    )
+    return Markup(
+        _svg_open(c.width, c.height, chart_id, title, desc, described_by)
+        + f"  {ticks}\n  {columns}\n"
+        f'  <line class="axis" x1="{c.left}" x2="{c.width - 10}" y1="{c.base_y}" '
+        f'y2="{c.base_y}"></line>\n  {labels}\n</svg>\n'
+        f"<figcaption>{legend_svg(c.series)}</figcaption>\n</figure>"
+    )
+
+
+def bar_chart_svg(
+    c: BarChart, chart_id: str, title: str, desc: str, described_by: str | None = None
+) -> Markup:
+    """Draw horizontal stacked bars as inline SVG (named and described as `column_chart_svg`)."""
+    h = c.bar_height
+    bars = "".join(
+        f'\n  <text x="{c.left - 4}" y="{b.y + h - 4}" class="tick" text-anchor="end" '
+        f'font-size="10">{escape(b.label)}</text>\n'
+        f'  <rect class="track" x="{c.left}" y="{b.y}" width="{c.plot_width}" '
+        f'height="{h}"></rect>\n  '
+        + "".join(
+            f'<rect class="{escape(s.css)}" x="{s.x}" y="{b.y}" width="{s.width}" '
+            f'height="{h}"><title>{escape(s.text)}</title></rect>'
+            for s in b.segments
+        )
+        + f'\n  <text x="{b.total_x}" y="{b.y + h - 4}" font-size="10">{escape(b.total)}</text>\n  '
+        for b in c.bars
+    )
+    return Markup(
+        _svg_open(c.width, c.height, chart_id, title, desc, described_by)
+        + f"  {bars}\n</svg>\n<figcaption>{legend_svg(c.series)}</figcaption>\n</figure>"
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Offer the chart drawings to the templates (`macros/charts.html` calls them)."""
+    app.jinja_env.globals.update(
+        column_chart_svg=column_chart_svg, bar_chart_svg=bar_chart_svg, legend_svg=legend_svg
+    )
