@@ -21,7 +21,7 @@ from wflow.initiatives.models import Initiative, InitiativeAuthor
 from wflow.inspections.models import Inspection, Recommendation
 from wflow.notifications.models import Notification
 from wflow.ops.models import AuditAlert, AuditRun
-from wflow.org.models import Block, BlockMembership, Unit, User
+from wflow.org.models import AccessEpoch, Block, BlockMembership, Unit, User
 from wflow.pacts.models import Document, Pact
 from wflow.people.models import Person, PersonPosting, TitleRegistration
 from wflow.plans.models import (
@@ -48,5 +48,5 @@ TABLES = (
     Person, PersonPosting, TitleRegistration, Initiative, InitiativeAuthor,
     Campaign, CampaignCheckpoint, CampaignFigure, CampaignParticipant, CampaignTarget,
     TitleDecision, PersonTitle, AdhocAward, DossierNominee, TrustRoot, SummaryReport,
-    BlockRotation, LeadershipElection, Inspection, Recommendation,
+    BlockRotation, LeadershipElection, Inspection, Recommendation, AccessEpoch,
 )  # fmt: skip

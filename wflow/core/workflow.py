@@ -48,6 +48,7 @@ def actor_for(session: Session, user: User) -> Actor:
 
     The actor is computed once per transaction (a page asks for the task count, the
     notifications and the view); a commit or rollback forgets it, as memberships may change.
+    Its principals come from `access.principals`, kept per process by the access epoch.
     """
     cache: dict[int, Actor] = session.info.setdefault(_ACTORS, {})
     if user.id is not None and user.id in cache:

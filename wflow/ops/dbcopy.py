@@ -27,8 +27,9 @@ from wflow.ops.progress import Advance, Progress
 
 SQLITE, POSTGRES = "sqlite", "postgresql"
 MEMBER = {SQLITE: "database.sqlite3", POSTGRES: "database.pgdump"}
-# filled by `wflow init` from the workflow files, not by people: an empty database may hold them
-SETUP_TABLES = frozenset({"alembic_version", "wf_definition"})
+# filled by the migrations or by `wflow init` from the workflow files, not by people: an empty
+# database may hold them (access_epoch: its one row, migration 0109)
+SETUP_TABLES = frozenset({"alembic_version", "wf_definition", "access_epoch"})
 PAGES_PER_STEP = 1024
 
 
@@ -242,18 +243,30 @@ def _snapshot_postgres(url: str, target: Path, progress: Progress) -> Snapshot:
     return Snapshot(POSTGRES, tables, revisions)
 
 
+# the functions of the schema (triggers' functions, migration 0109), not an extension's
+_FUNCTIONS = sa.text(
+    "SELECT p.oid::regprocedure::text FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = :schema "
+    "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+)
+
+
 def _drop_tables_sql(url: str) -> str:
-    """Return the DROP statements of the (empty) tables a migrated database already has."""
+    """Return the DROP statements of the (empty) tables a migrated database already has, and
+    of its functions (the dump creates them again)."""
     engine = _engine(url)
     try:
         with engine.connect() as conn:
             inspector = sa.inspect(conn)
             schema = inspector.default_schema_name or "public"
             names = inspector.get_table_names()
+            functions = conn.execute(_FUNCTIONS, {"schema": schema}).scalars().all()
     finally:
         engine.dispose()
     quote = _quote
-    return "".join(f"DROP TABLE IF EXISTS {quote(schema)}.{quote(n)} CASCADE;\n" for n in names)
+    drops = [f"DROP TABLE IF EXISTS {quote(schema)}.{quote(n)} CASCADE;\n" for n in names]
+    drops += [f"DROP FUNCTION IF EXISTS {f} CASCADE;\n" for f in functions]  # regprocedure: quoted
+    return "".join(drops)
 
 
 def _quote(name: str) -> str:

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy import orm
+from sqlmodel import Field, SQLModel, col
 
 from wflow.clock import utcnow
 
@@ -170,3 +171,23 @@ class SigningDelegation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime())
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime())
     revoked_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class AccessEpoch(SQLModel, table=True):
+    """One row (id 1) whose value database triggers raise with every change to the units,
+    blocks, memberships and signing delegations: what a user's principals are read from
+    (migration 0109; `wflow.core.access.principals` keeps a copy per process by it)."""
+
+    __tablename__ = "access_epoch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    value: int = Field(sa_type=sa.BigInteger())
+
+
+# Loaded with every user, in the statement that loads them: no round trip of its own.
+sa.inspect(User).add_property(
+    "access_epoch",
+    orm.column_property(
+        sa.select(col(AccessEpoch.value)).where(col(AccessEpoch.id) == 1).scalar_subquery(),
+    ),
+)
