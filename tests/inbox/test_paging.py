@@ -28,7 +28,7 @@ from wflow.core.access import current_year
 from wflow.engine.tables import WfInstance, WfTask
 from wflow.inbox import service as inbox
 from wflow.org import service as org
-from wflow.org.models import Role
+from wflow.org.models import Role, User
 
 KEY = re.compile(r'<tr class="task(?: overdue)?" data-task="([^"]+)">')
 CURRENT = re.compile(r'<a href="[^"]*" aria-label="Page (\d+)" aria-current="page">')
@@ -181,3 +181,37 @@ def test_paging__the_order_does_not_depend_on_words() -> None:
     rows = [entry(9, "B", None), entry(3, "B", None), entry(5, "A", None), entry(7, "B", day),
             entry(8, "C", day - timedelta(days=1), True)]  # fmt: skip
     assert [e.key for e in sorted(rows, key=lambda e: e.order)] == ["i8", "i7", "i5", "i3", "i9"]
+
+
+def test_paging__every_page_of_any_size_is_its_slice_of_the_whole_list(
+    app: Flask, session: Session, province: Rows
+) -> None:
+    """A page reads only the deadlines and blocks it reaches, yet holds exactly its slice of
+    the whole ordered list; an instance is as urgent as its earliest task."""
+    from wflow.workflow_setup import engine
+
+    sec = session.exec(select(User).where(User.login == "secretariat")).one()
+    first_of_block_1 = next(int(k[1:]) for k, b in province if b == 1)
+    held = session.exec(select(WfTask).where(
+        WfTask.instance_id == first_of_block_1, col(WfTask.principal).startswith("secretariat:")
+    )).one()  # fmt: skip
+    earliest = datetime.combine(
+        installation.local_date(session, utcnow()) - timedelta(days=20), time(23, 59, 59)
+    )  # a second task of one instance, due before any other: it leads
+    session.add(WfTask(instance_id=first_of_block_1, trigger="remind", principal=held.principal,
+                       due_at=earliest, work=True, announced=True))  # fmt: skip
+    session.commit()
+    with app.test_request_context():
+        whole = [w.key for w in inbox.work(session, engine(), sec)]
+        assert whole[0] == f"i{first_of_block_1}" and len(whole) == REVIEWS
+        assert sorted(whole) == sorted(k for k, _b in province)
+        for size in (1, 7, 50, 200):
+            for number in range(1, -(-REVIEWS // size) + 2):  # one past the end: the last
+                found = inbox.page(session, engine(), sec, number, size)
+                shown = min(number, -(-REVIEWS // size))
+                at = (shown - 1) * size
+                assert found.total == REVIEWS and found.number == shown, (size, number)
+                assert [w.key for w in found.items] == whole[at : at + size], (size, number)
+        reviews = inbox.page(session, engine(), sec, 2, 30, workflow="review")
+        assert [w.key for w in reviews.items] == whole[30:60]
+        assert inbox.page(session, engine(), sec, 1, 30, workflow="plan").total == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,7 @@ from wflow.engine import (
     WfParticipant,
     WfTask,
     WorkflowError,
+    WorkGroup,
     WorkRow,
 )
 from wflow.org.models import Unit, User
@@ -248,9 +249,24 @@ def tasks(session: Session, engine: Engine, user: User) -> list[Task]:
     return engine.inbox(session, actor_for(session, user))
 
 
-def work_rows(session: Session, engine: Engine, user: User) -> list[WorkRow]:
-    """Return `user`'s tasks in the fewest columns, unordered (one query)."""
-    return engine.work_rows(session, actor_for(session, user))
+def work_rows(
+    session: Session,
+    engine: Engine,
+    user: User,
+    *,
+    workflow: str | None = None,
+    blocks: Collection[int | None] | None = None,
+) -> list[WorkRow]:
+    """Return `user`'s tasks in the fewest columns, unordered (one query; of `workflow` and
+    `blocks` only, if given)."""
+    return engine.work_rows(session, actor_for(session, user), workflow=workflow, blocks=blocks)
+
+
+def work_groups(
+    session: Session, engine: Engine, user: User, workflow: str | None = None
+) -> list[WorkGroup]:
+    """Return how many instances `user` holds work on, per earliest deadline and block."""
+    return engine.work_groups(session, actor_for(session, user), workflow)
 
 
 def task_count(session: Session, engine: Engine, user: User) -> int:

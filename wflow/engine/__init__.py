@@ -18,7 +18,7 @@ from wflow.engine.definition import (
     Transition,
 )
 from wflow.engine.diagram import to_mermaid, to_svg, transition_table
-from wflow.engine.inbox import WORK_COUNT, News, Task, WorkRow
+from wflow.engine.inbox import WORK_COUNT, News, Task, WorkGroup, WorkRow
 from wflow.engine.loader import check_files, load_directory
 from wflow.engine.participation import PAPER
 from wflow.engine.registry import Actor, FireContext, Participant, Registry, Scope, data_values
@@ -80,6 +80,7 @@ __all__ = [
     "WfInstance",
     "WfParticipant",
     "WfTask",
+    "WorkGroup",
     "WorkRow",
     "WorkflowError",
     "WrongState",

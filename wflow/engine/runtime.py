@@ -10,7 +10,7 @@ lock, the audit chain, participation, timers and the task index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -262,9 +262,23 @@ class Engine(Firing):
         """Return what `actor` may do now across all workflows (one query)."""
         return _inbox.inbox(session, actor)
 
-    def work_rows(self, session: Session, actor: Actor) -> list[_inbox.WorkRow]:
-        """Return `actor`'s tasks in the fewest columns, unordered (a long inbox's first step)."""
-        return _inbox.work_rows(session, actor)
+    def work_rows(
+        self,
+        session: Session,
+        actor: Actor,
+        *,
+        workflow: str | None = None,
+        blocks: Collection[int | None] | None = None,
+    ) -> list[_inbox.WorkRow]:
+        """Return `actor`'s tasks in the fewest columns, unordered (of `workflow` and `blocks`
+        only, if given)."""
+        return _inbox.work_rows(session, actor, workflow=workflow, blocks=blocks)
+
+    def work_groups(
+        self, session: Session, actor: Actor, workflow: str | None = None
+    ) -> list[_inbox.WorkGroup]:
+        """Count the instances where `actor` holds work per earliest deadline and block."""
+        return _inbox.work_groups(session, actor, workflow)
 
     def work_count(self, session: Session, actor: Actor) -> int:
         """Count the instances where `actor` holds work: one indexed query on the task index."""

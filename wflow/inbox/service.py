@@ -3,16 +3,18 @@
 A task is what moves the work on (`Definition.is_work`); commenting on a plan under consultation and
 registering a unit's targets are work too, though no transition records them.
 
-A secretariat may hold thousands of tasks: the rows are first listed from the task index alone
-(`Entry`: workflow, block, due date), sorted and filtered on that, and only the rows a page
-shows are described (`words.describe`).
+A secretariat may hold thousands of tasks: a page first counts them per deadline and block
+(`page`), reads the task index's rows (`Entry`: workflow, block, due date) of only the
+deadlines and blocks it reaches, sorts those, and describes only the rows it shows
+(`words.describe`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -92,27 +94,71 @@ def page(
     now: datetime | None = None,
     workflow: str | None = None,
 ) -> Page[WorkItem]:
-    """Return page `number` of `user`'s work, only its rows described (past the end: the last)."""
+    """Return page `number` of `user`'s work, only its rows described (past the end: the last).
+
+    The instances of work are first counted per deadline and block (`wf.work_groups`); only
+    the rows of the deadlines and blocks the page reaches are read, so a page of a
+    secretariat's thousands of tasks reads about as much as a unit's ten.
+    """
     today = installation.local_date(session, now or utcnow())
-    rows = entries(session, engine, user, today, workflow)
-    number = min(max(number, 1), page_count(len(rows), size))
+    extras = _extra_entries(session, engine, user, today, workflow)
+    names = Names(session)
+    groups = wf.work_groups(session, engine, user, workflow)
+    names.load_blocks(g.block_id for g in groups)
+    due_of = _due_dates(session)
+    slots: dict[tuple[date, str], tuple[int, set[int | None]]] = {}  # (due, block): size, ids
+    for g in groups:
+        key = (due_of(g.due_at) or date.max, names.block(g.block_id))
+        count, ids = slots.get(key, (0, set()))
+        slots[key] = (count + g.instances, ids | {g.block_id})
+    for e in extras:
+        key = (e.due or date.max, e.block)
+        count, ids = slots.get(key, (0, set()))
+        slots[key] = (count + 1, ids)
+    total = sum(count for count, _ids in slots.values())
+    number = min(max(number, 1), page_count(total, size))
     start = (number - 1) * size
-    return Page(_words(session, engine, rows[start : start + size], today), number, size,
-                len(rows))  # fmt: skip
+    before, reached = 0, 0  # rows of the slots before the page, and of those it reaches
+    wanted: set[tuple[date, str]] = set()
+    blocks: set[int | None] = set()
+    for key in sorted(slots):  # in the order of `Entry.order`: overdue is due before today
+        count, ids = slots[key]
+        if not wanted and before + count <= start:
+            before += count
+        elif before + reached < start + size:
+            wanted.add(key)
+            blocks |= ids
+            reached += count
+        else:
+            break
+    rows = wf.work_rows(session, engine, user, workflow=workflow, blocks=blocks) if blocks else []
+    found = [e for e in _instance_entries(session, rows, today, names)
+             if (e.due or date.max, e.block) in wanted]  # fmt: skip
+    found += [e for e in extras if (e.due or date.max, e.block) in wanted]
+    found.sort(key=attrgetter("order"))
+    shown = found[start - before : start - before + size]
+    return Page(_words(session, engine, shown, today), number, size, total)
 
 
 def entries(
     session: Session, engine: Engine, user: User, today: date, workflow: str | None = None
 ) -> list[Entry]:
     """Return `user`'s rows unworded: overdue first, then by due date, block and a stable key."""
-    found = _instance_entries(session, wf.work_rows(session, engine, user), today)
+    rows = wf.work_rows(session, engine, user, workflow=workflow)
+    found = _instance_entries(session, rows, today, Names(session))
+    found += _extra_entries(session, engine, user, today, workflow)
+    return sorted(found, key=attrgetter("order"))
+
+
+def _extra_entries(
+    session: Session, engine: Engine, user: User, today: date, workflow: str | None
+) -> list[Entry]:
+    """Return the rows no task records: comments, registrations and recommendations."""
     seats = _member_seats(session, user)
-    found += [_entry(i) for i in _comment_work(session, engine, user, today, seats)]
+    found = [_entry(i) for i in _comment_work(session, engine, user, today, seats)]
     found += [_entry(i) for i in _register_work(session, user, today, seats)]
     found += [_entry(i) for i in _recommendation_work(session, user, today)]
-    if workflow:
-        found = [e for e in found if e.workflow == workflow]
-    return sorted(found, key=lambda e: e.order)
+    return [e for e in found if e.workflow == workflow] if workflow else found
 
 
 # what the menu's badge reads in one statement, each part stopped at the cap however much
@@ -187,23 +233,39 @@ def _preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
     return loaded
 
 
-def _instance_entries(session: Session, tasks: Sequence[WorkRow], today: date) -> list[Entry]:
-    """Return a row per instance of `tasks` (work only), from the task index alone."""
+def _due_dates(session: Session) -> Callable[[datetime | None], date | None]:
+    """Return `due_date` in the installation's zone, each deadline worked out once."""
+    zone = installation.zone(session)
+    dues: dict[datetime | None, date | None] = {}  # many tasks share a deadline
+
+    def due_of(value: datetime | None) -> date | None:
+        if value not in dues:
+            dues[value] = due_date(value, zone)
+        return dues[value]
+
+    return due_of
+
+
+def _instance_entries(
+    session: Session, tasks: Sequence[WorkRow], today: date, names: Names
+) -> list[Entry]:
+    """Return a row per instance of `tasks` (work only), from the task index alone; its
+    deadline is the earliest of its tasks'."""
     triggers: dict[int, set[str]] = {}
     first: dict[int, WorkRow] = {}
+    earliest: dict[int, datetime] = {}
     for t in tasks:
         triggers.setdefault(t.instance_id, set()).add(t.trigger)
         first.setdefault(t.instance_id, t)
-    names = Names(session)
+        if t.due_at is not None and (t.instance_id not in earliest
+                                     or t.due_at < earliest[t.instance_id]):  # fmt: skip
+            earliest[t.instance_id] = t.due_at
     names.load_blocks(t.block_id for t in first.values())
-    zone = installation.zone(session)
-    dues: dict[datetime | None, date | None] = {}  # many tasks share a deadline
+    due_of = _due_dates(session)
     items = []
     for iid, held in triggers.items():
         t = first[iid]
-        if t.due_at not in dues:
-            dues[t.due_at] = due_date(t.due_at, zone)
-        due = dues[t.due_at]
+        due = due_of(earliest.get(iid))
         items.append(Entry(
             key=f"i{iid}", workflow=t.workflow, block_id=t.block_id, block=names.block(t.block_id),
             due=due, overdue=due is not None and due < today, instance_id=iid,
