@@ -81,7 +81,9 @@ def work(
 ) -> list[WorkItem]:
     """Return what `user` should do now in words, in order (only `workflow`'s when given)."""
     today = installation.local_date(session, now or utcnow())
-    return _words(session, engine, entries(session, engine, user, today, workflow), today)
+    names = Names(session)
+    rows = entries(session, engine, user, today, workflow, names)
+    return _words(session, engine, rows, today, names)
 
 
 def page(
@@ -137,15 +139,20 @@ def page(
     found += [e for e in extras if (e.due or date.max, e.block) in wanted]
     found.sort(key=attrgetter("order"))
     shown = found[start - before : start - before + size]
-    return Page(_words(session, engine, shown, today), number, size, total)
+    return Page(_words(session, engine, shown, today, names), number, size, total)
 
 
 def entries(
-    session: Session, engine: Engine, user: User, today: date, workflow: str | None = None
+    session: Session,
+    engine: Engine,
+    user: User,
+    today: date,
+    workflow: str | None = None,
+    names: Names | None = None,
 ) -> list[Entry]:
     """Return `user`'s rows unworded: overdue first, then by due date, block and a stable key."""
     rows = wf.work_rows(session, engine, user, workflow=workflow)
-    found = _instance_entries(session, rows, today, Names(session))
+    found = _instance_entries(session, rows, today, names or Names(session))
     found += _extra_entries(session, engine, user, today, workflow)
     return sorted(found, key=attrgetter("order"))
 
@@ -281,15 +288,17 @@ def _entry(item: WorkItem) -> Entry:
                  triggers=item.triggers, item=item)  # fmt: skip
 
 
-def _words(session: Session, engine: Engine, rows: Sequence[Entry], today: date) -> list[WorkItem]:
-    """Put `rows` in words, in their order: their instances read in a query per kind."""
+def _words(
+    session: Session, engine: Engine, rows: Sequence[Entry], today: date, names: Names
+) -> list[WorkItem]:
+    """Put `rows` in words, in their order: their instances read in a query per kind (and the
+    names of blocks and units not in `names` yet)."""
     wanted = {r.instance_id: r for r in rows if r.item is None and r.instance_id is not None}
     said: dict[int, WorkItem] = {}
     if wanted:
         query = select(WfInstance).where(col(WfInstance.id).in_(wanted))
         instances = session.exec(query).all()
         loaded = _preload(session, instances)  # kept alive while describing: the map is weak
-        names = Names(session)
         names.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
         for row in instances:
             iid = row.id or 0
