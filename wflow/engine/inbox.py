@@ -374,12 +374,14 @@ class WorkGroup(NamedTuple):
     instances: int
 
 
-# an instance's row of work: the earliest deadline of the actor's tasks on it
+# an instance's row of work: the earliest deadline of the actor's tasks on it, and its block
+# (one: grouped by the instance alone, the index's order, SQLite sorts nothing)
 _PER_INSTANCE = (
-    sa.select(TASK.c.instance_id, sa.func.min(TASK.c.due_at).label("due_at"), INST.c.block_id)
+    sa.select(TASK.c.instance_id, sa.func.min(TASK.c.due_at).label("due_at"),
+              sa.func.min(INST.c.block_id).label("block_id"))
     .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
     .where(TASK.c.principal.in_(_PRINCIPALS), TASK.c.work == sa.true())
-    .group_by(TASK.c.instance_id, INST.c.block_id)
+    .group_by(TASK.c.instance_id)
 )  # fmt: skip
 
 
