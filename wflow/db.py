@@ -14,6 +14,8 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from wflow.core import readonly
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -32,6 +34,8 @@ def make_engine(url: str) -> Engine:
 
         return engine
     engine = sa.create_engine(url)
+    if engine.dialect.driver == "psycopg":
+        readonly.track(engine)  # a read-only request ends with COMMIT: statements stay prepared
     _ping_when_in_doubt(engine)
     return engine
 

@@ -59,7 +59,7 @@ class Unit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)  # Vietnamese name, as entered
     code: str = Field(max_length=20, unique=True, index=True)
-    kind: str = Field(default=UnitKind.SOCIO_POLITICAL.value, max_length=30)
+    kind: str = Field(default=UnitKind.SOCIO_POLITICAL.value, max_length=30, index=True)
     parent_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="RESTRICT")
     # The council whose jurisdiction the unit is in (a council unit: itself); its superior
     # council is a council's `parent_id`. `level` is a council's `CouncilLevel`, else "".
