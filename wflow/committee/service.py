@@ -3,8 +3,8 @@
 A constant number of queries whatever the number of blocks: the blocks with their members,
 the instances of the year counted by state (of every block when a filter on them picks the
 blocks, else of the page's), then for the blocks of the page asked for only, the listed
-instances with their units' names, the current signing round of the newest pacts, the
-reviews per period.
+instances with their units' names and the reviews per period (one statement), the current
+signing round of the newest pacts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar
 
@@ -113,14 +113,6 @@ _GROUPED = (  # some blocks' instances of the year by workflow and state, those 
     .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
     .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
 )  # fmt: skip
-_LISTED = (  # the plans, pacts, nominations and instances past due of some blocks
-    sa.select(col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
-              col(WfInstance.block_id), col(WfInstance.due_at), col(Unit.name))
-    .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
-    .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
-           sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
-    .order_by(col(WfInstance.id))  # oldest first, whatever order the rows lie in
-)  # fmt: skip
 
 
 def build(
@@ -136,7 +128,7 @@ def build(
     page: int | None = None,
     size: int = PAGE_SIZE,
 ) -> Dashboard:
-    """Return the dashboard of `year`, filtered by block, state and overdue (five queries);
+    """Return the dashboard of `year`, filtered by block, state and overdue (four queries);
     only the blocks of `councils` when given (a council's own and those below it); page
     `page` of `size` blocks by name when given (PageNotFound past the last), else every one."""
     now = now or utcnow()
@@ -155,9 +147,8 @@ def build(
         shown = whole(matching) if page is None else paginate(matching, page, size)
     on_page = {r.block_id: r for r in shown.items}
     if on_page:
-        _listed(session, year, on_page, finals, now)
+        _listed_and_reviews(session, year, on_page, finals, now)
         _signatures(session, year, on_page)
-        _reviews(session, year, on_page, now.date())
     listed = list(shown.items)
     return Dashboard(year=year, rows=listed, states=_states(definitions, listed), page=shown,
                      choices=choices)  # fmt: skip
@@ -189,20 +180,6 @@ def _counts(
             row.counts[workflow][st] += late if overdue else int(n)
             matched.add(row.block_id)
     return matched
-
-
-def _listed(
-    session: Session, year: int, rows: dict[int, BlockRow], finals: dict[str, set[str]],
-    now: datetime,
-) -> None:  # fmt: skip
-    """Fill the blocks' plans, pacts, nominations and instances past due, with the name of the
-    unit each is about (one query)."""
-    values = {"year": year, "now": now, "blocks": sorted(rows)}
-    for iid, workflow, st, bid, due, unit in session.connection().execute(_LISTED, values):
-        row = rows.get(bid or 0)
-        if row is not None:
-            late = due is not None and due < now and st not in finals.get(workflow, set())
-            row.instances.append(InstanceRef(int(iid or 0), workflow, st, due, late, unit))
 
 
 @cache
@@ -299,35 +276,61 @@ def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
             row.missing.append(label)
 
 
-def _reviews_query() -> sa.Select[*tuple[Any, ...]]:
-    """Return the statement of `_reviews`: some blocks' reviews of a year counted per period
-    and kind (each review's kind worked out once, not once per kind)."""
+def _listed_and_reviews_query() -> sa.CompoundSelect[Any]:
+    """Return the statement of `_listed_and_reviews`, a row kind first: some blocks' plans,
+    pacts, nominations and instances past due with the name of the unit each is about, oldest
+    first; then their reviews of the year counted per period and kind (each review's kind
+    worked out once, not once per kind)."""
+    listed = (
+        sa.select(sa.literal("i", sa.String).label("kind"), col(WfInstance.block_id),
+                  col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
+                  col(WfInstance.due_at), col(Unit.name))
+        .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
+        .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
+               sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
+    )  # fmt: skip
     done = col(Review.submitted_at).is_not(None)
     kind = sa.case(
         (sa.and_(done, col(Review.late)), "late"), (done, "on_time"),
         (col(Review.due_date) < sa.bindparam("today"), "missing"), else_="pending",
-    ).label("kind")  # fmt: skip
-    query: sa.Select[*tuple[Any, ...]] = (
-        sa.select(col(Review.block_id), col(Review.period), kind, sa.func.count())
+    )  # fmt: skip
+    reviews = (
+        sa.select(sa.literal("r", sa.String), col(Review.block_id), sa.func.count(),
+                  col(Review.period), kind, sa.cast(sa.null(), sa.DateTime),
+                  sa.cast(sa.null(), sa.String))
         .where(col(Review.year) == sa.bindparam("year"),
                col(Review.block_id).in_(sa.bindparam("blocks", expanding=True)))
         .group_by(col(Review.block_id), col(Review.period), kind)
     )  # fmt: skip
-    return query
+    # the instances first, oldest first, whatever order their rows lie in
+    return sa.union_all(listed, reviews).order_by(sa.literal_column("1"), sa.literal_column("3"))
 
 
-_REVIEWS = _reviews_query()
+_LISTED_AND_REVIEWS = _listed_and_reviews_query()
 
 
-def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date) -> None:
-    """Count each block's reviews per period: on time, late, missing, pending (one query)."""
-    values = {"year": year, "blocks": sorted(rows), "today": today}
+def _listed_and_reviews(
+    session: Session, year: int, rows: dict[int, BlockRow], finals: dict[str, set[str]],
+    now: datetime,
+) -> None:  # fmt: skip
+    """Fill the blocks' plans, pacts, nominations and instances past due, with the name of the
+    unit each is about, and count their reviews per period: on time, late, missing, pending
+    (one query)."""
+    values = {"year": year, "now": now, "today": now.date(), "blocks": sorted(rows)}
     found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
-    for bid, period, kind, n in session.connection().execute(_REVIEWS, values):
-        counts = found[bid].get(period)
-        if counts is None:
-            counts = found[bid][period] = PeriodCounts()
-        setattr(counts, kind, int(n))
+    for what, bid, number, word, st, due, unit in session.connection().execute(
+        _LISTED_AND_REVIEWS, values
+    ):
+        if what == "r":  # a count of reviews: the period, the kind
+            counts = found[bid].get(word)
+            if counts is None:
+                counts = found[bid][word] = PeriodCounts()
+            setattr(counts, st, int(number))
+            continue
+        row = rows.get(bid or 0)  # an instance: its id, workflow, state, due date, unit
+        if row is not None:
+            late = due is not None and due < now and st not in finals.get(word, set())
+            row.instances.append(InstanceRef(int(number or 0), word, st, due, late, unit))
     for bid, periods in found.items():
         if bid in rows:
             ordered = sorted(periods.items(), key=lambda p: PERIOD_ORDER.get(p[0], 9))
