@@ -57,7 +57,7 @@ def plan_of_year(session: Session, block_id: int, year: int) -> Plan | None:
     return max(plans, key=lambda p: (p.published_at is not None, p.id or 0))
 
 
-def review_periods(plan: Plan | None) -> list[str]:
+def review_periods(plan: Plan | BoardPlan | None) -> list[str]:
     """Return the periods the plan holds, in the order of the year (the default rules if none)."""
     rules: dict[str, Any] = plan.rules if plan is not None else {}
     held = rules.get("reviews") or DEFAULT_RULES["reviews"]
@@ -186,13 +186,23 @@ class CriterionProgress:
     ratio: Decimal | None  # percent
 
 
+@dataclass(frozen=True)
+class BoardPlan:
+    """What the scoreboard reads of the plan covering its year."""
+
+    id: int
+    title: str
+    scale: int  # total points of the criteria table (100 or 1000)
+    rules: dict[str, Any]
+
+
 @dataclass
 class Board:
     """The block's scoreboard for a year (and optionally one period)."""
 
     block_id: int
     year: int
-    plan: Plan | None
+    plan: BoardPlan | None  # the plan covering the year, if any
     periods: list[str]  # columns of the table, in the order of the year
     period: str | None  # the period filter, if any
     reference: str | None  # the period of the breakdown and progress (None: no result yet)
@@ -220,18 +230,26 @@ _STATE = (  # a review's workflow state, read by its key (a join would hash ever
     sa.select(col(WfInstance.state)).where(col(WfInstance.id) == col(Review.instance_id))
     .scalar_subquery()
 )  # fmt: skip
-_CELLS_AND_MEMBERS = sa.union_all(  # one statement, a row kind first; the cells' columns typed
+_BOARD = sa.union_all(  # one statement, a row kind first; the cells' columns type the rest
     sa.select(sa.literal("c", sa.String).label("kind"), col(Review.unit_id),
               col(Review.period), _STATE, col(Review.final_total), col(Review.late),
-              col(Review.penalty), col(Review.id))
+              col(Review.penalty), col(Review.id), sa.cast(sa.null(), sa.JSON))
     .where(col(Review.block_id) == sa.bindparam("block_id"),
            col(Review.year) == sa.bindparam("year")),
     # the block's member units of every year (whose years the year filter offers)
     sa.select(sa.literal("m", sa.String), col(Unit.id), col(Unit.name), col(Unit.code),
               sa.cast(sa.null(), sa.Numeric), sa.cast(sa.null(), sa.Boolean),
-              sa.cast(sa.null(), sa.Numeric), col(BlockMembership.year))
+              sa.cast(sa.null(), sa.Numeric), col(BlockMembership.year),
+              sa.cast(sa.null(), sa.JSON))
     .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
     .where(col(BlockMembership.block_id) == sa.bindparam("block_id")),
+    # the block's plans covering the year: id, title, published or not, scale, rules
+    sa.select(sa.literal("p", sa.String), col(Plan.id), col(Plan.title),
+              sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Numeric),
+              col(Plan.published_at).is_not(None), sa.cast(sa.null(), sa.Numeric),
+              col(Plan.scale), col(Plan.rules))
+    .where(col(Plan.block_id) == sa.bindparam("block_id"),
+           col(Plan.year) <= sa.bindparam("year"), col(Plan.year_end) >= sa.bindparam("year")),
 ).order_by(sa.literal_column("1"), sa.literal_column("3"), sa.literal_column("2"))  # fmt: skip
 
 
@@ -304,18 +322,21 @@ _BREAKDOWN = _breakdown_query()
 
 
 def build(session: Session, block_id: int, year: int, period: str | None = None) -> Board:
-    """Return the scoreboard of the block's `year` (three queries whatever its size).
+    """Return the scoreboard of the block's `year` (two queries whatever its size).
 
     Without `period`, units rank by their year total (see `year_ranking`) and the breakdown
     shows the latest period with an accepted result; with it, both use that period.
     """
-    plan = plan_of_year(session, block_id, year)
     units: list[tuple[int, str, str]] = []  # the members in `year`, by name
     years: set[int] = set()  # the years the block has members in
     cells: dict[int, dict[str, Cell]] = defaultdict(dict)
+    plans: list[tuple[bool, int, BoardPlan]] = []  # (published, id, plan) covering the year
     counts = subjects.tagged(session, REVIEW, "counted")
-    found = session.connection().execute(_CELLS_AND_MEMBERS, {"block_id": block_id, "year": year})
-    for kind, uid, text, word, final, late, penalty, number in found:
+    found = session.connection().execute(_BOARD, {"block_id": block_id, "year": year})
+    for kind, uid, text, word, final, late, penalty, number, rules in found:
+        if kind == "p":  # a plan: id, title, published, scale, rules
+            plans.append((bool(late), int(uid), BoardPlan(int(uid), text, int(number), rules)))
+            continue
         if kind == "m":  # a member unit: name, code, the year of its membership
             years.add(number)
             if number == year:
@@ -325,6 +346,7 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
         shown = Decimal(final).quantize(CENT) if counted and final is not None else None
         cells[uid][text] = Cell(int(number or 0), word or "", counted, shown, bool(late),
                                 Decimal(penalty or 0))  # fmt: skip
+    plan = max(plans, key=lambda p: p[:2])[2] if plans else None  # as `plan_of_year` picks
     held = review_periods(plan)
     seen = {p for by_period in cells.values() for p in by_period}
     periods = sorted(set(held) | seen, key=lambda p: PERIOD_ORDER.get(p, 9))
@@ -353,7 +375,7 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
 
 
 def _breakdown(
-    session: Session, plan: Plan | None, block_id: int, year: int, period: str | None,
+    session: Session, plan: BoardPlan | None, block_id: int, year: int, period: str | None,
     lines: list[Line],
 ) -> tuple[list[GroupColumn], list[CriterionProgress]]:  # fmt: skip
     """Fill each line's points per group and progress against targets (one query)."""
