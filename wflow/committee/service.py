@@ -260,13 +260,17 @@ def _page_rows_query() -> sa.CompoundSelect[Any]:
         .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
                col(WfInstance.workflow) == "pact")
         .group_by(col(WfInstance.block_id))
+        .correlate(None)
+    )  # fmt: skip
+    pact = WfInstance.__table__.alias("pact")  # type: ignore[attr-defined]
+    current = (  # a pact's latest signing round up to its entry, read by index per pact
+        sa.select(sa.func.max(part.c.round))
+        .where(part.c.instance_id == pact.c.id, part.c.round <= pact.c.entry)
+        .scalar_subquery()
     )  # fmt: skip
     latest = (
-        sa.select(part.c.instance_id, sa.func.max(part.c.round).label("round"))
-        .join(WfInstance, sa.and_(col(WfInstance.id) == part.c.instance_id,
-                                  part.c.round <= col(WfInstance.entry)))
-        .where(col(WfInstance.id).in_(newest))
-        .group_by(part.c.instance_id)
+        sa.select(pact.c.id.label("instance_id"), current.label("round"))
+        .where(pact.c.id.in_(newest))
         .subquery("latest")
     )  # fmt: skip
     seats = (
