@@ -11,7 +11,8 @@ from sqlmodel import Session
 from tests.scoreboard.helpers import plan_and_pact, review_row
 from tests.sql import statements_sent
 from wflow.org.models import Block, Unit
-from wflow.scoreboard.service import RankRow, year_ranking
+from wflow.plans.models import Plan
+from wflow.scoreboard.service import RankRow, build, plan_of_year, year_ranking
 
 YEAR = 2025
 
@@ -91,3 +92,37 @@ def test_year_ranking__a_constant_number_of_queries(
             for period in ("q1", "mid_year", "q3", "year_end")[: 1 if block is one else 4]:
                 review_row(session, pact, unit, period, final=80)
     assert count(one) == count(six) == 3
+
+
+def test_build__the_board_holds_the_plan_plan_of_year_picks(
+    session: Session, make_unit: Callable[..., Unit], make_block: Callable[..., Block]
+) -> None:
+    a = make_unit("PA", "Unit A")
+    block = make_block("KP", [a], YEAR, leader=a)
+    plan, _pact, _criteria = plan_and_pact(session, block, YEAR)
+    draft = Plan(
+        block_id=block.id or 0,
+        year=YEAR - 1,
+        year_end=YEAR + 1,
+        title="Dự thảo",
+        rules={"reviews": {"q1": "03-31"}},
+        scale=1000,
+    )  # newer, not published
+    session.add(draft)
+    session.commit()
+
+    def picked() -> int | None:
+        found = plan_of_year(session, block.id or 0, YEAR)
+        return found.id if found is not None else None
+
+    board = build(session, block.id or 0, YEAR)
+
+    assert board.plan is not None and board.plan.id == picked() == plan.id  # the published
+    assert (board.plan.title, board.plan.scale) == (plan.title, 100)
+    assert board.periods == ["q1", "mid_year", "q3", "year_end"]  # the published plan's
+    plan.published_at = None  # neither published: the newest
+    session.commit()
+    board = build(session, block.id or 0, YEAR)
+    assert board.plan is not None and board.plan.id == picked() == draft.id
+    assert board.scale == 1000
+    assert build(session, block.id or 0, YEAR + 2).plan is None

@@ -52,6 +52,16 @@ def test_formats__points_keep_two_decimals_at_most_and_drop_trailing_zeros() -> 
     assert formats.format_percent(Decimal("1200.0"), "vi") == "1.200\u00a0%"
 
 
+@pytest.mark.parametrize("locale", ["vi", "en", "fr", "hu"])
+def test_formats__a_whole_percentage_reads_as_babel_writes_it(locale: str) -> None:
+    from babel.numbers import format_decimal
+
+    pattern = formats._PERCENT[locale]
+    for value in (0, 7, 126, Decimal("205.0"), 999, 1000, Decimal("12.5"), -3):
+        expected = str(format_decimal(Decimal(str(value)) / 100, pattern, locale=locale))
+        assert formats.format_percent(value, locale) == expected, value
+
+
 def test_formats__a_date_deadline_ends_at_local_midnight_and_reads_as_its_date() -> None:
     end = formats.local_end_of_day(date(2026, 12, 17))
     assert end == datetime(2026, 12, 17, 16, 59, 59, 999999)  # UTC+7, stored as naive UTC

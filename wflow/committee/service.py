@@ -2,9 +2,9 @@
 
 A constant number of queries whatever the number of blocks: the blocks with their members,
 the instances of the year counted by state (of every block when a filter on them picks the
-blocks, else of the page's), then for the blocks of the page asked for only, the listed
-instances with their units' names, the current signing round of the newest pacts, the
-reviews per period.
+blocks, else of the page's), then for the blocks of the page asked for only, in one
+statement, the listed instances with their units' names, the reviews per period and the
+current signing round of the newest pacts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar
 
@@ -113,14 +113,6 @@ _GROUPED = (  # some blocks' instances of the year by workflow and state, those 
     .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
     .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
 )  # fmt: skip
-_LISTED = (  # the plans, pacts, nominations and instances past due of some blocks
-    sa.select(col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
-              col(WfInstance.block_id), col(WfInstance.due_at), col(Unit.name))
-    .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
-    .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
-           sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
-    .order_by(col(WfInstance.id))  # oldest first, whatever order the rows lie in
-)  # fmt: skip
 
 
 def build(
@@ -136,7 +128,7 @@ def build(
     page: int | None = None,
     size: int = PAGE_SIZE,
 ) -> Dashboard:
-    """Return the dashboard of `year`, filtered by block, state and overdue (five queries);
+    """Return the dashboard of `year`, filtered by block, state and overdue (three queries);
     only the blocks of `councils` when given (a council's own and those below it); page
     `page` of `size` blocks by name when given (PageNotFound past the last), else every one."""
     now = now or utcnow()
@@ -155,9 +147,7 @@ def build(
         shown = whole(matching) if page is None else paginate(matching, page, size)
     on_page = {r.block_id: r for r in shown.items}
     if on_page:
-        _listed(session, year, on_page, finals, now)
-        _signatures(session, year, on_page)
-        _reviews(session, year, on_page, now.date())
+        _page_rows(session, year, on_page, finals, now)
     listed = list(shown.items)
     return Dashboard(year=year, rows=listed, states=_states(definitions, listed), page=shown,
                      choices=choices)  # fmt: skip
@@ -189,20 +179,6 @@ def _counts(
             row.counts[workflow][st] += late if overdue else int(n)
             matched.add(row.block_id)
     return matched
-
-
-def _listed(
-    session: Session, year: int, rows: dict[int, BlockRow], finals: dict[str, set[str]],
-    now: datetime,
-) -> None:  # fmt: skip
-    """Fill the blocks' plans, pacts, nominations and instances past due, with the name of the
-    unit each is about (one query)."""
-    values = {"year": year, "now": now, "blocks": sorted(rows)}
-    for iid, workflow, st, bid, due, unit in session.connection().execute(_LISTED, values):
-        row = rows.get(bid or 0)
-        if row is not None:
-            late = due is not None and due < now and st not in finals.get(workflow, set())
-            row.instances.append(InstanceRef(int(iid or 0), workflow, st, due, late, unit))
 
 
 @cache
@@ -246,17 +222,55 @@ def _blocks(
     return choices, rows
 
 
-def _signatures_query() -> sa.CompoundSelect[Any]:
-    """Return the statement of `_signatures`: per pact, its seats counted and signed, then the
-    seats not signed yet, from its latest signing round up to its current entry."""
+def _page_rows_query() -> sa.CompoundSelect[Any]:
+    """Return the statement of `_page_rows`, a row kind first in each row:
+
+    - "i": some blocks' plans, pacts, nominations and instances past due, with the name of
+      the unit each is about, oldest first;
+    - "r": their reviews of the year counted per period and kind (each review's kind worked
+      out once, not once per kind);
+    - "n" and "u": per newest pact of a block, the seats of its latest signing round up to its
+      current entry counted and signed, then the seats not signed yet, by position.
+    """
+    listed = (
+        sa.select(sa.literal("i", sa.String).label("kind"), col(WfInstance.block_id),
+                  col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
+                  col(WfInstance.due_at), col(Unit.name), sa.cast(sa.null(), sa.Integer))
+        .outerjoin(Unit, col(Unit.id) == col(WfInstance.unit_id))
+        .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
+               sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
+    )  # fmt: skip
+    done = col(Review.submitted_at).is_not(None)
+    kind = sa.case(
+        (sa.and_(done, col(Review.late)), "late"), (done, "on_time"),
+        (col(Review.due_date) < sa.bindparam("today"), "missing"), else_="pending",
+    )  # fmt: skip
+    no_due, no_text, no_int = (sa.cast(sa.null(), sa.DateTime), sa.cast(sa.null(), sa.String),
+                               sa.cast(sa.null(), sa.Integer))  # fmt: skip
+    reviews = (
+        sa.select(sa.literal("r", sa.String), col(Review.block_id), sa.func.count(),
+                  col(Review.period), kind, no_due, no_text, no_int)
+        .where(col(Review.year) == sa.bindparam("year"),
+               col(Review.block_id).in_(sa.bindparam("blocks", expanding=True)))
+        .group_by(col(Review.block_id), col(Review.period), kind)
+    )  # fmt: skip
     part = WfParticipant.__table__  # type: ignore[attr-defined]
+    newest = (  # each block's newest pact of the year
+        sa.select(sa.func.max(col(WfInstance.id)))
+        .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
+               col(WfInstance.workflow) == "pact")
+        .group_by(col(WfInstance.block_id))
+        .correlate(None)
+    )  # fmt: skip
+    pact = WfInstance.__table__.alias("pact")  # type: ignore[attr-defined]
+    current = (  # a pact's latest signing round up to its entry, read by index per pact
+        sa.select(sa.func.max(part.c.round))
+        .where(part.c.instance_id == pact.c.id, part.c.round <= pact.c.entry)
+        .scalar_subquery()
+    )  # fmt: skip
     latest = (
-        sa.select(part.c.instance_id, sa.func.max(part.c.round).label("round"))
-        .join(WfInstance, sa.and_(col(WfInstance.id) == part.c.instance_id,
-                                  part.c.round <= col(WfInstance.entry)))
-        .where(col(WfInstance.id).in_(sa.bindparam("instances", expanding=True)),
-               col(WfInstance.workflow) == "pact", col(WfInstance.year) == sa.bindparam("year"))
-        .group_by(part.c.instance_id)
+        sa.select(pact.c.id.label("instance_id"), current.label("round"))
+        .where(pact.c.id.in_(newest))
         .subquery("latest")
     )  # fmt: skip
     seats = (
@@ -266,68 +280,57 @@ def _signatures_query() -> sa.CompoundSelect[Any]:
                               latest.c.round == part.c.round))
         .cte("seats")
     )  # fmt: skip
-    kind: sa.ColumnClause[str] = sa.literal_column("kind")
     counted = sa.select(
-        sa.literal("n", sa.String).label("kind"), seats.c.instance_id, sa.func.count(),
-        sa.func.sum(sa.case((seats.c.signed, 1), else_=0)), sa.cast(sa.null(), sa.String),
+        sa.literal("n", sa.String), seats.c.instance_id, sa.func.count(), no_text, no_text,
+        no_due, no_text, sa.func.sum(sa.case((seats.c.signed, 1), else_=0)),
     ).group_by(seats.c.instance_id)  # fmt: skip
     unsigned = sa.select(
-        sa.literal("u", sa.String).label("kind"), seats.c.instance_id, seats.c.position,
-        sa.literal(0, sa.Integer), seats.c.label,
+        sa.literal("u", sa.String), seats.c.instance_id, seats.c.position, no_text, no_text,
+        no_due, seats.c.label, no_int,
     ).where(sa.not_(seats.c.signed))  # fmt: skip
-    return sa.union_all(counted, unsigned).order_by(kind, "instance_id", sa.literal_column("3"))
+    # the instances before the seats of their pacts; each kind by its number (ids, positions)
+    return sa.union_all(listed, reviews, counted, unsigned).order_by(
+        sa.literal_column("1"), sa.literal_column("3"), sa.literal_column("2")
+    )
 
 
-_SIGNATURES = _signatures_query()
+_PAGE_ROWS = _page_rows_query()
 
 
-def _signatures(session: Session, year: int, rows: dict[int, BlockRow]) -> None:
-    """Fill each block's signatures from the latest signing round of its newest pact (one query).
+def _page_rows(
+    session: Session, year: int, rows: dict[int, BlockRow], finals: dict[str, set[str]],
+    now: datetime,
+) -> None:  # fmt: skip
+    """Fill the blocks' plans, pacts, nominations and instances past due, with the name of the
+    unit each is about; count their reviews per period (on time, late, missing, pending); and
+    their signatures, from the latest signing round of each one's newest pact (one query).
 
     The latest round up to the current entry: a pact in force still shows who signed it. The
     database counts the seats and the signatures and lists only the seats not signed yet.
     """
-    newest = {ref.id: bid for bid, row in rows.items() if (ref := row.latest("pact")) is not None}
-    if not newest:
-        return
-    values = {"instances": sorted(newest), "year": year}
-    for what, iid, n, signed, label in session.connection().execute(_SIGNATURES, values):
-        row = rows[newest[iid]]
-        if what == "n":
-            row.expected, row.signed = int(n), int(signed or 0)
-        else:
-            row.missing.append(label)
-
-
-def _reviews_query() -> sa.Select[*tuple[Any, ...]]:
-    """Return the statement of `_reviews`: some blocks' reviews of a year counted per period
-    and kind (each review's kind worked out once, not once per kind)."""
-    done = col(Review.submitted_at).is_not(None)
-    kind = sa.case(
-        (sa.and_(done, col(Review.late)), "late"), (done, "on_time"),
-        (col(Review.due_date) < sa.bindparam("today"), "missing"), else_="pending",
-    ).label("kind")  # fmt: skip
-    query: sa.Select[*tuple[Any, ...]] = (
-        sa.select(col(Review.block_id), col(Review.period), kind, sa.func.count())
-        .where(col(Review.year) == sa.bindparam("year"),
-               col(Review.block_id).in_(sa.bindparam("blocks", expanding=True)))
-        .group_by(col(Review.block_id), col(Review.period), kind)
-    )  # fmt: skip
-    return query
-
-
-_REVIEWS = _reviews_query()
-
-
-def _reviews(session: Session, year: int, rows: dict[int, BlockRow], today: date) -> None:
-    """Count each block's reviews per period: on time, late, missing, pending (one query)."""
-    values = {"year": year, "blocks": sorted(rows), "today": today}
+    values = {"year": year, "now": now, "today": now.date(), "blocks": sorted(rows)}
     found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
-    for bid, period, kind, n in session.connection().execute(_REVIEWS, values):
-        counts = found[bid].get(period)
-        if counts is None:
-            counts = found[bid][period] = PeriodCounts()
-        setattr(counts, kind, int(n))
+    pacts: dict[int, BlockRow] = {}  # a pact's id -> its block's row
+    for what, key, number, word, st, due, text, signed in session.connection().execute(
+        _PAGE_ROWS, values
+    ):
+        if what == "i":  # an instance: its block, id, workflow, state, due date, unit
+            row = rows.get(key or 0)
+            if row is not None:
+                late = due is not None and due < now and st not in finals.get(word, set())
+                row.instances.append(InstanceRef(int(number or 0), word, st, due, late, text))
+                if word == "pact":
+                    pacts[int(number)] = row
+        elif what == "r":  # a count of reviews: the block, the count, the period, the kind
+            counts = found[key].get(word)
+            if counts is None:
+                counts = found[key][word] = PeriodCounts()
+            setattr(counts, st, int(number))
+        elif (pact := pacts.get(key)) is not None:  # a newest pact's seats: counted or unsigned
+            if what == "n":
+                pact.expected, pact.signed = int(number), int(signed or 0)
+            else:
+                pact.missing.append(text)
     for bid, periods in found.items():
         if bid in rows:
             ordered = sorted(periods.items(), key=lambda p: PERIOD_ORDER.get(p[0], 9))

@@ -158,8 +158,16 @@ def format_percent(value: Any, locale: str | None = None) -> str:
     if value is None or value == "":
         return ""
     lang = _lang(locale)
-    ratio = Decimal(str(value)) / 100
-    return str(format_decimal(ratio, _PERCENT.get(lang, "#,##0.#%"), locale=lang))
+    number = Decimal(str(value))
+    if 0 <= number < 1000 and number == number.to_integral_value():  # no grouping, no mark
+        return f"{int(number)}{_percent_sign(lang)}"
+    return str(format_decimal(number / 100, _PERCENT.get(lang, "#,##0.#%"), locale=lang))
+
+
+@functools.lru_cache(maxsize=16)
+def _percent_sign(lang: str) -> str:
+    """Return what follows a whole percentage in the language ("\u00a0%" in vi), per babel."""
+    return str(format_decimal(Decimal("0.07"), _PERCENT.get(lang, "#,##0.#%"), locale=lang))[1:]
 
 
 def format_size(value: int, locale: str | None = None) -> str:

@@ -57,7 +57,7 @@ def plan_of_year(session: Session, block_id: int, year: int) -> Plan | None:
     return max(plans, key=lambda p: (p.published_at is not None, p.id or 0))
 
 
-def review_periods(plan: Plan | None) -> list[str]:
+def review_periods(plan: Plan | BoardPlan | None) -> list[str]:
     """Return the periods the plan holds, in the order of the year (the default rules if none)."""
     rules: dict[str, Any] = plan.rules if plan is not None else {}
     held = rules.get("reviews") or DEFAULT_RULES["reviews"]
@@ -186,13 +186,23 @@ class CriterionProgress:
     ratio: Decimal | None  # percent
 
 
+@dataclass(frozen=True)
+class BoardPlan:
+    """What the scoreboard reads of the plan covering its year."""
+
+    id: int
+    title: str
+    scale: int  # total points of the criteria table (100 or 1000)
+    rules: dict[str, Any]
+
+
 @dataclass
 class Board:
     """The block's scoreboard for a year (and optionally one period)."""
 
     block_id: int
     year: int
-    plan: Plan | None
+    plan: BoardPlan | None  # the plan covering the year, if any
     periods: list[str]  # columns of the table, in the order of the year
     period: str | None  # the period filter, if any
     reference: str | None  # the period of the breakdown and progress (None: no result yet)
@@ -220,36 +230,38 @@ _STATE = (  # a review's workflow state, read by its key (a join would hash ever
     sa.select(col(WfInstance.state)).where(col(WfInstance.id) == col(Review.instance_id))
     .scalar_subquery()
 )  # fmt: skip
-_CELLS_AND_MEMBERS = sa.union_all(  # one statement, a row kind first; the cells' columns typed
+_BOARD = sa.union_all(  # one statement, a row kind first; the cells' columns type the rest
     sa.select(sa.literal("c", sa.String).label("kind"), col(Review.unit_id),
               col(Review.period), _STATE, col(Review.final_total), col(Review.late),
-              col(Review.penalty), col(Review.id))
+              col(Review.penalty), col(Review.id), sa.cast(sa.null(), sa.JSON))
     .where(col(Review.block_id) == sa.bindparam("block_id"),
            col(Review.year) == sa.bindparam("year")),
     # the block's member units of every year (whose years the year filter offers)
     sa.select(sa.literal("m", sa.String), col(Unit.id), col(Unit.name), col(Unit.code),
               sa.cast(sa.null(), sa.Numeric), sa.cast(sa.null(), sa.Boolean),
-              sa.cast(sa.null(), sa.Numeric), col(BlockMembership.year))
+              sa.cast(sa.null(), sa.Numeric), col(BlockMembership.year),
+              sa.cast(sa.null(), sa.JSON))
     .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
     .where(col(BlockMembership.block_id) == sa.bindparam("block_id")),
+    # the block's plans covering the year: id, title, published or not, scale, rules
+    sa.select(sa.literal("p", sa.String), col(Plan.id), col(Plan.title),
+              sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Numeric),
+              col(Plan.published_at).is_not(None), sa.cast(sa.null(), sa.Numeric),
+              col(Plan.scale), col(Plan.rules))
+    .where(col(Plan.block_id) == sa.bindparam("block_id"),
+           col(Plan.year) <= sa.bindparam("year"), col(Plan.year_end) >= sa.bindparam("year")),
 ).order_by(sa.literal_column("1"), sa.literal_column("3"), sa.literal_column("2"))  # fmt: skip
-_CRITERIA = (  # the plan's criteria with their groups, columns only
-    sa.select(col(Criterion.id), col(Criterion.group_id), col(Criterion.position),
-              col(Criterion.code), col(Criterion.title), col(Criterion.max_points),
-              col(CriterionGroup.position), col(CriterionGroup.code),
-              col(CriterionGroup.title), col(CriterionGroup.max_points))
-    .join(CriterionGroup, col(CriterionGroup.id) == Criterion.group_id)
-    .where(col(Criterion.plan_id) == sa.bindparam("plan_id"))
-)  # fmt: skip
 
 
-def _score_sums() -> sa.CompoundSelect[Any]:
-    """Return the statement adding up a period's counted scores, in one statement: rows per
+def _breakdown_query() -> sa.CompoundSelect[Any]:
+    """Return the statement of `_breakdown`: the plan's criteria with their groups, and a
+    period's counted scores added up, in one statement (a row kind first): rows per
     (unit, group), per unit and per criterion, never the units x criteria scores themselves.
 
     Each score's figures against its target are worked out once (in `scores`), not once per
     sum; a score's group is read only for the plan's criteria (the join bound to the plan
     reads its few criteria by index rather than every plan's), the only ones summed by group.
+    Without a period (None: no result yet) the sums are empty and the criteria alone come.
     """
     has = sa.and_(col(ReviewScore.achieved_value).is_not(None), col(ReviewScore.target_value) > 0)
     scores = (
@@ -275,41 +287,56 @@ def _score_sums() -> sa.CompoundSelect[Any]:
     reached = sa.func.sum(scores.c.reached)
     share = sa.func.avg(scores.c.share)
     with_target = sa.func.sum(scores.c.has)
-    no_group = sa.cast(sa.null(), sa.Integer)
+    no_int = sa.cast(sa.null(), sa.Integer)
     no_share = sa.cast(sa.null(), sa.Numeric)
+    no_text = sa.cast(sa.null(), sa.String)
+    no_criterion = (no_int, no_int, no_text, no_text, no_text, no_text)  # the criteria's columns
 
     def kind(letter: str) -> sa.Label[str]:
         return sa.literal(letter, sa.String).label("kind")
 
-    per_group = (
+    per_group = (  # first: its columns type the rest (points as the scores' type)
         sa.select(kind("g"), scores.c.unit_id.label("key"), scores.c.group_id.label("grp"),
-                  sa.func.sum(scores.c.score), sa.func.sum(scores.c.bonus), no_share)
+                  sa.func.sum(scores.c.score), sa.func.sum(scores.c.bonus), no_share,
+                  *no_criterion)
         .where(scores.c.group_id.is_not(None))  # the plan's criteria
         .group_by(scores.c.unit_id, scores.c.group_id)
     )  # fmt: skip
-    per_unit = sa.select(kind("u"), scores.c.unit_id, no_group, reached, with_target, share)
-    per_criterion = sa.select(kind("c"), scores.c.criterion_id, no_group, reached,
-                              with_target, share)  # fmt: skip
+    per_unit = sa.select(kind("u"), scores.c.unit_id, no_int, reached, with_target, share,
+                         *no_criterion)  # fmt: skip
+    per_criterion = sa.select(kind("c"), scores.c.criterion_id, no_int, reached, with_target,
+                              share, *no_criterion)  # fmt: skip
+    criteria = (  # the plan's criteria with their groups, maximum points in the sums' places
+        sa.select(kind("k"), col(Criterion.id), col(Criterion.group_id),
+                  col(Criterion.max_points), col(CriterionGroup.max_points), no_share,
+                  col(Criterion.position), col(CriterionGroup.position), col(Criterion.code),
+                  col(Criterion.title), col(CriterionGroup.code), col(CriterionGroup.title))
+        .join(CriterionGroup, col(CriterionGroup.id) == Criterion.group_id)
+        .where(col(Criterion.plan_id) == sa.bindparam("plan_id"))
+    )  # fmt: skip
     return sa.union_all(per_group, per_unit.group_by(scores.c.unit_id),
-                        per_criterion.group_by(scores.c.criterion_id))  # fmt: skip
+                        per_criterion.group_by(scores.c.criterion_id), criteria)  # fmt: skip
 
 
-_SCORE_SUMS = _score_sums()
+_BREAKDOWN = _breakdown_query()
 
 
 def build(session: Session, block_id: int, year: int, period: str | None = None) -> Board:
-    """Return the scoreboard of the block's `year` (five queries whatever its size).
+    """Return the scoreboard of the block's `year` (two queries whatever its size).
 
     Without `period`, units rank by their year total (see `year_ranking`) and the breakdown
     shows the latest period with an accepted result; with it, both use that period.
     """
-    plan = plan_of_year(session, block_id, year)
     units: list[tuple[int, str, str]] = []  # the members in `year`, by name
     years: set[int] = set()  # the years the block has members in
     cells: dict[int, dict[str, Cell]] = defaultdict(dict)
+    plans: list[tuple[bool, int, BoardPlan]] = []  # (published, id, plan) covering the year
     counts = subjects.tagged(session, REVIEW, "counted")
-    found = session.connection().execute(_CELLS_AND_MEMBERS, {"block_id": block_id, "year": year})
-    for kind, uid, text, word, final, late, penalty, number in found:
+    found = session.connection().execute(_BOARD, {"block_id": block_id, "year": year})
+    for kind, uid, text, word, final, late, penalty, number, rules in found:
+        if kind == "p":  # a plan: id, title, published, scale, rules
+            plans.append((bool(late), int(uid), BoardPlan(int(uid), text, int(number), rules)))
+            continue
         if kind == "m":  # a member unit: name, code, the year of its membership
             years.add(number)
             if number == year:
@@ -319,6 +346,7 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
         shown = Decimal(final).quantize(CENT) if counted and final is not None else None
         cells[uid][text] = Cell(int(number or 0), word or "", counted, shown, bool(late),
                                 Decimal(penalty or 0))  # fmt: skip
+    plan = max(plans, key=lambda p: p[:2])[2] if plans else None  # as `plan_of_year` picks
     held = review_periods(plan)
     seen = {p for by_period in cells.values() for p in by_period}
     periods = sorted(set(held) | seen, key=lambda p: PERIOD_ORDER.get(p, 9))
@@ -347,46 +375,45 @@ def build(session: Session, block_id: int, year: int, period: str | None = None)
 
 
 def _breakdown(
-    session: Session, plan: Plan | None, block_id: int, year: int, period: str | None,
+    session: Session, plan: BoardPlan | None, block_id: int, year: int, period: str | None,
     lines: list[Line],
 ) -> tuple[list[GroupColumn], list[CriterionProgress]]:  # fmt: skip
-    """Fill each line's points per group and progress against targets (two queries)."""
+    """Fill each line's points per group and progress against targets (one query)."""
     if plan is None:
         return [], []
     found: dict[int, tuple[int, GroupColumn]] = {}  # group id -> (position, column)
     rows = []
-    conn = session.connection()
-    for cid, gid, position, code, title, max_points, g_position, g_code, g_title, g_max in (
-        conn.execute(_CRITERIA, {"plan_id": plan.id})  # the criteria with their groups
-    ):
-        rows.append((int(cid or 0), int(gid), int(position), str(code), str(title), max_points))
-        if gid not in found:
-            found[gid] = (g_position, GroupColumn(gid, g_code, g_title, _decimal(g_max)))
-    groups = [g for _p, g in sorted(found.values(), key=lambda pg: (pg[0], pg[1].id))]
-    group_order = {g.id: i for i, g in enumerate(groups)}
-    rows.sort(key=lambda c: (group_order.get(c[1], 99), c[2], c[0]))
     by_unit = {line.unit_id: line for line in lines}
     met: dict[int, int] = {}
     counted: dict[int, int] = {}
     ratios: dict[int, Decimal] = {}
-    if period is not None:
-        counts = sorted(subjects.tagged(session, REVIEW, "counted"))
-        every = conn.execute(_SCORE_SUMS, {"block_id": block_id, "year": year, "period": period,
-                                           "counted": counts, "plan_id": plan.id})  # fmt: skip
-        for letter, key, gid, first, second, mean in every:
-            if letter == "g":
-                line = by_unit.get(key)
-                if line is not None:
-                    line.groups[gid] = _decimal(first)
-                    line.bonus += _decimal(second)
-                continue
-            if not second:
-                continue
-            ratio = _decimal(mean).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-            if letter == "c":
-                met[key], counted[key], ratios[key] = int(first), int(second), ratio
-            elif (line := by_unit.get(key)) is not None:
-                line.met, line.with_target, line.ratio = int(first), int(second), ratio
+    values = {"block_id": block_id, "year": year, "period": period, "plan_id": plan.id,
+              "counted": sorted(subjects.tagged(session, REVIEW, "counted"))}  # fmt: skip
+    for letter, key, gid, first, second, mean, *criterion in session.connection().execute(
+        _BREAKDOWN, values
+    ):
+        if letter == "k":  # a criterion of the plan with its group
+            position, g_position, code, title, g_code, g_title = criterion
+            rows.append((int(key or 0), int(gid), int(position), str(code), str(title), first))
+            if gid not in found:
+                found[gid] = (g_position, GroupColumn(gid, g_code, g_title, _decimal(second)))
+            continue
+        if letter == "g":
+            line = by_unit.get(key)
+            if line is not None:
+                line.groups[gid] = _decimal(first)
+                line.bonus += _decimal(second)
+            continue
+        if not second:
+            continue
+        ratio = _decimal(mean).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        if letter == "c":
+            met[key], counted[key], ratios[key] = int(first), int(second), ratio
+        elif (line := by_unit.get(key)) is not None:
+            line.met, line.with_target, line.ratio = int(first), int(second), ratio
+    groups = [g for _p, g in sorted(found.values(), key=lambda pg: (pg[0], pg[1].id))]
+    group_order = {g.id: i for i, g in enumerate(groups)}
+    rows.sort(key=lambda c: (group_order.get(c[1], 99), c[2], c[0]))
     progress = [
         CriterionProgress(cid, code, title, gid, _decimal(max_points), met.get(cid, 0),
                           counted.get(cid, 0), ratios.get(cid))

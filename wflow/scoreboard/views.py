@@ -103,8 +103,9 @@ def show(block_id: int) -> str | WResponse:
         periods_chart=column_chart, groups_chart=bar_chart, labels=labels,
         points=page_points, periods=list(PERIOD_ORDER),
         summary=_summary(board, shown, labels, page_points),
-        cells=_result_cells(board, shown, labels, page_points, sheet_base),
-        breakdown=_breakdown_cells(board, page_points),
+        results=_result_rows(board, shown, labels, page_points, sheet_base),
+        breakdown=_breakdown_rows(board, page_points),
+        sheet_units=_sheet_units(board, user().unit_id),
         **_target_rows(board),
     )  # fmt: skip
 
@@ -127,16 +128,22 @@ def _target_rows(board: boards.Board) -> dict[str, Markup]:
     return {"targets": Markup("".join(units)), "criteria_targets": Markup("".join(criteria))}
 
 
-def _result_cells(
+def _result_rows(
     board: boards.Board, shown: list[str], labels: dict[str, str],
     write: Callable[[Decimal | None], str], sheet_base: str,
-) -> dict[int, Markup]:  # fmt: skip
-    """Return each line's cells of the results table (unit id -> HTML), written here once
-    rather than by the template's loops: a block shows units x periods of them."""
+) -> Markup:  # fmt: skip
+    """Return the rows of the results table (HTML), written here once rather than by the
+    template's loops: a block shows units x periods of cells."""
+    if not board.lines:
+        return Markup(
+            f'<tr><td colspan="{len(shown) + 3}">{_("No member units in this year.")}</td></tr>'
+        )
     states, late = _states(), escape(_("late"))
     sheet_label = _("Scoring sheet of %(unit)s, %(period)s")
+    # as the template's `_()` writes them: the translation itself, not escaped
+    ranks_last, no_result = _("(ranks last)"), _("no result")
     base = escape(sheet_base)
-    out: dict[int, Markup] = {}
+    rows = []
     for line in board.lines:
         tds = []
         for p in shown:
@@ -161,23 +168,41 @@ def _result_cells(
                     f'period={escape(p)}">PDF <span class="visually-hidden">({label})</span></a>'
                 )
             tds.append(f'<td class="num">{body}{link}</td>')
-        out[line.unit_id] = Markup("\n      ".join(tds))
-    return out
+        if line.scored:
+            place, total = str(line.rank), str(escape(write(line.total)))
+        else:
+            place = f'—<span class="visually-hidden"> {ranks_last}</span>'
+            total = f'0 <span class="muted">({no_result})</span>'
+        cells = "\n      ".join(tds)
+        rows.append(
+            f'\n    <tr><td class="num">{place}</td>\n      <th scope="row">{escape(line.name)} '
+            f'<span class="muted">({escape(line.code)})</span></th>\n      {cells}\n      '
+            f'<td class="num"><strong>{total}</strong></td></tr>\n  '
+        )
+    return Markup("".join(rows))
 
 
-def _breakdown_cells(
-    board: boards.Board, write: Callable[[Decimal | None], str]
-) -> dict[int, Markup]:
-    """Return each line's points per criteria group, base and bonus (unit id -> HTML cells)."""
+def _breakdown_rows(board: boards.Board, write: Callable[[Decimal | None], str]) -> Markup:
+    """Return the rows of the breakdown table: each line's points per criteria group, base
+    and bonus (HTML)."""
     zero = Decimal(0)
-    return {
-        line.unit_id: Markup("".join(
-            f'<td class="num">{escape(write(line.groups.get(g.id, zero)))}</td>'
-            for g in board.groups
-        ) + f'\n      <td class="num">{escape(write(line.base))}</td>'
-            f'<td class="num">{escape(write(line.bonus))}</td>')
+    return Markup("".join(
+        f'\n    <tr><th scope="row">{escape(line.name)}</th>\n      '
+        + "".join(f'<td class="num">{escape(write(line.groups.get(g.id, zero)))}</td>'
+                  for g in board.groups)
+        + f'\n      <td class="num">{escape(write(line.base))}</td>'
+        f'<td class="num">{escape(write(line.bonus))}</td></tr>\n  '
         for line in board.lines if line.groups
-    }  # fmt: skip
+    ))  # fmt: skip
+
+
+def _sheet_units(board: boards.Board, chosen: int | None) -> Markup:
+    """Return the scoring sheet's unit options, by name regardless of case (HTML)."""
+    return Markup("".join(
+        f'<option value="{line.unit_id}"{" selected" if line.unit_id == chosen else ""}>'
+        f"{escape(line.name)}</option>"
+        for line in sorted(board.lines, key=lambda line: line.name.lower())
+    ))  # fmt: skip
 
 
 def _states() -> dict[str, str]:
