@@ -42,6 +42,11 @@ _SEATS_OF_BLOCKS = select(BlockMembership.unit_id, BlockMembership.block_id,
     col(BlockMembership.block_id).in_(sa.bindparam("blocks", expanding=True)),
     col(BlockMembership.year).in_(sa.bindparam("years", expanding=True)))  # fmt: skip
 _INSERT_NOTE = sa.insert(Notification)
+# Many rows in one statement compiled once: with RETURNING, SQLAlchemy's "insertmanyvalues"
+# writes the rows of a list as multi-row VALUES of up to 1,000 rows, from the cached statement.
+_INSERT_NOTES = sa.insert(Notification.__table__).returning(  # type: ignore[attr-defined]
+    Notification.__table__.c.id  # type: ignore[attr-defined]
+)
 _USER_QUERIES: dict[tuple[tuple[str, ...], bool], Any] = {}
 
 
@@ -207,14 +212,11 @@ def deliver(session: Session) -> Batch:
         _SUSPECTS.discard(instance_id)
         notes += [note for note, _mail in told]
         mails += [mail for _note, mail in told]
-    for at in range(0, len(notes), NOTES_PER_INSERT):  # a statement each, not one per row
-        session.connection().execute(_INSERT_NOTE.values(notes[at : at + NOTES_PER_INSERT]))
+    if notes:
+        session.connection().execute(_INSERT_NOTES, notes)
     if any(mails):
         after_commit(session, lambda: send(session, mails))  # dropped if the unit rolls back
     return Batch(len({n.instance_id for n in news}), more)
-
-
-NOTES_PER_INSERT = 500  # rows of one multi-row INSERT (7 parameters each: within SQLite's limit)
 
 
 def _names(session: Session, rows: Sequence[Any]) -> Names:
