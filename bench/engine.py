@@ -9,7 +9,8 @@ in WAL mode with synchronous=NORMAL (the peers' settings and the application's).
 
 The headline row is the path a view takes: per transition a new ORM session
 (`expire_on_commit=False`, as `wflow.db.session()` opens one per request), the signed-in
-user loaded, and `wflow.core.workflow.fire`, the service function every view calls, which
+user loaded as the login manager loads it (`accounts.service.user_by_id`), and
+`wflow.core.workflow.fire`, the service function every view calls, which
 computes the user's principals (the access check), fires through the engine (role check,
 optimistic lock, chained audit event, task index), commits, and then tells the
 notifications (the new task holders' inbox notices, in their own unit of work). The
@@ -239,8 +240,8 @@ class AppDb:
         (the courier drained) before the next step: every person is told of every task, as
         when notifications are written before `fire` returns.
         """
+        from wflow.accounts.service import user_by_id
         from wflow.core import workflow as wf
-        from wflow.org.models import User
 
         engine, bind, who, fire = self.engine, self.bind, self.who, wf.fire
         with self.app.app_context():
@@ -248,7 +249,7 @@ class AppDb:
             for trigger in STEPS:
                 for i in ids:
                     with Session(bind, expire_on_commit=False) as session:
-                        user = session.get(User, who[trigger][self.unit_of(i)])
+                        user = user_by_id(session, who[trigger][self.unit_of(i)])
                         fire(session, engine, user, i, trigger)
                 if not self.courier.wait(600):
                     raise RuntimeError("the courier did not drain in 10 minutes")

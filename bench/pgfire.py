@@ -174,16 +174,16 @@ def app_contended(bench: AppDb, ids: list[int], outcome: Outcome) -> None:
     """Fire every step of every id as `fire_app` does, counting refusals instead of failing."""
     from sqlmodel import Session
 
+    from wflow.accounts.service import user_by_id
     from wflow.core import workflow as wf
     from wflow.engine import WorkflowError
-    from wflow.org.models import User
 
     engine, bind, who, fire = bench.engine, bench.bind, bench.who, wf.fire
     with bench.app.app_context():
         for i in ids:
             for trigger in STEPS:
                 with Session(bind, expire_on_commit=False) as session:
-                    user = session.get(User, who[trigger][bench.unit_of(i)])
+                    user = user_by_id(session, who[trigger][bench.unit_of(i)])
                     try:
                         fire(session, engine, user, i, trigger)
                         outcome.applied += 1

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wflow import db
 from wflow.accounts import passwords
+from wflow.accounts.service import user_by_id
 from wflow.org.models import User
 
 login_manager = LoginManager()
@@ -32,7 +33,7 @@ def load_user(user_id: str) -> User | None:
     """Return the signed-in user from the session's id, if still active and not signed out."""
     if not user_id.isdigit():
         return None
-    user = db.session().get(User, int(user_id))
+    user = user_by_id(db.session(), int(user_id))
     if user is None or not user.active or session.get(EPOCH_KEY) != user.session_epoch:
         return None
     return user

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, func, select
 
 from wflow.accounts.models import ApiToken
+from wflow.accounts.service import user_by_id
 from wflow.clock import utcnow
 from wflow.core.errors import NotFound, ServiceError
 from wflow.core.uow import transactional
@@ -80,7 +81,7 @@ def authenticate(session: Session, secret: str) -> User | None:
     token = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).first()
     if token is None or token.revoked_at is not None:
         return None
-    user = session.get(User, token.user_id)
+    user = user_by_id(session, token.user_id)
     if user is None or not user.is_active:
         return None
     now = utcnow()
