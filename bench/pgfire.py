@@ -467,16 +467,21 @@ class Counts:
 
 
 def count_statements(url: str, world: World, ids: list[int]) -> dict[str, Counts]:
-    """Fire `ids` on the bare loop and on the application path here; statements by shape."""
+    """Fire `ids` on the bare loop and on the application path here; statements by shape.
+
+    Each half starts with one instance of every unit, not counted: every person has fired
+    once, as on a server that has run a while (a person's principals are then kept by the
+    process, see `wflow.core.access.principals`), so the count is the steady state's.
+    """
     half = len(ids) // 2
-    bare_ids, app_ids = ids[WARM:half], ids[half + WARM :]
+    bare_ids, app_ids = ids[UNITS:half], ids[half + UNITS :]
     found: dict[str, Counter[str]] = {}
     with tempfile.TemporaryDirectory(prefix="pgbench-trace-") as folder:
         trace = Trace(Path(folder) / "bare")
         trace.folder.mkdir()
         conn = psycopg.connect(libpq_url(url))
         trace.attach(conn)
-        bare_run(conn, world, ids[:WARM])
+        bare_run(conn, world, ids[:UNITS])
         trace.mark()
         bare_run(conn, world, bare_ids)
         found["bare"] = trace.statements()
@@ -486,7 +491,7 @@ def count_statements(url: str, world: World, ids: list[int]) -> dict[str, Counts
         trace = Trace(Path(folder) / "app")
         trace.folder.mkdir()
         sa.event.listen(bench.bind, "connect", lambda dbapi, _rec: trace.attach(dbapi))
-        bench.fire_app(ids[half : half + WARM])
+        bench.fire_app(ids[half : half + UNITS])
         # every pooled connection, the courier's too (the pool hands them out in turn)
         trace.mark()
         cursor: Counter[str] = Counter()  # what SQLAlchemy's cursor events see, for comparison
@@ -582,7 +587,7 @@ def main() -> None:
     with fresh_database("fire", server_url, on_missing=unreachable) as template_url:
         server = Server(server_url, template_url)
         try:
-            started, total = time.perf_counter(), N + WORKERS * WARM + SAMPLE
+            started, total = time.perf_counter(), N + WORKERS * WARM + 2 * (SAMPLE + UNITS)
             world = build(template_url, total)
             print(
                 f"built {server.template}: {total:,} instances in "
@@ -615,7 +620,7 @@ def main() -> None:
                             "transitions", baseline=3 * count,
                             target="loses and doubles nothing", passed=passed))  # fmt: skip
             with server.copy("count") as url:
-                counts = count_statements(url, world, list(range(1, 2 * (SAMPLE + WARM) + 1)))
+                counts = count_statements(url, world, list(range(1, 2 * (SAMPLE + UNITS) + 1)))
             app_n, bare_n, seen_sa = counts["app"], counts["bare"], counts["app, cursor events"]
             print(f"  statements per transition (libpq trace): application path {app_n.per():.2f}"
                   f", bare loop {bare_n.per():.2f}; SQLAlchemy's cursor events see "
