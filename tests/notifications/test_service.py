@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from flask import Flask
 from sqlmodel import Session, col, select
 
 from tests.notifications.mailbox import Mailbox, free_port, mailbox_fixture  # noqa: F401
+from tests.sql import statements_sent
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.courier import Courier
@@ -22,7 +23,8 @@ from wflow.engine import Actor, FireContext, Scope
 from wflow.engine.tables import WfInstance
 from wflow.notifications import service as notify
 from wflow.notifications.models import Notification
-from wflow.org.models import User
+from wflow.org.models import Block, Role, Unit, User
+from wflow.plans import service as plans
 from wflow.workflow_setup import engine
 
 
@@ -356,3 +358,37 @@ def test_notify__a_drain_ends_on_a_claim_that_took_all_there_was(
         assert notify.deliver_all(session) == 3
     assert claims == [2, 1]  # no third claim finding nothing
     assert first in [n.instance_id for n in _notes(session, world["users"]["a1.head"])]
+
+
+def test_notify__a_delivery_reads_its_subjects_together_however_many_it_tells_of(
+    app: Flask,
+    world: dict[str, Any],
+    session: Session,
+    monkeypatch: Any,
+    make_unit: Callable[..., Unit],
+    make_user: Callable[..., User],
+    make_block: Callable[..., Block],
+) -> None:
+    """Telling of two plans' new work sends no more statements than telling of one."""
+    monkeypatch.setattr(_courier(app), "poke", lambda *_a: None)
+    c1 = make_unit("C1")
+    make_block("KC", [c1], world["year"], leader=c1)
+    heads = {"a": world["users"]["a1.head"], "b": world["users"]["b1.head"],
+             "c": make_user("c1.head", c1)}  # fmt: skip
+    make_user("b1.staff", world["units"]["b1"], roles=(Role.UNIT_STAFF.value,))
+    make_user("c1.staff", c1, roles=(Role.UNIT_STAFF.value,))
+    blocks = {**world["blocks"], "c": session.exec(select(Block).where(Block.code == "KC")).one()}
+    sent: list[int] = []
+    for group in (["a"], ["b", "c"]):
+        with app.test_request_context():
+            for key in group:
+                plans.create_plan(session, engine(), user=heads[key], block_id=blocks[key].id,
+                                  year=world["year"], title="Kế hoạch thi đua")  # fmt: skip
+        session.expire_all()
+        with app.app_context(), statements_sent(app.extensions["wflow.db"]) as seen:
+            assert notify.deliver_all(session) == len(group)
+        sent.append(len(seen))
+    told = {n.user_id for n in session.exec(select(Notification)).all()}
+    staff = {u.id for u in session.exec(select(User).where(col(User.login).like("%.staff")))}
+    assert told == staff  # each plan's leader unit's staff was told; its author was not
+    assert sent[1] == sent[0], sent

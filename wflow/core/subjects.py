@@ -8,7 +8,7 @@ code is asked of its tags (`tagged`, `has_tag`), never of its name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -22,7 +22,7 @@ from wflow.core.errors import NotFound
 from wflow.core.uow import unit_of_work
 from wflow.councils import service as councils
 from wflow.engine import Engine, FireResult, Scope, WfInstance
-from wflow.org.models import User
+from wflow.org.models import Unit, User
 from wflow.org.service import clean_text
 
 
@@ -214,6 +214,29 @@ def visible_instances(session: Session, user: User, rows: Iterable[WfInstance]) 
 def title(session: Session, subject: Subject) -> str:
     """Return the words people see for a subject (never a bare number)."""
     return kind_of(subject).title(session, subject)
+
+
+def preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
+    """Load the subjects and units of many instances in a query per kind (not one per row).
+
+    Describing them then finds these rows in the session's identity map; the caller keeps the
+    returned list alive while it describes (the map holds its objects weakly).
+    """
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.subject_type or "", set()).add(row.subject_id)
+    loaded: list[Any] = []
+    for name, ids in wanted.items():
+        kind = KINDS.get(name)
+        if kind is not None:
+            model: Any = kind.model
+            loaded += session.exec(select(model).where(col(model.id).in_(ids))).all()
+    units = {r.unit_id for r in rows if r.unit_id} | {
+        u for u in (getattr(s, "unit_id", None) for s in loaded) if isinstance(u, int)
+    }
+    if units:
+        loaded += session.exec(select(Unit).where(col(Unit.id).in_(units))).all()
+    return loaded
 
 
 def subject_of(session: Session, row: WfInstance) -> Subject | None:

@@ -217,29 +217,6 @@ def grouped(items: Sequence[WorkItem]) -> list[BlockGroup]:
     return list(groups.values())
 
 
-def _preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
-    """Load the subjects and units of many instances in a query per kind (not one per row).
-
-    Describing then finds them in the session's identity map; the caller keeps the returned
-    list alive while it describes.
-    """
-    wanted: dict[str, set[int]] = {}
-    for row in rows:
-        wanted.setdefault(row.subject_type or "", set()).add(row.subject_id)
-    loaded: list[Any] = []
-    for name, ids in wanted.items():
-        kind = subjects.KINDS.get(name)
-        if kind is not None:
-            model: Any = kind.model
-            loaded += session.exec(select(model).where(col(model.id).in_(ids))).all()
-    units = {r.unit_id for r in rows if r.unit_id} | {
-        u for u in (getattr(s, "unit_id", None) for s in loaded) if isinstance(u, int)
-    }
-    if units:
-        loaded += session.exec(select(Unit).where(col(Unit.id).in_(units))).all()
-    return loaded
-
-
 def _due_dates(session: Session) -> Callable[[datetime | None], date | None]:
     """Return `due_date` in the installation's zone, each deadline worked out once."""
     zone = installation.zone(session)
@@ -298,7 +275,7 @@ def _words(
     if wanted:
         query = select(WfInstance).where(col(WfInstance.id).in_(wanted))
         instances = session.exec(query).all()
-        loaded = _preload(session, instances)  # kept alive while describing: the map is weak
+        loaded = subjects.preload(session, instances)  # kept alive while describing
         names.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
         for row in instances:
             iid = row.id or 0

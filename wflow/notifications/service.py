@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import formats, installation, mailer
+from wflow.core import formats, installation, mailer, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import committee_principals, is_committee
 from wflow.core.courier import Batch, drain
@@ -183,7 +183,13 @@ def deliver(session: Session) -> Batch:
     people = holders(session, {p for keys in work.values() for _t, p in keys}) if work else []
     notes: list[dict[str, Any]] = []
     mails: list[mailer.Mail | None] = []
-    names = _names(session, [heads[i] for i in work if i in heads])
+    # the subjects, their units and blocks read for the whole batch (not a query per instance),
+    # kept alive by `loaded` while the notes are composed
+    rows = [heads[i] for i in work if i in heads] if people else []
+    loaded = subjects.preload(session, rows)
+    names = Names(session)
+    names.load_blocks(r.block_id for r in rows)
+    names.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
     for instance_id, keys in work.items():
         row = heads.get(instance_id)
         if row is None:
@@ -212,23 +218,12 @@ def deliver(session: Session) -> Batch:
         _SUSPECTS.discard(instance_id)
         notes += [note for note, _mail in told]
         mails += [mail for _note, mail in told]
+    del loaded  # every note is composed
     if notes:
         session.connection().execute(_INSERT_NOTES, notes)
     if any(mails):
         after_commit(session, lambda: send(session, mails))  # dropped if the unit rolls back
     return Batch(len({n.instance_id for n in news}), more)
-
-
-def _names(session: Session, rows: Sequence[Any]) -> Names:
-    """Return the names of the blocks and units of instance `rows`, read in a query each."""
-    names = Names(session)
-    names.load_blocks(r.block_id for r in rows)
-    wanted = {r.unit_id for r in rows if r.unit_id}
-    if wanted:
-        query = sa.select(col(Unit.id), col(Unit.name)).where(col(Unit.id).in_(sorted(wanted)))
-        for unit_id, name in session.connection().execute(query):
-            names.units[unit_id or 0] = name or ""
-    return names
 
 
 def deliver_all(session: Session) -> int:
