@@ -13,8 +13,8 @@ from flask import (
     request,
     url_for,
 )
-from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
@@ -22,13 +22,12 @@ from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, may
-from wflow.core.errors import WrongPassword
 from wflow.org.models import Block
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import field_units, revisions_of
 from wflow.pacts.models import Document, Pact
 from wflow.plans.models import Plan
-from wflow.signatures import own_key_views
+from wflow.signatures import own_key_views, round_views
 from wflow.web.args import arg_int
 from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm
@@ -142,44 +141,10 @@ def fire(pact_id: int) -> WResponse:
     return _back(pact)
 
 
-@bp.route("/pacts/<int:pact_id>/sign", methods=["POST"])
-@login_required
-def sign(pact_id: int) -> WResponse:
-    """Sign the pact for the user's unit after re-entering the password (its head).
-
-    A missing or wrong password keeps the person on the pact's page, the form with the reason.
-    """
-    pact = visible(Pact, pact_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    password = request.form.get("password", "")
-    if not password:
-        return show(pact_id, sign_error=_("Enter your password to sign."), status=422)
-    try:
-        pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password,
-                        code=request.form.get("code", ""), address=request.remote_addr)  # fmt: skip
-    except WrongPassword as exc:
-        return show(pact_id, sign_error=str(exc.message), status=exc.status)
-    flash(_("Your unit's signature was added to the pact."), "success")
-    return _back(pact)
-
-
-@bp.route("/pacts/<int:pact_id>/sign/prepare", methods=["POST"])
-@login_required
-def sign_prepare(pact_id: int) -> ResponseReturnValue:
-    """Prepare the pact for the signer's own key (browser, token): what it must sign (JSON)."""
-    pact = visible(Pact, pact_id)
-    return own_key_views.prepare(pacts.ROUND, engine(), pact, pact.title)
-
-
-@bp.route("/pacts/<int:pact_id>/sign/finish", methods=["POST"])
-@login_required
-def sign_finish(pact_id: int) -> ResponseReturnValue:
-    """Embed the signature the signer's key made of the prepared pact (JSON)."""
-    pact = visible(Pact, pact_id)
-    back = url_for("pact.show", pact_id=pact.id)
-    done = _("Your unit's signature was added to the pact.")
-    return own_key_views.finish(pacts.ROUND, engine(), pact, back, done)
+round_views.add_signing_routes(
+    bp, Pact, pacts.ROUND, prefix="/pacts", id_arg="pact_id", show=show,
+    title=lambda pact: pact.title, done=_l("Your unit's signature was added to the pact."),
+)  # fmt: skip
 
 
 @bp.route("/pacts/<int:pact_id>/decline", methods=["POST"])
