@@ -142,8 +142,8 @@ def fire(pact_id: int) -> WResponse:
 
 
 round_views.add_signing_routes(
-    bp, Pact, pacts.ROUND, prefix="/pacts", id_arg="pact_id", show=show,
-    title=lambda pact: pact.title, done=_l("Your unit's signature was added to the pact."),
+    bp, pacts.ROUND, prefix="/pacts", id_arg="pact_id", show=show,
+    done=_l("Your unit's signature was added to the pact."),
 )  # fmt: skip
 
 

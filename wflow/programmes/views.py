@@ -208,8 +208,7 @@ def fire(programme_id: int) -> WResponse:
 
 
 round_views.add_signing_routes(
-    bp, Programme, programmes.ROUND, prefix="/programmes", id_arg="programme_id", show=show,
-    title=lambda programme: programme.title,
+    bp, programmes.ROUND, prefix="/programmes", id_arg="programme_id", show=show,
     done=_l("Your unit's signature was added to the programme."),
 )  # fmt: skip
 

@@ -7,7 +7,7 @@ code) on the server's key, or prepare and finish a signature with the signer's o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -24,20 +24,25 @@ from wflow.web.forms import EmptyForm
 from wflow.web.guard import user, visible
 from wflow.workflow_setup import engine
 
-T = TypeVar("T", bound=Signable)
+
+class Titled(Signable, Protocol):
+    """A subject signed in rounds; its title names the document to the signer's key."""
+
+    title: str
+
+
+T = TypeVar("T", bound=Titled)
 # The kind's page view, called again with the reason a signature was refused and its status.
 ShowPage = Callable[..., WResponse]
 
 
 def add_signing_routes(
     bp: Blueprint,
-    model: type[T],
     round_: SigningRound[T],
     *,
     prefix: str,
     id_arg: str,
     show: ShowPage,
-    title: Callable[[T], str],
     done: LazyString,
 ) -> None:
     """Add the POST routes `sign`, `sign_prepare` and `sign_finish` under prefix/<id_arg> to `bp`.
@@ -57,7 +62,7 @@ def add_signing_routes(
     def sign(**ids: int) -> WResponse:
         """Sign for the user's unit with the password (its head); if refused, show the reason."""
         ident = ids[id_arg]
-        subject = visible(model, ident)
+        subject = visible(round_.model, ident)
         if not EmptyForm().validate_on_submit():
             abort(400)
         password = request.form.get("password", "")
@@ -74,14 +79,14 @@ def add_signing_routes(
     @login_required
     def sign_prepare(**ids: int) -> ResponseReturnValue:
         """Prepare the subject for the signer's own key (browser, token): what it must sign."""
-        subject = visible(model, ids[id_arg])
-        return own_key_views.prepare(round_, engine(), subject, title(subject))
+        subject = visible(round_.model, ids[id_arg])
+        return own_key_views.prepare(round_, engine(), subject, subject.title)
 
     @login_required
     def sign_finish(**ids: int) -> ResponseReturnValue:
         """Embed the signature the signer's key made of the prepared subject (JSON)."""
         ident = ids[id_arg]
-        subject = visible(model, ident)
+        subject = visible(round_.model, ident)
         return own_key_views.finish(round_, engine(), subject, back(ident), str(done))
 
     for view in (sign, sign_prepare, sign_finish):
