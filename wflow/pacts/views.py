@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -25,11 +24,10 @@ from wflow.core.access import Action, may
 from wflow.org.models import Block
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import field_units, revisions_of
-from wflow.pacts.models import Document, Pact
+from wflow.pacts.models import Pact
 from wflow.plans.models import Plan
 from wflow.signatures import own_key_views, round_views
 from wflow.web.args import arg_int
-from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
@@ -160,23 +158,8 @@ def decline(pact_id: int) -> WResponse:
     return _back(pact)
 
 
-@bp.route("/pacts/<int:pact_id>.pdf")
-@login_required
-def pdf(pact_id: int) -> Response:
-    """Download the pact's current PDF (the block's members and the committee)."""
-    pact = visible(Pact, pact_id)
-    doc = pacts.current_document(db.session(), pact)
-    if doc is None:
-        abort(404, description=_("The pact is rendered when signing opens."))
-    return stored_pdf(doc, f"pact-{pact.id}")
-
-
-@bp.route("/pacts/<int:pact_id>/documents/<int:document_id>.pdf")
-@login_required
-def document(pact_id: int, document_id: int) -> Response:
-    """Download one stored revision (or the evidence) of the pact."""
-    pact = visible(Pact, pact_id)
-    doc = load_or_404(Document, document_id)
-    if doc.pact_id != pact.id:
-        abort(404)
-    return stored_pdf(doc, f"pact-{pact.id}-{doc.kind}-{doc.id}")
+round_views.add_document_routes(
+    bp, pacts.ROUND, prefix="/pacts", id_arg="pact_id",
+    not_rendered=_l("The pact is rendered when signing opens."),
+    revision_name=lambda pact, doc: f"pact-{pact.id}-{doc.kind}-{doc.id}",  # or the evidence
+)  # fmt: skip

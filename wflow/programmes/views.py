@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -28,15 +27,13 @@ from wflow.core import workflow as wf
 from wflow.core.access import current_year
 from wflow.core.errors import ServiceError
 from wflow.org.models import Unit
-from wflow.pacts.models import Document
 from wflow.programmes import service as programmes
 from wflow.programmes.forms import ProgrammeForm, ReviewYearForm
 from wflow.programmes.models import Programme
 from wflow.signatures import own_key_views, round_views
 from wflow.web.args import arg_int
-from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm, form_error
-from wflow.web.guard import load_or_404, user, visible
+from wflow.web.guard import user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
 from wflow.workflow_setup import engine
 
@@ -231,23 +228,8 @@ def review(programme_id: int) -> WResponse:
     return _back(programme)
 
 
-@bp.route("/programmes/<int:programme_id>.pdf")
-@login_required
-def pdf(programme_id: int) -> Response:
-    """Download the programme's current PDF (its parties and the committee)."""
-    programme = visible(Programme, programme_id)
-    doc = programmes.current_document(db.session(), programme)
-    if doc is None:
-        abort(404, description=_("The programme is rendered when every party has agreed."))
-    return stored_pdf(doc, f"programme-{programme.id}")
-
-
-@bp.route("/programmes/<int:programme_id>/documents/<int:document_id>.pdf")
-@login_required
-def document(programme_id: int, document_id: int) -> Response:
-    """Download one stored revision of the programme."""
-    programme = visible(Programme, programme_id)
-    doc = load_or_404(Document, document_id)
-    if doc.programme_id != programme.id:
-        abort(404)
-    return stored_pdf(doc, f"programme-{programme.id}-{doc.id}")
+round_views.add_document_routes(
+    bp, programmes.ROUND, prefix="/programmes", id_arg="programme_id",
+    not_rendered=_l("The programme is rendered when every party has agreed."),
+    revision_name=lambda programme, doc: f"programme-{programme.id}-{doc.id}",
+)  # fmt: skip

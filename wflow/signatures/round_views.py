@@ -1,7 +1,8 @@
-"""The signing routes of a document kind its parties sign in rounds (a pact, a programme).
+"""The web face of a document kind its parties sign in rounds (a pact, a programme).
 
-One function adds them to the kind's blueprint: sign with the password (and second-factor
-code) on the server's key, or prepare and finish a signature with the signer's own key.
+Two functions add the kind's routes to its blueprint: the signing routes (sign with the
+password and second-factor code on the server's key, or prepare and finish a signature with
+the signer's own key) and the downloads (the current PDF, one stored revision).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -18,10 +19,12 @@ from werkzeug.wrappers import Response as WResponse
 
 from wflow import db
 from wflow.core.errors import WrongPassword
+from wflow.pacts.models import Document
 from wflow.signatures import own_key_views
 from wflow.signatures.rounds import Signable, SigningRound
+from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm
-from wflow.web.guard import user, visible
+from wflow.web.guard import load_or_404, user, visible
 from wflow.workflow_setup import engine
 
 
@@ -92,3 +95,41 @@ def add_signing_routes(
     for view in (sign, sign_prepare, sign_finish):
         path = view.__name__.replace("_", "/")
         bp.add_url_rule(f"{base}/{path}", view.__name__, view, methods=["POST"])
+
+
+def add_document_routes(
+    bp: Blueprint,
+    round_: SigningRound[T],
+    *,
+    prefix: str,
+    id_arg: str,
+    not_rendered: LazyString,
+    revision_name: Callable[[T, Document], str],
+) -> None:
+    """Add the GET routes `pdf` (prefix/<id_arg>.pdf) and `document` (one revision) to `bp`.
+
+    Both load the subject visible to the user (404, 403); `pdf` answers 404 with
+    `not_rendered` before the first revision, `document` 404 for another subject's document.
+    """
+    base = f"{prefix}/<int:{id_arg}>"
+
+    @login_required
+    def pdf(**ids: int) -> Response:
+        """Download the subject's current PDF (its parties and the committee)."""
+        subject = visible(round_.model, ids[id_arg])
+        doc = round_.current(db.session(), subject)
+        if doc is None:
+            abort(404, description=str(not_rendered))
+        return stored_pdf(doc, f"{round_.kind}-{subject.id}")
+
+    @login_required
+    def document(document_id: int, **ids: int) -> Response:
+        """Download one stored revision of the subject."""
+        subject = visible(round_.model, ids[id_arg])
+        doc = load_or_404(Document, document_id)
+        if getattr(doc, round_.owner) != subject.id:
+            abort(404)
+        return stored_pdf(doc, revision_name(subject, doc))
+
+    bp.add_url_rule(f"{base}.pdf", "pdf", pdf)
+    bp.add_url_rule(f"{base}/documents/<int:document_id>.pdf", "document", document)
