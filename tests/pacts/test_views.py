@@ -126,6 +126,11 @@ def test_pact__refusals_through_the_pages_change_nothing(
     assert outsider.get(f"{url}.pdf").status_code == 403
     assert _state(session, pact.id or 0) == "signing"
     assert _as(app, team["heads"][0].login).get(f"{url}.pdf").data == before
+    revision = _as(app, team["heads"][0].login).get(f"{url}/documents/{pact.document_id}.pdf")
+    assert revision.data == before
+    name = f'inline; filename="pact-{pact.id}-pact-{pact.document_id}.pdf"'
+    assert revision.headers["Content-Disposition"] == name
+    assert outsider.get(f"{url}/documents/{pact.document_id}.pdf").status_code == 403
 
 
 def test_pact__signing_speaks_the_signers_language_and_wants_the_form_token(
