@@ -126,6 +126,30 @@ def test_pact__refusals_through_the_pages_change_nothing(
     assert outsider.get(f"{url}.pdf").status_code == 403
     assert _state(session, pact.id or 0) == "signing"
     assert _as(app, team["heads"][0].login).get(f"{url}.pdf").data == before
+    revision = _as(app, team["heads"][0].login).get(f"{url}/documents/{pact.document_id}.pdf")
+    assert revision.data == before
+    name = f'inline; filename="pact-{pact.id}-pact-{pact.document_id}.pdf"'
+    assert revision.headers["Content-Disposition"] == name
+    assert outsider.get(f"{url}/documents/{pact.document_id}.pdf").status_code == 403
+
+
+def test_pact__signing_speaks_the_signers_language_and_wants_the_form_token(
+    app: Flask, session: Session, team: dict[str, Any]
+) -> None:
+    pact = pact_in_signing(app, session, team, team["secretariat"])
+    url = f"/pacts/{pact.id}"
+    head = app.test_client()
+    sign_in(head, team["heads"][1].login)
+    submit(head, "/locale", {"locale": "fr", "next": "/"}, page="/")
+    tokenless = head.post(f"{url}/sign", data={"password": PASSWORD})
+    assert tokenless.status_code == 400
+    empty = submit(head, f"{url}/sign", {"password": ""}, page=url)
+    assert empty.status_code == 422
+    assert "Saisissez votre mot de passe pour signer." in empty.get_data(as_text=True)
+    done = submit(head, f"{url}/sign", {"password": PASSWORD}, page=url)
+    assert done.status_code == 303 and done.headers["Location"].endswith(url)
+    page = head.get(url).get_data(as_text=True)
+    assert "La signature de votre unité a été ajoutée au pacte." in page
 
 
 def test_pact__tampered_files_are_caught_by_wflow_verify(

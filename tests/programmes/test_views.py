@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,11 @@ def test_programme__drafted_agreed_signed_reviewed_and_closed_through_the_pages(
     assert staff.get(f"{url}/edit").status_code == 409  # no longer a draft
     youth_head = _as(app, "youth.head")
     assert _fire(youth_head, programme, "agree").status_code == 303
-    assert party_head.get(f"{url}.pdf").status_code == 404  # rendered once all have agreed
+    unrendered = party_head.get(f"{url}.pdf")  # rendered once all have agreed
+    assert unrendered.status_code == 404
+    assert "The programme is rendered when every party has agreed." in unrendered.get_data(
+        as_text=True
+    )
     assert _fire(party_head, programme, "agree").status_code == 303
     assert _state(session, programme) == "signing"
     first = party_head.get(f"{url}.pdf").data
@@ -135,8 +140,20 @@ def test_programme__drafted_agreed_signed_reviewed_and_closed_through_the_pages(
         done = submit(head, f"{url}/sign", {"password": PASSWORD}, page=url)
         assert done.status_code == 303, done.get_data(as_text=True)
     assert _state(session, programme) == "in_force"
-    final = youth_head.get(f"{url}.pdf").data
+    current = youth_head.get(f"{url}.pdf")
+    final = current.data
     assert final.startswith(first)  # each signature is an incremental update
+    name = f'inline; filename="programme-{programme.id}.pdf"'
+    assert current.headers["Content-Disposition"] == name
+    revisions = re.findall(
+        rf"{url}/documents/(\d+)\.pdf", youth_head.get(url).get_data(as_text=True)
+    )
+    assert len(revisions) == 3  # as rendered, then one a signature
+    kept = youth_head.get(f"{url}/documents/{revisions[0]}.pdf")
+    assert kept.data == first
+    name = f'inline; filename="programme-{programme.id}-{revisions[0]}.pdf"'
+    assert kept.headers["Content-Disposition"] == name
+    assert youth_head.get(f"{url}/documents/{int(revisions[-1]) + 1000}.pdf").status_code == 404
     path = tmp_path / "programme.pdf"
     path.write_bytes(final)
     output = pdfsig(path, KeyStore(app.instance_path).ca_cert_path, tmp_path / "nss")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -13,8 +12,8 @@ from flask import (
     request,
     url_for,
 )
-from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
 
@@ -22,15 +21,13 @@ from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, may
-from wflow.core.errors import WrongPassword
 from wflow.org.models import Block
 from wflow.pacts import service as pacts
 from wflow.pacts.documents import field_units, revisions_of
-from wflow.pacts.models import Document, Pact
+from wflow.pacts.models import Pact
 from wflow.plans.models import Plan
-from wflow.signatures import own_key_views
+from wflow.signatures import own_key_views, round_views
 from wflow.web.args import arg_int
-from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import ensure, load_or_404, user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
@@ -142,44 +139,10 @@ def fire(pact_id: int) -> WResponse:
     return _back(pact)
 
 
-@bp.route("/pacts/<int:pact_id>/sign", methods=["POST"])
-@login_required
-def sign(pact_id: int) -> WResponse:
-    """Sign the pact for the user's unit after re-entering the password (its head).
-
-    A missing or wrong password keeps the person on the pact's page, the form with the reason.
-    """
-    pact = visible(Pact, pact_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    password = request.form.get("password", "")
-    if not password:
-        return show(pact_id, sign_error=_("Enter your password to sign."), status=422)
-    try:
-        pacts.sign_pact(db.session(), engine(), user=user(), pact=pact, password=password,
-                        code=request.form.get("code", ""), address=request.remote_addr)  # fmt: skip
-    except WrongPassword as exc:
-        return show(pact_id, sign_error=str(exc.message), status=exc.status)
-    flash(_("Your unit's signature was added to the pact."), "success")
-    return _back(pact)
-
-
-@bp.route("/pacts/<int:pact_id>/sign/prepare", methods=["POST"])
-@login_required
-def sign_prepare(pact_id: int) -> ResponseReturnValue:
-    """Prepare the pact for the signer's own key (browser, token): what it must sign (JSON)."""
-    pact = visible(Pact, pact_id)
-    return own_key_views.prepare(pacts.ROUND, engine(), pact, pact.title)
-
-
-@bp.route("/pacts/<int:pact_id>/sign/finish", methods=["POST"])
-@login_required
-def sign_finish(pact_id: int) -> ResponseReturnValue:
-    """Embed the signature the signer's key made of the prepared pact (JSON)."""
-    pact = visible(Pact, pact_id)
-    back = url_for("pact.show", pact_id=pact.id)
-    done = _("Your unit's signature was added to the pact.")
-    return own_key_views.finish(pacts.ROUND, engine(), pact, back, done)
+round_views.add_signing_routes(
+    bp, pacts.ROUND, prefix="/pacts", id_arg="pact_id", show=show,
+    done=_l("Your unit's signature was added to the pact."),
+)  # fmt: skip
 
 
 @bp.route("/pacts/<int:pact_id>/decline", methods=["POST"])
@@ -195,23 +158,8 @@ def decline(pact_id: int) -> WResponse:
     return _back(pact)
 
 
-@bp.route("/pacts/<int:pact_id>.pdf")
-@login_required
-def pdf(pact_id: int) -> Response:
-    """Download the pact's current PDF (the block's members and the committee)."""
-    pact = visible(Pact, pact_id)
-    doc = pacts.current_document(db.session(), pact)
-    if doc is None:
-        abort(404, description=_("The pact is rendered when signing opens."))
-    return stored_pdf(doc, f"pact-{pact.id}")
-
-
-@bp.route("/pacts/<int:pact_id>/documents/<int:document_id>.pdf")
-@login_required
-def document(pact_id: int, document_id: int) -> Response:
-    """Download one stored revision (or the evidence) of the pact."""
-    pact = visible(Pact, pact_id)
-    doc = load_or_404(Document, document_id)
-    if doc.pact_id != pact.id:
-        abort(404)
-    return stored_pdf(doc, f"pact-{pact.id}-{doc.kind}-{doc.id}")
+round_views.add_document_routes(
+    bp, pacts.ROUND, prefix="/pacts", id_arg="pact_id",
+    not_rendered=_l("The pact is rendered when signing opens."),
+    revision_name=lambda pact, doc: f"pact-{pact.id}-{doc.kind}-{doc.id}",  # or the evidence
+)  # fmt: skip

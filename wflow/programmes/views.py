@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -15,9 +14,9 @@ from flask import (
     request,
     url_for,
 )
-from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlmodel import col, select
 from werkzeug.wrappers import Response as WResponse
@@ -26,17 +25,15 @@ from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import current_year
-from wflow.core.errors import ServiceError, WrongPassword
+from wflow.core.errors import ServiceError
 from wflow.org.models import Unit
-from wflow.pacts.models import Document
 from wflow.programmes import service as programmes
 from wflow.programmes.forms import ProgrammeForm, ReviewYearForm
 from wflow.programmes.models import Programme
-from wflow.signatures import own_key_views
+from wflow.signatures import own_key_views, round_views
 from wflow.web.args import arg_int
-from wflow.web.downloads import stored_pdf
 from wflow.web.forms import EmptyForm, form_error
-from wflow.web.guard import load_or_404, user, visible
+from wflow.web.guard import user, visible
 from wflow.web.lists import export, filter_periods, wanted_format
 from wflow.workflow_setup import engine
 
@@ -207,46 +204,10 @@ def fire(programme_id: int) -> WResponse:
     return _back(programme)
 
 
-@bp.route("/programmes/<int:programme_id>/sign", methods=["POST"])
-@login_required
-def sign(programme_id: int) -> WResponse:
-    """Sign the programme for the user's unit after re-entering the password (its head).
-
-    A missing or wrong password keeps the person on the programme's page, the form with the
-    reason.
-    """
-    programme = visible(Programme, programme_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    password = request.form.get("password", "")
-    if not password:
-        return show(programme_id, sign_error=_("Enter your password to sign."), status=422)
-    try:
-        programmes.sign(db.session(), engine(), user=user(), programme=programme,
-                        password=password, code=request.form.get("code", ""),
-                        address=request.remote_addr)  # fmt: skip
-    except WrongPassword as exc:
-        return show(programme_id, sign_error=str(exc.message), status=exc.status)
-    flash(_("Your unit's signature was added to the programme."), "success")
-    return _back(programme)
-
-
-@bp.route("/programmes/<int:programme_id>/sign/prepare", methods=["POST"])
-@login_required
-def sign_prepare(programme_id: int) -> ResponseReturnValue:
-    """Prepare the programme for the signer's own key (browser, token): what it must sign."""
-    programme = visible(Programme, programme_id)
-    return own_key_views.prepare(programmes.ROUND, engine(), programme, programme.title)
-
-
-@bp.route("/programmes/<int:programme_id>/sign/finish", methods=["POST"])
-@login_required
-def sign_finish(programme_id: int) -> ResponseReturnValue:
-    """Embed the signature the signer's key made of the prepared programme (JSON)."""
-    programme = visible(Programme, programme_id)
-    back = url_for("programme.show", programme_id=programme.id)
-    done = _("Your unit's signature was added to the programme.")
-    return own_key_views.finish(programmes.ROUND, engine(), programme, back, done)
+round_views.add_signing_routes(
+    bp, programmes.ROUND, prefix="/programmes", id_arg="programme_id", show=show,
+    done=_l("Your unit's signature was added to the programme."),
+)  # fmt: skip
 
 
 @bp.route("/programmes/<int:programme_id>/reviews", methods=["POST"])
@@ -267,23 +228,8 @@ def review(programme_id: int) -> WResponse:
     return _back(programme)
 
 
-@bp.route("/programmes/<int:programme_id>.pdf")
-@login_required
-def pdf(programme_id: int) -> Response:
-    """Download the programme's current PDF (its parties and the committee)."""
-    programme = visible(Programme, programme_id)
-    doc = programmes.current_document(db.session(), programme)
-    if doc is None:
-        abort(404, description=_("The programme is rendered when every party has agreed."))
-    return stored_pdf(doc, f"programme-{programme.id}")
-
-
-@bp.route("/programmes/<int:programme_id>/documents/<int:document_id>.pdf")
-@login_required
-def document(programme_id: int, document_id: int) -> Response:
-    """Download one stored revision of the programme."""
-    programme = visible(Programme, programme_id)
-    doc = load_or_404(Document, document_id)
-    if doc.programme_id != programme.id:
-        abort(404)
-    return stored_pdf(doc, f"programme-{programme.id}-{doc.id}")
+round_views.add_document_routes(
+    bp, programmes.ROUND, prefix="/programmes", id_arg="programme_id",
+    not_rendered=_l("The programme is rendered when every party has agreed."),
+    revision_name=lambda programme, doc: f"programme-{programme.id}-{doc.id}",
+)  # fmt: skip
