@@ -112,6 +112,9 @@ _GROUPED = (  # some blocks' instances of the year by workflow and state, those 
               sa.func.count(), sa.func.sum(sa.case((_PAST_DUE, 1), else_=0)))
     .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
     .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
+    # in order: the blocks table lists a workflow's states as counted (SQLite groups in this
+    # order; PostgreSQL's order followed its plan, which an index could change)
+    .order_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
 )  # fmt: skip
 
 
