@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,7 +22,7 @@ from wflow.core import workflow as wf
 from wflow.core.access import current_year
 from wflow.engine import Scope
 from wflow.engine.tables import WfInstance, WfParticipant
-from wflow.org.models import Block, Unit, User
+from wflow.org.models import Block, BlockMembership, Unit, User
 from wflow.pacts.models import Pact
 from wflow.plans.models import Plan
 from wflow.reviews.models import Review
@@ -256,3 +257,34 @@ def test_committee__a_blocks_states_follow_the_workflows_lifecycle(
     plan = "Emulation plan"
     text = f"Instances by state: {plan}: Draft: 1, {plan}: Consultation: 1, {plan}: Submitted: 1"
     assert text in page
+
+
+def test_committee__names_each_blocks_leader_and_counts_its_members_of_the_year(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    """A block's leader and member count are those of the year shown; a block without
+    members that year is offered by the block filter but has no row."""
+    year = current_year()
+    units = [make_unit(f"Y{n}", f"Y{n}") for n in range(4)]
+    block = make_block("KY", units[:3], year, leader=units[1])
+    before = make_block("KZ", units[2:], year - 1, leader=units[3])
+    # the same block the year before: another leader, four members
+    for unit in units:
+        position = "leader" if unit is units[0] else "member"
+        session.add(BlockMembership(block_id=block.id or 0, year=year - 1, unit_id=unit.id or 0,
+                                    position=position))  # fmt: skip
+    session.commit()
+    make_user("secretariat", None, roles=("secretariat",))
+    sign_in(client, "secretariat")
+    assert _leaders(client, year) == [("Khối KY", "Y1", "3")]
+    page = client.get("/committee").get_data(as_text=True)
+    assert f'<option value="{before.id}">Khối KZ</option>' in page and _row("Khối KZ") not in page
+    assert _leaders(client, year - 1) == [("Khối KY", "Y0", "4"), ("Khối KZ", "Y3", "2")]
+
+
+def _leaders(client: FlaskClient, year: int) -> list[tuple[str, str, str]]:
+    """Return the (block, leader, members) columns of the dashboard's CSV export of `year`."""
+    text = client.get(f"/committee?year={year}&format=csv").get_data(as_text=True)
+    rows = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    return [(r["Block"], r["Leader"], r["Members"]) for r in rows]

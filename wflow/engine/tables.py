@@ -46,6 +46,8 @@ class WfInstance(SQLModel, table=True):
         sa.Index("ix_wf_instance_block_id", "block_id"),
         sa.Index("ix_wf_instance_council_id", "council_id"),
         sa.Index("ix_wf_instance_year_block", "year", "block_id"),  # the committee reads a year
+        # a block's instances of a year and workflow: the committee's newest pact per block
+        sa.Index("ix_wf_instance_block_year_workflow", "block_id", "year", "workflow"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
