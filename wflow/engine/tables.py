@@ -43,10 +43,9 @@ class WfInstance(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_wf_instance_workflow_state", "workflow", "state"),
         sa.Index("ix_wf_instance_subject", "subject_type", "subject_id"),
-        sa.Index("ix_wf_instance_block_id", "block_id"),
         sa.Index("ix_wf_instance_council_id", "council_id"),
         sa.Index("ix_wf_instance_year_block", "year", "block_id"),  # the committee reads a year
-        # a block's instances of a year and workflow: the committee's newest pact per block
+        # a block's instances (of a year, of a workflow: the committee's newest pact per block)
         sa.Index("ix_wf_instance_block_year_workflow", "block_id", "year", "workflow"),
     )
 

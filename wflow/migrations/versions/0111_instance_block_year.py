@@ -8,6 +8,7 @@ The committee dashboard finds each block's newest pact of a year (`SELECT max(id
 wf_instance WHERE year = ? AND block_id IN (...) AND workflow = 'pact' GROUP BY block_id`,
 `wflow.committee.service`); with the index on block_id alone PostgreSQL read the 984
 instances of a page's 12 blocks to keep 12. A plain CREATE INDEX: SQLite keeps the table.
+The index on block_id alone goes: the new one serves its reads (block_id leads it).
 """
 
 from alembic import op
@@ -22,7 +23,9 @@ def upgrade() -> None:
     op.create_index(
         'ix_wf_instance_block_year_workflow', 'wf_instance', ['block_id', 'year', 'workflow']
     )
+    op.drop_index('ix_wf_instance_block_id', table_name='wf_instance')
 
 
 def downgrade() -> None:
+    op.create_index('ix_wf_instance_block_id', 'wf_instance', ['block_id'])
     op.drop_index('ix_wf_instance_block_year_workflow', table_name='wf_instance')
