@@ -29,7 +29,7 @@ from wflow.core.paging import BADGE_CAP, Page, capped_count, page_count
 from wflow.engine import WORK_COUNT, Engine, WfInstance, WorkRow
 from wflow.inbox.words import Names, WorkItem, describe, due_date, state_words
 from wflow.inspections import service as inspections
-from wflow.org.models import BlockMembership, Position, Unit, User
+from wflow.org.models import BlockMembership, Position, User
 from wflow.plans.models import Plan, PlanComment, Registration
 from wflow.plans.registration import deadline_for
 
@@ -275,8 +275,7 @@ def _words(
     if wanted:
         query = select(WfInstance).where(col(WfInstance.id).in_(wanted))
         instances = session.exec(query).all()
-        loaded = subjects.preload(session, instances)  # kept alive while describing
-        names.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
+        loaded = names.preload(instances)  # kept alive while describing
         for row in instances:
             iid = row.id or 0
             said[iid] = describe(session, engine, row, wanted[iid].triggers, today, names)

@@ -133,6 +133,15 @@ class Names:
             for block_id, name in self.session.connection().execute(query):
                 self.blocks[block_id or 0] = name or ""
 
+    def preload(self, rows: Sequence[Any]) -> list[Any]:
+        """Load the subjects and units of instance `rows` (`subjects.preload`) and the names of
+        their blocks and units; return what was loaded, for the caller to keep alive while it
+        describes them (the session's identity map holds its objects weakly)."""
+        loaded = subjects.preload(self.session, rows)
+        self.load_blocks(r.block_id for r in rows)
+        self.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
+        return loaded
+
     def block(self, block_id: int | None) -> str:
         """Return a block's name ("" for none)."""
         if not block_id:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from wflow.clock import utcnow
-from wflow.core import formats, installation, mailer, subjects
+from wflow.core import formats, installation, mailer
 from wflow.core import workflow as wf
 from wflow.core.access import committee_principals, is_committee
 from wflow.core.courier import Batch, drain
@@ -41,7 +41,6 @@ _SEATS_OF_BLOCKS = select(BlockMembership.unit_id, BlockMembership.block_id,
                           BlockMembership.year, BlockMembership.position).where(
     col(BlockMembership.block_id).in_(sa.bindparam("blocks", expanding=True)),
     col(BlockMembership.year).in_(sa.bindparam("years", expanding=True)))  # fmt: skip
-_INSERT_NOTE = sa.insert(Notification)
 # Many rows in one statement compiled once: with RETURNING, SQLAlchemy's "insertmanyvalues"
 # writes the rows of a list as multi-row VALUES of up to 1,000 rows, from the cached statement.
 _INSERT_NOTES = sa.insert(Notification.__table__).returning(  # type: ignore[attr-defined]
@@ -185,11 +184,8 @@ def deliver(session: Session) -> Batch:
     mails: list[mailer.Mail | None] = []
     # the subjects, their units and blocks read for the whole batch (not a query per instance),
     # kept alive by `loaded` while the notes are composed
-    rows = [heads[i] for i in work if i in heads] if people else []
-    loaded = subjects.preload(session, rows)
     names = Names(session)
-    names.load_blocks(r.block_id for r in rows)
-    names.units.update({u.id: u.name for u in loaded if isinstance(u, Unit) and u.id})
+    loaded = names.preload([heads[i] for i in work if i in heads] if people else [])
     for instance_id, keys in work.items():
         row = heads.get(instance_id)
         if row is None:
@@ -256,7 +252,7 @@ def _notify(
 ) -> mailer.Mail | None:  # fmt: skip
     """Add one notification in the user's language; return its e-mail (None: no e-mail)."""
     note, mail = _compose(session, user, kind, defn, row, due_at)
-    session.connection().execute(_INSERT_NOTE, note)
+    session.connection().execute(_INSERT_NOTES, note)
     return mail
 
 
