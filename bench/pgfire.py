@@ -522,7 +522,7 @@ def profile(url: str, world: World, ids: list[int], top: int = 15) -> None:
     profiler.disable()
     bench.close()
     print(f"application path on PostgreSQL, {len(STEPS) * len(ids[WARM:]):,} transitions:")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profiler).sort_stats(os.environ.get("PGFIRE_SORT", "cumulative")).print_stats(top)
 
 
 # ------------------------------------------------------------------ the runs

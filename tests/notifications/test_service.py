@@ -21,6 +21,7 @@ from wflow.core.formats import local_end_of_day
 from wflow.councils import service as councils
 from wflow.engine import Actor, FireContext, Scope
 from wflow.engine.tables import WfInstance
+from wflow.inbox import words
 from wflow.notifications import service as notify
 from wflow.notifications.models import Notification
 from wflow.org.models import Block, Role, Unit, User
@@ -291,7 +292,7 @@ def test_notify__a_subject_that_cannot_be_told_never_holds_up_the_others(
     scope = Scope("pact", 2, block_id=world["blocks"]["b"].id, year=world["year"])
     with app.test_request_context():
         second = wf.start(session, engine(), "pact", scope, None)
-    real = notify.in_words
+    real = words.in_words
 
     def broken_for_first(sess: Any, row: Any, *args: Any) -> Any:
         if row.id == first:
@@ -316,7 +317,7 @@ def test_notify__a_subject_whose_words_fail_in_the_database_never_holds_up_the_o
     scope = Scope("pact", 2, block_id=world["blocks"]["b"].id, year=world["year"])
     with app.test_request_context():
         second = wf.start(session, engine(), "pact", scope, None)
-    real = notify.in_words
+    real = words.in_words
 
     def failing_query_for_first(sess: Any, row: Any, *args: Any) -> Any:
         if row.id == first:  # on PostgreSQL this aborts the transaction, not only the query
