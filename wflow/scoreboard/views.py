@@ -135,9 +135,8 @@ def _result_rows(
     """Return the rows of the results table (HTML), written here once rather than by the
     template's loops: a block shows units x periods of cells."""
     if not board.lines:
-        return Markup(
-            f'<tr><td colspan="{len(shown) + 3}">{_("No member units in this year.")}</td></tr>'
-        )
+        empty = escape(_("No member units in this year."))  # marked outside the f-string
+        return Markup(f'<tr><td colspan="{len(shown) + 3}">{empty}</td></tr>')
     states, late = _states(), escape(_("late"))
     sheet_label = _("Scoring sheet of %(unit)s, %(period)s")
     # as the template's `_()` writes them: the translation itself, not escaped
