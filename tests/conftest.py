@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -197,6 +197,17 @@ def make_block(session: Session) -> Callable[..., Block]:
         )
 
     return make
+
+
+# --- typing helpers ------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def present(value: T | None, what: str) -> T:
+    """Return `value`, failing the test clearly when it is None (a row or field it expects)."""
+    assert value is not None, f"expected {what}, found None"
+    return value
 
 
 # --- browsing helpers --------------------------------------------------------------------

@@ -7,6 +7,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.engine.interfaces import DBAPIConnection
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
@@ -32,7 +33,9 @@ def test_db__a_pooled_connection_the_server_ended_is_replaced_on_checkout(app: F
             assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
 
 
-def test_db__checkouts_of_a_live_pool_do_not_ping(app: Flask, backend: str) -> None:
+def test_db__checkouts_of_a_live_pool_do_not_ping(
+    app: Flask, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine: sa.Engine = app.extensions["wflow.db"]
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")
@@ -41,16 +44,14 @@ def test_db__checkouts_of_a_live_pool_do_not_ping(app: Flask, backend: str) -> N
     pings = 0
     original = engine.dialect.do_ping
 
-    def counted(dbapi_conn: object) -> bool:
+    def counted(dbapi_conn: DBAPIConnection) -> bool:
         nonlocal pings
         pings += 1
         return original(dbapi_conn)
 
-    engine.dialect.do_ping = counted  # type: ignore[method-assign]
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(engine.dialect, "do_ping", counted)
         for _ in range(3):
             with engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
-    finally:
-        del engine.dialect.do_ping
     assert pings == 0 and len(sent) == 3

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from tests.conftest import sign_in
+from tests.conftest import present, sign_in
 from tests.sql import statements_sent
 from wflow import db
 from wflow.core import uow
@@ -44,8 +44,16 @@ def test_db_readonly__a_page_read_again_runs_prepared_statements(
     with engine.connect() as conn:
         prepared = conn.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements")
         count = prepared.scalar_one()
+    assert isinstance(engine.pool, sa.pool.QueuePool)
     assert engine.pool.checkedin() == 1  # the one connection every request used
     assert sent and count >= len(sent)
+
+
+def _rename_and_flush(s: Session, i: int) -> None:
+    unit = s.get(Unit, i)
+    assert unit is not None
+    unit.name = "written"
+    s.flush()
 
 
 WRITERS = {
@@ -59,7 +67,7 @@ WRITERS = {
     "cte": lambda s, i: s.connection().exec_driver_sql(
         f"WITH w AS ({RENAME.format(id=int(i))} RETURNING id) SELECT id FROM w"
     ),  # tagged SELECT
-    "orm_flushed": lambda s, i: (setattr(s.get(Unit, i), "name", "written"), s.flush()),
+    "orm_flushed": _rename_and_flush,
     "orm_added": lambda s, i: (s.add(Unit(code="NEW", name="written")), s.flush()),
 }
 
@@ -72,7 +80,7 @@ def test_db_readonly__a_request_that_wrote_and_did_not_commit_leaves_nothing_wri
     if how == "cte" and backend == "sqlite":
         pytest.skip("SQLite has no data-modifying WITH")
     unit = world["units"]["a1"]
-    before = session.exec(select(Unit.id, Unit.name).order_by(Unit.id)).all()
+    before = session.exec(select(Unit.id, Unit.name).order_by(col(Unit.id))).all()
 
     def write_and_refuse() -> tuple[str, int]:
         sess = db.session()
@@ -84,7 +92,7 @@ def test_db_readonly__a_request_that_wrote_and_did_not_commit_leaves_nothing_wri
     for _ in range(2):
         assert client.get("/test-write").status_code == 409
     session.rollback()  # a fresh read
-    assert session.exec(select(Unit.id, Unit.name).order_by(Unit.id)).all() == before
+    assert session.exec(select(Unit.id, Unit.name).order_by(col(Unit.id))).all() == before
 
 
 def test_db_readonly__an_app_context_session_that_wrote_is_rolled_back(
@@ -96,7 +104,7 @@ def test_db_readonly__an_app_context_session_that_wrote_is_rolled_back(
             sa.update(Unit).where(col(Unit.id) == unit.id).values(name="written")
         )
     session.rollback()
-    assert session.get(Unit, unit.id).name == unit.name  # type: ignore[union-attr]
+    assert present(session.get(Unit, unit.id), "the unit").name == unit.name
 
 
 def test_db_readonly__a_fresh_read_sees_what_others_committed(
@@ -107,7 +115,7 @@ def test_db_readonly__a_fresh_read_sees_what_others_committed(
         seen = mine.get(Unit, unit.id)
         assert seen is not None and seen.name == unit.name
         with uow.unit_of_work(session):
-            session.get(Unit, unit.id).name = "renamed"  # type: ignore[union-attr]
+            present(session.get(Unit, unit.id), "the unit").name = "renamed"
         uow.fresh(mine)
         assert seen.name == "renamed"
 

@@ -85,7 +85,7 @@ def test_the_engine_never_updates_or_deletes_events(
     if backend == "sqlite":
         raw = session.connection().connection.dbapi_connection
         assert raw is not None
-        raw.set_trace_callback(seen.append)  # type: ignore[attr-defined]
+        raw.set_trace_callback(seen.append)
     else:
 
         @sa.event.listens_for(db, "before_cursor_execute")
@@ -94,7 +94,8 @@ def test_the_engine_never_updates_or_deletes_events(
 
         # the hot path runs on the DBAPI cursor: watch it through psycopg's own hook
         raw = session.connection().connection.dbapi_connection
-        original = raw.cursor  # type: ignore[union-attr]
+        assert raw is not None
+        original = raw.cursor
 
         class Spy:
             def __init__(self, cur: Any) -> None:
@@ -111,7 +112,7 @@ def test_the_engine_never_updates_or_deletes_events(
             def __getattr__(self, name: str) -> Any:
                 return getattr(self.cur, name)
 
-        raw.cursor = lambda *a, **k: Spy(original(*a, **k))  # type: ignore[union-attr, method-assign]
+        raw.cursor = lambda *a, **k: Spy(original(*a, **k))  # type: ignore[method-assign]
     iid = engine.start(session, "pact", SCOPE, head(1))
     engine.fire(session, iid, "submit", head(1))
     engine.fire(session, iid, "open_signing", LEADER)

@@ -34,7 +34,7 @@ def _timers(session: Session, iid: int) -> list[tuple[str, datetime, bool, bool]
         .where(TMR.c.instance_id == iid)
         .order_by(TMR.c.due_at)
     )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def _state(session: Session, iid: int) -> tuple[str, int]:

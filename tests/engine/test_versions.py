@@ -134,9 +134,10 @@ def _permissive_registry(directory: Path) -> Registry:
                     registry.data_roles[name["role"]] = lambda *args: ()
                 else:
                     registry.roles[name] = lambda *args: ()
-            for kind, table in (("guards", registry.guards), ("effects", registry.effects)):
-                for name in t.get(kind) or []:
-                    table[name] = lambda *args: ()
+            for name in t.get("guards") or []:
+                registry.guards[name] = lambda *args: False
+            for name in t.get("effects") or []:
+                registry.effects[name] = lambda *args: None
         for state in (doc.get("states") or {}).values():
             part = (state or {}).get("participation") or {}
             who = part.get("who")
@@ -145,7 +146,7 @@ def _permissive_registry(directory: Path) -> Registry:
             elif who:
                 registry.resolvers[who] = lambda ctx: ()
             for name in part.get("guards") or []:  # guards of a participation's acts
-                registry.guards[name] = lambda *args: ()
+                registry.guards[name] = lambda *args: False
     return registry
 
 
