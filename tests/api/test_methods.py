@@ -40,6 +40,7 @@ def test_methods__trace_and_unknown_methods_are_405_with_allow(
                 continue
             assert answer.status_code == 405, (method, who)
             assert _allow(answer) == {"GET", "HEAD", "OPTIONS"}
+            assert answer.json is not None
             assert answer.json["error"]["code"] == "method_not_allowed"
     trace = client.open("/api/v1/instances/1/fire", method="TRACE", headers=headers)
     assert trace.status_code == 405 and _allow(trace) == {"POST", "OPTIONS"}

@@ -16,6 +16,7 @@ from wflow.workflow_setup import engine
 def _doc(client: FlaskClient) -> dict[str, Any]:
     answer = client.get("/api/v1/openapi.json")
     assert answer.status_code == 200
+    assert isinstance(answer.json, dict)
     return dict(answer.json)
 
 
