@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.conftest import PASSWORD, submit
 from tests.dbs import DemoBuild
@@ -252,7 +252,7 @@ def test_service__forbidden_outside_the_unit_and_prerequisites(
 def test_demo__a_decided_rescue_one_for_the_chair_one_for_the_secretariat_in_four_languages(
     app: Flask, session: Session, demo: DemoBuild
 ) -> None:
-    rows = session.exec(select(AdhocAward).order_by(AdhocAward.id)).all()
+    rows = session.exec(select(AdhocAward).order_by(col(AdhocAward.id))).all()
     assert [subjects.state(session, r) for r in rows] == ["decided", "deciding", "checking"]
     assert rows[0].decision_number and rows[0].prize_amount
     chair = demo_user(app, "council1")

@@ -30,7 +30,7 @@ from tests.awards.test_views import (
     vote,
     year_end,  # noqa: F401  (a fixture, by name)
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, present
 from wflow.awards import nominations as noms
 from wflow.awards.models import Nomination
 from wflow.core.errors import ServiceError
@@ -94,8 +94,8 @@ def _paper(session: Session, flag: int, member: int) -> dict[str, str]:
     people_names = {p.id: p.full_name for p in session.exec(select(Person)).all()}
     out = {}
     for row in listed(session, flag):
-        unit = session.get(Unit, row.unit_id)
-        name = people_names[row.person_id] if row.person_id else unit.name  # type: ignore[union-attr]
+        unit = present(session.get(Unit, row.unit_id), "the nominated unit")
+        name = people_names[row.person_id] if row.person_id else unit.name
         out[f"name_{row.id}"] = PAPERS[name][member]
     return out
 
@@ -122,8 +122,8 @@ def test_council_votes_each_name_on_one_paper_and_the_decision_grants_those_that
     assert "Vote yes, no or abstain for every name" in refused.get_data(as_text=True)
     assert vote(council[0], flag, "yes").status_code == 422
     session.expire_all()
-    iid = session.get(Nomination, flag).instance_id  # type: ignore[union-attr]
-    entry = session.get(WfInstance, iid).entry  # type: ignore[union-attr]  # the council vote
+    iid = present(session.get(Nomination, flag), "the nomination").instance_id
+    entry = present(session.get(WfInstance, iid), "the workflow instance").entry  # the council vote
     in_round = (WfBallot.instance_id == iid) & (WfBallot.round == entry)
     assert session.exec(select(WfBallot).where(in_round)).all() == []
     # a name that is not on the dossier is refused by the service itself
@@ -140,7 +140,8 @@ def test_council_votes_each_name_on_one_paper_and_the_decision_grants_those_that
         answer = _cast(client, flag, _paper(session, flag, i))
         assert answer.status_code == 303
         shown = client.get(f"/nominations/{flag}").get_data(as_text=True)
-        receipts.append(re.search(r"Receipt: ([0-9A-F-]+)\.", shown).group(1))  # type: ignore[union-attr]
+        receipt = present(re.search(r"Receipt: ([0-9A-F-]+)\.", shown), "a receipt on the page")
+        receipts.append(receipt.group(1))
     absent = session.exec(select(User).where(User.login == f"council{COUNCIL}")).one()
     written = {"member_id": absent.id, **_paper(session, flag, 9)}
     page = f"/nominations/{flag}"
@@ -183,7 +184,7 @@ def test_council_votes_each_name_on_one_paper_and_the_decision_grants_those_that
     typed = {"number": "77/QĐ-HĐTĐKT", "issued_on": "2026-12-28"}
     assert post(sec, f"{spage}/decision", typed, spage).status_code == 303
     draft = council[0].get(spage).get_data(as_text=True)
-    did = re.search(r"/council/decisions/(\d+)", draft).group(1)  # type: ignore[union-attr]
+    did = present(re.search(r"/council/decisions/(\d+)", draft), "the decision's link").group(1)
     signed = post(council[0], f"/council/decisions/{did}/sign", {"password": PASSWORD}, spage)
     assert signed.status_code == 303 and state(session, flag) == "decided"
     session.expire_all()

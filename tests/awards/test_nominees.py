@@ -23,12 +23,13 @@ from tests.awards.test_views import (
     vote,
     year_end,  # noqa: F401  (a fixture, by name)
 )
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, present
 from tests.dbs import DemoBuild
 from tests.titles.test_history import demo_user
 from wflow.awards import catalogue as awards
 from wflow.awards.models import DossierNominee, Nomination
 from wflow.org import service as org
+from wflow.org.models import User
 from wflow.people import service as people
 
 
@@ -61,7 +62,7 @@ def test_import__rejected_rows_are_named_and_nothing_is_imported_then_a_good_fil
     with app.app_context():
         branch = org.create_unit(session, name="Chi đoàn Phòng Kỹ thuật", code="N1CD",
                                  kind="socio_political", parent_id=n1.id)  # fmt: skip
-        admin = session.exec(select(org.User).where(org.User.login == "admin")).one()
+        admin = session.exec(select(User).where(User.login == "admin")).one()
         for unit, name in ((n1, "Nguyễn Thị Mai"), (branch, "Lê Văn Tùng"), (n2, "Phạm Văn Bình")):
             people.create_person(session, user=admin, unit_id=unit.id or 0, full_name=name,
                                  position="Đoàn viên", sex="male", birth_year=1995,
@@ -127,13 +128,13 @@ def test_certificates__one_page_per_approved_nominee_from_the_decided_dossier(
         select(Nomination).where(col(Nomination.decision_id).is_not(None))
     ).first()
     assert decided is not None
-    merit = awards.award_by_code(session, "person_certificate_of_merit")
+    merit = present(awards.award_by_code(session, "person_certificate_of_merit"), "the award")
     people_of_unit = people.people_of(session, [decided.unit_id])[:4]
     assert len(people_of_unit) == 4
     for i, p in enumerate(people_of_unit):
         session.add(DossierNominee(
             nomination_id=decided.id or 0, position=i, unit_id=p.unit_id, person_id=p.id,
-            award_id=merit.id if merit else 0, achievement=f"Thành tích số {i}",
+            award_id=present(merit.id, "the award's id"), achievement=f"Thành tích số {i}",
             approved=False if i == 3 else None,  # the council rejected the fourth name
         ))  # fmt: skip
     session.commit()

@@ -6,12 +6,13 @@ council votes and its chair's signed decision grants it; both councils see where
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.awards import test_views
 from tests.awards.test_views import (
@@ -24,7 +25,7 @@ from tests.awards.test_views import (
     state,
     vote,
 )
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, present, sign_in
 from tests.pdftext import pdf_text
 from tests.titles.test_decisions import english
 from wflow.awards import catalogue as awards
@@ -65,7 +66,7 @@ def central(
                           name_en="Prime Minister's certificate of merit", level="national",
                           position=0, proposers=["block_leader"], council_threshold="1/2",
                           council_of="all", council_quorum="1/2",
-                          prize_multiple=5))  # fmt: skip
+                          prize_multiple=Decimal(5)))  # fmt: skip
         session.commit()
     make_user("tw.sec", office, roles=(Role.SECRETARIAT.value,))
     make_user("tw.admin", office, roles=(Role.ADMIN.value,))
@@ -123,10 +124,11 @@ def _propose(client: FlaskClient, spage: str, password: str = PASSWORD) -> Any:
     return post(client, f"{spage}/proposals", {"propose-password": password}, spage)
 
 
-def _upper(session: Session, nid: int) -> Nomination:
+def _upper(session: Session, nid: int) -> Nomination | None:
+    """Return the latest nomination proposed up from `nid`, if any."""
     session.expire_all()
     query = select(Nomination).where(Nomination.proposed_from_id == nid)
-    return session.exec(query.order_by(Nomination.id.desc())).first()  # type: ignore[union-attr]
+    return session.exec(query.order_by(col(Nomination.id).desc())).first()
 
 
 def test_proposal__province_proposes_centre_returns_then_decides(
@@ -160,7 +162,7 @@ def test_proposal__province_proposes_centre_returns_then_decides(
     assert _upper(session, nid) is None and state(session, nid) == "approved"  # nothing sent
     assert _propose(chair, spage).status_code == 303
     assert state(session, nid) == "proposed_up"
-    first = _upper(session, nid)
+    first = present(_upper(session, nid), "the proposal above")
     assert first.council_id == central["top"].id and state(session, first.id or 0) == "submitted"
     instance = session.get(WfInstance, first.instance_id)
     assert instance is not None and instance.council_id == central["top"].id
@@ -174,7 +176,7 @@ def test_proposal__province_proposes_centre_returns_then_decides(
     assert "Bằng khen của Thủ tướng Chính phủ" in text and "10/10 thành viên tán thành" in text
     with app.app_context():
         reports = keys.verify_document(session, pdf.data)
-    assert [(r.ok, r.registered.holder_user_id) for r in reports] == [
+    assert [(r.ok, present(r.registered, "a certificate").holder_user_id) for r in reports] == [
         (True, _user(session, "council1").id)]  # fmt: skip
     # it waits in the Central secretariat's tasks, not the province's; the province reads only
     assert f"/nominations/{first.id}" in tw.get("/tasks").get_data(as_text=True)
@@ -194,7 +196,7 @@ def test_proposal__province_proposes_centre_returns_then_decides(
     assert why in shown and "Returned to the proposing council" in shown
     # proposed again: a new proposal, accepted, voted and decided at the Central council
     assert _propose(chair, spage).status_code == 303
-    second = _upper(session, nid)
+    second = present(_upper(session, nid), "the second proposal above")
     assert second.id != first.id and state(session, nid) == "proposed_up"
     assert fire(tw, second.id or 0, "start_review").status_code == 303
     central_session = _session(tw, year_end["year"], "Phiên họp Hội đồng Trung ương")
@@ -392,7 +394,7 @@ def test_proposal__the_commune_decides_its_own_and_the_province_the_higher_one(
     assert post(commune_chair, sign, {"password": PASSWORD}, spage).status_code == 303
     assert state(session, own) == "decided" and state(session, merit) == "approved"
     assert _propose(commune_chair, spage).status_code == 303
-    upper = _upper(session, merit)
+    upper = present(_upper(session, merit), "the proposal above")
     assert upper.council_id == commune_block["province"].id
     assert state(session, merit) == "proposed_up" and state(session, upper.id or 0) == "submitted"
     # the province's secretariat accepts it; the province's council votes; its chair decides

@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from pyhanko.pdf_utils.reader import PdfFileReader
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tests.conftest import PASSWORD, TOKEN_RE, csrf_token
+from tests.conftest import PASSWORD, TOKEN_RE, csrf_token, present
 from tests.documents.helpers import assert_lasting
 from tests.pdftext import pdf_text
 from tests.scoreboard.helpers import plan_and_pact, review_row, review_version
@@ -237,7 +237,7 @@ def test_story__ranking_to_signed_decision_and_register(
     assert fire(sec, flag, "return_dossier", reason="").status_code == 422
     assert fire(sec, flag, "return_dossier", reason="Thiếu số liệu").status_code == 303
     session.expire_all()
-    iid = session.get(Nomination, flag).instance_id  # type: ignore[union-attr]
+    iid = present(session.get(Nomination, flag), "the nomination").instance_id
     bare = post(leader, f"/instances/{iid}/fire", {"trigger": "submit_dossier"}, dossier)
     assert bare.status_code == 303 and state(session, flag) == "dossier"  # must sign again
     assert post(leader, f"{dossier}/submit", {"password": PASSWORD}, dossier).status_code == 303
@@ -285,7 +285,8 @@ def test_story__ranking_to_signed_decision_and_register(
     assert state(session, flag) == "approved"  # 9 yes of 10: exactly 90 %
     assert state(session, merit) == "rejected"  # 8 yes of 10: one vote below
     session.expire_all()
-    tally = session.get(Nomination, flag).council_tally  # type: ignore[union-attr]
+    nomination = present(session.get(Nomination, flag), "the nomination")
+    tally = present(nomination.council_tally, "the council's tally")
     assert (tally["yes"], tally["present"], tally["written"]) == (9, 9, 1)
     assert vote(council[9], flag, "no").status_code == 409  # after closing
 
@@ -381,7 +382,8 @@ def test_story__ranking_to_signed_decision_and_register(
         reports = keys.verify_document(session, signed_pdf.data)
     assert len(reports) == 1 and reports[0].ok and reports[0].unit is not None
     assert reports[0].unit.kind == "council"
-    assert reports[0].registered.holder_user_id == chair.id  # the chair's own certificate
+    registered = present(reports[0].registered, "the signing certificate")
+    assert registered.holder_user_id == chair.id  # the chair's own certificate
     decision = session.exec(select(Decision).where(Decision.number == "123/QĐ-HĐTĐKT")).one()
     assert decision.document_id is not None  # a public act: any caller may read it
     # the decision prints its verification code and URL (and QR), which lead to its page
@@ -403,7 +405,7 @@ def test_story__ranking_to_signed_decision_and_register(
     with app.app_context():
         on_certificate = keys.verify_document(session, certificate.data)
     assert [r.ok for r in on_certificate] == [True]
-    assert on_certificate[0].registered.holder_user_id == chair.id
+    assert present(on_certificate[0].registered, "a certificate").holder_user_id == chair.id
     printed = pdf_text(certificate.data)
     assert "TM. HỘI ĐỒNG" in printed and chair.display_name in printed
     assert "Mã xác thực" in printed
@@ -417,7 +419,8 @@ def test_story__ranking_to_signed_decision_and_register(
     assert batch.status_code == 200
     with app.app_context():
         on_batch = keys.verify_document(session, batch.data)
-    assert [(r.ok, r.registered.holder_user_id) for r in on_batch] == [(True, chair.id)]
+    holders = [(r.ok, present(r.registered, "a certificate").holder_user_id) for r in on_batch]
+    assert holders == [(True, chair.id)]
     # each lasts: timestamped, revocation data embedded, valid and trusted in poppler too
     ca = KeyStore(app.instance_path).ca_cert_path
     for name, data in (("decision", signed_pdf.data), ("certificate", certificate.data),
@@ -475,7 +478,7 @@ def test_votes__below_quorum_is_rejected_and_the_wrong_outcome_cannot_be_fired(
         assert vote(as_(app, login), nid, "yes").status_code == 303
     page = f"/nominations/{nid}"
     session.expire_all()
-    iid = session.get(Nomination, nid).instance_id  # type: ignore[union-attr]
+    iid = present(session.get(Nomination, nid), "the nomination").instance_id
     forced = post(leader, f"/instances/{iid}/fire", {"trigger": "block_approved"}, page)
     assert forced.status_code == 303 and state(session, nid) == "block_vote"  # refused by guard
     assert close(leader, nid).status_code == 303 and state(session, nid) == "rejected"
@@ -491,7 +494,7 @@ def test_secrecy__no_page_or_api_reveals_another_voter_s_choice(
     assert vote(as_(app, "n2.head"), nid, "no").status_code == 303
     assert vote(leader, nid, "yes").status_code == 303
     session.expire_all()
-    iid = session.get(Nomination, nid).instance_id  # type: ignore[union-attr]
+    iid = present(session.get(Nomination, nid), "the nomination").instance_id
     watcher = as_(app, "n3.head")
     for client in (watcher, as_(app, "sec")):
         for path in (f"/nominations/{nid}", f"/instances/{iid}",
@@ -574,7 +577,7 @@ def test_secrecy__no_row_of_any_table_pairs_a_voter_with_a_choice(
         assert vote(as_(app, login), nid, choice).status_code == 303
     assert vote(leader, nid, "yes").status_code == 303
     session.expire_all()
-    iid = session.get(Nomination, nid).instance_id  # type: ignore[union-attr]
+    iid = present(session.get(Nomination, nid), "the nomination").instance_id
     choices = {"act", "refuse", "abstain", "vote_yes", "vote_no", "vote_abstain"}
     holding: dict[str, int] = {}
     for table in SQLModel.metadata.sorted_tables:
@@ -598,7 +601,9 @@ def test_secrecy__no_row_of_any_table_pairs_a_voter_with_a_choice(
     assert sorted(str(p.choice) for p in cast) == ["None", "None", "cast", "cast", "cast", "cast"]
     # the task index offers the vote to those who have not voted, and to no one else
     tasks = session.execute(
-        sa.select(WfTask.principal).where(WfTask.instance_id == iid, WfTask.trigger == "vote_yes")
+        sa.select(col(WfTask.principal)).where(
+            col(WfTask.instance_id) == iid, col(WfTask.trigger) == "vote_yes"
+        )
     ).scalars()
     assert set(tasks) == {p.principal for p in cast if p.choice is None}
 

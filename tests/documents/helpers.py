@@ -19,6 +19,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from tests.dbs import IN_CI
+from wflow.documents.pki import PrivateKey
 
 BOXES = [(50, 60, 220, 150), (225, 60, 395, 150), (400, 60, 570, 150)]
 _PDF: list[bytes] = []
@@ -108,7 +109,7 @@ def foreign_ca(
 
 
 def issued_by(
-    ca: tuple[rsa.RSAPrivateKey, x509.Certificate], name: str, key: Any = None
+    ca: tuple[PrivateKey, x509.Certificate], name: str, key: Any = None
 ) -> tuple[Any, x509.Certificate]:
     """Return a key (`key`, else a new RSA one) and a signing certificate for `name` issued by
     the CA `ca`."""

@@ -12,6 +12,7 @@ import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,6 +21,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from sqlmodel import Session
 
+from tests.conftest import present
 from tests.documents.helpers import BOXES, blank_pdf, foreign_ca, issued_by, pdfsig
 from wflow.documents import pki, signing
 from wflow.signatures import keys
@@ -38,7 +40,8 @@ def _offline_status(pdf: bytes, ca: x509.Certificate, crls: list[bytes], at_time
                               "revocation_mode": "hard-fail", "crls": crls}  # fmt: skip
     status = validate_pdf_signature(sig, dss.as_validation_context(kwargs))
     if at_timestamp:
-        kwargs.update(moment=status.timestamp_validity.timestamp, retroactive_revinfo=True)
+        stamp = present(status.timestamp_validity, "the signature's timestamp")
+        kwargs.update(moment=stamp.timestamp, retroactive_revinfo=True)
         status = validate_pdf_signature(sig, dss.as_validation_context(kwargs))
     return status
 
@@ -120,7 +123,9 @@ def test_lasting__the_crl_and_the_ca_are_published(
     answer = client.get("/pki/crl.der")
     assert answer.status_code == 200 and answer.mimetype == "application/pkix-crl"
     crl = x509.load_der_x509_crl(answer.data)
-    assert crl.is_signature_valid(store.ca_cert().public_key())  # type: ignore[arg-type]
+    ca_key = store.ca_cert().public_key()
+    assert isinstance(ca_key, rsa.RSAPublicKey)  # the CA's key is RSA
+    assert crl.is_signature_valid(ca_key)
     ca = client.get("/pki/ca.pem")
     assert x509.load_pem_x509_certificate(ca.data) == store.ca_cert()
 

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
@@ -30,6 +30,9 @@ from wflow.documents.pki import KeyStore
 from wflow.pacts.models import Pact
 from wflow.signatures import keys, own_keys, trust
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
 ORIGIN = "http://localhost"
 
 
@@ -37,14 +40,15 @@ class Recorder:
     """WSGI middleware keeping every request body the application receives."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self.app, self.bodies = app, []  # type: list[bytes]
+        self.app = app
+        self.bodies: list[bytes] = []
 
-    def __call__(self, environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         size = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(size) if size else b""
         self.bodies.append(body)
         environ["wsgi.input"] = BytesIO(body)
-        return self.app(environ, start)
+        return self.app(environ, start_response)
 
 
 def _as(app: Flask, login: str) -> FlaskClient:
@@ -76,7 +80,7 @@ def test_own_keys__one_pact_signed_by_a_server_key_a_browser_key_and_a_token(
         root = found.ca[1].public_bytes(serialization.Encoding.PEM)
         trust.add_root(session, "VNPT-CA thử nghiệm", root, store)
     recorder = Recorder(app.wsgi_app)
-    app.wsgi_app = recorder  # type: ignore[method-assign]
+    app.wsgi_app = recorder  # type: ignore[method-assign]  # Flask's way to add middleware
     pact = pact_in_signing(app, session, team, team["secretariat"])
     url = f"/pacts/{pact.id}"
     heads, units = team["heads"], team["units"]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.conftest import PASSWORD
 from tests.pacts.helpers import pact_in_signing, published_plan
@@ -101,7 +101,7 @@ def test_pact__every_head_signs_and_the_pact_comes_into_force(
         event = session.exec(
             select(WfEvent)
             .where(WfEvent.instance_id == pact.instance_id, WfEvent.trigger == "sign")
-            .order_by(WfEvent.seq.desc())  # type: ignore[attr-defined]
+            .order_by(col(WfEvent.seq).desc())
         ).first()
         assert event is not None and event.data["sha256"] == doc.sha256
         assert subjects.state(session, pact) == ("in_force" if i == 5 else "signing")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.conftest import csrf_token, sign_in
 from tests.documents.helpers import BOXES, blank_pdf, foreign_ca, issued_by, pem, self_signed
@@ -40,7 +40,7 @@ def _add(client: FlaskClient, name: str, data: bytes, token: str | None = None) 
 
 def _rows(session: Session) -> list[TrustRoot]:
     session.expire_all()
-    return list(session.exec(select(TrustRoot).order_by(TrustRoot.id)).all())
+    return list(session.exec(select(TrustRoot).order_by(col(TrustRoot.id))).all())
 
 
 def _signed_under(ca: Any, name: str) -> bytes:

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from tests.conftest import csrf_token, sign_in, submit
+from tests.conftest import csrf_token, present, sign_in, submit
 from tests.documents.conftest import sign_all
 from tests.documents.helpers import foreign_ca, issued_by, p12, pem, self_signed
 from wflow.documents.pki import KEK_ENV, KeyStore
@@ -134,7 +134,7 @@ def test_documents__the_head_uploads_a_pkcs12(
     good = _post_file(client, url, p12(key, cert, "pw", [ca[1]]), "own.p12", password="pw")
     assert good.status_code == 302
     assert len(_rows(session)) == len(before) + 1
-    row = keys.usable_certificate(session, a1.id)
+    row = present(keys.usable_certificate(session, a1.id), "A1's certificate")
     assert row.source == "uploaded" and row.holder_user_id is not None  # the head's own
     listed = client.get(f"/units/{a1.id}/certificates").get_data(as_text=True)
     assert "A1.Head" in listed.split("</table>")[0]  # the page names the holder
@@ -176,12 +176,13 @@ def test_documents__admins_revoke_with_a_reason(
     before = _rows(session)
     empty = client.post(url, data={"csrf_token": token, "cert_id": cert.id, "reason": " "})
     assert empty.status_code == 422 and _rows(session) == before
-    other = keys.usable_certificate(session, b1.id)
+    other = present(keys.usable_certificate(session, b1.id), "B1's certificate")
     wrong_unit = client.post(url, data={"csrf_token": token, "cert_id": other.id, "reason": "x"})
     assert wrong_unit.status_code == 404 and _rows(session) == before
     done = client.post(url, data={"csrf_token": token, "cert_id": cert.id, "reason": "Lộ khóa"})
     assert done.status_code == 302
     session.expire_all()
-    assert session.get(UnitCertificate, cert.id).revoked_reason == "Lộ khóa"
+    revoked = present(session.get(UnitCertificate, cert.id), "the revoked certificate")
+    assert revoked.revoked_reason == "Lộ khóa"
     html = client.get(f"/units/{a1.id}/certificates").get_data(as_text=True)
     assert "Lộ khóa" in html and "no valid certificate yet" in html

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session, select
 
-from tests.conftest import submit
+from tests.conftest import present, submit
 from tests.people.test_views import as_user
 from wflow.awards import catalogue as awards
 from wflow.awards.models import Award, Setting
@@ -89,11 +89,11 @@ def test_catalogue__an_administrator_changes_the_quota_and_bad_rules_are_refused
     refused = submit(admin, url, _award_form(fighter, nominee="unit", prerequisites=rules))
     assert refused.status_code == 422  # a unit head decides titles of people only
     session.expire_all()
-    assert session.get(Award, fighter.id).prerequisites[-1]["percent"] == "15"  # type: ignore[union-attr]
+    assert present(session.get(Award, fighter.id), "the award").prerequisites[-1]["percent"] == "15"
     saved = submit(admin, url, _award_form(fighter, prerequisites=rules))
     assert saved.status_code == 302, saved.get_data(as_text=True)
     session.expire_all()
-    assert session.get(Award, fighter.id).prerequisites[-1] == {  # type: ignore[union-attr]
+    assert present(session.get(Award, fighter.id), "the award").prerequisites[-1] == {
         "rule": "quota", "of": "advanced_worker", "percent": "20"
     }  # fmt: skip
     # a unit's nominations offer the awards of units only

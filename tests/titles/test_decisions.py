@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -191,11 +192,8 @@ def test_decide__quota_of_grassroots_fighters_and_admins_change_it(
         titles.decide(session, user=head, unit_id=a1.id, year=LAST, number="2/QĐ",
                       issued_on=ON, grants=both)  # fmt: skip
     assert len(granted(session)) == 4
-    assert (
-        rules.quota_limit(7, rules.Decimal(15)) == 1
-        and rules.quota_limit(20, rules.Decimal(15)) == 3
-    )
-    assert rules.quota_limit(0, rules.Decimal(15)) == 0
+    assert rules.quota_limit(7, Decimal(15)) == 1 and rules.quota_limit(20, Decimal(15)) == 3
+    assert rules.quota_limit(0, Decimal(15)) == 0
 
 
 def test_decide__the_same_title_twice_is_refused_naming_the_earlier_decision(
