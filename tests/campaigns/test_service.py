@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.dbs import DemoBuild
 from wflow.campaigns import service as campaigns
@@ -111,7 +111,7 @@ def test_service__the_act_needs_its_figures_and_the_checkpoints_open_once(
         assert [a1.cells[t].percent for t in (t1, t2)] == [50, 50]
         assert build(session, launched).reported == 0  # the final report is still to come
     session.expire_all()
-    figures = session.exec(select(CampaignFigure.kind, CampaignFigure.value)).all()
+    figures = session.exec(select(CampaignFigure.kind, col(CampaignFigure.value))).all()
     assert sorted(figures) == [
         ("achieved", Decimal(2)), ("achieved", Decimal(50)),
         ("registered", Decimal(4)), ("registered", Decimal("100.5")),
@@ -154,7 +154,7 @@ def test_demo__last_years_peak_campaign_is_closed_and_this_years_movement_runs(
     app: Flask, session: Session, demo: DemoBuild
 ) -> None:
     assert demo.exit_code == 0, demo.output
-    rows = session.exec(select(Campaign).order_by(Campaign.starts_on)).all()
+    rows = session.exec(select(Campaign).order_by(col(Campaign.starts_on))).all()
     peak, movement = rows
     assert peak.title.startswith("Đợt thi đua cao điểm chào mừng Ngày Chuyển đổi số quốc gia")
     year = utcnow().year

@@ -255,4 +255,4 @@ def test_campaign__refusals_change_nothing(
     assert _state(session, campaign) == "cancelled"
     session.expire_all()
     assert session.exec(select(CampaignParticipant.registered_at)).all() == [None]
-    assert Decimal(0) not in session.exec(select(CampaignFigure.value)).all()
+    assert Decimal(0) not in session.exec(select(col(CampaignFigure.value))).all()

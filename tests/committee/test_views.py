@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from tests.conftest import sign_in
 from tests.pacts.helpers import make_block_of, pact_in_signing
@@ -250,7 +250,7 @@ def test_committee__a_blocks_states_follow_the_workflows_lifecycle(
     make_user("secretariat", None, roles=("secretariat",))
     ids = [_start(app, session, "plan", block, subject) for subject in (1, 2, 3)]
     for iid, state in zip(ids, ("submitted", "consultation", "draft"), strict=True):
-        session.execute(sa.update(WfInstance).where(WfInstance.id == iid).values(state=state))
+        session.execute(sa.update(WfInstance).where(col(WfInstance.id) == iid).values(state=state))
     session.commit()
     sign_in(client, "secretariat")
     page = client.get("/committee").get_data(as_text=True)

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from tests.conftest import csrf_token, sign_in, submit
+from tests.conftest import csrf_token, present, sign_in, submit
 from tests.dbs import DemoBuild
 from wflow.clock import set_clock, utcnow
 from wflow.core import subjects
@@ -245,7 +245,7 @@ def test_plan__the_whole_story(
         == 303
     )
     assert _state(session, plan_id) == "returned"
-    instance_id = session.get(Plan, plan_id).instance_id  # type: ignore[union-attr]
+    instance_id = present(session.get(Plan, plan_id), "the plan").instance_id
     assert "Bổ sung căn cứ pháp lý" in leader.get(f"/instances/{instance_id}").get_data(
         as_text=True
     )
@@ -310,6 +310,7 @@ def test_plan__criteria_that_do_not_add_up_name_the_group(
 def test_plan__only_the_leader_edits(
     client: FlaskClient, world: dict[str, Any], session: Session, drafted: Plan
 ) -> None:
+    plan_id = present(drafted.id, "the draft plan's id")
     member = _as(client, "a2.head")
     assert member.get(f"/plans/{drafted.id}").status_code == 200
     assert member.get(f"/plans/{drafted.id}/edit").status_code == 403
@@ -321,11 +322,11 @@ def test_plan__only_the_leader_edits(
     assert posted.status_code == 403
     assert (
         _fire(
-            member, drafted.id, "open_consultation", consultation_until=date.today().isoformat()
+            member, plan_id, "open_consultation", consultation_until=date.today().isoformat()
         ).status_code
         == 403
     )
-    assert _state(session, drafted.id) == "draft"
+    assert _state(session, plan_id) == "draft"
     assert member.get(f"/blocks/{world['blocks']['a'].id}/plans/new").status_code == 403
 
 
@@ -364,11 +365,12 @@ def test_plan__another_block_cannot_read_or_comment(
 def test_plan__consultation_needs_a_date_ahead(
     client: FlaskClient, world: dict[str, Any], session: Session, drafted: Plan
 ) -> None:
+    plan_id = present(drafted.id, "the draft plan's id")
     leader = _as(client, "a1.head")
-    past = _fire(leader, drafted.id, "open_consultation", consultation_until="2001-01-01")
+    past = _fire(leader, plan_id, "open_consultation", consultation_until="2001-01-01")
     assert past.status_code == 422 and "closes after today" in past.get_data(as_text=True)
-    assert _fire(leader, drafted.id, "open_consultation", consultation_until="").status_code == 422
-    assert _state(session, drafted.id) == "draft"
+    assert _fire(leader, plan_id, "open_consultation", consultation_until="").status_code == 422
+    assert _state(session, plan_id) == "draft"
 
 
 def _publish(app: Flask, session: Session, world: dict[str, Any], plan: Plan) -> None:
@@ -468,6 +470,7 @@ def _upload(client: FlaskClient, plan_id: int, body: bytes, name: str) -> Any:
 def test_plan__import_with_errors_imports_nothing(
     client: FlaskClient, world: dict[str, Any], session: Session, drafted: Plan
 ) -> None:
+    plan_id = present(drafted.id, "the draft plan's id")
     leader = _as(client, "a1.head")
     header = [
         "Nhóm",
@@ -488,28 +491,29 @@ def test_plan__import_with_errors_imports_nothing(
             ["Z", None, None, "Z.1", "Không có nhóm", 40, None, None],
         ]
     )
-    response = _upload(leader, drafted.id, bad, "tieu-chi.xlsx")
+    response = _upload(leader, plan_id, bad, "tieu-chi.xlsx")
     text = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "row 3: max points must be a number" in text and "row 5: group Z" in text
     session.expire_all()
     codes = set(session.exec(select(Criterion.code).where(Criterion.plan_id == drafted.id)).all())
     assert codes == {"1.1", "1.2", "2.1", "2.2", "3.1"}  # unchanged
-    fake = _upload(leader, drafted.id, b"%PDF-1.4 not a table", "tieu-chi.csv")
+    fake = _upload(leader, plan_id, b"%PDF-1.4 not a table", "tieu-chi.csv")
     assert fake.status_code == 422
-    renamed = _upload(leader, drafted.id, _xlsx([header]), "tieu-chi.pdf")
+    renamed = _upload(leader, plan_id, _xlsx([header]), "tieu-chi.pdf")
     assert renamed.status_code == 422 and "Only .xlsx and .csv" in renamed.get_data(as_text=True)
-    big = _upload(leader, drafted.id, b"a" * (3 * 1024 * 1024), "big.csv")
+    big = _upload(leader, plan_id, b"a" * (3 * 1024 * 1024), "big.csv")
     assert big.status_code in (413, 422)
 
 
 def test_plan__export_then_import_round_trips(
     client: FlaskClient, world: dict[str, Any], session: Session, drafted: Plan
 ) -> None:
+    plan_id = present(drafted.id, "the draft plan's id")
     leader = _as(client, "a1.head")
     for fmt in ("xlsx", "csv"):
         exported = leader.get(f"/plans/{drafted.id}?format={fmt}").get_data()
-        again = _upload(leader, drafted.id, exported, f"criteria.{fmt}")
+        again = _upload(leader, plan_id, exported, f"criteria.{fmt}")
         assert again.status_code == 303, again.get_data(as_text=True)
     session.expire_all()
     rows = session.exec(select(Criterion).where(Criterion.plan_id == drafted.id)).all()
@@ -519,7 +523,7 @@ def test_plan__export_then_import_round_trips(
         "Group,Group title,Group max points,Code,Criterion,Max points\n"
         'I,Tuyên truyền,100,,,\n,,,1,Quán triệt,"60,5"\n,,,2,Mạng xã hội,39.5\n'
     )
-    assert _upload(leader, drafted.id, csv_body.encode(), "t.csv").status_code == 303
+    assert _upload(leader, plan_id, csv_body.encode(), "t.csv").status_code == 303
     session.expire_all()
     assert len(session.exec(select(Criterion).where(Criterion.plan_id == drafted.id)).all()) == 2
 

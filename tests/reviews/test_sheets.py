@@ -19,5 +19,6 @@ def test_a_score_above_a_fractional_maximum_names_it_in_the_readers_format(app: 
         for locale, maximum in (("vi", "30,5"), ("en", "30.5")):
             problems: dict[str, str] = {}
             with force_locale(locale):
-                fill_grade(ReviewScore(), crit, GradeInput(7, score="31"), problems)
+                score = ReviewScore(review_id=1, criterion_id=7)
+                fill_grade(score, crit, GradeInput(7, score="31"), problems)
             assert maximum in problems["score-7"], (locale, problems)

@@ -7,6 +7,7 @@ scoreboard can be tested apart from the review services.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -73,7 +74,7 @@ def review_row(
     *,
     state: str = "accepted",
     final: Decimal | int | str | None = None,
-    scores: list[Decimal | int | str] | None = None,
+    scores: Sequence[Decimal | int | str] | None = None,
     criteria: list[Criterion] | None = None,
     late: bool = False,
     penalty: Decimal | int | str = 0,
@@ -119,4 +120,4 @@ def reviews_for(session: Session, pact: Pact, units: list[Unit], periods: list[s
     for i, unit in enumerate(units):
         for j, period in enumerate(periods):
             scores = [max(0, int(c.max_points) - (i + j + k) % 7) for k, c in enumerate(criteria)]
-            review_row(session, pact, unit, period, scores=scores, criteria=criteria, **kw)  # type: ignore[arg-type]
+            review_row(session, pact, unit, period, scores=scores, criteria=criteria, **kw)

@@ -69,7 +69,7 @@ def criteria_sums(session: Session, block: Block, year: int) -> dict[str, Decima
     """Return each criterion's achieved figures added up over the accepted year-end reviews."""
     counted = subjects.tagged(session, REVIEW, "counted")
     rows = session.execute(
-        sa.select(Criterion.code, Criterion.title, ReviewScore.achieved_value)
+        sa.select(col(Criterion.code), col(Criterion.title), col(ReviewScore.achieved_value))
         .join(ReviewScore, col(ReviewScore.criterion_id) == Criterion.id)
         .join(Review, col(Review.id) == ReviewScore.review_id)
         .join(WfInstance, col(WfInstance.id) == Review.instance_id)
@@ -97,7 +97,8 @@ def test_block_report__pdf_and_docx_totals_match_the_reviews(
     page = leader.get(f"/blocks/{block.id}/report?year={LAST}")
     assert page.status_code == 200, page.get_data(as_text=True)
     docx = leader.get(f"/blocks/{block.id}/report.docx?year={LAST}")
-    assert docx.status_code == 200 and docx.mimetype.endswith("wordprocessingml.document")
+    assert docx.status_code == 200 and docx.mimetype is not None
+    assert docx.mimetype.endswith("wordprocessingml.document")
     text, rows = docx_text(docx.data)
     by_title = {row[1]: row for row in rows if len(row) == 7 and row[0].isdigit()}
     for title, total in sums.items():
@@ -123,7 +124,7 @@ def test_campaign_and_council_reports__target_totals_match_the_figures(
     expected = {}
     for target in session.exec(select(CampaignTarget).where(
             CampaignTarget.campaign_id == peak.id)).all():  # fmt: skip
-        values = session.exec(select(CampaignFigure.value).where(
+        values = session.exec(select(col(CampaignFigure.value)).where(
             CampaignFigure.target_id == target.id,
             CampaignFigure.kind == FigureKind.ACHIEVED.value,
             col(CampaignFigure.checkpoint_id).is_(None))).all()  # fmt: skip
