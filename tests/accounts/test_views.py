@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from tests.accounts.conftest import Clock
-from tests.conftest import PASSWORD, csrf_token, sign_in, submit
+from tests.conftest import PASSWORD, csrf_token, present, sign_in, submit
 from wflow.accounts.models import LoginThrottle
 from wflow.org.models import User
 
@@ -167,7 +167,7 @@ def test_auth__language_switch_is_remembered_for_the_user(
     response = submit(client, "/locale", {"locale": "fr", "next": "/"}, page="/")
     assert response.status_code == 302
     session.expire_all()
-    assert session.get(User, world["users"]["a1.head"].id).locale == "fr"  # type: ignore[union-attr]
+    assert present(session.get(User, world["users"]["a1.head"].id), "the user").locale == "fr"
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="fr">' in page
     other = client.application.test_client()

@@ -60,7 +60,7 @@ def _in_state(session: Session, model: Any, state: str) -> Any:
 
 def _head(session: Session, unit_id: int | None) -> str:
     """Return the login of a unit's head."""
-    users = session.exec(select(User).where(User.unit_id == unit_id).order_by(User.id)).all()
+    users = session.exec(select(User).where(User.unit_id == unit_id).order_by(col(User.id))).all()
     return next(u.login for u in users if "unit_head" in u.roles)
 
 

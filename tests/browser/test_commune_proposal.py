@@ -19,6 +19,7 @@ from sqlmodel import select
 from tests.browser.conftest import LiveServer, People
 from tests.browser.test_proposals import open_a_session, open_session, open_upper, refer, vote_yes
 from tests.browser.test_year import COUNCIL, done, state_is
+from tests.conftest import present
 from tests.scoreboard.helpers import plan_and_pact, review_row, review_version
 from wflow import db
 from wflow.awards import catalogue as awards
@@ -60,7 +61,7 @@ def dossier(live_server: LiveServer) -> None:
         org.set_block_year(session, block, year=LAST_YEAR, member_ids=[m.unit_id for m in seats],
                            leader_id=leader, deputy_id=deputy)  # fmt: skip
         plan, pact, criteria = plan_and_pact(session, block, LAST_YEAR, ["year_end"])
-        units = [session.get(Unit, m.unit_id) for m in seats]
+        units = [present(session.get(Unit, m.unit_id), "a member") for m in seats]
         for unit in units:
             session.add(Registration(plan_id=plan.id or 0, unit_id=unit.id or 0, year=LAST_YEAR))
         session.commit()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wflow.core.access import current_year
 from wflow.org.models import Block, BlockMembership, Unit, User
@@ -24,7 +25,7 @@ def test_cli__init_demo_builds_the_province_once(runner: FlaskCliRunner, session
     year = current_year()
     leaders = session.exec(
         select(Unit.code, BlockMembership.year)
-        .join(BlockMembership, BlockMembership.unit_id == Unit.id)
+        .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
         .where(BlockMembership.position == "leader")
     ).all()
     assert ("TDOAN", year) in leaders and ("MTTQ", year - 1) in leaders
@@ -42,9 +43,9 @@ def test_cli__init_demo_builds_the_province_once(runner: FlaskCliRunner, session
 
 
 def test_cli__users_create_and_refusals(
-    runner: FlaskCliRunner, session: Session, make_unit: object
+    runner: FlaskCliRunner, session: Session, make_unit: Callable[..., Unit]
 ) -> None:
-    unit = make_unit("HND")  # type: ignore[operator]
+    unit = make_unit("HND")
     ok = runner.invoke(
         args=[
             "users",

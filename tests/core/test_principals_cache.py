@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, present, sign_in
 from tests.sql import statements_sent
 from wflow.clock import set_clock
 from wflow.core.access import principals
@@ -203,8 +203,9 @@ def test_principals_cache__what_a_transaction_wrote_counts_in_it_and_never_after
     with Session(_engine(app), expire_on_commit=False) as other:
         a2, b1 = other.get(User, users["a2.head"].id), other.get(User, users["b1.head"].id)
         assert a2 is not None and b1 is not None
+        theirs = present(other.get(Block, block.id), "the block")
         with pytest.raises(RuntimeError), unit_of_work(other):
-            _set_year(app, other, other.get(Block, block.id), year,  # type: ignore[arg-type]
+            _set_year(app, other, theirs, year,
                       [units["a1"], units["a2"], units["b1"]], units["a2"])  # fmt: skip
             other.flush()
             assert f"block:{block.id}:{year}:leader" in principals(other, a2)  # not the kept

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.adhoc.test_adhoc import DAY, award_id
-from tests.conftest import sign_in, submit
+from tests.conftest import present, sign_in, submit
 from tests.sql import statements_sent
 from tests.titles.test_decisions import english
 from wflow.adhoc import service as adhoc
@@ -87,7 +87,7 @@ def test_a_council_refuses_a_parent_that_is_not_a_council(
         org.create_unit(session, name="Đơn vị sai", code="DVSAI", kind="agency",
                         council_id=world["units"]["a1"].id)  # fmt: skip
     session.rollback()
-    assert session.exec(select(Unit).where(Unit.code.in_(["HDSAI", "DVSAI"]))).all() == []  # type: ignore[attr-defined]
+    assert session.exec(select(Unit).where(col(Unit.code).in_(["HDSAI", "DVSAI"]))).all() == []
 
 
 def test_the_commune_acts_on_its_own_proposal__the_province_does_not(
@@ -243,10 +243,10 @@ def test_a_unit_moves_to_the_commune_its_people_with_it(
     elsewhere = submit(client, page, {**fields, "council_id": world["units"]["b1"].id}, page=page)
     assert elsewhere.status_code == 422  # not a council
     session.expire_all()
-    assert session.get(Unit, unit.id).council_id == commune["province"].id  # type: ignore[union-attr]
+    assert present(session.get(Unit, unit.id), "the unit").council_id == commune["province"].id
     assert submit(client, page, {**fields, "council_id": council.id}, page=page).status_code == 302
     session.expire_all()
-    assert session.get(Unit, unit.id).council_id == council.id  # type: ignore[union-attr]
+    assert present(session.get(Unit, unit.id), "the unit").council_id == council.id
     head = world["users"]["a1.head"]
     assert councils.of_user(session, head) == council.id
     ours = app.test_client()

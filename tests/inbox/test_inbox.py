@@ -13,10 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, present, sign_in
 from tests.dbs import DemoBuild
 from wflow.core.access import current_year
-from wflow.engine import WfInstance, WfTask
+from wflow.engine import WfInstance
+from wflow.engine.statements import TASK
 from wflow.inbox import service as inbox
 from wflow.inbox.words import due_date
 from wflow.notifications.models import Notification
@@ -117,7 +118,8 @@ def test_inbox__a_member_comments_on_the_plan_in_consultation(
         select(WfInstance).where(WfInstance.workflow == "plan", WfInstance.state == "consultation")
     ).one()
     assert row.due_at is not None
-    assert due_date(row.due_at, "Asia/Ho_Chi_Minh").strftime("%d/%m/%Y") in comment[0]
+    due = present(due_date(row.due_at, "Asia/Ho_Chi_Minh"), "the consultation's due date")
+    assert due.strftime("%d/%m/%Y") in comment[0]
     # once the unit commented, the task is gone
     plan_page = client.get("/plans/2")
     assert plan_page.status_code == 200
@@ -213,7 +215,7 @@ def test_inbox__rows_from_before_the_work_flag_are_classified_when_the_server_sy
     app: Flask, session: Session, demo: DemoBuild
 ) -> None:
     """Task rows an older version left unclassified count once `sync_versions` has run."""
-    tasks = WfTask.__table__  # type: ignore[attr-defined]
+    tasks = TASK
     head = session.exec(select(User).where(User.login == "snv.head")).one()
     try:
         with app.test_request_context():
@@ -359,7 +361,7 @@ def test_words__the_demo_years_main_pages_show_no_identifiers(
     app: Flask, client: FlaskClient, demo: DemoBuild, login: str
 ) -> None:
     sign_in(client, login, DEMO_PASSWORD)
-    pages, seen = list(MAIN_PAGES), set()
+    pages, seen = list(MAIN_PAGES), set[str]()
     while pages and len(seen) < 60:
         url = pages.pop(0)
         if url in seen:

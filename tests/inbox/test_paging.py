@@ -27,6 +27,7 @@ from wflow.core import installation
 from wflow.core.access import current_year
 from wflow.engine.tables import WfInstance, WfTask
 from wflow.inbox import service as inbox
+from wflow.inbox import words
 from wflow.org import service as org
 from wflow.org.models import Role, User
 
@@ -156,7 +157,7 @@ def test_paging__only_the_rows_shown_are_put_in_words(
 ) -> None:
     """Describing is the costly step: a page describes its rows, the home page its five."""
     described: list[int | None] = []
-    real = inbox.describe
+    real = words.describe
 
     def counted(session: Session, engine: Any, row: Any, *args: Any, **kw: Any) -> Any:
         described.append(row.id)

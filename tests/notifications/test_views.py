@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, col, select
 
-from tests.conftest import csrf_token, sign_in, submit
+from tests.conftest import csrf_token, present, sign_in, submit
 from tests.sql import statements_sent
 from wflow.core import workflow as wf
 from wflow.engine import Scope
@@ -74,10 +74,14 @@ def test_notifications__read_all_and_the_digest_opt_in(
     assert submit(client, "/notifications/digest", {"digest": "on"},
                   page="/notifications").status_code == 303  # fmt: skip
     session.expire_all()
-    assert session.get(User, world["users"]["a1.staff"].id).digest_opt_in is True  # type: ignore[union-attr]
+    assert (
+        present(session.get(User, world["users"]["a1.staff"].id), "the user").digest_opt_in is True
+    )
     submit(client, "/notifications/digest", {}, page="/notifications")
     session.expire_all()
-    assert session.get(User, world["users"]["a1.staff"].id).digest_opt_in is False  # type: ignore[union-attr]
+    assert (
+        present(session.get(User, world["users"]["a1.staff"].id), "the user").digest_opt_in is False
+    )
 
 
 def test_notifications__the_admin_gives_a_user_an_email_address(
@@ -90,13 +94,13 @@ def test_notifications__the_admin_gives_a_user_an_email_address(
             "roles": head.roles, "active": "y"}  # fmt: skip
     assert submit(client, url, {**form, "email": "not an address"}).status_code == 422
     session.expire_all()
-    assert session.get(User, head.id).email is None  # type: ignore[union-attr]
+    assert present(session.get(User, head.id), "the user").email is None
     assert submit(client, url, {**form, "email": " a1@example.test "}).status_code == 302
     session.expire_all()
-    assert session.get(User, head.id).email == "a1@example.test"  # type: ignore[union-attr]
+    assert present(session.get(User, head.id), "the user").email == "a1@example.test"
     submit(client, url, {**form, "email": ""})
     session.expire_all()
-    assert session.get(User, head.id).email is None  # type: ignore[union-attr]
+    assert present(session.get(User, head.id), "the user").email is None
 
 
 def _badge(client: FlaskClient) -> str:

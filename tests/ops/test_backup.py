@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlmodel import Session, col, select
@@ -41,7 +42,7 @@ class Target:
     url: str
     folder: Path
 
-    def restore(self, archive: Path, *args: str, typed: str | None = None) -> object:
+    def restore(self, archive: Path, *args: str, typed: str | None = None) -> Result:
         """Run `wflow restore` in this instance (`typed`: what the operator types)."""
         runner = self.app.test_cli_runner()
         return runner.invoke(args=["restore", str(archive), *args], input=typed)
@@ -71,6 +72,7 @@ def _counts(url: str) -> dict[str, int]:
 def _members(archive: Path, passphrase: str | None) -> list[str]:
     with archive.open("rb") as raw:
         stream = AgeReader(raw, passphrase) if passphrase else raw
+        # typeshed wants write, seek and tell even of a stream read once ("r|"): tarfile does not
         with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
             return [m.name for m in tar]
 
@@ -87,9 +89,9 @@ def _passphrase_file(tmp_path: Path, text: str = PASSPHRASE) -> Path:
     return path
 
 
-def _error_lines(result: object) -> list[str]:
-    lines = result.stderr.splitlines()  # type: ignore[attr-defined]
-    assert "Traceback" not in result.output  # type: ignore[attr-defined]
+def _error_lines(result: Result) -> list[str]:
+    lines = result.stderr.splitlines()
+    assert "Traceback" not in result.output
     return [line for line in lines if line.startswith("Error:")]
 
 

@@ -10,7 +10,7 @@ import openpyxl
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from tests.conftest import sign_in, submit
+from tests.conftest import present, sign_in, submit
 from wflow.org.models import Block, BlockMembership, Unit, User
 
 
@@ -196,7 +196,7 @@ def test_admin__bad_user_input_changes_nothing(
         "active": "y",
         "password": "long enough pw",
     }
-    cases = [
+    cases: list[tuple[dict[str, Any], int]] = [
         ({"login": "a1.head"}, 409),  # duplicate login
         ({"login": "Bad Login!"}, 422),
         ({"login": "short.pw", "password": "short"}, 422),
@@ -264,4 +264,4 @@ def test_admin__a_cluster_beside_the_blocks_filtered_and_exported(
     changed = submit(client, page, fields, page=page)
     assert changed.status_code == 302
     session.expire_all()
-    assert session.get(Block, cluster.id).kind == "block"  # type: ignore[union-attr]
+    assert present(session.get(Block, cluster.id), "the block").kind == "block"

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session, select
 
-from tests.conftest import sign_in
+from tests.conftest import present, sign_in
 from tests.dbs import DemoBuild
 from wflow.core.access import current_year
 from wflow.initiatives import service as initiatives
@@ -32,7 +32,7 @@ def test_demo__every_unit_has_five_to_ten_people_some_moved(
     positions = {p.position for p in persons}
     assert {"Bí thư Tỉnh đoàn", "Phó Chủ tịch", "Chủ tịch", "Chuyên viên"} <= positions
     postings = Counter(p.person_id for p in session.exec(select(PersonPosting)).all())
-    moved = [p for p in persons if postings[p.id] == 2]
+    moved = [p for p in persons if postings[present(p.id, "a person's id")] == 2]
     assert len(moved) == 4
     ha = next(p for p in moved if p.full_name == "Nguyễn Thị Thu Hà")
     assert units[ha.unit_id] == "HLHPN"
@@ -42,7 +42,8 @@ def test_demo__every_unit_has_five_to_ten_people_some_moved(
     printed = re.search(r"(\d+) accounts", demo.output)
     assert printed is not None and int(printed.group(1)) == len(users)
     head = session.exec(select(User).where(User.login == "tdoan.head")).one()
-    assert people.person_of_user(session, head.id or 0).position == "Bí thư Tỉnh đoàn"  # type: ignore[union-attr]
+    person = present(people.person_of_user(session, head.id or 0), "the head's person")
+    assert person.position == "Bí thư Tỉnh đoàn"
 
 
 def test_demo__initiatives_and_this_years_registrations(
@@ -50,7 +51,7 @@ def test_demo__initiatives_and_this_years_registrations(
 ) -> None:
     year = current_year()
     assert len(session.exec(select(Initiative)).all()) >= 12
-    codes = {u.code: u.id for u in session.exec(select(Unit)).all()}
+    codes = {u.code: present(u.id, f"{u.code}'s id") for u in session.exec(select(Unit)).all()}
     assert initiatives.count_initiatives(session, [codes["TDOAN"]], None) == 4
     assert initiatives.count_initiatives(session, [codes["LDLD"]], year - 1) == 1  # co-author
     registered = session.exec(select(TitleRegistration).where(TitleRegistration.year == year)).all()

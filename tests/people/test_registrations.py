@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
-from tests.conftest import submit
+from tests.conftest import present, submit
 from tests.people.test_views import add, as_user, everyone
 from wflow.core.errors import Forbidden, ServiceError
 from wflow.people import registration as regs
@@ -94,7 +94,8 @@ def test_registrations__refusals_change_nothing(
             assert refused.value.field == field and refused.value.status == 422
         with pytest.raises(Forbidden):
             regs.register(session, user=world["users"]["b1.head"], unit_id=a1.id, year=year,
-                          title="advanced_worker", person_ids=[ha.id])  # fmt: skip
+                          title="advanced_worker",
+                          person_ids=[present(ha.id, "Hà's id")])  # fmt: skip
     page = submit(as_user(app, "a1.head"), f"/units/{a1.id}/registrations",
                   {"year": year, "title": "advanced_worker", "person_ids": []})  # fmt: skip
     assert page.status_code == 422 and 'id="person_ids-errors"' in page.get_data(as_text=True)

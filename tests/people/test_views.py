@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
-from tests.conftest import sign_in, submit
+from tests.conftest import present, sign_in, submit
 from wflow.core.errors import ServiceError
 from wflow.people import service as people
 from wflow.people.models import Person, PersonPosting
@@ -216,7 +216,8 @@ def test_people__an_account_is_linked_to_one_person_of_its_unit(
     linked = submit(head, f"/people/{first.id}/edit",
                     person_form(active="y", account_id=staff_user.id))  # fmt: skip
     assert linked.status_code == 303
-    assert people.person_of_user(session, staff_user.id or 0).id == first.id  # type: ignore[union-attr]
+    person = present(people.person_of_user(session, staff_user.id or 0), "the staff's person")
+    assert person.id == first.id
     page = head.get(f"/people/{first.id}").get_data(as_text=True)
     assert "A1.Staff (a1.staff)" in page
     # the account is offered to nobody else, and a forged choice is refused
