@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -185,6 +186,43 @@ def test_committee__a_constant_number_of_queries_whatever_the_blocks(
     assert page.count("1 of 2 signed") == 36
     assert page.count("Mid-year (6 months): 1 late, 1 missing") == 36
     assert two == twelve <= PAGE_STATEMENTS, (two, twelve)
+
+
+def test_committee__reads_its_blocks_and_overdue_recommendations_by_index(
+    app: Flask, client: FlaskClient, session: Session, backend: str,
+    make_unit: Callable[..., Unit], make_user: Callable[..., User],
+    make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    """SQLite looks the page's blocks up in the instances' index one by one (not a range over
+    every block's instances of the year), and finds the recommendations past due by their
+    (state, due date) index (not by reading every instance of the council)."""
+    if backend != "sqlite":
+        pytest.skip("the plans checked are SQLite's (PostgreSQL's follow its statistics)")
+    make_user("secretariat", None, roles=("secretariat",))
+    _add_blocks(app, session, make_unit, make_block, 2, 0)
+    sign_in(client, "secretariat")
+    sent: list[tuple[str, Any]] = []
+
+    def hook(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        sent.append((statement, params))
+
+    bind = app.extensions["wflow.db"]
+    sa.event.listen(bind, "before_cursor_execute", hook)
+    try:
+        assert client.get("/committee").status_code == 200
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", hook)
+    plans: list[str] = []
+    with bind.connect() as conn:
+        for statement, params in sent:
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                found = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+                plans += [str(r[-1]) for r in found]
+    on_instances = [p for p in plans if "wf_instance USING" in p and "block_id" in p]
+    assert on_instances, plans
+    assert not [p for p in on_instances if "block_id>" in p], on_instances
+    assert any("ix_inspection_recommendation_state_due" in p for p in plans), plans
+    assert not [p for p in plans if "ix_wf_instance_council_id" in p], plans
 
 
 def test_committee__shows_twelve_blocks_a_page_with_links_to_the_others(
