@@ -6,7 +6,7 @@ from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, Domain, get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -36,21 +36,32 @@ def select_locale() -> str:
     return LANGUAGES[0]
 
 
-def translations() -> NullTranslations:
-    """Return the translations of the request's locale, found once per request and locale.
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, its translations found once per request and locale.
 
-    Flask-Babel finds them again on every call (its context, the locale's name, its cache),
-    which costs more than the catalogue's answer, and a page's templates ask dozens of times.
-    Held with the locale they are for: `force_locale` (an API error in the caller's language)
-    changes the locale, and with it the translations returned.
+    Flask-Babel finds them again on every `gettext` (its context, the locale's name, its
+    cache), which costs more than the catalogue's answer; a page asks dozens of times, in its
+    templates and in Python (`_`, lazy texts). Held with the locale they are for:
+    `force_locale` (an API error in the caller's language) changes the locale, and with it
+    the translations returned.
     """
-    locale = get_locale()
-    if locale is None:  # outside a request: Flask-Babel's own (no translation)
-        return get_translations()
-    held: tuple[object, NullTranslations] | None = g.get("wflow_translations")
-    if held is None or held[0] is not locale:
-        held = g.wflow_translations = (locale, get_translations())
-    return held[1]
+
+    def get_translations(self) -> NullTranslations:
+        """Return the translations of the request's locale (Flask-Babel's, held)."""
+        locale = get_locale()
+        if locale is None:  # outside a request: Flask-Babel's own (no translation)
+            found: NullTranslations = super().get_translations()
+            return found
+        held: tuple[object, object, NullTranslations] | None = g.get("wflow_translations")
+        if held is None or held[0] is not locale or held[1] is not self:
+            held = g.wflow_translations = (locale, self, super().get_translations())
+        return held[2]
+
+
+def translations() -> NullTranslations:
+    """Return the translations of the request's locale (see `RequestDomain`)."""
+    found: NullTranslations = get_translations()
+    return found
 
 
 def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
@@ -92,10 +103,11 @@ def _npgettext(
 
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with wflow's catalogues and locale selector; the templates' gettext
-    functions (`_`, `ngettext`, `pgettext`) are Flask-Babel's, new-style as it installs them,
-    finding the request's translations once (`translations`)."""
+    functions (`_`, `ngettext`, `pgettext`) are Flask-Babel's, new-style as it installs them;
+    its domain finds the request's translations once (`RequestDomain`)."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
-    Babel(app, locale_selector=select_locale)
+    babel = Babel(app, locale_selector=select_locale)
+    babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale,
                                  gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
                                  npgettext=_npgettext)  # fmt: skip
