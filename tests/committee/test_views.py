@@ -75,6 +75,35 @@ def test_committee__shows_blocks_states_and_who_has_not_signed(
     assert client.get("/committee?format=pdf").status_code == 400
 
 
+def test_committee__names_the_unit_of_each_instance_past_due(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    """An instance past due about a unit is named by its unit; one about no unit by its
+    workflow alone (the unit's name read with the listed instances)."""
+    units = [make_unit("N1"), make_unit("N2")]
+    block = make_block("KN", units, current_year(), leader=units[0])
+    make_user("secretariat", None, roles=("secretariat",))
+    scope = Scope("nomination", 1, unit_id=units[1].id, block_id=block.id, year=current_year())
+    with app.test_request_context():
+        mine = wf.start(session, engine(), "nomination", scope, None)
+    pact = _start(app, session, "pact", block, 1)
+    for iid in (mine, pact):
+        row = session.get(WfInstance, iid)
+        assert row is not None
+        row.due_at = utcnow() - timedelta(days=2)
+        session.add(row)
+    session.commit()
+    sign_in(client, "secretariat")
+    page = client.get("/committee?overdue=1").get_data(as_text=True)
+    cell = page.split("<strong>2</strong>: ", 1)[1].split("</td>", 1)[0]
+    assert f'href="/instances/{mine}">' in cell and f'href="/instances/{pact}">' in cell
+    assert (
+        f"{units[1].name}</a>" in cell.split(f"/instances/{mine}", 1)[1].split("</a>")[0] + "</a>"
+    )
+    assert units[0].name not in cell
+
+
 def test_committee__exports_csv_and_xlsx(
     app: Flask, client: FlaskClient, session: Session, world: dict[str, Any]
 ) -> None:
