@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -72,6 +73,35 @@ def test_committee__shows_blocks_states_and_who_has_not_signed(
     assert client.get("/committee?year=abc").status_code == 422  # not a year: named, refused
     assert client.get("/committee?year=99999").status_code == 422  # names the year
     assert client.get("/committee?format=pdf").status_code == 400
+
+
+def test_committee__names_the_unit_of_each_instance_past_due(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    """An instance past due about a unit is named by its unit; one about no unit by its
+    workflow alone (the unit's name read with the listed instances)."""
+    units = [make_unit("N1"), make_unit("N2")]
+    block = make_block("KN", units, current_year(), leader=units[0])
+    make_user("secretariat", None, roles=("secretariat",))
+    scope = Scope("nomination", 1, unit_id=units[1].id, block_id=block.id, year=current_year())
+    with app.test_request_context():
+        mine = wf.start(session, engine(), "nomination", scope, None)
+    pact = _start(app, session, "pact", block, 1)
+    for iid in (mine, pact):
+        row = session.get(WfInstance, iid)
+        assert row is not None
+        row.due_at = utcnow() - timedelta(days=2)
+        session.add(row)
+    session.commit()
+    sign_in(client, "secretariat")
+    page = client.get("/committee?overdue=1").get_data(as_text=True)
+    cell = page.split("<strong>2</strong>: ", 1)[1].split("</td>", 1)[0]
+    assert f'href="/instances/{mine}">' in cell and f'href="/instances/{pact}">' in cell
+    assert (
+        f"{units[1].name}</a>" in cell.split(f"/instances/{mine}", 1)[1].split("</a>")[0] + "</a>"
+    )
+    assert units[0].name not in cell
 
 
 def test_committee__exports_csv_and_xlsx(
@@ -185,6 +215,43 @@ def test_committee__a_constant_number_of_queries_whatever_the_blocks(
     assert page.count("1 of 2 signed") == 36
     assert page.count("Mid-year (6 months): 1 late, 1 missing") == 36
     assert two == twelve <= PAGE_STATEMENTS, (two, twelve)
+
+
+def test_committee__reads_its_blocks_and_overdue_recommendations_by_index(
+    app: Flask, client: FlaskClient, session: Session, backend: str,
+    make_unit: Callable[..., Unit], make_user: Callable[..., User],
+    make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    """SQLite looks the page's blocks up in the instances' index one by one (not a range over
+    every block's instances of the year), and finds the recommendations past due by their
+    (state, due date) index (not by reading every instance of the council)."""
+    if backend != "sqlite":
+        pytest.skip("the plans checked are SQLite's (PostgreSQL's follow its statistics)")
+    make_user("secretariat", None, roles=("secretariat",))
+    _add_blocks(app, session, make_unit, make_block, 2, 0)
+    sign_in(client, "secretariat")
+    sent: list[tuple[str, Any]] = []
+
+    def hook(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        sent.append((statement, params))
+
+    bind = app.extensions["wflow.db"]
+    sa.event.listen(bind, "before_cursor_execute", hook)
+    try:
+        assert client.get("/committee").status_code == 200
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", hook)
+    plans: list[str] = []
+    with bind.connect() as conn:
+        for statement, params in sent:
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                found = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+                plans += [str(r[-1]) for r in found]
+    on_instances = [p for p in plans if "wf_instance USING" in p and "block_id" in p]
+    assert on_instances, plans
+    assert not [p for p in on_instances if "block_id>" in p], on_instances
+    assert any("ix_inspection_recommendation_state_due" in p for p in plans), plans
+    assert not [p for p in plans if "ix_wf_instance_council_id" in p], plans
 
 
 def test_committee__shows_twelve_blocks_a_page_with_links_to_the_others(

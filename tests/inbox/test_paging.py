@@ -216,3 +216,33 @@ def test_paging__every_page_of_any_size_is_its_slice_of_the_whole_list(
         reviews = inbox.page(session, engine(), sec, 2, 30, workflow="review")
         assert [w.key for w in reviews.items] == whole[30:60]
         assert inbox.page(session, engine(), sec, 1, 30, workflow="plan").total == 0
+
+
+def test_paging__a_page_reads_its_blocks_tasks_from_the_blocks(
+    app: Flask, client: FlaskClient, province: Rows, backend: str
+) -> None:
+    """The task rows of the blocks a page reaches are found from those blocks' instances (by
+    the index on block_id, then the task index by instance), not by reading every task of the
+    secretariat and keeping the blocks' (SQLite's plan; PostgreSQL's follows its statistics)."""
+    if backend != "sqlite":
+        pytest.skip("the plan checked is SQLite's")
+    sign_in(client, "secretariat")
+    sent: list[tuple[str, Any]] = []
+
+    def hook(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        sent.append((statement, params))
+
+    bind = app.extensions["wflow.db"]
+    sa.event.listen(bind, "before_cursor_execute", hook)
+    try:
+        keys, _body = _page(client, "/tasks?page=4")
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", hook)
+    assert keys == _shown(province[150:])
+    reads = [(s, p) for s, p in sent if "wf_task" in s and "block_id IN" in s]
+    assert len(reads) == 1, [s for s, _p in sent]
+    with bind.connect() as conn:
+        plan = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + reads[0][0],
+                                                         reads[0][1])]  # fmt: skip
+    on_tasks = [line for line in plan if "wf_task" in line]
+    assert on_tasks and all("instance_id=?" in line for line in on_tasks), plan
