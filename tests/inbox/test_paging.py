@@ -246,3 +246,33 @@ def test_paging__a_page_reads_its_blocks_tasks_from_the_blocks(
                                                          reads[0][1])]  # fmt: skip
     on_tasks = [line for line in plan if "wf_task" in line]
     assert on_tasks and all("instance_id=?" in line for line in on_tasks), plan
+
+
+def test_paging__the_work_is_grouped_from_the_task_index_alone(
+    app: Flask, client: FlaskClient, province: Rows, backend: str
+) -> None:
+    """The secretariat's work grouped by deadline and block reads each task's deadline from
+    the task index (principal, work, instance, due_at), not from the table row by row
+    (SQLite's plan; PostgreSQL's index-only scans follow its visibility map)."""
+    if backend != "sqlite":
+        pytest.skip("the plan checked is SQLite's")
+    sign_in(client, "secretariat")
+    sent: list[tuple[str, Any]] = []
+
+    def hook(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
+        sent.append((statement, params))
+
+    bind = app.extensions["wflow.db"]
+    sa.event.listen(bind, "before_cursor_execute", hook)
+    try:
+        keys, _body = _page(client, "/tasks")
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", hook)
+    assert keys == _shown(province[:50])
+    groups = [(s, p) for s, p in sent if "wf_task" in s and "min(wf_task.due_at)" in s]
+    assert len(groups) == 1, [s for s, _p in sent]
+    with bind.connect() as conn:
+        plan = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + groups[0][0],
+                                                         groups[0][1])]  # fmt: skip
+    on_tasks = [line for line in plan if "wf_task" in line]
+    assert on_tasks and all("COVERING INDEX" in line for line in on_tasks), plan

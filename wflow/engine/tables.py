@@ -170,7 +170,7 @@ class WfTask(SQLModel, table=True):
     Clustered by instance on SQLite (WITHOUT ROWID): a state change rewrites one page
     instead of three, which the firing path measurably feels. `work` tells whether the row
     is work to do (`Definition.is_work`), so a person's count is one query on the index of
-    (principal, work, instance); NULL only for rows from before the column, classified when
+    (principal, work, instance, due_at); NULL only for rows from before the column, classified when
     a server first syncs its versions (`Engine.sync_versions`). `announced` is False on a row
     of work that just appeared and nobody has been told of yet: the task index is the outbox
     of the notifications (`Engine.claim_news`), kept small by a partial index.
@@ -178,7 +178,8 @@ class WfTask(SQLModel, table=True):
 
     __tablename__ = "wf_task"
     __table_args__ = (
-        sa.Index("ix_wf_task_principal_work", "principal", "work", "instance_id"),
+        # due_at too: a person's work grouped by instance and earliest deadline reads the index
+        sa.Index("ix_wf_task_principal_work_due", "principal", "work", "instance_id", "due_at"),
         sa.Index(
             "ix_wf_task_news",
             "instance_id",
