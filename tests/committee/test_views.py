@@ -326,6 +326,26 @@ def test_committee__a_blocks_states_follow_the_workflows_lifecycle(
     assert text in page
 
 
+def test_committee__the_blocks_table_lists_states_in_the_workflows_order(
+    app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
+    make_user: Callable[..., User], make_block: Callable[..., Block],
+) -> None:  # fmt: skip
+    """A block's nominations are counted by state in the order the workflow writes its states
+    (proposed, block vote, submitted), as its chart shows them, not alphabetically."""
+    block = make_block("KN", [make_unit("N1"), make_unit("N2")], current_year())
+    make_user("secretariat", None, roles=("secretariat",))
+    ids = [_start(app, session, "nomination", block, subject) for subject in (1, 2, 3)]
+    for iid, state in zip(ids, ("submitted", "block_vote", "proposed"), strict=True):
+        session.execute(sa.update(WfInstance).where(col(WfInstance.id) == iid).values(state=state))
+    session.commit()
+    sign_in(client, "secretariat")
+    page = client.get("/committee").get_data(as_text=True)
+    with app.app_context():
+        states = engine().definitions["nomination"].states
+    words = [f"{states[s].label.get('en')}: 1" for s in ("proposed", "block_vote", "submitted")]
+    assert "<br>".join(words) in page
+
+
 def test_committee__names_each_blocks_leader_and_counts_its_members_of_the_year(
     app: Flask, client: FlaskClient, session: Session, make_unit: Callable[..., Unit],
     make_user: Callable[..., User], make_block: Callable[..., Block],

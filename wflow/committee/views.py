@@ -172,7 +172,7 @@ def index() -> str | WResponse:
     subjects = {i.id: i.unit for r in board.rows for i in r.instances if i.unit is not None}
     late = inspections.overdue(session, installation.local_date(session, utcnow()), councils=seen)
     rec_units = _owner_names({r.owner_unit_id for r, _i in late})
-    cells = _block_cells(board, charts, label, subjects,
+    cells = _block_cells(board, charts, defs, label, subjects,
                          link_maker("workflows.instance", "instance_id"),
                          link_maker("review.block_reviews", "block_id"))  # fmt: skip
     return render_template(
@@ -238,7 +238,7 @@ def _chart_rows(board: dashboard.Dashboard, charts: dict[int, dict[str, Any]]) -
 
 
 def _block_cells(
-    board: dashboard.Dashboard, charts: dict[int, dict[str, Any]],
+    board: dashboard.Dashboard, charts: dict[int, dict[str, Any]], defs: dict[str, Definition],
     label: Callable[..., str], subjects: dict[int, str],
     instance_url: Callable[[int], str], reviews_url: Callable[[int], str],
 ) -> dict[int, Markup]:  # fmt: skip
@@ -273,15 +273,13 @@ def _block_cells(
             f"<td>{signatures}</td>",
         ]
         for w in ("review", "nomination"):
-            counts: dict[str, int] = r.counts.get(w) or {}
+            counts = [(st, n) for _w, st, n in _in_order({w: r.counts.get(w) or {}}, defs)]
             parts = (
                 [f"{escape(t)}<br>" for t in chart["review_texts"].values()]
                 if w == "review"
                 else []
             )
-            parts.append(
-                "<br>".join(f"{escape(label(w, st))}: {n}" for st, n in counts.items()) or "—"
-            )
+            parts.append("<br>".join(f"{escape(label(w, st))}: {n}" for st, n in counts) or "—")
             if w == "review" and counts:
                 text = escape(reviews_of % {"block": r.code})
                 href = f"{escape(reviews_url(bid))}?year={board.year}"
