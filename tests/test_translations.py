@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -42,10 +42,10 @@ def catalogue(locale: str) -> Catalog:
         return read_po(po, locale=locale)
 
 
-def key(message: object) -> Key:
+def key(message: Message) -> Key:
     """Return a catalogue message's (msgid, context), a plural by its singular."""
-    mid, context = getattr(message, "id"), getattr(message, "context")  # noqa: B009
-    return (mid if isinstance(mid, str) else mid[0], context)
+    mid = message.id
+    return (mid if isinstance(mid, str) else mid[0], message.context)
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from tests.conftest import sign_in
 from tests.pacts.helpers import make_block_of, pact_in_signing
-from tests.sql import statements_sent
+from tests.sql import sqlite_plan, statements_sent, statements_with_params
 from wflow.clock import utcnow
 from wflow.core import workflow as wf
 from wflow.core.access import current_year
@@ -230,23 +230,12 @@ def test_committee__reads_its_blocks_and_overdue_recommendations_by_index(
     make_user("secretariat", None, roles=("secretariat",))
     _add_blocks(app, session, make_unit, make_block, 2, 0)
     sign_in(client, "secretariat")
-    sent: list[tuple[str, Any]] = []
-
-    def hook(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        sent.append((statement, params))
-
     bind = app.extensions["wflow.db"]
-    sa.event.listen(bind, "before_cursor_execute", hook)
-    try:
+    with statements_with_params(bind) as sent:
         assert client.get("/committee").status_code == 200
-    finally:
-        sa.event.remove(bind, "before_cursor_execute", hook)
-    plans: list[str] = []
-    with bind.connect() as conn:
-        for statement, params in sent:
-            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                found = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
-                plans += [str(r[-1]) for r in found]
+    plans = [line for statement, params in sent
+             if statement.lstrip().upper().startswith(("SELECT", "WITH"))
+             for line in sqlite_plan(bind, statement, params)]  # fmt: skip
     on_instances = [p for p in plans if "wf_instance USING" in p and "block_id" in p]
     assert on_instances, plans
     assert not [p for p in on_instances if "block_id>" in p], on_instances

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from bench.reviews import seed
 from tests.conftest import PASSWORD, sign_in
+from tests.sql import sqlite_plan, statements_with_params
 from wflow.clock import utcnow
 from wflow.core import installation
 from wflow.core.access import current_year
@@ -227,23 +228,13 @@ def test_paging__a_page_reads_its_blocks_tasks_from_the_blocks(
     if backend != "sqlite":
         pytest.skip("the plan checked is SQLite's")
     sign_in(client, "secretariat")
-    sent: list[tuple[str, Any]] = []
-
-    def hook(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        sent.append((statement, params))
-
     bind = app.extensions["wflow.db"]
-    sa.event.listen(bind, "before_cursor_execute", hook)
-    try:
+    with statements_with_params(bind) as sent:
         keys, _body = _page(client, "/tasks?page=4")
-    finally:
-        sa.event.remove(bind, "before_cursor_execute", hook)
     assert keys == _shown(province[150:])
     reads = [(s, p) for s, p in sent if "wf_task" in s and "block_id IN" in s]
     assert len(reads) == 1, [s for s, _p in sent]
-    with bind.connect() as conn:
-        plan = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + reads[0][0],
-                                                         reads[0][1])]  # fmt: skip
+    plan = sqlite_plan(bind, *reads[0])
     on_tasks = [line for line in plan if "wf_task" in line]
     assert on_tasks and all("instance_id=?" in line for line in on_tasks), plan
 
@@ -257,22 +248,12 @@ def test_paging__the_work_is_grouped_from_the_task_index_alone(
     if backend != "sqlite":
         pytest.skip("the plan checked is SQLite's")
     sign_in(client, "secretariat")
-    sent: list[tuple[str, Any]] = []
-
-    def hook(_conn: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        sent.append((statement, params))
-
     bind = app.extensions["wflow.db"]
-    sa.event.listen(bind, "before_cursor_execute", hook)
-    try:
+    with statements_with_params(bind) as sent:
         keys, _body = _page(client, "/tasks")
-    finally:
-        sa.event.remove(bind, "before_cursor_execute", hook)
     assert keys == _shown(province[:50])
     groups = [(s, p) for s, p in sent if "wf_task" in s and "min(wf_task.due_at)" in s]
     assert len(groups) == 1, [s for s, _p in sent]
-    with bind.connect() as conn:
-        plan = [str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + groups[0][0],
-                                                         groups[0][1])]  # fmt: skip
+    plan = sqlite_plan(bind, *groups[0])
     on_tasks = [line for line in plan if "wf_task" in line]
     assert on_tasks and all("COVERING INDEX" in line for line in on_tasks), plan
