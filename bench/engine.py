@@ -225,7 +225,7 @@ class AppDb:
                     sa.insert(TASK),
                     [{"instance_id": i, "trigger": "submit",
                       "principal": f"unit:{self.unit_ids[self.unit_of(i)]}:head",
-                      "due_at": None, "work": True} for i in ids],
+                      "due_at": None, "work": True, "block_id": self.block_id} for i in ids],
                 )  # fmt: skip
             if conn.dialect.name == "postgresql":  # explicit ids: move the sequence past them
                 conn.exec_driver_sql(

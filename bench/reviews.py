@@ -148,7 +148,7 @@ def seed(bind: sa.Engine, versions: dict[str, int], blocks: int, year: int) -> d
                     rows["wf_instance"].append(inst)
                     rows["wf_task"] += [
                         {"instance_id": inst["id"], "trigger": "lock", "principal": who,
-                         "due_at": None, "work": True}
+                         "due_at": None, "work": True, "block_id": b}
                         for who in (f"block:{b}:{year}:leader", f"secretariat:{council}")
                     ]  # fmt: skip
                     form, total = rng.uniform(0.7, 0.98), Decimal(0)

@@ -135,3 +135,41 @@ def test_migrations__0055_moves_secret_choices_into_ballots_and_drops_the_link(
         assert all(len(b.id) == 20 and int(b.id, 16) >= 0 for b in ballots)
     finally:
         engine.dispose()
+
+
+def test_migrations__0113_gives_each_task_row_its_instance_block(
+    backend: str, tmp_path: Path
+) -> None:
+    """Task rows written before the column get their instance's block (none for none)."""
+    import sqlalchemy as sa
+
+    url = fresh_database_url(backend, tmp_path)
+    upgrade(url, "0112_task_index_due")
+    engine = make_engine(url)
+    at = datetime(2026, 3, 1, 8, 0)
+    try:
+        with engine.begin() as conn:
+            for iid, block in ((1, 7), (2, None)):
+                conn.execute(sa.text(
+                    "INSERT INTO wf_instance (id, workflow, version, state, subject_type,"
+                    " subject_id, data, lock_version, entry, last_seq, last_hash, created_at,"
+                    " updated_at, block_id) VALUES (:i, 'review', 1, 'x', 'review', :i, '{}',"
+                    " 1, 3, 0, '', :at, :at, :b)"
+                ), {"i": iid, "at": at, "b": block})  # fmt: skip
+            for iid, who in ((1, "unit:1:head"), (1, "secretariat:1"), (2, "unit:2:head")):
+                conn.execute(sa.text(
+                    "INSERT INTO wf_task (instance_id, trigger, principal, work)"
+                    " VALUES (:i, 'submit', :p, true)"
+                ), {"i": iid, "p": who})  # fmt: skip
+        engine.dispose()
+        upgrade(url)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT instance_id, principal, block_id FROM wf_task"
+                " ORDER BY instance_id, principal"
+            )).all()  # fmt: skip
+        assert [tuple(r) for r in rows] == [
+            (1, "secretariat:1", 7), (1, "unit:1:head", 7), (2, "unit:2:head", None)
+        ]  # fmt: skip
+    finally:
+        engine.dispose()

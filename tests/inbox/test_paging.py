@@ -201,7 +201,8 @@ def test_paging__every_page_of_any_size_is_its_slice_of_the_whole_list(
         installation.local_date(session, utcnow()) - timedelta(days=20), time(23, 59, 59)
     )  # a second task of one instance, due before any other: it leads
     session.add(WfTask(instance_id=first_of_block_1, trigger="remind", principal=held.principal,
-                       due_at=earliest, work=True, announced=True))  # fmt: skip
+                       due_at=earliest, work=True, announced=True,
+                       block_id=held.block_id))  # fmt: skip
     session.commit()
     with app.test_request_context():
         whole = [w.key for w in inbox.work(session, engine(), sec)]
@@ -242,9 +243,10 @@ def test_paging__a_page_reads_its_blocks_tasks_from_the_blocks(
 def test_paging__the_work_is_grouped_from_the_task_index_alone(
     app: Flask, client: FlaskClient, province: Rows, backend: str
 ) -> None:
-    """The secretariat's work grouped by deadline and block reads each task's deadline from
-    the task index (principal, work, instance, due_at), not from the table row by row
-    (SQLite's plan; PostgreSQL's index-only scans follow its visibility map)."""
+    """The secretariat's work grouped by deadline and block reads each task's deadline and
+    block from the task index (principal, work, instance, due_at, block), neither from the
+    table row by row nor from the instances (SQLite's plan; PostgreSQL's index-only scans
+    follow its visibility map)."""
     if backend != "sqlite":
         pytest.skip("the plan checked is SQLite's")
     sign_in(client, "secretariat")
@@ -257,3 +259,4 @@ def test_paging__the_work_is_grouped_from_the_task_index_alone(
     plan = sqlite_plan(bind, *groups[0])
     on_tasks = [line for line in plan if "wf_task" in line]
     assert on_tasks and all("COVERING INDEX" in line for line in on_tasks), plan
+    assert not [line for line in plan if "wf_instance" in line], plan

@@ -58,7 +58,7 @@ def task_rows(
             rows.append(
                 {"instance_id": instance_id, "trigger": trigger, "principal": principal,
                  "due_at": due_at, "work": work[(state, trigger)],
-                 "announced": not work[(state, trigger)]}
+                 "announced": not work[(state, trigger)], "block_id": scope.block_id}
             )  # fmt: skip
     part = comp.participation.get(state)
     if part is not None:
@@ -67,7 +67,8 @@ def task_rows(
                 rows.append(
                     {"instance_id": instance_id, "trigger": trigger,
                      "principal": seat.principal, "due_at": due_at,
-                     "work": work[(state, trigger)], "announced": not work[(state, trigger)]}
+                     "work": work[(state, trigger)], "announced": not work[(state, trigger)],
+                     "block_id": scope.block_id}
                 )  # fmt: skip
     return list({(r["trigger"], r["principal"]): r for r in rows}.values())
 
@@ -386,11 +387,11 @@ class WorkGroup(NamedTuple):
 
 
 # an instance's row of work: the earliest deadline of the actor's tasks on it, and its block
-# (one: grouped by the instance alone, the index's order, SQLite sorts nothing)
+# (one: grouped by the instance alone, the index's order, SQLite sorts nothing); read from
+# the task index alone, no instance
 _PER_INSTANCE = (
     sa.select(TASK.c.instance_id, sa.func.min(TASK.c.due_at).label("due_at"),
-              sa.func.min(INST.c.block_id).label("block_id"))
-    .join_from(TASK, INST, TASK.c.instance_id == INST.c.id)
+              sa.func.min(TASK.c.block_id).label("block_id"))
     .where(TASK.c.principal.in_(_PRINCIPALS), TASK.c.work == sa.true())
     .group_by(TASK.c.instance_id)
 )  # fmt: skip
@@ -404,7 +405,10 @@ def _grouped(per_instance: sa.Select[Any]) -> sa.Select[Any]:
 
 
 WORK_GROUPS = _grouped(_PER_INSTANCE)
-WORK_GROUPS_OF = _grouped(_PER_INSTANCE.where(_OF_WORKFLOW))
+# of one workflow: the instances joined for it (the task index has no workflow)
+WORK_GROUPS_OF = _grouped(
+    _PER_INSTANCE.join_from(TASK, INST, TASK.c.instance_id == INST.c.id).where(_OF_WORKFLOW)
+)
 
 
 def work_groups(session: Session, actor: Actor, workflow: str | None = None) -> list[WorkGroup]:

@@ -170,16 +170,26 @@ class WfTask(SQLModel, table=True):
     Clustered by instance on SQLite (WITHOUT ROWID): a state change rewrites one page
     instead of three, which the firing path measurably feels. `work` tells whether the row
     is work to do (`Definition.is_work`), so a person's count is one query on the index of
-    (principal, work, instance, due_at); NULL only for rows from before the column, classified when
-    a server first syncs its versions (`Engine.sync_versions`). `announced` is False on a row
+    (principal, work, instance, due_at, block); NULL only for rows from before the column,
+    classified when a server first syncs its versions (`Engine.sync_versions`). `block_id` is
+    the instance's (which never changes), so a person's work grouped by block and deadline
+    reads the index alone, no instance. `announced` is False on a row
     of work that just appeared and nobody has been told of yet: the task index is the outbox
     of the notifications (`Engine.claim_news`), kept small by a partial index.
     """
 
     __tablename__ = "wf_task"
     __table_args__ = (
-        # due_at too: a person's work grouped by instance and earliest deadline reads the index
-        sa.Index("ix_wf_task_principal_work_due", "principal", "work", "instance_id", "due_at"),
+        # due_at and block_id too: a person's work grouped by instance, earliest deadline and
+        # block (home, the inbox) reads the index alone
+        sa.Index(
+            "ix_wf_task_principal_work_due_block",
+            "principal",
+            "work",
+            "instance_id",
+            "due_at",
+            "block_id",
+        ),
         sa.Index(
             "ix_wf_task_news",
             "instance_id",
@@ -195,6 +205,7 @@ class WfTask(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_type=sa.DateTime)
     work: bool | None = None
     announced: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    block_id: int | None = None
 
 
 TABLES: tuple[sa.Table, ...] = tuple(
