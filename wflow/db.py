@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -110,13 +111,29 @@ def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def current_revision(url: str) -> str | None:
-    """Return the database's migration revision, or None when it was never migrated."""
+def current_revisions(url: str) -> list[str] | None:
+    """Return the database's migration revisions, one per branch of the migrations, sorted;
+    None when it was never migrated."""
     eng = make_engine(url)
     try:
         with eng.connect() as conn:
             if not sa.inspect(conn).has_table("alembic_version"):
                 return None
-            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            found = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
+            return sorted(found)
     finally:
         eng.dispose()
+
+
+def current_revision(url: str) -> str | None:
+    """Return the database's latest migration revision (the newest branch's), or None when
+    it was never migrated."""
+    found = current_revisions(url)
+    return found[-1] if found else None
+
+
+def pending_revisions(current: list[str]) -> list[str]:
+    """Return the migrations a database at the revisions `current` has still to run, oldest
+    first (none: it has the latest schema)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [r.revision for r in reversed(list(script.iterate_revisions("heads", tuple(current))))]

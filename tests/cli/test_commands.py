@@ -12,6 +12,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlmodel import Session, col, select
 
+from tests.dbs import TEST_CONFIG
+from wflow import create_app
+from wflow import db as database
 from wflow.core.access import current_year
 from wflow.org.models import Block, BlockMembership, Unit, User
 
@@ -89,8 +92,25 @@ def test_cli__users_create_and_refusals(
 
 
 def test_cli__db_current_reports_the_head(runner: FlaskCliRunner) -> None:
+    """A migrated database shows every branch's revision, the newest among them, up to date."""
     result = runner.invoke(args=["db", "current"])
-    assert result.exit_code == 0 and result.output.strip() != "not migrated"
+    assert result.exit_code == 0, result.output
+    assert "0113_task_block" in result.output and result.output.strip().endswith("(up to date)")
+
+
+def test_cli__db_current_says_when_the_database_is_behind(tmp_path: Path) -> None:
+    """A database short of the latest migration says so, and what to run."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    database.upgrade(url, "0112_task_index_due")
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
+    result = app.test_cli_runner().invoke(args=["db", "current"])
+    assert result.exit_code == 0, result.output
+    said = result.output.strip()  # later migrations only lengthen what is to run
+    assert said.startswith("0112_task_index_due (behind: ") and "to run, up to 01" in said, said
+    assert said.endswith("; run `wflow db upgrade`)"), said
+    database.upgrade(url)
+    again = app.test_cli_runner().invoke(args=["db", "current"])
+    assert again.output.strip().endswith("(up to date)"), again.output
 
 
 def test_cli__console_script_uses_environment_overrides(tmp_path: Path, app: Flask) -> None:

@@ -142,8 +142,17 @@ def db_upgrade(revision: str) -> None:
 @db_group.command("current")
 @with_appcontext
 def db_current() -> None:
-    """Print the database's migration revision."""
-    click.echo(database.current_revision(current_app.config["DATABASE_URL"]) or "not migrated")
+    """Print the database's migration revisions, and whether they are the latest."""
+    found = database.current_revisions(current_app.config["DATABASE_URL"])
+    if not found:
+        click.echo("not migrated: run `wflow db upgrade`")
+        return
+    pending = database.pending_revisions(found)
+    if not pending:
+        click.echo(f"{', '.join(found)} (up to date)")
+    else:
+        click.echo(f"{', '.join(found)} (behind: {len(pending)} to run, up to "
+                   f"{pending[-1]}; run `wflow db upgrade`)")  # fmt: skip
 
 
 @click.group("users")
