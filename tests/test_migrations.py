@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -14,6 +16,20 @@ import wflow.engine.tables
 import wflow.models  # noqa: F401
 from tests.dbs import fresh_database_url
 from wflow.db import current_revision, make_engine, upgrade
+
+
+def insert(conn: sa.Connection, table: str, **values: Any) -> None:
+    """Insert one row as it stood at a past revision (whose tables no model describes)."""
+    names = ", ".join(values)
+    marks = ", ".join(f":{name}" for name in values)
+    conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
+
+
+def instance(iid: int, workflow: str, at: datetime, **values: Any) -> dict[str, Any]:
+    """Return a wf_instance row about subject `iid` of its workflow's kind (`values` override)."""
+    return {"id": iid, "workflow": workflow, "version": 1, "state": "x", "subject_type": workflow,
+            "subject_id": iid, "data": "{}", "lock_version": 1, "entry": 3, "last_seq": 0,
+            "last_hash": "", "created_at": at, "updated_at": at, **values}  # fmt: skip
 
 
 def test_migrations__schema_matches_the_models(backend: str, tmp_path: Path) -> None:
@@ -43,7 +59,6 @@ def test_migrations__0020_seals_every_chain_so_the_present_is_covered(
     backend: str, tmp_path: Path
 ) -> None:
     """Chains written in format 1 verify after 0020, and their rows are covered from then on."""
-    import sqlalchemy as sa
     from sqlalchemy.orm import Session
 
     from wflow.engine.audit import event_hash_v1, verify_instances
@@ -56,11 +71,9 @@ def test_migrations__0020_seals_every_chain_so_the_present_is_covered(
     data = {"title": "Kế hoạch 2025", "members": [1, 2]}
     try:
         with engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO wf_instance (id, workflow, version, state, subject_type, subject_id,"
-                " data, lock_version, entry, last_seq, last_hash, created_at, updated_at)"
-                " VALUES (1, 'plan', 1, 'published', 'plan', 1, :data, 2, 2, 2, :h, :at, :at)"
-            ), {"data": json.dumps(data), "h": "", "at": at})  # fmt: skip
+            insert(conn, "wf_instance", **instance(1, "plan", at, state="published",
+                                                  data=json.dumps(data), lock_version=2,
+                                                  entry=2, last_seq=2))  # fmt: skip
             prev = ""
             for seq, (trigger, source, dest) in enumerate(
                 [("start", "", "draft"), ("publish", "draft", "published")], start=1
@@ -97,8 +110,6 @@ def test_migrations__0055_moves_secret_choices_into_ballots_and_drops_the_link(
     backend: str, tmp_path: Path
 ) -> None:
     """A nomination's votes become ballots with random ids; a pact's signatures stay as they are."""
-    import sqlalchemy as sa
-
     url = fresh_database_url(backend, tmp_path)
     upgrade(url, "0050_titles")
     engine = make_engine(url)
@@ -106,11 +117,7 @@ def test_migrations__0055_moves_secret_choices_into_ballots_and_drops_the_link(
     try:
         with engine.begin() as conn:
             for iid, workflow in ((1, "nomination"), (2, "pact")):
-                conn.execute(sa.text(
-                    "INSERT INTO wf_instance (id, workflow, version, state, subject_type,"
-                    " subject_id, data, lock_version, entry, last_seq, last_hash, created_at,"
-                    " updated_at) VALUES (:i, :w, 1, 'x', :w, :i, '{}', 1, 3, 0, '', :at, :at)"
-                ), {"i": iid, "w": workflow, "at": at})  # fmt: skip
+                insert(conn, "wf_instance", **instance(iid, workflow, at))
             seats = [(1, "unit:1", "act", 11), (1, "unit:2", "refuse", 12),
                      (1, "unit:3", None, None), (2, "unit:1", "act", 11)]  # fmt: skip
             for n, (iid, key, choice, actor) in enumerate(seats):
@@ -141,8 +148,6 @@ def test_migrations__0113_gives_each_task_row_its_instance_block(
     backend: str, tmp_path: Path
 ) -> None:
     """Task rows written before the column get their instance's block (none for none)."""
-    import sqlalchemy as sa
-
     url = fresh_database_url(backend, tmp_path)
     upgrade(url, "0112_task_index_due")
     engine = make_engine(url)
@@ -150,17 +155,10 @@ def test_migrations__0113_gives_each_task_row_its_instance_block(
     try:
         with engine.begin() as conn:
             for iid, block in ((1, 7), (2, None)):
-                conn.execute(sa.text(
-                    "INSERT INTO wf_instance (id, workflow, version, state, subject_type,"
-                    " subject_id, data, lock_version, entry, last_seq, last_hash, created_at,"
-                    " updated_at, block_id) VALUES (:i, 'review', 1, 'x', 'review', :i, '{}',"
-                    " 1, 3, 0, '', :at, :at, :b)"
-                ), {"i": iid, "at": at, "b": block})  # fmt: skip
+                insert(conn, "wf_instance", **instance(iid, "review", at, block_id=block))
             for iid, who in ((1, "unit:1:head"), (1, "secretariat:1"), (2, "unit:2:head")):
-                conn.execute(sa.text(
-                    "INSERT INTO wf_task (instance_id, trigger, principal, work)"
-                    " VALUES (:i, 'submit', :p, true)"
-                ), {"i": iid, "p": who})  # fmt: skip
+                insert(conn, "wf_task", instance_id=iid, trigger="submit", principal=who,
+                       work=True)  # fmt: skip
         engine.dispose()
         upgrade(url)
         with engine.connect() as conn:
