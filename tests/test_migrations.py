@@ -121,11 +121,9 @@ def test_migrations__0055_moves_secret_choices_into_ballots_and_drops_the_link(
             seats = [(1, "unit:1", "act", 11), (1, "unit:2", "refuse", 12),
                      (1, "unit:3", None, None), (2, "unit:1", "act", 11)]  # fmt: skip
             for n, (iid, key, choice, actor) in enumerate(seats):
-                conn.execute(sa.text(
-                    "INSERT INTO wf_participant (instance_id, round, position, stage, key,"
-                    " principal, label, choice, actor_user_id, data) VALUES (:i, 3, :n, 0, :k,"
-                    " :k, :k, :c, :a, '{}')"
-                ), {"i": iid, "n": n, "k": key, "c": choice, "a": actor})  # fmt: skip
+                insert(conn, "wf_participant", instance_id=iid, round=3, position=n, stage=0,
+                       key=key, principal=key, label=key, choice=choice, actor_user_id=actor,
+                       data="{}")  # fmt: skip
         engine.dispose()
         upgrade(url)
         with engine.connect() as conn:
