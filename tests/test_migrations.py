@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 import wflow.engine.tables
 import wflow.models  # noqa: F401
 from tests.dbs import fresh_database_url
-from wflow.db import current_revision, make_engine, upgrade
+from wflow.db import current_revisions, make_engine, upgrade
 
 
 def insert(conn: sa.Connection, table: str, **values: Any) -> None:
@@ -34,9 +34,9 @@ def instance(iid: int, workflow: str, at: datetime, **values: Any) -> dict[str, 
 
 def test_migrations__schema_matches_the_models(backend: str, tmp_path: Path) -> None:
     url = fresh_database_url(backend, tmp_path)
-    assert current_revision(url) is None
+    assert current_revisions(url) is None
     upgrade(url)
-    assert current_revision(url) is not None
+    assert current_revisions(url) is not None
     engine = make_engine(url)
     try:
         with engine.connect() as conn:

@@ -125,13 +125,6 @@ def current_revisions(url: str) -> list[str] | None:
         eng.dispose()
 
 
-def current_revision(url: str) -> str | None:
-    """Return the database's latest migration revision (the newest branch's), or None when
-    it was never migrated."""
-    found = current_revisions(url)
-    return found[-1] if found else None
-
-
 def pending_revisions(current: list[str]) -> list[str]:
     """Return the migrations a database at the revisions `current` has still to run, oldest
     first (none: it has the latest schema)."""

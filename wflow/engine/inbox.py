@@ -50,27 +50,19 @@ def task_rows(
     seats: Sequence[Seat] = (),
 ) -> list[dict[str, Any]]:
     """Return the wf_task rows of an instance in `state`: role holders and open participants."""
-    rows: list[dict[str, Any]] = []
-    work = comp.work
-    for plan in comp.user_plans[state]:
-        trigger = plan.transition.trigger
-        for principal in sorted(plan.principals(scope)):
-            rows.append(
-                {"instance_id": instance_id, "trigger": trigger, "principal": principal,
-                 "due_at": due_at, "work": work[(state, trigger)],
-                 "announced": not work[(state, trigger)], "block_id": scope.block_id}
-            )  # fmt: skip
+    keys = [(plan.transition.trigger, principal) for plan in comp.user_plans[state]
+            for principal in sorted(plan.principals(scope))]  # fmt: skip
     part = comp.participation.get(state)
     if part is not None:
-        for seat in open_seats(part, seats):
-            for trigger in participation_triggers(part):
-                rows.append(
-                    {"instance_id": instance_id, "trigger": trigger,
-                     "principal": seat.principal, "due_at": due_at,
-                     "work": work[(state, trigger)], "announced": not work[(state, trigger)],
-                     "block_id": scope.block_id}
-                )  # fmt: skip
-    return list({(r["trigger"], r["principal"]): r for r in rows}.values())
+        keys += [(trigger, seat.principal) for seat in open_seats(part, seats)
+                 for trigger in participation_triggers(part)]  # fmt: skip
+    work = comp.work
+    return [
+        {"instance_id": instance_id, "trigger": trigger, "principal": principal, "due_at": due_at,
+         "work": work[(state, trigger)], "announced": not work[(state, trigger)],
+         "block_id": scope.block_id}
+        for trigger, principal in dict.fromkeys(keys)  # each (trigger, principal) once, in order
+    ]  # fmt: skip
 
 
 TaskKey = tuple[str, str]  # (trigger, principal): one row of wf_task for an instance

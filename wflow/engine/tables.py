@@ -173,9 +173,9 @@ class WfTask(SQLModel, table=True):
     (principal, work, instance, due_at, block); NULL only for rows from before the column,
     classified when a server first syncs its versions (`Engine.sync_versions`). `block_id` is
     the instance's (which never changes), so a person's work grouped by block and deadline
-    reads the index alone, no instance. `announced` is False on a row
-    of work that just appeared and nobody has been told of yet: the task index is the outbox
-    of the notifications (`Engine.claim_news`), kept small by a partial index.
+    reads the index alone, no instance. `announced` is False on a row of work that just
+    appeared and nobody has been told of yet: the task index is the outbox of the
+    notifications (`Engine.claim_news`), kept small by a partial index.
     """
 
     __tablename__ = "wf_task"
