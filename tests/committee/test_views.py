@@ -186,13 +186,16 @@ def _add_blocks(
         session.commit()
 
 
-# The statements of the dashboard: the layout's (the user, the menu's badges), the councils
-# seen, the blocks, their instances counted, those listed with the reviews per period and the
-# pacts' signatures, the overdue recommendations. A regression past it fails.
-PAGE_STATEMENTS = 7
+# The statements of the dashboard seen again: the layout's (the user, the menu's badges), the
+# blocks, their instances counted, those listed with the reviews per period and the pacts'
+# signatures, the overdue recommendations; the councils seen are kept per process while the
+# organisation does not change (`wflow.org.epoch`). A regression past it fails.
+PAGE_STATEMENTS = 6
 
 
 def _statements(app: Flask, client: FlaskClient) -> tuple[int, str]:
+    """Return the statements of the dashboard seen again, and the page."""
+    client.get("/committee")  # seen once since the organisation changed: the councils read
     with statements_sent(app.extensions["wflow.db"]) as seen:
         page = client.get("/committee")
     assert page.status_code == 200
@@ -206,7 +209,6 @@ def test_committee__a_constant_number_of_queries_whatever_the_blocks(
     make_user("secretariat", None, roles=("secretariat",))
     _add_blocks(app, session, make_unit, make_block, 2, 0)
     sign_in(client, "secretariat")
-    client.get("/committee")  # warm up: definitions, caches
     two, page = _statements(app, client)
     assert page.count("1 of 2 signed") == 6  # chart title, caption and table, per block
     assert page.count("Mid-year (6 months): 1 late, 1 missing") == 6  # chart, text, table

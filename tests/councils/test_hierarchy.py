@@ -21,11 +21,12 @@ from wflow.awards.signatories import signatories
 from wflow.core import subjects
 from wflow.core.access import Action, may, principals
 from wflow.core.errors import Forbidden, ServiceError
+from wflow.core.uow import unit_of_work
 from wflow.councils import service as councils
 from wflow.engine import NotAllowed, WfInstance
 from wflow.inbox import service as inbox
 from wflow.org import service as org
-from wflow.org.models import Role, Unit
+from wflow.org.models import Role, Unit, User
 from wflow.people import service as people
 from wflow.workflow_setup import engine
 
@@ -281,3 +282,67 @@ def test_pages__the_hierarchy_is_read_once_a_page_and_a_new_council_shows_on_the
                                  council_id=ward.id)  # fmt: skip
         session.commit()
     assert block.name in province.get("/committee").get_data(as_text=True)
+
+
+def _move(app: Flask, session: Session, unit: Unit, council: Unit) -> None:
+    """Move `unit` into the jurisdiction of `council` (as the admin page does), committed."""
+    with app.test_request_context():
+        org.update_unit(session, unit, name=unit.name, code=unit.code, kind=unit.kind,
+                        parent_id=None, council_id=council.id)  # fmt: skip
+    session.commit()
+
+
+def test_pages__the_councils_are_kept_until_the_organisation_changes(
+    app: Flask, session: Session, world: dict[str, Any], commune: dict[str, Any]
+) -> None:
+    """Seen again, a page reads no council (kept per process under the access epoch); a
+    secretariat's office moved to another council gains and loses its blocks on the next page."""
+    commune_sec = _client(app, "xa.secretariat")
+    page = f"/blocks/{world['blocks']['a'].id}/scoreboard"  # the province's block
+
+    def councils_read() -> tuple[int, list[str]]:
+        with statements_sent(app.extensions["wflow.db"]) as seen:
+            status = commune_sec.get(page).status_code
+        asked = ("SELECT unit.council_id", "unit.kind =")  # a unit's council, the tree
+        return status, [s for s in seen if any(a in " ".join(s.split()) for a in asked)]
+
+    assert councils_read()[0] == 403
+    assert councils_read() == (403, [])
+    _move(app, session, commune["office"], commune["province"])
+    status, read = councils_read()
+    assert status == 200 and read
+    assert councils_read() == (200, [])
+    _move(app, session, commune["office"], commune["council"])
+    assert councils_read()[0] == 403
+
+
+def test_councils__a_transaction_that_wrote_reads_its_own_and_keeps_none(
+    app: Flask, session: Session, world: dict[str, Any], commune: dict[str, Any]
+) -> None:
+    """A council added in a transaction counts in it, is kept by nobody, and is gone for
+    everyone after its rollback; a session kept across commits sees councils added elsewhere."""
+    bind, sec_id = app.extensions["wflow.db"], commune["users"]["secretariat"].id
+
+    def seen(s: Session) -> frozenset[int]:
+        return councils.seen_by(s, present(s.get(User, sec_id), "the secretariat"))
+
+    with Session(bind, expire_on_commit=False) as s:
+        before = seen(s)
+    assert before == {commune["council"].id}
+    with Session(bind, expire_on_commit=False) as other:
+        assert seen(other) == before  # the user loaded in this transaction: its epoch known
+        with pytest.raises(RuntimeError), unit_of_work(other), app.test_request_context():
+            hamlet = org.create_unit(other, name="Hội đồng Thi đua - Khen thưởng thôn Đông",
+                                     code="HDTD", kind="council", level="commune",
+                                     parent_id=commune["council"].id)  # fmt: skip
+            assert hamlet.id in seen(other)
+            raise RuntimeError("rolled back")
+    with Session(bind, expire_on_commit=False) as kept:
+        assert seen(kept) == before
+        kept.commit()  # the user stays in the session, its epoch that of a past transaction
+        with app.test_request_context():
+            ward = org.create_unit(session, name="Hội đồng Thi đua - Khen thưởng thôn Tây",
+                                   code="HDTT", kind="council", level="commune",
+                                   parent_id=commune["council"].id)  # fmt: skip
+        session.commit()
+        assert seen(kept) == {commune["council"].id, ward.id}

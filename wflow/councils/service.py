@@ -8,13 +8,14 @@ members, administrators) acts within its own council and reads the councils belo
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection, Hashable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from wflow.org import epoch
 from wflow.org.models import Block, CouncilLevel, Unit, UnitKind, User
 
 DEFAULT_CODE = "HDTDKT"
@@ -27,7 +28,9 @@ _COUNCILS = (
     .where(col(Unit.kind) == UnitKind.COUNCIL.value)
     .order_by(col(Unit.id))
 )
+_KIND = "councils"  # their kind among what is kept per process under the access epoch
 _COUNCIL_OF_UNIT = sa.select(col(Unit.council_id)).where(col(Unit.id) == sa.bindparam("unit"))
+T = TypeVar("T")
 
 
 def default_council(session: Session) -> Unit:
@@ -53,15 +56,36 @@ def first_id(session: Session) -> int | None:
 
 def _tree(session: Session) -> list[tuple[int, int | None]]:
     """Return every council's (id, parent id), by id: read once per transaction, in one
-    statement for the first council (every access check asks) and the hierarchy."""
+    statement for the first council (every access check asks) and the hierarchy; kept per
+    process under the access epoch a user loaded in this transaction (`wflow.org.epoch`)."""
     found: list[tuple[int, int | None]] | None = session.info.get(_TREE)
     if found is None:
         if session.new or session.dirty:
             session.flush()  # as autoflush would: a council added in this unit of work counts
-        rows = session.connection().execute(_COUNCILS).all()
-        found = [(cid or 0, parent) for cid, parent in rows]  # a primary key: never None
+        found = _kept(session, "tree", lambda: _read_tree(session))
         if found:  # none yet: `default_council` may create the first in this transaction
             session.info[_TREE] = found
+    return found
+
+
+def _read_tree(session: Session) -> list[tuple[int, int | None]]:
+    rows = session.connection().execute(_COUNCILS).all()
+    return [(cid or 0, parent) for cid, parent in rows]  # a primary key: never None
+
+
+def _kept(session: Session, key: Hashable, read: Callable[[], T]) -> T:
+    """Return what `read` returns, kept per process under the epoch this transaction loaded
+    (read afresh when it loaded none, or holds changes of its own); an empty answer is
+    never kept (the first council may be about to be created)."""
+    at = epoch.loaded(session) if epoch.clean(session) else None
+    if at is None:
+        return read()
+    kept = epoch.entries(session, _KIND, at)
+    found: T | None = kept.get(key)
+    if found is None:
+        found = read()
+        if found:
+            epoch.keep(session, kept, key, found)
     return found
 
 
@@ -81,7 +105,9 @@ def of_unit(session: Session, unit_id: int | None) -> int | None:
     """Return the council of a unit (None: no such unit)."""
     if unit_id is None:
         return None
-    found: int | None = _read(session, _COUNCIL_OF_UNIT, {"unit": unit_id})
+    found: int | None = _kept(
+        session, ("unit", unit_id), lambda: _read(session, _COUNCIL_OF_UNIT, {"unit": unit_id})
+    )
     return found
 
 
