@@ -140,3 +140,4 @@ def test_numbers_read_as_babel_writes_them(lang: str, places: int) -> None:
     for v in values:
         want = str(format_decimal(Decimal(v), pattern, locale=lang))
         assert formats.format_number(v, lang, places) == want, v
+        assert formats.format_number(Decimal(v), lang, places) == want, v  # taken as it is

@@ -340,10 +340,14 @@ def _in_order(
     """Return (workflow, state, count) by workflow, then in the order its states are written
     (a lifecycle's order), whatever order the database counted them in."""
 
+    orders: dict[str, dict[str, int]] = {}  # each workflow's states by place, once
+
     def key(part: tuple[str, str, int]) -> tuple[str, int, str]:
-        defn = defs.get(part[0])
-        order = list(defn.states) if defn is not None else []
-        return part[0], order.index(part[1]) if part[1] in order else len(order), part[1]
+        order = orders.get(part[0])
+        if order is None:
+            defn = defs.get(part[0])
+            order = orders[part[0]] = {s: i for i, s in enumerate(defn.states if defn else ())}
+        return part[0], order.get(part[1], len(order)), part[1]
 
     return sorted(((w, s, n) for w, c in counts.items() for s, n in c.items()), key=key)
 

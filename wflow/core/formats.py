@@ -117,21 +117,27 @@ def format_number(value: Any, locale: str | None = None, places: int = 3) -> str
     """Return a number with the language's grouping and decimal mark ("3.510.000", "27,5")."""
     if value is None or value == "":
         return ""
-    number = Decimal(str(value))
-    pattern, lang = _number_format(_lang(locale), places)
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
     if 0 <= number < 1000 and places >= 0:  # no grouping, no sign: the decimal mark alone
-        rounded = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+        rounded = number.quantize(_step(places), ROUND_HALF_EVEN)
         if rounded < 1000:
             whole, _dot, fraction = f"{rounded:f}".partition(".")
             fraction = fraction.rstrip("0")
-            return f"{whole}{_decimal_mark(lang)}{fraction}" if fraction else whole
+            return f"{whole}{_decimal_mark(_lang(locale))}{fraction}" if fraction else whole
+    pattern, lang = _number_format(_lang(locale), places)
     return str(format_decimal(number, pattern, locale=lang))
 
 
 @functools.lru_cache(maxsize=16)
-def _decimal_mark(lang: Locale) -> str:
+def _step(places: int) -> Decimal:
+    """Return the smallest step of `places` decimals (0.01 for 2)."""
+    return Decimal(1).scaleb(-places)
+
+
+@functools.lru_cache(maxsize=16)
+def _decimal_mark(lang: str) -> str:
     """Return the language's decimal mark, as babel writes it."""
-    return str(format_decimal(Decimal("0.5"), "0.#", locale=lang))[1:-1]
+    return str(format_decimal(Decimal("0.5"), "0.#", locale=Locale.parse(lang)))[1:-1]
 
 
 @functools.lru_cache(maxsize=64)
