@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.reviews import CRITERIA, PERIODS, UNITS, counting, seed  # noqa: E402
+from bench.reviews import CRITERIA, PERIODS, UNITS, counting, seed, settle  # noqa: E402
 from bench.table import row, write_results  # noqa: E402
 from tests.load.cluster import (  # noqa: E402
     TOKEN_RE,
@@ -162,8 +162,7 @@ def build(url: str) -> tuple[Any, World]:
         for rid, block_id, unit_id in s.exec(select(Review.id, Review.block_id, Review.unit_id)):
             reviews.setdefault(block_id, []).append(rid or 0)
             own.setdefault(unit_id, []).append(rid or 0)
-    with bind.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    settle(bind)
     print(f"  {sum(counts.values()):,} rows and {len(people)} people in "
           f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
     return app, World(year, people, reviews, own)
