@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from tests.conftest import csrf_token, present, sign_in
 from tests.dbs import DemoBuild
+from tests.sql import statements_sent
 from wflow.core.access import current_year
 from wflow.engine import WfInstance
 from wflow.engine.statements import TASK
@@ -39,6 +40,11 @@ def _text(fragment: str) -> str:
 def _inbox(client: FlaskClient, login: str) -> list[tuple[str, list[tuple[bool, str]]]]:
     """Sign in as `login` and return the inbox: (block heading, [(overdue, row text)])."""
     sign_in(client, login, DEMO_PASSWORD)
+    return _sections(client)
+
+
+def _sections(client: FlaskClient) -> list[tuple[str, list[tuple[bool, str]]]]:
+    """Return the signed-in user's inbox: (block heading, [(overdue, row text)])."""
     page = client.get("/tasks")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
@@ -70,6 +76,22 @@ def test_inbox__every_row_names_its_action_subject_and_block_in_words(
             assert ":" in text and len(text.split(":", 1)[1].strip()) > 5, text
             assert not IDENTIFIER.search(text), text
             assert "Thu hồi khen thưởng" not in text and "Kết thúc giao ước" not in text
+
+
+def test_inbox__block_names_are_kept_until_a_block_is_renamed(
+    app: Flask, client: FlaskClient, session: Session, demo: DemoBuild
+) -> None:
+    """Seen again, the inbox reads no block name (kept per process under the access epoch);
+    a block renamed shows under its new name on the next page."""
+    [(name, _rows)] = _inbox(client, "snv.head")
+    with statements_sent(app.extensions["wflow.db"]) as sent:
+        assert client.get("/tasks").status_code == 200
+    assert not [q for q in sent if "SELECT block.id, block.name FROM block" in " ".join(q.split())]
+    block = session.exec(select(Block).where(Block.name == name)).one()
+    block.name = "Khối thi đua các cơ quan tỉnh"
+    session.add(block)
+    session.commit()
+    assert [n for n, _rows in _sections(client)] == ["Khối thi đua các cơ quan tỉnh"]
 
 
 def test_inbox__leading_unit_reviews_overdue_first_one_row_a_subject(

@@ -8,8 +8,8 @@ members, administrators) acts within its own council and reads the councils belo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable
-from typing import Any, TypeVar
+from collections.abc import Collection
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
@@ -30,7 +30,6 @@ _COUNCILS = (
 )
 _KIND = "councils"  # their kind among what is kept per process under the access epoch
 _COUNCIL_OF_UNIT = sa.select(col(Unit.council_id)).where(col(Unit.id) == sa.bindparam("unit"))
-T = TypeVar("T")
 
 
 def default_council(session: Session) -> Unit:
@@ -62,7 +61,7 @@ def _tree(session: Session) -> list[tuple[int, int | None]]:
     if found is None:
         if session.new or session.dirty:
             session.flush()  # as autoflush would: a council added in this unit of work counts
-        found = _kept(session, "tree", lambda: _read_tree(session))
+        found = epoch.kept(session, _KIND, "tree", lambda: _read_tree(session))
         if found:  # none yet: `default_council` may create the first in this transaction
             session.info[_TREE] = found
     return found
@@ -71,22 +70,6 @@ def _tree(session: Session) -> list[tuple[int, int | None]]:
 def _read_tree(session: Session) -> list[tuple[int, int | None]]:
     rows = session.connection().execute(_COUNCILS).all()
     return [(cid or 0, parent) for cid, parent in rows]  # a primary key: never None
-
-
-def _kept(session: Session, key: Hashable, read: Callable[[], T]) -> T:
-    """Return what `read` returns, kept per process under the epoch this transaction loaded
-    (read afresh when it loaded none, or holds changes of its own); an empty answer is
-    never kept (the first council may be about to be created)."""
-    at = epoch.loaded(session) if epoch.clean(session) else None
-    if at is None:
-        return read()
-    kept = epoch.entries(session, _KIND, at)
-    found: T | None = kept.get(key)
-    if found is None:
-        found = read()
-        if found:
-            epoch.keep(session, kept, key, found)
-    return found
 
 
 def _read(session: Session, query: sa.Select[Any], params: dict[str, Any]) -> Any:
@@ -105,9 +88,10 @@ def of_unit(session: Session, unit_id: int | None) -> int | None:
     """Return the council of a unit (None: no such unit)."""
     if unit_id is None:
         return None
-    found: int | None = _kept(
-        session, ("unit", unit_id), lambda: _read(session, _COUNCIL_OF_UNIT, {"unit": unit_id})
-    )
+    found: int | None = epoch.kept(
+        session, _KIND, ("unit", unit_id),
+        lambda: _read(session, _COUNCIL_OF_UNIT, {"unit": unit_id}),
+    )  # fmt: skip
     return found
 
 

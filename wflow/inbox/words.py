@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.engine import Definition, Engine, WfInstance
+from wflow.org import epoch
 from wflow.org.models import Block, Unit
 from wflow.plans.models import Plan
 
@@ -113,6 +114,7 @@ def action_words(defn: Definition, state: str, triggers: Iterable[str]) -> str:
     return str(_("Act"))
 
 
+_NAMES = "block names"  # their kind among what is kept per process under the access epoch
 _BLOCK_NAME = sa.select(col(Block.name)).where(col(Block.id) == sa.bindparam("id"))
 _UNIT_NAME = sa.select(col(Unit.name)).where(col(Unit.id) == sa.bindparam("id"))
 
@@ -126,12 +128,18 @@ class Names:
         self.units: dict[int, str] = {}
 
     def load_blocks(self, ids: Iterable[int | None]) -> None:
-        """Read the names of many blocks in one query."""
+        """Read the names of many blocks in one query; kept per process under the access
+        epoch (a block renamed raises it: `wflow.org.epoch`), so a page seen again reads
+        none."""
         wanted = {i for i in ids if i and i not in self.blocks}
-        if wanted:
-            query = sa.select(col(Block.id), col(Block.name)).where(col(Block.id).in_(wanted))
-            for block_id, name in self.session.connection().execute(query):
-                self.blocks[block_id or 0] = name or ""
+        if not wanted:
+            return
+        known = epoch.kept(self.session, _NAMES, frozenset(wanted), lambda: self._read(wanted))
+        self.blocks.update(known)
+
+    def _read(self, ids: set[int]) -> dict[int, str]:
+        query = sa.select(col(Block.id), col(Block.name)).where(col(Block.id).in_(ids))
+        return {bid or 0: name or "" for bid, name in self.session.connection().execute(query)}
 
     def preload(self, rows: Sequence[Any]) -> list[Any]:
         """Load the subjects and units of instance `rows` (`subjects.preload`) and the names of

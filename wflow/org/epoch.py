@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState, QueryContext, SessionTransaction
@@ -37,6 +37,7 @@ _EPOCH_TX = "wflow.epoch.tx"  # InstanceState.info: the transaction that loaded 
 _SESSION_EPOCH = "wflow.epoch.loaded"  # Session.info: (transaction, epoch) a user loaded
 _WROTE = "wflow.epoch.wrote"  # Session.info: the last transaction that wrote
 _EPOCH = sa.select(col(AccessEpoch.value)).where(col(AccessEpoch.id) == 1)
+T = TypeVar("T")
 
 
 def of_user(session: OrmSession, user: User) -> int:
@@ -71,6 +72,22 @@ def wrote(session: OrmSession) -> bool:
     current = session.get_transaction()
     held: weakref.ref[SessionTransaction] | None = session.info.get(_WROTE)
     return current is not None and held is not None and held() is current
+
+
+def kept(session: OrmSession, kind: str, key: Hashable, read: Callable[[], T]) -> T:
+    """Return what `read` returns, kept per process under `kind` and `key` by the epoch this
+    transaction loaded (read afresh, and not kept, when it loaded none or holds changes of
+    its own; an answer of None is never kept)."""
+    at = loaded(session) if clean(session) else None
+    if at is None:
+        return read()
+    found: dict[Hashable, Any] = entries(session, kind, at)
+    value: T | None = found.get(key)
+    if value is None:
+        value = read()
+        if value is not None:
+            keep(session, found, key, value)
+    return value
 
 
 def entries(session: OrmSession, kind: str, at: int) -> dict[Hashable, Any]:
