@@ -346,11 +346,11 @@ def inbox_count(app: Any, bind: sa.Engine, label: str, grow: int = 10) -> list[d
     with bind.begin() as conn:  # the same principal on more tasks of the same instances
         who = conn.execute(sa.select(TASK.c.principal).where(
             TASK.c.principal.like("secretariat:%")).limit(1)).scalar_one()  # fmt: skip
-        ids = [r[0] for r in conn.execute(
-            sa.select(TASK.c.instance_id).where(TASK.c.principal == who))]  # fmt: skip
+        held = conn.execute(sa.select(TASK.c.instance_id, TASK.c.block_id)
+                            .where(TASK.c.principal == who)).all()  # fmt: skip
         _insert(conn, TASK, [{"instance_id": i, "trigger": f"extra{k}", "principal": who,
-                              "due_at": None, "work": True}
-                             for k in range(1, grow) for i in ids])  # fmt: skip
+                              "due_at": None, "work": True, "block_id": b}
+                             for k in range(1, grow) for i, b in held])  # fmt: skip
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE wf_task")
         compiled = WORK_COUNT.compile(conn, compile_kwargs={"literal_binds": False})
