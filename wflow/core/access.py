@@ -153,15 +153,10 @@ def principals(session: Session, user: User) -> frozenset[str]:
     """
     if not user.is_active:
         return frozenset()
-    if user.id is None or not epoch.clean(session):
+    if user.id is None:
         return _principals(session, user)
-    kept = epoch.entries(session, _PRINCIPALS, epoch.of_user(session, user))
     key = (user.id, tuple(user.roles), user.unit_id, signers.today(session))
-    found: frozenset[str] | None = kept.get(key)
-    if found is None:
-        found = _principals(session, user)
-        epoch.keep(session, kept, key, found)
-    return found
+    return epoch.kept(session, _PRINCIPALS, key, lambda: _principals(session, user), user)
 
 
 def _principals(session: Session, user: User) -> frozenset[str]:

@@ -1,11 +1,11 @@
 """The access epoch: whether what was read from the organisation still holds, per process.
 
-A user's principals and the council tree are read from the tables `unit` (a unit's council,
-the council tree), `block`, `blockmembership` and `signing_delegation`. Triggers on those four
-tables (migration 0109) raise `access_epoch.value` in the transaction that changes them; the
-user's row loads that value with it (`User.access_epoch`, a scalar subquery). So what was
-computed from those tables under an epoch still holds while the epoch is the same: it was
-computed from data at least as new as the epoch it is kept under.
+A user's principals, the council tree and the blocks' names are read from the tables `unit`
+(a unit's council, the council tree), `block`, `blockmembership` and `signing_delegation`.
+Triggers on those four tables (migration 0109) raise `access_epoch.value` in the transaction
+that changes them; the user's row loads that value with it (`User.access_epoch`, a scalar
+subquery). So what was computed from those tables under an epoch still holds while the epoch
+is the same: it was computed from data at least as new as the epoch it is kept under.
 
 The epoch loaded with a user is current only in the transaction that loaded it (a session
 keeps objects across commits) and only while that transaction has written nothing (its own
@@ -74,23 +74,28 @@ def wrote(session: OrmSession) -> bool:
     return current is not None and held is not None and held() is current
 
 
-def kept(session: OrmSession, kind: str, key: Hashable, read: Callable[[], T]) -> T:
-    """Return what `read` returns, kept per process under `kind` and `key` by the epoch this
-    transaction loaded (read afresh, and not kept, when it loaded none or holds changes of
-    its own; an answer of None is never kept)."""
-    at = loaded(session) if clean(session) else None
+def kept(
+    session: OrmSession, kind: str, key: Hashable, read: Callable[[], T], user: User | None = None
+) -> T:
+    """Return what `read` returns, kept per process under `kind` and `key` by the epoch: the
+    one `user` loaded in this transaction, else read (one statement); without `user`, the one
+    any user loaded in it, else nothing is kept. Read afresh, and not kept, while the session
+    holds changes of its own; an answer of None is never kept."""
+    if not clean(session):
+        return read()
+    at = of_user(session, user) if user is not None else loaded(session)
     if at is None:
         return read()
-    found: dict[Hashable, Any] = entries(session, kind, at)
+    found = _entries(session, kind, at)
     value: T | None = found.get(key)
     if value is None:
         value = read()
         if value is not None:
-            keep(session, found, key, value)
+            _keep(session, found, key, value)
     return value
 
 
-def entries(session: OrmSession, kind: str, at: int) -> dict[Hashable, Any]:
+def _entries(session: OrmSession, kind: str, at: int) -> dict[Hashable, Any]:
     """Return this process's entries of `kind` kept under epoch `at` for the session's
     database; those of older epochs are let go (nobody reads under them any more)."""
     bind = session.get_bind()
@@ -105,7 +110,7 @@ def entries(session: OrmSession, kind: str, at: int) -> dict[Hashable, Any]:
         return found
 
 
-def keep(session: OrmSession, kept: dict[Hashable, Any], key: Hashable, value: Any) -> None:
+def _keep(session: OrmSession, kept: dict[Hashable, Any], key: Hashable, value: Any) -> None:
     """Keep `value` under `key` unless the session wrote meanwhile (it would be its own)."""
     if wrote(session):
         return
