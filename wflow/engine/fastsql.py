@@ -7,6 +7,8 @@ applies the columns' own bind/result processors (so values round-trip exactly as
 SQLAlchemy) and runs the SQL on the cursor of `session.connection()`, inside the session's
 transaction. Every value must come from a named bind parameter given at execution (no
 literal values, no expanding IN): `Prepared` refuses other statements when compiling.
+Listeners of the engine's `before_cursor_execute` see these statements as they see
+SQLAlchemy's own (with no execution context): whoever counts statements counts them all.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class Db:
     (made only when a guard, effect, resolver or hook asks for it).
     """
 
-    __slots__ = ("_session", "conn", "cursor", "dialect", "key")
+    __slots__ = ("_session", "conn", "cursor", "dialect", "key", "watch")
 
     def __init__(self, handle: Session | Connection) -> None:
         if isinstance(handle, Session):
@@ -135,6 +137,15 @@ class Db:
         self.dialect = self.conn.dialect
         self.key = f"{self.dialect.name}+{self.dialect.driver}"
         self.cursor: Any = self.conn.connection.cursor()
+        # the engine's and connection's `before_cursor_execute` listeners, if any (tests, logs)
+        listeners = self.conn.dispatch.before_cursor_execute
+        self.watch: Any = listeners if listeners else None
+
+    def execute(self, sql: str, params: Any) -> Any:
+        """Run `sql` on the cursor (told to `before_cursor_execute` listeners first)."""
+        if self.watch is not None:
+            self.watch(self.conn, self.cursor, sql, params, None, False)
+        return self.cursor.execute(sql, params)
 
     @property
     def session(self) -> Session:
@@ -166,8 +177,7 @@ class Prepared:
     def insert(self, db: Db, params: Mapping[str, Any]) -> int:
         """Execute an INSERT and return the new row's id (lastrowid on SQLite, else RETURNING)."""
         form = self._forms.get(db.key) or self._form(db)
-        cursor = db.cursor
-        cursor.execute(form.sql, form.params(params))
+        cursor = db.execute(form.sql, form.params(params))
         if db.dialect.name == "sqlite":
             return int(cursor.lastrowid)
         return int(cursor.fetchone()[0])
@@ -175,26 +185,26 @@ class Prepared:
     def run(self, db: Db, params: Mapping[str, Any]) -> Any:
         """Execute with `params`; return the DBAPI cursor (rowcount, fetch)."""
         form = self._forms.get(db.key) or self._form(db)
-        cursor = db.cursor
-        cursor.execute(form.sql, form.params(params))
-        return cursor
+        db.execute(form.sql, form.params(params))
+        return db.cursor
 
     def many(self, db: Db, rows: list[dict[str, Any]]) -> None:
         """Execute once per parameter set (executemany)."""
         form = self._forms.get(db.key) or self._form(db)
-        db.cursor.executemany(form.sql, [form.params(r) for r in rows])
+        rows_params = [form.params(r) for r in rows]
+        if db.watch is not None:
+            db.watch(db.conn, db.cursor, form.sql, rows_params, None, True)
+        db.cursor.executemany(form.sql, rows_params)
 
     def all(self, db: Db, params: Mapping[str, Any]) -> list[Any]:
         """Execute and return every row as a named tuple."""
         form = self._forms.get(db.key) or self._form(db)
-        cursor = db.cursor
-        cursor.execute(form.sql, form.params(params))
-        return [form.row(raw) for raw in cursor.fetchall()]
+        db.execute(form.sql, form.params(params))
+        return [form.row(raw) for raw in db.cursor.fetchall()]
 
     def first(self, db: Db, params: Mapping[str, Any]) -> Any:
         """Execute and return the first row as a named tuple, None when there is none."""
         form = self._forms.get(db.key) or self._form(db)
-        cursor = db.cursor
-        cursor.execute(form.sql, form.params(params))
-        raw = cursor.fetchone()
+        db.execute(form.sql, form.params(params))
+        raw = db.cursor.fetchone()
         return None if raw is None else form.row(raw)

@@ -126,14 +126,20 @@ def _mark_written(session: OrmSession) -> None:
         session.info[_WROTE] = weakref.ref(current)
 
 
-@sa.event.listens_for(User, "load")
-def _epoch_loaded(user: User, context: QueryContext) -> None:
-    current = context.session.get_transaction()
+def user_loaded(session: OrmSession, user: User) -> None:
+    """Record that `user` was read, with the epoch their row carried, in this transaction
+    (the ORM's load and refresh of a user do it; so must any other way of reading one)."""
+    current = session.get_transaction()
     if current is not None:
         sa.inspect(user).info[_EPOCH_TX] = weakref.ref(current)
         value = sa.inspect(user).dict.get("access_epoch")
         if value is not None:
-            context.session.info[_SESSION_EPOCH] = (weakref.ref(current), int(value))
+            session.info[_SESSION_EPOCH] = (weakref.ref(current), int(value))
+
+
+@sa.event.listens_for(User, "load")
+def _epoch_loaded(user: User, context: QueryContext) -> None:
+    user_loaded(context.session, user)
 
 
 @sa.event.listens_for(User, "refresh")
