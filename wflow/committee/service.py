@@ -1,16 +1,16 @@
 """The committee's dashboard: every block of a year, its workflows by state, pact signatures.
 
 A constant number of queries whatever the number of blocks: the blocks with their members,
-the instances of the year counted by state (of every block when a filter on them picks the
-blocks, else of the page's), then for the blocks of the page asked for only, in one
-statement, the listed instances with their units' names, the reviews per period and the
-current signing round of the newest pacts.
+the instances of the year counted by state of every block when a filter on them picks the
+blocks, then for the blocks of the page asked for only, in one statement, the listed
+instances with their units' names, the reviews per period, the current signing round of the
+newest pacts and, unfiltered, their instances counted by state.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -132,9 +132,10 @@ def build(
     page: int | None = None,
     size: int = PAGE_SIZE,
 ) -> Dashboard:
-    """Return the dashboard of `year`, filtered by block, state and overdue (three queries);
-    only the blocks of `councils` when given (a council's own and those below it); page
-    `page` of `size` blocks by name when given (PageNotFound past the last), else every one."""
+    """Return the dashboard of `year`, filtered by block, state and overdue (two queries, a
+    third to count every block when filtered by state or overdue); only the blocks of
+    `councils` when given (a council's own and those below it); page `page` of `size` blocks
+    by name when given (PageNotFound past the last), else every one."""
     now = now or utcnow()
     finals = {
         name: {s for s, st in d.states.items() if st.final} for name, d in definitions.items()
@@ -142,16 +143,16 @@ def build(
     choices, found = _blocks(session, year, councils)
     rows = {r.block_id: r for r in found if block_id is None or r.block_id == block_id}
     ordered = sorted(rows.values(), key=lambda r: r.name)
-    if not state and not overdue:  # every block shows: count the page's instances only
+    counted = not state and not overdue  # every block shows: the page's rows count them
+    if counted:
         shown = whole(ordered) if page is None else paginate(ordered, page, size)
-        _counts(session, year, now, {r.block_id: r for r in shown.items}, finals)
-    else:  # the filters pick the blocks: count every block's
+    else:  # the filters pick the blocks: count every block's first
         matched = _counts(session, year, now, rows, finals, state=state, overdue=overdue)
         matching = [r for r in ordered if r.block_id in matched]
         shown = whole(matching) if page is None else paginate(matching, page, size)
     on_page = {r.block_id: r for r in shown.items}
     if on_page:
-        _page_rows(session, year, on_page, finals, now)
+        _page_rows(session, year, on_page, finals, now, counted=counted)
     listed = list(shown.items)
     return Dashboard(year=year, rows=listed, states=_states(definitions, listed), page=shown,
                      choices=choices)  # fmt: skip
@@ -166,11 +167,21 @@ def _counts(
     return the blocks with instances so counted."""
     if not rows:
         return set()
+    values = {"year": year, "now": now, "blocks": sorted(rows)}
+    found = session.connection().execute(_GROUPED, values)
+    return _tally(found, rows, finals, state=state, overdue=overdue)
+
+
+def _tally(
+    found: Iterable[Sequence[Any]], rows: dict[int, BlockRow], finals: dict[str, set[str]],
+    *, state: str | None = None, overdue: bool = False,
+) -> set[int]:  # fmt: skip
+    """Add the counts `found` (block, workflow, state, count, past due) to the blocks' rows;
+    return the blocks with instances so counted."""
     # "pact:signing" picks one workflow's state; a bare "signing" matches it in any workflow
     wanted_workflow, _sep, wanted_state = (state or "").rpartition(":")
     matched: set[int] = set()
-    values = {"year": year, "now": now, "blocks": sorted(rows)}
-    for bid, workflow, st, n, n_late in session.connection().execute(_GROUPED, values):
+    for bid, workflow, st, n, n_late in found:
         row = rows.get(bid or 0)
         if row is None:
             continue
@@ -231,9 +242,12 @@ def _blocks(
     return choices, rows
 
 
-def _page_rows_query() -> sa.CompoundSelect[Any]:
+@cache
+def _page_rows_query(counted: bool) -> sa.CompoundSelect[Any]:
     """Return the statement of `_page_rows`, a row kind first in each row:
 
+    - "c" (when `counted`): the blocks' instances of the year by workflow and state, with
+      those past due, as `_counts` reads them;
     - "i": some blocks' plans, pacts, nominations and instances past due, with the name of
       the unit each is about, oldest first;
     - "r": their reviews of the year counted per period and kind (each review's kind worked
@@ -292,7 +306,7 @@ def _page_rows_query() -> sa.CompoundSelect[Any]:
                               latest.c.round == part.c.round))
         .cte("seats")
     )  # fmt: skip
-    counted = sa.select(
+    signed = sa.select(
         sa.literal("n", sa.String), seats.c.instance_id, sa.func.count(), no_text, no_text,
         no_due, no_text, sa.func.sum(sa.case((seats.c.signed, 1), else_=0)),
     ).group_by(seats.c.instance_id)  # fmt: skip
@@ -300,22 +314,31 @@ def _page_rows_query() -> sa.CompoundSelect[Any]:
         sa.literal("u", sa.String), seats.c.instance_id, seats.c.position, no_text, no_text,
         no_due, seats.c.label, no_int,
     ).where(sa.not_(seats.c.signed))  # fmt: skip
+    members: list[sa.Select[*tuple[Any, ...]]] = [listed, reviews, signed, unsigned]
+    if counted:
+        members.append(
+            sa.select(sa.literal("c", sa.String), col(WfInstance.block_id), sa.func.count(),
+                      col(WfInstance.workflow), col(WfInstance.state), no_due, no_text,
+                      sa.func.sum(sa.case((_PAST_DUE, 1), else_=0)))
+            .where(_IN_YEAR,
+                   col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
+            .group_by(col(WfInstance.block_id), col(WfInstance.workflow),
+                      col(WfInstance.state))
+        )  # fmt: skip
     # the instances before the seats of their pacts; each kind by its number (ids, positions)
-    return sa.union_all(listed, reviews, counted, unsigned).order_by(
+    return sa.union_all(*members).order_by(
         sa.literal_column("1"), sa.literal_column("3"), sa.literal_column("2")
     )
 
 
-_PAGE_ROWS = _page_rows_query()
-
-
 def _page_rows(
     session: Session, year: int, rows: dict[int, BlockRow], finals: dict[str, set[str]],
-    now: datetime,
+    now: datetime, *, counted: bool = False,
 ) -> None:  # fmt: skip
     """Fill the blocks' plans, pacts, nominations and instances past due, with the name of the
     unit each is about; count their reviews per period (on time, late, missing, pending); and
-    their signatures, from the latest signing round of each one's newest pact (one query).
+    their signatures, from the latest signing round of each one's newest pact; when `counted`,
+    count their instances by workflow and state as `_counts` does (one query).
 
     The latest round up to the current entry: a pact in force still shows who signed it. The
     database counts the seats and the signatures and lists only the seats not signed yet.
@@ -323,10 +346,13 @@ def _page_rows(
     values = {"year": year, "now": now, "today": now.date(), "blocks": sorted(rows)}
     found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
     pacts: dict[int, BlockRow] = {}  # a pact's id -> its block's row
+    tallied: list[tuple[int, str, str, int, int]] = []  # the "c" rows, as `_counts` reads them
     for what, key, number, word, st, due, text, signed in session.connection().execute(
-        _PAGE_ROWS, values
+        _page_rows_query(counted), values
     ):
-        if what == "i":  # an instance: its block, id, workflow, state, due date, unit
+        if what == "c":  # a count of instances: block, count, workflow, state, past due
+            tallied.append((key, word, st, number, signed))
+        elif what == "i":  # an instance: its block, id, workflow, state, due date, unit
             row = rows.get(key or 0)
             if row is not None:
                 late = due is not None and due < now and st not in finals.get(word, set())
@@ -343,6 +369,8 @@ def _page_rows(
                 pact.expected, pact.signed = int(number), int(signed or 0)
             else:
                 pact.missing.append(text)
+    # in the order `_counts` reads them: the blocks table lists a workflow's states as counted
+    _tally(sorted(tallied), rows, finals)
     for bid, periods in found.items():
         if bid in rows:
             ordered = sorted(periods.items(), key=lambda p: PERIOD_ORDER.get(p[0], 9))
