@@ -105,17 +105,19 @@ class Dashboard:
 # `block_id IS NOT NULL` beside it made SQLite read every block's instances of the year (a
 # range on its index, `block_id > NULL`) instead of looking up the page's blocks one by one.
 _IN_YEAR = col(WfInstance.year) == sa.bindparam("year")
+_OF_BLOCKS = (_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
 _PAST_DUE = sa.and_(
     col(WfInstance.due_at).is_not(None), col(WfInstance.due_at) < sa.bindparam("now")
 )
+_LATE = sa.func.sum(sa.case((_PAST_DUE, 1), else_=0))  # how many of a group are past due
+_BY_STATE = (col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
 _GROUPED = (  # some blocks' instances of the year by workflow and state, those past due
-    sa.select(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state),
-              sa.func.count(), sa.func.sum(sa.case((_PAST_DUE, 1), else_=0)))
-    .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
-    .group_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
+    sa.select(*_BY_STATE, sa.func.count(), _LATE)
+    .where(*_OF_BLOCKS)
+    .group_by(*_BY_STATE)
     # in order: the blocks table lists a workflow's states as counted (SQLite groups in this
     # order; PostgreSQL's order followed its plan, which an index could change)
-    .order_by(col(WfInstance.block_id), col(WfInstance.workflow), col(WfInstance.state))
+    .order_by(*_BY_STATE)
 )  # fmt: skip
 
 
@@ -263,8 +265,7 @@ def _page_rows_query(counted: bool) -> sa.CompoundSelect[Any]:
         sa.select(sa.literal("i", sa.String).label("kind"), col(WfInstance.block_id),
                   col(WfInstance.id), col(WfInstance.workflow), col(WfInstance.state),
                   col(WfInstance.due_at), unit, sa.cast(sa.null(), sa.Integer))
-        .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
-               sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
+        .where(*_OF_BLOCKS, sa.or_(col(WfInstance.workflow).in_(LISTED), _PAST_DUE))
     )  # fmt: skip
     done = col(Review.submitted_at).is_not(None)
     kind = sa.case(
@@ -283,8 +284,7 @@ def _page_rows_query(counted: bool) -> sa.CompoundSelect[Any]:
     part = WfParticipant.__table__  # type: ignore[attr-defined]
     newest = (  # each block's newest pact of the year
         sa.select(sa.func.max(col(WfInstance.id)))
-        .where(_IN_YEAR, col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)),
-               col(WfInstance.workflow) == "pact")
+        .where(*_OF_BLOCKS, col(WfInstance.workflow) == "pact")
         .group_by(col(WfInstance.block_id))
         .correlate(None)
     )  # fmt: skip
@@ -318,12 +318,9 @@ def _page_rows_query(counted: bool) -> sa.CompoundSelect[Any]:
     if counted:
         members.append(
             sa.select(sa.literal("c", sa.String), col(WfInstance.block_id), sa.func.count(),
-                      col(WfInstance.workflow), col(WfInstance.state), no_due, no_text,
-                      sa.func.sum(sa.case((_PAST_DUE, 1), else_=0)))
-            .where(_IN_YEAR,
-                   col(WfInstance.block_id).in_(sa.bindparam("blocks", expanding=True)))
-            .group_by(col(WfInstance.block_id), col(WfInstance.workflow),
-                      col(WfInstance.state))
+                      col(WfInstance.workflow), col(WfInstance.state), no_due, no_text, _LATE)
+            .where(*_OF_BLOCKS)
+            .group_by(*_BY_STATE)
         )  # fmt: skip
     # the instances before the seats of their pacts; each kind by its number (ids, positions)
     return sa.union_all(*members).order_by(

@@ -141,11 +141,16 @@ class Db:
         listeners = self.conn.dispatch.before_cursor_execute
         self.watch: Any = listeners if listeners else None
 
-    def execute(self, sql: str, params: Any) -> Any:
-        """Run `sql` on the cursor (told to `before_cursor_execute` listeners first)."""
+    def execute(self, sql: str, params: Any, many: bool = False) -> Any:
+        """Run `sql` on the cursor, once per parameter set when `many` (told to
+        `before_cursor_execute` listeners first); return the cursor."""
         if self.watch is not None:
-            self.watch(self.conn, self.cursor, sql, params, None, False)
-        return self.cursor.execute(sql, params)
+            self.watch(self.conn, self.cursor, sql, params, None, many)
+        if many:
+            self.cursor.executemany(sql, params)
+        else:
+            self.cursor.execute(sql, params)
+        return self.cursor
 
     @property
     def session(self) -> Session:
@@ -185,26 +190,21 @@ class Prepared:
     def run(self, db: Db, params: Mapping[str, Any]) -> Any:
         """Execute with `params`; return the DBAPI cursor (rowcount, fetch)."""
         form = self._forms.get(db.key) or self._form(db)
-        db.execute(form.sql, form.params(params))
-        return db.cursor
+        return db.execute(form.sql, form.params(params))
 
     def many(self, db: Db, rows: list[dict[str, Any]]) -> None:
         """Execute once per parameter set (executemany)."""
         form = self._forms.get(db.key) or self._form(db)
-        rows_params = [form.params(r) for r in rows]
-        if db.watch is not None:
-            db.watch(db.conn, db.cursor, form.sql, rows_params, None, True)
-        db.cursor.executemany(form.sql, rows_params)
+        db.execute(form.sql, [form.params(r) for r in rows], many=True)
 
     def all(self, db: Db, params: Mapping[str, Any]) -> list[Any]:
         """Execute and return every row as a named tuple."""
         form = self._forms.get(db.key) or self._form(db)
-        db.execute(form.sql, form.params(params))
-        return [form.row(raw) for raw in db.cursor.fetchall()]
+        cursor = db.execute(form.sql, form.params(params))
+        return [form.row(raw) for raw in cursor.fetchall()]
 
     def first(self, db: Db, params: Mapping[str, Any]) -> Any:
         """Execute and return the first row as a named tuple, None when there is none."""
         form = self._forms.get(db.key) or self._form(db)
-        db.execute(form.sql, form.params(params))
-        raw = db.cursor.fetchone()
+        raw = db.execute(form.sql, form.params(params)).fetchone()
         return None if raw is None else form.row(raw)
