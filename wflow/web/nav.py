@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from wflow import db
 from wflow.core.access import is_committee
@@ -60,12 +62,35 @@ def _unread_count() -> int:
     return _badges().unread if current_user.is_authenticated else 0
 
 
+MENUS_KEPT = 4_096  # menus a process keeps: languages x kinds of user (roles, unit, seat)
+
+
+def _menu(committee: bool) -> Markup:
+    """Return the signed-in menu's links after its badges (`nav/menu.html`), rendered once per
+    process for each language, roles, unit and committee seat, and for where the app is served:
+    the links of every page are the same for them, and two dozen URLs and labels cost more to
+    write than the rest of the page's header."""
+    user = current_user
+    key = (str(get_locale()), tuple(user.roles), user.unit_id, committee, request.script_root)
+    menus: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault("wflow.menus", {})
+    menu = menus.get(key)
+    if menu is None:
+        if len(menus) >= MENUS_KEPT:
+            menus.clear()
+        template = current_app.jinja_env.get_template("nav/menu.html")
+        menu = menus[key] = Markup(template.render(roles=key[1], unit_id=key[2],
+                                                   is_committee=committee))  # fmt: skip
+    return menu
+
+
 def _layout() -> dict[str, Any]:
     if not has_request_context():  # a document rendered outside a request (CLI, demo)
         return {}
     locale_form = LocaleForm(formdata=None)  # never read the body: it may be refused (413)
+    committee = False
     if current_user.is_authenticated:
         locale_form.locale.data = current_user.locale
+        committee = is_committee(current_user)
     return {
         "locale_form": locale_form,
         "logout_form": EmptyForm(formdata=None),
@@ -78,7 +103,8 @@ def _layout() -> dict[str, Any]:
         "KIND_LABELS": UNIT_KINDS,
         "position_label": position_label,
         "branding": branding.urls(),
-        "is_committee": is_committee(current_user) if current_user.is_authenticated else False,
+        "is_committee": committee,
+        "menu": lambda: _menu(committee),
     }
 
 
