@@ -344,9 +344,9 @@ def _page_rows(
     found: dict[int, dict[str, PeriodCounts]] = defaultdict(dict)
     pacts: dict[int, BlockRow] = {}  # a pact's id -> its block's row
     tallied: list[tuple[int, str, str, int, int]] = []  # the "c" rows, as `_counts` reads them
-    for what, key, number, word, st, due, text, signed in session.connection().execute(
-        _page_rows_query(counted), values
-    ):
+    for what, key, number, word, st, due, text, signed in (
+        session.connection().execute(_page_rows_query(counted), values).all()
+    ):  # read at once: a row at a time costs more on hundreds of them
         if what == "c":  # a count of instances: block, count, workflow, state, past due
             tallied.append((key, word, st, number, signed))
         elif what == "i":  # an instance: its block, id, workflow, state, due date, unit
