@@ -187,11 +187,11 @@ def _add_blocks(
 
 
 # The statements of the dashboard seen again: the layout's (the user, the menu's badges), the
-# blocks, their instances listed and counted with the reviews per period and the pacts'
-# signatures (one statement), the overdue recommendations; the councils seen are kept per
-# process while the organisation does not change (`wflow.org.epoch`). A regression past it
-# fails.
-PAGE_STATEMENTS = 5
+# blocks' instances listed and counted with the reviews per period and the pacts' signatures
+# (one statement), the overdue recommendations; the councils seen and the list of blocks are
+# kept per process while the organisation does not change (`wflow.org.epoch`). A regression
+# past it fails.
+PAGE_STATEMENTS = 4
 
 
 def _statements(app: Flask, client: FlaskClient) -> tuple[int, str]:
@@ -367,3 +367,27 @@ def _leaders(client: FlaskClient, year: int) -> list[tuple[str, str, str]]:
     text = client.get(f"/committee?year={year}&format=csv").get_data(as_text=True)
     rows = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     return [(r["Block"], r["Leader"], r["Members"]) for r in rows]
+
+
+def test_committee__a_block_renamed_or_reseated_shows_at_once_on_the_next_view(
+    app: Flask, client: FlaskClient, session: Session, world: dict[str, Any]
+) -> None:  # fmt: skip
+    """The blocks' list is kept per process under the access epoch: any change to a block, its
+    members or a unit is on the next view, in this process as in another."""
+    from wflow.org import service as org
+
+    year, a1, a2, b1, b2 = world["year"], *(world["units"][u] for u in ("a1", "a2", "b1", "b2"))
+    sign_in(client, "council")
+    first = [("Khối KA", a1.name, "2"), ("Khối KB", b1.name, "2")]
+    assert _leaders(client, year) == first
+    assert _leaders(client, year) == first  # seen again: kept
+    org.update_block(session, world["blocks"]["a"], name="Khối Alpha", code="KA",
+                     description="")  # fmt: skip
+    session.commit()
+    assert _leaders(client, year)[0] == ("Khối Alpha", a1.name, "2")
+    org.set_block_year(session, world["blocks"]["a"], year=year, member_ids=[a1.id, a2.id, b2.id],
+                       leader_id=a2.id, deputy_id=None)  # fmt: skip
+    assert _leaders(client, year)[0] == ("Khối Alpha", a2.name, "3")
+    org.update_unit(session, a2, name="Unit Two", code=a2.code, kind=a2.kind, parent_id=None)
+    session.commit()
+    assert _leaders(client, year)[0] == ("Khối Alpha", "Unit Two", "3")

@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 from wflow.clock import utcnow
 from wflow.core.paging import Page, paginate, whole
 from wflow.engine import Definition, WfInstance, WfParticipant
+from wflow.org import epoch
 from wflow.org.models import Block, BlockMembership, Position, Unit
 from wflow.reviews.models import PERIOD_ORDER, Review
 
@@ -229,19 +230,37 @@ def _blocks_query(by_council: bool) -> sa.Select[*tuple[Any, ...]]:
     return query
 
 
+_BLOCK_LIST = "committee blocks"  # their kind among what is kept under the access epoch
+
+
 def _blocks(
     session: Session, year: int, councils: Collection[int] | None = None
 ) -> tuple[list[tuple[int, str]], list[BlockRow]]:
     """Return every block (of `councils`) as (id, name) by name, and those with members in
-    `year` with their code, leader and member count (one query)."""
+    `year` with their code, leader and member count (new rows: the caller adds its counts).
+
+    Read in one query from blocks, memberships and units, the tables the access epoch
+    follows, so kept per process under it (`wflow.org.epoch`): the dashboard seen again by
+    anyone, while nobody changes a block, a membership or a unit, reads no block.
+    """
+    key = (year, None if councils is None else frozenset(councils))
+    found = epoch.kept(session, _BLOCK_LIST, key, lambda: _read_blocks(session, year, councils))
+    choices = [(bid, name) for bid, name, _code, _n, _lead in found]
+    rows = [BlockRow(block_id=bid, name=name, code=code, leader=lead, members=n)
+            for bid, name, code, n, lead in found if n]  # fmt: skip
+    return choices, rows
+
+
+def _read_blocks(
+    session: Session, year: int, councils: Collection[int] | None
+) -> tuple[tuple[int, str, str, int, str], ...]:
+    """Return every block (of `councils`) by name: id, name, code, members in `year`, leader."""
     values: dict[str, Any] = {"year": year}
     if councils is not None:
         values["councils"] = sorted(councils)
     found = session.connection().execute(_blocks_query(councils is not None), values).all()
-    choices = [(int(bid), str(name)) for bid, name, _code, _n, _lead in found]
-    rows = [BlockRow(block_id=bid, name=name, code=code, leader=lead or "", members=int(n))
-            for bid, name, code, n, lead in found if n]  # fmt: skip
-    return choices, rows
+    return tuple((int(bid), str(name), str(code), int(n or 0), str(lead or ""))
+                 for bid, name, code, n, lead in found)  # fmt: skip
 
 
 @cache
