@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from wflow.org import epoch
@@ -30,6 +31,7 @@ _COUNCILS = (
 )
 _KIND = "councils"  # their kind among what is kept per process under the access epoch
 _COUNCIL_OF_UNIT = sa.select(col(Unit.council_id)).where(col(Unit.id) == sa.bindparam("unit"))
+_COUNCIL_OF_BLOCK = sa.select(col(Block.council_id)).where(col(Block.id) == sa.bindparam("block"))
 
 
 def default_council(session: Session) -> Unit:
@@ -96,12 +98,18 @@ def of_unit(session: Session, unit_id: int | None) -> int | None:
 
 
 def of_block(session: Session, block_id: int | None) -> int | None:
-    """Return the council of a block (None: no such block); no query when the session holds
-    the block already (a page loads it, then checks who may see it)."""
+    """Return the council of a block (None: no such block): the session's block if it holds
+    it, else kept per process under the access epoch as a unit's council is."""
     if block_id is None:
         return None
-    block = session.get(Block, block_id)
-    return block.council_id if block is not None else None
+    held = session.identity_map.get(identity_key(Block, block_id))
+    if isinstance(held, Block):
+        return held.council_id
+    found: int | None = epoch.kept(
+        session, _KIND, ("block", block_id),
+        lambda: _read(session, _COUNCIL_OF_BLOCK, {"block": block_id}),
+    )  # fmt: skip
+    return found
 
 
 def of_user(session: Session, user: User) -> int:

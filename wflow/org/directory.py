@@ -5,9 +5,35 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from wflow.org import epoch
 from wflow.org.models import Block, BlockMembership, Position, Unit, User
+
+
+@dataclass(frozen=True)
+class BlockLabel:
+    """A block as a page names it: its id, name and code."""
+
+    id: int
+    name: str
+    code: str
+
+
+_LABELS = "block labels"  # their kind among what is kept per process under the access epoch
+_LABEL = sa.select(col(Block.name), col(Block.code)).where(col(Block.id) == sa.bindparam("id"))
+
+
+def block_label(session: Session, block_id: int) -> BlockLabel | None:
+    """Return a block's name and code (None: no such block), kept per process under the access
+    epoch (`wflow.org.epoch`): a page seen again names its block without reading it."""
+
+    def read() -> BlockLabel | None:
+        found = session.connection().execute(_LABEL, {"id": block_id}).first()
+        return None if found is None else BlockLabel(block_id, str(found[0]), str(found[1]))
+
+    return epoch.kept(session, _LABELS, block_id, read)
 
 
 @dataclass

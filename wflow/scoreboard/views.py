@@ -76,7 +76,9 @@ def _period(required: bool = False) -> str | None:
 @login_required
 def show(block_id: int) -> str | WResponse:
     """Show the block's results of a year: ranking, breakdown, targets, charts; or export them."""
-    block = load_or_404(Block, block_id)
+    block = directory.block_label(db.session(), block_id)
+    if block is None:
+        abort(404)
     year = _year(block_id)
     ensure(Action.VIEW, block_id=block_id, year=year)
     period = _period()
@@ -232,7 +234,7 @@ def _num(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _export(fmt: str, block: Block, board: boards.Board) -> WResponse:
+def _export(fmt: str, block: directory.BlockLabel, board: boards.Board) -> WResponse:
     cols: list[tuple[str, Any]] = [("rank", _("Rank")), ("unit", _("Unit")), ("code", _("Code"))]
     for p in board.periods:
         label = period_label(p)
