@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
+from wflow.core import attach
 from wflow.org import epoch
 from wflow.org.models import Block, CouncilLevel, Unit, UnitKind, User
 
@@ -102,8 +102,8 @@ def of_block(session: Session, block_id: int | None) -> int | None:
     it, else kept per process under the access epoch as a unit's council is."""
     if block_id is None:
         return None
-    held = session.identity_map.get(identity_key(Block, block_id))
-    if isinstance(held, Block):
+    held = attach.loaded(session, Block, block_id)
+    if held is not None:
         return held.council_id
     found: int | None = epoch.kept(
         session, _KIND, ("block", block_id),
