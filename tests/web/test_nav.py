@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.conftest import sign_in, submit
+from tests.conftest import TOKEN_RE, sign_in, submit
 
 NAV = re.compile(r'<nav aria-label="[^"]*">(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]+)">([^<]+)')
@@ -53,3 +53,31 @@ def test_the_menu_follows_the_person_s_language(app: Flask, world: dict[str, Any
     other = app.test_client()
     sign_in(other, "a2.head")  # same roles, another unit, still in English
     assert "Nominations" in _menu(other)
+
+
+FORM = re.compile(r'<form[^>]* method="post" action="([^"]+)">(.*?)</form>', re.S)
+
+
+def test_the_language_menu_and_sign_out_post_the_page_s_token(
+    app: Flask, world: dict[str, Any]
+) -> None:  # fmt: skip
+    client = app.test_client()
+    sign_in(client, "a1.head")
+    page = client.get("/").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert sorted(ids) == sorted(set(ids)), "an id is written twice on the page"
+    forms = {action: body for action, body in FORM.findall(page)}
+    assert '<input type="hidden" name="next" value="/">' in forms["/locale"]
+    refused = client.post("/locale", data={"locale": "hu", "next": "/"})  # no token
+    assert refused.status_code == 400
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    token = TOKEN_RE.search(forms["/locale"])
+    assert token, "the language menu carries no token"
+    switched = client.post("/locale", data={"csrf_token": token.group(1), "locale": "hu",
+                                            "next": "/"})  # fmt: skip
+    assert switched.status_code == 302
+    assert '<html lang="hu">' in client.get("/").get_data(as_text=True)
+    token = TOKEN_RE.search(forms["/logout"])
+    assert token, "the sign-out button carries no token"
+    assert client.post("/logout", data={"csrf_token": token.group(1)}).status_code == 302
+    assert client.get("/").status_code == 302  # signed out: sent to the sign-in page

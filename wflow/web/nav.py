@@ -12,13 +12,14 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from wflow import db
+from wflow.config import LANGUAGES
 from wflow.core.access import is_committee
 from wflow.core.paging import BADGE_CAP
+from wflow.i18n import LANGUAGE_NAMES
 from wflow.inbox import service as inbox
 from wflow.notifications import service as notify
 from wflow.org.models import Unit
 from wflow.web import branding
-from wflow.web.forms import EmptyForm, LocaleForm
 from wflow.web.labels import ROLES, UNIT_KINDS, position_label
 from wflow.workflow_setup import engine
 
@@ -83,17 +84,18 @@ def _menu(committee: bool) -> Markup:
     return menu
 
 
+# the language menu's choices, as LocaleForm offers them (its buttons post to auth.set_locale)
+_LANGUAGES = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+
+
 def _layout() -> dict[str, Any]:
     if not has_request_context():  # a document rendered outside a request (CLI, demo)
         return {}
-    locale_form = LocaleForm(formdata=None)  # never read the body: it may be refused (413)
-    committee = False
-    if current_user.is_authenticated:
-        locale_form.locale.data = current_user.locale
-        committee = is_committee(current_user)
+    # the language menu and the sign-out button post a CSRF token of their own (`csrf_token()`
+    # in the template): no form object is built for them on every page
+    committee = is_committee(current_user) if current_user.is_authenticated else False
     return {
-        "locale_form": locale_form,
-        "logout_form": EmptyForm(formdata=None),
+        "languages": _LANGUAGES,
         "here": request.full_path.rstrip("?") if request else "/",
         "current_user_unit_name": _unit_name,
         "task_count": _task_count,
