@@ -63,7 +63,6 @@ def block_years(
     *,
     year: int | None = None,
     block_id: int | None = None,
-    unit_id: int | None = None,
     councils: Collection[int] | None = None,
 ) -> list[BlockYear]:
     """Return blocks with their members per year, leader and deputy first, in one query (the
@@ -79,18 +78,8 @@ def block_years(
         query = query.where(BlockMembership.block_id == block_id)
     if councils is not None:
         query = query.where(col(Block.council_id).in_(sorted(councils)))
-    if unit_id is not None:
-        mine = select(BlockMembership.block_id, BlockMembership.year).where(
-            BlockMembership.unit_id == unit_id
-        )
-        pairs = set(session.exec(mine).all())
-        if not pairs:
-            return []
-        query = query.where(col(BlockMembership.block_id).in_({b for b, _ in pairs}))
     result: dict[tuple[int, int], BlockYear] = {}
     for m, block, unit in session.exec(query).all():
-        if unit_id is not None and (m.block_id, m.year) not in pairs:
-            continue
         key = (m.block_id, m.year)
         result.setdefault(key, BlockYear(block=block, year=m.year)).members.append(
             (unit, m.position)
@@ -98,6 +87,64 @@ def block_years(
     for by in result.values():
         by.members.sort(key=lambda up: (_ORDER.get(up[1], 3), up[0].name))
     return sorted(result.values(), key=lambda by: (-by.year, by.block.name))
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    """A block in one year as a list of blocks shows it: its leading and deputy units' names
+    and how many units it has."""
+
+    id: int
+    name: str
+    year: int
+    leader: str | None
+    deputy: str | None
+    members: int
+
+
+_ROWS = "block rows"  # their kind among what is kept per process under the access epoch
+
+
+def _in_position(position: Position) -> sa.ColumnElement[str | None]:
+    """The name of the block's unit in `position` (a block has one leader, one deputy)."""
+    return sa.func.min(sa.case((col(BlockMembership.position) == position.value, col(Unit.name))))
+
+
+def block_rows(
+    session: Session, *, year: int | None = None, unit_id: int | None = None,
+    councils: Collection[int] | None = None,
+) -> tuple[BlockRow, ...]:  # fmt: skip
+    """Return the blocks of `year` (of `councils` only, when given), or those `unit_id` is a
+    member of in any year, newest year first, by name: one query of counts and names (not a
+    row per member), kept per process under the access epoch (`wflow.org.epoch`)."""
+
+    def read() -> tuple[BlockRow, ...]:
+        query = (
+            sa.select(col(BlockMembership.block_id), col(Block.name), col(BlockMembership.year),
+                      _in_position(Position.LEADER), _in_position(Position.DEPUTY),
+                      sa.func.count())
+            .join(Block, col(Block.id) == BlockMembership.block_id)
+            .join(Unit, col(Unit.id) == BlockMembership.unit_id)
+            .group_by(col(BlockMembership.block_id), col(Block.name), col(BlockMembership.year))
+        )  # fmt: skip
+        if year is not None:
+            query = query.where(col(BlockMembership.year) == year)
+        if councils is not None:
+            query = query.where(col(Block.council_id).in_(sorted(councils)))
+        if unit_id is not None:
+            seats = sa.select(col(BlockMembership.block_id), col(BlockMembership.year)).where(
+                col(BlockMembership.unit_id) == unit_id
+            )
+            query = query.where(
+                sa.tuple_(col(BlockMembership.block_id), col(BlockMembership.year)).in_(seats)
+            )
+        found = session.connection().execute(query).all()
+        rows = [BlockRow(int(bid), str(name), int(y), leader, deputy, int(n))
+                for bid, name, y, leader, deputy, n in found]  # fmt: skip
+        return tuple(sorted(rows, key=lambda r: (-r.year, r.name)))
+
+    key = (year, unit_id, None if councils is None else frozenset(councils))
+    return epoch.kept(session, _ROWS, key, read)
 
 
 def block_years_of(session: Session, block_id: int) -> list[int]:

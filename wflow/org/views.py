@@ -34,9 +34,9 @@ def home() -> str:
     me = user()
     sess = db.session()
     year = current_year()
-    mine = directory.block_years(sess, unit_id=me.unit_id) if me.unit_id else []
-    every = (directory.block_years(sess, year=year, councils=councils.seen_by(sess, me))
-             if is_committee(me) else [])  # fmt: skip
+    mine = directory.block_rows(sess, unit_id=me.unit_id) if me.unit_id else ()
+    every = (directory.block_rows(sess, year=year, councils=councils.seen_by(sess, me))
+             if is_committee(me) else ())  # fmt: skip
     unit = sess.get(Unit, me.unit_id) if me.unit_id else None
     first = inbox.page(sess, engine(), me, 1, NEXT_UP)  # only these rows are put in words
     return render_template(
@@ -61,7 +61,7 @@ def unit(unit_id: int) -> str:
         "main/unit.html",
         unit=row,
         users=directory.unit_users(sess, unit_id),
-        blocks=directory.block_years(sess, unit_id=unit_id),
+        blocks=directory.block_rows(sess, unit_id=unit_id),
     )
 
 
