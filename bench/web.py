@@ -5,8 +5,9 @@ Usage: python bench/web.py [--quick]
 Needs PostgreSQL: WFLOW_BENCH_DATABASE_URL (else WFLOW_TEST_DATABASE_URL) names a server and a
 database; the bench creates `<that database>_web` afresh beside it and drops it at the end.
 Seeds it with `bench.reviews.seed` (60 blocks x 20 units x 4 quarters x 40 criteria, last
-year's reviews all accepted with their scores and the secretariat's `lock` tasks), plus 20
-people signed in through the login form: secretariat, council members and unit heads.
+year's reviews all accepted with their scores and the secretariat's `lock` tasks), the blocks
+carried into this year (the committee's home lists them), plus 20 people signed in through
+the login form: secretariat, council members and unit heads.
 
 1. In-process (Flask test client, signed in as the secretariat): the median of several runs of
    /healthz, GET /login (signed out), the committee dashboard, a block scoreboard, the home
@@ -143,6 +144,13 @@ def build(url: str) -> tuple[Any, World]:
           f"criteria, year {year}", flush=True)  # fmt: skip
     started = time.perf_counter()
     counts = seed(bind, versions, BLOCKS, year)
+    with bind.begin() as conn:  # the blocks carried into this year, as its turn does: the
+        # committee's home lists this year's blocks
+        carried = conn.execute(sa.text(
+            "INSERT INTO blockmembership (block_id, year, unit_id, position) "
+            "SELECT block_id, year + 1, unit_id, position FROM blockmembership WHERE year = :y"
+        ), {"y": year}).rowcount  # fmt: skip
+    counts["blockmembership"] += carried
     people = [Person(f"secretariat{i}", (Role.SECRETARIAT.value,), None, None)
               for i in range(1, SECRETARIAT + 1)]  # fmt: skip
     people += [Person(f"council{i}", (Role.COUNCIL_MEMBER.value,), None, None)
