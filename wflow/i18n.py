@@ -20,6 +20,8 @@ LANGUAGE_NAMES: dict[str, str] = {
     "fr": "Français",
     "hu": "Magyar",
 }
+# (code, name) of each language, in the order offered: the language menu and its form
+LANGUAGE_CHOICES: list[tuple[str, str]] = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
 
 
 def select_locale() -> str:

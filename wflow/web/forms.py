@@ -21,9 +21,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from wflow.config import LANGUAGES
 from wflow.core.errors import ServiceError
-from wflow.i18n import LANGUAGE_NAMES
+from wflow.i18n import LANGUAGE_CHOICES
 from wflow.web.labels import BLOCK_KINDS
 
 
@@ -101,9 +100,7 @@ class CodeForm(FlaskForm):
 class LocaleForm(FlaskForm):
     """Choose the interface language."""
 
-    locale = SelectField(
-        _l("Language"), choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
-    )
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
 class EmptyForm(FlaskForm):
@@ -157,9 +154,7 @@ class UserForm(FlaskForm):
                         description=_l("Where notifications are sent (optional)."))  # fmt: skip
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
     roles = MultiCheckboxField(_l("Roles"))
-    locale = SelectField(
-        _l("Language"), choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
-    )
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
         _l("Password"),

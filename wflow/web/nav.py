@@ -12,10 +12,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from wflow import db
-from wflow.config import LANGUAGES
 from wflow.core.access import is_committee
 from wflow.core.paging import BADGE_CAP
-from wflow.i18n import LANGUAGE_NAMES
+from wflow.i18n import LANGUAGE_CHOICES
 from wflow.inbox import service as inbox
 from wflow.notifications import service as notify
 from wflow.org.models import Unit
@@ -84,10 +83,6 @@ def _menu(committee: bool) -> Markup:
     return menu
 
 
-# the language menu's choices, as LocaleForm offers them (its buttons post to auth.set_locale)
-_LANGUAGES = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
-
-
 def _layout() -> dict[str, Any]:
     if not has_request_context():  # a document rendered outside a request (CLI, demo)
         return {}
@@ -95,7 +90,7 @@ def _layout() -> dict[str, Any]:
     # in the template): no form object is built for them on every page
     committee = is_committee(current_user) if current_user.is_authenticated else False
     return {
-        "languages": _LANGUAGES,
+        "languages": LANGUAGE_CHOICES,
         "here": request.full_path.rstrip("?") if request else "/",
         "current_user_unit_name": _unit_name,
         "task_count": _task_count,
