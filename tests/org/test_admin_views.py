@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import openpyxl
@@ -265,3 +266,30 @@ def test_admin__a_cluster_beside_the_blocks_filtered_and_exported(
     assert changed.status_code == 302
     session.expire_all()
     assert present(session.get(Block, cluster.id), "the block").kind == "block"
+
+
+def test_admin__the_block_list_names_leaders_and_counts_and_follows_changes(
+    client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    sign_in(client, "admin")
+    year, u, a, b = world["year"], world["units"], world["blocks"]["a"], world["blocks"]["b"]
+    row = re.compile(r"<tr><td>(\w+)</td><td>[^<]*</td><td><a href=\"/admin/blocks/(\d+)\?"
+                     r"year=\d+\">([^<]+)</a></td>\s*<td>([^<]+)</td><td>([^<]+)</td>"
+                     r"<td>(\d+)</td></tr>")  # fmt: skip
+    listed = row.findall(client.get(f"/admin/blocks?year={year}").get_data(as_text=True))
+    assert listed == [("KA", str(a.id), a.name, u["a1"].name, u["a2"].name, "2"),
+                      ("KB", str(b.id), b.name, u["b1"].name, "—", "2")]  # fmt: skip
+    found = row.findall(client.get(f"/admin/blocks?year={year}&q=kb").get_data(as_text=True))
+    assert [r[0] for r in found] == ["KB"]
+    # block B's leader and deputy change this year: the list follows on the next view
+    page = f"/admin/blocks/{b.id}?year={year}"
+    seats = {"year-year": year, "year-member_ids": [u["b1"].id, u["b2"].id],
+             "year-leader_id": u["b2"].id, "year-deputy_id": u["b1"].id}  # fmt: skip
+    changed = submit(client, page, seats)
+    assert changed.status_code == 302
+    after = row.findall(client.get(f"/admin/blocks?year={year}").get_data(as_text=True))
+    assert after[1] == ("KB", str(b.id), b.name, u["b2"].name, u["b1"].name, "2")
+    # a block without members in a year is listed apart
+    page_text = client.get(f"/admin/blocks?year={year + 5}").get_data(as_text=True)
+    assert row.findall(page_text) == []
+    assert "Blocks without members in" in page_text and b.name in page_text

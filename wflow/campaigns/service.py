@@ -38,7 +38,7 @@ from wflow.core.uow import transactional, unit_of_work
 from wflow.councils import service as councils
 from wflow.engine import Engine, FireResult, WfInstance, WorkflowError
 from wflow.org import directory
-from wflow.org.models import Block, Role, Unit, User
+from wflow.org.models import Role, Unit, User
 from wflow.org.service import clean_text
 
 WORKFLOW = "campaign"
@@ -182,12 +182,6 @@ def own_units(session: Session, unit_id: int) -> list[Unit]:
         out += sorted(below, key=lambda u: u.name)
         frontier = {u.id or 0 for u in below}
     return out
-
-
-def block_choices(session: Session, year: int) -> list[Block]:
-    """Return the blocks that have members in `year`, by name."""
-    return sorted({b.block.id: b.block for b in directory.block_years(session, year=year)}.values(),
-                  key=lambda b: b.name)  # fmt: skip
 
 
 # --- cleaning ----------------------------------------------------------------------------

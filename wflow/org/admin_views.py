@@ -170,11 +170,14 @@ def blocks() -> Page:
     q = request.args.get("q", "").strip()
     year = arg_year() or current_year()
     kind = request.args.get("kind", "")
-    found = directory.block_years(db.session(), year=year, councils=_seen())
-    rows = [by for by in found if matches(q, by.block.name, by.block.code)
-            and kind in ("", by.block.kind)]  # fmt: skip
+    seen = _seen()
+
+    def shown(name: str, code: str, block_kind: str) -> bool:
+        return matches(q, name, code) and kind in ("", block_kind)
+
     fmt = wanted_format()
-    if fmt:
+    if fmt:  # the export names every member unit: the blocks with their members
+        found = directory.block_years(db.session(), year=year, councils=seen)
         data = [
             {
                 "code": by.block.code,
@@ -185,7 +188,8 @@ def blocks() -> Page:
                 "deputy": by.deputy.name if by.deputy else "",
                 "members": "; ".join(u.name for u, _p in by.members),
             }
-            for by in rows
+            for by in found
+            if shown(by.block.name, by.block.code, by.block.kind)
         ]
         cols = [
             ("code", _("Code")),
@@ -197,11 +201,12 @@ def blocks() -> Page:
             ("members", _("Member units")),
         ]
         return export(fmt, f"blocks-{year}", cols, data)
+    listed = directory.block_rows(db.session(), year=year, councils=seen)
+    rows = [r for r in listed if shown(r.name, r.code, r.kind)]
     every = list(db.session().exec(select(Block).where(col(Block.council_id).in_(
-        sorted(_seen()))).order_by(col(Block.name))).all())  # fmt: skip
-    listed = {by.block.id for by in found}
-    without = [b for b in every if b.id not in listed and matches(q, b.name, b.code)
-               and kind in ("", b.kind)]  # fmt: skip
+        sorted(seen))).order_by(col(Block.name))).all())  # fmt: skip
+    ids = {r.id for r in listed}
+    without = [b for b in every if b.id not in ids and shown(b.name, b.code, b.kind)]
     return render_template("admin/blocks.html", rows=rows, without=without, q=q, year=year,
                            positions=POSITIONS, kind=kind, kinds=KIND_WORDS)  # fmt: skip
 

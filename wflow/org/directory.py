@@ -96,6 +96,8 @@ class BlockRow:
 
     id: int
     name: str
+    code: str
+    kind: str
     year: int
     leader: str | None
     deputy: str | None
@@ -120,12 +122,13 @@ def block_rows(
 
     def read() -> tuple[BlockRow, ...]:
         query = (
-            sa.select(col(BlockMembership.block_id), col(Block.name), col(BlockMembership.year),
-                      _in_position(Position.LEADER), _in_position(Position.DEPUTY),
-                      sa.func.count())
+            sa.select(col(BlockMembership.block_id), col(Block.name), col(Block.code),
+                      col(Block.kind), col(BlockMembership.year), _in_position(Position.LEADER),
+                      _in_position(Position.DEPUTY), sa.func.count())
             .join(Block, col(Block.id) == BlockMembership.block_id)
             .join(Unit, col(Unit.id) == BlockMembership.unit_id)
-            .group_by(col(BlockMembership.block_id), col(Block.name), col(BlockMembership.year))
+            .group_by(col(BlockMembership.block_id), col(Block.name), col(Block.code),
+                      col(Block.kind), col(BlockMembership.year))
         )  # fmt: skip
         if year is not None:
             query = query.where(col(BlockMembership.year) == year)
@@ -139,8 +142,8 @@ def block_rows(
                 sa.tuple_(col(BlockMembership.block_id), col(BlockMembership.year)).in_(seats)
             )
         found = session.connection().execute(query).all()
-        rows = [BlockRow(int(bid), str(name), int(y), leader, deputy, int(n))
-                for bid, name, y, leader, deputy, n in found]  # fmt: skip
+        rows = [BlockRow(int(bid), str(name), str(code), str(kind), int(y), leader, deputy, int(n))
+                for bid, name, code, kind, y, leader, deputy, n in found]  # fmt: skip
         return tuple(sorted(rows, key=lambda r: (-r.year, r.name)))
 
     key = (year, unit_id, None if councils is None else frozenset(councils))
