@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -223,3 +224,45 @@ def test_workflows__a_passed_deadline_reaches_those_who_held_the_task(
     assert world["users"]["a2.head"].id in holders  # a signer who had not signed
     assert world["users"]["b1.head"].id not in holders  # another block's head
     assert all(n.title.startswith("Deadline passed") for n in notes)
+
+
+def test_workflows__the_instance_list_is_paged_and_reads_a_bounded_number_of_statements(
+    app: Flask, client: FlaskClient, world: dict[str, Any], session: Session
+) -> None:
+    from tests.sql import statements_sent
+    from wflow.core import workflow as wf
+    from wflow.engine import Scope
+
+    def start(count: int, first: int) -> None:
+        with app.app_context():
+            for i in range(first, first + count):  # pacts of block KA about no subject row
+                scope = Scope("draft", 10_000 + i, block_id=world["blocks"]["a"].id,
+                              year=world["year"])  # fmt: skip
+                wf.start(session, engine(), "pact", scope, world["users"]["a1.head"])
+        session.commit()
+
+    def listed(page: str) -> list[str]:
+        return re.findall(r'<a href="/instances/(\d+)">', page)
+
+    start(60, 0)
+    sign_in(client, "a1.head")
+    client.get("/instances")
+    bind = app.extensions["wflow.db"]
+    with statements_sent(bind) as seen:
+        first = client.get("/instances").get_data(as_text=True)
+    second = listed(client.get("/instances?page=2").get_data(as_text=True))
+    assert len(listed(first)) == 50 and len(second) == 10
+    assert not set(listed(first)) & set(second)  # newest first, each once
+    assert 'aria-label="Pages of instances"' in first
+    past = client.get("/instances?page=3")
+    assert past.status_code == 404 and "the last page is 2" in past.get_data(as_text=True)
+    exported = client.get("/instances?format=csv").get_data(as_text=True)
+    assert len(exported.strip().splitlines()) == 61  # a header and every instance
+    start(60, 60)
+    client.get("/instances")
+    with statements_sent(bind) as again:
+        client.get("/instances")
+    assert len(again) == len(seen), "the list's statements grow with the number of instances"
+    other = app.test_client()
+    sign_in(other, "b1.head")  # another block's head sees none of them
+    assert listed(other.get("/instances").get_data(as_text=True)) == []

@@ -98,27 +98,35 @@ def _acts_for_unit(user: User) -> bool:
 def _member(session: Session, user: User, block_id: int, year: int | None) -> bool:
     if user.unit_id is None:
         return False
-    query = select(BlockMembership.id).where(
-        BlockMembership.block_id == block_id, BlockMembership.unit_id == user.unit_id
-    )
-    if year is not None:
-        query = query.where(BlockMembership.year == year)
-    return session.exec(query).first() is not None
+    return any(b == block_id and year in (None, y) for b, y, _p in _seats(session, user))
 
 
 def _leads(session: Session, user: User, block_id: int, year: int) -> bool:
-    query = select(BlockMembership.id).where(
-        BlockMembership.block_id == block_id,
-        BlockMembership.unit_id == user.unit_id,
-        BlockMembership.year == year,
-        BlockMembership.position == Position.LEADER.value,
-    )
-    return session.exec(query).first() is not None
+    return (block_id, year, Position.LEADER.value) in _seats(session, user)
 
 
 _SEATS_OF_UNIT = select(
     BlockMembership.block_id, BlockMembership.year, BlockMembership.position
 ).where(BlockMembership.unit_id == sa.bindparam("unit"))
+
+
+_SEATS = "unit seats"  # their kind among what is kept per process under the access epoch
+
+
+def _seats(session: Session, user: User) -> frozenset[tuple[int, int, str]]:
+    """Return the block seats (block, year, position) of the unit `user` belongs to, kept per
+    process under the access epoch (`wflow.org.epoch`): a list that checks them for each of
+    its rows sends no statement for them."""
+
+    def read() -> frozenset[tuple[int, int, str]]:
+        if session.new or session.dirty:
+            session.flush()  # as autoflush would: a membership added in this unit counts
+        found = session.connection().execute(_SEATS_OF_UNIT, {"unit": user.unit_id}).all()
+        return frozenset((int(b), int(y), str(p)) for b, y, p in found)
+
+    if user.id is None:
+        return read()
+    return epoch.kept(session, _SEATS, user.unit_id, read, user)
 
 
 def committee_principals(user: User, council_id: int) -> set[str]:
@@ -170,10 +178,7 @@ def _principals(session: Session, user: User) -> frozenset[str]:
         out.add(f"unit:{unit}:member")
         if head:
             out.add(f"unit:{unit}:head")
-        if session.new or session.dirty:
-            session.flush()  # as autoflush would: a membership added in this unit counts
-        seats = session.connection().execute(_SEATS_OF_UNIT, {"unit": unit})
-        for block_id, year, position in seats.all():
+        for block_id, year, position in _seats(session, user):
             out.add(f"block:{block_id}:{year}:member")
             if position == Position.LEADER.value:
                 out.add(f"block:{block_id}:{year}:leader")

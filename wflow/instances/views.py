@@ -14,15 +14,17 @@ from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import describe
+from wflow.core.paging import paginate
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
 from wflow.inbox import service as inbox
-from wflow.inbox.words import in_words
+from wflow.inbox.words import Names, in_words
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
 from wflow.web.lists import export, wanted_format
 from wflow.workflow_setup import engine
 
+PAGE_SIZE = 50  # instances on a page of the list
 bp = Blueprint("workflows", __name__)
 
 # The diagram is our own SVG served as an image: its styles live inside it.
@@ -103,17 +105,27 @@ def _visible(instance_id: int) -> wf.InstanceView:
 def instances() -> str | WResponse:
     """List instances the user may see, filtered by workflow, state and year; export."""
     args = request.args
+    session = db.session()
     rows = wf.instances(
-        db.session(), workflow=args.get("workflow") or None, state=args.get("state") or None,
+        session, workflow=args.get("workflow") or None, state=args.get("state") or None,
         year=arg_year(), block_id=arg_int("block", minimum=1),
     )  # fmt: skip
-    rows = subjects.visible_instances(db.session(), user(), rows)
+    rows = subjects.visible_instances(session, user(), rows)
     defs = engine().definitions
     fmt = wanted_format()
-    names = {r.id: in_words(db.session(), r).subject for r in rows}
-    if not fmt:
-        return render_template("workflows/instances.html", rows=rows, defs=defs, args=args,
-                               names=names)  # fmt: skip
+    # the page's rows in words (an export: every row), their subjects and names read at once
+    page = paginate(rows, arg_int("page", minimum=1) or 1, PAGE_SIZE) if not fmt else None
+    shown = page.items if page is not None else rows
+    words = Names(session)
+    names: dict[int | None, str] = {}
+    for i in range(0, len(shown), subjects.PRELOAD_CHUNK):
+        chunk = shown[i : i + subjects.PRELOAD_CHUNK]
+        loaded = words.preload(chunk)  # kept alive while described
+        names.update((r.id, in_words(session, r, names=words).subject) for r in chunk)
+        del loaded
+    if not fmt or page is not None:
+        return render_template("workflows/instances.html", rows=shown, page=page,
+                               defs=defs, args=args, names=names)  # fmt: skip
     data = [{"id": r.id, "subject": names[r.id], "workflow": r.workflow, "version": r.version,
              "state": r.state, "year": r.year, "updated": r.updated_at} for r in rows]  # fmt: skip
     cols = [("id", "#"), ("subject", _("Subject")), ("workflow", _("Workflow")),
