@@ -203,19 +203,15 @@ def may_view_instance(session: Session, user: User | None, row: WfInstance) -> b
     return oversees(session, user, row.council_id)
 
 
-PRELOAD_CHUNK = 500  # instances whose subjects are read in one query (bound parameters each)
-
-
 def visible_instances(session: Session, user: User, rows: Iterable[WfInstance]) -> list[WfInstance]:
     """Return the instances `user` may see, in their order (the committee's by council)."""
     if is_committee(user):
         seen = councils.seen_by(session, user)
         return [r for r in rows if r.council_id in seen]
     rows = list(rows)
-    # each rule reads the instance's subject: read them a query per kind and chunk, not one per
-    # row, and keep them alive while the rules run (the identity map holds them weakly)
-    loaded = [x for i in range(0, len(rows), PRELOAD_CHUNK)
-              for x in preload(session, rows[i:i + PRELOAD_CHUNK])]  # fmt: skip
+    # each rule reads the instance's subject: read them at once, not one per row, and keep them
+    # alive while the rules run (the identity map holds them weakly)
+    loaded = preload(session, rows)
     visible = [r for r in rows if may_view_instance(session, user, r)]
     del loaded
     return visible
@@ -227,7 +223,8 @@ def title(session: Session, subject: Subject) -> str:
 
 
 def preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
-    """Load the subjects and units of many instances in a query per kind (not one per row).
+    """Load the subjects and units of many instances in a query per kind and PRELOAD_CHUNK
+    ids (not one per row; a bound parameter per id).
 
     Describing them then finds these rows in the session's identity map; the caller keeps the
     returned list alive while it describes (the map holds its objects weakly).
@@ -239,14 +236,22 @@ def preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
     for name, ids in wanted.items():
         kind = KINDS.get(name)
         if kind is not None:
-            model: Any = kind.model
-            loaded += session.exec(select(model).where(col(model.id).in_(ids))).all()
+            loaded += _by_ids(session, kind.model, ids)
     units = {r.unit_id for r in rows if r.unit_id} | {
         u for u in (getattr(s, "unit_id", None) for s in loaded) if isinstance(u, int)
     }
-    if units:
-        loaded += session.exec(select(Unit).where(col(Unit.id).in_(units))).all()
-    return loaded
+    return loaded + _by_ids(session, Unit, units)
+
+
+PRELOAD_CHUNK = 500  # ids read in one query by `preload`
+
+
+def _by_ids(session: Session, model: Any, ids: set[int]) -> list[Any]:
+    """Return the rows of `model` with these ids, PRELOAD_CHUNK ids a query."""
+    ordered = sorted(ids)
+    return [row for i in range(0, len(ordered), PRELOAD_CHUNK)
+            for row in session.exec(select(model).where(
+                col(model.id).in_(ordered[i : i + PRELOAD_CHUNK]))).all()]  # fmt: skip
 
 
 def subject_of(session: Session, row: WfInstance) -> Subject | None:

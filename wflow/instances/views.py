@@ -117,13 +117,10 @@ def instances() -> str | WResponse:
     page = paginate(rows, arg_int("page", minimum=1) or 1, PAGE_SIZE) if not fmt else None
     shown = page.items if page is not None else rows
     words = Names(session)
-    names: dict[int | None, str] = {}
-    for i in range(0, len(shown), subjects.PRELOAD_CHUNK):
-        chunk = shown[i : i + subjects.PRELOAD_CHUNK]
-        loaded = words.preload(chunk)  # kept alive while described
-        names.update((r.id, in_words(session, r, names=words).subject) for r in chunk)
-        del loaded
-    if not fmt or page is not None:
+    loaded = words.preload(shown)  # kept alive while described
+    names = {r.id: in_words(session, r, names=words).subject for r in shown}
+    del loaded
+    if not fmt:
         return render_template("workflows/instances.html", rows=shown, page=page,
                                defs=defs, args=args, names=names)  # fmt: skip
     data = [{"id": r.id, "subject": names[r.id], "workflow": r.workflow, "version": r.version,
