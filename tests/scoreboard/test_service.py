@@ -10,9 +10,15 @@ from sqlmodel import Session
 
 from tests.scoreboard.helpers import plan_and_pact, review_row
 from tests.sql import statements_sent
-from wflow.org.models import Block, Unit
+from wflow.org.models import Block, BlockMembership, Unit
 from wflow.plans.models import Plan
-from wflow.scoreboard.service import RankRow, build, plan_of_year, year_ranking
+from wflow.scoreboard.service import (
+    RankRow,
+    build,
+    plan_of_year,
+    year_ranking,
+    year_rankings,
+)
 
 YEAR = 2025
 
@@ -92,6 +98,41 @@ def test_year_ranking__a_constant_number_of_queries(
             for period in ("q1", "mid_year", "q3", "year_end")[: 1 if block is one else 4]:
                 review_row(session, pact, unit, period, final=80)
     assert count(one) == count(six) == 3
+
+
+def test_year_rankings__blocks_and_years_at_once_each_by_its_own_plan_and_members(
+    app: Flask, session: Session, make_unit: Callable[..., Unit], make_block: Callable[..., Block]
+) -> None:
+    a, b, c, d = (make_unit(f"M{x}", f"Unit {x}") for x in "ABCD")
+    ka = make_block("KA", [a, b], YEAR, leader=a)  # ranked by the year-end review
+    kb = make_block("KB", [c, d], YEAR, leader=c)  # no year-end in its plan: by the mean
+    _p, pact_a, _c = plan_and_pact(session, ka, YEAR)
+    _p, pact_b, _c = plan_and_pact(session, kb, YEAR, periods=["q1", "mid_year"])
+    review_row(session, pact_a, a, "q1", final=99)
+    review_row(session, pact_a, a, "year_end", final=90)
+    review_row(session, pact_a, b, "year_end", final=95)
+    review_row(session, pact_b, c, "q1", final=70)
+    review_row(session, pact_b, c, "mid_year", final=80)
+    review_row(session, pact_b, d, "q1", final=60)
+    session.add(BlockMembership(block_id=ka.id or 0, year=YEAR + 1, unit_id=d.id or 0))
+    session.commit()  # next year block KA holds unit D alone, with no result yet
+    blocks, years = [ka.id or 0, kb.id or 0], [YEAR, YEAR + 1]
+    bind = app.extensions["wflow.db"]
+    with statements_sent(bind) as seen, Session(bind) as fresh:
+        every = year_rankings(fresh, blocks, years)
+
+    def seen_as(block: Block, year: int) -> list[tuple[str, Decimal, int, bool]]:
+        return [(r.unit_name, r.total, r.rank, r.scored) for r in every[(block.id or 0, year)]]
+
+    assert len(seen) == 3
+    assert seen_as(ka, YEAR) == [("Unit B", Decimal("95.00"), 1, True),
+                                 ("Unit A", Decimal("90.00"), 2, True)]  # fmt: skip
+    assert seen_as(kb, YEAR) == [("Unit C", Decimal("75.00"), 1, True),
+                                 ("Unit D", Decimal("60.00"), 2, True)]  # fmt: skip
+    assert seen_as(ka, YEAR + 1) == [("Unit D", Decimal("0.00"), 1, False)]
+    assert seen_as(kb, YEAR + 1) == []
+    assert every == {(k, y): year_ranking(session, k, y) for k in blocks for y in years}
+    assert year_rankings(session, [], years) == {}
 
 
 def test_build__the_board_holds_the_plan_plan_of_year_picks(

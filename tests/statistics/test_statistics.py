@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from tests.dbs import DemoBuild
+from tests.sql import statements_sent
 from tests.titles.test_history import demo_user
 from wflow.adhoc.models import AdhocAward
 from wflow.awards.models import DossierNominee, Nomination
@@ -107,3 +108,25 @@ def test_statistics__refusals_keep_the_reason_and_units_read_nothing(
     assert head.get("/statistics").status_code == 403
     assert head.get("/statistics/forms.xlsx").status_code == 403
     assert app.test_client().get("/statistics").status_code == 302  # to the login page
+
+
+def test_statistics__the_page_reads_as_many_statements_for_more_years_and_blocks(
+    app: Flask, session: Session, demo: DemoBuild
+) -> None:
+    sec = demo_user(app, "secretariat")
+    bind = app.extensions["wflow.db"]
+    year = current_year() - 1
+
+    def sent(first: int) -> int:
+        path = f"/statistics?first={first}&last={year}"
+        assert sec.get(path).status_code == 200
+        with statements_sent(bind) as seen:
+            assert sec.get(path).status_code == 200
+        return len(seen)
+
+    three = sent(year - 2)
+    assert sent(year - 9) == three  # ten years read no more than three
+    council = session.exec(select(Block.council_id).order_by(col(Block.id))).first()
+    session.add(Block(name="Khối thêm", code="THEM", council_id=council))
+    session.commit()
+    assert sent(year - 2) == three  # nor does one block more

@@ -9,6 +9,7 @@ runs a constant number of queries whatever the number of units, periods and crit
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -54,7 +55,7 @@ def plan_of_year(session: Session, block_id: int, year: int) -> Plan | None:
     plans = list(session.exec(query).all())
     if not plans:
         return None
-    return max(plans, key=lambda p: (p.published_at is not None, p.id or 0))
+    return max(plans, key=_preference)
 
 
 def review_periods(plan: Plan | BoardPlan | None) -> list[str]:
@@ -62,34 +63,6 @@ def review_periods(plan: Plan | BoardPlan | None) -> list[str]:
     rules: dict[str, Any] = plan.rules if plan is not None else {}
     held = rules.get("reviews") or DEFAULT_RULES["reviews"]
     return sorted(held, key=lambda p: PERIOD_ORDER.get(p, 9))
-
-
-def members(session: Session, block_id: int, year: int) -> list[tuple[int, str, str]]:
-    """Return the block's member units in `year` as (id, name, code), by name (1 query)."""
-    query = (
-        sa.select(col(Unit.id), col(Unit.name), col(Unit.code))
-        .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
-        .where(col(BlockMembership.block_id) == block_id, col(BlockMembership.year) == year)
-        .order_by(col(Unit.name), col(Unit.id))
-    )
-    return [(uid, name, code) for uid, name, code in session.execute(query).all()]
-
-
-def counted_totals(session: Session, block_id: int, year: int) -> dict[int, dict[str, Decimal]]:
-    """Return unit -> period -> final total of the accepted or locked reviews (1 query)."""
-    query = (
-        sa.select(col(Review.unit_id), col(Review.period), col(Review.final_total))
-        .join(WfInstance, col(WfInstance.id) == Review.instance_id)
-        .where(
-            col(Review.block_id) == block_id,
-            col(Review.year) == year,
-            col(WfInstance.state).in_(subjects.tagged(session, REVIEW, "counted")),
-        )
-    )
-    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for unit_id, period, total in session.execute(query).all():
-        out[unit_id][period] = Decimal(total if total is not None else 0).quantize(CENT)
-    return out
 
 
 def rank(
@@ -121,10 +94,64 @@ def rank(
 
 def year_ranking(session: Session, block_id: int, year: int) -> list[RankRow]:
     """Return the ranking of the block's member units for `year` (three queries)."""
-    plan = plan_of_year(session, block_id, year)
-    units = [(uid, name) for uid, name, _code in members(session, block_id, year)]
-    totals = counted_totals(session, block_id, year)
-    return rank(units, totals, year_end=YEAR_END in review_periods(plan))
+    return year_rankings(session, [block_id], [year])[(block_id, year)]
+
+
+def year_rankings(
+    session: Session, block_ids: Collection[int], years: Collection[int]
+) -> dict[tuple[int, int], list[RankRow]]:
+    """Return the ranking of every block of `block_ids` in every year of `years`, by
+    (block id, year): three queries whatever the number of blocks and years."""
+    blocks, wanted = sorted(set(block_ids)), sorted(set(years))
+    if not blocks or not wanted:
+        return {}
+    plans: dict[tuple[int, int], Plan] = {}
+    covering = select(Plan).where(col(Plan.block_id).in_(blocks), col(Plan.year) <= wanted[-1],
+                                  col(Plan.year_end) >= wanted[0])  # fmt: skip
+    for plan in session.exec(covering):
+        for year in wanted:  # the newest published plan covering the year, else the newest
+            key = (plan.block_id, year)
+            if plan.year <= year <= plan.year_end and (
+                key not in plans or _preference(plan) > _preference(plans[key])
+            ):
+                plans[key] = plan
+    units: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
+    seats = (
+        sa.select(col(BlockMembership.block_id), col(BlockMembership.year), col(Unit.id),
+                  col(Unit.name))
+        .join(Unit, col(Unit.id) == BlockMembership.unit_id)
+        .where(col(BlockMembership.block_id).in_(blocks), col(BlockMembership.year).in_(wanted))
+        .order_by(col(Unit.name), col(Unit.id))
+    )  # fmt: skip
+    for block_id, year, uid, name in session.execute(seats):
+        units[(block_id, year)].append((uid, name))
+    totals: dict[tuple[int, int], dict[int, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    results = (
+        sa.select(col(Review.block_id), col(Review.year), col(Review.unit_id),
+                  col(Review.period), col(Review.final_total))
+        .join(WfInstance, col(WfInstance.id) == Review.instance_id)
+        .where(col(Review.block_id).in_(blocks), col(Review.year).in_(wanted),
+               col(WfInstance.state).in_(subjects.tagged(session, REVIEW, "counted")))
+    )  # fmt: skip
+    for block_id, year, unit_id, period, total in session.execute(results):
+        totals[(block_id, year)][unit_id][period] = _cents(total)
+    return {
+        (b, y): rank(units[(b, y)], totals[(b, y)],
+                     year_end=YEAR_END in review_periods(plans.get((b, y))))
+        for b in blocks for y in wanted
+    }  # fmt: skip
+
+
+def _preference(plan: Plan) -> tuple[bool, int]:
+    """Return how a plan covering a year is chosen: a published one first, then the newest."""
+    return plan.published_at is not None, plan.id or 0
+
+
+def _cents(total: Any) -> Decimal:
+    """Return a final total (None: 0) to the cent."""
+    return Decimal(total if total is not None else 0).quantize(CENT)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from wflow.awards import catalogue
 from wflow.awards.models import Award
 from wflow.org.models import Block, BlockMembership, User
 from wflow.people.models import Person
-from wflow.scoreboard.service import year_ranking
+from wflow.scoreboard.service import year_rankings
 from wflow.titles import history
 
 # the emulation titles of the law's defaults (Law 06/2022/QH15): the rest are forms of
@@ -166,17 +166,19 @@ def block_trends(
     session: Session, window: Window, councils: Collection[int] | None = None
 ) -> list[Trend]:
     """Return each block's mean year-end total, year by year (blocks by name; of `councils`)."""
-    out = []
-    query = select(Block).order_by(col(Block.name))
+    query = select(col(Block.id), col(Block.name)).order_by(col(Block.name))
     if councils is not None:
         query = query.where(col(Block.council_id).in_(sorted(councils)))
-    for block in session.exec(query).all():
-        totals: dict[int, Decimal | None] = {}
-        for year in window.years:
-            scored = [r.total for r in year_ranking(session, block.id or 0, year) if r.scored]
-            totals[year] = _mean(scored)
+    blocks = [(block_id or 0, name) for block_id, name in session.exec(query)]
+    rankings = year_rankings(session, [b for b, _name in blocks], window.years)
+    out = []
+    for block_id, name in blocks:
+        totals = {
+            year: _mean([r.total for r in rankings[(block_id, year)] if r.scored])
+            for year in window.years
+        }
         if any(v is not None for v in totals.values()):
-            out.append(Trend(block.name, totals))
+            out.append(Trend(name, totals))
     return out
 
 
@@ -185,19 +187,20 @@ def unit_trends(session: Session, block_id: int, window: Window) -> list[Trend]:
     totals: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
     ranks: dict[int, dict[int, tuple[int, int] | None]] = defaultdict(dict)
     names: dict[int, str] = {}
+    rankings = year_rankings(session, [block_id], window.years)
     for year in window.years:
-        ranking = [r for r in year_ranking(session, block_id, year) if r.scored]
+        ranking = [r for r in rankings[(block_id, year)] if r.scored]
         for r in ranking:
             names[r.unit_id] = r.unit_name
             totals[r.unit_id][year] = r.total
             ranks[r.unit_id][year] = (r.rank, len(ranking))
-    members = session.exec(select(BlockMembership.unit_id).where(
-        BlockMembership.block_id == block_id)).all()  # fmt: skip
+    members = set(session.exec(select(BlockMembership.unit_id).where(
+        BlockMembership.block_id == block_id)).all())  # fmt: skip
     order = sorted(names, key=lambda uid: names[uid])
     return [
         Trend(names[uid], {y: totals[uid].get(y) for y in window.years},
               {y: ranks[uid].get(y) for y in window.years})
-        for uid in order if uid in set(members) or totals[uid]
+        for uid in order if uid in members or totals[uid]
     ]  # fmt: skip
 
 
