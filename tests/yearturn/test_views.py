@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,8 +11,9 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from tests.conftest import csrf_token, sign_in, submit
+from tests.sql import statements_sent
 from tests.yearturn.conftest import CLOSED, closed_year_rows
-from wflow.org.models import BlockMembership
+from wflow.org.models import Block, BlockMembership, Unit
 from wflow.plans.models import Plan
 from wflow.yearturn import leadership
 
@@ -56,6 +58,44 @@ def test_page__opens_the_year_and_says_what_it_did(
     again = submit(client, "/year/open", {"year": str(NEW)}, page="/year")
     assert "nothing to do" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert len(session.exec(select(Plan).where(Plan.year == NEW)).all()) == 1
+
+
+def test_page__reads_as_many_statements_whatever_the_number_of_blocks(
+    app: Flask,
+    client: FlaskClient,
+    session: Session,
+    council: dict[str, Any],
+    make_unit: Callable[..., Unit],
+    make_block: Callable[..., Block],
+) -> None:
+    sign_in(client, "secretariat")
+    _english(client)
+    bind = app.extensions["wflow.db"]
+
+    def sent() -> tuple[int, str]:
+        with statements_sent(bind) as seen:
+            page = client.get("/year")
+        assert page.status_code == 200
+        return len(seen), page.get_data(as_text=True)
+
+    client.get("/year")
+    three, _html = sent()
+    x = [make_unit(f"X{i}", name=f"Hội X{i}") for i in range(5)]
+    kd = make_block("KD", x[:2], CLOSED, x[0], x[1])
+    make_block("KE", x[2:], CLOSED, x[2], x[3])
+    with app.test_request_context():
+        leadership.set_succession(
+            session, user=council["users"]["secretariat"], block=kd, year=NEW, rule="keep",
+            leader_id=None, deputy_id=None,
+        )  # fmt: skip
+    client.get("/year")  # the new units change the council's tree, read once again
+    five, html = sent()
+    assert five == three
+    rows = {r.split("</th>")[0].split('">')[-1]: r for r in html.split('<th scope="row"')[1:]}
+    kd_row, ke_row = (next(r for name, r in rows.items() if code in name) for code in ("KD", "KE"))
+    assert "Keep: the same leader and deputy stay" in kd_row  # its rule, read with the others
+    assert "<td>Hội X0</td>" in kd_row and "by the block's rule" in kd_row
+    assert "<td>Hội X3</td>" in ke_row and "by rotation: the deputy leads" in ke_row
 
 
 @pytest.mark.parametrize("year", ["abc", str(NEW + 1), str(CLOSED), ""])

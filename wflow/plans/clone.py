@@ -6,6 +6,7 @@ year's leading unit edits); the plan it copies is only read.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from copy import deepcopy
 from datetime import date
 
@@ -22,15 +23,34 @@ from wflow.plans.service import WORKFLOW
 
 def plan_of_year(session: Session, block_id: int, year: int) -> Plan | None:
     """Return the block's plan whose period covers `year` (not a cancelled one), newest first."""
+    return plans_of_years(session, [block_id], [year])[(block_id, year)]
+
+
+def plans_of_years(
+    session: Session, block_ids: Collection[int], years: Collection[int]
+) -> dict[tuple[int, int], Plan | None]:
+    """Return each block's plan covering each year (as `plan_of_year`), by (block id, year):
+    the same statements whatever the number of blocks and years."""
+    wanted = sorted(years)
+    out: dict[tuple[int, int], Plan | None] = {(b, y): None for b in block_ids for y in wanted}
+    if not out:
+        return out
     query = (
         select(Plan)
-        .where(Plan.block_id == block_id, col(Plan.year) <= year, col(Plan.year_end) >= year)
+        .where(col(Plan.block_id).in_(sorted(block_ids)), col(Plan.year) <= wanted[-1],
+               col(Plan.year_end) >= wanted[0])
         .order_by(col(Plan.year).desc(), col(Plan.id).desc())
-    )
+    )  # fmt: skip
     found = list(session.exec(query).all())
     states = subjects.states(session, found)
     dropped = subjects.tagged(session, WORKFLOW, "dropped")
-    return next((p for p in found if states.get(p.id or 0) not in dropped), None)
+    for plan in found:  # newest first: the first that covers a year is its plan
+        if states.get(plan.id or 0) in dropped:
+            continue
+        for year in wanted:
+            if plan.year <= year <= plan.year_end and out[(plan.block_id, year)] is None:
+                out[(plan.block_id, year)] = plan
+    return out
 
 
 def title_for_year(title: str, period: str, year: int) -> str:

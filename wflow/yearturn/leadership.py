@@ -6,7 +6,7 @@ an election recorded for the new year takes precedence over the rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -73,28 +73,58 @@ def _from(order: Sequence[int], unit_id: int) -> list[int]:
 
 def rule_of(session: Session, block_id: int) -> str:
     """Return the block's rotation rule (rotate when none was set)."""
-    row = session.get(BlockRotation, block_id)
-    return row.rule if row else Rotation.ROTATE.value
+    return rules_of(session, [block_id])[block_id]
+
+
+def rules_of(session: Session, block_ids: Collection[int]) -> dict[int, str]:
+    """Return each block's rotation rule by id (rotate when none was set): one query."""
+    query = select(BlockRotation.block_id, BlockRotation.rule).where(
+        col(BlockRotation.block_id).in_(sorted(block_ids))
+    )
+    chosen = dict(session.exec(query).all())
+    return {b: chosen.get(b, Rotation.ROTATE.value) for b in block_ids}
 
 
 def election_of(session: Session, block_id: int, year: int) -> LeadershipElection | None:
     """Return what the block's year-end conference elected for `year`, if recorded."""
+    return elections_of(session, [block_id], year).get(block_id)
+
+
+def elections_of(
+    session: Session, block_ids: Collection[int], year: int
+) -> dict[int, LeadershipElection]:
+    """Return what each block's year-end conference elected for `year`, by block: one query."""
     query = select(LeadershipElection).where(
-        LeadershipElection.block_id == block_id, LeadershipElection.year == year
+        col(LeadershipElection.block_id).in_(sorted(block_ids)), LeadershipElection.year == year
     )
-    return session.exec(query).first()
+    return {e.block_id: e for e in session.exec(query).all()}
 
 
 def members_of(session: Session, block_id: int, year: int) -> list[tuple[Unit, str]]:
     """Return the block's member units in `year` with their positions, by name."""
+    return memberships(session, [block_id], [year])[(block_id, year)]
+
+
+def memberships(
+    session: Session, block_ids: Collection[int], years: Collection[int]
+) -> dict[tuple[int, int], list[tuple[Unit, str]]]:
+    """Return each block's member units and positions in each year, by (block id, year) and
+    by name: one query whatever the number of blocks and years."""
     query = (
-        select(Unit, BlockMembership.position)
+        select(Unit, BlockMembership.block_id, BlockMembership.year, BlockMembership.position)
         .join(BlockMembership, col(BlockMembership.unit_id) == Unit.id)
-        .where(BlockMembership.block_id == block_id, BlockMembership.year == year)
-    )
-    rows = [(unit, position) for unit, position in session.exec(query).all()]
+        .where(col(BlockMembership.block_id).in_(sorted(block_ids)),
+               col(BlockMembership.year).in_(sorted(years)))
+    )  # fmt: skip
+    out: dict[tuple[int, int], list[tuple[Unit, str]]] = {
+        (b, y): [] for b in block_ids for y in years
+    }
+    for unit, block_id, year, position in session.exec(query).all():
+        out[(block_id, year)].append((unit, position))
     # Sorted here, not by the database, whose collation differs between SQLite and PostgreSQL.
-    return sorted(rows, key=lambda row: (row[0].name, row[0].id or 0))
+    for rows in out.values():
+        rows.sort(key=lambda row: (row[0].name, row[0].id or 0))
+    return out
 
 
 def set_leadership(members: Sequence[tuple[Unit, str]]) -> Leadership:
@@ -104,16 +134,17 @@ def set_leadership(members: Sequence[tuple[Unit, str]]) -> Leadership:
     return Leadership(leader, deputy, ALREADY_SET)
 
 
-def next_leadership(session: Session, block_id: int, year: int) -> Leadership:
-    """Return the block's leader and deputy for `year`, from `year - 1`'s members."""
-    members = members_of(session, block_id, year - 1)
+def leadership_after(
+    members: Sequence[tuple[Unit, str]], elected: LeadershipElection | None, rule: str
+) -> Leadership:
+    """Return next year's leader and deputy from this year's `members`: the conference's
+    election when it names a member, else the block's `rule`."""
     order = [u.id or 0 for u, _p in members]
-    elected = election_of(session, block_id, year)
     if elected is not None and elected.leader_unit_id in order:
         deputy = elected.deputy_unit_id if elected.deputy_unit_id in order else None
         return Leadership(elected.leader_unit_id, deputy, CONFERENCE)
     now = set_leadership(members)
-    if rule_of(session, block_id) == Rotation.KEEP.value:
+    if rule == Rotation.KEEP.value:
         return Leadership(now.leader_id, now.deputy_id, Rotation.KEEP.value)
     return rotate(order, now.leader_id, now.deputy_id)
 

@@ -7,11 +7,10 @@ running it again changes nothing. Nothing of the closed year is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from wflow.core.errors import ServiceError
@@ -19,9 +18,17 @@ from wflow.core.uow import unit_of_work
 from wflow.councils import service as councils
 from wflow.engine import Engine
 from wflow.org.models import Block, BlockMembership, Position, Role, Unit, User
-from wflow.plans.clone import clone_plan, plan_of_year, title_for_year
+from wflow.plans.clone import clone_plan, plans_of_years, title_for_year
 from wflow.plans.models import Plan
-from wflow.yearturn.leadership import Leadership, members_of, next_leadership, set_leadership
+from wflow.yearturn.leadership import (
+    Leadership,
+    elections_of,
+    leadership_after,
+    memberships,
+    rules_of,
+    set_leadership,
+)
+from wflow.yearturn.models import Rotation
 
 # What happens to a block's plan: cloned, or why not.
 PLAN_CLONE, PLAN_COVERED, PLAN_NONE = "clone", "covered", "none"
@@ -72,6 +79,7 @@ class BlockTurn:
     plan_action: str  # PLAN_CLONE, PLAN_COVERED or PLAN_NONE
     plan: Plan | None  # last year's plan (to clone), or the plan already covering the new year
     new_title: str = ""  # the cloned plan's title
+    rule: str = Rotation.ROTATE.value  # the block's rotation rule
 
     def unit(self, unit_id: int | None) -> Unit | None:
         """Return the member unit with id `unit_id`, if any."""
@@ -95,35 +103,37 @@ class BlockTurn:
 
 def turn_of(session: Session, block: Block, year: int) -> BlockTurn:
     """Return what opening `year` does for `block` (a preview; nothing is written)."""
-    block_id = block.id or 0
-    opened = _has_members(session, block_id, year)
-    rows = members_of(session, block_id, year if opened else year - 1)
-    members = [u for u, _p in rows]
-    leadership = set_leadership(rows) if opened else next_leadership(session, block_id, year)
-    current = plan_of_year(session, block_id, year)
-    last = plan_of_year(session, block_id, year - 1)
-    if current is not None:
-        action, plan, title = PLAN_COVERED, current, ""
-    elif last is not None:
-        action, plan, title = PLAN_CLONE, last, title_for_year(last.title, last.period, year)
-    else:
-        action, plan, title = PLAN_NONE, None, ""
-    return BlockTurn(
-        block=block,
-        members=members,
-        leadership=leadership,
-        opened=opened,
-        plan_action=action,
-        plan=plan,
-        new_title=title,
-    )
+    return turns_of(session, [block], year)[0]
 
 
-def _has_members(session: Session, block_id: int, year: int) -> bool:
-    query = select(func.count()).where(
-        BlockMembership.block_id == block_id, BlockMembership.year == year
-    )
-    return bool(session.exec(query).one())
+def turns_of(session: Session, blocks: Sequence[Block], year: int) -> list[BlockTurn]:
+    """Return what opening `year` does for each of `blocks`, in order (a preview; nothing is
+    written): the same statements whatever the number of blocks."""
+    ids = [b.id or 0 for b in blocks]
+    seats = memberships(session, ids, [year - 1, year])
+    elections, rules = elections_of(session, ids, year), rules_of(session, ids)
+    plans = plans_of_years(session, ids, [year - 1, year])
+    out = []
+    for block, block_id in zip(blocks, ids, strict=True):
+        before, now = seats[(block_id, year - 1)], seats[(block_id, year)]
+        opened = bool(now)
+        if opened:
+            leadership = set_leadership(now)
+        else:
+            leadership = leadership_after(before, elections.get(block_id), rules[block_id])
+        current, last = plans[(block_id, year)], plans[(block_id, year - 1)]
+        if current is not None:
+            action, plan, title = PLAN_COVERED, current, ""
+        elif last is not None:
+            action, plan, title = PLAN_CLONE, last, title_for_year(last.title, last.period, year)
+        else:
+            action, plan, title = PLAN_NONE, None, ""
+        out.append(BlockTurn(
+            block=block, members=[u for u, _p in (now if opened else before)],
+            leadership=leadership, opened=opened, plan_action=action, plan=plan,
+            new_title=title, rule=rules[block_id],
+        ))  # fmt: skip
+    return out
 
 
 def blocks_of(session: Session, year: int, council_id: int | None = None) -> list[Block]:
@@ -139,7 +149,7 @@ def blocks_of(session: Session, year: int, council_id: int | None = None) -> lis
 def preview(session: Session, year: int, council_id: int | None = None) -> list[BlockTurn]:
     """Return, block by block, what opening `year` would do; refuse a year that cannot open."""
     check_year(session, year)
-    return [turn_of(session, block, year) for block in blocks_of(session, year, council_id)]
+    return turns_of(session, blocks_of(session, year, council_id), year)
 
 
 @dataclass

@@ -66,7 +66,6 @@ def _page(year: int | None, form: OpenYearForm, status: int = 200) -> Page:
         "yearturn/index.html", year=year, turns=turns, shown=shown, q=q, problem=problem,
         form=form, years=[y + 1 for y in service.years_with_members(sess)],
         sources=leadership.SOURCE_LABELS, rules=leadership.RULE_LABELS,
-        rule_of=lambda block: leadership.rule_of(sess, block.id or 0),
     ), status  # fmt: skip
 
 
