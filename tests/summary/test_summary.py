@@ -18,6 +18,7 @@ from tests.conftest import submit
 from tests.dbs import DemoBuild
 from tests.pdftext import pdf_text
 from tests.people.test_views import as_user
+from tests.sql import statements_sent
 from tests.titles.test_history import demo_user
 from wflow.campaigns import service as campaigns
 from wflow.campaigns.models import Campaign, CampaignFigure, CampaignTarget, FigureKind
@@ -31,6 +32,7 @@ from wflow.plans.models import Criterion
 from wflow.reviews.models import Review, ReviewScore
 from wflow.reviews.subject import REVIEW
 from wflow.signatures import keys
+from wflow.summary import report as gather
 from wflow.summary.models import SummaryReport
 from wflow.workflow_setup import engine
 
@@ -311,3 +313,38 @@ def test_council_reports__each_council_reports_its_own_year(
     pm = [r for r in centre if "01/QĐ-HĐTĐKTTW" in r]
     assert pm and "Bằng khen của Thủ tướng Chính phủ" in pm[0]
     assert not [r for r in last if "01/QĐ-HĐTĐKTTW" in r]
+
+
+def test_council_report__each_block_ranked_as_its_own_report_in_bounded_statements(
+    app: Flask, session: Session, demo: DemoBuild
+) -> None:
+    council_id = political(session).council_id
+    blocks = session.exec(
+        select(Block).join(BlockMembership, col(BlockMembership.block_id) == Block.id)
+        .where(BlockMembership.year == LAST, Block.council_id == council_id)
+        .distinct().order_by(col(Block.name))
+    ).all()  # fmt: skip
+    assert len(blocks) >= 2
+    with app.test_request_context():
+        whole = gather.for_council(session, engine(), LAST, council_id)
+        alone = [gather.for_block(session, engine(), b, LAST).rankings[0] for b in blocks]
+    assert whole.rankings == alone  # ranks, totals and targets met, read the block's own way
+    assert any(p.counted for r in whole.rankings for p in r.rows)  # targets were counted
+    sec = demo_user(app, "secretariat")
+    bind = app.extensions["wflow.db"]
+
+    def sent() -> int:
+        assert sec.get(f"/council/report?year={LAST}").status_code == 200
+        with statements_sent(bind) as seen:
+            assert sec.get(f"/council/report?year={LAST}").status_code == 200
+        return len(seen)
+
+    before = sent()
+    units = session.exec(select(Unit).order_by(col(Unit.id)).limit(3)).all()
+    extra = Block(name="Khối thêm", code="THEM", council_id=council_id)
+    session.add(extra)
+    session.flush()
+    for unit in units:
+        session.add(BlockMembership(block_id=extra.id or 0, year=LAST, unit_id=unit.id or 0))
+    session.commit()
+    assert sent() == before  # one block more reads no more statements

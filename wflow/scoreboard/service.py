@@ -251,6 +251,47 @@ def _decimal(value: object) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+# A score with a target and an achieved value; one whose achieved value reaches the target
+HAS_TARGET = sa.and_(
+    col(ReviewScore.achieved_value).is_not(None), col(ReviewScore.target_value) > 0
+)
+REACHED = sa.case(
+    (sa.and_(HAS_TARGET, col(ReviewScore.achieved_value) >= col(ReviewScore.target_value)), 1),
+    else_=0,
+)
+
+
+def latest_period(ranking: list[RankRow]) -> str | None:
+    """Return the latest period of the year in which a unit of `ranking` has a counted result
+    (the period of a board's breakdown when none is chosen), if any."""
+    done = {p for r in ranking for p in r.periods}
+    return max(done, key=lambda p: PERIOD_ORDER.get(p, 9)) if done else None
+
+
+def targets_met(
+    session: Session, year: int, periods: dict[int, str]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """Return, by (block id, unit id), the criteria whose target the unit reached and those
+    with a target, over the counted reviews of each block's period (`periods`): one query."""
+    if not periods:
+        return {}
+    query = (
+        sa.select(col(Review.block_id), col(Review.unit_id), sa.func.sum(REACHED),
+                  sa.func.sum(sa.case((HAS_TARGET, 1), else_=0)))
+        .join(Review, col(Review.id) == ReviewScore.review_id)
+        .join(WfInstance, col(WfInstance.id) == Review.instance_id)
+        .where(col(Review.year) == year,
+               sa.tuple_(col(Review.block_id), col(Review.period)).in_(sorted(periods.items())),
+               col(WfInstance.state).in_(subjects.tagged(session, REVIEW, "counted")))
+        .group_by(col(Review.block_id), col(Review.unit_id))
+    )  # fmt: skip
+    return {
+        (block_id, unit_id): (int(met or 0), int(with_target or 0))
+        for block_id, unit_id, met, with_target in session.execute(query).all()
+        if with_target
+    }
+
+
 # The statements of `build`, built once (their values bound per call): a scoreboard runs them
 # on every view, and building a statement costs more than the database takes to answer it.
 _STATE = (  # a review's workflow state, read by its key (a join would hash every instance)
@@ -290,15 +331,13 @@ def _breakdown_query() -> sa.CompoundSelect[Any]:
     reads its few criteria by index rather than every plan's), the only ones summed by group.
     Without a period (None: no result yet) the sums are empty and the criteria alone come.
     """
-    has = sa.and_(col(ReviewScore.achieved_value).is_not(None), col(ReviewScore.target_value) > 0)
+    has = HAS_TARGET
     scores = (
         sa.select(col(ReviewScore.criterion_id), col(ReviewScore.score),
                   col(ReviewScore.bonus), col(Review.unit_id).label("unit_id"),
                   col(Criterion.group_id).label("group_id"),
                   sa.case((has, 1), else_=0).label("has"),
-                  sa.case((sa.and_(has, col(ReviewScore.achieved_value)
-                                   >= col(ReviewScore.target_value)), 1),
-                          else_=0).label("reached"),
+                  REACHED.label("reached"),
                   sa.case((has, col(ReviewScore.achieved_value) * 100.0
                            / col(ReviewScore.target_value)), else_=None).label("share"))
         .join(Review, col(Review.id) == ReviewScore.review_id)

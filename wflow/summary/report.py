@@ -15,6 +15,7 @@ above the council's (`UPWARD_LEVELS`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -155,12 +156,9 @@ def block_figures(session: Session, block_id: int, year: int, period: str | None
     if plan is None or period is None:
         return []
     counts = subjects.tagged(session, REVIEW, "counted")
-    has = sa.and_(col(ReviewScore.achieved_value).is_not(None), col(ReviewScore.target_value) > 0)
-    met = sa.case((sa.and_(has, col(ReviewScore.achieved_value) >= ReviewScore.target_value), 1),
-                  else_=0)  # fmt: skip
     query = (
         sa.select(col(ReviewScore.criterion_id), sa.func.sum(ReviewScore.target_value),
-                  sa.func.sum(ReviewScore.achieved_value), sa.func.sum(met),
+                  sa.func.sum(ReviewScore.achieved_value), sa.func.sum(boards.REACHED),
                   sa.func.sum(sa.case((col(ReviewScore.target_value) > 0, 1), else_=0)))
         .join(Review, col(Review.id) == ReviewScore.review_id)
         .join(WfInstance, col(WfInstance.id) == Review.instance_id)
@@ -204,6 +202,24 @@ def block_ranking(session: Session, block: Block, year: int) -> tuple[Ranking, s
                     line.total if line.scored else None, line.met, line.with_target)
             for line in board.lines]  # fmt: skip
     return Ranking(block.name, True, rows), board.reference
+
+
+def block_rankings(session: Session, blocks: Sequence[Block], year: int) -> list[Ranking]:
+    """Return each block's ranking of the year with each unit's targets met in its latest
+    period with a result (as `block_ranking`), in the same statements whatever the number of
+    blocks."""
+    ids = [b.id or 0 for b in blocks]
+    found = boards.year_rankings(session, ids, [year])
+    latest = {b: boards.latest_period(found[(b, year)]) for b in ids}
+    met = boards.targets_met(session, year, {b: p for b, p in latest.items() if p})
+    return [
+        Ranking(block.name, True, [
+            Placing(r.rank if r.scored else None, r.unit_name, r.total if r.scored else None,
+                    *met.get((block_id, r.unit_id), (0, 0)))
+            for r in found[(block_id, year)]
+        ])
+        for block, block_id in zip(blocks, ids, strict=True)
+    ]  # fmt: skip
 
 
 def campaign_ranking(found: campaign_summary.Summary, title: str) -> Ranking:
@@ -324,10 +340,10 @@ def initiative_counts(
 # --- the three reports ---------------------------------------------------------------------
 
 
-def member_ids(session: Session, block_id: int, year: int) -> set[int]:
-    """Return the block's member units in `year`."""
+def member_ids(session: Session, block_ids: Sequence[int], year: int) -> set[int]:
+    """Return the member units of the blocks in `year` (one query)."""
     query = select(BlockMembership.unit_id).where(
-        BlockMembership.block_id == block_id, BlockMembership.year == year
+        col(BlockMembership.block_id).in_(block_ids), BlockMembership.year == year
     )
     return set(session.exec(query).all())
 
@@ -346,7 +362,7 @@ def leader_unit(session: Session, block_id: int, year: int) -> Unit | None:
 def for_block(session: Session, engine: Engine, block: Block, year: int) -> Report:
     """Gather the summary report of a block's year."""
     ranking, period = block_ranking(session, block, year)
-    units = member_ids(session, block.id or 0, year)
+    units = member_ids(session, [block.id or 0], year)
     counts, titles = initiative_counts(session, units, year)
     leader = leader_unit(session, block.id or 0, year)
     return Report(
@@ -394,10 +410,8 @@ def for_council(session: Session, engine: Engine, year: int, council_id: int | N
         .where(BlockMembership.year == year, Block.council_id == council_id)
         .distinct().order_by(col(Block.name))
     ).all()  # fmt: skip
-    for block in blocks:
-        ranking, _period = block_ranking(session, block, year)
-        rankings.append(ranking)
-        units |= member_ids(session, block.id or 0, year)
+    rankings += block_rankings(session, blocks, year)
+    units |= member_ids(session, [b.id or 0 for b in blocks], year)
     # the initiatives of the units in the council's jurisdiction
     body = council.body_of(session, council_id)
     counts, titles = initiative_counts(session, set(councils.unit_ids_in(session, {body.id or 0})),
