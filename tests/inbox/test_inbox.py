@@ -22,7 +22,7 @@ from wflow.engine.statements import TASK
 from wflow.inbox import service as inbox
 from wflow.inbox.words import due_date
 from wflow.notifications.models import Notification
-from wflow.org.models import Block, User
+from wflow.org.models import Block, Unit, User
 from wflow.workflow_setup import engine
 
 DEMO_PASSWORD = "demo-2026!"
@@ -156,6 +156,27 @@ def test_inbox__a_member_comments_on_the_plan_in_consultation(
     # the leading unit drafted it: commenting is not its work
     leader = _inbox(app.test_client(), "tdoan.head")
     assert not [t for _name, rows in leader for _o, t in rows if t.startswith("Góp ý kế hoạch")]
+
+
+def test_inbox__a_heads_page_seen_again_reads_the_plans_once_and_no_seat_or_unit(
+    app: Flask, client: FlaskClient, session: Session, demo: DemoBuild
+) -> None:
+    groups = _inbox(client, "mttq.head")  # a member with a plan to comment on
+    listed = sum(len(rows) for _n, rows in groups)
+    assert client.get("/workflows").status_code == 200
+    with statements_sent(app.extensions["wflow.db"]) as seen:
+        page = client.get("/workflows").get_data(as_text=True)
+    nav = _text(page[page.index('href="/tasks"') :][:400])
+    assert str(listed) in nav.split()[:6], nav  # the badge counts the comment to make
+    assert not [q for q in seen if "FROM blockmembership" in q or "FROM unit" in q], seen
+    plans = [q for q in seen if re.search(r'FROM "?plan"?\s', q)]
+    assert len(plans) == 1, plans  # one statement for both kinds of plan work
+    head = session.exec(select(User).where(User.login == "mttq.head")).one()
+    unit = present(session.get(Unit, head.unit_id), "the head's unit")
+    unit.name = "Ủy ban MTTQ (đổi tên)"
+    session.add(unit)
+    session.commit()
+    assert "Ủy ban MTTQ (đổi tên)" in client.get("/workflows").get_data(as_text=True)
 
 
 def test_inbox__registering_targets_is_a_task_until_done(
@@ -300,6 +321,39 @@ def test_notifications__grouped_by_subject_newest_first_and_named_in_words(
             assert not IDENTIFIER.search(title), title
     firsts = [by_id[i].created_at for i in newest]
     assert firsts == sorted(firsts, reverse=True)  # the subject told last comes first
+
+
+def test_notifications__more_subjects_read_no_more_statements(
+    app: Flask, client: FlaskClient, session: Session, demo: DemoBuild
+) -> None:
+    sign_in(client, "mttq.head", DEMO_PASSWORD)
+    me = session.exec(select(User).where(User.login == "mttq.head")).one()
+    told = {n.instance_id for n in session.exec(
+        select(Notification).where(Notification.user_id == me.id)).all()}  # fmt: skip
+    kinds = set(session.exec(select(WfInstance.subject_type).where(
+        col(WfInstance.id).in_({i for i in told if i}))).all())  # fmt: skip
+
+    def sent() -> tuple[int, str]:
+        assert client.get("/notifications").status_code == 200
+        with statements_sent(app.extensions["wflow.db"]) as seen:
+            page = client.get("/notifications").get_data(as_text=True)
+        return len(seen), page
+
+    before, _page = sent()
+    more = session.exec(select(WfInstance).where(
+        col(WfInstance.subject_type).in_(kinds), col(WfInstance.id).not_in(
+            {i for i in told if i})).limit(6)).all()  # fmt: skip
+    assert len(more) == 6
+    for row in more:
+        session.add(Notification(user_id=me.id or 0, kind="info", instance_id=row.id,
+                                 title="Cập nhật"))  # fmt: skip
+    session.commit()
+    after, page = sent()
+    assert after == before
+    headings = re.findall(r'<section class="notes"[^>]*>\s*<h2 id="[^"]+">(.*?)</h2>', page, re.S)
+    assert len(headings) == len(told) + 6
+    for heading in headings:
+        assert _text(heading).strip() and not IDENTIFIER.search(_text(heading)), heading
 
 
 def test_notifications__mark_all_read_is_a_protected_post(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
 
 from wflow.awards.models import Award, Nomination
 from wflow.core.access import Action, may
@@ -30,7 +32,13 @@ def title(session: Session, nomination: Nomination) -> str:
     return f"{award.name if award else ''} — {unit.name if unit else ''} ({nomination.year})"
 
 
+def awards(session: Session, nominations: Sequence[Nomination]) -> list[Award]:
+    """Return the awards of many nominations in one query (their titles name them)."""
+    ids = {n.award_id for n in nominations}
+    return list(session.exec(select(Award).where(col(Award.id).in_(ids))).all())
+
+
 NOMINATION = register(SubjectKind(
     name="nomination", model=Nomination, workflow="nomination", scope=scope, may_view=may_view,
-    title=title, endpoint="nomination.show",
+    title=title, endpoint="nomination.show", related=awards,
 ))  # fmt: skip

@@ -98,11 +98,11 @@ def _acts_for_unit(user: User) -> bool:
 def _member(session: Session, user: User, block_id: int, year: int | None) -> bool:
     if user.unit_id is None:
         return False
-    return any(b == block_id and year in (None, y) for b, y, _p in _seats(session, user))
+    return any(b == block_id and year in (None, y) for b, y, _p in unit_seats(session, user))
 
 
 def _leads(session: Session, user: User, block_id: int, year: int) -> bool:
-    return (block_id, year, Position.LEADER.value) in _seats(session, user)
+    return (block_id, year, Position.LEADER.value) in unit_seats(session, user)
 
 
 _SEATS_OF_UNIT = select(
@@ -113,7 +113,7 @@ _SEATS_OF_UNIT = select(
 _SEATS = "unit seats"  # their kind among what is kept per process under the access epoch
 
 
-def _seats(session: Session, user: User) -> frozenset[tuple[int, int, str]]:
+def unit_seats(session: Session, user: User) -> frozenset[tuple[int, int, str]]:
     """Return the block seats (block, year, position) of the unit `user` belongs to, kept per
     process under the access epoch (`wflow.org.epoch`): a list that checks them for each of
     its rows sends no statement for them."""
@@ -178,7 +178,7 @@ def _principals(session: Session, user: User) -> frozenset[str]:
         out.add(f"unit:{unit}:member")
         if head:
             out.add(f"unit:{unit}:head")
-        for block_id, year, position in _seats(session, user):
+        for block_id, year, position in unit_seats(session, user):
             out.add(f"block:{block_id}:{year}:member")
             if position == Position.LEADER.value:
                 out.add(f"block:{block_id}:{year}:leader")

@@ -51,6 +51,8 @@ class SubjectKind(Generic[S]):
     # who else sees its generic instance page (e.g. the block leader who publishes reviews)
     instance_viewers: Callable[[Session, User, S], bool] | None = None
     id_arg: str = ""  # the page's argument when it is not `<name>_id`
+    # the other rows its title reads (besides units), loaded at once for many subjects
+    related: Callable[[Session, Sequence[S]], list[Any]] | None = None
 
     def link(self, subject: S) -> tuple[str, dict[str, int]]:
         """Return the endpoint and arguments of the subject's page (for `url_for`)."""
@@ -236,7 +238,8 @@ def preload(session: Session, rows: Sequence[WfInstance]) -> list[Any]:
     for name, ids in wanted.items():
         kind = KINDS.get(name)
         if kind is not None:
-            loaded += _by_ids(session, kind.model, ids)
+            found = _by_ids(session, kind.model, ids)
+            loaded += found + (kind.related(session, found) if kind.related and found else [])
     units = {r.unit_id for r in rows if r.unit_id} | {
         u for u in (getattr(s, "unit_id", None) for s in loaded) if isinstance(u, int)
     }

@@ -24,12 +24,12 @@ from sqlmodel import Session, col, select
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.core import workflow as wf
-from wflow.core.access import Action, current_year, may
+from wflow.core.access import Action, current_year, may, unit_seats
 from wflow.core.paging import BADGE_CAP, Page, capped_count, page_count
 from wflow.engine import WORK_COUNT, Engine, WfInstance, WorkRow
 from wflow.inbox.words import Names, WorkItem, describe, due_date, state_words
 from wflow.inspections import service as inspections
-from wflow.org.models import BlockMembership, Position, User
+from wflow.org.models import Position, User
 from wflow.plans.models import Plan, PlanComment, Registration
 from wflow.plans.registration import deadline_for
 
@@ -161,9 +161,9 @@ def _extra_entries(
     session: Session, engine: Engine, user: User, today: date, workflow: str | None
 ) -> list[Entry]:
     """Return the rows no task records: comments, registrations and recommendations."""
-    seats = _member_seats(session, user)
-    found = [_entry(i) for i in _comment_work(session, engine, user, today, seats)]
-    found += [_entry(i) for i in _register_work(session, user, today, seats)]
+    seated = _seated(session, engine, user)
+    found = [_entry(i) for i in _comment_work(session, engine, user, today, seated)]
+    found += [_entry(i) for i in _register_work(session, user, today, seated)]
     found += [_entry(i) for i in _recommendation_work(session, user, today)]
     return [e for e in found if e.workflow == workflow] if workflow else found
 
@@ -181,9 +181,9 @@ def count_binds(
     """Return the values `TASKS` is read with for `user`, and the rows counted here: the
     comments and registrations to make, a person's few, listed as `work` lists them."""
     today = installation.local_date(session, now or utcnow())
-    seats = _member_seats(session, user)  # read once for both kinds of rows
-    extra = len(_comment_work(session, engine, user, today, seats))
-    extra += len(_register_work(session, user, today, seats))
+    seated = _seated(session, engine, user)  # read once for both kinds of rows
+    extra = len(_comment_work(session, engine, user, today, seated))
+    extra += len(_register_work(session, user, today, seated))
     binds = {"principals": sorted(wf.actor_for(session, user).principals),
              **inspections.badge_binds(session, _recommendation_owner(session, user), today,
                                        inspections.is_secretariat(user))}  # fmt: skip
@@ -283,34 +283,42 @@ def _words(
     return [r.item if r.item is not None else said[r.instance_id or 0] for r in rows]
 
 
-def _member_seats(session: Session, user: User) -> list[BlockMembership]:
-    """Return the block seats of the unit `user` acts for (none for who cannot act for it)."""
+@dataclass(frozen=True)
+class _Seated:
+    """The block seats of the unit a user acts for, and the plans of those blocks that may
+    ask work of it (under consultation, or published): read once for both kinds of rows."""
+
+    seats: dict[tuple[int, int], str]  # (block id, year) -> position
+    plans: list[tuple[Plan, WfInstance]]
+
+
+def _seated(session: Session, engine: Engine, user: User) -> _Seated:
+    """Return the unit's seats (kept per process: `access.unit_seats`) and its blocks' plans
+    in a commentable or published state, in one statement (none for who cannot act for it)."""
     if user.unit_id is None or not may(session, user, Action.ACT, unit_id=user.unit_id):
-        return []
-    query = select(BlockMembership).where(BlockMembership.unit_id == user.unit_id)
-    return list(session.exec(query).all())
-
-
-def _comment_work(
-    session: Session, engine: Engine, user: User, today: date,
-    member_seats: Sequence[BlockMembership],
-) -> list[WorkItem]:  # fmt: skip
-    """Plans under consultation in the user's blocks that the unit has not commented on yet
-    (`member_seats`: the unit's, `_member_seats`)."""
-    seats = {(s.block_id, s.year): s for s in member_seats}
-    states = engine.tagged("plan", "commentable")
+        return _Seated({}, [])
+    seats = {(b, y): position for b, y, position in unit_seats(session, user)}
+    states = engine.tagged("plan", "commentable") | subjects.tagged(session, "plan", "published")
     if not seats or not states:
-        return []
+        return _Seated(seats, [])
     query = (
         select(Plan, WfInstance)
         .join(WfInstance, col(WfInstance.id) == col(Plan.instance_id))
         .where(col(WfInstance.state).in_(states), col(Plan.block_id).in_({b for b, _y in seats}))
     )
+    return _Seated(seats, [(plan, row) for plan, row in session.exec(query).all()])
+
+
+def _comment_work(
+    session: Session, engine: Engine, user: User, today: date, seated: _Seated
+) -> list[WorkItem]:
+    """Plans under consultation in the user's blocks that the unit has not commented on yet."""
+    states = engine.tagged("plan", "commentable")
     names = Names(session)
     items = []
-    for plan, row in session.exec(query).all():
-        seat = seats.get((plan.block_id, plan.year))
-        if seat is None or seat.position == Position.LEADER.value:
+    for plan, row in seated.plans:
+        position = seated.seats.get((plan.block_id, plan.year))
+        if row.state not in states or position is None or position == Position.LEADER.value:
             continue  # the leading unit drafted it: it answers the comments
         said = select(PlanComment.id).where(
             PlanComment.plan_id == plan.id, PlanComment.unit_id == user.unit_id
@@ -329,26 +337,19 @@ def _comment_work(
     return items
 
 
-def _register_work(
-    session: Session, user: User, today: date,
-    member_seats: Sequence[BlockMembership],
-) -> list[WorkItem]:  # fmt: skip
-    """Published plans of the user's blocks this year whose targets the unit has not registered
-    (`member_seats`: the unit's, `_member_seats`)."""
+def _register_work(session: Session, user: User, today: date, seated: _Seated) -> list[WorkItem]:
+    """Published plans of the user's blocks this year whose targets the unit has not
+    registered."""
     year = current_year()
-    blocks = {s.block_id for s in member_seats if s.year == year}
-    if not blocks:
-        return []
+    blocks = {b for b, y in seated.seats if y == year}
     published = subjects.tagged(session, "plan", "published")
-    query = (
-        select(Plan)
-        .join(WfInstance, col(WfInstance.id) == col(Plan.instance_id))
-        .where(col(WfInstance.state).in_(published), col(Plan.block_id).in_(blocks),
-               col(Plan.year) <= year, col(Plan.year_end) >= year)
-    )  # fmt: skip
     names = Names(session)
     items = []
-    for plan in session.exec(query).all():
+    for plan, row in seated.plans:
+        if row.state not in published or plan.block_id not in blocks:
+            continue
+        if not plan.year <= year <= plan.year_end:  # a plan of the block's other years
+            continue
         deadline = deadline_for(plan, year)
         if deadline is None or deadline < today:
             continue

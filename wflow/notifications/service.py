@@ -426,10 +426,15 @@ def by_subject(session: Session, user: User, limit: int = 200) -> list[SubjectNo
     groups: dict[int | None, list[Notification]] = {}
     for note in listing(session, user, limit):
         groups.setdefault(note.instance_id, []).append(note)
+    ids = [i for i in groups if i]
+    rows = session.exec(select(WfInstance).where(col(WfInstance.id).in_(ids))).all() if ids else []
+    names = Names(session)
+    loaded = names.preload(rows)  # their subjects and names read at once, kept alive while said
+    said = {r.id: in_words(session, r, names=names) for r in rows}
+    del loaded
     out = []
     for instance_id, notes in groups.items():
-        row = session.get(WfInstance, instance_id) if instance_id else None
-        item = in_words(session, row) if row is not None else None
+        item = said.get(instance_id) if instance_id else None
         out.append(SubjectNotes(instance_id, item.subject if item else "",
                                 item.where if item else "", notes))  # fmt: skip
     return out

@@ -36,6 +36,21 @@ def block_label(session: Session, block_id: int) -> BlockLabel | None:
     return epoch.kept(session, _LABELS, block_id, read)
 
 
+_UNIT_NAMES = "unit names"  # their kind among what is kept per process under the access epoch
+_UNIT_NAME = sa.select(col(Unit.name)).where(col(Unit.id) == sa.bindparam("id"))
+
+
+def unit_name(session: Session, unit_id: int) -> str | None:
+    """Return a unit's name (None: no such unit), kept per process under the access epoch (a
+    unit renamed raises it): the layout names the user's unit on every page without reading it."""
+
+    def read() -> str | None:
+        found = session.connection().execute(_UNIT_NAME, {"id": unit_id}).scalar()
+        return None if found is None else str(found)
+
+    return epoch.kept(session, _UNIT_NAMES, unit_id, read)
+
+
 @dataclass
 class BlockYear:
     """A block in one year: its member units with their positions."""

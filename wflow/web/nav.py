@@ -17,16 +17,16 @@ from wflow.core.paging import BADGE_CAP
 from wflow.i18n import LANGUAGE_CHOICES
 from wflow.inbox import service as inbox
 from wflow.notifications import service as notify
-from wflow.org.models import Unit
+from wflow.org import directory
 from wflow.web import branding
 from wflow.web.labels import ROLES, UNIT_KINDS, position_label
 from wflow.workflow_setup import engine
 
 
 def _unit_name() -> str:
+    """Return the name of the signed-in user's unit ("" for none)."""
     unit_id = current_user.unit_id if current_user.is_authenticated else None
-    unit = db.session().get(Unit, unit_id) if unit_id else None
-    return unit.name if unit else ""
+    return (directory.unit_name(db.session(), unit_id) or "") if unit_id else ""
 
 
 # the menu's badges in one statement, built once: the inbox's rows and the unread notifications
