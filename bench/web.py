@@ -11,7 +11,9 @@ the login form: secretariat, council members and unit heads.
 
 1. In-process (Flask test client, signed in as the secretariat): the median of several runs of
    /healthz, GET /login (signed out), the committee dashboard, a block scoreboard, the home
-   page and the inbox (/tasks), with the SQL statements each runs; ratios to /login.
+   page and the inbox (/tasks), with the SQL statements each runs; ratios to /login. Then,
+   for information, the council's province-wide pages (statistics, the turn of the year, the
+   council's report, the instance list for the secretariat and for a unit head).
 2. Load: gunicorn with 4 sync workers on 127.0.0.1 (a free port), 20 clients in threads, each
    a different person walking the year's pages (home, inbox, committee dashboard for the
    committee, a block scoreboard, a plan, a review; /login and /healthz signed out) for a
@@ -63,6 +65,7 @@ QUICK = "--quick" in sys.argv[1:]
 BLOCKS = 60
 PASSWORD = "bench-password-1"
 SAMPLES = 7 if QUICK else 15  # in-process runs per page (in turns), median
+PROVINCE_RUNS = 3 if QUICK else 5  # runs of the province-wide pages (no target)
 BUDGET = 60 if QUICK else 240  # seconds: stop the runs there (after 3 at least)
 SECONDS = float(os.environ.get("WFLOW_BENCH_WEB_SECONDS", "8" if QUICK else "30"))
 MEMORY_AT = int(os.environ.get("WFLOW_BENCH_WEB_REQUESTS", "3000" if QUICK else "10000"))
@@ -191,24 +194,7 @@ def in_process(app: Any, world: World) -> list[dict[str, Any]]:
         "committee (council)": (committee, council), "scoreboard (council)": (scoreboard, council),
         "home (council)": ("/", council),
     }  # fmt: skip
-    statements: dict[str, int] = {}
-    for name, (path, client) in pages.items():
-        response = client.get(path)
-        assert response.status_code == 200, (name, response.status_code)
-        with counting(bind) as seen:
-            client.get(path)
-        statements[name] = len(seen)
-    times: dict[str, list[float]] = {name: [] for name in pages}
-    began = time.monotonic()
-    while len(times["login"]) < SAMPLES and not (
-        len(times["login"]) >= 3 and time.monotonic() - began > BUDGET
-    ):  # in turns, so drift touches every page alike
-        for name, (path, client) in pages.items():
-            start = time.perf_counter()
-            client.get(path)
-            times[name].append(time.perf_counter() - start)
-    runs = len(times["login"])
-    ms = {name: statistics.median(v) * 1000 for name, v in times.items()}
+    ms, statements, runs = timed(bind, pages, SAMPLES, BUDGET)
     base = ms["login"]
     print(f"in-process, signed in as the secretariat (and a council member), median of {runs}:")
     print(f"  {'page':<22}{'median ms':>11}{'/login':>10}{'target':>8}{'SQL':>7}  result")
@@ -228,6 +214,59 @@ def in_process(app: Any, world: World) -> list[dict[str, Any]]:
             target=f"<= {IN_PROCESS_TARGET:.0f}x" if targeted else None,
             passed=ratio <= IN_PROCESS_TARGET if targeted else None,
         ))  # fmt: skip
+    return out
+
+
+def timed(
+    bind: sa.Engine, pages: dict[str, tuple[str, Any]], samples: int, budget: float
+) -> tuple[dict[str, float], dict[str, int], int]:
+    """Time `pages` (name -> path, client) in turns, so drift touches every page alike, until
+    `samples` runs or `budget` seconds (3 runs at least); return each page's median in ms,
+    the SQL statements a second view of it runs, and the number of runs."""
+    statements: dict[str, int] = {}
+    for name, (path, client) in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, (name, response.status_code)
+        with counting(bind) as seen:
+            client.get(path)
+        statements[name] = len(seen)
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    began = time.monotonic()
+    while len(times["login"]) < samples and not (
+        len(times["login"]) >= 3 and time.monotonic() - began > budget
+    ):
+        for name, (path, client) in pages.items():
+            start = time.perf_counter()
+            client.get(path)
+            times[name].append(time.perf_counter() - start)
+    ms = {name: statistics.median(v) * 1000 for name, v in times.items()}
+    return ms, statements, len(times["login"])
+
+
+def province_pages(app: Any, world: World) -> list[dict[str, Any]]:
+    """Time the council's pages over the whole province in-process, for information (no
+    target): statistics, the turn of the year, the council's report of the seeded year and the
+    instance list, as the secretariat and as a unit head; ratios to /login."""
+    bind: sa.Engine = app.extensions["wflow.db"]
+    secretariat = signed_in(app, "secretariat1")
+    head = next(p for p in world.people if p.block_id is not None)
+    pages: dict[str, tuple[str, Any]] = {
+        "login": ("/login", app.test_client()),
+        "statistics": ("/statistics", secretariat), "turn of the year": ("/year", secretariat),
+        "council report": (f"/council/report?year={world.year}", secretariat),
+        "instances": ("/instances", secretariat),
+        "instances (unit head)": ("/instances", signed_in(app, head.login)),
+    }  # fmt: skip
+    ms, statements, runs = timed(bind, pages, PROVINCE_RUNS, BUDGET / 4)
+    base = ms["login"]
+    print(f"the council's province-wide pages, in-process, median of {runs} (no target):")
+    print(f"  {'page':<24}{'median ms':>11}{'/login':>10}{'SQL':>7}  path")
+    out = []
+    for name, (path, _client) in pages.items():
+        print(f"  {name:<24}{ms[name]:>11.1f}{ms[name] / base:>9.2f}x{statements[name]:>7}  {path}")
+        if name != "login":
+            out.append(row(f"in-process {name}, {path.split('?')[0]}, {statements[name]} SQL, "
+                           "vs /login", ms[name], "ms", baseline=base))  # fmt: skip
     return out
 
 
@@ -441,6 +480,7 @@ def main() -> None:
         print(f"database {make_url(url).database} (created; dropped at the end)")
         app, world = build(url)
         rows = in_process(app, world)
+        rows += province_pages(app, world)
         app.extensions["wflow.db"].dispose()
         rows += load(url, instance, world)
         rows += memory(url, instance, world)
