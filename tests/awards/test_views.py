@@ -19,6 +19,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
+from markupsafe import escape
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlmodel import Session, col, select
 
@@ -26,14 +28,16 @@ from tests.conftest import PASSWORD, TOKEN_RE, csrf_token, present
 from tests.documents.helpers import assert_lasting
 from tests.pdftext import pdf_text
 from tests.scoreboard.helpers import plan_and_pact, review_row, review_version
+from tests.sql import statements_sent
 from wflow.accounts import tokens
 from wflow.awards import catalogue as awards
 from wflow.awards import decisions as award_decision
+from wflow.awards import nominations as noms
 from wflow.awards.models import Award, Decision, DossierNominee, Nomination
 from wflow.core.access import current_year
 from wflow.documents.pki import KeyStore
 from wflow.engine.tables import WfEvent, WfInstance, WfParticipant, WfTask
-from wflow.org.models import Block, Role, Unit, User
+from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.pacts.models import Document
 from wflow.people.models import Person
 from wflow.plans.models import Registration
@@ -187,6 +191,51 @@ def test_eligibility__refusals_name_the_reason(app: Flask, year_end: dict[str, A
     assert propose(member, year_end, 1, "certificate_of_merit", session).status_code == 403
     assert as_(app, "oth.head").get(page).status_code == 403
     assert session.exec(select(Nomination)).all().__len__() == 1
+
+
+def test_eligibility__the_table_says_what_proposing_would_in_bounded_statements(
+    app: Flask, year_end: dict[str, Any], session: Session
+) -> None:
+    leader = as_(app, "n1.head")
+    block, year = year_end["block"], year_end["year"]
+    page = f"/blocks/{block.id}/nominations?year={year}"
+    assert propose(leader, year_end, 0, "emulation_flag", session).status_code == 303
+    bind = app.extensions["wflow.db"]
+
+    def table() -> tuple[int, dict[tuple[str, str], str]]:
+        assert leader.get(page).status_code == 200
+        with statements_sent(bind) as seen:
+            text = leader.get(page).get_data(as_text=True)
+        text = text[text.index('id="ranking"') :].split("</table>")[0]  # the ranking's table
+        heads = re.findall(r'<th scope="col">([^<]+)</th>', text)[3:]  # after rank, unit, total
+        cells = {}
+        for unit, row in re.findall(r'<th scope="row" class="plain">([^<]+)</th>(.*?)</tr>', text,
+                                    re.S):  # fmt: skip
+            said = re.findall(r"<td>(?:<span class=\"muted\">(.*?)</span>|<strong>.*?</strong>)"
+                              r"</td>", row)  # fmt: skip
+            cells.update({(unit, a): why for a, why in zip(heads, said, strict=True)})
+        return len(seen), cells
+
+    before, cells = table()
+    session.expire_all()
+    shown = {a.name: a for a in awards.catalogue(session, active_only=True, nominee="unit")}
+    with app.test_request_context(), force_locale("en"):  # the page's language
+        for unit in year_end["units"]:
+            for name, award in shown.items():
+                if (unit.name, name) not in cells:
+                    continue  # an award of another level is not offered
+                why = noms.ineligible(session, award, unit.id, block.id, year) or ""
+                assert cells[(unit.name, name)] == str(escape(why)), (unit.name, name)
+    reasons = set(cells.values())
+    assert "" in reasons and len(reasons) >= 4  # eligible, unregistered, rank, score, proposed
+    extra = Unit(code="N7", name="Đơn vị số 7")
+    session.add(extra)
+    session.flush()
+    session.add(BlockMembership(block_id=block.id, year=year, unit_id=extra.id or 0))
+    session.commit()
+    after, cells = table()
+    assert after == before  # a unit more reads no more statements
+    assert any(unit == "Đơn vị số 7" for unit, _a in cells)
 
 
 # --- the story ---------------------------------------------------------------------------

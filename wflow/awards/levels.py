@@ -56,7 +56,11 @@ def council_rank(session: Session, council_id: int | None) -> int | None:
 
 def below_council(session: Session, award: Award, council_id: int | None) -> bool:
     """Tell whether the award is of a level below the council's (a lower council grants it)."""
-    rank = council_rank(session, council_id)
+    return below_rank(award, council_rank(session, council_id))
+
+
+def below_rank(award: Award, rank: int | None) -> bool:
+    """Tell whether the award is of a level below a council of `rank` (None: of no level)."""
     return rank is not None and RANK.get(award.level, 0) < rank
 
 

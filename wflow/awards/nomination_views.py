@@ -84,8 +84,9 @@ def block(block_id: int) -> str | WResponse:
     rows = noms.nominations_of_block(sess, block_id, year)
     states = subjects.states(sess, rows)
     units, _blocks, award_map = noms.names(sess, rows)
+    known = noms.standing(sess, block_id, year, ranking)  # read once for every unit and award
     eligibility = {
-        (r.unit_id, a.id): noms.ineligible(sess, a, r.unit_id, block_id, year, ranking)
+        (r.unit_id, a.id): noms.ineligible(sess, a, r.unit_id, block_id, year, known=known)
         for r in ranking
         for a in catalogue
     }

@@ -44,7 +44,8 @@ from wflow.engine import (
 from wflow.org import signers
 from wflow.org.models import Block, BlockMembership, Role, Unit, User
 from wflow.org.service import clean_text
-from wflow.plans.registration import is_eligible
+from wflow.plans.models import Plan
+from wflow.plans.registration import eligible_units
 from wflow.scoreboard.service import RankRow, plan_of_year, year_ranking
 from wflow.signatures import keys
 
@@ -59,10 +60,10 @@ Choice = Literal["yes", "no", "abstain"]
 # --- eligibility and proposal ------------------------------------------------------------
 
 
-def _live(session: Session, unit_id: int, block_id: int, year: int) -> list[Nomination]:
+def _live_of_block(session: Session, block_id: int, year: int) -> list[Nomination]:
+    """Return the block's nominations for `year`'s result that still hold it (not dropped)."""
     rows = session.exec(
         select(Nomination).where(
-            Nomination.unit_id == unit_id,
             Nomination.block_id == block_id,
             Nomination.year == year,
             col(Nomination.campaign_id).is_(None),  # a campaign's result is another achievement
@@ -73,6 +74,33 @@ def _live(session: Session, unit_id: int, block_id: int, year: int) -> list[Nomi
     return [n for n in rows if states.get(n.id or 0) not in dropped]
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What the eligibility of a block's units for its year's awards turns on, read once for
+    all of them: its council's rank, its plan, who registered, who is already proposed, and
+    the ranking."""
+
+    council_rank: int | None
+    plan: Plan | None
+    registered: frozenset[int]
+    live: frozenset[int]
+    ranking: list[RankRow]
+
+
+def standing(
+    session: Session, block_id: int, year: int, ranking: list[RankRow] | None = None
+) -> Standing:
+    """Return the block's standing for `year` (the ranking given, else read): a handful of
+    statements whatever the number of units and awards."""
+    return Standing(
+        levels.council_rank(session, councils.of_block(session, block_id)),
+        plan_of_year(session, block_id, year),
+        eligible_units(session, block_id, year),
+        frozenset(n.unit_id for n in _live_of_block(session, block_id, year)),
+        ranking if ranking is not None else year_ranking(session, block_id, year),
+    )
+
+
 def ineligible(
     session: Session,
     award: Award,
@@ -80,24 +108,26 @@ def ineligible(
     block_id: int,
     year: int,
     ranking: list[RankRow] | None = None,
+    known: Standing | None = None,
 ) -> str | None:
-    """Return why the unit may not be proposed for the award (None: it may)."""
+    """Return why the unit may not be proposed for the award (None: it may); `known`, the
+    block's standing read once for many units and awards."""
     if not award.active:
         return str(_l("This award is no longer granted."))
     if award.nominee != "unit":
         return str(_l("This award goes to people, not to units."))
-    if levels.below_council(session, award, councils.of_block(session, block_id)):
+    known = known or standing(session, block_id, year, ranking)
+    if levels.below_rank(award, known.council_rank):
         return str(_l("This award is granted by a council of a lower level."))
-    plan = plan_of_year(session, block_id, year)
+    plan = known.plan
     listed = (plan.rules if plan else {}).get("award_types")
     if listed and award.code in awards.SEED_CODES and award.code not in listed:
         return str(_l("The block's plan does not grant this award."))
-    if not is_eligible(session, unit_id, block_id, year):
+    if unit_id not in known.registered:
         return str(
             _l("The unit did not register its targets for %(year)d: it is not eligible.", year=year)
         )
-    rows = ranking if ranking is not None else year_ranking(session, block_id, year)
-    row = next((r for r in rows if r.unit_id == unit_id), None)
+    row = next((r for r in known.ranking if r.unit_id == unit_id), None)
     if row is None or not row.scored:
         return str(_l("The unit has no accepted year-end result for %(year)d.", year=year))
     if award.max_rank is not None and row.rank > award.max_rank:
@@ -119,7 +149,7 @@ def ineligible(
                     needed=needed,
                 )
             )
-    if _live(session, unit_id, block_id, year):
+    if unit_id in known.live:
         return str(
             _l(
                 "The unit is already proposed or awarded for this year's result in this "

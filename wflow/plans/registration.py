@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
@@ -190,28 +191,23 @@ def registration_status(session: Session, plan: Plan, year: int) -> list[Registr
 
 def is_eligible(session: Session, unit_id: int, block_id: int, year: int) -> bool:
     """Tell whether the unit registered its `year` targets against the block's published plan."""
-    member = session.exec(
-        select(BlockMembership.id).where(
-            BlockMembership.block_id == block_id,
-            BlockMembership.year == year,
-            BlockMembership.unit_id == unit_id,
-        )
-    ).first()
-    if member is None:
-        return False
+    return unit_id in eligible_units(session, block_id, year)
+
+
+def eligible_units(session: Session, block_id: int, year: int) -> frozenset[int]:
+    """Return the block's member units in `year` that registered their targets against its
+    published plan covering the year (one query)."""
     query = (
-        select(Registration.id)
+        select(Registration.unit_id)
         .join(Plan, col(Plan.id) == Registration.plan_id)
-        .where(
-            Registration.unit_id == unit_id,
-            Registration.year == year,
-            Plan.block_id == block_id,
-            col(Plan.published_at).is_not(None),
-            col(Plan.year) <= year,
-            col(Plan.year_end) >= year,
-        )
-    )
-    return session.exec(query).first() is not None
+        .join(BlockMembership, sa.and_(col(BlockMembership.unit_id) == Registration.unit_id,
+                                       col(BlockMembership.block_id) == block_id,
+                                       col(BlockMembership.year) == year))
+        .where(Registration.year == year, Plan.block_id == block_id,
+               col(Plan.published_at).is_not(None), col(Plan.year) <= year,
+               col(Plan.year_end) >= year)
+    )  # fmt: skip
+    return frozenset(session.exec(query).all())
 
 
 def counts(statuses: list[RegistrationStatus]) -> Mapping[str, int]:
