@@ -49,13 +49,28 @@ class RankRow:
 
 def plan_of_year(session: Session, block_id: int, year: int) -> Plan | None:
     """Return the block's plan covering `year`: the newest published, else the newest (1 query)."""
-    query = select(Plan).where(
-        col(Plan.block_id) == block_id, col(Plan.year) <= year, col(Plan.year_end) >= year
-    )
-    plans = list(session.exec(query).all())
-    if not plans:
-        return None
-    return max(plans, key=_preference)
+    return plans_covering(session, [block_id], [year]).get((block_id, year))
+
+
+def plans_covering(
+    session: Session, block_ids: Collection[int], years: Collection[int]
+) -> dict[tuple[int, int], Plan]:
+    """Return each block's plan covering each year (as `plan_of_year` picks it), by
+    (block id, year), for those that have one: one query."""
+    blocks, wanted = sorted(set(block_ids)), sorted(set(years))
+    if not blocks or not wanted:
+        return {}
+    plans: dict[tuple[int, int], Plan] = {}
+    covering = select(Plan).where(col(Plan.block_id).in_(blocks), col(Plan.year) <= wanted[-1],
+                                  col(Plan.year_end) >= wanted[0])  # fmt: skip
+    for plan in session.exec(covering):
+        for year in wanted:  # the newest published plan covering the year, else the newest
+            key = (plan.block_id, year)
+            if plan.year <= year <= plan.year_end and (
+                key not in plans or _preference(plan) > _preference(plans[key])
+            ):
+                plans[key] = plan
+    return plans
 
 
 def review_periods(plan: Plan | BoardPlan | None) -> list[str]:
@@ -105,16 +120,7 @@ def year_rankings(
     blocks, wanted = sorted(set(block_ids)), sorted(set(years))
     if not blocks or not wanted:
         return {}
-    plans: dict[tuple[int, int], Plan] = {}
-    covering = select(Plan).where(col(Plan.block_id).in_(blocks), col(Plan.year) <= wanted[-1],
-                                  col(Plan.year_end) >= wanted[0])  # fmt: skip
-    for plan in session.exec(covering):
-        for year in wanted:  # the newest published plan covering the year, else the newest
-            key = (plan.block_id, year)
-            if plan.year <= year <= plan.year_end and (
-                key not in plans or _preference(plan) > _preference(plans[key])
-            ):
-                plans[key] = plan
+    plans = plans_covering(session, blocks, wanted)
     units: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
     seats = (
         sa.select(col(BlockMembership.block_id), col(BlockMembership.year), col(Unit.id),

@@ -109,6 +109,8 @@ def turn_of(session: Session, block: Block, year: int) -> BlockTurn:
 def turns_of(session: Session, blocks: Sequence[Block], year: int) -> list[BlockTurn]:
     """Return what opening `year` does for each of `blocks`, in order (a preview; nothing is
     written): the same statements whatever the number of blocks."""
+    if not blocks:
+        return []
     ids = [b.id or 0 for b in blocks]
     seats = memberships(session, ids, [year - 1, year])
     elections, rules = elections_of(session, ids, year), rules_of(session, ids)
