@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,9 +14,11 @@ from sqlmodel import Session, col, select
 
 from tests.conftest import submit
 from tests.people.test_views import add, as_user, everyone
+from tests.sql import statements_with_params
 from wflow.core.errors import ServiceError
 from wflow.initiatives import service as initiatives
 from wflow.initiatives.models import Initiative, InitiativeAuthor
+from wflow.org.models import Unit
 from wflow.people import service as people
 
 TITLE = "Mô hình “Chi đoàn số” trong trường học"
@@ -182,3 +185,34 @@ def test_initiatives__counted_per_unit_year_and_level(
     assert bad.value.field == "level"
     page = as_user(app, "secretariat").get("/initiatives?year=2025").get_data(as_text=True)
     assert "Counts per unit in 2025" in page
+
+
+def test_initiatives__the_committee_reads_its_units_inside_the_statement(
+    app: Flask,
+    session: Session,
+    world: dict[str, Any],
+    staff: dict[str, Any],
+    make_unit: Callable[..., Unit],
+) -> None:
+    a1 = world["units"]["a1"]
+    initiatives.create_initiative(
+        session, user=world["users"]["a1.head"], unit_id=a1.id, kind="initiative",
+        title=TITLE, year=2025, recognition=initiatives.Recognition(level="province"),
+        authors=initiatives.Authors(person_ids=[staff["ha"].id], unit_ids=[]),
+    )  # fmt: skip
+    clerk = as_user(app, "secretariat")
+    bind = app.extensions["wflow.db"]
+
+    def sent() -> tuple[int, str]:
+        assert clerk.get("/initiatives?year=2025").status_code == 200
+        with statements_with_params(bind) as seen:
+            page = clerk.get("/initiatives?year=2025").get_data(as_text=True)
+        return sum(len(p) for s, p in seen if "FROM initiative" in s), page
+
+    before, page = sent()
+    assert TITLE in page
+    for i in range(8):
+        make_unit(f"Z{i}", f"Đơn vị Z{i}")
+    after, page = sent()
+    assert after == before  # eight units more: not a parameter more
+    assert TITLE in page and a1.name in page

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.core import attach
 from wflow.org import epoch
@@ -165,8 +166,13 @@ def seen_by(session: Session, user: User) -> frozenset[int]:
 
 def unit_ids_in(session: Session, council_ids: Collection[int]) -> frozenset[int]:
     """Return the ids of the units in the jurisdiction of `council_ids` (councils included)."""
-    query = select(Unit.id).where(col(Unit.council_id).in_(sorted(council_ids)))
-    return frozenset(i for i in session.exec(query).all() if i is not None)
+    return frozenset(i for i in session.exec(units_in(council_ids)).all() if i is not None)
+
+
+def units_in(council_ids: Collection[int]) -> SelectOfScalar[int | None]:
+    """Return the query of the ids of the units in the jurisdiction of `council_ids`: to filter
+    by inside another statement rather than sending a thousand ids back as parameters."""
+    return select(col(Unit.id)).where(col(Unit.council_id).in_(sorted(council_ids)))
 
 
 def units_seen_by(session: Session, user: User) -> frozenset[int]:

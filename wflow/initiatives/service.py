@@ -15,6 +15,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.clock import utcnow
 from wflow.core.access import Action, is_committee, may
@@ -212,9 +213,12 @@ def delete_initiative(session: Session, *, user: User, initiative: Initiative) -
 # --- reads -------------------------------------------------------------------------------
 
 
-def _of_units(unit_ids: Iterable[int]) -> ColumnElement[bool]:
+Units = Iterable[int] | SelectOfScalar[int | None]  # ids, or the query of them (`units_in`)
+
+
+def _of_units(units: Units) -> ColumnElement[bool]:
     """The initiatives that belong to one of the units or name one of them as an author."""
-    ids = list(unit_ids)
+    ids = units if isinstance(units, SelectOfScalar) else list(units)
     named = select(InitiativeAuthor.initiative_id).where(col(InitiativeAuthor.unit_id).in_(ids))
     return or_(col(Initiative.unit_id).in_(ids), col(Initiative.id).in_(named))
 
@@ -257,12 +261,13 @@ def count_initiatives(
 
 
 def counts_by_unit(
-    session: Session, unit_ids: Iterable[int], year: int | None
+    session: Session, unit_ids: Iterable[int], year: int | None, units: Units | None = None
 ) -> dict[int, dict[str, int]]:
-    """Return, per unit, its initiatives of `year` by recognition level (and "total")."""
+    """Return, per unit, its initiatives of `year` by recognition level (and "total");
+    `units`, the query of those units (`units_in`) to read them by."""
     ids = list(unit_ids)
     out: dict[int, dict[str, int]] = {u: dict.fromkeys((*LEVELS, "total"), 0) for u in ids}
-    rows = visible_rows(session, ids, year)
+    rows = visible_rows(session, units if units is not None else ids, year)
     named = authors_by_initiative(session, [r.id or 0 for r in rows])
     for row in rows:
         units = {row.unit_id, *(a.unit_id for a in named.get(row.id or 0, []) if a.unit_id)}
@@ -272,13 +277,11 @@ def counts_by_unit(
     return out
 
 
-def visible_rows(
-    session: Session, unit_ids: Iterable[int] | None, year: int | None
-) -> list[Initiative]:
+def visible_rows(session: Session, units: Units | None, year: int | None) -> list[Initiative]:
     """Return the initiatives of the units (every one: None), of `year` when given, newest first."""
     query = select(Initiative)
-    if unit_ids is not None:
-        query = query.where(_of_units(unit_ids))
+    if units is not None:
+        query = query.where(_of_units(units))
     if year is not None:
         query = query.where(Initiative.year == year)
     order = (col(Initiative.year).desc(), col(Initiative.title), col(Initiative.id))
@@ -288,7 +291,7 @@ def visible_rows(
 def visible_initiatives(session: Session, user: User, year: int | None = None) -> list[Initiative]:
     """Return what the user sees: every initiative for the committee, else their unit's."""
     if is_committee(user):
-        return visible_rows(session, sorted(councils.units_seen_by(session, user)), year)
+        return visible_rows(session, councils.units_in(councils.seen_by(session, user)), year)
     if not user.unit_id:
         return []
     return visible_rows(session, [user.unit_id], year)

@@ -94,12 +94,16 @@ def index() -> Page:
         ]
         return export(fmt, "initiatives", cols, data)
     year = args["year"] or current_year()
-    counted = ([me.unit_id] if not is_committee(me) and me.unit_id
-               else sorted(councils.units_seen_by(sess, me)))  # fmt: skip
+    committee = is_committee(me)
+    if committee or not me.unit_id:
+        seen = councils.seen_by(sess, me)  # the units read inside the statement, not as ids
+        counted, by = sorted(councils.unit_ids_in(sess, seen)), councils.units_in(seen)
+    else:
+        counted, by = [me.unit_id], None
     counts = {
         u: c
-        for u, c in initiatives.counts_by_unit(sess, counted, year).items()
-        if c["total"] or not is_committee(me)
+        for u, c in initiatives.counts_by_unit(sess, counted, year, by).items()
+        if c["total"] or not committee
     }
     can_add = bool(me.unit_id and people.may_manage(sess, me, me.unit_id)) or people.is_clerk(me)
     return render_template(

@@ -326,10 +326,10 @@ def proposed(session: Session, engine: Engine, year: int,
 
 
 def initiative_counts(
-    session: Session, unit_ids: set[int] | None, year: int
+    session: Session, units: initiatives.Units | None, year: int
 ) -> tuple[dict[str, int], list[str]]:
     """Return the initiatives of `year` by recognition level (and "total"), and their titles."""
-    rows = initiatives.visible_rows(session, unit_ids, year)
+    rows = initiatives.visible_rows(session, units, year)
     counts = dict.fromkeys((*LEVEL_ORDER, "total"), 0)
     for row in rows:
         counts[row.level] = counts.get(row.level, 0) + 1
@@ -414,8 +414,7 @@ def for_council(session: Session, engine: Engine, year: int, council_id: int | N
     units |= member_ids(session, [b.id or 0 for b in blocks], year)
     # the initiatives of the units in the council's jurisdiction
     body = council.body_of(session, council_id)
-    counts, titles = initiative_counts(session, set(councils.unit_ids_in(session, {body.id or 0})),
-                                       year)  # fmt: skip
+    counts, titles = initiative_counts(session, councils.units_in({body.id or 0}), year)
     name = body.name
     return Report(
         ReportScope.COUNCIL, year, name, name, "", len(units), figures, rankings,
