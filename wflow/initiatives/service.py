@@ -261,13 +261,13 @@ def count_initiatives(
 
 
 def counts_by_unit(
-    session: Session, unit_ids: Iterable[int], year: int | None, units: Units | None = None
+    session: Session, unit_ids: Iterable[int], year: int | None, among: Units | None = None
 ) -> dict[int, dict[str, int]]:
     """Return, per unit, its initiatives of `year` by recognition level (and "total");
-    `units`, the query of those units (`units_in`) to read them by."""
+    `among`, the query of those units (`units_in`) to read them by."""
     ids = list(unit_ids)
     out: dict[int, dict[str, int]] = {u: dict.fromkeys((*LEVELS, "total"), 0) for u in ids}
-    rows = visible_rows(session, units if units is not None else ids, year)
+    rows = visible_rows(session, among if among is not None else ids, year)
     named = authors_by_initiative(session, [r.id or 0 for r in rows])
     for row in rows:
         units = {row.unit_id, *(a.unit_id for a in named.get(row.id or 0, []) if a.unit_id)}
