@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.engine import Definition, Engine, WfInstance
-from wflow.org import epoch
+from wflow.org import directory, epoch
 from wflow.org.models import Block, Unit
 from wflow.plans.models import Plan
 
@@ -115,8 +115,6 @@ def action_words(defn: Definition, state: str, triggers: Iterable[str]) -> str:
 
 
 _NAMES = "block names"  # their kind among what is kept per process under the access epoch
-_BLOCK_NAME = sa.select(col(Block.name)).where(col(Block.id) == sa.bindparam("id"))
-_UNIT_NAME = sa.select(col(Unit.name)).where(col(Unit.id) == sa.bindparam("id"))
 
 
 class Names:
@@ -155,8 +153,8 @@ class Names:
         if not block_id:
             return ""
         if block_id not in self.blocks:
-            got = self.session.connection().execute(_BLOCK_NAME, {"id": block_id}).scalar()
-            self.blocks[block_id] = got or ""
+            label = directory.block_label(self.session, block_id)
+            self.blocks[block_id] = label.name if label is not None else ""
         return self.blocks[block_id]
 
     def unit(self, unit_id: int | None) -> str:
@@ -164,9 +162,18 @@ class Names:
         if not unit_id:
             return ""
         if unit_id not in self.units:
-            got = self.session.connection().execute(_UNIT_NAME, {"id": unit_id}).scalar()
-            self.units[unit_id] = got or ""
+            self.units[unit_id] = directory.unit_name(self.session, unit_id) or ""
         return self.units[unit_id]
+
+
+def all_in_words(session: OrmSession, rows: Sequence[WfInstance]) -> dict[int, WorkItem]:
+    """Describe many instances as `in_words` does, by id: their subjects, units and block names
+    read at once (`Names.preload`), not a few statements per row."""
+    names = Names(cast(Session, session))
+    loaded = names.preload(rows)  # kept alive while described
+    said = {r.id or 0: in_words(session, r, names=names) for r in rows}
+    del loaded
+    return said
 
 
 def describe(

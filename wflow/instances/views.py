@@ -17,7 +17,7 @@ from wflow.core.errors import describe
 from wflow.core.paging import paginate
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
 from wflow.inbox import service as inbox
-from wflow.inbox.words import Names, in_words
+from wflow.inbox.words import all_in_words, in_words
 from wflow.web.args import arg_int, arg_year
 from wflow.web.forms import EmptyForm
 from wflow.web.guard import user
@@ -116,14 +116,11 @@ def instances() -> str | WResponse:
     # the page's rows in words (an export: every row), their subjects and names read at once
     page = paginate(rows, arg_int("page", minimum=1) or 1, PAGE_SIZE) if not fmt else None
     shown = page.items if page is not None else rows
-    words = Names(session)
-    loaded = words.preload(shown)  # kept alive while described
-    names = {r.id: in_words(session, r, names=words).subject for r in shown}
-    del loaded
+    names = {i: item.subject for i, item in all_in_words(session, shown).items()}
     if not fmt:
         return render_template("workflows/instances.html", rows=shown, page=page,
                                defs=defs, args=args, names=names)  # fmt: skip
-    data = [{"id": r.id, "subject": names[r.id], "workflow": r.workflow, "version": r.version,
+    data = [{"id": r.id, "subject": names[r.id or 0], "workflow": r.workflow, "version": r.version,
              "state": r.state, "year": r.year, "updated": r.updated_at} for r in rows]  # fmt: skip
     cols = [("id", "#"), ("subject", _("Subject")), ("workflow", _("Workflow")),
             ("version", _("Version")), ("state", _("State")), ("year", _("Year")),

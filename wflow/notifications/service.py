@@ -30,7 +30,7 @@ from wflow.core.paging import capped_count
 from wflow.core.uow import after_commit, in_unit, transactional
 from wflow.councils import service as councils
 from wflow.engine import Definition, Engine, FireContext, Registry, WfInstance
-from wflow.inbox.words import Names, WorkItem, due_date, in_words
+from wflow.inbox.words import Names, WorkItem, all_in_words, due_date, in_words
 from wflow.notifications.models import Notification, NotificationKind
 from wflow.org import signers
 from wflow.org.models import BlockMembership, Position, Role, Unit, User
@@ -428,10 +428,7 @@ def by_subject(session: Session, user: User, limit: int = 200) -> list[SubjectNo
         groups.setdefault(note.instance_id, []).append(note)
     ids = [i for i in groups if i]
     rows = session.exec(select(WfInstance).where(col(WfInstance.id).in_(ids))).all() if ids else []
-    names = Names(session)
-    loaded = names.preload(rows)  # their subjects and names read at once, kept alive while said
-    said = {r.id: in_words(session, r, names=names) for r in rows}
-    del loaded
+    said = all_in_words(session, rows)
     out = []
     for instance_id, notes in groups.items():
         item = said.get(instance_id) if instance_id else None
