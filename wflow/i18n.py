@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale
 from babel.support import NullTranslations
-from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, Domain, get_locale, get_translations
+from flask import Flask, g, has_app_context, has_request_context, request, session
+from flask_babel import Babel, Domain, get_domain, get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from wflow.config import LANGUAGES
+from wflow.engine import Definition
 
 LANGUAGE_NAMES: dict[str, str] = {
     "vi": "Tiếng Việt",
@@ -43,27 +46,74 @@ class RequestDomain(Domain):
 
     Flask-Babel finds them again on every `gettext` (its context, the locale's name, its
     cache), which costs more than the catalogue's answer; a page asks dozens of times, in its
-    templates and in Python (`_`, lazy texts). Held with the locale they are for:
-    `force_locale` (an API error in the caller's language) changes the locale, and with it
-    the translations returned.
+    templates and in Python (`_`, lazy texts). Held in Flask-Babel's own request context with
+    the locale they are for: `force_locale` (an API error in the caller's language) changes
+    the locale, and with it the translations returned.
     """
 
     def get_translations(self) -> NullTranslations:
         """Return the translations of the request's locale (Flask-Babel's, held)."""
-        locale = get_locale()
-        if locale is None:  # outside a request: Flask-Babel's own (no translation)
-            found: NullTranslations = super().get_translations()
-            return found
-        held: tuple[object, object, NullTranslations] | None = g.get("wflow_translations")
-        if held is None or held[0] is not locale or held[1] is not self:
-            held = g.wflow_translations = (locale, self, super().get_translations())
-        return held[2]
+        held = _held(self)
+        if held is not None:
+            return held.translations
+        found: NullTranslations = super().get_translations()  # outside a request: no translation
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What a request found for its locale: the locale, its language code, the translations."""
+
+    locale: Locale
+    domain: Domain
+    language: str
+    translations: NullTranslations
+
+
+def _held(domain: Domain | None = None) -> _Held | None:
+    """Return what the current context found for its locale, finding it on first use (None
+    outside an app context)."""
+    if not has_app_context():
+        return None
+    ctx = g.get("_flask_babel")  # Flask-Babel's namespace, where `force_locale` sets the locale
+    held: _Held | None = getattr(ctx, "wflow_held", None)
+    if (
+        held is not None
+        and held.locale is getattr(ctx, "babel_locale", None)
+        and (domain is None or held.domain is domain)
+    ):
+        return held
+    locale = get_locale()
+    if locale is None:
+        return None
+    ctx = g.get("_flask_babel")  # get_locale creates it
+    mine = domain if isinstance(domain, RequestDomain) else get_domain()
+    found = Domain.get_translations(mine)
+    held = _Held(locale, mine, str(locale), found)
+    ctx.wflow_held = held
+    return held
 
 
 def translations() -> NullTranslations:
     """Return the translations of the request's locale (see `RequestDomain`)."""
+    held = _held()
+    if held is not None:
+        return held.translations
     found: NullTranslations = get_translations()
     return found
+
+
+def language() -> str:
+    """Return the name of the request's locale ("vi"; the default outside a request)."""
+    held = _held()
+    return held.language if held is not None else LANGUAGES[0]
+
+
+def state_name(defn: Definition | None, state: str) -> str:
+    """Return a workflow state's name in the reader's language (the state's key when the
+    workflow has no such state)."""
+    found = defn.states.get(state) if defn is not None else None
+    return str(found.label.get(language())) if found is not None else state
 
 
 def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
@@ -111,5 +161,6 @@ def init_app(app: Flask) -> None:
     babel = Babel(app, locale_selector=select_locale)
     babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale,
+                                 language=language, state_name=state_name,
                                  gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
                                  npgettext=_npgettext)  # fmt: skip

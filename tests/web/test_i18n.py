@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Flask, render_template_string
 from flask_babel import force_locale, gettext, lazy_gettext
 
+from wflow.i18n import language, state_name
+
 
 def _render(source: str, **values: object) -> str:
     return render_template_string(source, **values)
@@ -47,3 +49,26 @@ def test_python_texts_translate_in_the_request_locale_and_follow_force_locale(ap
         assert gettext("Home") == "Trang chủ"
         with force_locale("hu"):
             assert gettext("Home") == "Kezdőlap"
+
+
+def test_workflow_names_follow_the_request_locale_and_force_locale(app: Flask) -> None:
+    review = app.extensions["wflow.engine"].definitions["review"]
+    state = next(iter(review.states))
+    names = {code: review.states[state].label.get(code) for code in ("vi", "fr", "en")}
+    assert len(set(names.values())) == 3  # the workflow names its state in each language
+    with app.test_request_context("/"):
+        assert language() == "vi"
+        assert state_name(review, state) == names["vi"]
+        assert _render("{{ state_name(defn, s) }} {{ language() }}", defn=review, s=state) == (
+            f"{names['vi']} vi"
+        )
+        with force_locale("fr"):
+            assert language() == "fr"
+            assert state_name(review, state) == names["fr"]
+            assert gettext("Home") == "Accueil"
+        assert (language(), state_name(review, state)) == ("vi", names["vi"])
+        assert state_name(review, "no_such_state") == "no_such_state"
+        assert state_name(None, state) == state
+    with app.app_context(), force_locale("en"):  # a command, a mail: forced still
+        assert (language(), state_name(review, state)) == ("en", names["en"])
+    assert language() == "vi"  # outside any context: the default

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from wflow import db
@@ -33,6 +32,7 @@ from wflow.api.vocabulary import Vocabulary, vocabulary
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.engine import Definition, Label, WorkflowError, to_mermaid, to_svg
+from wflow.i18n import language, state_name
 from wflow.org.models import Unit
 from wflow.workflow_setup import engine
 
@@ -42,7 +42,7 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 def locale() -> str:
     """Return the language of this answer's labels."""
-    return str(get_locale() or "vi")
+    return language()
 
 
 def localized(label: Label) -> Localized:
@@ -62,8 +62,7 @@ def trigger_label(defn: Definition, trigger: str) -> str:
 
 def state_label(defn: Definition, state: str) -> str:
     """Return a state's name for people."""
-    found = defn.states.get(state)
-    return found.label.get(locale()) if found else state
+    return state_name(defn, state)
 
 
 def unit_ref(unit_id: int | None) -> UnitRef | None:

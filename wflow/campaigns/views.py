@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import login_required
 from sqlmodel import col, select
 from werkzeug.wrappers import Response as WResponse
@@ -30,6 +30,7 @@ from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import ServiceError
 from wflow.councils import service as councils
+from wflow.i18n import state_name
 from wflow.org.models import Block, Unit, User
 from wflow.web import charts, formats
 from wflow.web.forms import EmptyForm
@@ -53,11 +54,6 @@ def pct(value: int | None) -> str:
     return "—" if value is None else formats.percent(value)
 
 
-def _state_words(defn: Any, state: str) -> str:
-    found = defn.states.get(state)
-    return str(found.label.get(str(get_locale()))) if found else state
-
-
 @bp.route("/campaigns")
 @login_required
 def index() -> str | WResponse:
@@ -76,7 +72,7 @@ def index() -> str | WResponse:
             {"title": c.title, "kind": str(KINDS.get(c.kind, c.kind)), "launcher": launcher[c.id],
              "starts_on": c.starts_on, "ends_on": c.ends_on,
              "basis": c.basis_number,
-             "state": _state_words(defn, states.get(c.id or 0, defn.initial))}
+             "state": state_name(defn, states.get(c.id or 0, defn.initial))}
             for c in rows
         ]  # fmt: skip
         cols = [("title", _("Title")), ("kind", _("Kind")), ("launcher", _("Launched by")),

@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup, escape
@@ -22,6 +21,7 @@ from wflow.core import installation
 from wflow.core.access import current_year, is_committee
 from wflow.councils import service as councils
 from wflow.engine import Definition
+from wflow.i18n import language
 from wflow.inspections import service as inspections
 from wflow.org.models import Unit
 from wflow.web.args import arg_int
@@ -107,7 +107,7 @@ def link_maker(endpoint: str, key: str) -> Callable[[int], str]:
 
 
 def _label(defs: dict[str, Definition], workflow: str, state: str | None = None) -> str:
-    defn, locale = defs.get(workflow), str(get_locale() or "vi")
+    defn, locale = defs.get(workflow), language()
     if defn is None:
         return f"{workflow}: {state}" if state else workflow
     if state is None:

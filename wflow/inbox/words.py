@@ -15,7 +15,6 @@ from datetime import date, datetime, time
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
@@ -23,6 +22,7 @@ from sqlmodel import Session, col
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.engine import Definition, Engine, WfInstance
+from wflow.i18n import language
 from wflow.org import directory, epoch
 from wflow.org.models import Block, Unit
 from wflow.plans.models import Plan
@@ -75,7 +75,7 @@ def trigger_words(defn: Definition, trigger: str) -> str:
     """Return what a trigger does, in the current language (never its name)."""
     for t in defn.transitions:
         if t.trigger == trigger:
-            return str(t.label.get(_locale()))
+            return str(t.label.get(language()))
     words: dict[str, str] = {
         "sign": _("Sign"),
         "decline": _("Decline"),
@@ -88,10 +88,6 @@ def trigger_words(defn: Definition, trigger: str) -> str:
         "vote_abstain": _("Vote"),
     }
     return str(words.get(trigger) or _("Act"))
-
-
-def _locale() -> str:
-    return str(get_locale() or "vi")
 
 
 def action_words(defn: Definition, state: str, triggers: Iterable[str]) -> str:
@@ -193,13 +189,13 @@ def describe(
         title = subjects.title(session, subject)
         endpoint, args = kind.link(subject)
     else:
-        title = defn.label.get(_locale())
+        title = defn.label.get(language())
         endpoint, args = "workflows.instance", {"instance_id": row.id or 0}
     period = str(row.year or "")
     if isinstance(subject, Plan):
         period = subject.period
     due = due_date(row.due_at, installation.zone(session))
-    state = defn.states[row.state].label.get(_locale()) if row.state in defn.states else ""
+    state = defn.states[row.state].label.get(language()) if row.state in defn.states else ""
     action = action_words(defn, row.state, triggers)
     unit = names.unit(row.unit_id)
     return WorkItem(
@@ -214,7 +210,7 @@ def describe(
 def state_words(engine: Engine, row: WfInstance) -> str:
     """Return where an instance stands, in the current language."""
     defn = engine.definition(row.workflow, row.version)
-    return defn.states[row.state].label.get(_locale()) if row.state in defn.states else ""
+    return defn.states[row.state].label.get(language()) if row.state in defn.states else ""
 
 
 def in_words(

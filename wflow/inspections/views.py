@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from flask_wtf import FlaskForm
@@ -18,7 +17,7 @@ from wflow.core import installation, subjects
 from wflow.core import workflow as wf
 from wflow.core.access import is_committee
 from wflow.councils import service as councils
-from wflow.engine import Definition
+from wflow.i18n import state_name
 from wflow.inspections import service as inspections
 from wflow.inspections.forms import (
     AnswerForm,
@@ -38,12 +37,6 @@ from wflow.workflow_setup import engine
 
 bp = Blueprint("inspections", __name__)
 Page = str | WResponse | tuple[str, int]
-
-
-def _state_label(defn: Definition, state: str) -> str:
-    """Return a state's name in the reader's language."""
-    found = defn.states.get(state)
-    return found.label.get(str(get_locale() or "vi")) if found is not None else state
 
 
 def _unit_names() -> dict[int, str]:
@@ -78,7 +71,7 @@ def index() -> str | WResponse:
         data = [
             {"title": r.title, "target": targets[r.id], "body": r.inspecting_body,
              "starts_on": r.starts_on, "ends_on": r.ends_on,
-             "state": _state_label(defn, states.get(r.id or 0, defn.initial)),
+             "state": state_name(defn, states.get(r.id or 0, defn.initial)),
              "recommendations": counts.get(r.id or 0, (0, 0, 0))[0],
              "open": counts.get(r.id or 0, (0, 0, 0))[1],
              "overdue": counts.get(r.id or 0, (0, 0, 0))[2]}

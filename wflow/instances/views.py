@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response as WResponse
@@ -16,6 +15,7 @@ from wflow.core import workflow as wf
 from wflow.core.errors import describe
 from wflow.core.paging import paginate
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
+from wflow.i18n import language
 from wflow.inbox import service as inbox
 from wflow.inbox.words import all_in_words, in_words
 from wflow.web.args import arg_int, arg_year
@@ -29,10 +29,6 @@ bp = Blueprint("workflows", __name__)
 
 # The diagram is our own SVG served as an image: its styles live inside it.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
-
-
-def _locale() -> str:
-    return str(get_locale() or "vi")
 
 
 @bp.route("/tasks")
@@ -50,7 +46,7 @@ def tasks() -> str | WResponse:
         rows = inbox.work(db.session(), engine(), user(), workflow=q or None)
         cols = [("task", _("Task")), ("block", _("Block")), ("unit", _("Unit")),
                 ("period", _("Year")), ("state", _("State")), ("due", _("Due"))]  # fmt: skip
-        return export(fmt, "tasks", cols, inbox.export_rows(rows, _locale()))
+        return export(fmt, "tasks", cols, inbox.export_rows(rows, language()))
     found = inbox.page(db.session(), engine(), user(), number, workflow=q or None)
     return render_template("workflows/tasks.html", groups=inbox.grouped(found.items),
                            page=found, defs=engine().definitions, workflow=q)  # fmt: skip
@@ -68,7 +64,7 @@ def definitions() -> str:
 def definition(name: str) -> str:
     """Show one workflow: its diagram and its transitions as a table."""
     defn = engine().definitions.get(name) or abort(404)
-    table = transition_table(defn, _locale())
+    table = transition_table(defn, language())
     return render_template("workflows/definition.html", defn=defn, table=table)
 
 
@@ -84,7 +80,7 @@ def diagram(name: str) -> Response:
     highlight = request.args.get("state")
     if highlight is not None and highlight not in defn.states:
         abort(400, description=_("Unknown state."))
-    svg = to_svg(defn, _locale(), highlight)
+    svg = to_svg(defn, language(), highlight)
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = SVG_CSP
     return response

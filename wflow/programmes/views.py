@@ -14,7 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -26,6 +25,7 @@ from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import current_year
 from wflow.core.errors import ServiceError
+from wflow.i18n import state_name
 from wflow.org.models import Unit
 from wflow.programmes import service as programmes
 from wflow.programmes.forms import ProgrammeForm, ReviewYearForm
@@ -60,7 +60,7 @@ def index() -> str | WResponse:
                 "title": p.title,
                 "unit": names.get(p.unit_id, ""),
                 "period": p.period,
-                "state": _state_words(defn, states.get(p.id or 0, defn.initial)),
+                "state": state_name(defn, states.get(p.id or 0, defn.initial)),
                 "in_force": p.in_force_at,
             }
             for p in rows
@@ -76,11 +76,6 @@ def index() -> str | WResponse:
         return export(fmt, "programmes", cols, data)
     return render_template("programme/list.html", rows=rows, states=states, names=names,
                            defn=defn, args=request.args)  # fmt: skip
-
-
-def _state_words(defn: Any, state: str) -> str:
-    found = defn.states.get(state)
-    return str(found.label.get(str(get_locale()))) if found else state
 
 
 def _party_choices(form: ProgrammeForm, drafter: int | None) -> None:

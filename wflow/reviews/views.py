@@ -30,6 +30,7 @@ from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year
+from wflow.i18n import state_name
 from wflow.org.models import Block, Unit
 from wflow.reviews import access as review_access
 from wflow.reviews import evidence as files
@@ -116,19 +117,12 @@ def _export_rows(rows: list[dict[str, Any]], defn: Any) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         item = dict(row)
-        item["state"] = _state_label(defn, row["state"])
+        item["state"] = state_name(defn, row["state"])
         item["late"] = _("yes") if row["late"] else _("no")
         for key in ("self_total", "score_total", "bonus_total", "penalty", "final_total"):
             item[key] = float(row[key]) if row[key] is not None else None
         out.append(item)
     return out
-
-
-def _state_label(defn: Any, state: str) -> str:
-    from flask_babel import get_locale
-
-    found = defn.states.get(state)
-    return found.label.get(str(get_locale())) if found is not None else state
 
 
 @bp.route("/blocks/<int:block_id>/reviews")

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup, escape
@@ -19,6 +18,7 @@ from wflow.core import installation
 from wflow.core.access import Action, current_year
 from wflow.core.errors import NotFound
 from wflow.documents import render
+from wflow.i18n import state_name
 from wflow.org import directory
 from wflow.org.models import Block
 from wflow.reviews.models import PERIOD_ORDER
@@ -44,10 +44,7 @@ def period_label(period: str) -> str:
 
 def state_label(state: str) -> str:
     """Return a review state's name in the user's language."""
-    defn = engine().definitions.get("review")
-    if defn is None or state not in defn.states:
-        return state
-    return defn.states[state].label.get(str(get_locale() or "vi"))
+    return state_name(engine().definitions.get("review"), state)
 
 
 def points(value: Decimal | None) -> str:

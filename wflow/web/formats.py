@@ -7,14 +7,14 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from flask_babel import get_locale
 
 from wflow.core import formats
+from wflow.i18n import language
 
 
 def locale() -> str:
     """Return the language of what is being rendered (the page's, or the forced one)."""
-    return str(get_locale() or formats.DEFAULT_LOCALE) if has_app_context() else "vi"
+    return language()
 
 
 def timezone() -> str:

@@ -7,14 +7,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
 from wflow import db
 from wflow.core.access import is_committee
 from wflow.core.paging import BADGE_CAP
-from wflow.i18n import LANGUAGE_CHOICES
+from wflow.i18n import LANGUAGE_CHOICES, language
 from wflow.inbox import service as inbox
 from wflow.notifications import service as notify
 from wflow.org import directory
@@ -71,7 +70,7 @@ def _menu(committee: bool) -> Markup:
     the links of every page are the same for them, and two dozen URLs and labels cost more to
     write than the rest of the page's header."""
     user = current_user
-    key = (str(get_locale()), tuple(user.roles), user.unit_id, committee, request.script_root)
+    key = (language(), tuple(user.roles), user.unit_id, committee, request.script_root)
     menus: dict[tuple[Any, ...], Markup] = current_app.extensions.setdefault("wflow.menus", {})
     menu = menus.get(key)
     if menu is None:
