@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -250,3 +253,34 @@ def test_pki__a_unit_created_later_gets_its_certificate_on_first_use(
     assert "Hội Khuyến học tỉnh" in pki.common_name(cert)
     assert chain == [store.ca_cert()]
     assert keys.usable_certificate(session, late.id) is not None
+
+
+def test_pki__signers_who_arrive_while_the_tsa_is_created_wait_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first signatures of an installation, at once: one process creates the time-stamping
+    authority, the others wait for it rather than refuse (a slow disk writes it late)."""
+    pki.KeyStore(tmp_path, passphrase="p").ensure_ca()
+    write = pki._write_atomic
+
+    def slow_disk(path: Path, data: bytes) -> None:
+        time.sleep(0.5)
+        write(path, data)
+
+    monkeypatch.setattr(pki, "_write_atomic", slow_disk)
+    got: list[x509.Certificate] = []
+    refused: list[pki.PkiError] = []
+
+    def sign_first() -> None:
+        try:
+            got.append(pki.KeyStore(tmp_path, passphrase="p").ensure_tsa(None).cert)
+        except pki.PkiError as exc:
+            refused.append(exc)
+
+    signers = [threading.Thread(target=sign_first) for _ in range(3)]
+    for t in signers:
+        t.start()
+    for t in signers:
+        t.join(60)
+    assert refused == [] and len(got) == 3
+    assert len({c.serial_number for c in got}) == 1  # one TSA, the winner's

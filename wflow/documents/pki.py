@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -203,9 +204,10 @@ class KeyStore:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             _write_new(self.ca_key_path, encrypt_key(key, self.kek()), 0o600)
-        except FileExistsError:  # created by a concurrent run: keep theirs
+        except FileExistsError:  # created by a concurrent run: keep theirs, once it is whole
+            _appears(self.ca_cert_path)
             return self.ca_cert()
-        _write_new(self.ca_cert_path, cert_to_pem(cert), 0o644)
+        _write_atomic(self.ca_cert_path, cert_to_pem(cert).encode("ascii"))
         return cert
 
     def ca_cert(self) -> x509.Certificate:
@@ -228,7 +230,7 @@ class KeyStore:
         """
         if not self.tsa_cert_path.exists():
             self._issue_tsa(crl_url, now or datetime.now(UTC))
-        if not self.tsa_cert_path.exists():  # a concurrent run has not written it yet
+        if not _appears(self.tsa_cert_path):  # a concurrent run is still writing it
             raise PkiError("no_tsa", "the time-stamping authority is being created: try again")
         stat = self.tsa_cert_path.stat()
         cache_key = (str(self.tsa_cert_path), stat.st_mtime_ns, stat.st_ino)
@@ -293,6 +295,20 @@ def make_crl(
         entry = x509.RevokedCertificateBuilder().serial_number(serial)
         builder = builder.add_revoked_certificate(entry.revocation_date(aware_utc(when)).build())
     return builder.sign(ca_key, hashes.SHA256())
+
+
+CREATION_WAIT = 15.0  # seconds to wait for a concurrent process creating the CA or the TSA
+
+
+def _appears(path: Path, seconds: float = CREATION_WAIT) -> bool:
+    """Wait until the file at `path` exists, as a concurrent process that won the race to
+    create it writes it whole (`_write_atomic`); tell whether it does in time."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
