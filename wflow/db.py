@@ -36,7 +36,7 @@ def make_engine(url: str) -> Engine:
         return engine
     engine = sa.create_engine(url)
     if engine.dialect.driver == "psycopg":
-        readonly.track(engine)  # a read-only request ends with COMMIT: statements stay prepared
+        readonly.track(engine)  # reads outside a transaction; statements stay prepared
     _ping_when_in_doubt(engine)
     return engine
 
