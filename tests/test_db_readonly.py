@@ -260,3 +260,17 @@ def test_db_readonly__a_page_that_reads_sends_no_begin_or_commit_one_that_writes
     sent = _sent(wrote[0])
     opened = sent.index("BEGIN")  # the user read outside, then the transaction of the write
     assert set(sent[:opened]) == {"SELECT"} and sent[opened:] == ["BEGIN", "UPDATE", "COMMIT"]
+
+
+@POSTGRES
+def test_db_readonly__autocommit_asked_for_runs_what_no_transaction_may(app: Flask) -> None:
+    engine = _engine(app)
+    engine.dispose()  # one pooled connection below
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE unit")  # refused inside a transaction block
+        dbapi = conn.connection.dbapi_connection
+    with engine.connect() as later:  # back in the pool: a write opens a transaction again
+        assert later.connection.dbapi_connection is dbapi
+        later.exec_driver_sql(RENAME.format(id=0))
+        assert isinstance(dbapi, TrackedConnection) and dbapi.info.transaction_status == INTRANS
+        later.rollback()

@@ -14,7 +14,8 @@ UPDATE, DELETE, MERGE, INTO, CREATE, NOTIFY), no row lock (FOR UPDATE, FOR SHARE
 function with an effect (`pg_*`, nextval, setval, set_config) counts as a read; anything else
 (SET, SAVEPOINT, LOCK, DDL, a bulk execution, a COPY) opens the transaction. A connection
 given an isolation level (SQLAlchemy's execution option) leaves autocommit while it has it,
-and psycopg opens its transactions, as before; returned to the pool it reads outside again.
+and psycopg opens its transactions, as before; one given AUTOCOMMIT (a VACUUM) runs every
+statement on its own; returned to the pool either reads outside again.
 
 COMMIT for a transaction that only read: psycopg 3 forgets its prepared statements, and the
 executions it counted towards preparing one, on every ROLLBACK. A transaction that wrote
@@ -64,10 +65,22 @@ def _reads_only(query: str) -> bool:
 
 
 class TrackedConnection(psycopg.Connection[Row]):
-    """A psycopg connection that commits, when asked to roll back, a transaction that only
-    read."""
+    """A psycopg connection that runs reads outside a transaction and commits, when asked to
+    roll back, a transaction that only read."""
 
     wrote = False  # set by its cursors; cleared when a statement opens the next transaction
+    outside = False  # reads run outside a transaction: wflow's autocommit, not one asked for
+
+    def read_outside(self) -> None:
+        """Run reads outside a transaction from now on (the statement that may write opens one)."""
+        super().set_autocommit(True)
+        self.outside = True
+
+    def set_autocommit(self, value: bool) -> None:
+        """Set autocommit as someone asks (SQLAlchemy for an isolation level, AUTOCOMMIT for a
+        VACUUM): no statement opens a transaction of its own meanwhile."""
+        super().set_autocommit(value)
+        self.outside = False
 
     def wrote_nothing(self) -> bool:
         """Tell whether a transaction is open, healthy, and has only read."""
@@ -94,7 +107,7 @@ class TrackedCursor(psycopg.Cursor[Row]):
         if conn.pgconn.transaction_status != IDLE:
             return
         conn.wrote = False
-        if conn.autocommit and not reads:
+        if conn.outside and not reads:
             super().execute(_BEGIN, prepare=False)
 
     def execute(
@@ -151,16 +164,17 @@ def track(engine: Engine) -> None:
     @sa.event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
         cparams["cursor_factory"] = TrackedCursor  # no other: an untracked cursor could write
-        cparams["autocommit"] = True
-        return TrackedConnection.connect(*cargs, **cparams)
+        conn = TrackedConnection.connect(*cargs, **cparams)
+        conn.read_outside()
+        return conn
 
     @sa.event.listens_for(engine, "checkin")
     def _read_outside(dbapi_conn: Any, _record: Any) -> None:
-        # after an isolation level (SQLAlchemy's reset turns autocommit off): outside again
+        # after an isolation level, or AUTOCOMMIT, asked for: outside again, as connected
         if (
             isinstance(dbapi_conn, TrackedConnection)
             and not dbapi_conn.closed
-            and not dbapi_conn.autocommit
+            and not dbapi_conn.outside
             and dbapi_conn.pgconn.transaction_status == IDLE
         ):
-            dbapi_conn.autocommit = True
+            dbapi_conn.read_outside()
