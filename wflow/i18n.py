@@ -160,7 +160,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     babel = Babel(app, locale_selector=select_locale)
     babel.domain_instance = RequestDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
-    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, get_locale=get_locale,
-                                 language=language, state_name=state_name,
-                                 gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
-                                 npgettext=_npgettext)  # fmt: skip
+    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, language=language,
+                                 state_name=state_name, gettext=_gettext, ngettext=_ngettext,
+                                 pgettext=_pgettext, npgettext=_npgettext)  # fmt: skip

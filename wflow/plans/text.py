@@ -9,12 +9,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from wflow.core import formats
 from wflow.core.errors import ServiceError
 from wflow.core.numbers import NumberRefused, read_decimal, read_int
+from wflow.i18n import language
 from wflow.org.service import clean_text
 
 SCALES = (100, 1000)
@@ -221,7 +221,7 @@ def review_dues_in_words(rules: Mapping[str, Any], year: int, locale: str | None
             continue
         try:
             month, day = (int(x) for x in str(due).split("-"))
-            when = formats.format_date(date(year, month, day), locale or str(get_locale() or ""))
+            when = formats.format_date(date(year, month, day), locale or language())
         except ValueError:
             when = str(due)
         out.append(f"{REVIEW_PERIOD_LABELS[period]}: {when}")

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, col, select
 
 from wflow.core.errors import ServiceError
 from wflow.core.formats import format_points
 from wflow.core.numbers import NumberRefused, read_decimal
+from wflow.i18n import language
 from wflow.org.service import clean_text
 from wflow.plans.models import Criterion
 from wflow.reviews.models import Review, ReviewScore
@@ -63,8 +63,7 @@ Sheet = dict[int, tuple[ReviewScore, Criterion]]  # criterion id -> its score an
 
 def _fmt(value: Decimal) -> str:
     """Return points as the reader's language writes them ("30,5" in Vietnamese)."""
-    locale = get_locale()
-    return format_points(value, str(locale) if locale is not None else None)
+    return format_points(value, language())
 
 
 def _points(value: Any, code: str, limit: Decimal, what: str, problems: dict[str, str],
