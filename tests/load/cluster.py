@@ -26,6 +26,7 @@ from tests.dbs import IN_CI, PG_URL
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+ALERT_RE = re.compile(r'(?:role|class)="[^"]*alert[^"]*"[^>]*>\s*([^<]{2,300})')
 # instance/config.py of the load tests: a cheap Argon2 (2 cores sign in 50 people at once).
 INSTANCE_CONFIG = """\
 ARGON2_TIME_COST = 1
@@ -239,8 +240,18 @@ class Call:
     method: str
     path: str
     status: int | None
-    error: str = ""
+    error: str = ""  # no answer: the exception; a 4xx: the refusal its page gives
     seconds: float = 0.0
+
+
+def refusal(response: requests.Response) -> str:
+    """Return why a 4xx answer refused, as its page's alert says it (or its JSON body)."""
+    if not 400 <= response.status_code < 500:
+        return ""
+    if "json" in response.headers.get("Content-Type", ""):
+        return response.text[:300]
+    found = ALERT_RE.search(response.text)
+    return found.group(1).strip() if found else ""
 
 
 class Journal:
@@ -300,7 +311,7 @@ class Client:
                 method,
                 path,
                 response.status_code,
-                "",
+                refusal(response),
                 time.monotonic() - started,
             )
         )

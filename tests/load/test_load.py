@@ -153,7 +153,8 @@ def test_fifty_people_sign_and_fire_at_once(cluster: Cluster) -> None:
 
     # Signing: every head signed exactly once; refusals were 409 only.
     sign_calls = [c for c in journal.calls if c.path.endswith("/sign")]
-    assert {c.status for c in sign_calls} <= {303, 409}, Counter(c.status for c in sign_calls)
+    refused = [(c.who, c.status, c.error) for c in sign_calls if c.status not in (303, 409)]
+    assert refused == [], refused  # a signer refused otherwise than "signed meanwhile" (409)
     wins = Counter(c.who for c in sign_calls if c.status == 303)
     assert signed == dict.fromkeys(seed.sign_heads, 303), signed
     assert wins == Counter(seed.sign_heads), wins
