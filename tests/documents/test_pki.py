@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from tests.conftest import present
 from tests.documents.helpers import foreign_ca, issued_by, p12, pem, self_signed
+from tests.load.cluster import run_together
 from wflow.core.errors import Conflict, ServiceError
 from wflow.councils import service as councils
 from wflow.documents import pki
@@ -269,18 +269,10 @@ def test_pki__signers_who_arrive_while_the_tsa_is_created_wait_for_it(
 
     monkeypatch.setattr(pki, "_write_atomic", slow_disk)
     got: list[x509.Certificate] = []
-    refused: list[pki.PkiError] = []
 
     def sign_first() -> None:
-        try:
-            got.append(pki.KeyStore(tmp_path, passphrase="p").ensure_tsa(None).cert)
-        except pki.PkiError as exc:
-            refused.append(exc)
+        got.append(pki.KeyStore(tmp_path, passphrase="p").ensure_tsa(None).cert)
 
-    signers = [threading.Thread(target=sign_first) for _ in range(3)]
-    for t in signers:
-        t.start()
-    for t in signers:
-        t.join(60)
+    refused = run_together([sign_first] * 3, timeout=60)
     assert refused == [] and len(got) == 3
     assert len({c.serial_number for c in got}) == 1  # one TSA, the winner's

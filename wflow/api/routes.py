@@ -40,11 +40,6 @@ from wflow.workflow_setup import engine
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
-def locale() -> str:
-    """Return the language of this answer's labels."""
-    return language()
-
-
 def localized(label: Label) -> Localized:
     """Return a definition's label in every language."""
     return Localized(vi=label.vi, en=label.en, fr=label.fr, hu=label.hu)
@@ -54,7 +49,7 @@ def trigger_label(defn: Definition, trigger: str) -> str:
     """Return a trigger's name for people: its transition's label or a known participation act."""
     for t in defn.transitions:
         if t.trigger == trigger:
-            return t.label.get(locale())
+            return t.label.get(language())
     acts = {"sign": _("Sign"), "decline": _("Decline"), "vote_yes": _("Vote yes"),
             "vote_no": _("Vote no"), "vote_abstain": _("Abstain")}  # fmt: skip
     return acts.get(trigger, trigger)
@@ -93,7 +88,7 @@ def workflow_out(defn: Definition) -> WorkflowOut:
                                    sources=list(t.sources), dest=t.dest, roles=list(t.roles),
                                    require=list(t.require), system=t.system)
                      for t in defn.transitions],
-        diagram=Diagram(mermaid=to_mermaid(defn, locale()), svg_url=svg),
+        diagram=Diagram(mermaid=to_mermaid(defn, language()), svg_url=svg),
     )  # fmt: skip
 
 
@@ -114,7 +109,7 @@ def diagram(name: str, query: DiagramQuery) -> Response:
         raise ApiError(404, "unknown_workflow", _("This resource does not exist.")) from None
     if query.state is not None and query.state not in defn.states:
         raise ApiError(422, "unknown_state", _("Unknown state."), ["state"])
-    response = Response(to_svg(defn, locale(), query.state), mimetype="image/svg+xml")
+    response = Response(to_svg(defn, language(), query.state), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = SVG_CSP
     return response
 
@@ -127,8 +122,9 @@ def tasks() -> TaskList:
     for t in found:
         defn = engine().definition(t.workflow)
         items.append(TaskOut(
-            instance_id=t.instance_id, workflow=t.workflow, workflow_label=defn.label.get(locale()),
-            state=t.state, state_label=state_label(defn, t.state), trigger=t.trigger,
+            instance_id=t.instance_id, workflow=t.workflow,
+            workflow_label=defn.label.get(language()), state=t.state,
+            state_label=state_label(defn, t.state), trigger=t.trigger,
             trigger_label=trigger_label(defn, t.trigger), due_at=t.due_at,
             subject_type=t.subject_type, subject_id=t.subject_id, block_id=t.block_id,
             unit_id=t.unit_id, year=t.year,

@@ -110,6 +110,12 @@ class TrackedCursor(psycopg.Cursor[Row]):
         if conn.outside and not reads:
             super().execute(_BEGIN, prepare=False)
 
+    def _writing(self) -> None:
+        """Before a bulk execution, a stream or a COPY: in a transaction, counted as written."""
+        conn = cast(TrackedConnection[Any], self.connection)
+        self._opening(conn, reads=False)
+        conn.wrote = True
+
     def execute(
         self,
         query: Any,
@@ -137,23 +143,17 @@ class TrackedCursor(psycopg.Cursor[Row]):
         self, query: Any, params_seq: Iterable[Any], *, returning: bool = False
     ) -> None:
         """Execute as psycopg does, in a transaction that counts as written."""
-        conn = cast(TrackedConnection[Any], self.connection)
-        self._opening(conn, reads=False)
-        conn.wrote = True
+        self._writing()
         super().executemany(query, params_seq, returning=returning)
 
     def stream(self, *args: Any, **kwargs: Any) -> Iterator[Row]:
         """Stream as psycopg does, in a transaction that counts as written."""
-        conn = cast(TrackedConnection[Any], self.connection)
-        self._opening(conn, reads=False)
-        conn.wrote = True
+        self._writing()
         return super().stream(*args, **kwargs)
 
     def copy(self, *args: Any, **kwargs: Any) -> Any:
         """Copy as psycopg does, in a transaction that counts as written."""
-        conn = cast(TrackedConnection[Any], self.connection)
-        self._opening(conn, reads=False)
-        conn.wrote = True
+        self._writing()
         return super().copy(*args, **kwargs)
 
 

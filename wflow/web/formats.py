@@ -12,11 +12,6 @@ from wflow.core import formats
 from wflow.i18n import language
 
 
-def locale() -> str:
-    """Return the language of what is being rendered (the page's, or the forced one)."""
-    return language()
-
-
 def timezone() -> str:
     """Return the installation's time zone name (the BABEL_DEFAULT_TIMEZONE setting)."""
     if not has_app_context():
@@ -26,33 +21,33 @@ def timezone() -> str:
 
 def local_date(value: date | None) -> str:
     """Return a date (or a stored datetime's local date) in the page's language."""
-    return formats.format_date(value, locale(), timezone())
+    return formats.format_date(value, language(), timezone())
 
 
 def local_datetime(value: datetime | None, seconds: bool = False) -> str:
     """Return a stored (naive UTC) datetime in local time, in the page's language."""
-    return formats.format_datetime(value, locale(), timezone(), seconds=seconds)
+    return formats.format_datetime(value, language(), timezone(), seconds=seconds)
 
 
 def deadline(value: date | datetime | None) -> str:
     """Return a deadline: a date when it ends a local day, else a local date-time."""
-    return formats.format_deadline(value, locale(), timezone())
+    return formats.format_deadline(value, language(), timezone())
 
 
 def number(value: Any, places: int = 3) -> str:
     """Return a number with the page language's grouping and decimal mark."""
-    return formats.format_number(value, locale(), places)
+    return formats.format_number(value, language(), places)
 
 
 def points(value: Any) -> str:
     """Return points with two decimals at most, trailing zeros dropped."""
-    return formats.format_points(value, locale())
+    return formats.format_points(value, language())
 
 
 def of_page(write: Callable[[Any, str], str]) -> Callable[[Any], str]:
     """Return `write(value, language)` for one page: its language read once, each value
     written once (a scoreboard writes hundreds of points, many alike)."""
-    lang, seen = locale(), {}
+    lang, seen = language(), {}
     none = write(None, lang)
 
     def written(value: Any) -> str:
@@ -78,17 +73,17 @@ def percent_of_page() -> Callable[[Any], str]:
 
 def money(value: Any, unit: str = "đ") -> str:
     """Return an amount of đồng ("3.510.000 đ")."""
-    return formats.format_money(value, locale(), unit)
+    return formats.format_money(value, language(), unit)
 
 
 def percent(value: Any) -> str:
     """Return a percentage given in percent ("205 %")."""
-    return formats.format_percent(value, locale())
+    return formats.format_percent(value, language())
 
 
 def filesize(value: int) -> str:
     """Return a file size in KiB or MiB."""
-    return formats.format_size(value, locale())
+    return formats.format_size(value, language())
 
 
 def document_date(value: date) -> str:
