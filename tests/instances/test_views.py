@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from tests.conftest import csrf_token, sign_in, submit
+from tests.dbs import DemoBuild
 from wflow.clock import set_clock, utcnow
 from wflow.engine.tables import WfEvent, WfInstance
 from wflow.notifications.models import Notification
@@ -266,3 +267,45 @@ def test_workflows__the_instance_list_is_paged_and_reads_a_bounded_number_of_sta
     other = app.test_client()
     sign_in(other, "b1.head")  # another block's head sees none of them
     assert listed(other.get("/instances").get_data(as_text=True)) == []
+
+
+def test_workflows__every_demo_account_lists_exactly_the_instances_it_may_open(
+    app: Flask, demo: DemoBuild, session: Session
+) -> None:
+    from wflow.core import subjects
+    from wflow.core import workflow as wf
+    from wflow.org.models import User
+
+    assert demo.exit_code == 0, demo.output
+    with app.app_context():
+        every = session.exec(select(WfInstance).order_by(col(WfInstance.id).desc())).all()
+        accounts = session.exec(select(User)).all()
+        assert len(accounts) >= 40
+        for account in accounts:
+            opens = [r.id for r in every if subjects.may_view_instance(session, account, r)]
+            listed, total = subjects.instances_seen(session, account, wf.instances())
+            assert [r.id for r in listed] == opens, account.login
+            assert total == len(opens), account.login
+            page, again = subjects.instances_seen(session, account, wf.instances(), offset=3,
+                                                  limit=5)  # fmt: skip
+            assert ([r.id for r in page], again) == (opens[3:8], total), account.login
+
+
+def test_workflows__a_nomination_carried_up_stays_in_the_proposing_councils_list(
+    app: Flask, demo: DemoBuild, session: Session
+) -> None:
+    from wflow.awards.models import Nomination
+    from wflow.demo.org import DEMO_PASSWORD
+    from wflow.org.models import Block
+
+    assert demo.exit_code == 0, demo.output
+    carried = session.exec(
+        select(Nomination).join(Block, col(Block.id) == col(Nomination.block_id))
+        .where(col(Nomination.council_id) != col(Block.council_id))
+    ).first()  # fmt: skip
+    assert carried is not None and carried.instance_id is not None
+    client = app.test_client()
+    assert sign_in(client, "secretariat", DEMO_PASSWORD).status_code == 302
+    page = client.get("/instances?workflow=nomination").get_data(as_text=True)
+    assert f'<a href="/instances/{carried.instance_id}">' in page
+    assert client.get(f"/instances/{carried.instance_id}").status_code == 200

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.adhoc.models import AdhocAward
 from wflow.awards.models import Award
@@ -24,6 +25,13 @@ def nominee_unit_id(session: Session, row: AdhocAward) -> int | None:
         return row.nominee_unit_id
     person = session.get(Person, row.person_id) if row.person_id else None
     return person.unit_id if person is not None else None
+
+
+def nominated_from(unit_id: int) -> SelectOfScalar[int | None]:
+    """Return the query of the proposals whose nominee is the unit or one of its people now."""
+    people = select(Person.id).where(Person.unit_id == unit_id)
+    return select(col(AdhocAward.id)).where(or_(AdhocAward.nominee_unit_id == unit_id,
+                                           col(AdhocAward.person_id).in_(people)))  # fmt: skip
 
 
 def may_view(session: Session, user: User, row: AdhocAward) -> bool:
@@ -51,5 +59,5 @@ def title(session: Session, row: AdhocAward) -> str:
 
 ADHOC = register(SubjectKind(
     name="adhoc_award", model=AdhocAward, workflow="adhoc_award", scope=scope, may_view=may_view,
-    title=title, endpoint="adhoc.show",
+    title=title, endpoint="adhoc.show", also_seen=nominated_from,
 ))  # fmt: skip

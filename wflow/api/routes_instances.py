@@ -62,12 +62,11 @@ def instances(query: InstanceFilter) -> InstancePage:
         if value is not None and value not in known:
             message = _("The data given is not valid: %(why)s.", why=f"{name}: {value}")
             raise ApiError(422, "invalid_input", message, [name])
-    rows = wf.instances(sess, workflow=query.workflow, state=query.state,
-                        block_id=query.block, year=query.year)  # fmt: skip
-    rows = subjects.visible_instances(sess, me, rows)
-    page = rows[query.offset : query.offset + query.limit]
+    found = wf.instances(workflow=query.workflow, state=query.state, block_id=query.block,
+                         year=query.year)  # fmt: skip
+    page, total = subjects.instances_seen(sess, me, found, offset=query.offset, limit=query.limit)
     items = [instance_out(r, engine().definition(r.workflow, r.version)) for r in page]
-    return InstancePage(items=items, total=len(rows), limit=query.limit, offset=query.offset)
+    return InstancePage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
 def _check_data(body: FireRequest) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.campaigns.models import Campaign, CampaignParticipant
 from wflow.core.access import Action, may, oversees
@@ -41,6 +42,11 @@ def is_participant(session: Session, user: User, campaign: Campaign) -> bool:
     return session.exec(query).first() is not None
 
 
+def joined_by(unit_id: int) -> SelectOfScalar[int]:
+    """Return the query of the campaigns the unit takes part in."""
+    return select(CampaignParticipant.campaign_id).where(CampaignParticipant.unit_id == unit_id)
+
+
 def sees_all(session: Session, user: User, campaign: Campaign) -> bool:
     """Tell whether `user` sees every participant's figures: the launcher and the committee."""
     if oversees(session, user, campaign.council_id):
@@ -56,4 +62,5 @@ def may_view(session: Session, user: User, campaign: Campaign) -> bool:
 CAMPAIGN = register(SubjectKind(
     name="campaign", model=Campaign, workflow="campaign", scope=scope, may_view=may_view,
     title=lambda _session, c: c.title, endpoint="campaign.show",
+    also_seen=joined_by,
 ))  # fmt: skip

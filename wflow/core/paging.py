@@ -62,17 +62,23 @@ class Page(Generic[T]):
 
 def paginate(rows: Sequence[T], number: int, size: int) -> Page[T]:
     """Return page `number` (from 1) of `rows`, `size` a page; PageNotFound past the last."""
+    start = max(0, (number - 1) * size)
+    return page_of(rows[start : start + size], number, size, len(rows))
+
+
+def page_of(items: Sequence[T], number: int, size: int, total: int) -> Page[T]:
+    """Return `items` as page `number` of a list of `total` rows read a page at a time
+    (`size` a page); PageNotFound when the list has no such page."""
     if size < 1:
         raise ValueError("a page holds one row at least")
-    pages = page_count(len(rows), size)
+    pages = page_count(total, size)
     if number < 1 or number > pages:
         raise PageNotFound(
             _l("There is no page %(number)d: the last page is %(pages)d.", number=number,
                pages=pages),
             "page",
         )  # fmt: skip
-    start = (number - 1) * size
-    return Page(rows[start : start + size], number, size, len(rows))
+    return Page(items, number, size, total)
 
 
 def whole(rows: Sequence[T]) -> Page[T]:

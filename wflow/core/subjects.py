@@ -12,12 +12,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.core import installation
 from wflow.core import workflow as wf
-from wflow.core.access import Action, is_committee, may, oversees
+from wflow.core.access import Action, is_committee, may, oversees, unit_seats
 from wflow.core.errors import NotFound
 from wflow.core.uow import unit_of_work
 from wflow.councils import service as councils
@@ -53,6 +56,10 @@ class SubjectKind(Generic[S]):
     id_arg: str = ""  # the page's argument when it is not `<name>_id`
     # the other rows its title reads (besides units), loaded at once for many subjects
     related: Callable[[Session, Sequence[S]], list[Any]] | None = None
+    # the ids of its subjects a unit's people may see besides their unit's and their blocks'
+    # (a review's reviewer, a campaign's participants), as a query on the unit's id: a list
+    # of instances asks SQL for these before `may_view` decides on each
+    also_seen: Callable[[int], sa.Select[Any]] | None = None
 
     def link(self, subject: S) -> tuple[str, dict[str, int]]:
         """Return the endpoint and arguments of the subject's page (for `url_for`)."""
@@ -205,18 +212,71 @@ def may_view_instance(session: Session, user: User | None, row: WfInstance) -> b
     return oversees(session, user, row.council_id)
 
 
-def visible_instances(session: Session, user: User, rows: Iterable[WfInstance]) -> list[WfInstance]:
-    """Return the instances `user` may see, in their order (the committee's by council)."""
-    if is_committee(user):
-        seen = councils.seen_by(session, user)
-        return [r for r in rows if r.council_id in seen]
-    rows = list(rows)
+def _ruled(session: Session, user: User, rows: Sequence[WfInstance]) -> list[WfInstance]:
+    """Return the instances `user` may see by their subjects' rules, in their order."""
     # each rule reads the instance's subject: read them at once, not one per row, and keep them
     # alive while the rules run (the identity map holds them weakly)
     loaded = preload(session, rows)
     visible = [r for r in rows if may_view_instance(session, user, r)]
     del loaded
     return visible
+
+
+def instances_seen(
+    session: Session,
+    user: User,
+    query: SelectOfScalar[WfInstance],
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[list[WfInstance], int]:
+    """Return the instances of `query` that `user` may see, in its order, `limit` of them (all
+    when None) from `offset`, and how many there are in all.
+
+    The committee's are decided in SQL, counted and cut there (`_committee_sees`); anyone
+    else's are narrowed in SQL to their unit's, their blocks' and what each kind lets a unit
+    see besides (`SubjectKind.also_seen`), and the subjects' rules decide on those. The list
+    needs no instance's data: it is left unread.
+    """
+    unread = defer(WfInstance.data)  # type: ignore[arg-type]
+    if not user.is_active:
+        return [], 0
+    if is_committee(user):
+        narrowed = query.where(_committee_sees(session, user)).options(unread)
+        total = session.exec(select(func.count()).select_from(narrowed.subquery())).one()
+        return list(session.exec(narrowed.offset(offset).limit(limit)).all()), total
+    narrowed = query.where(_unit_may_see(session, user)).options(unread)
+    rows = _ruled(session, user, session.exec(narrowed).all())
+    return rows[offset : None if limit is None else offset + limit], len(rows)
+
+
+def _committee_sees(session: Session, user: User) -> sa.ColumnElement[bool]:
+    """Return the condition on the instances a committee member sees: those its councils (its
+    own and those below) act on, or whose block (else unit) is theirs, as the subjects'
+    rules have it (`councils.of_scope`), which counts a nomination carried up to a higher
+    council among the proposing council's."""
+    seen = councils.seen_by(session, user)
+    return sa.or_(
+        col(WfInstance.council_id).in_(seen),
+        col(WfInstance.block_id).in_(councils.blocks_in(seen)),
+        col(WfInstance.block_id).is_(None) & col(WfInstance.unit_id).in_(councils.units_in(seen)),
+    )
+
+
+def _unit_may_see(session: Session, user: User) -> sa.ColumnElement[bool]:
+    """Return a condition every instance a unit's person may see meets (and a few more): their
+    unit's, their blocks' in any year, and the ids each kind lets a unit see besides."""
+    if user.unit_id is None:
+        return sa.false()
+    unit = user.unit_id
+    blocks = sorted({block for block, _year, _position in unit_seats(session, user)})
+    beyond = [(kind.name, kind.also_seen(unit)) for kind in KINDS.values() if kind.also_seen]
+    return sa.or_(
+        col(WfInstance.unit_id) == unit,
+        col(WfInstance.block_id).in_(blocks),
+        *(sa.and_(col(WfInstance.subject_type) == name, col(WfInstance.subject_id).in_(ids))
+          for name, ids in beyond),
+    )  # fmt: skip
 
 
 def title(session: Session, subject: Subject) -> str:

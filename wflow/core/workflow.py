@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.core.access import principals
 from wflow.core.uow import after_commit, transactional, unit_of_work
@@ -275,14 +276,14 @@ def task_count(session: Session, engine: Engine, user: User) -> int:
 
 
 def instances(
-    session: Session,
     *,
     workflow: str | None = None,
     block_id: int | None = None,
     year: int | None = None,
     state: str | None = None,
-) -> list[WfInstance]:
-    """Return instances filtered by workflow, block, year and state, newest first."""
+) -> SelectOfScalar[WfInstance]:
+    """Return the query of instances filtered by workflow, block, year and state, newest first
+    (for `subjects.instances_seen`, which narrows it to what a person may see)."""
     query = select(WfInstance).order_by(col(WfInstance.id).desc())
     if workflow:
         query = query.where(WfInstance.workflow == workflow)
@@ -292,7 +293,7 @@ def instances(
         query = query.where(WfInstance.year == year)
     if state:
         query = query.where(WfInstance.state == state)
-    return list(session.exec(query).all())
+    return query
 
 
 __all__ = ["InstanceView", "TimelineEntry", "WorkflowError", "actor_for", "fire", "start"]

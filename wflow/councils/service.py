@@ -175,6 +175,11 @@ def units_in(council_ids: Collection[int]) -> SelectOfScalar[int | None]:
     return select(col(Unit.id)).where(col(Unit.council_id).in_(sorted(council_ids)))
 
 
+def blocks_in(council_ids: Collection[int]) -> SelectOfScalar[int | None]:
+    """Return the query of the ids of the blocks of `council_ids` (see `units_in`)."""
+    return select(col(Block.id)).where(col(Block.council_id).in_(sorted(council_ids)))
+
+
 def units_seen_by(session: Session, user: User) -> frozenset[int]:
     """Return the units a committee member reads: those of their council and those below."""
     return unit_ids_in(session, seen_by(session, user))

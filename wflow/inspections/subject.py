@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.core.access import Action, may, oversees_scope
 from wflow.core.subjects import SubjectKind, register
@@ -25,6 +26,11 @@ def owns_one(session: Session, user: User, row: Inspection) -> bool:
         Recommendation.inspection_id == row.id, Recommendation.owner_unit_id == user.unit_id
     )
     return session.exec(query).first() is not None
+
+
+def owned_by(unit_id: int) -> SelectOfScalar[int]:
+    """Return the query of the inspections with a recommendation the unit owns."""
+    return select(Recommendation.inspection_id).where(Recommendation.owner_unit_id == unit_id)
 
 
 def may_view(session: Session, user: User, row: Inspection) -> bool:
@@ -56,5 +62,5 @@ def title(session: Session, row: Inspection) -> str:
 
 INSPECTION = register(SubjectKind(
     name="inspection", model=Inspection, workflow="inspection", scope=scope, may_view=may_view,
-    title=title, endpoint="inspections.show",
+    title=title, endpoint="inspections.show", also_seen=owned_by,
 ))  # fmt: skip

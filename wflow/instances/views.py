@@ -13,7 +13,7 @@ from wflow import db
 from wflow.core import subjects
 from wflow.core import workflow as wf
 from wflow.core.errors import describe
-from wflow.core.paging import paginate
+from wflow.core.paging import page_of
 from wflow.engine import NotAllowed, WorkflowError, to_svg, transition_table
 from wflow.i18n import language
 from wflow.inbox import service as inbox
@@ -102,20 +102,24 @@ def instances() -> str | WResponse:
     """List instances the user may see, filtered by workflow, state and year; export."""
     args = request.args
     session = db.session()
-    rows = wf.instances(
-        session, workflow=args.get("workflow") or None, state=args.get("state") or None,
+    query = wf.instances(
+        workflow=args.get("workflow") or None, state=args.get("state") or None,
         year=arg_year(), block_id=arg_int("block", minimum=1),
     )  # fmt: skip
-    rows = subjects.visible_instances(session, user(), rows)
-    defs = engine().definitions
     fmt = wanted_format()
-    # the page's rows in words (an export: every row), their subjects and names read at once
-    page = paginate(rows, arg_int("page", minimum=1) or 1, PAGE_SIZE) if not fmt else None
-    shown = page.items if page is not None else rows
-    names = {i: item.subject for i, item in all_in_words(session, shown).items()}
+    if fmt:  # an export: every row
+        rows, _total = subjects.instances_seen(session, user(), query)
+    else:
+        number = arg_int("page", minimum=1) or 1
+        start = (number - 1) * PAGE_SIZE
+        rows, total = subjects.instances_seen(session, user(), query, offset=start,
+                                              limit=PAGE_SIZE)  # fmt: skip
+        page = page_of(rows, number, PAGE_SIZE, total)
+    # the rows in words: their subjects and names read at once
+    names = {i: item.subject for i, item in all_in_words(session, rows).items()}
     if not fmt:
-        return render_template("workflows/instances.html", rows=shown, page=page,
-                               defs=defs, args=args, names=names)  # fmt: skip
+        return render_template("workflows/instances.html", rows=rows, page=page,
+                               defs=engine().definitions, args=args, names=names)  # fmt: skip
     data = [{"id": r.id, "subject": names[r.id or 0], "workflow": r.workflow, "version": r.version,
              "state": r.state, "year": r.year, "updated": r.updated_at} for r in rows]  # fmt: skip
     cols = [("id", "#"), ("subject", _("Subject")), ("workflow", _("Workflow")),

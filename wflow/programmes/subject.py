@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.core.access import Action, may
 from wflow.core.subjects import SubjectKind, register
@@ -15,6 +16,11 @@ def party_ids(session: Session, programme: Programme) -> list[int]:
     """Return the ids of the programme's parties, in the document's order."""
     query = select(ProgrammeParty.unit_id).where(ProgrammeParty.programme_id == programme.id)
     return list(session.exec(query.order_by(col(ProgrammeParty.position))).all())
+
+
+def party_to(unit_id: int) -> SelectOfScalar[int]:
+    """Return the query of the programmes the unit is party to."""
+    return select(ProgrammeParty.programme_id).where(ProgrammeParty.unit_id == unit_id)
 
 
 def scope(programme: Programme) -> Scope:
@@ -33,4 +39,5 @@ def may_view(session: Session, user: User, programme: Programme) -> bool:
 PROGRAMME = register(SubjectKind(
     name="programme", model=Programme, workflow="programme", scope=scope, may_view=may_view,
     title=lambda _session, p: f"{p.title} ({p.number})", endpoint="programme.show",
+    also_seen=party_to,
 ))  # fmt: skip

@@ -6,7 +6,8 @@ page also by the block's leading unit, which publishes (locks) the period.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wflow.core.access import Action, may, oversees_scope
 from wflow.core.subjects import SubjectKind, register
@@ -41,6 +42,11 @@ def leads_block(session: Session, user: User, review: Review) -> bool:
     return may(session, user, Action.ACT, block_id=review.block_id, year=review.year)
 
 
+def reviewed_by(unit_id: int) -> SelectOfScalar[int | None]:
+    """Return the query of the reviews the unit scores as their reviewer."""
+    return select(col(Review.id)).where(Review.reviewer_unit_id == unit_id)
+
+
 def title(session: Session, review: Review) -> str:
     """Return e.g. "Sơ kết 6 tháng 2026 — Tỉnh đoàn"."""
     unit = session.get(Unit, review.unit_id)
@@ -50,5 +56,5 @@ def title(session: Session, review: Review) -> str:
 
 REVIEW = register(SubjectKind(
     name="review", model=Review, workflow="review", scope=scope, may_view=may_view,
-    title=title, endpoint="review.show", instance_viewers=leads_block,
+    title=title, endpoint="review.show", instance_viewers=leads_block, also_seen=reviewed_by,
 ))  # fmt: skip
