@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -263,9 +265,9 @@ def test_pki__signers_who_arrive_while_the_tsa_is_created_wait_for_it(
     pki.KeyStore(tmp_path, passphrase="p").ensure_ca()
     write = pki._write_atomic
 
-    def slow_disk(path: Path, data: bytes) -> None:
+    def slow_disk(path: Path, data: bytes, mode: int = 0o644) -> None:
         time.sleep(0.5)
-        write(path, data)
+        write(path, data, mode)
 
     monkeypatch.setattr(pki, "_write_atomic", slow_disk)
     got: list[x509.Certificate] = []
@@ -276,3 +278,41 @@ def test_pki__signers_who_arrive_while_the_tsa_is_created_wait_for_it(
     refused = run_together([sign_first] * 3, timeout=60)
     assert refused == [] and len(got) == 3
     assert len({c.serial_number for c in got}) == 1  # one TSA, the winner's
+
+
+@pytest.mark.parametrize("what", ["ca", "tsa"])
+def test_pki__a_creation_that_died_half_way_is_done_again_by_the_next_signer(
+    tmp_path: Path, what: str
+) -> None:
+    """A process killed after writing the key and before its certificate: the next one makes
+    a whole pair, and keeps the lone key aside."""
+    if what == "tsa":
+        pki.KeyStore(tmp_path, passphrase="p").ensure_ca()
+    dies = (
+        "import os, sys\n"
+        "from wflow.documents import pki\n"
+        "write = pki._write_atomic\n"
+        "def dying(path, data, mode=0o644):\n"
+        "    if path.name.endswith('-cert.pem'):\n"
+        "        os._exit(9)  # killed between the key and its certificate\n"
+        "    write(path, data, mode)\n"
+        "pki._write_atomic = dying\n"
+        "store = pki.KeyStore(sys.argv[1], passphrase='p')\n"
+        f"store.{'ensure_ca()' if what == 'ca' else 'ensure_tsa(None)'}\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", dies, str(tmp_path)], check=False)
+    store = pki.KeyStore(tmp_path, passphrase="p")
+    key_path = store.ca_key_path if what == "ca" else store.tsa_key_path
+    cert_path = store.ca_cert_path if what == "ca" else store.tsa_cert_path
+    assert killed.returncode == 9 and key_path.exists() and not cert_path.exists()
+    lone = key_path.read_bytes()
+    if what == "ca":
+        cert = store.ensure_ca()
+        key = store.ca_key()
+    else:
+        bundle = store.ensure_tsa(None)
+        cert, key = bundle.cert, bundle.key
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert cert.public_key().public_bytes(*spki) == key.public_key().public_bytes(*spki)  # a pair
+    aside = list(key_path.parent.glob(f"{key_path.name}.unpaired-*"))
+    assert [p.read_bytes() for p in aside] == [lone]

@@ -6,11 +6,12 @@ key-encryption secret, "KEK"): from WFLOW_KEY_PASSPHRASE, else the file instance
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import secrets
-import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,17 +199,13 @@ class KeyStore:
         """Return the CA certificate, creating the CA (key and certificate) once."""
         if self.has_ca():
             return self.ca_cert()
-        key = rsa.generate_private_key(public_exponent=65537, key_size=CA_KEY_BITS)
-        cert = make_ca_certificate(key, now or datetime.now(UTC))
-        folder = self.ca_key_path.parent
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            _write_new(self.ca_key_path, encrypt_key(key, self.kek()), 0o600)
-        except FileExistsError:  # created by a concurrent run: keep theirs, once it is whole
-            _appears(self.ca_cert_path)
-            return self.ca_cert()
-        _write_atomic(self.ca_cert_path, cert_to_pem(cert).encode("ascii"))
-        return cert
+        with _creating(self.ca_key_path.parent):
+            if self.has_ca():  # created by a concurrent run meanwhile
+                return self.ca_cert()
+            key = rsa.generate_private_key(public_exponent=65537, key_size=CA_KEY_BITS)
+            cert = make_ca_certificate(key, now or datetime.now(UTC))
+            _write_pair(self.ca_key_path, encrypt_key(key, self.kek()), self.ca_cert_path, cert)
+            return cert
 
     def ca_cert(self) -> x509.Certificate:
         """Return the CA certificate (PkiError when there is no CA)."""
@@ -228,10 +225,8 @@ class KeyStore:
         The decrypted bundle is kept per process (keyed by the certificate file's identity):
         the TSA signs a token for every signature.
         """
-        if not self.tsa_cert_path.exists():
+        if not (self.tsa_cert_path.exists() and self.tsa_key_path.exists()):
             self._issue_tsa(crl_url, now or datetime.now(UTC))
-        if not _appears(self.tsa_cert_path):  # a concurrent run is still writing it
-            raise PkiError("no_tsa", "the time-stamping authority is being created: try again")
         stat = self.tsa_cert_path.stat()
         cache_key = (str(self.tsa_cert_path), stat.st_mtime_ns, stat.st_ino)
         found = _TSA_CACHE.get(cache_key)
@@ -245,13 +240,12 @@ class KeyStore:
 
     def _issue_tsa(self, crl_url: str | None, now: datetime) -> None:
         ca_cert, ca_key = self.ensure_ca(), self.ca_key()
-        key = rsa.generate_private_key(public_exponent=65537, key_size=UNIT_KEY_BITS)
-        cert = issue_tsa_certificate(ca_cert, ca_key, key, now=now, crl_url=crl_url)
-        try:
-            _write_new(self.tsa_key_path, encrypt_key(key, self.kek()), 0o600)
-        except FileExistsError:  # issued by a concurrent run: use theirs
-            return
-        _write_atomic(self.tsa_cert_path, cert_to_pem(cert).encode("ascii"))
+        with _creating(self.tsa_key_path.parent):
+            if self.tsa_cert_path.exists() and self.tsa_key_path.exists():  # a concurrent run's
+                return
+            key = rsa.generate_private_key(public_exponent=65537, key_size=UNIT_KEY_BITS)
+            cert = issue_tsa_certificate(ca_cert, ca_key, key, now=now, crl_url=crl_url)
+            _write_pair(self.tsa_key_path, encrypt_key(key, self.kek()), self.tsa_cert_path, cert)
 
     def stored_crl(self) -> x509.CertificateRevocationList | None:
         """Return the last CRL written, if any."""
@@ -297,32 +291,41 @@ def make_crl(
     return builder.sign(ca_key, hashes.SHA256())
 
 
-CREATION_WAIT = 15.0  # seconds to wait for a concurrent process creating the CA or the TSA
+@contextlib.contextmanager
+def _creating(folder: Path) -> Iterator[None]:
+    """Hold the folder's creation lock while a key and its certificate are written: one
+    process (or thread) at a time creates them, the others wait and then find them. The
+    system frees the lock of a process that dies, so its half-done work is found and
+    replaced by the next one (`_write_pair`)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with (folder / ".creating").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
-def _appears(path: Path, seconds: float = CREATION_WAIT) -> bool:
-    """Wait until the file at `path` exists, as a concurrent process that won the race to
-    create it writes it whole (`_write_atomic`); tell whether it does in time."""
-    deadline = time.monotonic() + seconds
-    while not path.exists():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
+def _write_pair(key_path: Path, key_pem: str, cert_path: Path, cert: x509.Certificate) -> None:
+    """Write a new key and its certificate, under the folder's creation lock (`_creating`).
+
+    One of the two found there without the other is what a process that died while creating
+    them left (or what someone deleted half of): it is kept aside under a name of its own,
+    never used again nor deleted.
+    """
+    for path in (key_path, cert_path):
+        if path.exists():
+            path.rename(path.with_name(f"{path.name}.unpaired-{secrets.token_hex(4)}"))
+    _write_atomic(key_path, key_pem.encode("ascii"), 0o600)
+    _write_atomic(cert_path, cert_to_pem(cert).encode("ascii"))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
-
-
-def _write_new(path: Path, text: str, mode: int) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
 
 
 def make_ca_certificate(key: PrivateKey, now: datetime) -> x509.Certificate:

@@ -51,7 +51,6 @@ def _refusals() -> dict[str, object]:
         "usage": _l("The certificate does not allow digital signatures."),
         "decrypt": _l("The unit's key cannot be decrypted: the key secret has changed."),
         "no_ca": _l("There is no certificate authority yet: run `wflow keys init`."),
-        "no_tsa": _l("The time-stamping authority is being created: try again in a moment."),
     }
 
 
