@@ -27,7 +27,8 @@ from wflow.core import workflow as wf
 from wflow.core.access import Action, current_year, may, unit_seats
 from wflow.core.paging import BADGE_CAP, Page, capped_count, page_count
 from wflow.engine import WORK_COUNT, Engine, WfInstance, WorkRow
-from wflow.inbox.words import Names, WorkItem, describe, due_date, state_words
+from wflow.i18n import state_name
+from wflow.inbox.words import Names, WorkItem, describe, due_date
 from wflow.inspections import service as inspections
 from wflow.org.models import Position, User
 from wflow.plans.models import Plan, PlanComment, Registration
@@ -331,7 +332,8 @@ def _comment_work(
             endpoint="plan.show", args={"plan_id": plan.id or 0}, block_id=plan.block_id,
             block=names.block(plan.block_id), unit="", period="",
             due=due, overdue=due is not None and due < today,
-            state=state_words(engine, row), workflow="plan", instance_id=row.id,
+            state=state_name(engine.definition(row.workflow, row.version), row.state),
+            workflow="plan", instance_id=row.id,
             triggers=(COMMENT,),
         ))  # fmt: skip
     return items

@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 from wflow.clock import utcnow
 from wflow.core import formats, installation, subjects
 from wflow.engine import Definition, Engine, WfInstance
-from wflow.i18n import language
+from wflow.i18n import language, state_name
 from wflow.org import directory, epoch
 from wflow.org.models import Block, Unit
 from wflow.plans.models import Plan
@@ -195,7 +195,7 @@ def describe(
     if isinstance(subject, Plan):
         period = subject.period
     due = due_date(row.due_at, installation.zone(session))
-    state = defn.states[row.state].label.get(language()) if row.state in defn.states else ""
+    state = state_name(defn, row.state)
     action = action_words(defn, row.state, triggers)
     unit = names.unit(row.unit_id)
     return WorkItem(
@@ -205,12 +205,6 @@ def describe(
         due=due, overdue=due is not None and due < today, state=state,
         workflow=row.workflow, instance_id=row.id, triggers=tuple(triggers),
     )  # fmt: skip
-
-
-def state_words(engine: Engine, row: WfInstance) -> str:
-    """Return where an instance stands, in the current language."""
-    defn = engine.definition(row.workflow, row.version)
-    return defn.states[row.state].label.get(language()) if row.state in defn.states else ""
 
 
 def in_words(
