@@ -238,9 +238,9 @@ def instances_seen(
     see besides (`SubjectKind.also_seen`), and the subjects' rules decide on those. The list
     needs no instance's data: it is left unread.
     """
-    unread = defer(WfInstance.data)  # type: ignore[arg-type]
     if not user.is_active:
         return [], 0
+    unread = defer(WfInstance.data)  # type: ignore[arg-type]
     if is_committee(user):
         narrowed = query.where(_committee_sees(session, user)).options(unread)
         total = session.exec(select(func.count()).select_from(narrowed.subquery())).one()
